@@ -1,0 +1,56 @@
+# Two commands set everything up on a fresh machine with python3 (3.11+) and make:
+#   make render   bootstrap .venv from pyproject.toml, render the example environments into rendered/
+#   make test     bootstrap .venv with the dev extras, run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+CLI := $(BIN)/kuberay-gitops
+
+.PHONY: render validate check test lint golden schemas bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+render: $(RUNTIME_STAMP)
+	$(CLI) render
+
+validate: $(RUNTIME_STAMP)
+	$(CLI) validate
+
+check: $(RUNTIME_STAMP)
+	$(CLI) check
+
+test: $(DEV_STAMP)
+	$(BIN)/pytest -q
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Regenerate the golden files of the test fixtures (review the diff like code).
+golden: $(RUNTIME_STAMP)
+	$(CLI) --environments tests/fixtures/environments --output tests/golden render
+
+# Re-derive schemas/ and the upstream sample fixtures from ../shared (the only step that reads it).
+schemas: $(RUNTIME_STAMP)
+	$(BIN)/python scripts/derive_upstream.py
+	$(BIN)/python scripts/write_environment_schema.py
+
+bench: $(DEV_STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""KubeRay GitOps generator: environment files in, validated KubeRay and GitOps manifests out."""

@@ -1,0 +1,98 @@
+"""What each command does, on plain options: no click here, so the core is tested without a terminal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.envschema import environment_schema
+from generator.errors import InputError, SetupError
+from generator.output import compare_output, write_output
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, BuildResult, build
+from generator.report import Reporter, display_path
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_SETUP = 2
+
+
+Command = Callable[["Options", Reporter], int]
+
+
+@dataclass(frozen=True)
+class Options:
+    environments_dir: Path
+    output_dir: Path
+    selected: tuple[str, ...]
+    tool: ToolData
+
+
+def run_render(options: Options, reporter: Reporter) -> int:
+    def act(result: BuildResult) -> int:
+        changes = write_output(options.output_dir, result.files, result.scope)
+        reporter.changes(options.output_dir, changes, written=True)
+        reporter.summary(
+            f"rendered {len(result.environments)} environment(s) into {display_path(options.output_dir)}: "
+            + (f"{len(changes)} file(s) changed" if changes else "already up to date")
+        )
+        return EXIT_OK
+
+    return _run(options, reporter, act)
+
+
+def run_validate(options: Options, reporter: Reporter) -> int:
+    def act(result: BuildResult) -> int:
+        reporter.summary(f"{len(result.environments)} environment(s) valid")
+        return EXIT_OK
+
+    return _run(options, reporter, act)
+
+
+def run_check(options: Options, reporter: Reporter) -> int:
+    def act(result: BuildResult) -> int:
+        changes = compare_output(options.output_dir, result.files, result.scope)
+        if changes:
+            reporter.changes(options.output_dir, changes, written=False)
+            reporter.failure(
+                f"{display_path(options.output_dir)} is not current ({len(changes)} file(s) differ): "
+                "run `make render` and commit the result"
+            )
+            return EXIT_INVALID
+        reporter.summary(f"{display_path(options.output_dir)} is current for {len(result.environments)} environment(s)")
+        return EXIT_OK
+
+    return _run(options, reporter, act)
+
+
+def schema_text() -> str:
+    return json.dumps(environment_schema(), indent=2) + "\n"
+
+
+def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]) -> int:
+    try:
+        _check_directories(options)
+        result = build(BuildRequest(options.environments_dir, options.selected, options.tool))
+        if result.problems:
+            reporter.problems(result.problems)
+            return EXIT_INVALID
+        return act(result)
+    except InputError as error:
+        reporter.problems(error.problems)
+        return EXIT_INVALID
+    except SetupError as error:
+        reporter.failure(str(error))
+        return EXIT_SETUP
+    finally:
+        reporter.close()
+
+
+def _check_directories(options: Options) -> None:
+    output = options.output_dir.resolve()
+    environments = options.environments_dir.resolve()
+    if output == environments or output in environments.parents:
+        raise SetupError(f"the output directory {options.output_dir} would contain the environments; choose another")
+    if output == options.tool.templates.resolve().parent or output in options.tool.templates.resolve().parents:
+        raise SetupError(f"the output directory {options.output_dir} would contain the tool itself; choose another")

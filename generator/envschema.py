@@ -1,0 +1,493 @@
+"""The JSON Schema of an environment file, built from small helpers so shared shapes are written once.
+
+`make schemas` writes it to schemas/environment.schema.json, which editors use for completion and which
+a test keeps equal to this module. Every object is closed (`additionalProperties: false`) except the
+documented pass-through fields that take raw Kubernetes or Ray structures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.releases import SUPPORTED_RELEASES
+
+Schema = dict[str, Any]
+
+SCHEMA_ID = "https://kuberay-gitops.dev/schemas/environment.schema.json"
+DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+QUANTITY = (
+    r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+# A qualified Kubernetes name with an optional DNS prefix, as used by label keys and resource names.
+QUALIFIED_NAME = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+
+
+def closed(description: str, properties: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def open_object(description: str) -> Schema:
+    return {"type": "object", "description": description}
+
+
+def text(description: str, **constraints: Any) -> Schema:
+    return {"type": "string", "description": description, **constraints}
+
+
+def integer(description: str, minimum: int | None = 0, **constraints: Any) -> Schema:
+    schema: Schema = {"type": "integer", "description": description, **constraints}
+    if minimum is not None:
+        schema["minimum"] = minimum
+    return schema
+
+
+def boolean(description: str) -> Schema:
+    return {"type": "boolean", "description": description}
+
+
+def ref(name: str, description: str) -> Schema:
+    return {"$ref": f"#/$defs/{name}", "description": description}
+
+
+def array(description: str, items: Schema, **constraints: Any) -> Schema:
+    return {"type": "array", "description": description, "items": items, **constraints}
+
+
+def string_map(description: str) -> Schema:
+    return {
+        "type": "object",
+        "description": description,
+        "propertyNames": {"pattern": QUALIFIED_NAME},
+        "additionalProperties": {"type": "string"},
+    }
+
+
+def pod_fields() -> dict[str, Schema]:
+    """Pod settings that `defaults` sets for every Ray pod and each group may override."""
+    return {
+        "image": text("Container image of the Ray containers.", minLength=1),
+        "imagePullPolicy": text("Image pull policy of the Ray containers.", enum=["Always", "IfNotPresent", "Never"]),
+        "nodeSelector": string_map("Node labels the pods must match (pod spec nodeSelector)."),
+        "tolerations": array("Pod tolerations, as in a Kubernetes pod spec.", open_object("A toleration.")),
+        "affinity": open_object("Pod affinity, as in a Kubernetes pod spec."),
+        "imagePullSecrets": array(
+            "Names of Secrets used to pull the images.", text("A Secret name.", pattern=DNS1123_SUBDOMAIN)
+        ),
+        "serviceAccountName": text("ServiceAccount the pods run as.", pattern=DNS1123_SUBDOMAIN),
+        "env": ref("envList", "Environment variables of the Ray containers; items merge by name."),
+        "labels": string_map("Labels added to the pods."),
+        "annotations": string_map("Annotations added to the pods."),
+        "volumes": ref("volumeList", "Volumes mounted into the Ray containers; items merge by name."),
+    }
+
+
+def group_fields() -> dict[str, Schema]:
+    """Fields shared by the head and every worker group."""
+    return {
+        **pod_fields(),
+        "cpu": ref("quantity", "CPU for the Ray container, set as both request and limit."),
+        "memory": ref("quantity", "Memory for the Ray container, set as both request and limit."),
+        "gpu": integer("NVIDIA GPUs (nvidia.com/gpu), set as both request and limit."),
+        "extendedResources": {
+            "type": "object",
+            "description": "Other extended resources (e.g. google.com/tpu), set as both request and limit.",
+            "propertyNames": {"pattern": QUALIFIED_NAME},
+            "additionalProperties": {"$ref": "#/$defs/quantity"},
+        },
+        "requests": ref("resourceList", "Resource requests; each key overrides the cpu/memory/gpu shorthand."),
+        "limits": ref("resourceList", "Resource limits; each key overrides the cpu/memory/gpu shorthand."),
+        "rayStartParams": {
+            "type": "object",
+            "description": "Options of `ray start` (without the leading --); values are emitted as strings.",
+            "additionalProperties": {"type": ["string", "integer", "number", "boolean"]},
+        },
+        "ports": array(
+            "Container ports of the Ray container; items merge by name.",
+            closed(
+                "A container port.",
+                {
+                    "name": text(
+                        "Port name (IANA service name).",
+                        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                        maxLength=15,
+                    ),
+                    "containerPort": integer("Port number.", minimum=1, maximum=65535),
+                    "protocol": text("Protocol.", enum=["TCP", "UDP", "SCTP"]),
+                },
+                required=("name", "containerPort"),
+            ),
+        ),
+        "podTemplate": closed(
+            "Raw Kubernetes pod template fields merged into the generated one: mappings merge, containers, "
+            "initContainers and volumes merge by name, other lists replace.",
+            {
+                "metadata": open_object("Pod template metadata (labels, annotations)."),
+                "spec": open_object("Pod spec fields (sidecars, initContainers, securityContext, ...)."),
+            },
+        ),
+    }
+
+
+def group_definitions() -> dict[str, Schema]:
+    """Shapes referenced from every cluster spec (RayCluster, RayJob and RayService clusters)."""
+    head_fields = {
+        **group_fields(),
+        "serviceType": text(
+            "Kubernetes Service type of the head service.", enum=["ClusterIP", "NodePort", "LoadBalancer"]
+        ),
+    }
+    worker_fields = {
+        "name": text("Worker group name (groupName).", pattern=DNS1123_LABEL, maxLength=63),
+        "replicas": integer("Desired number of worker pods (the autoscaler changes it when enabled)."),
+        "minReplicas": integer("Lower bound of replicas."),
+        "maxReplicas": integer("Upper bound of replicas."),
+        "numOfHosts": integer("Hosts per replica (multi-host groups such as TPU slices).", minimum=1),
+        **group_fields(),
+    }
+    return {
+        "headGroup": closed("The Ray head pod.", head_fields),
+        "workerGroup": closed("A worker group.", worker_fields, required=("name",)),
+        "autoscaling": closed(
+            "The in-tree Ray autoscaler.",
+            {
+                "enabled": boolean("Run the Ray autoscaler sidecar (enableInTreeAutoscaling)."),
+                "idleTimeoutSeconds": integer("Seconds an idle worker is kept before it is removed."),
+                "upscalingMode": text(
+                    "How fast the autoscaler adds workers.", enum=["Default", "Aggressive", "Conservative"]
+                ),
+                "image": text("Autoscaler image; defaults to the Ray image.", minLength=1),
+                "imagePullPolicy": text("Autoscaler image pull policy.", enum=["Always", "IfNotPresent", "Never"]),
+                "resources": ref("resources", "Autoscaler container resources."),
+                "env": ref("envList", "Autoscaler container environment variables."),
+                "envFrom": array("Autoscaler container envFrom sources.", open_object("An envFrom source.")),
+                "securityContext": open_object("Autoscaler container securityContext."),
+            },
+        ),
+        "gcsFaultTolerance": closed(
+            "GCS fault tolerance with an external Redis.",
+            {
+                "redisAddress": text("host:port of the Redis server.", minLength=1),
+                "redisPassword": closed(
+                    "The Redis password, taken from a Secret (never written in the environment file).",
+                    {
+                        "secretName": text("Secret name.", pattern=DNS1123_SUBDOMAIN),
+                        "key": text("Key in the Secret.", minLength=1),
+                    },
+                    required=("secretName", "key"),
+                ),
+                "externalStorageNamespace": text("Namespace of this cluster's data in Redis.", minLength=1),
+            },
+            required=("redisAddress",),
+        ),
+        "resources": closed(
+            "Container resources.",
+            {
+                "requests": ref("resourceList", "Resource requests."),
+                "limits": ref("resourceList", "Resource limits."),
+            },
+        ),
+    }
+
+
+def cluster_spec_fields() -> dict[str, Schema]:
+    """The Ray cluster shape used by `clusters` items, `jobs[].cluster` and `services[].cluster`."""
+    return {
+        "rayVersion": text("Ray version of the images; defaults to defaults.rayVersion.", minLength=1),
+        "image": text("Image of every Ray container of this cluster; overrides defaults.image.", minLength=1),
+        "head": ref("headGroup", "The Ray head pod."),
+        "workerGroups": array("Worker groups; items merge by name.", ref("workerGroup", "A worker group.")),
+        "autoscaling": ref("autoscaling", "The in-tree Ray autoscaler."),
+        "gcsFaultTolerance": ref("gcsFaultTolerance", "GCS fault tolerance with an external Redis."),
+        "labels": string_map("Labels of the generated object."),
+        "annotations": string_map("Annotations of the generated object."),
+    }
+
+
+def job_schema() -> Schema:
+    submitter_fields = {
+        key: value
+        for key, value in group_fields().items()
+        if key
+        in {
+            "image",
+            "imagePullPolicy",
+            "cpu",
+            "memory",
+            "requests",
+            "limits",
+            "env",
+            "podTemplate",
+            "serviceAccountName",
+            "labels",
+            "annotations",
+        }
+    }
+    return closed(
+        "A RayJob: runs one entrypoint on a Ray cluster.",
+        {
+            "name": ref("objectName", "Name of the RayJob."),
+            "entrypoint": text("Command the job runs (`ray job submit -- ENTRYPOINT`).", minLength=1),
+            "runtimeEnv": open_object("Ray runtime environment; emitted as runtimeEnvYAML."),
+            "submissionMode": text(
+                "How KubeRay submits the job.",
+                enum=["K8sJobMode", "HTTPMode", "InteractiveMode", "SidecarMode"],
+            ),
+            "shutdownAfterJobFinishes": boolean("Delete the Ray cluster when the job finishes."),
+            "ttlSecondsAfterFinished": integer("Seconds to keep the cluster after the job finishes."),
+            "activeDeadlineSeconds": integer("Seconds the job may run before KubeRay stops it.", minimum=1),
+            "backoffLimit": integer("Retries of the whole job, each on a new cluster."),
+            "suspend": boolean("Create the RayJob suspended (no cluster until resumed)."),
+            "cluster": closed("The Ray cluster created for this job.", cluster_spec_fields(), required=("head",)),
+            "clusterSelector": string_map("Labels of an existing RayCluster to run on instead of a new one."),
+            "submitter": closed("The submitter pod that runs `ray job submit`.", submitter_fields),
+            "labels": string_map("Labels of the RayJob."),
+            "annotations": string_map("Annotations of the RayJob."),
+        },
+        required=("name",),
+    )
+
+
+def service_schema() -> Schema:
+    return closed(
+        "A RayService: a Ray Serve application on a Ray cluster with zero-downtime upgrades.",
+        {
+            "name": ref("objectName", "Name of the RayService."),
+            "serveConfig": ref("serveConfig", "Ray Serve config; emitted as the serveConfigV2 string."),
+            "upgradeStrategy": closed(
+                "How cluster changes are rolled out.",
+                {"type": text("Upgrade strategy.", enum=["NewCluster", "None", "NewClusterWithIncrementalUpgrade"])},
+                required=("type",),
+            ),
+            "excludeHeadPodFromServeSvc": boolean("Keep the head pod out of the Serve service."),
+            "cluster": closed("The Ray cluster of this service.", cluster_spec_fields(), required=("head",)),
+            "labels": string_map("Labels of the RayService."),
+            "annotations": string_map("Annotations of the RayService."),
+        },
+        required=("name", "serveConfig", "cluster"),
+    )
+
+
+def serve_config_schema() -> Schema:
+    deployment = {
+        "type": "object",
+        "description": "A Serve deployment override; keys are Ray Serve's (num_replicas, ray_actor_options, ...).",
+        "properties": {"name": text("Deployment name.", minLength=1)},
+        "required": ["name"],
+    }
+    application = closed(
+        "A Serve application.",
+        {
+            "name": text("Application name.", minLength=1),
+            "import_path": text("module:attribute of the application.", minLength=1),
+            "route_prefix": text("HTTP route prefix.", minLength=1),
+            "runtime_env": open_object("Runtime environment of the application."),
+            "deployments": array("Deployment overrides; items merge by name.", deployment),
+            "args": open_object("Arguments passed to the application builder."),
+            "logging_config": open_object("Logging config of the application."),
+            "external_scaler_enabled": boolean("Let an external scaler set replica counts."),
+        },
+        required=("name", "import_path"),
+    )
+    return closed(
+        "Ray Serve multi-application config.",
+        {
+            "applications": array("Serve applications; items merge by name.", application, minItems=1),
+            "proxy_location": text("Where HTTP proxies run.", enum=["Disabled", "HeadOnly", "EveryNode"]),
+            "http_options": open_object("HTTP proxy options."),
+            "grpc_options": open_object("gRPC proxy options."),
+            "logging_config": open_object("Cluster-wide Serve logging config."),
+        },
+        required=("applications",),
+    )
+
+
+def definitions() -> dict[str, Schema]:
+    volume_sources = [
+        "configMap",
+        "secret",
+        "emptyDir",
+        "persistentVolumeClaim",
+        "hostPath",
+        "projected",
+        "downwardAPI",
+        "csi",
+        "ephemeral",
+        "nfs",
+    ]
+    volume_properties: dict[str, Schema] = {
+        "name": text("Volume name.", pattern=DNS1123_LABEL, maxLength=63),
+        "mountPath": text("Where the volume is mounted in the Ray container.", pattern="^/"),
+        "readOnly": boolean("Mount read-only."),
+        "subPath": text("Sub-path of the volume to mount.", minLength=1),
+    }
+    volume_properties.update({source: open_object(f"Kubernetes {source} volume source.") for source in volume_sources})
+    return {
+        "objectName": text(
+            "Name of a generated Kubernetes object: a DNS-1123 label (lower case letters, digits, '-').",
+            pattern=DNS1123_LABEL,
+            maxLength=63,
+        ),
+        "quantity": {
+            "description": "A Kubernetes quantity such as 500m, 2, 4Gi.",
+            "type": ["string", "integer", "number"],
+            "pattern": QUANTITY,
+            "minimum": 0,
+        },
+        "resourceList": {
+            "type": "object",
+            "description": "Resource name to quantity.",
+            "propertyNames": {"pattern": QUALIFIED_NAME},
+            "additionalProperties": {"$ref": "#/$defs/quantity"},
+        },
+        "envList": array(
+            "Kubernetes environment variables.",
+            closed(
+                "An environment variable.",
+                {
+                    "name": text("Variable name.", minLength=1),
+                    "value": text("Literal value."),
+                    "valueFrom": open_object("Source of the value (secretKeyRef, configMapKeyRef, fieldRef, ...)."),
+                },
+                required=("name",),
+            ),
+        ),
+        "volumeList": array(
+            "Volumes with their mount.",
+            closed("A volume and where it is mounted.", volume_properties, required=("name", "mountPath")),
+        ),
+        "serveConfig": serve_config_schema(),
+        **group_definitions(),
+    }
+
+
+def environment_schema() -> Schema:
+    """The whole environment-file schema (JSON Schema draft 2020-12)."""
+    schema = closed(
+        "A KubeRay GitOps environment: one KubeRay release on one cluster and namespace.",
+        {
+            "name": text("Environment name; equals the file name.", pattern=DNS1123_LABEL, maxLength=40),
+            "extends": text("Partial (environments/_NAME.yaml) this file is merged onto.", pattern="^_"),
+            "kuberay": closed(
+                "The KubeRay release.",
+                {
+                    "version": text(
+                        "Exact KubeRay release: chart version, operator image and CRD schema.",
+                        enum=list(SUPPORTED_RELEASES),
+                    )
+                },
+                required=("version",),
+            ),
+            "target": closed(
+                "Where the workloads run.",
+                {
+                    "cluster": text("Argo CD destination name or API server URL of the cluster.", minLength=1),
+                    "namespace": text("Namespace of the Ray objects.", pattern=DNS1123_LABEL, maxLength=63),
+                },
+                required=("cluster", "namespace"),
+            ),
+            "gitops": closed(
+                "How the rendered output is synced.",
+                {
+                    "engine": text("GitOps engine.", enum=["argocd", "flux", "both"]),
+                    "repoURL": text("URL of this Git repository.", minLength=1),
+                    "targetRevision": text("Branch, tag or commit that is synced.", minLength=1),
+                },
+                required=("engine", "repoURL"),
+            ),
+            "operator": closed(
+                "The KubeRay operator of the target cluster.",
+                {
+                    "install": boolean("This environment installs the operator (one owner per cluster)."),
+                    "watchNamespaces": array(
+                        "Namespaces the operator watches; empty means all.",
+                        text("A namespace.", pattern=DNS1123_LABEL, maxLength=63),
+                        uniqueItems=True,
+                    ),
+                    "featureGates": {
+                        "type": "object",
+                        "description": "Operator feature gates to switch on or off; others keep the chart default.",
+                        "propertyNames": {"pattern": "^[A-Z][A-Za-z0-9]*$"},
+                        "additionalProperties": {"type": "boolean"},
+                    },
+                    "resources": ref("resources", "Operator container resources."),
+                    "env": ref("envList", "Operator environment variables (e.g. ENABLE_ZERO_DOWNTIME)."),
+                    "values": open_object("Extra Helm values of the kuberay-operator chart, merged last."),
+                },
+            ),
+            "defaults": closed(
+                "Pod defaults shared by every Ray pod of this environment.",
+                {**pod_fields(), "rayVersion": text("Ray version of the images.", minLength=1)},
+            ),
+            "configMaps": array(
+                "ConfigMaps rendered beside the Ray objects (e.g. code mounted into pods); items merge by name.",
+                closed(
+                    "A ConfigMap.",
+                    {
+                        "name": ref("objectName", "ConfigMap name."),
+                        "data": {
+                            "type": "object",
+                            "description": "File name to content.",
+                            "propertyNames": {"pattern": r"^[-._a-zA-Z0-9]+$"},
+                            "additionalProperties": {"type": "string"},
+                        },
+                    },
+                    required=("name", "data"),
+                ),
+            ),
+            "clusters": array(
+                "RayClusters; items merge by name.",
+                closed(
+                    "A RayCluster.",
+                    {
+                        "name": ref("objectName", "Name of the RayCluster."),
+                        **cluster_spec_fields(),
+                        "suspend": boolean("Delete all Ray pods while true."),
+                    },
+                    required=("name", "head"),
+                ),
+            ),
+            "jobs": array("RayJobs; items merge by name.", job_schema()),
+            "services": array("RayServices; items merge by name.", service_schema()),
+            "patches": array(
+                "Kustomize patches for what the schema does not model.",
+                closed(
+                    "A Kustomize patch.",
+                    {
+                        "target": closed(
+                            "Objects the patch applies to.",
+                            {
+                                "group": text("API group."),
+                                "version": text("API version."),
+                                "kind": text("Kind.", minLength=1),
+                                "name": text("Object name or regular expression.", minLength=1),
+                                "labelSelector": text("Label selector."),
+                                "annotationSelector": text("Annotation selector."),
+                            },
+                        ),
+                        "patch": {
+                            "description": "A strategic-merge patch (mapping) or JSON 6902 operations (list).",
+                            "type": ["object", "array"],
+                        },
+                    },
+                    required=("patch",),
+                ),
+            ),
+        },
+        required=("name", "kuberay", "target", "gitops"),
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "KubeRay GitOps environment",
+        **schema,
+        "$defs": definitions(),
+    }

@@ -1,0 +1,71 @@
+"""Problems found in user input, and the exceptions that carry them to the command line.
+
+A problem is plain data: where it is (file, line, column, document path), what is wrong and how to fix it.
+The core never prints; the reporter turns problems into text, JSON or CI annotations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+DocPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A position in a source file; line and column count from 1."""
+
+    file: Path
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error in the input, located in the file it came from."""
+
+    location: Location | None
+    path: DocPath
+    message: str
+    hint: str | None = None
+    file: Path | None = None  # the file the problem is about when there is no exact location
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        if self.location is not None:
+            return (str(self.location.file), self.location.line, self.location.column, self.message)
+        return (str(self.file or ""), 0, 0, self.message)
+
+
+def format_path(path: DocPath) -> str:
+    """Render a document path the way users write it: `clusters[0].head.cpu`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text:
+            text += f".{part}" if _is_plain_key(part) else f"[{part!r}]"
+        else:
+            text = part if _is_plain_key(part) else f"[{part!r}]"
+    return text or "(document)"
+
+
+def _is_plain_key(key: str) -> bool:
+    return key.replace("_", "a").replace("-", "a").isalnum()
+
+
+class GeneratorError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class InputError(ValueError, GeneratorError):
+    """The environment files are invalid; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: Sequence[Problem] = sorted(problems, key=Problem.sort_key)
+        super().__init__(f"{len(self.problems)} problem(s) in the environment files")
+
+
+class SetupError(RuntimeError, GeneratorError):
+    """The tool cannot run as called: a missing directory, an unknown environment, a broken install."""

@@ -1,0 +1,135 @@
+"""Stage 7: compare generated files with the output directory, and replace it atomically.
+
+A file is ours when its first line is the generated-file marker; anything else under the output
+directory is hand-written and never touched. Writing builds the complete new tree in a temporary
+directory beside the output directory, then swaps the two with renames, so a failure at any point
+leaves the previous output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.errors import SetupError
+from generator.render import GENERATED_MARKER, RenderedFile
+
+
+@dataclass(frozen=True)
+class Change:
+    path: PurePosixPath
+    # "added", "changed", "stale" (generated before, no longer produced: pruned on write) or "conflict"
+    # (a hand-written file stands where a generated one must go: never overwritten)
+    state: str
+
+
+@dataclass(frozen=True)
+class OutputScope:
+    """Which generated files a run owns: all of them, or only those of the named environments."""
+
+    environments: frozenset[str] | None  # None: every generated file
+
+    def owns(self, path: PurePosixPath) -> bool:
+        return self.environments is None or path.parts[0] in self.environments
+
+
+def compare_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputScope) -> list[Change]:
+    """What writing `files` would change, in path order; empty when the output is current."""
+    wanted = {file.path: file.content for file in files}
+    changes: list[Change] = []
+    for path, content in wanted.items():
+        current = _read_text(output_dir / path)
+        if current is None:
+            changes.append(Change(path, "added"))
+        elif not current.startswith(GENERATED_MARKER):
+            changes.append(Change(path, "conflict"))
+        elif current != content:
+            changes.append(Change(path, "changed"))
+    for path in generated_files(output_dir):
+        if path not in wanted and scope.owns(path):
+            changes.append(Change(path, "stale"))
+    return sorted(changes, key=lambda change: change.path)
+
+
+def generated_files(output_dir: Path) -> list[PurePosixPath]:
+    """Files under `output_dir` that carry the generated-file marker."""
+    if not output_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(output_dir.rglob("*")):
+        if path.is_file() and not path.is_symlink() and _is_generated(path):
+            found.append(PurePosixPath(path.relative_to(output_dir).as_posix()))
+    return found
+
+
+def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputScope) -> list[Change]:
+    """Make `output_dir` hold `files`, pruning stale generated files in scope; return what changed."""
+    files = list(files)
+    changes = compare_output(output_dir, files, scope)
+    if not changes:
+        return changes
+    conflicts = [str(change.path) for change in changes if change.state == "conflict"]
+    if conflicts:
+        raise SetupError(
+            f"{output_dir} holds hand-written files where generated ones go: {', '.join(conflicts)}; "
+            "move them away (nothing was written)"
+        )
+    parent = output_dir.resolve().parent
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
+    try:
+        if output_dir.is_dir():
+            shutil.copytree(output_dir, staging, symlinks=True, dirs_exist_ok=True)
+        for change in changes:
+            if change.state == "stale":
+                (staging / change.path).unlink()
+                _remove_empty_parents(staging, staging / change.path)
+        for file in files:
+            target = staging / file.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(file.content, encoding="utf-8")
+        _swap(staging, output_dir)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SetupError(f"cannot write {output_dir}: {error}; the previous output is unchanged") from error
+    return changes
+
+
+def _swap(staging: Path, output_dir: Path) -> None:
+    if not output_dir.exists():
+        os.rename(staging, output_dir)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=staging.parent))
+    os.rmdir(retired)  # only the unique name is needed; rename requires that it not exist
+    os.rename(output_dir, retired)
+    try:
+        os.rename(staging, output_dir)
+    except OSError:
+        os.rename(retired, output_dir)
+        raise
+    shutil.rmtree(retired)
+
+
+def _remove_empty_parents(root: Path, removed: Path) -> None:
+    folder = removed.parent
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _is_generated(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(GENERATED_MARKER)) == GENERATED_MARKER.encode()
+    except OSError:
+        return False
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,130 @@
+"""Reporters: the one place where problems and results become text, JSON or CI annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from generator.errors import Problem, format_path
+from generator.output import Change
+
+
+def display_path(path: Path) -> str:
+    """Paths relative to the working directory when inside it, as compilers print them."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def problem_line(problem: Problem) -> str:
+    if problem.location is not None:
+        where = f"{display_path(problem.location.file)}:{problem.location.line}:{problem.location.column}"
+    else:
+        where = display_path(problem.file) if problem.file is not None else "kuberay-gitops"
+    subject = f"{format_path(problem.path)}: " if problem.path else ""
+    return f"{where}: error: {subject}{problem.message}"
+
+
+class Reporter(Protocol):
+    def problems(self, problems: Sequence[Problem]) -> None: ...
+    def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None: ...
+    def summary(self, message: str) -> None: ...
+    def failure(self, message: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class TextReporter:
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+
+    def problems(self, problems: Sequence[Problem]) -> None:
+        for problem in problems:
+            print(problem_line(problem), file=self.err)
+            if problem.hint:
+                print(f"  hint: {problem.hint}", file=self.err)
+        if problems:
+            print(f"{len(problems)} error(s)", file=self.err)
+
+    def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None:
+        for change in changes:
+            print(
+                f"{change.state}: {display_path(output_dir / change.path)}",
+                file=self.out if written else self.err,
+            )
+
+    def summary(self, message: str) -> None:
+        print(message, file=self.out)
+
+    def failure(self, message: str) -> None:
+        print(f"kuberay-gitops: error: {message}", file=self.err)
+
+    def close(self) -> None:
+        """Text is printed as it comes; nothing is left to flush."""
+
+
+class GithubReporter(TextReporter):
+    """Text output plus workflow commands, so GitHub shows each error on its line of the pull request."""
+
+    def problems(self, problems: Sequence[Problem]) -> None:
+        super().problems(problems)
+        for problem in problems:
+            properties = ""
+            if problem.location is not None:
+                location = problem.location
+                properties = f" file={display_path(location.file)},line={location.line},col={location.column}"
+            elif problem.file is not None:
+                properties = f" file={display_path(problem.file)}"
+            message = problem_line(problem) + (f" (hint: {problem.hint})" if problem.hint else "")
+            print(f"::error{properties}::{_escape(message)}", file=self.out)
+
+
+class JsonReporter:
+    """One JSON document on stdout at the end of the run, for tools."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.document: dict[str, Any] = {"problems": [], "changes": [], "messages": []}
+
+    def problems(self, problems: Sequence[Problem]) -> None:
+        self.document["problems"].extend(_problem_json(problem) for problem in problems)
+
+    def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None:
+        self.document["written"] = written
+        self.document["changes"].extend(
+            {"path": display_path(output_dir / change.path), "state": change.state} for change in changes
+        )
+
+    def summary(self, message: str) -> None:
+        self.document["messages"].append(message)
+
+    def failure(self, message: str) -> None:
+        self.document["error"] = message
+
+    def close(self) -> None:
+        print(json.dumps(self.document, indent=2), file=self.out)
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    location = problem.location
+    file = location.file if location is not None else problem.file
+    return {
+        "file": display_path(file) if file is not None else None,
+        "line": location.line if location is not None else None,
+        "column": location.column if location is not None else None,
+        "path": format_path(problem.path) if problem.path else None,
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def running_in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"

@@ -1,0 +1,176 @@
+"""Stage 2: resolve the `extends:` chain of an environment into one document.
+
+Merge rules (documented in docs/environment.md): mappings merge key by key; lists whose items are all
+mappings with a `name` merge item by item on that name (new names are appended in order); any other list
+and any scalar is replaced; `null` removes the key. Every merged value keeps the Origin of the file and
+line it came from, so a later error points at the partial that wrote the value.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import InputError, Location, Problem
+from generator.load import LoadedDocument
+from generator.source import Origin
+
+PARTIAL_PREFIX = "_"
+
+
+@dataclass(frozen=True)
+class ResolvedEnvironment:
+    """An environment with its partials merged in; `chain` lists the files from the leaf to the root."""
+
+    name: str
+    file: Path
+    data: dict[str, Any]
+    origin: Origin
+    chain: tuple[Path, ...]
+
+
+def resolve_environment(
+    file: Path, load: Callable[[Path], LoadedDocument], partial_names: frozenset[str]
+) -> ResolvedEnvironment:
+    """Merge `file` over the partials it extends; `load` may cache, `partial_names` lists `_*.yaml` stems."""
+    documents = _extends_chain(load(file), load, partial_names)
+    data: Any = {}
+    origin = documents[-1].origin
+    for document in reversed(documents):
+        data, origin = merge(data, origin, document.data, document.origin)
+    return ResolvedEnvironment(file.stem, file, data, origin, tuple(document.file for document in documents))
+
+
+def _extends_chain(
+    leaf: LoadedDocument, load: Callable[[Path], LoadedDocument], partial_names: frozenset[str]
+) -> list[LoadedDocument]:
+    chain = [leaf]
+    while "extends" in chain[-1].data:
+        current = chain[-1]
+        target = current.data["extends"]
+        origin = current.origin.children["extends"]
+        if not isinstance(target, str):
+            raise InputError([Problem(origin.value, ("extends",), "must be the name of a partial such as _base")])
+        if target not in partial_names:
+            raise InputError([_unknown_partial(origin.value, target, partial_names)])
+        next_file = current.file.parent / f"{target}.yaml"
+        if any(document.file == next_file for document in chain):
+            cycle = " -> ".join([*(document.file.stem for document in chain), target])
+            raise InputError([Problem(origin.value, ("extends",), f"extends cycle: {cycle}", "remove one extends")])
+        partial = load(next_file)
+        if "name" in partial.data:
+            at = partial.origin.children["name"].key
+            raise InputError([Problem(at, ("name",), "a partial must not set name", "set name in each environment")])
+        chain.append(partial)
+    return chain
+
+
+def _unknown_partial(at: Location, target: str, partial_names: frozenset[str]) -> Problem:
+    hint = "partials are environments/_NAME.yaml files"
+    if not target.startswith(PARTIAL_PREFIX):
+        hint = f"only partials (file names starting with '{PARTIAL_PREFIX}') can be extended"
+    close = difflib.get_close_matches(target, sorted(partial_names), n=1)
+    if close:
+        hint = f"did you mean '{close[0]}'?"
+    return Problem(at, ("extends",), f"no partial named '{target}'", hint)
+
+
+def merge(base: Any, base_origin: Origin, over: Any, over_origin: Origin) -> tuple[Any, Origin]:
+    """Merge `over` onto `base` by the rules in the module docstring."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        return _merge_mappings(base, base_origin, over, over_origin)
+    if isinstance(base, list) and isinstance(over, list) and _is_named_list(base) and _is_named_list(over):
+        return _merge_named_lists(base, base_origin, over, over_origin)
+    return _without_nulls(over, over_origin)
+
+
+def _merge_mappings(
+    base: dict[str, Any], base_origin: Origin, over: dict[str, Any], over_origin: Origin
+) -> tuple[dict[str, Any], Origin]:
+    data = dict(base)
+    children = dict(base_origin.children)
+    for key, value in over.items():
+        if value is None:
+            data.pop(key, None)
+            children.pop(key, None)
+        elif key in data:
+            data[key], children[key] = merge(
+                data[key], children.get(key, base_origin), value, over_origin.child_or_self(key)
+            )
+        else:
+            data[key], children[key] = _without_nulls(value, over_origin.child_or_self(key))
+    return data, Origin(over_origin.key, over_origin.value, children)
+
+
+def _merge_named_lists(
+    base: list[dict[str, Any]], base_origin: Origin, over: list[dict[str, Any]], over_origin: Origin
+) -> tuple[list[Any], Origin]:
+    merged: dict[Any, tuple[Any, Origin]] = {
+        item["name"]: (item, base_origin.child_or_self(index)) for index, item in enumerate(base)
+    }
+    for index, item in enumerate(over):
+        name = item["name"]
+        if name in merged:
+            merged[name] = merge(*merged[name], item, over_origin.child_or_self(index))
+        else:
+            merged[name] = _without_nulls(item, over_origin.child_or_self(index))
+    data = [item for item, _ in merged.values()]
+    children: dict[str | int, Origin] = {index: origin for index, (_, origin) in enumerate(merged.values())}
+    return data, Origin(over_origin.key, over_origin.value, children)
+
+
+def _is_named_list(items: list[Any]) -> bool:
+    return bool(items) and all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in items)
+
+
+def _without_nulls(value: Any, origin: Origin) -> tuple[Any, Origin]:
+    """A value taken whole still obeys 'null removes': its mappings drop null entries."""
+    if isinstance(value, dict):
+        data: dict[str, Any] = {}
+        children: dict[str | int, Origin] = {}
+        for key, item in value.items():
+            if item is not None:
+                data[key], children[key] = _without_nulls(item, origin.child_or_self(key))
+        return data, Origin(origin.key, origin.value, children)
+    if isinstance(value, list):
+        pairs = [_without_nulls(item, origin.child_or_self(index)) for index, item in enumerate(value)]
+        return [item for item, _ in pairs], Origin(
+            origin.key, origin.value, {index: child for index, (_, child) in enumerate(pairs)}
+        )
+    return value, origin
+
+
+def duplicate_names(document: LoadedDocument) -> list[Problem]:
+    """Named items repeated within one list of one file: merging by name would silently fold them."""
+    problems: list[Problem] = []
+    _collect_duplicates(document.data, document.origin, (), problems)
+    return problems
+
+
+def _collect_duplicates(value: Any, origin: Origin, path: tuple[str | int, ...], problems: list[Problem]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _collect_duplicates(item, origin.children[key], (*path, key), problems)
+    elif isinstance(value, list):
+        first_seen: dict[str, int] = {}
+        for index, item in enumerate(value):
+            child = origin.children[index]
+            name = item.get("name") if isinstance(item, dict) else None
+            if isinstance(name, str):
+                if name in first_seen:
+                    where = child.children.get("name", child).value
+                    first = origin.children[first_seen[name]].key
+                    problems.append(
+                        Problem(
+                            where,
+                            (*path, index, "name"),
+                            f"duplicate name '{name}' (first used at line {first.line})",
+                            "give each item its own name",
+                        )
+                    )
+                else:
+                    first_seen[name] = index
+            _collect_duplicates(item, child, (*path, index), problems)

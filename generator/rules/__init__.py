@@ -1,0 +1,37 @@
+"""Stage 3b: semantic rules the JSON Schema cannot express.
+
+Each module holds rules of one theme; each rule is a plain function from a checked environment to the
+problems it finds. `RULES` is the order they run in; all of them run, and every problem is reported.
+docs/rules.md lists every rule with its reason and upstream source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from generator.errors import Problem
+from generator.rules import jobs, names, pods, replicas, wiring
+from generator.rules.context import RuleContext
+
+Rule = Callable[[RuleContext], Iterable[Problem]]
+
+RULES: tuple[Rule, ...] = (
+    names.environment_name_matches_file,
+    names.ray_object_names,
+    replicas.replica_bounds,
+    pods.image_is_set,
+    pods.unique_ports_and_mounts,
+    pods.one_volume_source,
+    pods.env_value_or_value_from,
+    jobs.cluster_or_selector,
+    jobs.entrypoint_unless_interactive,
+    wiring.operator_watches_target_namespace,
+    wiring.json_patches_have_targets,
+)
+
+
+def check_rules(context: RuleContext) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in RULES:
+        problems.extend(rule(context))
+    return problems

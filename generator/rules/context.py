@@ -1,0 +1,51 @@
+"""What every rule sees: the schema-valid environment data, its origins and helpers to locate values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.errors import DocPath, Location, Problem
+from generator.source import Origin, locate
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    file: Path
+    data: dict[str, Any]
+    origin: Origin
+
+    def at(self, path: DocPath, *, at_key: bool = False) -> Location:
+        return locate(self.origin, path, at_key=at_key)
+
+    def problem(self, path: DocPath, message: str, hint: str | None = None, *, at_key: bool = False) -> Problem:
+        return Problem(self.at(path, at_key=at_key), path, message, hint)
+
+
+@dataclass(frozen=True)
+class ClusterSpecAt:
+    """A cluster spec wherever it appears: a RayCluster, a RayJob's cluster, a RayService's cluster."""
+
+    path: DocPath
+    spec: dict[str, Any]
+    owner_kind: str
+
+
+def cluster_specs(data: dict[str, Any]) -> Iterator[ClusterSpecAt]:
+    for index, cluster in enumerate(data.get("clusters", [])):
+        yield ClusterSpecAt(("clusters", index), cluster, "RayCluster")
+    for index, job in enumerate(data.get("jobs", [])):
+        if "cluster" in job:
+            yield ClusterSpecAt(("jobs", index, "cluster"), job["cluster"], "RayJob")
+    for index, service in enumerate(data.get("services", [])):
+        yield ClusterSpecAt(("services", index, "cluster"), service["cluster"], "RayService")
+
+
+def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """The head and each worker group of a cluster spec, with their paths."""
+    if "head" in spec_at.spec:
+        yield (*spec_at.path, "head"), spec_at.spec["head"]
+    for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
+        yield (*spec_at.path, "workerGroups", index), group

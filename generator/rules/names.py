@@ -1,0 +1,45 @@
+"""Names: the file names the environment, and Ray objects fit the names the operator derives from them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from generator.errors import Problem
+from generator.rules.context import RuleContext
+
+# ray-operator/controllers/ray/utils/constant.go: the longest derived Service suffix is "-serve-svc", so a
+# RayCluster name may have 63 - 10 = 53 characters; RayJob and RayService names 6 fewer, because the
+# operator appends "-" and 5 random characters to name the RayCluster it creates for them.
+MAX_NAME_LENGTH = {"clusters": ("RayCluster", 53), "jobs": ("RayJob", 47), "services": ("RayService", 47)}
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def environment_name_matches_file(context: RuleContext) -> Iterator[Problem]:
+    name = context.data["name"]
+    if name != context.file.stem:
+        yield context.problem(
+            ("name",),
+            f"name '{name}' differs from the file name '{context.file.stem}'",
+            f"rename the file to {name}.yaml or set name: {context.file.stem}",
+        )
+
+
+def ray_object_names(context: RuleContext) -> Iterator[Problem]:
+    """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
+    for section, (kind, limit) in MAX_NAME_LENGTH.items():
+        for index, item in enumerate(context.data.get(section, [])):
+            name = item["name"]
+            path = (section, index, "name")
+            if len(name) > limit:
+                yield context.problem(
+                    path,
+                    f"{kind} name '{name}' has {len(name)} characters; the KubeRay operator allows at most {limit}",
+                    "shorten the name: the operator derives Service and cluster names from it",
+                )
+            elif not _DNS1035_LABEL.match(name):
+                yield context.problem(
+                    path,
+                    f"{kind} name '{name}' must start with a letter (DNS-1035 label)",
+                    "prefix it with a letter",
+                )

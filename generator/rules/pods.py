@@ -1,0 +1,100 @@
+"""Pod-level rules: every Ray container gets an image, ports and mounts do not collide, volumes are sound."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from generator.errors import DocPath, Problem
+from generator.rules.context import RuleContext, cluster_specs, groups
+
+VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
+
+
+def image_is_set(context: RuleContext) -> Iterator[Problem]:
+    default_image = context.data.get("defaults", {}).get("image")
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
+            if not (group.get("image") or spec_at.spec.get("image") or default_image):
+                yield context.problem(
+                    path,
+                    "no container image for this group",
+                    "set defaults.image, the cluster's image or the group's image",
+                    at_key=True,
+                )
+
+
+def unique_ports_and_mounts(context: RuleContext) -> Iterator[Problem]:
+    default_volumes = _volumes_at(context.data.get("defaults", {}), ("defaults",))
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
+            seen_ports: dict[int, str] = {}
+            for index, port in enumerate(group.get("ports", [])):
+                number = port["containerPort"]
+                if number in seen_ports:
+                    yield context.problem(
+                        (*path, "ports", index, "containerPort"),
+                        f"containerPort {number} is already used by port '{seen_ports[number]}'",
+                        "each port of a container needs its own number",
+                    )
+                seen_ports.setdefault(number, port["name"])
+            # the group's volumes replace the defaults' of the same name, as the renderer does
+            merged = {**default_volumes, **_volumes_at(group, path)}
+            seen_mounts: dict[str, str] = {}
+            for name, (volume_path, volume) in merged.items():
+                mount = volume["mountPath"]
+                if mount in seen_mounts:
+                    yield context.problem(
+                        (*volume_path, "mountPath"),
+                        f"mountPath {mount} is already used by volume '{seen_mounts[mount]}'",
+                        "mount each volume at its own path",
+                    )
+                seen_mounts.setdefault(mount, name)
+
+
+def one_volume_source(context: RuleContext) -> Iterator[Problem]:
+    owners: list[tuple[DocPath, dict[str, Any]]] = [(("defaults",), context.data.get("defaults", {}))]
+    for spec_at in cluster_specs(context.data):
+        owners.extend(groups(spec_at))
+    for owner_path, owner in owners:
+        for name, (path, volume) in _volumes_at(owner, owner_path).items():
+            sources = sorted(set(volume) - VOLUME_MOUNT_KEYS)
+            if len(sources) != 1:
+                found = ", ".join(sources) if sources else "none"
+                yield context.problem(
+                    path,
+                    f"volume '{name}' needs exactly one source (found: {found})",
+                    "add one of configMap, secret, emptyDir, persistentVolumeClaim, ...",
+                    at_key=True,
+                )
+
+
+def env_value_or_value_from(context: RuleContext) -> Iterator[Problem]:
+    for path, variable in _env_variables(context):
+        if "value" in variable and "valueFrom" in variable:
+            yield context.problem(
+                (*path, "valueFrom"),
+                f"environment variable '{variable['name']}' sets both value and valueFrom",
+                "keep one of them",
+            )
+
+
+def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    owners: list[tuple[DocPath, dict[str, Any]]] = [
+        (("defaults",), context.data.get("defaults", {})),
+        (("operator",), context.data.get("operator", {})),
+    ]
+    for spec_at in cluster_specs(context.data):
+        owners.extend(groups(spec_at))
+        owners.append(((*spec_at.path, "autoscaling"), spec_at.spec.get("autoscaling", {})))
+    for index, job in enumerate(context.data.get("jobs", [])):
+        owners.append((("jobs", index, "submitter"), job.get("submitter", {})))
+    for owner_path, owner in owners:
+        for index, variable in enumerate(owner.get("env", [])):
+            yield (*owner_path, "env", index), variable
+
+
+def _volumes_at(owner: dict[str, Any], path: DocPath) -> dict[str, tuple[DocPath, dict[str, Any]]]:
+    return {
+        volume["name"]: ((*path, "volumes", index), volume) for index, volume in enumerate(owner.get("volumes", []))
+    }

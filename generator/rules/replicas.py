@@ -1,0 +1,36 @@
+"""Worker group sizes: the bounds the operator and the autoscaler rely on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator.errors import Problem
+from generator.rules.context import RuleContext, cluster_specs
+
+
+def replica_bounds(context: RuleContext) -> Iterator[Problem]:
+    for spec_at in cluster_specs(context.data):
+        for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
+            path = (*spec_at.path, "workerGroups", index)
+            low, high, replicas = group.get("minReplicas"), group.get("maxReplicas"), group.get("replicas")
+            if low is not None and high is not None and high < low:
+                yield context.problem(
+                    (*path, "maxReplicas"),
+                    f"maxReplicas {high} is less than minReplicas {low}",
+                    "raise maxReplicas or lower minReplicas",
+                )
+                continue
+            if replicas is None:
+                continue
+            if low is not None and replicas < low:
+                yield context.problem(
+                    (*path, "replicas"),
+                    f"replicas {replicas} is less than minReplicas {low}",
+                    "the operator would scale the group up to minReplicas; set replicas within the bounds",
+                )
+            if high is not None and replicas > high:
+                yield context.problem(
+                    (*path, "replicas"),
+                    f"replicas {replicas} is more than maxReplicas {high}",
+                    "the operator would cap the group at maxReplicas; set replicas within the bounds",
+                )

@@ -1,0 +1,31 @@
+"""Rules on how the environment's pieces fit together: operator scope and Kustomize patches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from generator.errors import Problem
+from generator.rules.context import RuleContext
+
+
+def operator_watches_target_namespace(context: RuleContext) -> Iterator[Problem]:
+    operator = context.data.get("operator", {})
+    watched = operator.get("watchNamespaces") or []
+    namespace = context.data["target"]["namespace"]
+    if operator.get("install") and watched and namespace not in watched:
+        yield context.problem(
+            ("operator", "watchNamespaces"),
+            f"the operator does not watch the target namespace '{namespace}'",
+            f"add {namespace} to operator.watchNamespaces, or leave the list empty to watch all namespaces",
+        )
+
+
+def json_patches_have_targets(context: RuleContext) -> Iterator[Problem]:
+    for index, patch in enumerate(context.data.get("patches", [])):
+        if isinstance(patch["patch"], list) and "target" not in patch:
+            yield context.problem(
+                ("patches", index),
+                "a JSON 6902 patch (a list of operations) needs a target",
+                "add target: {kind: RayCluster, name: NAME}",
+                at_key=True,
+            )

@@ -1,0 +1,157 @@
+"""Stage 3a: check a resolved environment against the environment JSON Schema.
+
+jsonschema's own messages name neither a line nor a fix; each error is turned into a Problem located
+through the Origin tree, with "did you mean" for unknown fields and enum values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from generator.envschema import DNS1123_LABEL, DNS1123_SUBDOMAIN, QUALIFIED_NAME, QUANTITY
+from generator.errors import DocPath, Problem
+from generator.source import Origin, locate
+
+_PATTERN_MEANINGS = {
+    DNS1123_LABEL: (
+        "is not a DNS-1123 label",
+        "use lower case letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    DNS1123_SUBDOMAIN: ("is not a DNS-1123 name", "use lower case letters, digits, '-' and '.'"),
+    QUANTITY: ("is not a Kubernetes quantity", "write e.g. 500m, 2, 1.5 or 4Gi"),
+    QUALIFIED_NAME: ("is not a valid key", "use an optional DNS prefix and a name, e.g. example.com/team"),
+    "^_": ("is not a partial name", "partials are files named _NAME.yaml; write extends: _NAME"),
+    "^/": ("is not an absolute path", "start the path with /"),
+}
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "text",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "boolean": "true or false",
+    "integer": "an integer",
+    "number": "a number",
+}
+
+
+def schema_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    return Draft202012Validator(schema)
+
+
+def check_schema(validator: Draft202012Validator, data: Any, origin: Origin) -> list[Problem]:
+    problems: list[Problem] = []
+    for error in validator.iter_errors(data):
+        problems.extend(_problems(error, origin))
+    return problems
+
+
+def _problems(error: ValidationError, origin: Origin) -> Iterator[Problem]:
+    path: DocPath = tuple(error.absolute_path)
+    kind = error.validator
+    rule: Any = error.validator_value  # jsonschema types these as "maybe unset"; set for every error here
+    if kind == "additionalProperties":
+        yield from _unknown_fields(error, path, origin)
+    elif kind == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        for name in rule:
+            if name not in present:
+                where = "the document" if not path else f"{_last(path)}"
+                yield Problem(locate(origin, path, at_key=True), path, f"missing required field '{name}' in {where}")
+    elif kind == "propertyNames":
+        for name in error.instance if isinstance(error.instance, dict) else ():
+            if not _valid(rule, name):
+                yield _pattern_problem(origin, (*path, name), name, rule.get("pattern", ""), True)
+    elif kind == "pattern":
+        yield _pattern_problem(origin, path, error.instance, str(rule), False)
+    elif kind == "type":
+        yield Problem(
+            locate(origin, path),
+            path,
+            f"expected {_expected(error.validator_value)}, got {_got(error.instance)}",
+        )
+    elif kind == "enum":
+        yield _enum_problem(origin, path, error.instance, list(rule))
+    else:
+        yield Problem(locate(origin, path), path, _generic_message(error))
+
+
+def _unknown_fields(error: ValidationError, path: DocPath, origin: Origin) -> Iterator[Problem]:
+    schema: Any = error.schema
+    instance: Any = error.instance
+    known = sorted(schema.get("properties", {}))
+    for name in instance:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif len(known) <= 12:
+            hint = "allowed fields: " + ", ".join(known)
+        else:
+            hint = "see docs/environment.md for the allowed fields"
+        where = (*path, name)
+        yield Problem(locate(origin, where, at_key=True), where, f"unknown field '{name}'", hint)
+
+
+def _pattern_problem(origin: Origin, path: DocPath, value: Any, pattern: str, at_key: bool) -> Problem:
+    meaning, hint = _PATTERN_MEANINGS.get(pattern, (f"does not match {pattern}", None))
+    return Problem(locate(origin, path, at_key=at_key), path, f"{json.dumps(value)} {meaning}", hint)
+
+
+def _enum_problem(origin: Origin, path: DocPath, value: Any, allowed: list[Any]) -> Problem:
+    choices = ", ".join(str(choice) for choice in allowed)
+    hint = None
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value, [str(choice) for choice in allowed], n=1, cutoff=0.5)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+    return Problem(locate(origin, path), path, f"{json.dumps(value)} is not one of: {choices}", hint)
+
+
+def _valid(schema: Mapping[str, Any], instance: Any) -> bool:
+    return Draft202012Validator(schema).is_valid(instance)
+
+
+def _expected(types: Any) -> str:
+    names = [types] if isinstance(types, str) else list(types)
+    return " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+
+
+def _got(value: Any) -> str:
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    if isinstance(value, dict | list):
+        return kind
+    return f"{kind} {json.dumps(value)}"
+
+
+def _last(path: DocPath) -> str:
+    last = path[-1]
+    return f"item {last} of {_last(path[:-1])}" if isinstance(last, int) and len(path) > 1 else str(last)
+
+
+def _generic_message(error: ValidationError) -> str:
+    value = json.dumps(error.instance) if not isinstance(error.instance, dict | list) else _got(error.instance)
+    limit = error.validator_value
+    messages = {
+        "minimum": f"{value} is less than the minimum {limit}",
+        "maximum": f"{value} is more than the maximum {limit}",
+        "minLength": f"{value} is shorter than {limit} character(s)",
+        "maxLength": f"{value} is longer than {limit} characters",
+        "minItems": f"needs at least {limit} item(s)",
+        "uniqueItems": "items must be unique",
+    }
+    return messages.get(str(error.validator), error.message)

@@ -1,0 +1,49 @@
+"""Source positions of loaded documents: a tree parallel to the plain data.
+
+Environment data travels between stages as plain dicts, lists and scalars (what jsonschema and Jinja
+want); the positions travel beside it in an `Origin` tree so that merging files keeps, for every value,
+the file and line it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import DocPath, Location
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one value came from: its key (or list item) and the value itself, plus its children."""
+
+    key: Location
+    value: Location
+    children: Mapping[str | int, Origin] = field(default_factory=dict)
+
+    def child(self, part: str | int) -> Origin | None:
+        return self.children.get(part)
+
+    def child_or_self(self, part: str | int) -> Origin:
+        """For data the generator made itself (no file behind it), the parent's origin stands in."""
+        return self.children.get(part, self)
+
+
+def locate(origin: Origin, path: DocPath, *, at_key: bool = False) -> Location:
+    """The most precise location known for `path`: the deepest ancestor that has one.
+
+    Values that were added by the generator (defaults) have no origin of their own and are reported at
+    the nearest user-written ancestor.
+    """
+    node = origin
+    for part in path:
+        found = node.child(part)
+        if found is None:
+            return node.key
+        node = found
+    return node.key if at_key else node.value
+
+
+GENERATED = Origin(Location(Path("<generated>"), 0, 0), Location(Path("<generated>"), 0, 0))
+"""The origin of values the generator computes; merging them with `merge` needs an Origin."""
