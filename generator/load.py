@@ -66,7 +66,9 @@ def parse_environment_text(file: Path, text: str) -> LoadedDocument:
         raise InputError([_file_problem(file, f"YAML error: {error}")]) from error
     start = Location(file, 1, 1)
     if document is None:
-        raise InputError([Problem(start, (), "the file is empty", "start from `kuberay-gitops new ENV`")])
+        raise InputError(
+            [Problem(start, (), "the file is empty", "an environment needs name, kuberay, target and gitops")]
+        )
     if not isinstance(document, CommentedMap):
         raise InputError([Problem(start, (), "the document must be a mapping of fields")])
     converter = _Converter(file, tuple(text.splitlines()))
@@ -162,7 +164,9 @@ class _Converter:
                 Problem(value, path, "a date is not a valid value here", "quote it if you mean the text")
             )
             return None
-        self.problems.append(Problem(value, path, f"unsupported YAML value {_describe(node)} (tags are not supported)"))
+        self.problems.append(
+            Problem(value, path, f"{_describe(node)} is not supported", "environment files hold plain data: no tags")
+        )
         return None
 
     def _leading_zero_token(self, value: Location) -> str | None:
@@ -183,7 +187,7 @@ def _describe(node: Any) -> str:
     tag = getattr(node, "tag", None)
     tag_value = getattr(tag, "value", tag)
     if tag_value:
-        return f"tagged value {tag_value}"
+        return f"the YAML tag {tag_value}"
     return f"{type(node).__name__} {node!r}"
 
 
@@ -191,12 +195,20 @@ def _file_problem(file: Path, message: str) -> Problem:
     return Problem(None, (), message, file=file)
 
 
+_DUPLICATE_KEY = re.compile(r'found duplicate key "(?P<key>.*)" with value')
+
+
 def _syntax_problem(file: Path, error: MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else None
+    duplicate = _DUPLICATE_KEY.search(str(error.problem or ""))
+    if duplicate is not None:
+        return Problem(
+            location,
+            (),
+            f"duplicate key '{duplicate.group('key')}'",
+            "each key may appear once in a mapping; remove or merge the repeated one",
+            file=file,
+        )
     message = " ".join(part for part in (error.context, error.problem) if part)
-    hint = None
-    if "duplicate key" in message:
-        message = message.replace('found duplicate key "', "duplicate key '").replace('" with value', "' with value")
-        hint = "each key may appear once in a mapping; remove or merge the repeated one"
-    return Problem(location, (), f"YAML syntax: {message}", hint, file=file)
+    return Problem(location, (), f"YAML syntax: {message}", file=file)

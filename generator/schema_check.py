@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from generator.envschema import DNS1123_LABEL, DNS1123_SUBDOMAIN, QUALIFIED_NAME
 from generator.errors import DocPath, Problem
 from generator.source import Origin, locate
 
+_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _PATTERN_MEANINGS = {
     DNS1123_LABEL: (
         "is not a DNS-1123 label",
@@ -67,10 +69,12 @@ def _problems(error: ValidationError, origin: Origin) -> Iterator[Problem]:
         yield from _unknown_fields(error, path, origin)
     elif kind == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
+        properties: Any = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         for name in rule:
             if name not in present:
-                where = "the document" if not path else f"{_last(path)}"
-                yield Problem(locate(origin, path, at_key=True), path, f"missing required field '{name}' in {where}")
+                description = properties.get(name, {}).get("description", "")
+                hint = f"add {name}: ({description.rstrip('.')})" if description else None
+                yield Problem(locate(origin, path, at_key=True), path, f"missing required field '{name}'", hint)
     elif kind == "propertyNames":
         for name in error.instance if isinstance(error.instance, dict) else ():
             if not _valid(rule, name):
@@ -113,6 +117,14 @@ def _pattern_problem(origin: Origin, path: DocPath, value: Any, pattern: str, at
 
 
 def _enum_problem(origin: Origin, path: DocPath, value: Any, allowed: list[Any]) -> Problem:
+    if all(isinstance(choice, str) and _VERSION.match(choice) for choice in allowed):
+        # "did you mean 1.6.2" for 1.2.2 would mislead: name the supported releases instead
+        return Problem(
+            locate(origin, path),
+            path,
+            f"{json.dumps(value)} is not a supported release",
+            f"supported: {', '.join(allowed)}",
+        )
     choices = ", ".join(str(choice) for choice in allowed)
     hint = None
     if isinstance(value, str):
@@ -136,11 +148,6 @@ def _got(value: Any) -> str:
     if isinstance(value, dict | list):
         return kind
     return f"{kind} {json.dumps(value)}"
-
-
-def _last(path: DocPath) -> str:
-    last = path[-1]
-    return f"item {last} of {_last(path[:-1])}" if isinstance(last, int) and len(path) > 1 else str(last)
 
 
 def _generic_message(error: ValidationError) -> str:

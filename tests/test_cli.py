@@ -1,0 +1,207 @@
+"""The command line through click's CliRunner: exit codes, exact messages, what is written and what not."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+from tests.conftest import EXAMPLES
+
+VALID = """\
+name: demo
+kuberay: {version: 1.3.0}
+target: {cluster: in-cluster, namespace: ray}
+gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
+defaults: {image: rayproject/ray:2.41.0}
+clusters:
+  - name: small
+    head: {cpu: "1", memory: 2Gi}
+"""
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "demo.yaml").write_text(VALID)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.usefixtures("project")
+def test_render_writes_then_reports_up_to_date() -> None:
+    first = run("render")
+    assert first.exit_code == 0
+    assert first.stdout.splitlines() == [
+        "added: rendered/demo/workloads/kustomization.yaml",
+        "added: rendered/demo/workloads/namespace.yaml",
+        "added: rendered/demo/workloads/raycluster-small.yaml",
+        "rendered 1 environment(s) into rendered: 3 file(s) changed",
+    ]
+    second = run("render")
+    assert (second.exit_code, second.stdout) == (0, "rendered 1 environment(s) into rendered: already up to date\n")
+
+
+def test_check_passes_when_current_and_fails_when_stale(project: Path) -> None:
+    run("render")
+    assert run("check").exit_code == 0
+    (project / "environments" / "demo.yaml").write_text(VALID.replace('cpu: "1"', 'cpu: "2"'))
+    stale = run("check")
+    assert stale.exit_code == 1
+    assert stale.stderr == (
+        "changed: rendered/demo/workloads/raycluster-small.yaml\n"
+        "kuberay-gitops: error: rendered is not current (1 file(s) differ): run `make render` and commit the result\n"
+    )
+
+
+def test_invalid_input_exits_1_and_leaves_output_untouched(project: Path) -> None:
+    run("render")
+    (project / "rendered" / "NOTES.md").write_text("hand-written\n")
+    before = snapshot(project / "rendered")
+    (project / "environments" / "demo.yaml").write_text(VALID.replace("memory: 2Gi", "memory: 2GB"))
+    result = run("render")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'environments/demo.yaml:8:30: error: clusters[0].head.memory: "2GB" is not a Kubernetes quantity\n'
+        "  hint: write e.g. 500m, 2, 1.5 or 4Gi\n"
+        "1 error(s)\n"
+    )
+    assert "Traceback" not in result.output
+    assert snapshot(project / "rendered") == before
+
+
+def test_removed_objects_are_pruned_and_hand_written_files_kept(project: Path) -> None:
+    two_clusters = VALID + '  - name: big\n    head: {cpu: "4", memory: 8Gi}\n'
+    (project / "environments" / "demo.yaml").write_text(two_clusters)
+    run("render")
+    (project / "rendered" / "demo" / "README.md").write_text("ours\n")
+    (project / "environments" / "demo.yaml").write_text(VALID)
+    result = run("render")
+    assert "stale: rendered/demo/workloads/raycluster-big.yaml" in result.stdout
+    assert not (project / "rendered" / "demo" / "workloads" / "raycluster-big.yaml").exists()
+    assert (project / "rendered" / "demo" / "README.md").read_text() == "ours\n"
+
+
+def test_deleted_environment_is_pruned_only_by_a_full_render(project: Path) -> None:
+    (project / "environments" / "other.yaml").write_text(VALID.replace("name: demo", "name: other"))
+    run("render")
+    (project / "environments" / "other.yaml").unlink()
+    run("render", "demo")
+    assert (project / "rendered" / "other").is_dir()
+    run("render")
+    assert not (project / "rendered" / "other").exists()
+
+
+def test_hand_written_file_in_the_way_is_never_overwritten(project: Path) -> None:
+    target = project / "rendered" / "demo" / "workloads" / "namespace.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text("kind: Namespace # mine\n")
+    result = run("render")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "kuberay-gitops: error: rendered holds hand-written files where generated ones go: "
+        "demo/workloads/namespace.yaml; move them away (nothing was written)\n"
+    )
+    assert target.read_text() == "kind: Namespace # mine\n"
+
+
+@pytest.mark.usefixtures("project")
+def test_unknown_environment_is_a_usage_error() -> None:
+    result = run("validate", "dmeo")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "kuberay-gitops: error: no environment named 'dmeo' (did you mean 'demo'?)\n",
+    )
+
+
+def test_missing_environments_directory_is_a_setup_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("validate")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "kuberay-gitops: error: environments directory environments does not exist\n",
+    )
+
+
+@pytest.mark.usefixtures("project")
+def test_output_may_not_contain_the_environments() -> None:
+    result = run("--output", ".", "render")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "kuberay-gitops: error: the output directory . would contain the environments; choose another\n"
+    )
+
+
+@pytest.mark.usefixtures("project")
+def test_unknown_option_is_a_usage_error() -> None:
+    assert run("render", "--frobnicate").exit_code == 2
+
+
+def test_json_format(project: Path) -> None:
+    (project / "environments" / "demo.yaml").write_text(VALID.replace("cpu:", "cpus:", 1))
+    result = run("--format", "json", "validate")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["problems"] == [
+        {
+            "file": "environments/demo.yaml",
+            "line": 8,
+            "column": 12,
+            "path": "clusters[0].head.cpus",
+            "message": "unknown field 'cpus'",
+            "hint": "did you mean 'cpu'?",
+        }
+    ]
+
+
+def test_github_annotations(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    (project / "environments" / "demo.yaml").write_text(VALID.replace("cpu:", "cpus:", 1))
+    result = run("validate")
+    assert result.stdout == (
+        "::error file=environments/demo.yaml,line=8,col=12::environments/demo.yaml:8:12: error: "
+        "clusters[0].head.cpus: unknown field 'cpus' (hint: did you mean 'cpu'?)\n"
+    )
+
+
+def test_examples_are_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(EXAMPLES.parent)
+    result = run("check")
+    assert (result.exit_code, result.stdout) == (0, "rendered is current for 3 environment(s)\n")
+
+
+def test_render_is_byte_identical_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "environments")
+    monkeypatch.chdir(tmp_path)
+    run("--output", "first", "render")
+    run("--output", "second", "render")
+    assert snapshot(tmp_path / "first") == snapshot(tmp_path / "second")
+    assert snapshot(tmp_path / "first") == snapshot(EXAMPLES.parent / "rendered")
+
+
+def test_schema_command_prints_the_committed_schema() -> None:
+    committed = (EXAMPLES.parent / "schemas" / "environment.schema.json").read_text()
+    assert run("schema").stdout == committed
+
+
+def test_python_dash_m_entry_point() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0
+    assert "render" in completed.stdout

@@ -1,0 +1,58 @@
+"""The positive/negative corpus: every invalid file fails with exactly the messages beside it.
+
+tests/corpus/invalid/NAME.yaml holds one broken environment per rule; NAME.expected is the exact text
+`kuberay-gitops validate NAME` prints, each problem with file:line:column, document path and hint.
+tests/corpus/valid/ holds environments that must pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from generator.paths import PROJECT_ROOT
+
+CORPUS = PROJECT_ROOT / "tests" / "corpus"
+
+
+def _environments(folder: Path) -> list[str]:
+    return sorted(path.stem for path in folder.glob("*.yaml") if not path.name.startswith("_"))
+
+
+def _validate(folder: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+    monkeypatch.chdir(folder)  # messages name files relative to the working directory
+    result = CliRunner().invoke(main, ["--environments", ".", "validate", name], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("name", _environments(CORPUS / "invalid"))
+def test_invalid_environment_reports_exact_problems(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = CORPUS / "invalid"
+    expected = (folder / f"{name}.expected").read_text()
+    exit_code, stdout, stderr = _validate(folder, name, monkeypatch)
+    assert (exit_code, stdout, stderr) == (1, "", expected)
+
+
+@pytest.mark.parametrize("name", _environments(CORPUS / "valid"))
+def test_valid_environment_passes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    exit_code, stdout, stderr = _validate(CORPUS / "valid", name, monkeypatch)
+    assert (exit_code, stdout, stderr) == (0, "1 environment(s) valid\n", "")
+
+
+def test_every_invalid_case_has_its_expectation() -> None:
+    folder = CORPUS / "invalid"
+    assert {path.stem for path in folder.glob("*.expected")} == set(_environments(folder))
+
+
+def test_every_problem_names_file_line_and_column() -> None:
+    for expected in (CORPUS / "invalid").glob("*.expected"):
+        for line in expected.read_text().splitlines():
+            if ": error: " in line:
+                location = line.split(": error: ")[0]
+                file, row, column = location.rsplit(":", 2)
+                assert file.endswith(".yaml"), f"{expected.name}: {line}"
+                assert int(row) >= 1, f"{expected.name}: {line}"
+                assert int(column) >= 1, f"{expected.name}: {line}"
