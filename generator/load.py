@@ -16,6 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from generator.errors import DocPath, InputError, Location, Problem
@@ -26,6 +27,7 @@ MAX_DEPTH = 64
 MAX_ALIAS_USES = 100
 
 # YAML 1.1 (what kubectl reads) takes 0777 as octal 511, YAML 1.2 (what we read) as decimal 777.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LEADING_ZERO_INT = re.compile(r"[-+]?0[0-9]+(?![0-9.eE:xob])")
 
 
@@ -62,6 +64,13 @@ def parse_environment_text(file: Path, text: str) -> LoadedDocument:
         document = yaml.load(text)
     except MarkedYAMLError as error:
         raise InputError([_syntax_problem(file, error)]) from error
+    except ReaderError as error:
+        # characters YAML forbids (control characters, BOM mid-file): located by character offset
+        before = text[: error.position]
+        at = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        raise InputError(
+            [Problem(at, (), f"character U+{_code_point(error.character):04X} is not allowed in YAML", file=file)]
+        ) from error
     except YAMLError as error:
         raise InputError([_file_problem(file, f"YAML error: {error}")]) from error
     start = Location(file, 1, 1)
@@ -94,16 +103,14 @@ class _Converter:
 
     def convert(self, node: Any, path: DocPath, key: Location, value: Location, depth: int) -> tuple[Any, Origin]:
         if depth > MAX_DEPTH:
-            self.problems.append(Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels"))
-            return None, Origin(key, value)
+            raise InputError([Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels")])
         if isinstance(node, CommentedMap | CommentedSeq):
             if id(node) in self.seen:
                 # ruamel shares the object of an anchor with each of its aliases; walking it again is what
                 # makes "billion laughs" documents explode, so every reuse is counted.
                 self.alias_uses += 1
                 if self.alias_uses > MAX_ALIAS_USES:
-                    self.problems.append(Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses"))
-                    return None, Origin(key, value)
+                    raise InputError([Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses")])
             self.seen.add(id(node))
         if isinstance(node, CommentedMap):
             return self._mapping(node, path, key, value, depth)
@@ -141,8 +148,15 @@ class _Converter:
         return data, Origin(key, value, children)
 
     def _scalar(self, node: Any, path: DocPath, value: Location) -> Any:
-        if node is None or isinstance(node, str):
-            return None if node is None else str(node)
+        if node is None:
+            return None
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                # YAML's \uD800-\uDFFF escapes (JSON-style surrogate pairs) are not characters; no API takes them
+                self.problems.append(
+                    Problem(value, path, "text contains a \\uD800-\\uDFFF escape", "write \\UXXXXXXXX or the character")
+                )
+            return str(node)
         if isinstance(node, ScalarBoolean | bool):
             return bool(node)
         if isinstance(node, int):
@@ -174,6 +188,10 @@ class _Converter:
             return None
         match = _LEADING_ZERO_INT.match(self.lines[value.line - 1], value.column - 1)
         return match.group(0) if match else None
+
+
+def _code_point(character: str | int) -> int:
+    return character if isinstance(character, int) else ord(character)
 
 
 def _octal_hint(token: str) -> str:

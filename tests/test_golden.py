@@ -1,0 +1,56 @@
+"""Golden files: tests/fixtures/environments rendered must equal tests/golden byte for byte.
+
+Regenerate after an intended change with `make golden`, and review the diff like code.
+Every golden and example overlay must also build with the real `kubectl kustomize`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.output import OutputScope, compare_output
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from tests.conftest import FIXTURES, GOLDEN, RENDERED
+from tests.kustomize import kustomize_build
+
+
+def test_golden_files_are_current(tool: ToolData) -> None:
+    result = build(BuildRequest(FIXTURES / "environments", (), tool))
+    assert result.problems == ()
+    changes = compare_output(GOLDEN, result.files, OutputScope(None))
+    assert changes == [], "golden files differ; run `make golden` and review the diff"
+
+
+OVERLAYS = sorted([*GOLDEN.glob("*/workloads"), *RENDERED.glob("*/workloads")])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: str(path.relative_to(path.parents[2])))
+def test_overlay_builds_with_kubectl_kustomize(overlay: Path) -> None:
+    documents = kustomize_build(overlay)
+    namespace = next(document for document in documents if document["kind"] == "Namespace")
+    for document in documents:
+        if document["kind"] != "Namespace":
+            assert document["metadata"]["namespace"] == namespace["metadata"]["name"]
+
+
+def test_patches_are_applied_by_kustomize() -> None:
+    documents = {document["kind"]: document for document in kustomize_build(GOLDEN / "full" / "workloads")}
+    assert documents["RayCluster"]["spec"]["headGroupSpec"]["enableIngress"] is False
+    assert documents["RayService"]["spec"]["serviceUnhealthySecondThreshold"] == 900
+
+
+def test_pod_template_pass_through_merges_into_the_ray_container() -> None:
+    documents = {document["kind"]: document for document in kustomize_build(GOLDEN / "full" / "workloads")}
+    containers = documents["RayCluster"]["spec"]["headGroupSpec"]["template"]["spec"]["containers"]
+    assert [container["name"] for container in containers] == ["ray-head", "log-shipper"]
+    assert containers[0]["image"] == "registry.example.com/ray:2.41.0-py311"
+    assert containers[0]["lifecycle"]["preStop"]["exec"]["command"] == ["/bin/sh", "-c", "ray stop"]
+
+
+def test_operator_values_keep_every_chart_feature_gate() -> None:
+    values = (GOLDEN / "full" / "operator" / "values.yaml").read_text()
+    assert "- name: RayClusterStatusConditions\n  enabled: true\n" in values
+    assert "- name: RayJobDeletionPolicy\n  enabled: true\n" in values

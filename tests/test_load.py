@@ -1,0 +1,65 @@
+"""Loading limits and YAML traps: each is an error with a position, never a crash or a hang."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import InputError
+from generator.load import MAX_ALIAS_USES, MAX_DEPTH, MAX_FILE_BYTES, load_environment_file, parse_environment_text
+
+
+def messages(text: str) -> list[str]:
+    with pytest.raises(InputError) as raised:
+        parse_environment_text(Path("e.yaml"), text)
+    return [problem.message for problem in raised.value.problems]
+
+
+def test_oversized_file(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * MAX_FILE_BYTES + "\n")
+    with pytest.raises(InputError) as raised:
+        load_environment_file(big)
+    assert raised.value.problems[0].message == f"file is larger than {MAX_FILE_BYTES} bytes"
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"name: \xff\n")
+    with pytest.raises(InputError) as raised:
+        load_environment_file(bad)
+    assert raised.value.problems[0].message == "file is not UTF-8: invalid start byte at byte 6"
+
+
+def test_too_deep() -> None:
+    text = "a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n"
+    assert messages(text) == [f"nesting is deeper than {MAX_DEPTH} levels"]
+
+
+def test_alias_bomb_is_stopped() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]" for level in range(1, 9)]
+    assert messages("\n".join(lines) + "\n") == [f"more than {MAX_ALIAS_USES} alias uses"]
+
+
+def test_positions_count_from_one() -> None:
+    document = parse_environment_text(Path("e.yaml"), "name: dev\ntarget:\n  namespace: ray\n")
+    origin = document.origin.children["target"].children["namespace"]
+    assert (origin.key.line, origin.key.column, origin.value.line, origin.value.column) == (3, 3, 3, 14)
+
+
+def test_surrogate_escapes_are_rejected() -> None:
+    assert messages('name: "\\ud83d\\ude00"\n') == ["text contains a \\uD800-\\uDFFF escape"]
+
+
+def test_forbidden_character_is_located() -> None:
+    with pytest.raises(InputError) as raised:
+        parse_environment_text(Path("e.yaml"), "name: dev\nimage: a\x7fb\n")
+    problem = raised.value.problems[0]
+    assert problem.location is not None
+    assert (problem.location.line, problem.location.column, problem.message) == (
+        2,
+        9,
+        "character U+007F is not allowed in YAML",
+    )

@@ -1,0 +1,115 @@
+"""Property tests for the invariants: data-safe rendering, lossless serialization, merge laws, no crash."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.errors import InputError
+from generator.load import parse_environment_text
+from generator.paths import PROJECT_ROOT, ToolData
+from generator.pipeline import BuildRequest, build
+from generator.render import template_environment, to_json
+from generator.resolve import merge
+from generator.serialize import dump_yaml, load_yaml_stream
+from generator.source import GENERATED
+
+# Text as users can write it in a UTF-8 file (no surrogates), including YAML's special characters.
+any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), any_text)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(any_text, children, max_size=4)),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_tojson_is_data_safe_inside_yaml(value: Any) -> None:
+    jinja = template_environment(PROJECT_ROOT / "templates")
+    text = jinja.from_string("key: {{ value | tojson }}\nafter: 1\n").render(value=value)
+    assert load_yaml_stream(text) == [{"key": value, "after": 1}]
+
+
+@given(json_values)
+def test_serializer_round_trips_and_is_deterministic(value: Any) -> None:
+    text = dump_yaml([{"data": value}])
+    assert load_yaml_stream(text) == [{"data": value}]
+    assert dump_yaml([{"data": value}]) == text
+
+
+@given(st.text(max_size=300))
+@settings(suppress_health_check=[HealthCheck.too_slow])
+def test_loader_never_crashes(text: str) -> None:
+    try:
+        parse_environment_text(Path("e.yaml"), text)
+    except InputError as error:
+        problems = error.problems
+    else:
+        return
+    assert problems, "an InputError always carries at least one problem"
+
+
+plain = st.dictionaries(st.sampled_from("abcd"), st.one_of(st.integers(), any_text), max_size=3)
+documents = st.recursive(plain, lambda children: st.dictionaries(st.sampled_from("abcd"), children, max_size=3))
+
+
+@given(documents, documents)
+def test_merge_is_idempotent_and_has_an_identity(base: dict[str, Any], over: dict[str, Any]) -> None:
+    merged, _ = merge(base, GENERATED, over, GENERATED)
+    again, _ = merge(merged, GENERATED, over, GENERATED)
+    assert again == merged
+    assert merge(base, GENERATED, {}, GENERATED)[0] == base
+    assert merge({}, GENERATED, over, GENERATED)[0] == over
+
+
+@st.composite
+def environment_files(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
+    annotations = draw(st.dictionaries(st.sampled_from(["a", "b", "example.com/c"]), any_text, max_size=3))
+    groups = []
+    for index in range(draw(st.integers(0, 3))):
+        low = draw(st.integers(0, 5))
+        high = draw(st.integers(low, 10))
+        replicas = draw(st.integers(low, high))
+        groups.append({"name": f"g{index}", "minReplicas": low, "maxReplicas": high, "replicas": replicas})
+    entrypoint = draw(any_text.filter(lambda text: text.strip() != ""))
+    environment = {
+        "name": "prop",
+        "kuberay": {"version": "1.3.0"},
+        "target": {"cluster": "in-cluster", "namespace": "ray"},
+        "gitops": {"engine": "argocd", "repoURL": "https://git.example.com/r.git"},
+        "defaults": {"image": "rayproject/ray:2.41.0", "annotations": annotations},
+        "clusters": [{"name": "c", "head": {"cpu": "1"}, "workerGroups": groups}],
+        "jobs": [{"name": "j", "entrypoint": entrypoint, "clusterSelector": {"ray.io/cluster": "c"}}],
+    }
+    # JSON is YAML 1.2; to_json also escapes what YAML forbids raw, as a careful author would
+    return to_json(environment), annotations
+
+
+@given(environment_files())
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_valid_environment_renders_its_values_unchanged(
+    tmp_path_factory: Any, tool: ToolData, case: tuple[str, dict[str, str]]
+) -> None:
+    text, annotations = case
+    folder: Path = tmp_path_factory.mktemp("environments")
+    (folder / "prop.yaml").write_text(text)
+    first = build(BuildRequest(folder, (), tool))
+    second = build(BuildRequest(folder, (), tool))
+    assert first.problems == ()
+    assert [file.content for file in first.files] == [file.content for file in second.files]
+    data = json.loads(text)
+    objects = {file.path.name: load_yaml_stream(file.content)[0] for file in first.files}
+    cluster = objects["raycluster-c.yaml"]
+    head_metadata = cluster["spec"]["headGroupSpec"]["template"].get("metadata", {})
+    assert head_metadata.get("annotations", {}) == annotations
+    assert objects["rayjob-j.yaml"]["spec"]["entrypoint"] == data["jobs"][0]["entrypoint"]
+    expected_groups = data["clusters"][0]["workerGroups"]
+    rendered_groups = cluster["spec"].get("workerGroupSpecs", [])
+    assert [(group["groupName"], group["replicas"]) for group in rendered_groups] == [
+        (group["name"], group["replicas"]) for group in expected_groups
+    ]

@@ -1,0 +1,86 @@
+"""Merge rules of `extends:` and the source positions that survive merging."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.errors import InputError
+from generator.load import load_environment_file
+from generator.resolve import ResolvedEnvironment, resolve_environment
+from generator.source import locate
+
+
+def resolve(folder: Path, files: dict[str, str], name: str) -> ResolvedEnvironment:
+    for file_name, text in files.items():
+        (folder / f"{file_name}.yaml").write_text(text)
+    partials = frozenset(file_name for file_name in files if file_name.startswith("_"))
+    return resolve_environment(folder / f"{name}.yaml", load_environment_file, partials)
+
+
+def test_mappings_merge_named_lists_merge_by_name_other_lists_replace(environments: Path) -> None:
+    resolved = resolve(
+        environments,
+        {
+            "_base": (
+                "defaults:\n"
+                "  env: [{name: A, value: '1'}, {name: B, value: '2'}]\n"
+                "  tolerations: [{key: a}, {key: b}]\n"
+                "  labels: {team: ml, tier: gold}\n"
+            ),
+            "leaf": (
+                "extends: _base\n"
+                "defaults:\n"
+                "  env: [{name: B, value: '20'}, {name: C, value: '3'}]\n"
+                "  tolerations: [{key: c}]\n"
+                "  labels: {tier: null, owner: me}\n"
+            ),
+        },
+        "leaf",
+    )
+    defaults: dict[str, Any] = resolved.data["defaults"]
+    assert defaults["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "20"}, {"name": "C", "value": "3"}]
+    assert defaults["tolerations"] == [{"key": "c"}]
+    assert defaults["labels"] == {"team": "ml", "owner": "me"}
+    assert resolved.chain == (environments / "leaf.yaml", environments / "_base.yaml")
+
+
+def test_merged_values_keep_the_position_of_the_file_they_came_from(environments: Path) -> None:
+    resolved = resolve(
+        environments,
+        {
+            "_base": "defaults:\n  env: [{name: A, value: '1'}, {name: B, value: '2'}]\n",
+            "leaf": "extends: _base\ndefaults:\n  env:\n    - {name: B, value: '20'}\n",
+        },
+        "leaf",
+    )
+    first = locate(resolved.origin, ("defaults", "env", 0, "value"))
+    second = locate(resolved.origin, ("defaults", "env", 1, "value"))
+    assert (first.file.name, first.line, first.column) == ("_base.yaml", 2, 26)
+    assert (second.file.name, second.line, second.column) == ("leaf.yaml", 4, 24)
+
+
+def test_chains_of_partials_apply_in_order(environments: Path) -> None:
+    resolved = resolve(
+        environments,
+        {
+            "_a": "target: {namespace: a, cluster: x}\n",
+            "_b": "extends: _a\ntarget: {namespace: b}\n",
+            "leaf": "extends: _b\n",
+        },
+        "leaf",
+    )
+    assert resolved.data["target"] == {"namespace": "b", "cluster": "x"}
+
+
+def test_null_in_a_new_value_is_dropped(environments: Path) -> None:
+    resolved = resolve(environments, {"leaf": "defaults: {labels: {a: null, b: x}}\n"}, "leaf")
+    assert resolved.data["defaults"] == {"labels": {"b": "x"}}
+
+
+def test_a_partial_may_not_name_itself(environments: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        resolve(environments, {"_p": "name: p\n", "leaf": "extends: _p\n"}, "leaf")
+    assert [problem.message for problem in raised.value.problems] == ["a partial must not set name"]
