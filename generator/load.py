@@ -1,23 +1,23 @@
 """Stage 1: read one environment file into plain data plus source positions.
 
-YAML 1.2 round-trip parsing (ruamel.yaml) gives the line and column of every key and item. Limits on
-size, nesting depth and alias use keep a hostile or broken file from exhausting memory; duplicate keys,
-tags, dates and non-string keys are errors rather than silent surprises.
+ruamel.yaml composes the YAML 1.2 node graph (with its libyaml-based C parser from ruamel.yaml.clib when
+installed: about ten times faster than round-trip loading, see docs/architecture.md); every node carries
+its line and column. This module builds plain data from the nodes by the YAML 1.2 core schema itself,
+which lets it see what a constructor hides: the raw text of `0777`, duplicate keys with both positions,
+tags. Limits on size, nesting depth and alias use keep a hostile or broken file from exhausting memory.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.scalarbool import ScalarBoolean
 
 from generator.errors import DocPath, InputError, Location, Problem
 from generator.source import Origin
@@ -26,9 +26,13 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_USES = 100
 
-# YAML 1.1 (what kubectl reads) takes 0777 as octal 511, YAML 1.2 (what we read) as decimal 777.
+_CORE = "tag:yaml.org,2002:"
+_DECIMAL = re.compile(r"[-+]?[0-9]+")
+_OCTAL = re.compile(r"0o[0-7]+")
+_HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+")
+_SPECIAL_FLOATS = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_LEADING_ZERO_INT = re.compile(r"[-+]?0[0-9]+(?![0-9.eE:xob])")
+_YAML11_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,6 @@ class LoadedDocument:
     file: Path
     data: dict[str, Any]
     origin: Origin
-    source_lines: tuple[str, ...]
 
 
 def load_environment_file(file: Path) -> LoadedDocument:
@@ -57,176 +60,202 @@ def load_environment_file(file: Path) -> LoadedDocument:
 
 
 def parse_environment_text(file: Path, text: str) -> LoadedDocument:
-    yaml = YAML(typ="rt")
-    yaml.version = (1, 2)
-    yaml.allow_duplicate_keys = False
+    root = _compose(file, text)
+    start = Location(file, 1, 1)
+    if root is None:
+        hint = "an environment needs name, kuberay, target and gitops"
+        raise InputError([Problem(start, (), "the file is empty", hint)])
+    if not isinstance(root, MappingNode):
+        raise InputError([Problem(start, (), "the document must be a mapping of fields")])
+    converter = _Converter(file)
+    data, origin = converter.convert(root, (), start, 0)
+    if converter.problems:
+        raise InputError(converter.problems)
+    return LoadedDocument(file, data, origin)
+
+
+def _compose(file: Path, text: str) -> Node | None:
+    """Compose with libyaml when it reads the text as YAML 1.2 would, else with the pure 1.2 parser.
+
+    libyaml scans YAML 1.1: it rejects some 1.2 syntax (a `:` inside a flow-context plain scalar such as
+    {repoURL: https://...}, the \\/ escape), which the pure parser then reads; and it takes NEL, LS and PS
+    as line breaks, so text holding them goes to the pure parser directly.
+    """
+    if not _YAML11_LINE_BREAKS.search(text):
+        try:
+            return _composer(pure=False).compose(text)  # type: ignore[no-any-return]
+        except YAMLError:
+            pass  # the pure parser decides, and words the error the YAML 1.2 way
     try:
-        document = yaml.load(text)
+        node: Node | None = _composer(pure=True).compose(text)
     except MarkedYAMLError as error:
         raise InputError([_syntax_problem(file, error)]) from error
     except ReaderError as error:
-        # characters YAML forbids (control characters, BOM mid-file): located by character offset
+        # characters YAML forbids (control characters, a BOM mid-file): located by character offset
         before = text[: error.position]
         at = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
-        raise InputError(
-            [Problem(at, (), f"character U+{_code_point(error.character):04X} is not allowed in YAML", file=file)]
-        ) from error
+        message = f"character U+{_code_point(error.character):04X} is not allowed in YAML"
+        raise InputError([Problem(at, (), message, file=file)]) from error
     except YAMLError as error:
         raise InputError([_file_problem(file, f"YAML error: {error}")]) from error
-    start = Location(file, 1, 1)
-    if document is None:
-        raise InputError(
-            [Problem(start, (), "the file is empty", "an environment needs name, kuberay, target and gitops")]
-        )
-    if not isinstance(document, CommentedMap):
-        raise InputError([Problem(start, (), "the document must be a mapping of fields")])
-    converter = _Converter(file, tuple(text.splitlines()))
-    data, origin = converter.convert(document, (), start, start, 0)
-    if converter.problems:
-        raise InputError(converter.problems)
-    assert isinstance(data, dict)
-    return LoadedDocument(file, data, origin, converter.lines)
+    return node
+
+
+def _composer(*, pure: bool) -> YAML:
+    yaml = YAML(typ="safe", pure=pure)
+    yaml.version = (1, 2)
+    return yaml
 
 
 class _Converter:
-    """Walks the ruamel tree once, producing plain data, the Origin tree and any problems."""
+    """Walks the node graph once, producing plain data, the Origin tree and any problems."""
 
-    def __init__(self, file: Path, lines: tuple[str, ...]) -> None:
+    def __init__(self, file: Path) -> None:
         self.file = file
-        self.lines = lines
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
         self.alias_uses = 0
 
-    def at(self, position: tuple[int, int] | list[int]) -> Location:
-        return Location(self.file, position[0] + 1, position[1] + 1)
+    def at(self, node: Node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def convert(self, node: Any, path: DocPath, key: Location, value: Location, depth: int) -> tuple[Any, Origin]:
+    def convert(self, node: Node, path: DocPath, key: Location, depth: int) -> tuple[Any, Origin]:
+        value = self.at(node)
         if depth > MAX_DEPTH:
             raise InputError([Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels")])
-        if isinstance(node, CommentedMap | CommentedSeq):
+        if isinstance(node, MappingNode | SequenceNode):
             if id(node) in self.seen:
-                # ruamel shares the object of an anchor with each of its aliases; walking it again is what
-                # makes "billion laughs" documents explode, so every reuse is counted.
+                # An alias is the anchored node itself; walking it again is what makes "billion laughs"
+                # documents explode, so every reuse is counted.
                 self.alias_uses += 1
                 if self.alias_uses > MAX_ALIAS_USES:
                     raise InputError([Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses")])
             self.seen.add(id(node))
-        if isinstance(node, CommentedMap):
+        if isinstance(node, MappingNode):
             return self._mapping(node, path, key, value, depth)
-        if isinstance(node, CommentedSeq):
+        if isinstance(node, SequenceNode):
             return self._sequence(node, path, key, value, depth)
+        if not isinstance(node, ScalarNode):
+            raise InputError([Problem(value, path, f"unsupported YAML node {type(node).__name__}")])
         return self._scalar(node, path, value), Origin(key, value)
 
     def _mapping(
-        self, node: CommentedMap, path: DocPath, key: Location, value: Location, depth: int
+        self, node: MappingNode, path: DocPath, key: Location, value: Location, depth: int
     ) -> tuple[dict[str, Any], Origin]:
         data: dict[str, Any] = {}
         children: dict[str | int, Origin] = {}
-        for name in node:
-            key_at = self.at(node.lc.key(name))
-            if not isinstance(name, str):
+        for key_node, value_node in node.value:
+            key_at = self.at(key_node)
+            name = self._key(key_node, path, key_at)
+            if name is None:
+                continue
+            if name in data:
+                first = children[name].key
                 self.problems.append(
-                    Problem(key_at, path, f"keys must be text, not {_describe(name)}", f"quote it: '{name}'")
+                    Problem(
+                        key_at,
+                        (*path, name),
+                        f"duplicate key '{name}' (first at line {first.line})",
+                        "each key may appear once in a mapping; remove or merge the repeated one",
+                    )
                 )
                 continue
-            child, origin = self.convert(node[name], (*path, name), key_at, self.at(node.lc.value(name)), depth + 1)
-            data[name] = child
-            children[name] = origin
+            data[name], children[name] = self.convert(value_node, (*path, name), key_at, depth + 1)
         return data, Origin(key, value, children)
 
+    def _key(self, node: Node, path: DocPath, at: Location) -> str | None:
+        if node.tag == _CORE + "merge":
+            self.problems.append(
+                Problem(at, path, "merge keys (<<) are not supported", "use extends: _partial, or an alias")
+            )
+            return None
+        if not isinstance(node, ScalarNode) or node.tag != _CORE + "str":
+            shown = node.value if isinstance(node, ScalarNode) else "a collection"
+            self.problems.append(Problem(at, path, f"keys must be text, not {shown}", f"quote it: '{shown}'"))
+            return None
+        return self._text(node, path, at)
+
     def _sequence(
-        self, node: CommentedSeq, path: DocPath, key: Location, value: Location, depth: int
+        self, node: SequenceNode, path: DocPath, key: Location, value: Location, depth: int
     ) -> tuple[list[Any], Origin]:
         data: list[Any] = []
         children: dict[str | int, Origin] = {}
-        for index, item in enumerate(node):
-            item_at = self.at(node.lc.item(index))
-            child, origin = self.convert(item, (*path, index), item_at, item_at, depth + 1)
+        for index, item in enumerate(node.value):
+            child, origin = self.convert(item, (*path, index), self.at(item), depth + 1)
             data.append(child)
             children[index] = origin
         return data, Origin(key, value, children)
 
-    def _scalar(self, node: Any, path: DocPath, value: Location) -> Any:
-        if node is None:
+    def _scalar(self, node: ScalarNode, path: DocPath, at: Location) -> Any:
+        """Construct a scalar by the YAML 1.2 core schema from the tag the 1.2 resolver gave it."""
+        tag, text = node.tag, node.value
+        if tag == _CORE + "str":
+            return self._text(node, path, at)
+        if tag == _CORE + "null":
             return None
-        if isinstance(node, str):
-            if _SURROGATE.search(node):
-                # YAML's \uD800-\uDFFF escapes (JSON-style surrogate pairs) are not characters; no API takes them
-                self.problems.append(
-                    Problem(value, path, "text contains a \\uD800-\\uDFFF escape", "write \\UXXXXXXXX or the character")
-                )
-            return str(node)
-        if isinstance(node, ScalarBoolean | bool):
-            return bool(node)
-        if isinstance(node, int):
-            token = self._leading_zero_token(value)
-            if token is not None:
-                self.problems.append(
-                    Problem(
-                        value,
-                        path,
-                        f"{token} is read as decimal {int(node)} by YAML 1.2 but as octal by kubectl (YAML 1.1)",
-                        _octal_hint(token),
-                    )
-                )
-            return int(node)
-        if isinstance(node, float):
-            return float(node)
-        if isinstance(node, datetime.date):
-            self.problems.append(
-                Problem(value, path, "a date is not a valid value here", "quote it if you mean the text")
-            )
+        if tag == _CORE + "bool":
+            return text.lower() == "true"
+        if tag == _CORE + "int":
+            return self._integer(text, path, at)
+        if tag == _CORE + "float":
+            lowered = text.lower()
+            return _SPECIAL_FLOATS[lowered] if lowered in _SPECIAL_FLOATS else float(text)
+        if tag == _CORE + "timestamp":
+            self.problems.append(Problem(at, path, "a date is not a valid value here", "quote it if you mean the text"))
             return None
         self.problems.append(
-            Problem(value, path, f"{_describe(node)} is not supported", "environment files hold plain data: no tags")
+            Problem(at, path, f"the YAML tag {tag} is not supported", "environment files hold plain data: no tags")
         )
         return None
 
-    def _leading_zero_token(self, value: Location) -> str | None:
-        if value.line - 1 >= len(self.lines):
-            return None
-        match = _LEADING_ZERO_INT.match(self.lines[value.line - 1], value.column - 1)
-        return match.group(0) if match else None
+    def _integer(self, text: str, path: DocPath, at: Location) -> int | None:
+        if _OCTAL.fullmatch(text):
+            return int(text[2:], 8)
+        if _HEXADECIMAL.fullmatch(text):
+            return int(text[2:], 16)
+        if _DECIMAL.fullmatch(text):
+            digits = text.lstrip("+-")
+            if len(digits) > 1 and digits.startswith("0"):
+                # YAML 1.1 (what kubectl reads) takes 0777 as octal 511, YAML 1.2 (what we read) as 777.
+                self.problems.append(
+                    Problem(
+                        at,
+                        path,
+                        f"{text} is read as decimal {int(text)} by YAML 1.2 but as octal by kubectl (YAML 1.1)",
+                        _octal_hint(digits),
+                    )
+                )
+            return int(text)
+        self.problems.append(Problem(at, path, f"{text} is not a YAML 1.2 integer", "write it in decimal"))
+        return None
+
+    def _text(self, node: ScalarNode, path: DocPath, at: Location) -> str:
+        text: str = node.value
+        if _SURROGATE.search(text):
+            # YAML's \uD800-\uDFFF escapes (JSON-style surrogate pairs) are not characters; no API takes them
+            self.problems.append(
+                Problem(at, path, "text contains a \\uD800-\\uDFFF escape", "write \\UXXXXXXXX or the character")
+            )
+        return text
 
 
 def _code_point(character: str | int) -> int:
     return character if isinstance(character, int) else ord(character)
 
 
-def _octal_hint(token: str) -> str:
-    digits = token.lstrip("+-").lstrip("0") or "0"
-    if all(char in "01234567" for char in digits):
-        return f"write 0o{digits} for octal ({int(digits, 8)}), or {int(digits)} for decimal"
-    return f"write {int(digits)} without the leading zero"
-
-
-def _describe(node: Any) -> str:
-    tag = getattr(node, "tag", None)
-    tag_value = getattr(tag, "value", tag)
-    if tag_value:
-        return f"the YAML tag {tag_value}"
-    return f"{type(node).__name__} {node!r}"
+def _octal_hint(digits: str) -> str:
+    significant = digits.lstrip("0") or "0"
+    if all(char in "01234567" for char in significant):
+        return f"write 0o{significant} for octal ({int(significant, 8)}), or {int(significant)} for decimal"
+    return f"write {int(significant)} without the leading zero"
 
 
 def _file_problem(file: Path, message: str) -> Problem:
     return Problem(None, (), message, file=file)
 
 
-_DUPLICATE_KEY = re.compile(r'found duplicate key "(?P<key>.*)" with value')
-
-
 def _syntax_problem(file: Path, error: MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else None
-    duplicate = _DUPLICATE_KEY.search(str(error.problem or ""))
-    if duplicate is not None:
-        return Problem(
-            location,
-            (),
-            f"duplicate key '{duplicate.group('key')}'",
-            "each key may appear once in a mapping; remove or merge the repeated one",
-            file=file,
-        )
     message = " ".join(part for part in (error.context, error.problem) if part)
     return Problem(location, (), f"YAML syntax: {message}", file=file)

@@ -63,3 +63,26 @@ def test_forbidden_character_is_located() -> None:
         9,
         "character U+007F is not allowed in YAML",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("v: 0o17\n", 15),
+        ("v: 0x1F\n", 31),
+        ("v: yes\n", "yes"),  # YAML 1.2: text, not a boolean as in YAML 1.1
+        ("v: on\n", "on"),
+        ("v: 1.5e3\n", 1500.0),
+        ("v: -.inf\n", float("-inf")),
+        ("v: ~\n", None),
+        ("v: !!str 12\n", "12"),
+        ("v: {url: https://example.com:443/x}\n", {"url": "https://example.com:443/x"}),  # a 1.2-only flow scalar
+        ("v: 'a\u2028b'\n", "a\u2028b"),  # LS is a line break in YAML 1.1 only
+    ],
+)
+def test_yaml_1_2_core_schema(text: str, value: object) -> None:
+    assert parse_environment_text(Path("e.yaml"), text).data == {"v": value}
+
+
+def test_merge_keys_are_rejected() -> None:
+    assert messages("base: &b {x: 1}\nv:\n  <<: *b\n") == ["merge keys (<<) are not supported"]

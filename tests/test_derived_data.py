@@ -1,0 +1,53 @@
+"""Committed derived data stays equal to what its generators produce."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from generator.commands import schema_text
+from generator.envschema import environment_schema
+from generator.paths import PROJECT_ROOT
+from generator.releases import SUPPORTED_RELEASES
+from scripts.derive_upstream import derive
+
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+def test_environment_schema_file_is_current() -> None:
+    committed = (PROJECT_ROOT / "schemas" / "environment.schema.json").read_text()
+    assert committed == schema_text(), "run `make schemas`"
+
+
+def test_every_property_has_a_description() -> None:
+    missing: list[str] = []
+
+    def walk(schema: object, path: str) -> None:
+        if isinstance(schema, dict):
+            for name, child in schema.get("properties", {}).items():
+                if "description" not in child:
+                    missing.append(f"{path}.{name}")
+            for key, child in schema.items():
+                walk(child, f"{path}/{key}")
+        elif isinstance(schema, list):
+            for child in schema:
+                walk(child, path)
+
+    walk(environment_schema(), "#")
+    assert missing == []
+
+
+def test_supported_releases_are_the_derived_ones() -> None:
+    derived = sorted(path.name for path in (PROJECT_ROOT / "schemas" / "kuberay").iterdir())
+    assert derived == sorted(f"v{version}" for version in SUPPORTED_RELEASES)
+
+
+@pytest.mark.skipif(not (SHARED / "kuberay").is_dir(), reason="../shared is only needed to re-derive")
+def test_derive_script_reproduces_the_committed_files(tmp_path: Path) -> None:
+    written = derive(SHARED, tmp_path)
+    assert written
+    for path in written:
+        relative = path.relative_to(tmp_path)
+        assert filecmp.cmp(path, PROJECT_ROOT / relative, shallow=False), f"{relative} differs: run `make schemas`"
