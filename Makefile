@@ -46,8 +46,8 @@ golden: $(RUNTIME_STAMP)
 
 # Re-derive schemas/ and the upstream sample fixtures from ../shared (the only step that reads it).
 schemas: $(RUNTIME_STAMP)
-	$(BIN)/python scripts/derive_upstream.py
-	$(BIN)/python scripts/write_environment_schema.py
+	$(BIN)/python -m scripts.derive_upstream
+	$(BIN)/python -m scripts.write_environment_schema
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py

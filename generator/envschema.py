@@ -160,6 +160,7 @@ def group_definitions() -> dict[str, Schema]:
             "The in-tree Ray autoscaler.",
             {
                 "enabled": boolean("Run the Ray autoscaler sidecar (enableInTreeAutoscaling)."),
+                "version": text("Autoscaler generation (KubeRay >= 1.4.0).", enum=["v1", "v2"]),
                 "idleTimeoutSeconds": integer("Seconds an idle worker is kept before it is removed."),
                 "upscalingMode": text(
                     "How fast the autoscaler adds workers.", enum=["Default", "Aggressive", "Conservative"]
@@ -207,6 +208,17 @@ def cluster_spec_fields() -> dict[str, Schema]:
         "workerGroups": array("Worker groups; items merge by name.", ref("workerGroup", "A worker group.")),
         "autoscaling": ref("autoscaling", "The in-tree Ray autoscaler."),
         "gcsFaultTolerance": ref("gcsFaultTolerance", "GCS fault tolerance with an external Redis."),
+        "networkPolicy": open_object(
+            "NetworkPolicies the operator creates (KubeRay >= 1.7.0, gate RayClusterNetworkPolicy); the RayCluster "
+            "networkPolicy field as is."
+        ),
+        "tlsOptions": open_object(
+            "Mutual TLS between Ray pods (KubeRay >= 1.7.0, gate RayClusterMTLS); the RayCluster tlsOptions field."
+        ),
+        "historyServer": open_object(
+            "Ray history server collection (KubeRay >= 1.7.0, gate RayClusterHistoryServer); the RayCluster "
+            "historyServerOptions field."
+        ),
         "labels": string_map("Labels of the generated object."),
         "annotations": string_map("Annotations of the generated object."),
     }
@@ -246,6 +258,17 @@ def job_schema() -> Schema:
             "activeDeadlineSeconds": integer("Seconds the job may run before KubeRay stops it.", minimum=1),
             "backoffLimit": integer("Retries of the whole job, each on a new cluster."),
             "suspend": boolean("Create the RayJob suspended (no cluster until resumed)."),
+            "preRunningDeadlineSeconds": integer(
+                "Seconds the job may take to start running (KubeRay >= 1.6.0).", minimum=1
+            ),
+            "deletionStrategy": open_object(
+                "What to delete when the job ends (KubeRay >= 1.5.0, gate RayJobDeletionPolicy); the RayJob "
+                "deletionStrategy field as is."
+            ),
+            "deletionPolicy": text(
+                "What to delete when the job ends (KubeRay 1.3 and 1.4 only, gate RayJobDeletionPolicy).",
+                enum=["DeleteCluster", "DeleteWorkers", "DeleteSelf", "DeleteNone"],
+            ),
             "cluster": closed("The Ray cluster created for this job.", cluster_spec_fields(), required=("head",)),
             "clusterSelector": string_map("Labels of an existing RayCluster to run on instead of a new one."),
             "submitter": closed("The submitter pod that runs `ray job submit`.", submitter_fields),
@@ -264,9 +287,18 @@ def service_schema() -> Schema:
             "serveConfig": ref("serveConfig", "Ray Serve config; emitted as the serveConfigV2 string."),
             "upgradeStrategy": closed(
                 "How cluster changes are rolled out.",
-                {"type": text("Upgrade strategy.", enum=["NewCluster", "None", "NewClusterWithIncrementalUpgrade"])},
+                {
+                    "type": text("Upgrade strategy.", enum=["NewCluster", "None", "NewClusterWithIncrementalUpgrade"]),
+                    "clusterUpgradeOptions": open_object(
+                        "Incremental upgrade options (KubeRay >= 1.5.0); the RayService field as is."
+                    ),
+                },
                 required=("type",),
             ),
+            "rayClusterDeletionDelaySeconds": integer(
+                "Seconds the old cluster is kept after an upgrade (KubeRay >= 1.5.0)."
+            ),
+            "suspend": boolean("Delete all of the service's resources while true (KubeRay >= 1.7.0)."),
             "excludeHeadPodFromServeSvc": boolean("Keep the head pod out of the Serve service."),
             "cluster": closed("The Ray cluster of this service.", cluster_spec_fields(), required=("head",)),
             "labels": string_map("Labels of the RayService."),
@@ -451,6 +483,15 @@ def environment_schema() -> Schema:
                         "name": ref("objectName", "Name of the RayCluster."),
                         **cluster_spec_fields(),
                         "suspend": boolean("Delete all Ray pods while true."),
+                        "upgradeStrategy": closed(
+                            "How spec changes reach running pods (KubeRay >= 1.6.0).",
+                            {
+                                "type": text(
+                                    "Recreate: delete and recreate all pods on a change.", enum=["Recreate", "None"]
+                                )
+                            },
+                            required=("type",),
+                        ),
                     },
                     required=("name", "head"),
                 ),

@@ -58,6 +58,7 @@ def submitter_pod_template(submitter: model.Submitter) -> dict[str, Any]:
 
 def autoscaler_options(value: model.Autoscaling) -> dict[str, Any]:
     options: dict[str, Any] = {}
+    _put(options, "version", value.version)
     _put(options, "upscalingMode", value.upscaling_mode)
     _put(options, "idleTimeoutSeconds", value.idle_timeout_seconds)
     _put(options, "image", value.image)

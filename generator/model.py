@@ -77,6 +77,7 @@ class WorkerGroup:
 
 @dataclass(frozen=True)
 class Autoscaling:
+    version: str | None
     idle_timeout_seconds: int | None
     upscaling_mode: str | None
     image: str | None
@@ -101,6 +102,9 @@ class ClusterSpec:
     worker_groups: tuple[WorkerGroup, ...]
     autoscaling: Autoscaling | None  # None: autoscaler off
     gcs_fault_tolerance: GcsFaultTolerance | None
+    network_policy: JsonMap | None
+    tls_options: JsonMap | None
+    history_server: JsonMap | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class RayCluster:
     meta: ObjectMeta
     spec: ClusterSpec
     suspend: bool | None
+    upgrade_strategy: str | None
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,9 @@ class RayJob:
     active_deadline_seconds: int | None
     backoff_limit: int | None
     suspend: bool | None
+    pre_running_deadline_seconds: int | None
+    deletion_strategy: JsonMap | None
+    deletion_policy: str | None
     cluster: ClusterSpec | None
     cluster_selector: Mapping[str, str] | None
     submitter: Submitter | None
@@ -150,6 +158,9 @@ class RayService:
     meta: ObjectMeta
     serve_config: JsonMap
     upgrade_strategy: str | None
+    cluster_upgrade_options: JsonMap | None
+    ray_cluster_deletion_delay_seconds: int | None
+    suspend: bool | None
     exclude_head_pod_from_serve_svc: bool | None
     cluster: ClusterSpec
 
@@ -239,6 +250,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
                 meta=_meta(item, name),
                 spec=_cluster_spec(item, defaults),
                 suspend=item.get("suspend"),
+                upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
             )
             for item in data.get("clusters", [])
         ),
@@ -248,6 +260,9 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
                 meta=_meta(item, name),
                 serve_config=item["serveConfig"],
                 upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
+                cluster_upgrade_options=item.get("upgradeStrategy", {}).get("clusterUpgradeOptions"),
+                ray_cluster_deletion_delay_seconds=item.get("rayClusterDeletionDelaySeconds"),
+                suspend=item.get("suspend"),
                 exclude_head_pod_from_serve_svc=item.get("excludeHeadPodFromServeSvc"),
                 cluster=_cluster_spec(item["cluster"], defaults),
             )
@@ -279,6 +294,9 @@ def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str)
         active_deadline_seconds=item.get("activeDeadlineSeconds"),
         backoff_limit=item.get("backoffLimit"),
         suspend=item.get("suspend"),
+        pre_running_deadline_seconds=item.get("preRunningDeadlineSeconds"),
+        deletion_strategy=item.get("deletionStrategy"),
+        deletion_policy=item.get("deletionPolicy"),
         cluster=_cluster_spec(item["cluster"], defaults) if "cluster" in item else None,
         cluster_selector=item.get("clusterSelector"),
         submitter=_submitter(submitter, item.get("cluster", {}), defaults) if submitter is not None else None,
@@ -309,6 +327,9 @@ def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any]) -> Clust
         worker_groups=tuple(_worker_group(group, cluster_image, defaults) for group in item.get("workerGroups", [])),
         autoscaling=_autoscaling(autoscaling) if autoscaling.get("enabled") else None,
         gcs_fault_tolerance=_gcs(gcs) if gcs is not None else None,
+        network_policy=item.get("networkPolicy"),
+        tls_options=item.get("tlsOptions"),
+        history_server=item.get("historyServer"),
     )
 
 
@@ -392,6 +413,7 @@ def _autoscaling(item: Mapping[str, Any]) -> Autoscaling:
     env_from = item.get("envFrom")
     env = item.get("env")
     return Autoscaling(
+        version=item.get("version"),
         idle_timeout_seconds=item.get("idleTimeoutSeconds"),
         upscaling_mode=item.get("upscalingMode"),
         image=item.get("image"),

@@ -10,13 +10,14 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.conformance import SchemaStore, check_rendered
 from generator.envschema import environment_schema
 from generator.errors import InputError, Problem, SetupError
 from generator.load import LoadedDocument, load_environment_file
 from generator.model import build_environment
 from generator.output import OutputScope
 from generator.paths import ToolData
-from generator.releases import KubeRayRelease, load_release
+from generator.releases import KubeRayRelease, load_field_history, load_release
 from generator.render import RenderedFile, render_environment, template_environment
 from generator.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
 from generator.rules import check_rules
@@ -70,6 +71,8 @@ def build(request: BuildRequest) -> BuildResult:
     validator = schema_validator(environment_schema())
     jinja = template_environment(request.tool.templates)
     load = _CachedLoader()
+    store = SchemaStore(request.tool.schemas)
+    history = load_field_history(request.tool.schemas)
     releases: dict[str, KubeRayRelease] = {}
     problems: list[Problem] = [
         Problem(None, (), "environment files must end in .yaml", f"rename it to {path.stem}.yaml", file=path)
@@ -85,15 +88,24 @@ def build(request: BuildRequest) -> BuildResult:
             continue
         found_problems = [problem for path in resolved.chain for problem in load.duplicates(path)]
         found_problems = found_problems or check_schema(validator, resolved.data, resolved.origin)
-        found_problems = found_problems or check_rules(RuleContext(file, resolved.data, resolved.origin))
         if found_problems:
             problems.extend(found_problems)
             continue
         version = resolved.data["kuberay"]["version"]
         if version not in releases:
             releases[version] = load_release(version, request.tool.schemas)
+        context = RuleContext(file, resolved.data, resolved.origin, releases[version], history)
+        rule_problems = check_rules(context)
+        if rule_problems:
+            problems.extend(rule_problems)
+            continue
         environment = build_environment(resolved.data, file, releases[version])
-        files.extend(render_environment(environment, jinja))
+        rendered = render_environment(environment, jinja)
+        output_problems = check_rendered(rendered, version, store, resolved.data, resolved.origin, file)
+        if output_problems:
+            problems.extend(output_problems)
+            continue
+        files.extend(rendered)
     unique_problems = tuple(sorted(dict.fromkeys(problems), key=Problem.sort_key))
     scope = OutputScope(frozenset(names) if request.selected else None)
     return BuildResult(tuple(names), tuple(files), unique_problems, scope)

@@ -30,6 +30,7 @@ class KubeRayRelease:
     operator_image_tag: str
     default_feature_gates: Mapping[str, bool]
     operator_chart_defaults: Mapping[str, Any]
+    operator_chart_commented_keys: tuple[str, ...]  # keys the chart documents only in comments
 
     @property
     def tag(self) -> str:
@@ -56,4 +57,45 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
         operator_image_tag=values["image"]["tag"],
         default_feature_gates=gates,
         operator_chart_defaults=values,
+        operator_chart_commented_keys=tuple(document.get("commentedKeys", ())),
+    )
+
+
+@dataclass(frozen=True)
+class FieldHistory:
+    """The releases in which each KubeRay spec field and CRD enum value exists (schemas/kuberay/field-history.json)."""
+
+    releases: tuple[str, ...]
+    fields: Mapping[str, Mapping[str, list[list[str]]]]  # kind -> path -> [[first, last], ...]
+    enums: Mapping[str, Mapping[str, Mapping[str, list[list[str]]]]]  # kind -> path -> value -> ranges
+
+    def field_releases(self, kind: str, path: str) -> tuple[str, ...]:
+        return self._expand(self.fields.get(kind, {}).get(path, []))
+
+    def enum_releases(self, kind: str, path: str, value: str) -> tuple[str, ...] | None:
+        """Releases that accept `value` at `path`, or None when the CRD puts no enum there."""
+        values = self.enums.get(kind, {}).get(path)
+        if values is None:
+            return None
+        return self._expand(values.get(value, []))
+
+    def _expand(self, ranges: list[list[str]]) -> tuple[str, ...]:
+        found: list[str] = []
+        for first, last in ranges:
+            start, end = self.releases.index(first), self.releases.index(last)
+            found.extend(self.releases[start : end + 1])
+        return tuple(tag.lstrip("v") for tag in found)
+
+
+def load_field_history(schemas_dir: Path) -> FieldHistory:
+    path = schemas_dir / "kuberay" / "field-history.json"
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise SetupError(f"cannot read {path}: {error} (run `make schemas`)") from error
+    kinds = document["kinds"]
+    return FieldHistory(
+        releases=tuple(document["releases"]),
+        fields={kind: entry["fields"] for kind, entry in kinds.items()},
+        enums={kind: entry["enums"] for kind, entry in kinds.items()},
     )

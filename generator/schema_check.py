@@ -10,6 +10,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -54,19 +55,34 @@ def schema_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One schema violation, before it is located: the path of the offending value (or key)."""
+
+    path: DocPath
+    at_key: bool
+    message: str
+    hint: str | None = None
+
+
 def check_schema(validator: Draft202012Validator, data: Any, origin: Origin) -> list[Problem]:
-    problems: list[Problem] = []
-    for error in validator.iter_errors(data):
-        problems.extend(_problems(error, origin))
-    return problems
+    """Problems of environment data, located through its Origin tree."""
+    return [
+        Problem(locate(origin, finding.path, at_key=finding.at_key), finding.path, finding.message, finding.hint)
+        for finding in findings(validator, data)
+    ]
 
 
-def _problems(error: ValidationError, origin: Origin) -> Iterator[Problem]:
+def findings(validator: Draft202012Validator, instance: Any) -> list[Finding]:
+    return [finding for error in validator.iter_errors(instance) for finding in _findings(error)]
+
+
+def _findings(error: ValidationError) -> Iterator[Finding]:
     path: DocPath = tuple(error.absolute_path)
     kind = error.validator
     rule: Any = error.validator_value  # jsonschema types these as "maybe unset"; set for every error here
-    if kind == "additionalProperties":
-        yield from _unknown_fields(error, path, origin)
+    if kind in ("additionalProperties", "unevaluatedProperties") and rule is False:
+        yield from _unknown_fields(error, path)
     elif kind == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
         properties: Any = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
@@ -74,26 +90,27 @@ def _problems(error: ValidationError, origin: Origin) -> Iterator[Problem]:
             if name not in present:
                 description = properties.get(name, {}).get("description", "")
                 hint = f"add {name}: ({description.rstrip('.')})" if description else None
-                yield Problem(locate(origin, path, at_key=True), path, f"missing required field '{name}'", hint)
+                yield Finding(path, True, f"missing required field '{name}'", hint)
     elif kind == "propertyNames":
         for name in error.instance if isinstance(error.instance, dict) else ():
             if not _valid(rule, name):
-                yield _pattern_problem(origin, (*path, name), name, rule.get("pattern", ""), True)
+                yield _pattern_finding((*path, name), name, rule.get("pattern", ""), True)
     elif kind == "pattern":
-        yield _pattern_problem(origin, path, error.instance, str(rule), False)
+        yield _pattern_finding(path, error.instance, str(rule), False)
     elif kind == "type":
-        yield Problem(
-            locate(origin, path),
-            path,
-            f"expected {_expected(error.validator_value)}, got {_got(error.instance)}",
-        )
+        yield Finding(path, False, f"expected {_expected(rule)}, got {_got(error.instance)}")
     elif kind == "enum":
-        yield _enum_problem(origin, path, error.instance, list(rule))
+        yield _enum_finding(path, error.instance, list(rule))
+    elif kind == "const":
+        yield Finding(path, False, f"must be {json.dumps(rule)}, got {_got(error.instance)}")
+    elif kind in ("anyOf", "oneOf", "allOf") and error.context:
+        best = min(error.context, key=lambda sub: len(sub.absolute_path))
+        yield from _findings(best)
     else:
-        yield Problem(locate(origin, path), path, _generic_message(error))
+        yield Finding(path, False, _generic_message(error))
 
 
-def _unknown_fields(error: ValidationError, path: DocPath, origin: Origin) -> Iterator[Problem]:
+def _unknown_fields(error: ValidationError, path: DocPath) -> Iterator[Finding]:
     schema: Any = error.schema
     instance: Any = error.instance
     known = sorted(schema.get("properties", {}))
@@ -103,27 +120,25 @@ def _unknown_fields(error: ValidationError, path: DocPath, origin: Origin) -> It
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         if close:
             hint = f"did you mean '{close[0]}'?"
+        elif not known:
+            hint = "this object takes no fields"
         elif len(known) <= 12:
             hint = "allowed fields: " + ", ".join(known)
         else:
             hint = "see docs/environment.md for the allowed fields"
-        where = (*path, name)
-        yield Problem(locate(origin, where, at_key=True), where, f"unknown field '{name}'", hint)
+        yield Finding((*path, name), True, f"unknown field '{name}'", hint)
 
 
-def _pattern_problem(origin: Origin, path: DocPath, value: Any, pattern: str, at_key: bool) -> Problem:
+def _pattern_finding(path: DocPath, value: Any, pattern: str, at_key: bool) -> Finding:
     meaning, hint = _PATTERN_MEANINGS.get(pattern, (f"does not match {pattern}", None))
-    return Problem(locate(origin, path, at_key=at_key), path, f"{json.dumps(value)} {meaning}", hint)
+    return Finding(path, at_key, f"{json.dumps(value)} {meaning}", hint)
 
 
-def _enum_problem(origin: Origin, path: DocPath, value: Any, allowed: list[Any]) -> Problem:
+def _enum_finding(path: DocPath, value: Any, allowed: list[Any]) -> Finding:
     if all(isinstance(choice, str) and _VERSION.match(choice) for choice in allowed):
         # "did you mean 1.6.2" for 1.2.2 would mislead: name the supported releases instead
-        return Problem(
-            locate(origin, path),
-            path,
-            f"{json.dumps(value)} is not a supported release",
-            f"supported: {', '.join(allowed)}",
+        return Finding(
+            path, False, f"{json.dumps(value)} is not a supported release", f"supported: {', '.join(allowed)}"
         )
     choices = ", ".join(str(choice) for choice in allowed)
     hint = None
@@ -131,7 +146,7 @@ def _enum_problem(origin: Origin, path: DocPath, value: Any, allowed: list[Any])
         close = difflib.get_close_matches(value, [str(choice) for choice in allowed], n=1, cutoff=0.5)
         if close:
             hint = f"did you mean '{close[0]}'?"
-    return Problem(locate(origin, path), path, f"{json.dumps(value)} is not one of: {choices}", hint)
+    return Finding(path, False, f"{json.dumps(value)} is not one of: {choices}", hint)
 
 
 def _valid(schema: Mapping[str, Any], instance: Any) -> bool:

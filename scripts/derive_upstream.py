@@ -1,10 +1,15 @@
 """Derive the project's committed upstream data from ../shared (the only code that reads it).
 
-Writes, for every KubeRay release in ../shared/kuberay/charts:
+Writes, for every KubeRay release in ../shared/kuberay:
   schemas/kuberay/<tag>/kuberay-operator.values.json   chart default values (chart keys, feature gates, image)
   schemas/kuberay/<tag>/ray-cluster.values.json        the ray-cluster chart's default values
-and copies the upstream samples used as reference inputs to tests/fixtures/upstream-samples/<tag>/.
-The sources are Apache-2.0 files of github.com/ray-project/kuberay; schemas/NOTICE names them.
+  schemas/kuberay/<tag>/<Kind>.schema.json             JSON Schema of each ray.io/v1 kind (scripts/crd_schema.py)
+  schemas/kuberay/field-history.json                   first and last release of every spec field and enum value
+for Argo CD and Flux:
+  schemas/gitops/<Kind>.schema.json                    JSON Schema of each kind the generator emits
+and, shared by all of them, schemas/definitions.json (subtrees stored once by content hash).
+It copies the upstream samples used as reference inputs to tests/fixtures/upstream-samples/<tag>/.
+The sources are Apache-2.0 files of the KubeRay, Argo CD and Flux projects; schemas/NOTICE names them.
 Run with `make schemas`; a test fails when the committed files differ from what this script produces.
 """
 
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -19,8 +25,28 @@ from typing import Any
 
 import yaml
 
+from scripts.crd_schema import SharedDefinitions, object_schema, storage_version
+from scripts.field_history import field_history
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TAGS = ("v1.3.0",)
+# A top-level key documented only as a comment, e.g. "# watchNamespace:" (prose such as "# Note:" starts upper case)
+_COMMENTED_KEY = re.compile(r"^# ?([a-z][A-Za-z0-9]*):(?: .*)?$", re.MULTILINE)
+# libyaml's loader: the CRDs of every release are ~40 MB of YAML
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SCHEMA_BASE = "https://kuberay-gitops.dev/schemas"
+RAY_VERSION = "v1"
+GITOPS_CRDS = (
+    "argocd/v3.5.1/application-crd.yaml",
+    "argocd/v3.5.1/applicationset-crd.yaml",
+    "argocd/v3.5.1/appproject-crd.yaml",
+    "flux/source-controller-v1.9.1/source.toolkit.fluxcd.io_gitrepositories.yaml",
+    "flux/source-controller-v1.9.1/source.toolkit.fluxcd.io_helmrepositories.yaml",
+    "flux/source-controller-v1.9.1/source.toolkit.fluxcd.io_ocirepositories.yaml",
+    "flux/source-controller-v1.9.1/source.toolkit.fluxcd.io_helmcharts.yaml",
+    "flux/kustomize-controller-v1.9.4/kustomize.toolkit.fluxcd.io_kustomizations.yaml",
+    "flux/helm-controller-v1.6.3/helm.toolkit.fluxcd.io_helmreleases.yaml",
+)
 
 
 def derive(shared: Path, root: Path) -> list[Path]:
@@ -30,10 +56,36 @@ def derive(shared: Path, root: Path) -> list[Path]:
     tags = sorted((path.name for path in charts.iterdir() if path.is_dir()), key=_version_key)
     for tag in tags:
         for chart in ("kuberay-operator", "ray-cluster"):
-            values = yaml.safe_load((charts / tag / chart / "values.yaml").read_text())
-            chart_meta = yaml.safe_load((charts / tag / chart / "Chart.yaml").read_text())
-            document = {"chart": chart, "chartVersion": str(chart_meta["version"]), "values": values}
+            values = yaml.load((charts / tag / chart / "values.yaml").read_text(), Loader=_LOADER)
+            chart_meta = yaml.load((charts / tag / chart / "Chart.yaml").read_text(), Loader=_LOADER)
+            text = (charts / tag / chart / "values.yaml").read_text()
+            document = {
+                "chart": chart,
+                "chartVersion": str(chart_meta["version"]),
+                "values": values,
+                "commentedKeys": sorted(set(_COMMENTED_KEY.findall(text)) - set(values or {})),
+            }
             written.append(_write_json(root / "schemas" / "kuberay" / tag / f"{chart}.values.json", document))
+    shared_definitions = SharedDefinitions(f"{SCHEMA_BASE}/definitions.json")
+    crds_by_tag: dict[str, dict[str, Any]] = {}
+    for tag in tags:
+        crds_by_tag[tag] = {}
+        for path in sorted((shared / "kuberay" / "crds" / tag).glob("*.yaml")):
+            crd = yaml.load(path.read_text(), Loader=_LOADER)
+            kind = crd["spec"]["names"]["kind"]
+            crds_by_tag[tag][kind] = crd
+            uri = f"{SCHEMA_BASE}/kuberay/{tag}/{kind}.schema.json"
+            schema = object_schema(crd, RAY_VERSION, uri, shared_definitions)
+            written.append(_write_json(root / "schemas" / "kuberay" / tag / f"{kind}.schema.json", schema))
+    history = field_history(crds_by_tag, RAY_VERSION)
+    written.append(_write_json(root / "schemas" / "kuberay" / "field-history.json", history))
+    for relative in GITOPS_CRDS:
+        crd = yaml.load((shared / "gitops" / relative).read_text(), Loader=_LOADER)
+        kind = crd["spec"]["names"]["kind"]
+        uri = f"{SCHEMA_BASE}/gitops/{kind}.schema.json"
+        schema = object_schema(crd, storage_version(crd), uri, shared_definitions)
+        written.append(_write_json(root / "schemas" / "gitops" / f"{kind}.schema.json", schema))
+    written.append(_write_json(root / "schemas" / "definitions.json", shared_definitions.document()))
     for tag in SAMPLE_TAGS:
         source = shared / "kuberay" / "samples" / tag
         target = root / "tests" / "fixtures" / "upstream-samples" / tag
@@ -50,14 +102,24 @@ def derive(shared: Path, root: Path) -> list[Path]:
 
 def _notice(tags: list[str]) -> str:
     return (
-        "The files under schemas/kuberay/ and tests/fixtures/upstream-samples/ are derived from, or are copies\n"
-        "of, files of the KubeRay project (https://github.com/ray-project/kuberay), licensed under the\n"
-        "Apache License 2.0. Sources, at each release tag named by the folder:\n"
+        "The files under schemas/kuberay/, schemas/gitops/, schemas/definitions.json and\n"
+        "tests/fixtures/upstream-samples/ are derived from, or are copies of, files of these projects,\n"
+        "all licensed under the Apache License 2.0:\n"
+        "\n"
+        "KubeRay (https://github.com/ray-project/kuberay), at each release tag named by the folder:\n"
         "  helm-chart/kuberay-operator/values.yaml and Chart.yaml\n"
         "  helm-chart/ray-cluster/values.yaml and Chart.yaml\n"
+        "  ray-operator/config/crd/bases/ray.io_*.yaml (the v1 schema of each CRD)\n"
         "  ray-operator/config/samples/ (tests/fixtures/upstream-samples/v1.3.0, unmodified copies)\n"
-        f"Tags: {', '.join(tags)}.\n"
-        "Derived by scripts/derive_upstream.py (chart values converted from YAML to JSON, otherwise unchanged).\n"
+        f"  Tags: {', '.join(tags)}.\n"
+        "Argo CD (https://github.com/argoproj/argo-cd), tag v3.5.1: manifests/crds/application-crd.yaml,\n"
+        "  applicationset-crd.yaml, appproject-crd.yaml.\n"
+        "Flux (https://github.com/fluxcd): source-controller v1.9.1, kustomize-controller v1.9.4 and\n"
+        "  helm-controller v1.6.3, config/crd/bases/*.yaml.\n"
+        "\n"
+        "Derived by scripts/derive_upstream.py: chart values converted from YAML to JSON; CRD schemas converted\n"
+        "to JSON Schema by scripts/crd_schema.py (descriptions and defaults dropped, large subtrees shared in\n"
+        "definitions.json); field-history.json lists the releases in which each field and enum value exists.\n"
     )
 
 

@@ -40,7 +40,7 @@ def test_every_property_has_a_description() -> None:
 
 
 def test_supported_releases_are_the_derived_ones() -> None:
-    derived = sorted(path.name for path in (PROJECT_ROOT / "schemas" / "kuberay").iterdir())
+    derived = sorted(path.name for path in (PROJECT_ROOT / "schemas" / "kuberay").iterdir() if path.is_dir())
     assert derived == sorted(f"v{version}" for version in SUPPORTED_RELEASES)
 
 

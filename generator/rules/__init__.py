@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from generator.errors import Problem
-from generator.rules import jobs, names, pods, replicas, wiring
+from generator.rules import jobs, names, pods, replicas, versions, wiring
 from generator.rules.context import RuleContext
 
 Rule = Callable[[RuleContext], Iterable[Problem]]
@@ -27,6 +27,10 @@ RULES: tuple[Rule, ...] = (
     jobs.entrypoint_unless_interactive,
     wiring.operator_watches_target_namespace,
     wiring.json_patches_have_targets,
+    versions.fields_in_release,
+    versions.values_in_release,
+    versions.feature_gates_enabled,
+    versions.operator_chart_values,
 )
 
 

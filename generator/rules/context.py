@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, Location, Problem
+from generator.releases import FieldHistory, KubeRayRelease
 from generator.source import Origin, locate
 
 
@@ -16,6 +17,12 @@ class RuleContext:
     file: Path
     data: dict[str, Any]
     origin: Origin
+    release: KubeRayRelease
+    history: FieldHistory
+
+    @property
+    def version(self) -> str:
+        return self.release.version
 
     def at(self, path: DocPath, *, at_key: bool = False) -> Location:
         return locate(self.origin, path, at_key=at_key)

@@ -1,0 +1,89 @@
+"""Which environment-file path produced a path of a rendered object.
+
+The renderer's mapping, written backwards: `spec.workerGroupSpecs[1].template.spec.containers[0]` of
+RayCluster `analytics` came from `clusters[<analytics>].workerGroups[1].podTemplate.spec.containers[0]`.
+Paths the environment does not spell out map to their nearest ancestor that it does; the caller's
+`locate` then finds the deepest part of that path that exists in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from generator.errors import DocPath
+
+SECTIONS = {"RayCluster": "clusters", "RayJob": "jobs", "RayService": "services", "ConfigMap": "configMaps"}
+# RayJob / RayService spec field -> environment field
+JOB_FIELDS = {"rayClusterSpec": "cluster", "runtimeEnvYAML": "runtimeEnv", "submitterPodTemplate": "submitter"}
+SERVICE_FIELDS = {"rayClusterConfig": "cluster", "serveConfigV2": "serveConfig"}
+CLUSTER_FIELDS = {
+    "headGroupSpec": "head",
+    "workerGroupSpecs": "workerGroups",
+    "autoscalerOptions": "autoscaling",
+    "enableInTreeAutoscaling": "autoscaling",
+    "gcsFaultToleranceOptions": "gcsFaultTolerance",
+}
+GROUP_FIELDS = {"template": "podTemplate", "groupName": "name"}
+
+
+def environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str, Any]) -> DocPath | None:
+    """The environment path of `rendered` in object `kind`/`name`, or None when no item produced it."""
+    section = SECTIONS.get(kind)
+    if section is None:
+        return None
+    index = next((i for i, item in enumerate(data.get(section, [])) if item.get("name") == name), None)
+    if index is None:
+        return None
+    item: DocPath = (section, index)
+    if not rendered or rendered[0] != "spec":
+        return (*item, *_metadata(rendered))
+    rest = rendered[1:]
+    if kind == "RayCluster":
+        return (*item, *_cluster(rest))
+    if not rest:
+        return item
+    fields = JOB_FIELDS if kind == "RayJob" else SERVICE_FIELDS
+    head, tail = rest[0], rest[1:]
+    target = fields.get(str(head), head)
+    if target == "cluster":
+        return (*item, "cluster", *_cluster(tail))
+    if target == "submitter":
+        return (*item, "submitter", *_pod_template(tail))
+    if target in ("runtimeEnv", "serveConfig"):
+        return (*item, target)  # a YAML string built from the whole structure
+    return (*item, target, *tail)
+
+
+def _metadata(rendered: DocPath) -> DocPath:
+    if len(rendered) >= 2 and rendered[0] == "metadata" and rendered[1] in ("labels", "annotations"):
+        return tuple(rendered[1:])
+    return ()
+
+
+def _cluster(rest: DocPath) -> DocPath:
+    if not rest:
+        return ()
+    head, tail = rest[0], rest[1:]
+    target = CLUSTER_FIELDS.get(str(head), head)
+    if target == "head":
+        return ("head", *_group(tail))
+    if target == "workerGroups" and tail and isinstance(tail[0], int):
+        return ("workerGroups", tail[0], *_group(tail[1:]))
+    if target == "autoscaling" and head == "enableInTreeAutoscaling":
+        return ("autoscaling", "enabled")
+    return (target, *tail)
+
+
+def _group(rest: DocPath) -> DocPath:
+    if not rest:
+        return ()
+    head, tail = rest[0], rest[1:]
+    target = GROUP_FIELDS.get(str(head), head)
+    if target == "podTemplate":
+        return ("podTemplate", *tail)
+    return (target, *tail)
+
+
+def _pod_template(rest: DocPath) -> DocPath:
+    return ("podTemplate", *rest)
