@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
+from generator.cel import CelRules
 from generator.errors import DocPath, Problem, SetupError
 from generator.provenance import environment_path
 from generator.render import RenderedFile
@@ -48,6 +49,7 @@ class SchemaStore:
 
         self.registry: Registry[Any] = Registry(retrieve=retrieve)  # type: ignore[call-arg]
         self.validators: dict[str, Draft202012Validator] = {}
+        self.cel = CelRules(self.registry)
 
     def validator_for(self, document: dict[str, Any], kuberay_version: str) -> Draft202012Validator | None:
         """The validator of the document's kind, or None for kinds without a CRD (core, kustomize)."""
@@ -83,7 +85,10 @@ def check_rendered(
                 continue
             kind = document.get("kind", "?")
             name = document.get("metadata", {}).get("name", "?")
-            for finding in findings(validator, document):
+            # CEL rules assume a schema-valid object, as the API server evaluates them after the schema
+            schema: Any = validator.schema
+            found = findings(validator, document) or store.cel.findings(schema, document)
+            for finding in found:
                 source = environment_path(kind, name, finding.path, data)
                 location = locate(origin, source, at_key=finding.at_key) if source is not None else None
                 problems.append(

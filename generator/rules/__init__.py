@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from generator.errors import Problem
-from generator.rules import jobs, names, pods, replicas, versions, wiring
+from generator.rules import jobs, names, operator, pods, replicas, versions, wiring
 from generator.rules.context import RuleContext
 
 Rule = Callable[[RuleContext], Iterable[Problem]]
@@ -31,6 +31,15 @@ RULES: tuple[Rule, ...] = (
     versions.values_in_release,
     versions.feature_gates_enabled,
     versions.operator_chart_values,
+    operator.job_suspend,
+    operator.job_ttl_needs_shutdown,
+    operator.job_backoff_limit,
+    operator.job_submission_mode,
+    operator.job_deletion,
+    operator.gcs_fault_tolerance_settings,
+    operator.autoscaler_v2_restart_policy,
+    operator.incremental_upgrade,
+    operator.gpus_match_ray_start_params,
 )
 
 

@@ -1,0 +1,266 @@
+"""The KubeRay operator's own reconcile-time validation, ported so it fails at `make render` instead.
+
+Source: ray-operator/controllers/ray/utils/validation.go (ValidateRayClusterSpec, ValidateRayJobSpec,
+ValidateRayServiceSpec) at the releases v1.3.0 to v1.7.0. Where the operator only started rejecting a
+combination in a later release, the combination was already meaningless before (the operator ignored one
+side of it), so the rule applies to every release; docs/rules.md lists each rule with its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from generator.errors import Problem
+from generator.rules.context import RuleContext, cluster_specs, groups
+
+GCS_FT_RAY_START_PARAMS = ("redis-password", "redis-username")
+GCS_FT_ENV = {
+    "REDIS_PASSWORD": "use gcsFaultTolerance.redisPassword",
+    "RAY_REDIS_ADDRESS": "use gcsFaultTolerance.redisAddress",
+    "REDIS_USERNAME": "the operator takes the Redis user from gcsFaultTolerance only",
+}
+GPU_RESOURCE = "nvidia.com/gpu"
+
+
+def job_suspend(context: RuleContext) -> Iterator[Problem]:
+    for index, job in enumerate(context.data.get("jobs", [])):
+        if not job.get("suspend"):
+            continue
+        if "clusterSelector" in job:
+            yield context.problem(
+                ("jobs", index, "suspend"),
+                "a RayJob with clusterSelector cannot be suspended",
+                "suspend creates and deletes the job's own cluster; remove suspend or use cluster",
+            )
+        elif not job.get("shutdownAfterJobFinishes"):
+            yield context.problem(
+                ("jobs", index, "suspend"),
+                "a RayJob with shutdownAfterJobFinishes false cannot be suspended",
+                "set shutdownAfterJobFinishes: true",
+            )
+
+
+def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
+    for index, job in enumerate(context.data.get("jobs", [])):
+        if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
+            yield context.problem(
+                ("jobs", index, "ttlSecondsAfterFinished"),
+                "ttlSecondsAfterFinished needs shutdownAfterJobFinishes: true (the operator rejects it from 1.4.0 "
+                "and ignores it before)",
+                "set shutdownAfterJobFinishes: true, or remove ttlSecondsAfterFinished",
+            )
+
+
+def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
+    for index, job in enumerate(context.data.get("jobs", [])):
+        if job.get("backoffLimit", 0) <= 0:
+            continue
+        if "clusterSelector" in job:
+            yield context.problem(
+                ("jobs", index, "backoffLimit"),
+                "backoffLimit is incompatible with clusterSelector",
+                "a retry creates a new cluster; use cluster, or remove backoffLimit",
+            )
+        elif job.get("submissionMode") == "InteractiveMode":
+            yield context.problem(
+                ("jobs", index, "backoffLimit"),
+                "backoffLimit is incompatible with InteractiveMode",
+                "remove backoffLimit",
+            )
+
+
+def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
+    for index, job in enumerate(context.data.get("jobs", [])):
+        if job.get("submissionMode") != "SidecarMode":
+            continue
+        if "clusterSelector" in job:
+            yield context.problem(
+                ("jobs", index, "clusterSelector"),
+                "clusterSelector is not supported in SidecarMode",
+                "SidecarMode runs the submitter beside the head of the job's own cluster; use cluster",
+            )
+        if "submitter" in job:
+            yield context.problem(
+                ("jobs", index, "submitter"),
+                "SidecarMode does not take a submitter pod template",
+                "remove submitter, or use K8sJobMode",
+            )
+
+
+def job_deletion(context: RuleContext) -> Iterator[Problem]:
+    """deletionPolicy (1.3-1.4) and deletionStrategy (1.5+) combinations the operator rejects."""
+    for index, job in enumerate(context.data.get("jobs", [])):
+        path = ("jobs", index)
+        autoscaling = job.get("cluster", {}).get("autoscaling", {}).get("enabled", False)
+        selector = "clusterSelector" in job
+        policy = job.get("deletionPolicy")
+        if policy is not None:
+            yield from _policy_rules(context, (*path, "deletionPolicy"), policy, selector, autoscaling)
+            if job.get("shutdownAfterJobFinishes") and policy == "DeleteNone":
+                yield context.problem(
+                    (*path, "deletionPolicy"),
+                    "shutdownAfterJobFinishes: true contradicts deletionPolicy DeleteNone",
+                    "remove one of them",
+                )
+        strategy = job.get("deletionStrategy")
+        if not isinstance(strategy, dict):
+            continue
+        where = (*path, "deletionStrategy")
+        if "deletionRules" in strategy and job.get("shutdownAfterJobFinishes"):
+            yield context.problem(
+                (*where, "deletionRules"),
+                "shutdownAfterJobFinishes and deletionStrategy.deletionRules are mutually exclusive",
+                "express the cluster deletion as a deletion rule and remove shutdownAfterJobFinishes",
+            )
+        for index_rule, rule in enumerate(strategy.get("deletionRules", [])):
+            if isinstance(rule, dict) and isinstance(rule.get("policy"), str):
+                yield from _policy_rules(
+                    context, (*where, "deletionRules", index_rule, "policy"), rule["policy"], selector, autoscaling
+                )
+        for outcome in ("onSuccess", "onFailure"):
+            legacy = strategy.get(outcome)
+            if isinstance(legacy, dict) and isinstance(legacy.get("policy"), str):
+                yield from _policy_rules(context, (*where, outcome, "policy"), legacy["policy"], selector, autoscaling)
+
+
+def _policy_rules(
+    context: RuleContext, path: tuple[str | int, ...], policy: str, selector: bool, autoscaling: bool
+) -> Iterator[Problem]:
+    if selector and policy in ("DeleteCluster", "DeleteWorkers"):
+        yield context.problem(
+            path, f"{policy} is not supported with clusterSelector", "the job does not own that cluster"
+        )
+    if autoscaling and policy == "DeleteWorkers":
+        yield context.problem(
+            path,
+            "DeleteWorkers does not support a cluster with autoscaling enabled",
+            "use DeleteCluster, or disable autoscaling",
+        )
+
+
+def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
+    """With gcsFaultTolerance, Redis settings come from it alone (ValidateRayClusterSpec)."""
+    for spec_at in cluster_specs(context.data):
+        enabled = "gcsFaultTolerance" in spec_at.spec
+        for path, group in groups(spec_at):
+            params = group.get("rayStartParams", {})
+            if "redis-username" in params:
+                yield context.problem(
+                    (*path, "rayStartParams", "redis-username"),
+                    "the operator rejects redis-username in rayStartParams",
+                    "set the Redis user through gcsFaultTolerance (KubeRay >= 1.3.0)",
+                    at_key=True,
+                )
+            if enabled and "redis-password" in params:
+                yield context.problem(
+                    (*path, "rayStartParams", "redis-password"),
+                    "redis-password cannot be set in rayStartParams with gcsFaultTolerance",
+                    "use gcsFaultTolerance.redisPassword (a Secret reference)",
+                    at_key=True,
+                )
+            for env_index, variable in enumerate(group.get("env", [])):
+                name = variable["name"]
+                if name in GCS_FT_ENV and (enabled or name == "REDIS_USERNAME"):
+                    yield context.problem(
+                        (*path, "env", env_index, "name"),
+                        f"{name} cannot be set in a Ray pod when gcsFaultTolerance manages Redis",
+                        GCS_FT_ENV[name],
+                    )
+                elif name == "RAY_REDIS_ADDRESS" and not enabled:
+                    yield context.problem(
+                        (*path, "env", env_index, "name"),
+                        "RAY_REDIS_ADDRESS enables GCS fault tolerance implicitly, which the operator rejects",
+                        "use gcsFaultTolerance: {redisAddress: ...}",
+                    )
+
+
+def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
+    """Autoscaler v2 needs Ray pods that are never restarted in place (validation.go, 1.4.0+)."""
+    for spec_at in cluster_specs(context.data):
+        if spec_at.spec.get("autoscaling", {}).get("version") != "v2":
+            continue
+        for path, group in groups(spec_at):
+            policy = group.get("podTemplate", {}).get("spec", {}).get("restartPolicy")
+            if policy not in (None, "", "Never"):
+                yield context.problem(
+                    (*path, "podTemplate", "spec", "restartPolicy"),
+                    f"restartPolicy {policy} is not allowed with autoscaler v2",
+                    "set restartPolicy: Never or remove it",
+                )
+
+
+def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
+    """NewClusterWithIncrementalUpgrade needs the autoscaler and its options (ValidateRayServiceSpec, 1.5.0+)."""
+    for index, service in enumerate(context.data.get("services", [])):
+        strategy = service.get("upgradeStrategy", {})
+        if strategy.get("type") != "NewClusterWithIncrementalUpgrade":
+            continue
+        path = ("services", index, "upgradeStrategy")
+        if not service["cluster"].get("autoscaling", {}).get("enabled"):
+            yield context.problem(
+                (*path, "type"),
+                "NewClusterWithIncrementalUpgrade needs the Ray autoscaler",
+                "set cluster.autoscaling.enabled: true",
+            )
+        options: Any = strategy.get("clusterUpgradeOptions")
+        if not isinstance(options, dict):
+            yield context.problem(
+                (*path, "type"),
+                "NewClusterWithIncrementalUpgrade needs upgradeStrategy.clusterUpgradeOptions",
+                "add clusterUpgradeOptions: {gatewayClassName: ..., stepSizePercent: ..., intervalSeconds: ...}",
+            )
+            continue
+        if not options.get("gatewayClassName"):
+            yield context.problem(
+                (*path, "clusterUpgradeOptions"),
+                "incremental upgrades need clusterUpgradeOptions.gatewayClassName",
+                "name the Gateway API class that routes the traffic",
+                at_key=True,
+            )
+        step, surge = options.get("stepSizePercent"), options.get("maxSurgePercent", 100)
+        if not isinstance(step, int) or not 0 <= step <= 100:
+            yield context.problem(
+                (*path, "clusterUpgradeOptions"),
+                "clusterUpgradeOptions.stepSizePercent must be between 0 and 100",
+                "set stepSizePercent",
+                at_key=True,
+            )
+        elif isinstance(surge, int) and step > surge:
+            yield context.problem(
+                (*path, "clusterUpgradeOptions", "stepSizePercent"),
+                f"stepSizePercent {step} is more than maxSurgePercent {surge}",
+                "lower stepSizePercent",
+            )
+        interval = options.get("intervalSeconds")
+        if not isinstance(interval, int) or interval <= 0:
+            yield context.problem(
+                (*path, "clusterUpgradeOptions"),
+                "clusterUpgradeOptions.intervalSeconds must be greater than 0",
+                "set intervalSeconds",
+                at_key=True,
+            )
+
+
+def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
+    """num-gpus above the container's GPUs makes Ray schedule work onto GPUs the pod does not have.
+
+    Not an operator rule (the operator does not compare them); a misconfiguration caught here because it
+    only shows as tasks failing on a GPU that is not there.
+    """
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
+            declared = group.get("rayStartParams", {}).get("num-gpus")
+            if declared is None:
+                continue
+            limit = group.get("limits", {}).get(GPU_RESOURCE, group.get("gpu", 0))
+            try:
+                advertised, available = float(declared), float(limit)
+            except (TypeError, ValueError):
+                continue
+            if advertised > available:
+                yield context.problem(
+                    (*path, "rayStartParams", "num-gpus"),
+                    f"num-gpus {declared} is more than the {limit} nvidia.com/gpu the container has",
+                    "set gpu: to the GPUs the pod requests; KubeRay derives num-gpus from it",
+                )
