@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import Problem
+from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.version_table import RAYSERVICE_UPGRADE_TYPES
 
 GCS_FT_RAY_START_PARAMS = ("redis-password", "redis-username")
 GCS_FT_ENV = {
@@ -194,8 +196,11 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
     """NewClusterWithIncrementalUpgrade needs the autoscaler and its options (ValidateRayServiceSpec, 1.5.0+)."""
     for index, service in enumerate(context.data.get("services", [])):
         strategy = service.get("upgradeStrategy", {})
-        if strategy.get("type") != "NewClusterWithIncrementalUpgrade":
-            continue
+        kind = strategy.get("type")
+        if kind != "NewClusterWithIncrementalUpgrade" or version_key(context.version) < version_key(
+            RAYSERVICE_UPGRADE_TYPES[kind]
+        ):
+            continue  # a release without the upgrade type: rules/versions.py reports that instead
         path = ("services", index, "upgradeStrategy")
         if not service["cluster"].get("autoscaling", {}).get("enabled"):
             yield context.problem(

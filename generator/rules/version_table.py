@@ -13,6 +13,8 @@ from dataclasses import dataclass
 # Values of string fields the operator checks but the CRD does not enumerate: value -> first release.
 SUBMISSION_MODES = {"K8sJobMode": "1.1.0", "HTTPMode": "1.1.0", "InteractiveMode": "1.3.0", "SidecarMode": "1.5.0"}
 RAYSERVICE_UPGRADE_TYPES = {"NewCluster": "1.3.0", "None": "1.3.0", "NewClusterWithIncrementalUpgrade": "1.5.0"}
+# Fields that a later release replaced, and what to use there.
+REPLACED_BY = {"deletionPolicy": "use deletionStrategy (KubeRay >= 1.5.0), or pin KubeRay 1.3 or 1.4"}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from generator.rules.version_table import (
     INCREMENTAL_UPGRADE,
     JOB_GATES,
     RAYSERVICE_UPGRADE_TYPES,
+    REPLACED_BY,
     SUBMISSION_MODES,
     GatedFeature,
 )
@@ -207,17 +208,19 @@ def _value_since(context: RuleContext, path: DocPath, value: str, since: Mapping
 
 def _missing(context: RuleContext, path: DocPath, releases: tuple[str, ...], what: str) -> Problem:
     pinned = context.version
+    hint = "pin a KubeRay release that has it, or remove it"
     if not releases:
         message = f"{what} is not in any supported KubeRay release"
     elif version_key(pinned) < version_key(releases[0]):
         message = f"needs KubeRay >= {releases[0]} (this environment pins {pinned})"
     elif version_key(pinned) > version_key(releases[-1]):
         message = f"was removed after KubeRay {releases[-1]} (this environment pins {pinned})"
+        hint = REPLACED_BY.get(str(path[-1]), hint)
     else:
         message = f"is not in KubeRay {pinned} (it is in {', '.join(releases)})"
     if what != path[-1]:
-        return context.problem(path, f"{what} {message}", "pin a KubeRay release that has it, or remove it")
-    return context.problem(path, message, "pin a KubeRay release that has it, or remove it", at_key=True)
+        return context.problem(path, f"{what} {message}", hint)
+    return context.problem(path, message, hint, at_key=True)
 
 
 def _get(data: Any, path: DocPath) -> Any:
