@@ -431,7 +431,21 @@ def environment_schema() -> Schema:
                 {
                     "engine": text("GitOps engine.", enum=["argocd", "flux", "both"]),
                     "repoURL": text("URL of this Git repository.", minLength=1),
-                    "targetRevision": text("Branch, tag or commit that is synced.", minLength=1),
+                    "targetRevision": text("Branch, tag or commit that is synced (default main).", minLength=1),
+                    "path": text(
+                        "Where the rendered output lives in the repository (default rendered).",
+                        pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$",
+                    ),
+                    "argocdNamespace": text(
+                        "Namespace of Argo CD on the management cluster (default argocd).", pattern=DNS1123_LABEL
+                    ),
+                    "fluxNamespace": text(
+                        "Namespace of the Flux controllers on the target cluster (default flux-system).",
+                        pattern=DNS1123_LABEL,
+                    ),
+                    "interval": text(
+                        "How often Flux reconciles (default 10m).", pattern=r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
+                    ),
                 },
                 required=("engine", "repoURL"),
             ),
@@ -439,6 +453,11 @@ def environment_schema() -> Schema:
                 "The KubeRay operator of the target cluster.",
                 {
                     "install": boolean("This environment installs the operator (one owner per cluster)."),
+                    "namespace": text(
+                        "Namespace the operator is installed in (default kuberay-system).",
+                        pattern=DNS1123_LABEL,
+                        maxLength=63,
+                    ),
                     "watchNamespaces": array(
                         "Namespaces the operator watches; empty means all.",
                         text("A namespace.", pattern=DNS1123_LABEL, maxLength=63),

@@ -180,6 +180,7 @@ class Patch:
 @dataclass(frozen=True)
 class Operator:
     install: bool
+    namespace: str
     watch_namespaces: tuple[str, ...]
     feature_gates: Mapping[str, bool]
     resources: JsonMap | None
@@ -198,6 +199,18 @@ class GitOps:
     engine: str
     repo_url: str
     target_revision: str
+    path: str  # where rendered/ lives in the repository
+    argocd_namespace: str
+    flux_namespace: str
+    interval: str
+
+    @property
+    def argocd(self) -> bool:
+        return self.engine in ("argocd", "both")
+
+    @property
+    def flux(self) -> bool:
+        return self.engine in ("flux", "both")
 
 
 @dataclass(frozen=True)
@@ -216,6 +229,11 @@ class Environment:
 
 
 DEFAULT_TARGET_REVISION = "main"
+DEFAULT_OPERATOR_NAMESPACE = "kuberay-system"
+DEFAULT_RENDERED_PATH = "rendered"
+DEFAULT_ARGOCD_NAMESPACE = "argocd"
+DEFAULT_FLUX_NAMESPACE = "flux-system"
+DEFAULT_FLUX_INTERVAL = "10m"
 MANAGED_BY = "kuberay-gitops"
 ENVIRONMENT_LABEL = "kuberay-gitops/environment"
 
@@ -235,9 +253,14 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
             engine=gitops["engine"],
             repo_url=gitops["repoURL"],
             target_revision=gitops.get("targetRevision", DEFAULT_TARGET_REVISION),
+            path=gitops.get("path", DEFAULT_RENDERED_PATH),
+            argocd_namespace=gitops.get("argocdNamespace", DEFAULT_ARGOCD_NAMESPACE),
+            flux_namespace=gitops.get("fluxNamespace", DEFAULT_FLUX_NAMESPACE),
+            interval=gitops.get("interval", DEFAULT_FLUX_INTERVAL),
         ),
         operator=Operator(
             install=operator.get("install", False),
+            namespace=operator.get("namespace", DEFAULT_OPERATOR_NAMESPACE),
             watch_namespaces=tuple(operator.get("watchNamespaces", ())),
             feature_gates=dict(operator.get("featureGates", {})),
             resources=operator.get("resources"),

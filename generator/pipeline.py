@@ -14,14 +14,15 @@ from generator.conformance import SchemaStore, check_rendered
 from generator.envschema import environment_schema
 from generator.errors import InputError, Problem, SetupError
 from generator.load import LoadedDocument, load_environment_file
-from generator.model import build_environment
+from generator.model import Environment, build_environment
 from generator.output import OutputScope
 from generator.paths import ToolData
 from generator.releases import KubeRayRelease, load_field_history, load_release
-from generator.render import RenderedFile, render_environment, template_environment
+from generator.render import RenderedFile, render_environment, render_root, template_environment
 from generator.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
+from generator.rules.cross import check_environments
 from generator.schema_check import check_schema, schema_validator
 
 ENVIRONMENT_SUFFIX = ".yaml"
@@ -79,6 +80,8 @@ def build(request: BuildRequest) -> BuildResult:
         for path in found.misnamed
     ]
     files: list[RenderedFile] = []
+    environments: list[Environment] = []
+    contexts: list[RuleContext] = []
     for name in names:
         file = found.environments[name]
         try:
@@ -106,6 +109,14 @@ def build(request: BuildRequest) -> BuildResult:
             problems.extend(output_problems)
             continue
         files.extend(rendered)
+        environments.append(environment)
+        contexts.append(context)
+    if not request.selected:
+        # conflicts between environments are only known when all of them are read
+        problems.extend(check_environments(contexts, files))
+    if not request.selected and not problems:
+        # the root objects are about every environment, so only a run over all of them writes them
+        files.extend(render_root(environments, jinja))
     unique_problems = tuple(sorted(dict.fromkeys(problems), key=Problem.sort_key))
     scope = OutputScope(frozenset(names) if request.selected else None)
     return BuildResult(tuple(names), tuple(files), unique_problems, scope)

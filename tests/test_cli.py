@@ -47,10 +47,16 @@ def test_render_writes_then_reports_up_to_date() -> None:
     first = run("render")
     assert first.exit_code == 0
     assert first.stdout.splitlines() == [
+        "added: rendered/argocd/argocd-cm-patch.yaml",
+        "added: rendered/argocd/kustomization.yaml",
+        "added: rendered/argocd/root-application.yaml",
+        "added: rendered/demo/argocd/application-workloads.yaml",
+        "added: rendered/demo/argocd/appproject.yaml",
+        "added: rendered/demo/argocd/kustomization.yaml",
         "added: rendered/demo/workloads/kustomization.yaml",
         "added: rendered/demo/workloads/namespace.yaml",
         "added: rendered/demo/workloads/raycluster-small.yaml",
-        "rendered 1 environment(s) into rendered: 3 file(s) changed",
+        "rendered 1 environment(s) into rendered: 9 file(s) changed",
     ]
     second = run("render")
     assert (second.exit_code, second.stdout) == (0, "rendered 1 environment(s) into rendered: already up to date\n")
@@ -97,7 +103,8 @@ def test_removed_objects_are_pruned_and_hand_written_files_kept(project: Path) -
 
 
 def test_deleted_environment_is_pruned_only_by_a_full_render(project: Path) -> None:
-    (project / "environments" / "other.yaml").write_text(VALID.replace("name: demo", "name: other"))
+    other = VALID.replace("name: demo", "name: other").replace("namespace: ray}", "namespace: ray-other}")
+    (project / "environments" / "other.yaml").write_text(other)
     run("render")
     (project / "environments" / "other.yaml").unlink()
     run("render", "demo")

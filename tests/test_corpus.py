@@ -56,3 +56,14 @@ def test_every_problem_names_file_line_and_column() -> None:
                 assert file.endswith(".yaml"), f"{expected.name}: {line}"
                 assert int(row) >= 1, f"{expected.name}: {line}"
                 assert int(column) >= 1, f"{expected.name}: {line}"
+
+
+CROSS_CASES = sorted(path.name for path in (CORPUS / "cross").iterdir() if path.is_dir())
+
+
+@pytest.mark.parametrize("case", CROSS_CASES)
+def test_conflicts_between_environments_name_both_files(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = CORPUS / "cross" / case
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, ["--environments", ".", "validate"], catch_exceptions=False)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", (folder / "expected").read_text())

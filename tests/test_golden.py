@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.output import OutputScope, compare_output
-from generator.paths import ToolData
+from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from tests.conftest import FIXTURES, GOLDEN, RENDERED
 from tests.kustomize import kustomize_build
@@ -24,16 +24,37 @@ def test_golden_files_are_current(tool: ToolData) -> None:
     assert changes == [], "golden files differ; run `make golden` and review the diff"
 
 
-OVERLAYS = sorted([*GOLDEN.glob("*/workloads"), *RENDERED.glob("*/workloads")])
+OVERLAYS = sorted(path.parent for root in (GOLDEN, RENDERED) for path in root.glob("**/kustomization.yaml"))
 
 
-@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: str(path.relative_to(path.parents[2])))
-def test_overlay_builds_with_kubectl_kustomize(overlay: Path) -> None:
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: str(path.relative_to(PROJECT_ROOT)))
+def test_every_generated_kustomization_builds_with_kubectl_kustomize(overlay: Path) -> None:
     documents = kustomize_build(overlay)
-    namespace = next(document for document in documents if document["kind"] == "Namespace")
-    for document in documents:
-        if document["kind"] != "Namespace":
-            assert document["metadata"]["namespace"] == namespace["metadata"]["name"]
+    assert documents
+    if overlay.name == "workloads":
+        namespace = next(document for document in documents if document["kind"] == "Namespace")
+        for document in documents:
+            if document["kind"] != "Namespace":
+                assert document["metadata"]["namespace"] == namespace["metadata"]["name"]
+
+
+def test_root_kustomization_collects_every_argocd_environment() -> None:
+    documents = kustomize_build(RENDERED / "argocd")
+    applications = sorted(doc["metadata"]["name"] for doc in documents if doc["kind"] == "Application")
+    assert applications == [
+        f"{environment}-{part}"
+        for environment in ("dev", "prod", "staging")
+        for part in ("crds", "operator", "workloads")
+    ]
+
+
+def test_flux_operator_values_come_from_the_rendered_values_file() -> None:
+    documents = kustomize_build(GOLDEN / "full" / "operator")
+    config_map = next(doc for doc in documents if doc["kind"] == "ConfigMap")
+    assert config_map["data"]["values.yaml"] == (GOLDEN / "full" / "operator" / "values.yaml").read_text()
+    release = next(doc for doc in documents if doc["kind"] == "HelmRelease")
+    assert release["spec"]["valuesFrom"][0]["name"] == config_map["metadata"]["name"]
+    assert release["spec"]["install"]["crds"] == release["spec"]["upgrade"]["crds"] == "CreateReplace"
 
 
 def test_patches_are_applied_by_kustomize() -> None:

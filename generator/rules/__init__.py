@@ -17,6 +17,7 @@ Rule = Callable[[RuleContext], Iterable[Problem]]
 
 RULES: tuple[Rule, ...] = (
     names.environment_name_matches_file,
+    names.environment_name_is_free,
     names.ray_object_names,
     replicas.replica_bounds,
     pods.image_is_set,
@@ -25,6 +26,7 @@ RULES: tuple[Rule, ...] = (
     pods.env_value_or_value_from,
     jobs.cluster_or_selector,
     jobs.entrypoint_unless_interactive,
+    jobs.no_self_deleting_jobs,
     wiring.operator_watches_target_namespace,
     wiring.json_patches_have_targets,
     versions.fields_in_release,

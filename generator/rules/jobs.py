@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from generator.errors import Problem
 from generator.rules.context import RuleContext
@@ -43,3 +44,56 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
                 "InteractiveMode takes the entrypoint from `ray job submit`",
                 "remove entrypoint or choose another submissionMode",
             )
+
+
+ENGINE_NAMES = {"argocd": "Argo CD", "flux": "Flux", "both": "Argo CD and Flux"}
+SELF_DELETE_ENV = "DELETE_RAYJOB_CR_AFTER_JOB_FINISHES"
+SELF_DELETE_HINT = (
+    "under GitOps use DeleteCluster or DeleteWorkers (the RayJob object stays), or run one-off jobs outside "
+    "automated sync (docs/gitops.md, 'One-off jobs')"
+)
+
+
+def no_self_deleting_jobs(context: RuleContext) -> Iterator[Problem]:
+    """A RayJob that deletes itself is recreated by an automated sync, and so runs again, forever."""
+    engine = ENGINE_NAMES[context.data["gitops"]["engine"]]
+    for index, job in enumerate(context.data.get("jobs", [])):
+        path = ("jobs", index)
+        for where in _self_deleting_policies(job):
+            yield context.problem(
+                (*path, *where),
+                f"job '{job['name']}' deletes its own RayJob; {engine} would recreate it and run it again",
+                SELF_DELETE_HINT,
+            )
+        if job.get("shutdownAfterJobFinishes") and _operator_deletes_jobs(context):
+            yield context.problem(
+                (*path, "shutdownAfterJobFinishes"),
+                f"the operator runs with {SELF_DELETE_ENV}=true, so this RayJob deletes itself when it finishes; "
+                f"{engine} would recreate it and run it again",
+                f"remove {SELF_DELETE_ENV} from the operator, or {SELF_DELETE_HINT}",
+            )
+
+
+def _self_deleting_policies(job: dict[str, Any]) -> Iterator[tuple[str | int, ...]]:
+    if job.get("deletionPolicy") == "DeleteSelf":
+        yield ("deletionPolicy",)
+    strategy = job.get("deletionStrategy")
+    if not isinstance(strategy, dict):
+        return
+    for outcome in ("onSuccess", "onFailure"):
+        if isinstance(strategy.get(outcome), dict) and strategy[outcome].get("policy") == "DeleteSelf":
+            yield ("deletionStrategy", outcome, "policy")
+    for index, rule in enumerate(strategy.get("deletionRules") or []):
+        if isinstance(rule, dict) and rule.get("policy") == "DeleteSelf":
+            yield ("deletionStrategy", "deletionRules", index, "policy")
+
+
+def _operator_deletes_jobs(context: RuleContext) -> bool:
+    operator = context.data.get("operator", {})
+    variables = [*operator.get("env", []), *(operator.get("values", {}).get("env") or [])]
+    return any(
+        isinstance(variable, dict)
+        and variable.get("name") == SELF_DELETE_ENV
+        and str(variable.get("value", "")).lower() == "true"
+        for variable in variables
+    )

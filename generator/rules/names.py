@@ -12,6 +12,7 @@ from generator.rules.context import RuleContext
 # RayCluster name may have 63 - 10 = 53 characters; RayJob and RayService names 6 fewer, because the
 # operator appends "-" and 5 random characters to name the RayCluster it creates for them.
 MAX_NAME_LENGTH = {"clusters": ("RayCluster", 53), "jobs": ("RayJob", 47), "services": ("RayService", 47)}
+RESERVED_NAME = "argocd"
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -23,6 +24,12 @@ def environment_name_matches_file(context: RuleContext) -> Iterator[Problem]:
             f"name '{name}' differs from the file name '{context.file.stem}'",
             f"rename the file to {name}.yaml or set name: {context.file.stem}",
         )
+
+
+def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
+    """rendered/argocd/ holds the root objects of all environments, so no environment may be named so."""
+    if context.data["name"] == RESERVED_NAME:
+        yield context.problem(("name",), f"the environment name '{RESERVED_NAME}' is reserved", "choose another name")
 
 
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:
