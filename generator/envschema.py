@@ -501,6 +501,11 @@ def environment_schema() -> Schema:
                     {
                         "name": ref("objectName", "Name of the RayCluster."),
                         **cluster_spec_fields(),
+                        "delivery": text(
+                            "How the RayCluster reaches the cluster: kustomize (the workloads overlay, default) or "
+                            "helm (the official ray-cluster chart of the pinned release).",
+                            enum=["kustomize", "helm"],
+                        ),
                         "suspend": boolean("Delete all Ray pods while true."),
                         "upgradeStrategy": closed(
                             "How spec changes reach running pods (KubeRay >= 1.6.0).",

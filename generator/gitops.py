@@ -6,6 +6,7 @@ chart in Flux, health checks) and their upstream sources are explained in docs/g
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from generator.model import ClusterSpec, Environment
@@ -89,6 +90,9 @@ def project_spec(environment: Environment) -> dict[str, Any]:
     namespaced_kinds = list(WORKLOAD_NAMESPACED_KINDS)
     if environment.operator.install:
         repositories += [KUBERAY_HELM_REPOSITORY, KUBERAY_GIT_REPOSITORY]
+    elif any(cluster.delivery == "helm" for cluster in environment.clusters):
+        repositories.append(KUBERAY_HELM_REPOSITORY)
+    if environment.operator.install:
         if environment.operator.namespace != environment.target.namespace:
             destinations.append(destination(environment, environment.operator.namespace))
         cluster_kinds += list(OPERATOR_CLUSTER_KINDS)
@@ -106,23 +110,50 @@ def ignore_differences(environment: Environment) -> list[dict[str, Any]]:
     """The autoscaler's fields, for every object whose cluster autoscales (and only those)."""
     entries: list[dict[str, Any]] = []
     owned: list[tuple[str, str, ClusterSpec | None]] = [
-        *(("RayCluster", cluster.meta.name, cluster.spec) for cluster in environment.clusters),
+        *(("RayCluster", c.meta.name, c.spec) for c in environment.clusters if c.delivery == "kustomize"),
         *(("RayJob", job.meta.name, job.cluster) for job in environment.jobs),
         *(("RayService", service.meta.name, service.cluster) for service in environment.services),
     ]
     for kind, name, spec in owned:
-        if spec is None or spec.autoscaling is None:
+        entries.extend(autoscaler_differences(kind, name, spec))
+    return entries
+
+
+def autoscaler_differences(kind: str, name: str, spec: ClusterSpec | None) -> list[dict[str, Any]]:
+    if spec is None or spec.autoscaling is None:
+        return []
+    prefix = CLUSTER_SPEC_PATHS[kind]
+    return [
+        {
+            "group": "ray.io",
+            "kind": kind,
+            "name": name,
+            "jqPathExpressions": [f"{prefix}.workerGroupSpecs[].{field}" for field in AUTOSCALER_FIELDS],
+        }
+    ]
+
+
+def flux_autoscaler_patches(environment: Environment) -> list[dict[str, Any]]:
+    """JSON patches that drop autoscaler-owned worker replicas from what kustomize-controller applies.
+
+    kustomize-controller re-applies the overlay server-side at every interval and would take `replicas`
+    back from the autoscaler; without the field in the applied object it never owns it.
+    """
+    patches = []
+    for cluster in environment.clusters:
+        if cluster.delivery != "kustomize" or cluster.spec.autoscaling is None or not cluster.spec.worker_groups:
             continue
-        prefix = CLUSTER_SPEC_PATHS[kind]
-        entries.append(
+        operations = [
+            {"op": "remove", "path": f"/spec/workerGroupSpecs/{index}/replicas"}
+            for index in range(len(cluster.spec.worker_groups))
+        ]
+        patches.append(
             {
-                "group": "ray.io",
-                "kind": kind,
-                "name": name,
-                "jqPathExpressions": [f"{prefix}.workerGroupSpecs[].{field}" for field in AUTOSCALER_FIELDS],
+                "patch": json.dumps(operations),
+                "target": {"group": "ray.io", "version": "v1", "kind": "RayCluster", "name": cluster.meta.name},
             }
         )
-    return entries
+    return patches
 
 
 def flux_names(environment: Environment) -> dict[str, str]:
@@ -133,6 +164,7 @@ def flux_names(environment: Environment) -> dict[str, str]:
         "workloads": f"{environment.name}-workloads",
         "operator_values": f"{environment.name}-kuberay-operator-values",
         "release": f"{environment.name}-kuberay-operator",
+        "charts": f"{environment.name}-charts",
     }
 
 

@@ -34,7 +34,7 @@ def group_pod_template(group: model.Group, container_name: str) -> dict[str, Any
     _put(container, "env", [dict(variable) for variable in pod.env])
     _put(container, "ports", [dict(port) for port in group.ports])
     _put(container, "resources", resources(group.resources))
-    _put(container, "volumeMounts", [_volume_mount(volume) for volume in pod.volumes])
+    _put(container, "volumeMounts", [volume_mount(volume) for volume in pod.volumes])
     spec: dict[str, Any] = {"containers": [container]}
     _put(spec, "volumes", [{"name": volume.name, **volume.source} for volume in pod.volumes])
     _put(spec, "nodeSelector", dict(pod.node_selector))
@@ -102,7 +102,7 @@ def _with_pass_through(template: dict[str, Any], pass_through: Any) -> dict[str,
     return dict(merged)
 
 
-def _volume_mount(volume: model.Volume) -> dict[str, Any]:
+def volume_mount(volume: model.Volume) -> dict[str, Any]:
     mount: dict[str, Any] = {"mountPath": volume.mount_path, "name": volume.name}
     _put(mount, "readOnly", volume.read_only)
     _put(mount, "subPath", volume.sub_path)

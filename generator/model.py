@@ -120,6 +120,7 @@ class RayCluster:
     spec: ClusterSpec
     suspend: bool | None
     upgrade_strategy: str | None
+    delivery: str  # "kustomize" or "helm"
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
                 spec=_cluster_spec(item, defaults),
                 suspend=item.get("suspend"),
                 upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
+                delivery=item.get("delivery", "kustomize"),
             )
             for item in data.get("clusters", [])
         ),

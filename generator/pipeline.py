@@ -23,6 +23,7 @@ from generator.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environme
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
 from generator.rules.cross import check_environments
+from generator.rules.delivery import chart_values_problems
 from generator.schema_check import check_schema, schema_validator
 
 ENVIRONMENT_SUFFIX = ".yaml"
@@ -105,6 +106,7 @@ def build(request: BuildRequest) -> BuildResult:
         environment = build_environment(resolved.data, file, releases[version])
         rendered = render_environment(environment, jinja)
         output_problems = check_rendered(rendered, version, store, resolved.data, resolved.origin, file)
+        output_problems += chart_values_problems(context, environment)
         if output_problems:
             problems.extend(output_problems)
             continue

@@ -31,6 +31,9 @@ class KubeRayRelease:
     default_feature_gates: Mapping[str, bool]
     operator_chart_defaults: Mapping[str, Any]
     operator_chart_commented_keys: tuple[str, ...]  # keys the chart documents only in comments
+    ray_cluster_chart_version: str
+    ray_cluster_chart_defaults: Mapping[str, Any]
+    ray_cluster_chart_commented_keys: tuple[str, ...]
 
     @property
     def tag(self) -> str:
@@ -43,11 +46,8 @@ def version_key(version: str) -> tuple[int, ...]:
 
 def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
     """Read the derived chart data of `version` from schemas/kuberay/v<version>/."""
-    path = schemas_dir / "kuberay" / f"v{version}" / "kuberay-operator.values.json"
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise SetupError(f"cannot read the derived chart data {path}: {error} (run `make schemas`)") from error
+    document = _chart_document(schemas_dir, version, "kuberay-operator")
+    cluster_chart = _chart_document(schemas_dir, version, "ray-cluster")
     values = document["values"]
     gates = {gate["name"]: bool(gate["enabled"]) for gate in values.get("featureGates") or []}
     return KubeRayRelease(
@@ -58,7 +58,19 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
         default_feature_gates=gates,
         operator_chart_defaults=values,
         operator_chart_commented_keys=tuple(document.get("commentedKeys", ())),
+        ray_cluster_chart_version=cluster_chart["chartVersion"],
+        ray_cluster_chart_defaults=cluster_chart["values"],
+        ray_cluster_chart_commented_keys=tuple(cluster_chart.get("commentedKeys", ())),
     )
+
+
+def _chart_document(schemas_dir: Path, version: str, chart: str) -> dict[str, Any]:
+    path = schemas_dir / "kuberay" / f"v{version}" / f"{chart}.values.json"
+    try:
+        document: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise SetupError(f"cannot read the derived chart data {path}: {error} (run `make schemas`)") from error
+    return document
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any
 import jinja2
 import yaml
 
-from generator import gitops, kube
+from generator import gitops, kube, raycluster_chart
 from generator.errors import GeneratorError
-from generator.model import ENVIRONMENT_LABEL, MANAGED_BY, Environment
+from generator.model import ENVIRONMENT_LABEL, MANAGED_BY, Environment, RayCluster
 from generator.resolve import merge
 from generator.serialize import dump_yaml, load_yaml_stream
 from generator.source import GENERATED
@@ -99,6 +99,8 @@ def render_environment(environment: Environment, jinja: jinja2.Environment) -> l
     files = _workload_files(environment, jinja, labels)
     if environment.operator.install:
         files += _operator_files(environment, jinja, labels)
+    if _chart_clusters(environment):
+        files += _chart_files(environment, jinja, labels)
     if environment.gitops.argocd:
         files += _argocd_files(environment, jinja, labels)
     if environment.gitops.flux:
@@ -176,7 +178,8 @@ def _workload_files(environment: Environment, jinja: jinja2.Environment, labels:
             labels=labels,
         )
     for cluster in environment.clusters:
-        add(workloads / f"raycluster-{cluster.meta.name}.yaml", "workloads/raycluster.yaml.j2", cluster=cluster)
+        if cluster.delivery == "kustomize":
+            add(workloads / f"raycluster-{cluster.meta.name}.yaml", "workloads/raycluster.yaml.j2", cluster=cluster)
     for job in environment.jobs:
         add(workloads / f"rayjob-{job.meta.name}.yaml", "workloads/rayjob.yaml.j2", job=job)
     for service in environment.services:
@@ -253,6 +256,24 @@ def _argocd_files(environment: Environment, jinja: jinja2.Environment, labels: d
                 {**context, "destination": gitops.destination(environment, namespace)},
             )
         )
+    for cluster in _chart_clusters(environment):
+        files.append(
+            _render_file(
+                jinja,
+                environment.source,
+                folder / f"application-raycluster-{cluster.meta.name}.yaml",
+                "argocd/application-raycluster.yaml.j2",
+                {
+                    **context,
+                    "name": f"{environment.name}-raycluster-{cluster.meta.name}",
+                    "cluster": cluster,
+                    "chart": raycluster_chart.CHART,
+                    "values_path": gitops.repository_path(environment, "charts", _chart_values_file(cluster)),
+                    "destination": gitops.destination(environment, environment.target.namespace),
+                    "ignore_differences": gitops.autoscaler_differences("RayCluster", cluster.meta.name, cluster.spec),
+                },
+            )
+        )
     files.append(
         _render_file(
             jinja,
@@ -260,6 +281,61 @@ def _argocd_files(environment: Environment, jinja: jinja2.Environment, labels: d
             folder / "kustomization.yaml",
             "argocd/kustomization.yaml.j2",
             {"resources": [file.path.name for file in files]},
+        )
+    )
+    return files
+
+
+def _chart_clusters(environment: Environment) -> list[RayCluster]:
+    return [cluster for cluster in environment.clusters if cluster.delivery == "helm"]
+
+
+def _chart_values_file(cluster: RayCluster) -> str:
+    return f"raycluster-{cluster.meta.name}.values.yaml"
+
+
+def _chart_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    """rendered/<env>/charts/: values of the ray-cluster chart per RayCluster (and, for Flux, its HelmReleases)."""
+    folder = PurePosixPath(environment.name) / "charts"
+    files = [
+        _finish(folder / _chart_values_file(cluster), environment.source, [raycluster_chart.chart_values(cluster)])
+        for cluster in _chart_clusters(environment)
+    ]
+    if not environment.gitops.flux:
+        return files
+    names = gitops.flux_names(environment)
+    releases = []
+    for cluster in _chart_clusters(environment):
+        release = {
+            "file": f"helmrelease-{cluster.meta.name}.yaml",
+            "config_map": f"{environment.name}-raycluster-{cluster.meta.name}-values",
+            "values_file": _chart_values_file(cluster),
+        }
+        releases.append(release)
+        files.append(
+            _render_file(
+                jinja,
+                environment.source,
+                folder / release["file"],
+                "flux/helmrelease-raycluster.yaml.j2",
+                {
+                    "environment": environment,
+                    "labels": labels,
+                    "names": names,
+                    "cluster": cluster,
+                    "chart": raycluster_chart.CHART,
+                    "release_name": f"{environment.name}-raycluster-{cluster.meta.name}",
+                    "values_config_map": release["config_map"],
+                },
+            )
+        )
+    files.append(
+        _render_file(
+            jinja,
+            environment.source,
+            folder / "kustomization.yaml",
+            "flux/charts-kustomization.yaml.j2",
+            {"environment": environment, "releases": releases},
         )
     )
     return files
@@ -276,10 +352,17 @@ def _flux_files(environment: Environment, jinja: jinja2.Environment, labels: dic
         "operator_path": gitops.repository_path(environment, "operator"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
         "health_checks": list(gitops.FLUX_HEALTH_CHECKS),
+        "autoscaler_patches": gitops.flux_autoscaler_patches(environment),
+        "charts_path": gitops.repository_path(environment, "charts"),
     }
+    charts = bool(_chart_clusters(environment))
     templates = ["gitrepository"]
+    if environment.operator.install or charts:
+        templates.append("helmrepository")
     if environment.operator.install:
-        templates += ["helmrepository", "kustomization-operator"]
+        templates.append("kustomization-operator")
+    if charts:
+        templates.append("kustomization-charts")
     templates.append("kustomization-workloads")
     files = [
         _render_file(jinja, environment.source, folder / f"{name}.yaml", f"flux/{name}.yaml.j2", context)

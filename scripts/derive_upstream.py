@@ -30,8 +30,10 @@ from scripts.field_history import field_history
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TAGS = ("v1.3.0",)
-# A top-level key documented only as a comment, e.g. "# watchNamespace:" (prose such as "# Note:" starts upper case)
-_COMMENTED_KEY = re.compile(r"^# ?([a-z][A-Za-z0-9]*):(?: .*)?$", re.MULTILINE)
+# Keys documented only as comments, e.g. "# watchNamespace:" or, in a section, "  # rayVersion: 2.41.0"
+# (prose such as "# Note:" starts upper case).
+_SECTION = re.compile(r"^([A-Za-z][A-Za-z0-9]*):")
+_COMMENTED_KEY = re.compile(r"^(  )?# ?([a-z][A-Za-z0-9]*):(?: .*)?$")
 # libyaml's loader: the CRDs of every release are ~40 MB of YAML
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SCHEMA_BASE = "https://kuberay-gitops.dev/schemas"
@@ -63,7 +65,7 @@ def derive(shared: Path, root: Path) -> list[Path]:
                 "chart": chart,
                 "chartVersion": str(chart_meta["version"]),
                 "values": values,
-                "commentedKeys": sorted(set(_COMMENTED_KEY.findall(text)) - set(values or {})),
+                "commentedKeys": _commented_keys(text, values or {}),
             }
             written.append(_write_json(root / "schemas" / "kuberay" / tag / f"{chart}.values.json", document))
     shared_definitions = SharedDefinitions(f"{SCHEMA_BASE}/definitions.json")
@@ -98,6 +100,22 @@ def derive(shared: Path, root: Path) -> list[Path]:
     notice.write_text(_notice(tags))
     written.append(notice)
     return written
+
+
+def _commented_keys(text: str, values: dict[str, Any]) -> list[str]:
+    """Top-level keys ("watchNamespace") and section keys ("head.rayVersion") that only comments document."""
+    found: set[str] = set()
+    section = ""
+    for line in text.splitlines():
+        if match := _SECTION.match(line):
+            section = match.group(1)
+        elif match := _COMMENTED_KEY.match(line):
+            nested, key = match.group(1), match.group(2)
+            if not nested and key not in values:
+                found.add(key)
+            elif nested and isinstance(values.get(section), dict) and key not in values[section]:
+                found.add(f"{section}.{key}")
+    return sorted(found)
 
 
 def _notice(tags: list[str]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from generator.errors import Problem
-from generator.rules import jobs, names, operator, pods, replicas, versions, wiring
+from generator.rules import delivery, jobs, names, operator, pods, replicas, versions, wiring
 from generator.rules.context import RuleContext
 
 Rule = Callable[[RuleContext], Iterable[Problem]]
@@ -42,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     operator.autoscaler_v2_restart_policy,
     operator.incremental_upgrade,
     operator.gpus_match_ray_start_params,
+    delivery.helm_delivery_expressible,
 )
 
 

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from generator.chart_keys import key_tree, unknown_keys
 from generator.errors import DocPath, Problem
 from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs
@@ -56,14 +57,6 @@ ITEM_FIELDS: dict[str, tuple[str, dict[tuple[str, ...], str]]] = {
         },
     ),
 }
-# Operator chart values that hold Kubernetes objects or free-form maps: their inner keys are not chart keys.
-OPEN_CHART_VALUES = frozenset(
-    {
-        "resources", "securityContext", "podSecurityContext", "nodeSelector", "affinity", "tolerations", "labels",
-        "annotations", "livenessProbe", "readinessProbe", "env", "imagePullSecrets", "volumes", "volumeMounts",
-        "podAnnotations", "podLabels", "sidecarContainers", "selector", "defaultPodAnnotations", "defaultPodLabels",
-    }
-)  # fmt: skip
 
 
 def fields_in_release(context: RuleContext) -> Iterator[Problem]:
@@ -133,29 +126,16 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
 def operator_chart_values(context: RuleContext) -> Iterator[Problem]:
     """operator.values keys against the keys of the pinned kuberay-operator chart's values.yaml."""
     values = context.data.get("operator", {}).get("values", {})
-    defaults = dict(context.release.operator_chart_defaults)
-    defaults.update(dict.fromkeys(context.release.operator_chart_commented_keys))
-    yield from _unknown_chart_keys(context, values, defaults, ("operator", "values"))
-
-
-def _unknown_chart_keys(
-    context: RuleContext, values: Mapping[str, Any], defaults: Mapping[str, Any], path: DocPath
-) -> Iterator[Problem]:
-    for key, value in values.items():
-        where = (*path, key)
-        if key not in defaults:
-            close = difflib.get_close_matches(key, sorted(defaults), n=1, cutoff=0.75)
-            hint = f"did you mean '{close[0]}'?" if close else "see the chart's values.yaml for its keys"
-            yield context.problem(
-                where,
-                f"the kuberay-operator chart {context.release.chart_version} has no value '{key}'",
-                hint,
-                at_key=True,
-            )
-            continue
-        default = defaults[key]
-        if isinstance(value, dict) and isinstance(default, dict) and default and key not in OPEN_CHART_VALUES:
-            yield from _unknown_chart_keys(context, value, default, where)
+    tree = key_tree(context.release.operator_chart_defaults, context.release.operator_chart_commented_keys)
+    for unknown in unknown_keys(values, tree):
+        yield context.problem(
+            ("operator", "values", *unknown.path),
+            f"the kuberay-operator chart {context.release.chart_version} has no value '{unknown.path[-1]}'",
+            f"did you mean '{unknown.suggestion}'?"
+            if unknown.suggestion
+            else "see the chart's values.yaml for its keys",
+            at_key=True,
+        )
 
 
 def _versioned_fields(context: RuleContext) -> Iterator[tuple[DocPath, str, str]]:

@@ -1,0 +1,71 @@
+"""`delivery: helm`: what the official ray-cluster chart of the pinned release cannot express."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from generator.chart_keys import key_tree, unknown_keys
+from generator.errors import DocPath, Problem
+from generator.model import Environment
+from generator.raycluster_chart import chart_values
+from generator.rules.context import RuleContext
+
+HINT = "use delivery: kustomize (the default), which renders the RayCluster itself"
+# Cluster fields the chart has no value for (ray-cluster chart values.yaml, 1.3.0 to 1.7.0).
+CLUSTER_FIELDS = (
+    "upgradeStrategy", "suspend", "gcsFaultTolerance", "networkPolicy", "tlsOptions", "historyServer", "labels",
+    "annotations",
+)  # fmt: skip
+# Group fields it has no value for; image and imagePullPolicy are one setting for the whole chart.
+GROUP_FIELDS = ("numOfHosts", "podTemplate")
+
+
+def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
+    for index, cluster in enumerate(context.data.get("clusters", [])):
+        if cluster.get("delivery") != "helm":
+            continue
+        path: DocPath = ("clusters", index)
+        chart = f"the ray-cluster chart {context.release.ray_cluster_chart_version}"
+        for field in CLUSTER_FIELDS:
+            if field in cluster:
+                yield context.problem((*path, field), f"{chart} cannot express {field}", HINT, at_key=True)
+        groups: list[tuple[DocPath, dict[str, Any]]] = [((*path, "head"), cluster["head"])]
+        groups += [((*path, "workerGroups", i), group) for i, group in enumerate(cluster.get("workerGroups", []))]
+        for group_path, group in groups:
+            for field in GROUP_FIELDS:
+                if field in group:
+                    yield context.problem((*group_path, field), f"{chart} cannot express {field}", HINT, at_key=True)
+            for field in ("image", "imagePullPolicy"):
+                if field in group and group_path[-1] != "head":
+                    yield context.problem(
+                        (*group_path, field),
+                        f"{chart} takes one {field} for all groups",
+                        f"set it on the cluster or the head, or {HINT}",
+                        at_key=True,
+                    )
+
+
+def chart_values_problems(context: RuleContext, environment: Environment) -> list[Problem]:
+    """Chart-delivered clusters: the values generated for them, checked against the pinned chart's keys."""
+    problems: list[Problem] = []
+    for index, cluster in enumerate(environment.clusters):
+        if cluster.delivery == "helm":
+            values = chart_values(cluster)
+            problems.extend(chart_values_known(context, values, ("clusters", index, "delivery")))
+    return problems
+
+
+def chart_values_known(context: RuleContext, values: dict[str, Any], path: DocPath) -> Iterator[Problem]:
+    """The generated values use only keys of the pinned chart (a guard against chart changes between releases)."""
+    tree = key_tree(context.release.ray_cluster_chart_defaults, context.release.ray_cluster_chart_commented_keys)
+    extra_groups = tree.get("additionalWorkerGroups") or {}
+    template = {**(tree.get("worker") or {}), **next(iter(extra_groups.values()), {})}
+    tree["additionalWorkerGroups"] = dict.fromkeys(values.get("additionalWorkerGroups", {}), template)
+    for unknown in unknown_keys(values, tree):
+        yield context.problem(
+            path,
+            f"the ray-cluster chart {context.release.ray_cluster_chart_version} has no value "
+            f"{'.'.join(str(part) for part in unknown.path)}",
+            HINT,
+        )

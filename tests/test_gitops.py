@@ -1,0 +1,163 @@
+"""GitOps wiring details that golden files alone do not prove."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+
+from generator.load import load_environment_file
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from generator.releases import load_field_history, load_release
+from generator.render import RenderedFile
+from generator.rules.context import RuleContext
+from generator.rules.cross import unique_object_names
+from generator.serialize import load_yaml_stream
+from tests.conftest import FIXTURES, GOLDEN
+
+CLUSTER = """\
+name: both
+kuberay: {version: 1.6.0}
+target: {cluster: in-cluster, namespace: ray}
+gitops: {engine: both, repoURL: https://git.example.com/ray.git}
+operator: {install: true}
+defaults: {image: rayproject/ray:2.46.0, rayVersion: "2.46.0"}
+clusters:
+  - name: analytics
+    delivery: DELIVERY
+    autoscaling: {enabled: true, idleTimeoutSeconds: 90}
+    head:
+      cpu: "2"
+      memory: 8Gi
+      rayStartParams: {num-cpus: "0"}
+      env: [{name: RAY_LOG_TO_STDERR, value: "1"}]
+      volumes: [{name: shm, mountPath: /dev/shm, emptyDir: {medium: Memory}}]
+    workerGroups:
+      - {name: cpu, replicas: 1, minReplicas: 0, maxReplicas: 8, cpu: "4", memory: 16Gi}
+      - {name: gpu, replicas: 0, minReplicas: 0, maxReplicas: 2, cpu: "8", memory: 32Gi, gpu: 1}
+"""
+
+
+def render(tmp_path: Path, tool: ToolData, delivery: str) -> dict[str, Any]:
+    folder = tmp_path / delivery
+    folder.mkdir()
+    (folder / "both.yaml").write_text(CLUSTER.replace("DELIVERY", delivery))
+    result = build(BuildRequest(folder, (), tool))
+    assert result.problems == ()
+    return {str(file.path): file.documents[0] for file in result.files}
+
+
+def test_chart_values_describe_the_same_cluster_as_the_overlay(tmp_path: Path, tool: ToolData) -> None:
+    cluster = render(tmp_path, tool, "kustomize")["both/workloads/raycluster-analytics.yaml"]["spec"]
+    values = render(tmp_path, tool, "helm")["both/charts/raycluster-analytics.values.yaml"]
+    head = cluster["headGroupSpec"]
+    container = head["template"]["spec"]["containers"][0]
+    assert f"{values['image']['repository']}:{values['image']['tag']}" == container["image"]
+    assert values["fullnameOverride"] == "analytics"
+    assert values["head"]["rayVersion"] == cluster["rayVersion"]
+    assert values["head"]["autoscalerOptions"] == cluster["autoscalerOptions"]
+    assert values["head"]["rayStartParams"] == head["rayStartParams"]
+    assert values["head"]["resources"] == container["resources"]
+    assert values["head"]["containerEnv"] == container["env"]
+    assert values["head"]["volumeMounts"] == container["volumeMounts"]
+    assert values["head"]["volumes"] == head["template"]["spec"]["volumes"]
+    groups = [values["worker"], *values["additionalWorkerGroups"].values()]
+    names = [values["worker"]["groupName"], *values["additionalWorkerGroups"]]
+    for name, group, rendered in zip(names, groups, cluster["workerGroupSpecs"], strict=True):
+        assert name == rendered["groupName"]
+        for field in ("replicas", "minReplicas", "maxReplicas"):
+            assert group[field] == rendered[field]
+        assert group["resources"] == rendered["template"]["spec"]["containers"][0]["resources"]
+
+
+def test_chart_delivery_wires_both_engines(tmp_path: Path, tool: ToolData) -> None:
+    files = render(tmp_path, tool, "helm")
+    assert "both/workloads/raycluster-analytics.yaml" not in files
+    application = files["both/argocd/application-raycluster-analytics.yaml"]
+    assert application["spec"]["sources"][0]["chart"] == "ray-cluster"
+    assert application["spec"]["sources"][0]["targetRevision"] == "1.6.0"
+    assert application["spec"]["ignoreDifferences"][0]["jqPathExpressions"] == [
+        ".spec.workerGroupSpecs[].replicas",
+        ".spec.workerGroupSpecs[].scaleStrategy",
+    ]
+    release = files["both/charts/helmrelease-analytics.yaml"]
+    assert release["spec"]["chart"]["spec"] == {
+        "chart": "ray-cluster",
+        "version": "1.6.0",
+        "sourceRef": {"kind": "HelmRepository", "name": "both-kuberay"},
+    }
+
+
+def test_flux_patches_remove_exactly_the_autoscaled_replicas() -> None:
+    kustomization = load_yaml_stream((GOLDEN / "full" / "flux" / "kustomization-workloads.yaml").read_text())[0]
+    [patch] = kustomization["spec"]["patches"]
+    cluster = load_yaml_stream((GOLDEN / "full" / "workloads" / "raycluster-gpu-cluster.yaml").read_text())[0]
+    assert patch["target"]["name"] == cluster["metadata"]["name"]
+    operations = json.loads(patch["patch"])
+    groups = cluster["spec"]["workerGroupSpecs"]
+    assert [operation["path"] for operation in operations] == [
+        f"/spec/workerGroupSpecs/{index}/replicas" for index in range(len(groups))
+    ]
+    assert all("replicas" in group for group in groups)
+
+
+def test_no_ignore_differences_without_autoscaling() -> None:
+    workloads = load_yaml_stream((GOLDEN / "minimal" / "argocd" / "application-workloads.yaml").read_text())[0]
+    assert "ignoreDifferences" not in workloads["spec"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "clash"),
+    [
+        (
+            ("argoproj.io/v1alpha1", "Application", "argocd", "a"),
+            ("argoproj.io/v1alpha1", "Application", "argocd", "a"),
+            True,
+        ),
+        (
+            ("argoproj.io/v1alpha1", "Application", "argocd", "a"),
+            ("argoproj.io/v1alpha1", "AppProject", "argocd", "a"),
+            False,
+        ),
+        (
+            ("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", "a"),
+            ("source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", "a"),
+            True,
+        ),
+    ],
+)
+def test_clashing_generated_names_name_both_environments(
+    tmp_path: Path, tool: ToolData, first: tuple[str, ...], second: tuple[str, ...], clash: bool
+) -> None:
+    contexts = []
+    files = []
+    for name, (api_version, kind, namespace, object_name) in (("one", first), ("two", second)):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"name: {name}\ntarget: {{cluster: shared, namespace: {name}}}\n")
+        document = load_environment_file(path)
+        contexts.append(
+            RuleContext(
+                path,
+                document.data,
+                document.origin,
+                load_release("1.6.0", tool.schemas),
+                load_field_history(tool.schemas),
+            )
+        )
+        manifest = {"apiVersion": api_version, "kind": kind, "metadata": {"name": object_name, "namespace": namespace}}
+        files.append(RenderedFile(PurePosixPath(name, "argocd", "x.yaml"), name, "", (manifest,)))
+    problems = list(unique_object_names(contexts, files))
+    assert [problem.message for problem in problems] == (
+        [f"{second[1]} {second[3]} is generated by environment one too (see one.yaml:1)"] if clash else []
+    )
+
+
+def test_fixture_environments_exercise_both_engines() -> None:
+    engines = {
+        load_yaml_stream(path.read_text())[0].get("gitops", {}).get("engine")
+        for path in (FIXTURES / "environments").glob("*.yaml")
+    }
+    assert {"argocd", "both"} <= engines
