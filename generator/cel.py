@@ -13,25 +13,32 @@ from typing import Any
 import celpy
 from celpy.adapter import json_to_cel
 from celpy.evaluation import CELEvalError
-from referencing import Registry
 
 from generator.errors import DocPath
 from generator.schema_check import Finding
 
 
 class CelRules:
-    """Compiles each rule once per run and evaluates the rules a schema attaches to an instance."""
+    """Compiles each rule once per run and evaluates the rules a schema attaches to an instance.
 
-    def __init__(self, registry: Registry[Any]) -> None:
-        self.registry = registry
+    Schemas are bundled documents whose references are local (`#/$defs/...`) and resolved against the
+    root being walked. Subtrees without any rule are skipped, which is most of a pod template.
+    """
+
+    def __init__(self) -> None:
         self.environment = celpy.Environment()
         self.programs: dict[str, Any] = {}
+        self.has_rules: dict[int, bool] = {}
 
     def findings(self, schema: Mapping[str, Any], instance: Any) -> list[Finding]:
-        return list(self._walk(schema, instance, ()))
+        return list(self._walk(schema, schema, instance, ()))
 
-    def _walk(self, schema: Mapping[str, Any], instance: Any, path: DocPath) -> Iterator[Finding]:
-        schema = self._resolve(schema)
+    def _walk(
+        self, root: Mapping[str, Any], schema: Mapping[str, Any], instance: Any, path: DocPath
+    ) -> Iterator[Finding]:
+        schema = _resolve(root, schema)
+        if not self._contains_rules(root, schema):
+            return
         for rule in schema.get("x-kubernetes-validations", []):
             yield from self._evaluate(rule, instance, path)
         if isinstance(instance, dict):
@@ -40,17 +47,23 @@ class CelRules:
             for key, value in instance.items():
                 child = properties.get(key, additional if isinstance(additional, dict) else None)
                 if child is not None:
-                    yield from self._walk(child, value, (*path, key))
+                    yield from self._walk(root, child, value, (*path, key))
         elif isinstance(instance, list) and isinstance(schema.get("items"), dict):
             for index, item in enumerate(instance):
-                yield from self._walk(schema["items"], item, (*path, index))
+                yield from self._walk(root, schema["items"], item, (*path, index))
 
-    def _resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
-        while "$ref" in schema:
-            uri, _, fragment = schema["$ref"].partition("#")
-            resolved = self.registry.resolver().lookup(schema["$ref"] if uri else f"#{fragment}").contents
-            schema = resolved
-        return schema
+    def _contains_rules(self, root: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
+        key = id(schema)
+        if key not in self.has_rules:
+            self.has_rules[key] = False  # a recursive schema is rule-free until shown otherwise
+            children = [*schema.get("properties", {}).values()]
+            for nested in (schema.get("items"), schema.get("additionalProperties")):
+                if isinstance(nested, dict):
+                    children.append(nested)
+            self.has_rules[key] = "x-kubernetes-validations" in schema or any(
+                self._contains_rules(root, _resolve(root, child)) for child in children
+            )
+        return self.has_rules[key]
 
     def _evaluate(self, rule: Mapping[str, Any], instance: Any, path: DocPath) -> Iterator[Finding]:
         text = rule["rule"]
@@ -64,3 +77,13 @@ class CelRules:
             passed = False  # the API server rejects an object its rule cannot be evaluated on
         if not passed:
             yield Finding(path, False, rule.get("message") or f"failed the rule {text}", f"CEL rule: {text}")
+
+
+def _resolve(root: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow local references (`#/$defs/name`) within the bundled root schema."""
+    while "$ref" in schema:
+        node: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema

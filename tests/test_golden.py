@@ -42,9 +42,7 @@ def test_root_kustomization_collects_every_argocd_environment() -> None:
     documents = kustomize_build(RENDERED / "argocd")
     applications = sorted(doc["metadata"]["name"] for doc in documents if doc["kind"] == "Application")
     assert applications == [
-        f"{environment}-{part}"
-        for environment in ("dev", "prod", "staging")
-        for part in ("crds", "operator", "workloads")
+        f"{environment}-{part}" for environment in ("dev", "prod") for part in ("crds", "operator", "workloads")
     ]
 
 
