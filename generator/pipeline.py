@@ -13,12 +13,14 @@ from pathlib import Path
 from generator.conformance import SchemaStore, check_rendered
 from generator.envschema import environment_schema
 from generator.errors import InputError, Problem, SetupError
+from generator.layout import render_environment
 from generator.load import LoadedDocument, load_environment_file
 from generator.model import Environment, build_environment
 from generator.output import OutputScope
 from generator.paths import ToolData
 from generator.releases import KubeRayRelease, load_field_history, load_release
-from generator.render import RenderedFile, render_environment, render_root, template_environment
+from generator.render import RenderedFile, template_environment
+from generator.render_gitops import render_root
 from generator.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
 from generator.rules import check_rules
 from generator.rules.context import RuleContext

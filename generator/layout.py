@@ -1,0 +1,25 @@
+"""Which files an environment produces: the Ray objects always, the GitOps objects of its engines."""
+
+from __future__ import annotations
+
+import jinja2
+
+from generator.model import ENVIRONMENT_LABEL, MANAGED_BY, Environment
+from generator.render import RenderedFile
+from generator.render_gitops import argocd_files, flux_files
+from generator.render_workloads import chart_clusters, chart_files, operator_files, workload_files
+
+
+def render_environment(environment: Environment, jinja: jinja2.Environment) -> list[RenderedFile]:
+    """Every file generated for one environment, in a stable order."""
+    labels = {"app.kubernetes.io/managed-by": MANAGED_BY, ENVIRONMENT_LABEL: environment.name}
+    files = workload_files(environment, jinja, labels)
+    if environment.operator.install:
+        files += operator_files(environment, jinja, labels)
+    if chart_clusters(environment):
+        files += chart_files(environment, jinja, labels)
+    if environment.gitops.argocd:
+        files += argocd_files(environment, jinja, labels)
+    if environment.gitops.flux:
+        files += flux_files(environment, jinja, labels)
+    return files

@@ -1,0 +1,149 @@
+"""The Argo CD and Flux files of an environment, and the root files for all environments."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import jinja2
+
+from generator import gitops, raycluster_chart
+from generator.model import MANAGED_BY, Environment
+from generator.render import ROOT_FOLDER, RenderedFile, health_script, render_file, with_kustomization
+from generator.render_workloads import chart_clusters, chart_values_file
+
+HEALTH_KINDS = (
+    ("ray.io", "RayCluster"),
+    ("ray.io", "RayJob"),
+    ("ray.io", "RayService"),
+    ("argoproj.io", "Application"),
+)
+
+
+def render_root(environments: list[Environment], jinja: jinja2.Environment) -> list[RenderedFile]:
+    """rendered/argocd/: one root Application that picks up every Argo CD environment, and argocd-cm health."""
+    argocd = [environment for environment in environments if environment.gitops.argocd]
+    if not argocd:
+        return []
+    first = argocd[0].gitops
+    revisions = {environment.gitops.target_revision for environment in argocd}
+    base = PurePosixPath(ROOT_FOLDER)
+    source = f"{argocd[0].source.rsplit('/', 1)[0]}/*.yaml"
+    labels = {"app.kubernetes.io/managed-by": MANAGED_BY}
+    health = {
+        f"resource.customizations.health.{group}_{kind}": health_script(jinja, kind) for group, kind in HEALTH_KINDS
+    }
+    return [
+        render_file(
+            jinja,
+            source,
+            base / "kustomization.yaml",
+            "kustomization.yaml.j2",
+            {"resources": [f"../{environment.name}/argocd" for environment in argocd]},
+        ),
+        render_file(
+            jinja,
+            source,
+            base / "root-application.yaml",
+            "argocd/root-application.yaml.j2",
+            {
+                "name": gitops.ROOT_APPLICATION,
+                "argocd_namespace": first.argocd_namespace,
+                "labels": labels,
+                "repo_url": first.repo_url,
+                # environments may track different revisions; the root then follows the default branch
+                "target_revision": revisions.pop() if len(revisions) == 1 else "HEAD",
+                "path": f"{first.path}/{ROOT_FOLDER}",
+                "in_cluster": gitops.IN_CLUSTER,
+            },
+        ),
+        render_file(
+            jinja,
+            source,
+            base / "argocd-cm-patch.yaml",
+            "argocd/argocd-cm-patch.yaml.j2",
+            {"argocd_namespace": first.argocd_namespace, "health": health},
+        ),
+    ]
+
+
+def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    folder = PurePosixPath(environment.name) / "argocd"
+    context = {
+        "environment": environment,
+        "labels": labels,
+        "names": gitops.application_names(environment),
+        "project": gitops.project_spec(environment),
+        "kuberay_git_repository": gitops.KUBERAY_GIT_REPOSITORY,
+        "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
+        "crds_path": gitops.CRDS_PATH,
+        "chart": gitops.OPERATOR_CHART,
+        "values_path": gitops.repository_path(environment, "operator", "values.yaml"),
+        "workloads_path": gitops.repository_path(environment, "workloads"),
+        "ignore_differences": gitops.ignore_differences(environment),
+    }
+    templates = ["appproject"]
+    if environment.operator.install:
+        templates += ["application-crds", "application-operator"]
+    templates.append("application-workloads")
+    files = []
+    for name in templates:
+        target = "operator" if name == "application-operator" else "workloads"
+        namespace = environment.operator.namespace if target == "operator" else environment.target.namespace
+        files.append(
+            render_file(
+                jinja,
+                environment.source,
+                folder / f"{name}.yaml",
+                f"argocd/{name}.yaml.j2",
+                {**context, "destination": gitops.destination(environment, namespace)},
+            )
+        )
+    for cluster in chart_clusters(environment):
+        files.append(
+            render_file(
+                jinja,
+                environment.source,
+                folder / f"application-raycluster-{cluster.meta.name}.yaml",
+                "argocd/application-raycluster.yaml.j2",
+                {
+                    **context,
+                    "name": f"{environment.name}-raycluster-{cluster.meta.name}",
+                    "cluster": cluster,
+                    "chart": raycluster_chart.CHART,
+                    "values_path": gitops.repository_path(environment, "charts", chart_values_file(cluster)),
+                    "destination": gitops.destination(environment, environment.target.namespace),
+                    "ignore_differences": gitops.autoscaler_differences("RayCluster", cluster.meta.name, cluster.spec),
+                },
+            )
+        )
+    return with_kustomization(files, folder, environment.source, jinja)
+
+
+def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    folder = PurePosixPath(environment.name) / "flux"
+    context = {
+        "environment": environment,
+        "labels": labels,
+        "names": gitops.flux_names(environment),
+        "git_ref": gitops.flux_git_ref(environment.gitops.target_revision),
+        "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
+        "operator_path": gitops.repository_path(environment, "operator"),
+        "workloads_path": gitops.repository_path(environment, "workloads"),
+        "health_checks": list(gitops.FLUX_HEALTH_CHECKS),
+        "autoscaler_patches": gitops.flux_autoscaler_patches(environment),
+        "charts_path": gitops.repository_path(environment, "charts"),
+    }
+    charts = bool(chart_clusters(environment))
+    templates = ["gitrepository"]
+    if environment.operator.install or charts:
+        templates.append("helmrepository")
+    if environment.operator.install:
+        templates.append("kustomization-operator")
+    if charts:
+        templates.append("kustomization-charts")
+    templates.append("kustomization-workloads")
+    files = [
+        render_file(jinja, environment.source, folder / f"{name}.yaml", f"flux/{name}.yaml.j2", context)
+        for name in templates
+    ]
+    return with_kustomization(files, folder, environment.source, jinja)

@@ -1,0 +1,137 @@
+"""The files of an environment's Ray objects: the workloads overlay, the operator values, chart values."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+import jinja2
+
+from generator import gitops, raycluster_chart
+from generator.model import Environment, RayCluster
+from generator.render import RenderedFile, finish, render_file
+from generator.resolve import merge
+from generator.source import GENERATED
+
+
+def workload_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    workloads = PurePosixPath(environment.name) / "workloads"
+    files: list[RenderedFile] = []
+
+    def add(path: PurePosixPath, template: str, **context: Any) -> None:
+        files.append(render_file(jinja, environment.source, path, template, context))
+
+    add(workloads / "namespace.yaml", "workloads/namespace.yaml.j2", environment=environment, labels=labels)
+    for config_map in environment.config_maps:
+        add(
+            workloads / f"configmap-{config_map.name}.yaml",
+            "workloads/configmap.yaml.j2",
+            config_map=config_map,
+            labels=labels,
+        )
+    for cluster in environment.clusters:
+        if cluster.delivery == "kustomize":
+            add(workloads / f"raycluster-{cluster.meta.name}.yaml", "workloads/raycluster.yaml.j2", cluster=cluster)
+    for job in environment.jobs:
+        add(workloads / f"rayjob-{job.meta.name}.yaml", "workloads/rayjob.yaml.j2", job=job)
+    for service in environment.services:
+        add(workloads / f"rayservice-{service.meta.name}.yaml", "workloads/rayservice.yaml.j2", service=service)
+    add(
+        workloads / "kustomization.yaml",
+        "workloads/kustomization.yaml.j2",
+        environment=environment,
+        resources=[file.path.name for file in files],
+    )
+    return files
+
+
+def operator_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    folder = PurePosixPath(environment.name) / "operator"
+    values = render_file(
+        jinja,
+        environment.source,
+        folder / "values.yaml",
+        "operator/values.yaml.j2",
+        {"release": environment.release, "operator": environment.operator, "feature_gates": feature_gates(environment)},
+    )
+    if environment.operator.values:
+        merged, _ = merge(values.documents[0], GENERATED, dict(environment.operator.values), GENERATED)
+        values = finish(values.path, environment.source, [merged])
+    files = [values]
+    if environment.gitops.flux:
+        context = {
+            "environment": environment,
+            "names": gitops.flux_names(environment),
+            "labels": labels,
+            "chart": gitops.OPERATOR_CHART,
+        }
+        files.append(
+            render_file(jinja, environment.source, folder / "helmrelease.yaml", "flux/helmrelease.yaml.j2", context)
+        )
+        files.append(
+            render_file(
+                jinja, environment.source, folder / "kustomization.yaml", "flux/operator-kustomization.yaml.j2", context
+            )
+        )
+    return files
+
+
+def feature_gates(environment: Environment) -> list[dict[str, Any]]:
+    """The chart's gates in chart order with overrides applied, then gates the chart does not list."""
+    gates = {**environment.release.default_feature_gates, **environment.operator.feature_gates}
+    return [{"name": name, "enabled": enabled} for name, enabled in gates.items()]
+
+
+def chart_clusters(environment: Environment) -> list[RayCluster]:
+    return [cluster for cluster in environment.clusters if cluster.delivery == "helm"]
+
+
+def chart_values_file(cluster: RayCluster) -> str:
+    return f"raycluster-{cluster.meta.name}.values.yaml"
+
+
+def chart_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    """rendered/<env>/charts/: values of the ray-cluster chart per RayCluster (and, for Flux, its HelmReleases)."""
+    folder = PurePosixPath(environment.name) / "charts"
+    files = [
+        finish(folder / chart_values_file(cluster), environment.source, [raycluster_chart.chart_values(cluster)])
+        for cluster in chart_clusters(environment)
+    ]
+    if not environment.gitops.flux:
+        return files
+    names = gitops.flux_names(environment)
+    releases = []
+    for cluster in chart_clusters(environment):
+        release = {
+            "file": f"helmrelease-{cluster.meta.name}.yaml",
+            "config_map": f"{environment.name}-raycluster-{cluster.meta.name}-values",
+            "values_file": chart_values_file(cluster),
+        }
+        releases.append(release)
+        files.append(
+            render_file(
+                jinja,
+                environment.source,
+                folder / release["file"],
+                "flux/helmrelease-raycluster.yaml.j2",
+                {
+                    "environment": environment,
+                    "labels": labels,
+                    "names": names,
+                    "cluster": cluster,
+                    "chart": raycluster_chart.CHART,
+                    "release_name": f"{environment.name}-raycluster-{cluster.meta.name}",
+                    "values_config_map": release["config_map"],
+                },
+            )
+        )
+    files.append(
+        render_file(
+            jinja,
+            environment.source,
+            folder / "kustomization.yaml",
+            "flux/charts-kustomization.yaml.j2",
+            {"environment": environment, "releases": releases},
+        )
+    )
+    return files
