@@ -15,7 +15,15 @@ ARGOCD_GROUP = "argoproj.io"
 
 def check_environments(contexts: Sequence[RuleContext], files: Sequence[RenderedFile]) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in (one_operator_owner, one_release_per_cluster, one_environment_per_namespace, one_repository):
+    rules = (
+        one_operator_owner,
+        one_release_per_cluster,
+        owner_watches_every_namespace,
+        feature_gates_match_owner,
+        one_environment_per_namespace,
+        one_repository,
+    )
+    for rule in rules:
         problems.extend(rule(contexts))
     problems.extend(unique_object_names(contexts, files))
     return problems
@@ -55,6 +63,57 @@ def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Problem
                 f"{first.data['name']} pins {first.version}",
                 "pin the same kuberay.version in every environment of the cluster",
             )
+
+
+def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+    """An environment on a cluster whose operator watches a namespace list must be on that list."""
+    owners = _owners(contexts)
+    for context in contexts:
+        owner = owners.get(context.data["target"]["cluster"])
+        if owner is None or owner is context:
+            continue
+        watched = owner.data.get("operator", {}).get("watchNamespaces") or []
+        namespace = context.data["target"]["namespace"]
+        if watched and namespace not in watched:
+            yield _clash(
+                context,
+                ("target", "namespace"),
+                owner,
+                ("operator", "watchNamespaces"),
+                f"the operator of cluster {context.data['target']['cluster']} (installed by {owner.data['name']}) "
+                f"does not watch namespace {namespace}",
+                f"add {namespace} to operator.watchNamespaces of {owner.data['name']}",
+            )
+
+
+def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+    """Version gates read operator.featureGates; on a shared cluster they must say what the owner runs."""
+    owners = _owners(contexts)
+    for context in contexts:
+        owner = owners.get(context.data["target"]["cluster"])
+        if owner is None or owner is context:
+            continue
+        gates = context.data.get("operator", {}).get("featureGates", {})
+        owner_gates = owner.data.get("operator", {}).get("featureGates", {})
+        if gates != owner_gates:
+            yield _clash(
+                context,
+                ("operator", "featureGates") if gates else ("operator",),
+                owner,
+                ("operator",),
+                f"operator.featureGates differ from those of the operator that {owner.data['name']} installs on "
+                f"cluster {context.data['target']['cluster']}",
+                f"set the same featureGates as {owner.data['name']} (the version gates of this environment read "
+                "them), e.g. in a partial both extend",
+            )
+
+
+def _owners(contexts: Sequence[RuleContext]) -> dict[str, RuleContext]:
+    owners: dict[str, RuleContext] = {}
+    for context in contexts:
+        if context.data.get("operator", {}).get("install"):
+            owners.setdefault(context.data["target"]["cluster"], context)
+    return owners
 
 
 def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
