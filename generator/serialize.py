@@ -7,6 +7,7 @@ read them as text. No anchors, no line folding, no timestamps.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,8 +24,23 @@ class _OutputDumper(_Dumper):  # type: ignore[valid-type,misc]
         return True
 
 
+# Plain scalars that a YAML 1.2 reader (kustomize, Argo CD, Flux: Go YAML) takes as a number, boolean or
+# null, though PyYAML's YAML 1.1 rules would leave them unquoted: 1e-3, 0o17, .Inf ...
+_NOT_TEXT_IN_YAML_1_2 = re.compile(
+    r"""[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    |0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)
+    |true|True|TRUE|false|False|FALSE|null|Null|NULL|~""",
+    re.VERBOSE,
+)
+
+
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if "\n" in value:
+        style: str | None = "|"
+    elif _NOT_TEXT_IN_YAML_1_2.fullmatch(value):
+        style = "'"
+    else:
+        style = None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

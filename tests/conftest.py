@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import celpy
 import pytest
 
 from generator.paths import PROJECT_ROOT, ToolData, tool_data
+
+# cel-python raises the recursion limit when its first Environment is made; doing that at import keeps it
+# from happening inside a hypothesis test, which reports a changed limit as an error.
+celpy.Environment()
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 EXAMPLES = PROJECT_ROOT / "environments"

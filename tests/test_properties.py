@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from generator.errors import InputError
 from generator.load import parse_environment_text
@@ -35,11 +37,24 @@ def test_tojson_is_data_safe_inside_yaml(value: Any) -> None:
     assert load_yaml_stream(text) == [{"key": value, "after": 1}]
 
 
+def load_yaml_1_2(text: str) -> Any:
+    """Read as kustomize, Argo CD and Flux do: YAML 1.2, where 1e-3 and 0o17 are numbers."""
+    reader = YAML(typ="safe", pure=True)
+    reader.version = (1, 2)
+    return reader.load(text)
+
+
 @given(json_values)
 def test_serializer_round_trips_and_is_deterministic(value: Any) -> None:
     text = dump_yaml([{"data": value}])
     assert load_yaml_stream(text) == [{"data": value}]
+    assert load_yaml_1_2(text) == {"data": value}
     assert dump_yaml([{"data": value}]) == text
+
+
+@pytest.mark.parametrize("text", ["1e-3", "0o17", "0x1F", ".inf", "-.5", "1.", "true", "~", "null", "+1"])
+def test_text_that_yaml_1_2_reads_as_a_number_stays_text(text: str) -> None:
+    assert load_yaml_1_2(dump_yaml([{"value": text}])) == {"value": text}
 
 
 @given(st.text(max_size=300))

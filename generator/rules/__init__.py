@@ -28,6 +28,7 @@ RULES: tuple[Rule, ...] = (
     jobs.entrypoint_unless_interactive,
     jobs.no_self_deleting_jobs,
     wiring.operator_watches_target_namespace,
+    wiring.operator_settings_need_install,
     wiring.json_patches_have_targets,
     versions.fields_in_release,
     versions.values_in_release,

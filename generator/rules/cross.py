@@ -9,6 +9,7 @@ from typing import Any
 from generator.errors import DocPath, Location, Problem
 from generator.render import RenderedFile
 from generator.rules.context import RuleContext
+from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
 
 ARGOCD_GROUP = "argoproj.io"
 
@@ -20,6 +21,7 @@ def check_environments(contexts: Sequence[RuleContext], files: Sequence[Rendered
         one_release_per_cluster,
         owner_watches_every_namespace,
         feature_gates_match_owner,
+        owner_keeps_finished_jobs,
         one_environment_per_namespace,
         one_repository,
     )
@@ -106,6 +108,26 @@ def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Probl
                 f"set the same featureGates as {owner.data['name']} (the version gates of this environment read "
                 "them), e.g. in a partial both extend",
             )
+
+
+def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+    """Under an operator that deletes finished RayJobs, a synced RayJob would be recreated and run again."""
+    owners = _owners(contexts)
+    for context in contexts:
+        owner = owners.get(context.data["target"]["cluster"])
+        if owner is None or owner is context or not operator_deletes_jobs(owner.data.get("operator", {})):
+            continue
+        for index, job in enumerate(context.data.get("jobs", [])):
+            if job.get("shutdownAfterJobFinishes"):
+                yield _clash(
+                    context,
+                    ("jobs", index, "shutdownAfterJobFinishes"),
+                    owner,
+                    ("operator", "env"),
+                    f"the operator that {owner.data['name']} installs runs with {SELF_DELETE_ENV}=true, so this "
+                    "RayJob deletes itself when it finishes and the sync recreates it",
+                    f"remove {SELF_DELETE_ENV} from {owner.data['name']}'s operator.env, or {SELF_DELETE_HINT}",
+                )
 
 
 def _owners(contexts: Sequence[RuleContext]) -> dict[str, RuleContext]:

@@ -89,8 +89,15 @@ def _self_deleting_policies(job: dict[str, Any]) -> Iterator[tuple[str | int, ..
 
 
 def _operator_deletes_jobs(context: RuleContext) -> bool:
+    """Whether this environment's own operator deletes finished RayJobs (rules/cross.py covers shared ones)."""
     operator = context.data.get("operator", {})
-    variables = [*operator.get("env", []), *(operator.get("values", {}).get("env") or [])]
+    if not operator.get("install"):
+        return False
+    return operator_deletes_jobs(operator)
+
+
+def operator_deletes_jobs(operator: dict[str, Any]) -> bool:
+    variables = operator.get("env", [])
     return any(
         isinstance(variable, dict)
         and variable.get("name") == SELF_DELETE_ENV

@@ -123,9 +123,25 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+# Chart values the generator sets from checked fields; operator.values may not override them unseen.
+MANAGED_CHART_VALUES = {
+    ("image", "repository"): "the operator image follows kuberay.version",
+    ("image", "tag"): "the operator image follows kuberay.version",
+    ("featureGates",): "set operator.featureGates (the version gates read it)",
+    ("watchNamespace",): "set operator.watchNamespaces",
+    ("env",): "set operator.env",
+    ("resources",): "set operator.resources",
+}
+
+
 def operator_chart_values(context: RuleContext) -> Iterator[Problem]:
     """operator.values keys against the keys of the pinned kuberay-operator chart's values.yaml."""
     values = context.data.get("operator", {}).get("values", {})
+    for managed, hint in MANAGED_CHART_VALUES.items():
+        if _get(values, managed) is not None:
+            yield context.problem(
+                ("operator", "values", *managed), f"operator.values may not set {'.'.join(managed)}", hint, at_key=True
+            )
     tree = key_tree(context.release.operator_chart_defaults, context.release.operator_chart_commented_keys)
     for unknown in unknown_keys(values, tree):
         yield context.problem(

@@ -29,3 +29,21 @@ def json_patches_have_targets(context: RuleContext) -> Iterator[Problem]:
                 "add target: {kind: RayCluster, name: NAME}",
                 at_key=True,
             )
+
+
+OWNER_ONLY_SETTINGS = ("namespace", "watchNamespaces", "resources", "env", "values")
+
+
+def operator_settings_need_install(context: RuleContext) -> Iterator[Problem]:
+    """Without operator.install the environment renders no operator, so its settings would do nothing."""
+    operator = context.data.get("operator", {})
+    if operator.get("install"):
+        return
+    for setting in OWNER_ONLY_SETTINGS:
+        if setting in operator:
+            yield context.problem(
+                ("operator", setting),
+                f"operator.{setting} has no effect: this environment does not install the operator",
+                "set it in the environment that installs the operator on this cluster (operator.install: true)",
+                at_key=True,
+            )
