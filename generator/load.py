@@ -9,6 +9,7 @@ tags. Limits on size, nesting depth and alias use keep a hostile or broken file 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +200,12 @@ class _Converter:
             return self._integer(text, path, at)
         if tag == _CORE + "float":
             lowered = text.lower()
-            return _SPECIAL_FLOATS[lowered] if lowered in _SPECIAL_FLOATS else float(text)
+            number = _SPECIAL_FLOATS[lowered] if lowered in _SPECIAL_FLOATS else float(text)
+            if not math.isfinite(number):
+                # no Kubernetes or Ray field takes infinity or NaN; 1e400 overflows to infinity too
+                self.problems.append(Problem(at, path, f"{text} is not a finite number", "write a finite number"))
+                return None
+            return number
         if tag == _CORE + "timestamp":
             self.problems.append(Problem(at, path, "a date is not a valid value here", "quote it if you mean the text"))
             return None

@@ -247,7 +247,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
     gitops = data["gitops"]
     return Environment(
         name=name,
-        source=f"{file.parent.name}/{file.name}",
+        source=f"{file.resolve().parent.name}/{file.name}",
         release=release,
         target=Target(cluster=data["target"]["cluster"], namespace=data["target"]["namespace"]),
         gitops=GitOps(

@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 from generator.errors import SetupError
 from generator.render import GENERATED_MARKER, RenderedFile
 
+DIRECTORY_MODE = 0o755
+
 
 @dataclass(frozen=True)
 class Change:
@@ -60,10 +62,13 @@ def generated_files(output_dir: Path) -> list[PurePosixPath]:
     if not output_dir.is_dir():
         return []
     found = []
-    for path in sorted(output_dir.rglob("*")):
-        if path.is_file() and not path.is_symlink() and _is_generated(path):
-            found.append(PurePosixPath(path.relative_to(output_dir).as_posix()))
-    return found
+    # os.walk does not descend into linked folders: nothing outside the output directory is read or pruned
+    for folder, _, names in os.walk(output_dir):
+        for name in names:
+            path = Path(folder) / name
+            if not path.is_symlink() and _is_generated(path):
+                found.append(PurePosixPath(path.relative_to(output_dir).as_posix()))
+    return sorted(found)
 
 
 def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputScope) -> list[Change]:
@@ -81,8 +86,12 @@ def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputS
     parent = output_dir.resolve().parent
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
     try:
+        # mkdtemp creates the folder private (0700); the output keeps the mode it had, or a usual one
+        os.chmod(staging, output_dir.stat().st_mode & 0o7777 if output_dir.is_dir() else DIRECTORY_MODE)
         if output_dir.is_dir():
             shutil.copytree(output_dir, staging, symlinks=True, dirs_exist_ok=True)
+        for file in files:
+            _refuse_links(staging, file.path)
         for change in changes:
             if change.state == "stale":
                 (staging / change.path).unlink()
@@ -93,9 +102,22 @@ def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputS
             target.write_text(file.content, encoding="utf-8")
         _swap(staging, output_dir)
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
         raise SetupError(f"cannot write {output_dir}: {error}; the previous output is unchanged") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already after a successful swap
     return changes
+
+
+def _refuse_links(root: Path, relative: PurePosixPath) -> None:
+    """Writing through a symbolic link would put generated files outside the output directory."""
+    path = root
+    for part in relative.parts:
+        path = path / part
+        if path.is_symlink():
+            shown = PurePosixPath(*relative.parts[: len(path.relative_to(root).parts)])
+            raise SetupError(
+                f"the output holds a symbolic link at {shown}; refusing to write through it (nothing was written)"
+            )
 
 
 def _swap(staging: Path, output_dir: Path) -> None:

@@ -27,11 +27,24 @@ CLUSTER_FIELDS = {
 GROUP_FIELDS = {"template": "podTemplate", "groupName": "name"}
 
 
+# Argo CD and Flux fields that come straight from one environment field, by the field's own name.
+GITOPS_FIELDS: dict[str, DocPath] = {
+    "repoURL": ("gitops", "repoURL"),
+    "url": ("gitops", "repoURL"),
+    "targetRevision": ("gitops", "targetRevision"),
+    "ref": ("gitops", "targetRevision"),
+    "interval": ("gitops", "interval"),
+    "destination": ("target",),
+    "destinations": ("target",),
+    "targetNamespace": ("operator", "namespace"),
+}
+
+
 def environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str, Any]) -> DocPath | None:
     """The environment path of `rendered` in object `kind`/`name`, or None when no item produced it."""
-    section = SECTIONS.get(kind)
-    if section is None:
-        return None
+    if kind not in SECTIONS:
+        return _gitops_field(rendered)
+    section = SECTIONS[kind]
     index = next((i for i, item in enumerate(data.get(section, [])) if item.get("name") == name), None)
     if index is None:
         return None
@@ -87,3 +100,11 @@ def _group(rest: DocPath) -> DocPath:
 
 def _pod_template(rest: DocPath) -> DocPath:
     return ("podTemplate", *rest)
+
+
+def _gitops_field(rendered: DocPath) -> DocPath | None:
+    """For generated Argo CD / Flux objects: the environment field a value was copied from, if any."""
+    for part in reversed(rendered):
+        if isinstance(part, str) and part in GITOPS_FIELDS:
+            return GITOPS_FIELDS[part]
+    return None

@@ -29,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     jobs.no_self_deleting_jobs,
     wiring.operator_watches_target_namespace,
     wiring.operator_settings_need_install,
+    wiring.flux_repository_url,
     wiring.json_patches_have_targets,
     versions.fields_in_release,
     versions.values_in_release,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from generator.errors import Problem
@@ -47,3 +48,17 @@ def operator_settings_need_install(context: RuleContext) -> Iterator[Problem]:
                 "set it in the environment that installs the operator on this cluster (operator.install: true)",
                 at_key=True,
             )
+
+
+FLUX_URL = re.compile(r"^(http|https|ssh)://")
+
+
+def flux_repository_url(context: RuleContext) -> Iterator[Problem]:
+    """Flux's GitRepository takes http(s) or ssh:// URLs only, not the scp-like git@host:org/repo form."""
+    gitops = context.data["gitops"]
+    if gitops["engine"] in ("flux", "both") and not FLUX_URL.match(gitops["repoURL"]):
+        yield context.problem(
+            ("gitops", "repoURL"),
+            f"Flux cannot clone {gitops['repoURL']}: it takes http://, https:// or ssh:// URLs",
+            "write the scp-like form as ssh://git@host/org/repo.git",
+        )
