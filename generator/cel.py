@@ -52,18 +52,24 @@ class CelRules:
             for index, item in enumerate(instance):
                 yield from self._walk(root, schema["items"], item, (*path, index))
 
-    def _contains_rules(self, root: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
+    def _contains_rules(
+        self, root: Mapping[str, Any], schema: Mapping[str, Any], visiting: frozenset[int] = frozenset()
+    ) -> bool:
         key = id(schema)
-        if key not in self.has_rules:
-            self.has_rules[key] = False  # a recursive schema is rule-free until shown otherwise
-            children = [*schema.get("properties", {}).values()]
-            for nested in (schema.get("items"), schema.get("additionalProperties")):
-                if isinstance(nested, dict):
-                    children.append(nested)
-            self.has_rules[key] = "x-kubernetes-validations" in schema or any(
-                self._contains_rules(root, _resolve(root, child)) for child in children
-            )
-        return self.has_rules[key]
+        if key in self.has_rules:
+            return self.has_rules[key]
+        if key in visiting:
+            return False  # a cycle adds no rules of its own; the outer call decides and caches
+        children = [*schema.get("properties", {}).values()]
+        for nested in (schema.get("items"), schema.get("additionalProperties")):
+            if isinstance(nested, dict):
+                children.append(nested)
+        found = "x-kubernetes-validations" in schema or any(
+            self._contains_rules(root, _resolve(root, child), visiting | {key}) for child in children
+        )
+        if not visiting:
+            self.has_rules[key] = found  # only a top-level answer is final in a recursive schema
+        return found
 
     def _evaluate(self, rule: Mapping[str, Any], instance: Any, path: DocPath) -> Iterator[Finding]:
         text = rule["rule"]

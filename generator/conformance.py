@@ -17,7 +17,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from generator.cel import CelRules
-from generator.errors import DocPath, Problem, SetupError
+from generator.errors import Problem, SetupError, format_path
 from generator.provenance import environment_path
 from generator.render import RenderedFile
 from generator.schema_check import Finding, findings
@@ -117,16 +117,9 @@ def check_rendered(
                     Problem(
                         location,
                         source or (),
-                        f"rendered {kind} {name}, {_dotted(finding.path)}: {finding.message}",
+                        f"rendered {kind} {name}, {format_path(finding.path)}: {finding.message}",
                         finding.hint,
                         file=environment_file,
                     )
                 )
     return problems
-
-
-def _dotted(path: DocPath) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(object)"

@@ -19,6 +19,10 @@ DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 QUANTITY = (
     r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 )
+REPOSITORY_PATH = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
+DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
+CONFIG_MAP_KEY = r"^[-._a-zA-Z0-9]+$"
+GATE_NAME = r"^[A-Z][A-Za-z0-9]*$"
 # A qualified Kubernetes name with an optional DNS prefix, as used by label keys and resource names.
 QUALIFIED_NAME = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 
@@ -117,7 +121,7 @@ def group_fields() -> dict[str, Schema]:
                 {
                     "name": text(
                         "Port name (IANA service name).",
-                        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                        pattern=DNS1123_LABEL,
                         maxLength=15,
                     ),
                     "containerPort": integer("Port number.", minimum=1, maximum=65535),
@@ -248,7 +252,7 @@ def job_schema() -> Schema:
         {
             "name": ref("objectName", "Name of the RayJob."),
             "entrypoint": text("Command the job runs (`ray job submit -- ENTRYPOINT`).", minLength=1),
-            "runtimeEnv": open_object("Ray runtime environment; emitted as runtimeEnvYAML."),
+            "runtimeEnv": ref("runtimeEnv", "Ray runtime environment; emitted as runtimeEnvYAML."),
             "submissionMode": text(
                 "How KubeRay submits the job.",
                 enum=["K8sJobMode", "HTTPMode", "InteractiveMode", "SidecarMode"],
@@ -309,19 +313,36 @@ def service_schema() -> Schema:
 
 
 def serve_config_schema() -> Schema:
-    deployment = {
-        "type": "object",
-        "description": "A Serve deployment override; keys are Ray Serve's (num_replicas, ray_actor_options, ...).",
-        "properties": {"name": text("Deployment name.", minLength=1)},
-        "required": ["name"],
-    }
+    deployment = closed(
+        "A Serve deployment override (Ray Serve's DeploymentSchema).",
+        {
+            "name": text("Deployment name.", minLength=1),
+            "num_replicas": {"description": "Replicas, or auto.", "type": ["integer", "string"]},
+            "max_ongoing_requests": integer("Requests a replica handles at once.", minimum=1),
+            "max_queued_requests": integer("Requests queued per caller before rejecting (-1: unlimited).", minimum=-1),
+            "user_config": {"description": "Passed to the deployment's reconfigure()."},
+            "autoscaling_config": open_object("Replica autoscaling."),
+            "graceful_shutdown_wait_loop_s": {"type": "number", "description": "Seconds between drain checks."},
+            "graceful_shutdown_timeout_s": {"type": "number", "description": "Seconds before a forced shutdown."},
+            "health_check_period_s": {"type": "number", "description": "Seconds between health checks."},
+            "health_check_timeout_s": {"type": "number", "description": "Seconds a health check may take."},
+            "ray_actor_options": open_object("Actor options of the replicas (num_cpus, num_gpus, resources, ...)."),
+            "placement_group_bundles": array("Placement group bundles per replica.", open_object("A bundle.")),
+            "placement_group_strategy": text("Placement group strategy.", minLength=1),
+            "max_replicas_per_node": integer("Replicas per node at most.", minimum=1),
+            "logging_config": open_object("Logging config of the deployment."),
+            "request_router_config": open_object("Request routing of the deployment."),
+            "max_concurrent_queries": integer("Deprecated name of max_ongoing_requests.", minimum=1),
+        },
+        required=("name",),
+    )
     application = closed(
         "A Serve application.",
         {
             "name": text("Application name.", minLength=1),
             "import_path": text("module:attribute of the application.", minLength=1),
             "route_prefix": text("HTTP route prefix.", minLength=1),
-            "runtime_env": open_object("Runtime environment of the application."),
+            "runtime_env": ref("runtimeEnv", "Runtime environment of the application."),
             "deployments": array("Deployment overrides; items merge by name.", deployment),
             "args": open_object("Arguments passed to the application builder."),
             "logging_config": open_object("Logging config of the application."),
@@ -397,6 +418,29 @@ def definitions() -> dict[str, Schema]:
             closed("A volume and where it is mounted.", volume_properties, required=("name", "mountPath")),
         ),
         "serveConfig": serve_config_schema(),
+        "runtimeEnv": closed(
+            "A Ray runtime environment (the fields Ray documents; plugin fields are not accepted).",
+            {
+                "working_dir": text("URI or path of the job's files.", minLength=1),
+                "py_modules": array("Python modules to ship.", text("A module URI or path.")),
+                "py_executable": text("Python executable of the workers.", minLength=1),
+                "pip": {"description": "pip packages: a list, a requirements file, or a pip config."},
+                "uv": {"description": "uv packages: a list, a requirements file, or a uv config."},
+                "conda": {"description": "A conda environment name, file or spec."},
+                "container": open_object("Container of the workers (deprecated in favour of image_uri)."),
+                "image_uri": text("Image the workers run in.", minLength=1),
+                "env_vars": {
+                    "type": "object",
+                    "description": "Environment variables of the workers.",
+                    "additionalProperties": {"type": "string"},
+                },
+                "excludes": array("Paths left out of working_dir.", text("A path pattern.")),
+                "config": open_object("Runtime environment options (setup_timeout_seconds, eager_install)."),
+                "nsight": {"description": "Nsight profiling: a profile name or options."},
+                "java_jars": array("Java jars to ship.", text("A jar URI.")),
+                "worker_process_setup_hook": text("module.function run in every worker.", minLength=1),
+            },
+        ),
         **group_definitions(),
     }
 
@@ -434,7 +478,7 @@ def environment_schema() -> Schema:
                     "targetRevision": text("Branch, tag or commit that is synced (default main).", minLength=1),
                     "path": text(
                         "Where the rendered output lives in the repository (default rendered).",
-                        pattern=r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$",
+                        pattern=REPOSITORY_PATH,
                     ),
                     "argocdNamespace": text(
                         "Namespace of Argo CD on the management cluster (default argocd).", pattern=DNS1123_LABEL
@@ -443,9 +487,7 @@ def environment_schema() -> Schema:
                         "Namespace of the Flux controllers on the target cluster (default flux-system).",
                         pattern=DNS1123_LABEL,
                     ),
-                    "interval": text(
-                        "How often Flux reconciles (default 10m).", pattern=r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
-                    ),
+                    "interval": text("How often Flux reconciles (default 10m).", pattern=DURATION),
                 },
                 required=("engine", "repoURL"),
             ),
@@ -466,7 +508,7 @@ def environment_schema() -> Schema:
                     "featureGates": {
                         "type": "object",
                         "description": "Operator feature gates to switch on or off; others keep the chart default.",
-                        "propertyNames": {"pattern": "^[A-Z][A-Za-z0-9]*$"},
+                        "propertyNames": {"pattern": GATE_NAME},
                         "additionalProperties": {"type": "boolean"},
                     },
                     "resources": ref("resources", "Operator container resources."),
@@ -487,7 +529,7 @@ def environment_schema() -> Schema:
                         "data": {
                             "type": "object",
                             "description": "File name to content.",
-                            "propertyNames": {"pattern": r"^[-._a-zA-Z0-9]+$"},
+                            "propertyNames": {"pattern": CONFIG_MAP_KEY},
                             "additionalProperties": {"type": "string"},
                         },
                     },

@@ -46,14 +46,16 @@ FLUX_HEALTH_CHECKS = (
     {
         "apiVersion": "ray.io/v1",
         "kind": "RayCluster",
-        "current": "has(status.state) && status.state == 'ready'",
+        # a suspended object is where Git wants it: Flux has no Suspended state, and waiting would time out
+        "current": "(has(status.state) && status.state in ['ready', 'suspended']) "
+        "|| (has(spec.suspend) && spec.suspend)",
         "failed": "has(status.conditions) && status.conditions.exists(c, c.type == 'RayClusterReplicaFailure' "
         "&& c.status == 'True')",
     },
     {
         "apiVersion": "ray.io/v1",
         "kind": "RayJob",
-        "current": "has(status.jobDeploymentStatus) && (status.jobDeploymentStatus == 'Running' || "
+        "current": "has(status.jobDeploymentStatus) && (status.jobDeploymentStatus in ['Running', 'Suspended'] || "
         "(status.jobDeploymentStatus == 'Complete' && has(status.jobStatus) && status.jobStatus == 'SUCCEEDED'))",
         "failed": "has(status.jobDeploymentStatus) && (status.jobDeploymentStatus in ['Failed', 'ValidationFailed'] "
         "|| (status.jobDeploymentStatus == 'Complete' && has(status.jobStatus) && status.jobStatus != 'SUCCEEDED'))",

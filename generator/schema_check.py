@@ -16,7 +16,16 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from generator.envschema import DNS1123_LABEL, DNS1123_SUBDOMAIN, QUALIFIED_NAME, QUANTITY
+from generator.envschema import (
+    CONFIG_MAP_KEY,
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    DURATION,
+    GATE_NAME,
+    QUALIFIED_NAME,
+    QUANTITY,
+    REPOSITORY_PATH,
+)
 from generator.errors import DocPath, Problem
 from generator.source import Origin, locate
 
@@ -31,6 +40,10 @@ _PATTERN_MEANINGS = {
     QUALIFIED_NAME: ("is not a valid key", "use an optional DNS prefix and a name, e.g. example.com/team"),
     "^_": ("is not a partial name", "partials are files named _NAME.yaml; write extends: _NAME"),
     "^/": ("is not an absolute path", "start the path with /"),
+    REPOSITORY_PATH: ("is not a relative path in the repository", "write e.g. rendered or deploy/rendered"),
+    DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
+    CONFIG_MAP_KEY: ("is not a valid ConfigMap key", "use letters, digits, '-', '_' and '.'"),
+    GATE_NAME: ("is not a feature gate name", "gates are CamelCase names such as RayJobDeletionPolicy"),
 }
 _JSON_TYPES = {
     dict: "a mapping",
@@ -92,8 +105,9 @@ def _findings(error: ValidationError) -> Iterator[Finding]:
                 hint = f"add {name}: ({description.rstrip('.')})" if description else None
                 yield Finding(path, True, f"missing required field '{name}'", hint)
     elif kind == "propertyNames":
+        names_validator = Draft202012Validator(rule)
         for name in error.instance if isinstance(error.instance, dict) else ():
-            if not _valid(rule, name):
+            if not names_validator.is_valid(name):
                 yield _pattern_finding((*path, name), name, rule.get("pattern", ""), True)
     elif kind == "pattern":
         yield _pattern_finding(path, error.instance, str(rule), False)
@@ -147,10 +161,6 @@ def _enum_finding(path: DocPath, value: Any, allowed: list[Any]) -> Finding:
         if close:
             hint = f"did you mean '{close[0]}'?"
     return Finding(path, False, f"{json.dumps(value)} is not one of: {choices}", hint)
-
-
-def _valid(schema: Mapping[str, Any], instance: Any) -> bool:
-    return Draft202012Validator(schema).is_valid(instance)
 
 
 def _expected(types: Any) -> str:

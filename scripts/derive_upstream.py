@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from generator.releases import version_key
 from scripts.crd_schema import SharedDefinitions, object_schema, storage_version
 from scripts.field_history import field_history
 
@@ -55,7 +56,7 @@ def derive(shared: Path, root: Path) -> list[Path]:
     """Write every derived file under `root`; return their paths."""
     written: list[Path] = []
     charts = shared / "kuberay" / "charts"
-    tags = sorted((path.name for path in charts.iterdir() if path.is_dir()), key=_version_key)
+    tags = sorted((path.name for path in charts.iterdir() if path.is_dir()), key=_tag_key)
     for tag in tags:
         for chart in ("kuberay-operator", "ray-cluster"):
             values = yaml.load((charts / tag / chart / "values.yaml").read_text(), Loader=_LOADER)
@@ -147,10 +148,6 @@ def _write_json(path: Path, document: Any) -> Path:
     return path
 
 
-def _version_key(tag: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in tag.lstrip("v").split("."))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="path of ../shared")
@@ -169,3 +166,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _tag_key(tag: str) -> tuple[int, ...]:
+    return version_key(tag.lstrip("v"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from generator.releases import version_key
 from scripts.crd_schema import crd_version_schema
 
 KUBERNETES_TYPES = frozenset({"template", "submitterPodTemplate", "headService", "serveService", "metadata"})
@@ -18,7 +19,7 @@ MAX_DEPTH = 7
 
 def field_history(crds_by_tag: Mapping[str, Mapping[str, Any]], version: str) -> dict[str, Any]:
     """{"releases": [...], "kinds": {Kind: {"fields": {path: ranges}, "enums": {path: {value: ranges}}}}}."""
-    releases = sorted(crds_by_tag, key=_version_key)
+    releases = sorted(crds_by_tag, key=_tag_key)
     fields: dict[str, dict[str, list[str]]] = {}
     enums: dict[str, dict[str, dict[str, list[str]]]] = {}
     for tag in releases:
@@ -63,5 +64,5 @@ def _ranges(tags: list[str], releases: list[str]) -> list[list[str]]:
     return runs
 
 
-def _version_key(tag: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in tag.lstrip("v").split("."))
+def _tag_key(tag: str) -> tuple[int, ...]:
+    return version_key(tag.lstrip("v"))

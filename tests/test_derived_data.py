@@ -51,3 +51,11 @@ def test_derive_script_reproduces_the_committed_files(tmp_path: Path) -> None:
     for path in written:
         relative = path.relative_to(tmp_path)
         assert filecmp.cmp(path, PROJECT_ROOT / relative, shallow=False), f"{relative} differs: run `make schemas`"
+    produced = {path.relative_to(tmp_path) for path in written}
+    committed = {
+        path.relative_to(PROJECT_ROOT)
+        for folder in ("schemas/kuberay", "schemas/gitops", "tests/fixtures/upstream-samples")
+        for path in (PROJECT_ROOT / folder).rglob("*")
+        if path.is_file()
+    }
+    assert committed - produced == set(), "committed derived files that the script no longer produces"

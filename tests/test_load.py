@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from generator.errors import InputError
 from generator.load import MAX_ALIAS_USES, MAX_DEPTH, MAX_FILE_BYTES, load_environment_file, parse_environment_text
+from generator.quantity import parse_quantity
 
 
 def messages(text: str) -> list[str]:
@@ -86,3 +88,24 @@ def test_yaml_1_2_core_schema(text: str, value: object) -> None:
 
 def test_merge_keys_are_rejected() -> None:
     assert messages("base: &b {x: 1}\nv:\n  <<: *b\n") == ["merge keys (<<) are not supported"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("500m", "0.5"),
+        ("2", "2"),
+        ("1.5", "1.5"),
+        ("4Gi", "4294967296"),
+        ("4G", "4000000000"),
+        ("1e3", "1000"),
+        ("12Mi", "12582912"),
+    ],
+)
+def test_quantities(text: str, value: str) -> None:
+    assert parse_quantity(text) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["4GB", "lots", "", "1.2.3"])
+def test_not_quantities(text: str) -> None:
+    assert parse_quantity(text) is None

@@ -56,3 +56,20 @@ def test_representative_environment_under_every_release(
     assert kinds == ["Namespace", "RayCluster", "RayJob", "RayService"]
     values = (tmp_path / "rendered" / "matrix" / "operator" / "values.yaml").read_text()
     assert f"tag: v{version}\n" in values
+
+
+@pytest.mark.parametrize("version", SUPPORTED_RELEASES)
+def test_portable_environment_is_valid_and_builds_under_every_release(
+    version: str, tool: ToolData, tmp_path: Path
+) -> None:
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    text = (FIXTURES / "matrix" / "portable.yaml").read_text().replace("RELEASE", version)
+    (environments / "portable.yaml").write_text(text)
+    result = build(BuildRequest(environments, (), tool))
+    assert result.problems == ()
+    write_output(tmp_path / "rendered", result.files, result.scope)
+    for folder in ("workloads", "argocd", "flux", "operator", "charts"):
+        assert kustomize_build(tmp_path / "rendered" / "portable" / folder)
+    kinds = sorted(doc["kind"] for doc in kustomize_build(tmp_path / "rendered" / "portable" / "workloads"))
+    assert kinds == ["ConfigMap", "Namespace", "RayCluster", "RayJob", "RayService"]

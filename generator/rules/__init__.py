@@ -24,6 +24,8 @@ RULES: tuple[Rule, ...] = (
     pods.unique_ports_and_mounts,
     pods.one_volume_source,
     pods.env_value_or_value_from,
+    pods.requests_within_limits,
+    pods.ray_start_params_are_numbers,
     jobs.cluster_or_selector,
     jobs.entrypoint_unless_interactive,
     jobs.no_self_deleting_jobs,

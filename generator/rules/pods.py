@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import DocPath, Problem
+from generator.quantity import parse_quantity
 from generator.rules.context import RuleContext, cluster_specs, groups
 
 VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
@@ -98,3 +99,50 @@ def _volumes_at(owner: dict[str, Any], path: DocPath) -> dict[str, tuple[DocPath
     return {
         volume["name"]: ((*path, "volumes", index), volume) for index, volume in enumerate(owner.get("volumes", []))
     }
+
+
+NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
+
+
+def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
+    """The API server rejects a pod whose request exceeds its limit; the operator would only log it."""
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
+            shorthand = {"cpu": group.get("cpu"), "memory": group.get("memory"), "nvidia.com/gpu": group.get("gpu")}
+            shorthand.update(group.get("extendedResources", {}))
+            requests = {**shorthand, **group.get("requests", {})}
+            limits = {**shorthand, **group.get("limits", {})}
+            for resource, requested in requests.items():
+                limit = limits.get(resource)
+                if requested is None or limit is None:
+                    continue
+                low, high = parse_quantity(requested), parse_quantity(limit)
+                if low is not None and high is not None and low > high:
+                    where = "requests" if resource in group.get("requests", {}) else resource
+                    yield context.problem(
+                        (*path, *((where, resource) if where == "requests" else (where,))),
+                        f"the {resource} request {requested} is more than its limit {limit}",
+                        "a request may not exceed its limit; raise the limit or lower the request",
+                    )
+
+
+def ray_start_params_are_numbers(context: RuleContext) -> Iterator[Problem]:
+    """`ray start` fails on a non-numeric num-cpus, num-gpus or memory, after the pod is scheduled."""
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
+            for name in NUMERIC_RAY_START_PARAMS:
+                value = group.get("rayStartParams", {}).get(name)
+                if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+                    continue
+                if not _is_number(value):
+                    yield context.problem(
+                        (*path, "rayStartParams", name), f"{name} must be a number, not {value!r}", 'write e.g. "2"'
+                    )
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return not isinstance(value, bool)
