@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.paths import PROJECT_ROOT
+from generator.rules import RULES
 
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
 
@@ -67,3 +68,9 @@ def test_conflicts_between_environments_name_both_files(case: str, monkeypatch: 
     monkeypatch.chdir(folder)
     result = CliRunner().invoke(main, ["--environments", ".", "validate"], catch_exceptions=False)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", (folder / "expected").read_text())
+
+
+def test_every_rule_is_documented() -> None:
+    documented = (PROJECT_ROOT / "docs" / "rules.md").read_text()
+    missing = [rule.__name__ for rule in RULES if rule.__name__ not in documented]
+    assert missing == []
