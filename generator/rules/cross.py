@@ -3,7 +3,7 @@ namespace, one repository, unique generated object names. Each problem names bot
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
 from generator.errors import DocPath, Location, Problem
@@ -32,37 +32,29 @@ def check_environments(contexts: Sequence[RuleContext], files: Sequence[Rendered
 
 
 def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
-    owners: dict[str, RuleContext] = {}
-    for context in contexts:
-        if not context.data.get("operator", {}).get("install"):
-            continue
-        cluster = context.data["target"]["cluster"]
-        first = owners.setdefault(cluster, context)
-        if first is not context:
-            yield _clash(
-                context,
-                ("operator", "install"),
-                first,
-                ("operator", "install"),
-                f"cluster {cluster} already has an operator owner",
-                "set operator.install: false here; this environment then uses that operator",
-            )
+    installing = [context for context in contexts if context.data.get("operator", {}).get("install")]
+    for context, first in _later_of_same(installing, lambda data: data["target"]["cluster"]):
+        yield _clash(
+            context,
+            ("operator", "install"),
+            first,
+            ("operator", "install"),
+            f"cluster {context.data['target']['cluster']} already has an operator owner",
+            "set operator.install: false here; this environment then uses that operator",
+        )
 
 
 def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
     """Environments on one cluster share its operator and CRDs, so they must pin the same release."""
-    first_by_cluster: dict[str, RuleContext] = {}
-    for context in contexts:
-        cluster = context.data["target"]["cluster"]
-        first = first_by_cluster.setdefault(cluster, context)
-        if first is not context and first.version != context.version:
+    for context, first in _later_of_same(contexts, lambda data: data["target"]["cluster"]):
+        if first.version != context.version:
             yield _clash(
                 context,
                 ("kuberay", "version"),
                 first,
                 ("kuberay", "version"),
-                f"cluster {cluster} runs one KubeRay operator, but this pins {context.version} and "
-                f"{first.data['name']} pins {first.version}",
+                f"cluster {context.data['target']['cluster']} runs one KubeRay operator, but this pins "
+                f"{context.version} and {first.data['name']} pins {first.version}",
                 "pin the same kuberay.version in every environment of the cluster",
             )
 
@@ -139,20 +131,30 @@ def _owners(contexts: Sequence[RuleContext]) -> dict[str, RuleContext]:
 
 
 def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
-    seen: dict[tuple[str, str], RuleContext] = {}
+    def key(data: dict[str, Any]) -> tuple[str, str]:
+        return data["target"]["cluster"], data["target"]["namespace"]
+
+    for context, first in _later_of_same(contexts, key):
+        cluster, namespace = key(context.data)
+        yield _clash(
+            context,
+            ("target", "namespace"),
+            first,
+            ("target", "namespace"),
+            f"namespace {namespace} on cluster {cluster} belongs to environment {first.data['name']} already",
+            "give each environment its own namespace: each overlay owns (and prunes) its namespace",
+        )
+
+
+def _later_of_same(
+    contexts: Sequence[RuleContext], key: Callable[[dict[str, Any]], Hashable]
+) -> Iterator[tuple[RuleContext, RuleContext]]:
+    """Each environment whose key an earlier one has, paired with that first one."""
+    first: dict[Hashable, RuleContext] = {}
     for context in contexts:
-        target = context.data["target"]
-        key = (target["cluster"], target["namespace"])
-        first = seen.setdefault(key, context)
-        if first is not context:
-            yield _clash(
-                context,
-                ("target", "namespace"),
-                first,
-                ("target", "namespace"),
-                f"namespace {key[1]} on cluster {key[0]} belongs to environment {first.data['name']} already",
-                "give each environment its own namespace: each overlay owns (and prunes) its namespace",
-            )
+        earlier = first.setdefault(key(context.data), context)
+        if earlier is not context:
+            yield context, earlier
 
 
 def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
