@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.conformance import SchemaStore, check_rendered
 from generator.envschema import environment_schema
@@ -18,7 +19,7 @@ from generator.load import LoadedDocument, load_environment_file
 from generator.model import Environment, build_environment
 from generator.output import OutputScope
 from generator.paths import ToolData
-from generator.releases import KubeRayRelease, load_field_history, load_release
+from generator.releases import FieldHistory, KubeRayRelease, load_field_history, load_release
 from generator.render import RenderedFile, template_environment
 from generator.render_gitops import render_root
 from generator.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
@@ -69,61 +70,98 @@ def discover(environments_dir: Path) -> EnvironmentFiles:
     return EnvironmentFiles(environments, frozenset(partials), misnamed)
 
 
+@dataclass(frozen=True)
+class _Stages:
+    """What every environment of one run shares: validators, templates, caches."""
+
+    request: BuildRequest
+    found: EnvironmentFiles
+    validator: Any
+    jinja: Any
+    load: _CachedLoader
+    store: SchemaStore
+    history: FieldHistory
+    releases: dict[str, KubeRayRelease]
+
+    def release(self, version: str) -> KubeRayRelease:
+        if version not in self.releases:
+            self.releases[version] = load_release(version, self.request.tool.schemas)
+        return self.releases[version]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    problems: list[Problem]
+    files: list[RenderedFile]
+    environment: Environment | None = None
+    context: RuleContext | None = None
+
+
 def build(request: BuildRequest) -> BuildResult:
     found = discover(request.environments_dir)
     names = _selected(found, request.selected)
-    validator = schema_validator(environment_schema())
-    jinja = template_environment(request.tool.templates)
-    load = _CachedLoader()
-    store = SchemaStore(request.tool.schemas)
-    history = load_field_history(request.tool.schemas)
-    releases: dict[str, KubeRayRelease] = {}
+    stages = _Stages(
+        request,
+        found,
+        schema_validator(environment_schema()),
+        template_environment(request.tool.templates),
+        _CachedLoader(),
+        SchemaStore(request.tool.schemas),
+        load_field_history(request.tool.schemas),
+        {},
+    )
     problems: list[Problem] = [
         Problem(None, (), "environment files must end in .yaml", f"rename it to {path.stem}.yaml", file=path)
         for path in found.misnamed
     ]
-    files: list[RenderedFile] = []
-    environments: list[Environment] = []
-    contexts: list[RuleContext] = []
+    # Every environment is built, even for `render ENV`: conflicts between environments need all of them.
+    # Only the named ones report their own problems and produce files.
+    # The others skip output validation, the costly stage: their conflicts need only their data and names.
+    outcomes = {
+        name: _build_environment(stages, name, check_output=name in names) for name in sorted(found.environments)
+    }
+    files = [file for name in names for file in outcomes[name].files]
     for name in names:
-        file = found.environments[name]
-        try:
-            resolved = resolve_environment(file, load, found.partials)
-        except InputError as error:
-            problems.extend(error.problems)
-            continue
-        found_problems = [problem for path in resolved.chain for problem in load.duplicates(path)]
-        found_problems = found_problems or check_schema(validator, resolved.data, resolved.origin)
-        if found_problems:
-            problems.extend(found_problems)
-            continue
-        version = resolved.data["kuberay"]["version"]
-        if version not in releases:
-            releases[version] = load_release(version, request.tool.schemas)
-        context = RuleContext(file, resolved.data, resolved.origin, releases[version], history)
-        rule_problems = check_rules(context)
-        if rule_problems:
-            problems.extend(rule_problems)
-            continue
-        environment = build_environment(resolved.data, file, releases[version])
-        rendered = render_environment(environment, jinja)
-        output_problems = check_rendered(rendered, version, store, resolved.data, resolved.origin, file)
-        output_problems += chart_values_problems(context, environment)
-        if output_problems:
-            problems.extend(output_problems)
-            continue
-        files.extend(rendered)
-        environments.append(environment)
-        contexts.append(context)
-    if not request.selected:
-        # conflicts between environments are only known when all of them are read
-        problems.extend(check_environments(contexts, files))
+        problems.extend(outcomes[name].problems)
+    valid = [outcome for outcome in outcomes.values() if outcome.context is not None]
+    problems.extend(
+        check_environments(
+            [outcome.context for outcome in valid if outcome.context is not None],
+            [file for outcome in valid for file in outcome.files],
+            frozenset(names),
+        )
+    )
     if not request.selected and not problems:
         # the root objects are about every environment, so only a run over all of them writes them
-        files.extend(render_root(environments, jinja))
+        files.extend(render_root([outcome.environment for outcome in valid if outcome.environment], stages.jinja))
     unique_problems = tuple(sorted(dict.fromkeys(problems), key=Problem.sort_key))
     scope = OutputScope(frozenset(names) if request.selected else None)
     return BuildResult(tuple(names), tuple(files), unique_problems, scope)
+
+
+def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Outcome:
+    file = stages.found.environments[name]
+    try:
+        resolved = resolve_environment(file, stages.load, stages.found.partials)
+    except InputError as error:
+        return _Outcome(list(error.problems), [])
+    problems = [problem for path in resolved.chain for problem in stages.load.duplicates(path)]
+    problems = problems or check_schema(stages.validator, resolved.data, resolved.origin)
+    if problems:
+        return _Outcome(problems, [])
+    version = resolved.data["kuberay"]["version"]
+    context = RuleContext(file, resolved.data, resolved.origin, stages.release(version), stages.history)
+    problems = check_rules(context)
+    if problems:
+        return _Outcome(problems, [])
+    environment = build_environment(resolved.data, file, stages.release(version))
+    rendered = render_environment(environment, stages.jinja)
+    if check_output:
+        problems = check_rendered(rendered, version, stages.store, resolved.data, resolved.origin, file)
+        problems += chart_values_problems(context, environment)
+        if problems:
+            return _Outcome(problems, [])
+    return _Outcome([], rendered, environment, context)
 
 
 def _selected(found: EnvironmentFiles, selected: tuple[str, ...]) -> list[str]:

@@ -74,3 +74,11 @@ def test_every_rule_is_documented() -> None:
     documented = (PROJECT_ROOT / "docs" / "rules.md").read_text()
     missing = [rule.__name__ for rule in RULES if rule.__name__ not in documented]
     assert missing == []
+
+
+def test_rendering_one_environment_still_checks_its_conflicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = CORPUS / "cross" / "mixed-releases"
+    monkeypatch.chdir(folder)
+    # team-a is the first of the pair: the conflict is located in team-b, and still stops a run over team-a
+    result = CliRunner().invoke(main, ["--environments", ".", "validate", "team-a"], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (1, (folder / "expected").read_text())

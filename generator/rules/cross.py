@@ -4,6 +4,7 @@ namespace, one repository, unique generated object names. Each problem names bot
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import DocPath, Location, Problem
@@ -14,8 +15,11 @@ from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_del
 ARGOCD_GROUP = "argoproj.io"
 
 
-def check_environments(contexts: Sequence[RuleContext], files: Sequence[RenderedFile]) -> list[Problem]:
-    problems: list[Problem] = []
+def check_environments(
+    contexts: Sequence[RuleContext], files: Sequence[RenderedFile], focus: frozenset[str]
+) -> list[Problem]:
+    """Conflicts among `contexts` that involve at least one environment named in `focus`."""
+    conflicts: list[Conflict] = []
     rules = (
         one_operator_owner,
         one_release_per_cluster,
@@ -26,12 +30,12 @@ def check_environments(contexts: Sequence[RuleContext], files: Sequence[Rendered
         one_repository,
     )
     for rule in rules:
-        problems.extend(rule(contexts))
-    problems.extend(unique_object_names(contexts, files))
-    return problems
+        conflicts.extend(rule(contexts))
+    conflicts.extend(unique_object_names(contexts, files))
+    return [conflict.problem for conflict in conflicts if conflict.environments & focus]
 
 
-def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     installing = [context for context in contexts if context.data.get("operator", {}).get("install")]
     for context, first in _later_of_same(installing, lambda data: data["target"]["cluster"]):
         yield _clash(
@@ -44,7 +48,7 @@ def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
         )
 
 
-def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Environments on one cluster share its operator and CRDs, so they must pin the same release."""
     for context, first in _later_of_same(contexts, lambda data: data["target"]["cluster"]):
         if first.version != context.version:
@@ -59,7 +63,7 @@ def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Problem
             )
 
 
-def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """An environment on a cluster whose operator watches a namespace list must be on that list."""
     owners = _owners(contexts)
     for context in contexts:
@@ -80,7 +84,7 @@ def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[P
             )
 
 
-def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Version gates read operator.featureGates; on a shared cluster they must say what the owner runs."""
     owners = _owners(contexts)
     for context in contexts:
@@ -102,7 +106,7 @@ def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Probl
             )
 
 
-def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Under an operator that deletes finished RayJobs, a synced RayJob would be recreated and run again."""
     owners = _owners(contexts)
     for context in contexts:
@@ -130,7 +134,7 @@ def _owners(contexts: Sequence[RuleContext]) -> dict[str, RuleContext]:
     return owners
 
 
-def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     def key(data: dict[str, Any]) -> tuple[str, str]:
         return data["target"]["cluster"], data["target"]["namespace"]
 
@@ -157,7 +161,7 @@ def _later_of_same(
             yield context, earlier
 
 
-def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
+def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """The root Application syncs this one repository; every environment must name it the same way."""
     if not contexts:
         return
@@ -174,7 +178,7 @@ def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Problem]:
             )
 
 
-def unique_object_names(contexts: Sequence[RuleContext], files: Sequence[RenderedFile]) -> Iterator[Problem]:
+def unique_object_names(contexts: Sequence[RuleContext], files: Sequence[RenderedFile]) -> Iterator[Conflict]:
     """Argo CD objects share the Argo CD namespace; Flux objects share the target cluster's Flux namespace."""
     by_name = {context.data["name"]: context for context in contexts}
     seen: dict[tuple[str, ...], str] = {}
@@ -210,8 +214,17 @@ def _scope(document: Any, data: dict[str, Any]) -> tuple[str, ...] | None:
     return None
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A problem between environments, and the environments it involves."""
+
+    problem: Problem
+    environments: frozenset[str]
+
+
 def _clash(
     context: RuleContext, path: DocPath, first: RuleContext, first_path: DocPath, message: str, hint: str
-) -> Problem:
+) -> Conflict:
     other: Location = first.at(first_path)
-    return context.problem(path, f"{message} (see {other.file.name}:{other.line})", hint)
+    problem = context.problem(path, f"{message} (see {other.file.name}:{other.line})", hint)
+    return Conflict(problem, frozenset({context.data["name"], first.data["name"]}))
