@@ -84,6 +84,8 @@ def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputS
             "move them away (nothing was written)"
         )
     parent = output_dir.resolve().parent
+    if not parent.is_dir():
+        raise SetupError(f"the folder {parent} that should hold {output_dir.name} does not exist")
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
     try:
         # mkdtemp creates the folder private (0700); the output keeps the mode it had, or a usual one

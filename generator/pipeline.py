@@ -67,6 +67,9 @@ def discover(environments_dir: Path) -> EnvironmentFiles:
         else:
             environments[path.stem] = path
     misnamed = tuple(sorted(environments_dir.glob("*.yml")))
+    if not environments:
+        # rendering nothing would prune every generated file, and the root Application every environment
+        raise SetupError(f"{environments_dir} holds no environment files (NAME.yaml); nothing to do")
     return EnvironmentFiles(environments, frozenset(partials), misnamed)
 
 

@@ -256,3 +256,22 @@ def test_render_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
             capture_output=True,
         )
     assert snapshot(tmp_path / "out-1") == snapshot(tmp_path / "out-2") == snapshot(EXAMPLES.parent / "rendered")
+
+
+def test_a_folder_without_environments_is_refused(project: Path) -> None:
+    run("render")
+    (project / "environments" / "demo.yaml").rename(project / "environments" / "_demo.yaml")
+    result = run("render")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "kuberay-gitops: error: environments holds no environment files (NAME.yaml); nothing to do\n",
+    )
+    assert (project / "rendered" / "demo" / "workloads" / "raycluster-small.yaml").exists()
+
+
+@pytest.mark.usefixtures("project")
+def test_missing_parent_of_the_output_is_a_setup_error() -> None:
+    result = run("--output", "missing/deeper/out", "render")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("kuberay-gitops: error: the folder ")
+    assert result.stderr.endswith("missing/deeper that should hold out does not exist\n")

@@ -32,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     wiring.operator_watches_target_namespace,
     wiring.operator_settings_need_install,
     wiring.flux_repository_url,
+    wiring.operator_rbac_in_watched_namespaces,
     wiring.json_patches_have_targets,
     versions.fields_in_release,
     versions.values_in_release,
@@ -47,6 +48,7 @@ RULES: tuple[Rule, ...] = (
     operator.incremental_upgrade,
     operator.gpus_match_ray_start_params,
     delivery.helm_delivery_expressible,
+    delivery.chart_release_names,
 )
 
 

@@ -162,20 +162,23 @@ def _later_of_same(
 
 
 def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
-    """The root Application syncs this one repository; every environment must name it the same way."""
+    """The root Application syncs one repository, one output path, into one Argo CD namespace."""
     if not contexts:
         return
     first = contexts[0]
-    for context in contexts[1:]:
-        if context.data["gitops"]["repoURL"] != first.data["gitops"]["repoURL"]:
-            yield _clash(
-                context,
-                ("gitops", "repoURL"),
-                first,
-                ("gitops", "repoURL"),
-                "environments name different repositories",
-                "set gitops.repoURL once, in a shared partial",
-            )
+    for field, default in (("repoURL", None), ("path", "rendered"), ("argocdNamespace", "argocd")):
+        expected = first.data["gitops"].get(field, default)
+        for context in contexts[1:]:
+            if context.data["gitops"].get(field, default) != expected:
+                where = ("gitops", field) if field in context.data["gitops"] else ("gitops",)
+                yield _clash(
+                    context,
+                    where,
+                    first,
+                    ("gitops",),
+                    f"gitops.{field} differs between environments, but the root objects serve them all",
+                    f"set gitops.{field} once, in a shared partial",
+                )
 
 
 def unique_object_names(contexts: Sequence[RuleContext], files: Sequence[RenderedFile]) -> Iterator[Conflict]:

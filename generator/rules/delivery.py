@@ -17,7 +17,7 @@ CLUSTER_FIELDS = (
     "upgradeStrategy", "suspend", "gcsFaultTolerance", "networkPolicy", "tlsOptions", "historyServer", "labels",
     "annotations",
 )  # fmt: skip
-# Group fields it has no value for; image and imagePullPolicy are one setting for the whole chart.
+# Group fields it has no value for; image, imagePullPolicy and imagePullSecrets are one setting for the chart.
 GROUP_FIELDS = ("numOfHosts", "podTemplate")
 
 
@@ -36,7 +36,7 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
             for field in GROUP_FIELDS:
                 if field in group:
                     yield context.problem((*group_path, field), f"{chart} cannot express {field}", HINT, at_key=True)
-            for field in ("image", "imagePullPolicy"):
+            for field in ("image", "imagePullPolicy", "imagePullSecrets"):
                 if field in group and group_path[-1] != "head":
                     yield context.problem(
                         (*group_path, field),
@@ -44,6 +44,24 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
                         f"set it on the cluster or the head, or {HINT}",
                         at_key=True,
                     )
+
+
+LABEL_VALUE_LIMIT = 63
+
+
+def chart_release_names(context: RuleContext) -> Iterator[Problem]:
+    """The Application / HelmRelease of a chart-delivered cluster is named <env>-raycluster-<name>; Argo CD and
+    helm-controller put that name in a label value, which Kubernetes caps at 63 characters."""
+    for index, cluster in enumerate(context.data.get("clusters", [])):
+        if cluster.get("delivery") != "helm":
+            continue
+        name = f"{context.data['name']}-raycluster-{cluster['name']}"
+        if len(name) > LABEL_VALUE_LIMIT:
+            yield context.problem(
+                ("clusters", index, "name"),
+                f"the generated release name {name} has {len(name)} characters; label values allow 63",
+                "shorten the cluster or the environment name",
+            )
 
 
 def chart_values_problems(context: RuleContext, environment: Environment) -> list[Problem]:

@@ -12,7 +12,11 @@ from generator.rules.context import RuleContext
 # RayCluster name may have 63 - 10 = 53 characters; RayJob and RayService names 6 fewer, because the
 # operator appends "-" and 5 random characters to name the RayCluster it creates for them.
 MAX_NAME_LENGTH = {"clusters": ("RayCluster", 53), "jobs": ("RayJob", 47), "services": ("RayService", 47)}
-RESERVED_NAME = "argocd"
+# rendered/argocd/ is the root folder; Argo CD's built-in project "default" runs the root Application.
+RESERVED_NAMES = {
+    "argocd": "rendered/argocd/ holds the root objects",
+    "default": "Argo CD's built-in project is named default",
+}
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -27,9 +31,12 @@ def environment_name_matches_file(context: RuleContext) -> Iterator[Problem]:
 
 
 def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
-    """rendered/argocd/ holds the root objects of all environments, so no environment may be named so."""
-    if context.data["name"] == RESERVED_NAME:
-        yield context.problem(("name",), f"the environment name '{RESERVED_NAME}' is reserved", "choose another name")
+    """Names the generated layout and Argo CD already use."""
+    name = context.data["name"]
+    if name in RESERVED_NAMES:
+        yield context.problem(
+            ("name",), f"the environment name '{name}' is reserved: {RESERVED_NAMES[name]}", "choose another name"
+        )
 
 
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:

@@ -54,11 +54,39 @@ FLUX_URL = re.compile(r"^(http|https|ssh)://")
 
 
 def flux_repository_url(context: RuleContext) -> Iterator[Problem]:
-    """Flux's GitRepository takes http(s) or ssh:// URLs only, not the scp-like git@host:org/repo form."""
+    """Flux's GitRepository takes http(s) or ssh:// URLs only, and a named revision (Argo CD takes HEAD too)."""
     gitops = context.data["gitops"]
-    if gitops["engine"] in ("flux", "both") and not FLUX_URL.match(gitops["repoURL"]):
+    if gitops["engine"] not in ("flux", "both"):
+        return
+    if not FLUX_URL.match(gitops["repoURL"]):
         yield context.problem(
             ("gitops", "repoURL"),
             f"Flux cannot clone {gitops['repoURL']}: it takes http://, https:// or ssh:// URLs",
             "write the scp-like form as ssh://git@host/org/repo.git",
+        )
+    if gitops.get("targetRevision") == "HEAD":
+        yield context.problem(
+            ("gitops", "targetRevision"),
+            "Flux needs a branch, tag or commit, not HEAD",
+            "name the default branch, e.g. main",
+        )
+
+
+def operator_rbac_in_watched_namespaces(context: RuleContext) -> Iterator[Problem]:
+    """With singleNamespaceInstall the chart creates Roles in every watched namespace while it installs, but
+    those namespaces are created by the workloads, which sync after the operator: the install cannot finish."""
+    operator = context.data.get("operator", {})
+    values = operator.get("values", {})
+    if (
+        operator.get("install")
+        and values.get("singleNamespaceInstall") is True
+        and values.get("crNamespacedRbacEnable") is not False
+    ):
+        yield context.problem(
+            ("operator", "values", "singleNamespaceInstall"),
+            "singleNamespaceInstall makes the chart create Roles in every watched namespace while it installs, "
+            "but the workloads create those namespaces after the operator",
+            "set crNamespacedRbacEnable: false and grant the Roles with each namespace (kuberay#1162), or install "
+            "the operator cluster-wide (the default)",
+            at_key=True,
         )

@@ -1,5 +1,10 @@
 -- Argo CD health of a ray.io RayService (generated into argocd-cm by kuberay-gitops).
 local hs = { status = "Progressing", message = "Waiting for Ray Serve" }
+if obj.spec ~= nil and obj.spec.suspend == true then
+  hs.status = "Suspended"
+  hs.message = "RayService is suspended"
+  return hs
+end
 if obj.status == nil then
   return hs
 end
