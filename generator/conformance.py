@@ -111,7 +111,7 @@ def check_rendered(
             # CEL rules assume a schema-valid object, as the API server evaluates them after the schema
             found = validator.findings(document) or store.cel.findings(validator.schema, document)
             for finding in found:
-                source = environment_path(kind, name, finding.path, data)
+                source = environment_path(kind, name, finding.path, data, document)
                 location = locate(origin, source, at_key=finding.at_key) if source is not None else None
                 problems.append(
                     Problem(

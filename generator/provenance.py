@@ -40,8 +40,63 @@ GITOPS_FIELDS: dict[str, DocPath] = {
 }
 
 
-def environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str, Any]) -> DocPath | None:
-    """The environment path of `rendered` in object `kind`/`name`, or None when no item produced it."""
+NAMED_LISTS = frozenset({"containers", "initContainers", "volumes"})
+
+
+def environment_path(
+    kind: str, name: str, rendered: DocPath, data: Mapping[str, Any], document: Mapping[str, Any] | None = None
+) -> DocPath | None:
+    """The environment path of `rendered` in object `kind`/`name`, or None when no item produced it.
+
+    With the rendered `document`, items of a podTemplate's named lists are matched by name, as the
+    renderer merged them: the Ray container is first in the output wherever the user listed it.
+    """
+    path = _environment_path(kind, name, rendered, data)
+    if path is None or document is None:
+        return path
+    return _match_named_items(path, rendered, data, document)
+
+
+def _match_named_items(
+    path: DocPath, rendered: DocPath, data: Mapping[str, Any], document: Mapping[str, Any]
+) -> DocPath:
+    for position in range(1, len(path)):
+        if path[position - 1] not in NAMED_LISTS or not isinstance(path[position], int):
+            continue
+        rendered_at = _rendered_position(rendered, path[position - 1], path[position])
+        if rendered_at is None:
+            continue
+        item_name = _get(document, rendered[: rendered_at + 1], "name")
+        items = _get(data, path[:position])
+        if not isinstance(items, list) or item_name is None:
+            continue
+        index = next(
+            (i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == item_name), None
+        )
+        # an item the user did not list was generated: its nearest user-written ancestor is the list
+        return path[:position] if index is None else (*path[:position], index, *path[position + 1 :])
+    return path
+
+
+def _rendered_position(rendered: DocPath, list_key: str | int, index: str | int) -> int | None:
+    for position in range(1, len(rendered)):
+        if rendered[position - 1] == list_key and rendered[position] == index:
+            return position
+    return None
+
+
+def _get(value: Any, path: DocPath, *more: str) -> Any:
+    for part in (*path, *more):
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str, Any]) -> DocPath | None:
     if kind not in SECTIONS:
         return _gitops_field(rendered)
     section = SECTIONS[kind]
