@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.errors import DocPath
+from generator.source import value_at
 
 SECTIONS = {"RayCluster": "clusters", "RayJob": "jobs", "RayService": "services", "ConfigMap": "configMaps"}
 # RayJob / RayService spec field -> environment field
@@ -66,8 +67,8 @@ def _match_named_items(
         rendered_at = _rendered_position(rendered, path[position - 1], path[position])
         if rendered_at is None:
             continue
-        item_name = _get(document, rendered[: rendered_at + 1], "name")
-        items = _get(data, path[:position])
+        item_name = value_at(document, (*rendered[: rendered_at + 1], "name"))
+        items = value_at(data, path[:position])
         if not isinstance(items, list) or item_name is None:
             continue
         index = next(
@@ -83,17 +84,6 @@ def _rendered_position(rendered: DocPath, list_key: str | int, index: str | int)
         if rendered[position - 1] == list_key and rendered[position] == index:
             return position
     return None
-
-
-def _get(value: Any, path: DocPath, *more: str) -> Any:
-    for part in (*path, *more):
-        if isinstance(value, dict) and isinstance(part, str):
-            value = value.get(part)
-        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
-            value = value[part]
-        else:
-            return None
-    return value
 
 
 def _environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str, Any]) -> DocPath | None:

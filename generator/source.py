@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.errors import DocPath, Location
 
@@ -47,3 +48,15 @@ def locate(origin: Origin, path: DocPath, *, at_key: bool = False) -> Location:
 
 GENERATED = Origin(Location(Path("<generated>"), 0, 0), Location(Path("<generated>"), 0, 0))
 """The origin of values the generator computes; merging them with `merge` needs an Origin."""
+
+
+def value_at(data: Any, path: DocPath) -> Any:
+    """The value at `path` in plain data, or None where the path does not exist."""
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data

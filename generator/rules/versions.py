@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from generator.chart_keys import key_tree, unknown_keys
 from generator.errors import DocPath, Problem
@@ -25,6 +24,7 @@ from generator.rules.version_table import (
     SUBMISSION_MODES,
     GatedFeature,
 )
+from generator.source import value_at
 
 # Where each version-dependent environment field lands in the CRD of its kind.
 CLUSTER_SPEC_PREFIX = {"RayCluster": "spec", "RayJob": "spec.rayClusterSpec", "RayService": "spec.rayClusterConfig"}
@@ -65,7 +65,7 @@ def fields_in_release(context: RuleContext) -> Iterator[Problem]:
     for path, kind, crd_path in _versioned_fields(context):
         if any(path[: len(parent)] == parent for parent in reported):
             continue  # the parent field is missing already: one error says it
-        value = _get(context.data, path)
+        value = value_at(context.data, path)
         releases = context.history.field_releases(kind, crd_path)
         if context.version not in releases:
             reported.append(path)
@@ -138,7 +138,7 @@ def operator_chart_values(context: RuleContext) -> Iterator[Problem]:
     """operator.values keys against the keys of the pinned kuberay-operator chart's values.yaml."""
     values = context.data.get("operator", {}).get("values", {})
     for managed, hint in MANAGED_CHART_VALUES.items():
-        if _get(values, managed) is not None:
+        if value_at(values, managed) is not None:
             yield context.problem(
                 ("operator", "values", *managed), f"operator.values may not set {'.'.join(managed)}", hint, at_key=True
             )
@@ -158,23 +158,23 @@ def _versioned_fields(context: RuleContext) -> Iterator[tuple[DocPath, str, str]
     for spec_at in cluster_specs(context.data):
         prefix = CLUSTER_SPEC_PREFIX[spec_at.owner_kind]
         for suffix, crd_path in CLUSTER_FIELDS.items():
-            if _get(spec_at.spec, suffix) is not None:
+            if value_at(spec_at.spec, suffix) is not None:
                 yield (*spec_at.path, *suffix), spec_at.owner_kind, f"{prefix}.{crd_path}"
     for section, (kind, fields) in ITEM_FIELDS.items():
         for index, item in enumerate(context.data.get(section, [])):
             for suffix, crd_path in fields.items():
-                if _get(item, suffix) is not None:
+                if value_at(item, suffix) is not None:
                     yield (section, index, *suffix), kind, crd_path
 
 
 def _gated_fields(context: RuleContext) -> Iterator[tuple[DocPath, GatedFeature]]:
     for spec_at in cluster_specs(context.data):
         for suffix, gated in CLUSTER_GATES.items():
-            if _get(spec_at.spec, suffix) is not None:
+            if value_at(spec_at.spec, suffix) is not None:
                 yield (*spec_at.path, *suffix), gated
     for index, job in enumerate(context.data.get("jobs", [])):
         for suffix, gated in JOB_GATES.items():
-            if _get(job, suffix) is not None:
+            if value_at(job, suffix) is not None:
                 yield ("jobs", index, *suffix), gated
     for index, service in enumerate(context.data.get("services", [])):
         if service.get("upgradeStrategy", {}).get("type") == "NewClusterWithIncrementalUpgrade":
@@ -217,14 +217,3 @@ def _missing(context: RuleContext, path: DocPath, releases: tuple[str, ...], wha
     if what != path[-1]:
         return context.problem(path, f"{what} {message}", hint)
     return context.problem(path, message, hint, at_key=True)
-
-
-def _get(data: Any, path: DocPath) -> Any:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
