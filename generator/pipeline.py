@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import jinja2
+from jsonschema import Draft202012Validator
 
 from generator.conformance import SchemaStore, check_rendered
 from generator.envschema import environment_schema
@@ -79,8 +81,8 @@ class _Stages:
 
     request: BuildRequest
     found: EnvironmentFiles
-    validator: Any
-    jinja: Any
+    validator: Draft202012Validator
+    jinja: jinja2.Environment
     load: _CachedLoader
     store: SchemaStore
     history: FieldHistory
@@ -161,7 +163,7 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
     rendered = render_environment(environment, stages.jinja)
     if check_output:
         problems = check_rendered(rendered, version, stages.store, resolved.data, resolved.origin, file)
-        problems += chart_values_problems(context, environment)
+        problems += chart_values_problems(context, rendered)
         if problems:
             return _Outcome(problems, [])
     return _Outcome([], rendered, environment, context)

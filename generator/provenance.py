@@ -107,7 +107,7 @@ def _environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str
     if target == "cluster":
         return (*item, "cluster", *_cluster(tail))
     if target == "submitter":
-        return (*item, "submitter", *_pod_template(tail))
+        return (*item, "submitter", "podTemplate", *tail)
     if target in ("runtimeEnv", "serveConfig"):
         return (*item, target)  # a YAML string built from the whole structure
     return (*item, target, *tail)
@@ -137,14 +137,7 @@ def _group(rest: DocPath) -> DocPath:
     if not rest:
         return ()
     head, tail = rest[0], rest[1:]
-    target = GROUP_FIELDS.get(str(head), head)
-    if target == "podTemplate":
-        return ("podTemplate", *tail)
-    return (target, *tail)
-
-
-def _pod_template(rest: DocPath) -> DocPath:
-    return ("podTemplate", *rest)
+    return (GROUP_FIELDS.get(str(head), head), *tail)
 
 
 def _gitops_field(rendered: DocPath) -> DocPath | None:

@@ -15,6 +15,7 @@ from generator.releases import load_field_history, load_release
 from generator.render import RenderedFile
 from generator.rules.context import RuleContext
 from generator.rules.cross import unique_object_names
+from generator.rules.delivery import chart_values_problems
 from generator.serialize import load_yaml_stream
 from tests.conftest import FIXTURES, GOLDEN
 
@@ -161,3 +162,25 @@ def test_fixture_environments_exercise_both_engines() -> None:
         for path in (FIXTURES / "environments").glob("*.yaml")
     }
     assert {"argocd", "both"} <= engines
+
+
+def test_generated_chart_values_are_checked_against_the_chart_keys(tmp_path: Path, tool: ToolData) -> None:
+    folder = tmp_path / "envs"
+    folder.mkdir()
+    (folder / "both.yaml").write_text(CLUSTER.replace("DELIVERY", "helm"))
+    document = load_environment_file(folder / "both.yaml")
+    context = RuleContext(
+        folder / "both.yaml",
+        document.data,
+        document.origin,
+        load_release("1.6.0", tool.schemas),
+        load_field_history(tool.schemas),
+    )
+    path = PurePosixPath("both", "charts", "raycluster-analytics.values.yaml")
+    values = build(BuildRequest(folder, (), tool)).files
+    [generated] = [file for file in values if file.path == path]
+    assert chart_values_problems(context, [generated]) == []
+    broken = {**generated.documents[0], "head": {**generated.documents[0]["head"], "rayVerson": "2.46.0"}}
+    [problem] = chart_values_problems(context, [RenderedFile(path, "both", "", (broken,))])
+    assert problem.path == ("clusters", 0, "delivery")
+    assert problem.message == "the ray-cluster chart 1.6.0 has no value head.rayVerson"

@@ -65,11 +65,7 @@ def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Conflic
 
 def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """An environment on a cluster whose operator watches a namespace list must be on that list."""
-    owners = _owners(contexts)
-    for context in contexts:
-        owner = owners.get(context.data["target"]["cluster"])
-        if owner is None or owner is context:
-            continue
+    for context, owner in _served_by_another(contexts):
         watched = owner.data.get("operator", {}).get("watchNamespaces") or []
         namespace = context.data["target"]["namespace"]
         if watched and namespace not in watched:
@@ -86,11 +82,7 @@ def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
 
 def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Version gates read operator.featureGates; on a shared cluster they must say what the owner runs."""
-    owners = _owners(contexts)
-    for context in contexts:
-        owner = owners.get(context.data["target"]["cluster"])
-        if owner is None or owner is context:
-            continue
+    for context, owner in _served_by_another(contexts):
         gates = context.data.get("operator", {}).get("featureGates", {})
         owner_gates = owner.data.get("operator", {}).get("featureGates", {})
         if gates != owner_gates:
@@ -108,10 +100,8 @@ def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Confl
 
 def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Under an operator that deletes finished RayJobs, a synced RayJob would be recreated and run again."""
-    owners = _owners(contexts)
-    for context in contexts:
-        owner = owners.get(context.data["target"]["cluster"])
-        if owner is None or owner is context or not operator_deletes_jobs(owner.data.get("operator", {})):
+    for context, owner in _served_by_another(contexts):
+        if not operator_deletes_jobs(owner.data.get("operator", {})):
             continue
         for index, job in enumerate(context.data.get("jobs", [])):
             if job.get("shutdownAfterJobFinishes"):
@@ -126,12 +116,16 @@ def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Confl
                 )
 
 
-def _owners(contexts: Sequence[RuleContext]) -> dict[str, RuleContext]:
+def _served_by_another(contexts: Sequence[RuleContext]) -> Iterator[tuple[RuleContext, RuleContext]]:
+    """Each environment whose cluster's operator another environment installs, with that owner."""
     owners: dict[str, RuleContext] = {}
     for context in contexts:
         if context.data.get("operator", {}).get("install"):
             owners.setdefault(context.data["target"]["cluster"], context)
-    return owners
+    for context in contexts:
+        owner = owners.get(context.data["target"]["cluster"])
+        if owner is not None and owner is not context:
+            yield context, owner
 
 
 def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from generator.chart_keys import key_tree, unknown_keys
 from generator.errors import DocPath, Problem
-from generator.model import Environment
-from generator.raycluster_chart import chart_values
+from generator.render import RenderedFile
 from generator.rules.context import RuleContext
 
 HINT = "use delivery: kustomize (the default), which renders the RayCluster itself"
@@ -64,12 +63,13 @@ def chart_release_names(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-def chart_values_problems(context: RuleContext, environment: Environment) -> list[Problem]:
-    """Chart-delivered clusters: the values generated for them, checked against the pinned chart's keys."""
+def chart_values_problems(context: RuleContext, files: Sequence[RenderedFile]) -> list[Problem]:
+    """Chart-delivered clusters: the values files as rendered, checked against the pinned chart's keys."""
+    rendered = {file.path.name: file.documents[0] for file in files if file.path.parent.name == "charts"}
     problems: list[Problem] = []
-    for index, cluster in enumerate(environment.clusters):
-        if cluster.delivery == "helm":
-            values = chart_values(cluster)
+    for index, cluster in enumerate(context.data.get("clusters", [])):
+        values = rendered.get(f"raycluster-{cluster['name']}.values.yaml")
+        if cluster.get("delivery") == "helm" and isinstance(values, dict):
             problems.extend(chart_values_known(context, values, ("clusters", index, "delivery")))
     return problems
 

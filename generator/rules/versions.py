@@ -111,9 +111,11 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
                 hint,
                 at_key=True,
             )
+    # fields_in_release / values_in_release report what the release lacks; the gate does not matter there
+    missing = [problem.path for problem in (*fields_in_release(context), *values_in_release(context))]
     for path, gated in _gated_fields(context):
-        if not _available(context, path):
-            continue  # fields_in_release / values_in_release report it; the gate does not matter then
+        if any(path[: len(other)] == other or other[: len(path)] == path for other in missing):
+            continue
         if not _gate_on(context, gated.gate):
             yield context.problem(
                 path,
@@ -179,12 +181,6 @@ def _gated_fields(context: RuleContext) -> Iterator[tuple[DocPath, GatedFeature]
     for index, service in enumerate(context.data.get("services", [])):
         if service.get("upgradeStrategy", {}).get("type") == "NewClusterWithIncrementalUpgrade":
             yield ("services", index, "upgradeStrategy", "type"), INCREMENTAL_UPGRADE
-
-
-def _available(context: RuleContext, path: DocPath) -> bool:
-    """False when the pinned release lacks the field or value at `path` (or around it)."""
-    missing = [problem.path for problem in (*fields_in_release(context), *values_in_release(context))]
-    return not any(path[: len(other)] == other or other[: len(path)] == path for other in missing)
 
 
 def _gate_on(context: RuleContext, gate: str) -> bool:
