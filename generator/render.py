@@ -58,6 +58,8 @@ def template_environment(templates: Path) -> jinja2.Environment:
     jinja.filters["toyaml"] = to_yaml
     jinja.globals.update(
         group_pod_template=kube.group_pod_template,
+        head_container=kube.HEAD_CONTAINER,
+        worker_container=kube.WORKER_CONTAINER,
         submitter_pod_template=kube.submitter_pod_template,
         autoscaler_options=kube.autoscaler_options,
         gcs_fault_tolerance_options=kube.gcs_fault_tolerance_options,

@@ -16,7 +16,6 @@ from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs, groups
 from generator.rules.version_table import RAYSERVICE_UPGRADE_TYPES
 
-GCS_FT_RAY_START_PARAMS = ("redis-password", "redis-username")
 GCS_FT_ENV = {
     "REDIS_PASSWORD": "use gcsFaultTolerance.redisPassword",
     "RAY_REDIS_ADDRESS": "use gcsFaultTolerance.redisAddress",
