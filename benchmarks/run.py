@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 
 from generator import commands  # noqa: E402 - the path above makes the checkout importable when run as a script
 from generator.paths import tool_data  # noqa: E402
-from generator.render import to_json  # noqa: E402
+from generator.render.jinja import to_json  # noqa: E402
 from generator.report import JsonReporter  # noqa: E402
 
 ENVIRONMENTS = 100

@@ -1,6 +1,6 @@
 """The command line: parses options into plain data, picks a reporter, runs a command, exits with its code.
 
-Exit codes: 0 fine; 1 invalid input or stale output; 2 usage or setup error.
+Exit codes: 0 fine; 1 invalid input or stale output; 2 usage or setup error; 3 internal error (a bug).
 """
 
 from __future__ import annotations

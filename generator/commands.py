@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.envschema import environment_schema
 from generator.errors import InputError, SetupError
-from generator.output import compare_output, write_output
+from generator.input.envschema import environment_schema
+from generator.output.write import compare_output, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
 from generator.report import Reporter, display_path
@@ -17,6 +18,7 @@ from generator.report import Reporter, display_path
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_SETUP = 2
+EXIT_INTERNAL = 3
 
 
 Command = Callable[["Options", Reporter], int]
@@ -85,6 +87,9 @@ def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]
     except SetupError as error:
         reporter.failure(str(error))
         return EXIT_SETUP
+    except Exception as error:  # any other exception is a bug in the tool: reported as one, never as bad input
+        reporter.internal_error(str(error), traceback.format_exc())
+        return EXIT_INTERNAL
     finally:
         reporter.close()
 

@@ -69,3 +69,11 @@ class InputError(ValueError, GeneratorError):
 
 class SetupError(RuntimeError, GeneratorError):
     """The tool cannot run as called: a missing directory, an unknown environment, a broken install."""
+
+
+class InternalError(RuntimeError):
+    """A bug in the tool itself (a template that renders invalid YAML, an impossible state), never the user's.
+
+    Deliberately outside `GeneratorError`: the command line reports it with its traceback and asks for a
+    report, with its own exit code, instead of dressing it up as a problem in the input.
+    """

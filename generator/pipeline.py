@@ -13,23 +13,24 @@ from pathlib import Path
 import jinja2
 from jsonschema import Draft202012Validator
 
-from generator.conformance import SchemaStore, check_rendered
-from generator.envschema import environment_schema
 from generator.errors import InputError, Problem, SetupError
-from generator.layout import render_environment
-from generator.load import LoadedDocument, load_environment_file
-from generator.model import Environment, build_environment
-from generator.output import OutputScope
+from generator.files import RenderedFile
+from generator.input.envschema import environment_schema
+from generator.input.load import LoadedDocument, load_environment_file
+from generator.input.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
+from generator.input.schema_check import check_schema, schema_validator
+from generator.model.types import Environment, build_environment
+from generator.output.write import OutputScope
 from generator.paths import ToolData
 from generator.releases import FieldHistory, KubeRayRelease, load_field_history, load_release
-from generator.render import RenderedFile, template_environment
-from generator.render_gitops import render_root
-from generator.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
+from generator.render.gitops_files import render_root
+from generator.render.jinja import template_environment
+from generator.render.layout import render_environment
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
 from generator.rules.cross import check_environments
 from generator.rules.delivery import chart_values_problems
-from generator.schema_check import check_schema, schema_validator
+from generator.validate.conformance import SchemaStore, check_rendered
 
 ENVIRONMENT_SUFFIX = ".yaml"
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from generator.errors import Problem, format_path
-from generator.output import Change
+from generator.output.write import Change
+
+ISSUES = "a bug in kuberay-gitops, not in your environment files: report it with this output and the command you ran"
 
 
 def display_path(path: Path) -> str:
@@ -34,6 +36,7 @@ class Reporter(Protocol):
     def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None: ...
     def summary(self, message: str) -> None: ...
     def failure(self, message: str) -> None: ...
+    def internal_error(self, message: str, trace: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -62,6 +65,11 @@ class TextReporter:
 
     def failure(self, message: str) -> None:
         print(f"kuberay-gitops: error: {message}", file=self.err)
+
+    def internal_error(self, message: str, trace: str) -> None:
+        print(trace, end="", file=self.err)
+        print(f"kuberay-gitops: internal error, please report: {message}", file=self.err)
+        print(f"  {ISSUES}", file=self.err)
 
     def close(self) -> None:
         """Text is printed as it comes; nothing is left to flush."""
@@ -104,6 +112,9 @@ class JsonReporter:
 
     def failure(self, message: str) -> None:
         self.document["error"] = message
+
+    def internal_error(self, message: str, trace: str) -> None:
+        self.document["internalError"] = {"message": message, "traceback": trace, "report": ISSUES}
 
     def close(self) -> None:
         print(json.dumps(self.document, indent=2), file=self.out)

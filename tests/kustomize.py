@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from generator.serialize import load_yaml_stream
+from generator.output.serialize import load_yaml_stream
 
 KUBECTL = Path(sys.executable).parent / "kubectl"
 

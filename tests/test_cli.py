@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
+from generator.report import ISSUES
 from tests.conftest import EXAMPLES
 
 VALID = """\
@@ -275,3 +276,21 @@ def test_missing_parent_of_the_output_is_a_setup_error() -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("kuberay-gitops: error: the folder ")
     assert result.stderr.endswith("missing/deeper that should hold out does not exist\n")
+
+
+def test_a_template_bug_is_an_internal_error_with_traceback(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template that renders invalid YAML is our bug: exit 3, the traceback, a request to report it."""
+    from generator import cli
+    from generator.paths import PROJECT_ROOT, ToolData
+
+    templates = project / "templates"
+    shutil.copytree(PROJECT_ROOT / "templates", templates)
+    (templates / "workloads" / "namespace.yaml.j2").write_text("kind: [unclosed\n")
+    monkeypatch.setattr(cli, "tool_data", lambda: ToolData(templates, PROJECT_ROOT / "schemas"))
+    result = run("render")
+    assert result.exit_code == 3
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "TemplateError: template workloads/namespace.yaml.j2 rendered invalid YAML" in result.stderr
+    assert "\nkuberay-gitops: internal error, please report: template workloads/namespace.yaml.j2" in result.stderr
+    assert result.stderr.endswith(f"  {ISSUES}\n")
+    assert not (project / "rendered").exists()

@@ -9,10 +9,10 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from generator.cel import CelRules
-from generator.conformance import SchemaStore
 from generator.paths import PROJECT_ROOT
 from generator.releases import SUPPORTED_RELEASES
+from generator.validate.cel import CelRules
+from generator.validate.conformance import SchemaStore
 from scripts.crd_schema import SharedDefinitions, object_schema
 from scripts.field_history import field_history
 

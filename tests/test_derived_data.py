@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.commands import schema_text
-from generator.envschema import environment_schema
+from generator.input.envschema import environment_schema
 from generator.paths import PROJECT_ROOT
 from generator.releases import SUPPORTED_RELEASES
 from scripts.derive_upstream import derive

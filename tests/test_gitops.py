@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from generator.load import load_environment_file
+from generator.files import RenderedFile
+from generator.input.load import load_environment_file
+from generator.output.serialize import load_yaml_stream
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from generator.releases import load_field_history, load_release
-from generator.render import RenderedFile
 from generator.rules.context import RuleContext
 from generator.rules.cross import unique_object_names
 from generator.rules.delivery import chart_values_problems
-from generator.serialize import load_yaml_stream
 from tests.conftest import FIXTURES, GOLDEN
 
 CLUSTER = """\

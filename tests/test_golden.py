@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import OutputScope, compare_output
+from generator.output.write import OutputScope, compare_output
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from tests.conftest import FIXTURES, GOLDEN, RENDERED

@@ -11,9 +11,9 @@ from celpy import Environment as CelEnvironment
 from celpy.adapter import json_to_cel
 from lupa import LuaRuntime
 
-from generator.gitops import FLUX_HEALTH_CHECKS
-from generator.render import health_script, template_environment
-from generator.serialize import load_yaml_stream
+from generator.output.serialize import load_yaml_stream
+from generator.render.gitops import FLUX_HEALTH_CHECKS
+from generator.render.jinja import health_script, template_environment
 from tests.conftest import FIXTURES, GOLDEN
 
 CASES: list[dict[str, Any]] = load_yaml_stream((FIXTURES / "health" / "cases.yaml").read_text())[0]

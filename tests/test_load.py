@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from generator.errors import InputError
-from generator.load import MAX_ALIAS_USES, MAX_DEPTH, MAX_FILE_BYTES, load_environment_file, parse_environment_text
+from generator.input.load import (
+    MAX_ALIAS_USES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    load_environment_file,
+    parse_environment_text,
+)
 from generator.quantity import parse_quantity
 
 

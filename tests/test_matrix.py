@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output import write_output
+from generator.output.write import write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from generator.releases import SUPPORTED_RELEASES, version_key

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from generator.errors import InputError
-from generator.load import parse_environment_text
+from generator.input.load import parse_environment_text
+from generator.input.resolve import merge
+from generator.output.serialize import dump_yaml, load_yaml_stream
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
-from generator.render import template_environment, to_json
-from generator.resolve import merge
-from generator.serialize import dump_yaml, load_yaml_stream
+from generator.render.jinja import template_environment, to_json
 from generator.source import GENERATED
 
 # Text as users can write it in a UTF-8 file (no surrogates), including YAML's special characters.

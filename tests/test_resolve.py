@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from generator.errors import InputError
-from generator.load import load_environment_file
-from generator.resolve import ResolvedEnvironment, resolve_environment
+from generator.input.load import load_environment_file
+from generator.input.resolve import ResolvedEnvironment, resolve_environment
 from generator.source import locate
 
 

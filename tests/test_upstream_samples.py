@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from generator.serialize import load_yaml_stream
+from generator.output.serialize import load_yaml_stream
 from tests.conftest import FIXTURES, RENDERED
 from tests.kustomize import kustomize_build
 

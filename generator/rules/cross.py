@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import DocPath, Location, Problem
-from generator.render import RenderedFile
+from generator.files import RenderedFile
 from generator.rules.context import RuleContext
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from generator.chart_keys import key_tree, unknown_keys
 from generator.errors import DocPath, Problem
-from generator.render import RenderedFile
+from generator.files import RenderedFile
 from generator.rules.context import RuleContext
+from generator.validate.chart_keys import key_tree, unknown_keys
 
 HINT = "use delivery: kustomize (the default), which renders the RayCluster itself"
 # Cluster fields the chart has no value for (ray-cluster chart values.yaml, 1.3.0 to 1.7.0).

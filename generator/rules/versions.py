@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 
-from generator.chart_keys import key_tree, unknown_keys
 from generator.errors import DocPath, Problem
 from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs
@@ -25,6 +24,7 @@ from generator.rules.version_table import (
     GatedFeature,
 )
 from generator.source import value_at
+from generator.validate.chart_keys import key_tree, unknown_keys
 
 # Where each version-dependent environment field lands in the CRD of its kind.
 CLUSTER_SPEC_PREFIX = {"RayCluster": "spec", "RayJob": "spec.rayClusterSpec", "RayService": "spec.rayClusterConfig"}

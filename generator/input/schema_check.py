@@ -16,7 +16,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from generator.envschema import (
+from generator.errors import DocPath, Problem
+from generator.input.envschema import (
     CONFIG_MAP_KEY,
     DNS1123_LABEL,
     DNS1123_SUBDOMAIN,
@@ -26,7 +27,6 @@ from generator.envschema import (
     QUANTITY,
     REPOSITORY_PATH,
 )
-from generator.errors import DocPath, Problem
 from generator.source import Origin, locate
 
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")

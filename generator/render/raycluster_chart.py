@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import kube, model
+from generator.model import types as model
+from generator.render import kube
 
 CHART = "ray-cluster"
 

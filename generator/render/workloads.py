@@ -7,10 +7,11 @@ from typing import Any
 
 import jinja2
 
-from generator import gitops, raycluster_chart
-from generator.model import Environment, RayCluster
-from generator.render import RenderedFile, finish, render_file
-from generator.resolve import merge
+from generator.files import RenderedFile
+from generator.input.resolve import merge
+from generator.model.types import Environment, RayCluster
+from generator.render import gitops, raycluster_chart
+from generator.render.jinja import finish, render_file
 from generator.source import GENERATED
 
 

@@ -16,12 +16,12 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
-from generator.cel import CelRules
 from generator.errors import Problem, SetupError, format_path
-from generator.provenance import environment_path
-from generator.render import RenderedFile
-from generator.schema_check import Finding, findings
+from generator.files import RenderedFile
+from generator.input.schema_check import Finding, findings
 from generator.source import Origin, locate
+from generator.validate.cel import CelRules
+from generator.validate.provenance import environment_path
 
 SCHEMA_BASE = "https://kuberay-gitops.dev/schemas/"
 DEFINITIONS_URI = f"{SCHEMA_BASE}definitions.json"

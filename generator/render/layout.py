@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import jinja2
 
-from generator.model import ENVIRONMENT_LABEL, MANAGED_BY, Environment
-from generator.render import RenderedFile
-from generator.render_gitops import argocd_files, flux_files
-from generator.render_workloads import chart_clusters, chart_files, operator_files, workload_files
+from generator.files import RenderedFile
+from generator.model.types import ENVIRONMENT_LABEL, MANAGED_BY, Environment
+from generator.render.gitops_files import argocd_files, flux_files
+from generator.render.workloads import chart_clusters, chart_files, operator_files, workload_files
 
 
 def render_environment(environment: Environment, jinja: jinja2.Environment) -> list[RenderedFile]:

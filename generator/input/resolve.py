@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import InputError, Location, Problem
-from generator.load import LoadedDocument
+from generator.input.load import LoadedDocument
 from generator.source import Origin
 
 PARTIAL_PREFIX = "_"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.errors import SetupError
-from generator.render import GENERATED_MARKER, RenderedFile
+from generator.files import GENERATED_MARKER, RenderedFile
 
 DIRECTORY_MODE = 0o755
 

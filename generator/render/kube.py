@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import model
-from generator.resolve import merge
+from generator.input.resolve import merge
+from generator.model import types as model
 from generator.source import GENERATED
 
 HEAD_CONTAINER = "ray-head"

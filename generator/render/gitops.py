@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from generator.model import ClusterSpec, Environment
+from generator.model.types import ClusterSpec, Environment
 
 KUBERAY_HELM_REPOSITORY = "https://ray-project.github.io/kuberay-helm/"
 KUBERAY_GIT_REPOSITORY = "https://github.com/ray-project/kuberay"

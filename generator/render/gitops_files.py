@@ -6,10 +6,11 @@ from pathlib import PurePosixPath
 
 import jinja2
 
-from generator import gitops, raycluster_chart
-from generator.model import MANAGED_BY, Environment
-from generator.render import ROOT_FOLDER, RenderedFile, health_script, render_file, with_kustomization
-from generator.render_workloads import chart_clusters, chart_values_file
+from generator.files import ROOT_FOLDER, RenderedFile
+from generator.model.types import MANAGED_BY, Environment
+from generator.render import gitops, raycluster_chart
+from generator.render.jinja import health_script, render_file, with_kustomization
+from generator.render.workloads import chart_clusters, chart_values_file
 
 HEALTH_KINDS = (
     ("ray.io", "RayCluster"),

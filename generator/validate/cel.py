@@ -15,7 +15,7 @@ from celpy.adapter import json_to_cel
 from celpy.evaluation import CELEvalError
 
 from generator.errors import DocPath
-from generator.schema_check import Finding
+from generator.input.schema_check import Finding
 
 
 class CelRules:

@@ -1,0 +1,1 @@
+"""Stage 4: the environment model, with every default and derived value computed once."""

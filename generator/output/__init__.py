@@ -1,0 +1,1 @@
+"""Stage 7: deterministic serialization, comparison with and atomic replacement of the output directory."""
