@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CLI := $(BIN)/kuberay-gitops
 
-.PHONY: render validate check test lint golden schemas bench clean
+.PHONY: render validate check test lint golden corpus docs schemas bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -43,6 +43,10 @@ lint: $(DEV_STAMP)
 # Regenerate the golden files of the test fixtures (review the diff like code).
 golden: $(RUNTIME_STAMP)
 	$(CLI) --environments tests/fixtures/environments --output tests/golden render
+
+# Regenerate the exact expected messages of the invalid corpus (review the diff like code).
+corpus: $(DEV_STAMP)
+	$(BIN)/python -m scripts.write_corpus_expectations
 
 # Re-derive schemas/ and the upstream sample fixtures from ../shared (the only step that reads it).
 schemas: $(RUNTIME_STAMP)

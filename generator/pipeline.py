@@ -19,7 +19,8 @@ from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
 from generator.input.schema_check import check_schema, schema_validator
-from generator.model.types import Environment, build_environment
+from generator.model.build import build_environment
+from generator.model.types import Environment
 from generator.output.write import OutputScope
 from generator.paths import ToolData
 from generator.releases import FieldHistory, KubeRayRelease, load_field_history, load_release

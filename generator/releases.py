@@ -37,7 +37,12 @@ class KubeRayRelease:
 
     @property
     def tag(self) -> str:
-        return f"v{self.version}"
+        return release_tag(self.version)
+
+
+def release_tag(version: str) -> str:
+    """The git tag of a release (`v1.3.0`), which also names its folder of derived data under schemas/kuberay/."""
+    return f"v{version}"
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -45,7 +50,7 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
-    """Read the derived chart data of `version` from schemas/kuberay/v<version>/."""
+    """Read the derived chart data of `version` from schemas/kuberay/<tag>/."""
     document = _chart_document(schemas_dir, version, "kuberay-operator")
     cluster_chart = _chart_document(schemas_dir, version, "ray-cluster")
     values = document["values"]
@@ -65,7 +70,7 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
 
 
 def _chart_document(schemas_dir: Path, version: str, chart: str) -> dict[str, Any]:
-    path = schemas_dir / "kuberay" / f"v{version}" / f"{chart}.values.json"
+    path = schemas_dir / "kuberay" / release_tag(version) / f"{chart}.values.json"
     try:
         document: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError) as error:
@@ -80,6 +85,10 @@ class FieldHistory:
     releases: tuple[str, ...]
     fields: Mapping[str, Mapping[str, list[list[str]]]]  # kind -> path -> [[first, last], ...]
     enums: Mapping[str, Mapping[str, Mapping[str, list[list[str]]]]]  # kind -> path -> value -> ranges
+
+    def knows(self, kind: str, path: str) -> bool:
+        """Whether any release has `path` (paths under Kubernetes types such as pod templates are not kept)."""
+        return path in self.fields.get(kind, {})
 
     def field_releases(self, kind: str, path: str) -> tuple[str, ...]:
         return self._expand(self.fields.get(kind, {}).get(path, []))

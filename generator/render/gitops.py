@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from generator.model.fields import fill, runtime_owned
 from generator.model.types import ClusterSpec, Environment
 
 KUBERAY_HELM_REPOSITORY = "https://ray-project.github.io/kuberay-helm/"
@@ -18,9 +19,6 @@ CRDS_PATH = "helm-chart/kuberay-operator/crds"
 OPERATOR_CHART = "kuberay-operator"
 ROOT_APPLICATION = "kuberay-gitops"
 IN_CLUSTER = "https://kubernetes.default.svc"
-# Fields the Ray autoscaler writes; under a cluster spec at the given prefix of each kind.
-AUTOSCALER_FIELDS = ("replicas", "scaleStrategy")
-CLUSTER_SPEC_PATHS = {"RayCluster": ".spec", "RayJob": ".spec.rayClusterSpec", "RayService": ".spec.rayClusterConfig"}
 # Kinds the kuberay-operator chart creates; the workloads overlay adds ConfigMaps and the ray.io kinds.
 OPERATOR_CLUSTER_KINDS = (
     ("apiextensions.k8s.io", "CustomResourceDefinition"),
@@ -85,10 +83,6 @@ def repository_path(environment: Environment, *parts: str) -> str:
     return "/".join((environment.gitops.path, environment.name, *parts))
 
 
-def application_names(environment: Environment) -> dict[str, str]:
-    return {part: f"{environment.name}-{part}" for part in ("crds", "operator", "workloads")}
-
-
 def project_spec(environment: Environment) -> dict[str, Any]:
     """Least privilege: this repository and KubeRay's, the environment's namespaces, only the needed kinds."""
     repositories = [environment.gitops.repo_url]
@@ -139,13 +133,13 @@ def ignore_differences(environment: Environment) -> list[dict[str, Any]]:
 def autoscaler_differences(kind: str, name: str, spec: ClusterSpec | None) -> list[dict[str, Any]]:
     if spec is None or spec.autoscaling is None:
         return []
-    prefix = CLUSTER_SPEC_PATHS[kind]
     return [
         {
             "group": "ray.io",
             "kind": kind,
             "name": name,
-            "jqPathExpressions": [f"{prefix}.workerGroupSpecs[].{field}" for field in AUTOSCALER_FIELDS],
+            # the fields the Ray autoscaler writes, from the field table
+            "jqPathExpressions": [f".{entry.crd_path}" for entry in runtime_owned(kind, "autoscaler")],
         }
     ]
 
@@ -160,9 +154,12 @@ def flux_autoscaler_patches(environment: Environment) -> list[dict[str, Any]]:
     for cluster in environment.clusters:
         if cluster.delivery != "kustomize" or cluster.spec.autoscaling is None or not cluster.spec.worker_groups:
             continue
+        # only the autoscaler-owned fields that the overlay sets (replicas; never scaleStrategy)
         operations = [
-            {"op": "remove", "path": f"/spec/workerGroupSpecs/{index}/replicas"}
+            {"op": "remove", "path": "/" + "/".join(str(part) for part in fill(entry.crd, (index,)))}
             for index in range(len(cluster.spec.worker_groups))
+            for entry in runtime_owned("RayCluster", "autoscaler")
+            if entry.env is not None
         ]
         patches.append(
             {
@@ -171,18 +168,6 @@ def flux_autoscaler_patches(environment: Environment) -> list[dict[str, Any]]:
             }
         )
     return patches
-
-
-def flux_names(environment: Environment) -> dict[str, str]:
-    return {
-        "source": f"{environment.name}-kuberay-gitops",
-        "helm_repository": f"{environment.name}-kuberay",
-        "operator": f"{environment.name}-operator",
-        "workloads": f"{environment.name}-workloads",
-        "operator_values": f"{environment.name}-kuberay-operator-values",
-        "release": f"{environment.name}-kuberay-operator",
-        "charts": f"{environment.name}-charts",
-    }
 
 
 VERSION_TAG = re.compile(r"^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+.][0-9A-Za-z.-]+)?$")

@@ -7,10 +7,12 @@ from pathlib import PurePosixPath
 import jinja2
 
 from generator.files import ROOT_FOLDER, RenderedFile
-from generator.model.types import MANAGED_BY, Environment
+from generator.model import names
+from generator.model.build import MANAGED_BY
+from generator.model.types import Environment
 from generator.render import gitops, raycluster_chart
 from generator.render.jinja import health_script, render_file, with_kustomization
-from generator.render.workloads import chart_clusters, chart_values_file
+from generator.render.workloads import chart_clusters
 
 HEALTH_KINDS = (
     ("ray.io", "RayCluster"),
@@ -72,7 +74,7 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
     context = {
         "environment": environment,
         "labels": labels,
-        "names": gitops.application_names(environment),
+        "names": names.application_names(environment.name),
         "project": gitops.project_spec(environment),
         "kuberay_git_repository": gitops.KUBERAY_GIT_REPOSITORY,
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
@@ -108,10 +110,12 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
                 "argocd/application-raycluster.yaml.j2",
                 {
                     **context,
-                    "name": f"{environment.name}-raycluster-{cluster.meta.name}",
+                    "name": names.chart_release_name(environment.name, cluster.meta.name),
                     "cluster": cluster,
                     "chart": raycluster_chart.CHART,
-                    "values_path": gitops.repository_path(environment, "charts", chart_values_file(cluster)),
+                    "values_path": gitops.repository_path(
+                        environment, "charts", names.chart_values_file(cluster.meta.name)
+                    ),
                     "destination": gitops.destination(environment, environment.target.namespace),
                     "ignore_differences": gitops.autoscaler_differences("RayCluster", cluster.meta.name, cluster.spec),
                 },
@@ -125,7 +129,7 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
     context = {
         "environment": environment,
         "labels": labels,
-        "names": gitops.flux_names(environment),
+        "names": names.flux_names(environment.name),
         "git_ref": gitops.flux_git_ref(environment.gitops.target_revision),
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
         "operator_path": gitops.repository_path(environment, "operator"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import jinja2
 
 from generator.files import RenderedFile
-from generator.model.types import ENVIRONMENT_LABEL, MANAGED_BY, Environment
+from generator.model.build import ENVIRONMENT_LABEL, MANAGED_BY
+from generator.model.types import Environment
 from generator.render.gitops_files import argocd_files, flux_files
 from generator.render.workloads import chart_clusters, chart_files, operator_files, workload_files
 

@@ -9,6 +9,8 @@ import jinja2
 
 from generator.files import RenderedFile
 from generator.input.resolve import merge
+from generator.model import names
+from generator.model.build import effective_feature_gates
 from generator.model.types import Environment, RayCluster
 from generator.render import gitops, raycluster_chart
 from generator.render.jinja import finish, render_file
@@ -62,7 +64,7 @@ def operator_files(environment: Environment, jinja: jinja2.Environment, labels: 
     if environment.gitops.flux:
         context = {
             "environment": environment,
-            "names": gitops.flux_names(environment),
+            "names": names.flux_names(environment.name),
             "labels": labels,
             "chart": gitops.OPERATOR_CHART,
         }
@@ -79,7 +81,7 @@ def operator_files(environment: Environment, jinja: jinja2.Environment, labels: 
 
 def feature_gates(environment: Environment) -> list[dict[str, Any]]:
     """The chart's gates in chart order with overrides applied, then gates the chart does not list."""
-    gates = {**environment.release.default_feature_gates, **environment.operator.feature_gates}
+    gates = effective_feature_gates(environment.release, environment.operator.feature_gates)
     return [{"name": name, "enabled": enabled} for name, enabled in gates.items()]
 
 
@@ -87,26 +89,26 @@ def chart_clusters(environment: Environment) -> list[RayCluster]:
     return [cluster for cluster in environment.clusters if cluster.delivery == "helm"]
 
 
-def chart_values_file(cluster: RayCluster) -> str:
-    return f"raycluster-{cluster.meta.name}.values.yaml"
-
-
 def chart_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
     """rendered/<env>/charts/: values of the ray-cluster chart per RayCluster (and, for Flux, its HelmReleases)."""
     folder = PurePosixPath(environment.name) / "charts"
     files = [
-        finish(folder / chart_values_file(cluster), environment.source, [raycluster_chart.chart_values(cluster)])
+        finish(
+            folder / names.chart_values_file(cluster.meta.name),
+            environment.source,
+            [raycluster_chart.chart_values(cluster)],
+        )
         for cluster in chart_clusters(environment)
     ]
     if not environment.gitops.flux:
         return files
-    names = gitops.flux_names(environment)
+    flux_names = names.flux_names(environment.name)
     releases = []
     for cluster in chart_clusters(environment):
         release = {
             "file": f"helmrelease-{cluster.meta.name}.yaml",
-            "config_map": f"{environment.name}-raycluster-{cluster.meta.name}-values",
-            "values_file": chart_values_file(cluster),
+            "config_map": names.chart_values_config_map(environment.name, cluster.meta.name),
+            "values_file": names.chart_values_file(cluster.meta.name),
         }
         releases.append(release)
         files.append(
@@ -118,10 +120,10 @@ def chart_files(environment: Environment, jinja: jinja2.Environment, labels: dic
                 {
                     "environment": environment,
                     "labels": labels,
-                    "names": names,
+                    "names": flux_names,
                     "cluster": cluster,
                     "chart": raycluster_chart.CHART,
-                    "release_name": f"{environment.name}-raycluster-{cluster.meta.name}",
+                    "release_name": names.chart_release_name(environment.name, cluster.meta.name),
                     "values_config_map": release["config_map"],
                 },
             )

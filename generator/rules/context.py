@@ -1,13 +1,17 @@
-"""What every rule sees: the schema-valid environment data, its origins and helpers to locate values."""
+"""What every rule sees: the schema-valid environment data with its origins (to locate what the user wrote),
+and the model's settings with their defaults applied (so that no rule works a default out again)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, Location, Problem
+from generator.model.build import gitops_settings, operator_settings
+from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease
 from generator.source import Origin, locate
 
@@ -23,6 +27,16 @@ class RuleContext:
     @property
     def version(self) -> str:
         return self.release.version
+
+    @cached_property
+    def operator(self) -> Operator:
+        """The operator settings as the model has them, defaults applied."""
+        return operator_settings(self.data.get("operator", {}))
+
+    @cached_property
+    def gitops(self) -> GitOps:
+        """The GitOps settings as the model has them, defaults applied."""
+        return gitops_settings(self.data["gitops"])
 
     def at(self, path: DocPath, *, at_key: bool = False) -> Location:
         return locate(self.origin, path, at_key=at_key)

@@ -36,7 +36,7 @@ def check_environments(
 
 
 def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
-    installing = [context for context in contexts if context.data.get("operator", {}).get("install")]
+    installing = [context for context in contexts if context.operator.install]
     for context, first in _later_of_same(installing, lambda data: data["target"]["cluster"]):
         yield _clash(
             context,
@@ -66,7 +66,7 @@ def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Conflic
 def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """An environment on a cluster whose operator watches a namespace list must be on that list."""
     for context, owner in _served_by_another(contexts):
-        watched = owner.data.get("operator", {}).get("watchNamespaces") or []
+        watched = owner.operator.watch_namespaces
         namespace = context.data["target"]["namespace"]
         if watched and namespace not in watched:
             yield _clash(
@@ -83,8 +83,8 @@ def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
 def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Version gates read operator.featureGates; on a shared cluster they must say what the owner runs."""
     for context, owner in _served_by_another(contexts):
-        gates = context.data.get("operator", {}).get("featureGates", {})
-        owner_gates = owner.data.get("operator", {}).get("featureGates", {})
+        gates = context.operator.feature_gates
+        owner_gates = owner.operator.feature_gates
         if gates != owner_gates:
             yield _clash(
                 context,
@@ -101,7 +101,7 @@ def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Confl
 def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Under an operator that deletes finished RayJobs, a synced RayJob would be recreated and run again."""
     for context, owner in _served_by_another(contexts):
-        if not operator_deletes_jobs(owner.data.get("operator", {})):
+        if not operator_deletes_jobs(owner.operator):
             continue
         for index, job in enumerate(context.data.get("jobs", [])):
             if job.get("shutdownAfterJobFinishes"):
@@ -120,7 +120,7 @@ def _served_by_another(contexts: Sequence[RuleContext]) -> Iterator[tuple[RuleCo
     """Each environment whose cluster's operator another environment installs, with that owner."""
     owners: dict[str, RuleContext] = {}
     for context in contexts:
-        if context.data.get("operator", {}).get("install"):
+        if context.operator.install:
             owners.setdefault(context.data["target"]["cluster"], context)
     for context in contexts:
         owner = owners.get(context.data["target"]["cluster"])
@@ -160,10 +160,10 @@ def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     if not contexts:
         return
     first = contexts[0]
-    for field, default in (("repoURL", None), ("path", "rendered"), ("argocdNamespace", "argocd")):
-        expected = first.data["gitops"].get(field, default)
+    for field, attribute in (("repoURL", "repo_url"), ("path", "path"), ("argocdNamespace", "argocd_namespace")):
+        expected = getattr(first.gitops, attribute)
         for context in contexts[1:]:
-            if context.data["gitops"].get(field, default) != expected:
+            if getattr(context.gitops, attribute) != expected:
                 where = ("gitops", field) if field in context.data["gitops"] else ("gitops",)
                 yield _clash(
                     context,

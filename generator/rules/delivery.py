@@ -7,6 +7,8 @@ from typing import Any
 
 from generator.errors import DocPath, Problem
 from generator.files import RenderedFile
+from generator.model.build import cluster_delivery
+from generator.model.names import chart_release_name, chart_values_file
 from generator.rules.context import RuleContext
 from generator.validate.chart_keys import key_tree, unknown_keys
 
@@ -22,7 +24,7 @@ GROUP_FIELDS = ("numOfHosts", "podTemplate")
 
 def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
     for index, cluster in enumerate(context.data.get("clusters", [])):
-        if cluster.get("delivery") != "helm":
+        if cluster_delivery(cluster) != "helm":
             continue
         path: DocPath = ("clusters", index)
         chart = f"the ray-cluster chart {context.release.ray_cluster_chart_version}"
@@ -52,9 +54,9 @@ def chart_release_names(context: RuleContext) -> Iterator[Problem]:
     """The Application / HelmRelease of a chart-delivered cluster is named <env>-raycluster-<name>; Argo CD and
     helm-controller put that name in a label value, which Kubernetes caps at 63 characters."""
     for index, cluster in enumerate(context.data.get("clusters", [])):
-        if cluster.get("delivery") != "helm":
+        if cluster_delivery(cluster) != "helm":
             continue
-        name = f"{context.data['name']}-raycluster-{cluster['name']}"
+        name = chart_release_name(context.data["name"], cluster["name"])
         if len(name) > LABEL_VALUE_LIMIT:
             yield context.problem(
                 ("clusters", index, "name"),
@@ -68,8 +70,8 @@ def chart_values_problems(context: RuleContext, files: Sequence[RenderedFile]) -
     rendered = {file.path.name: file.documents[0] for file in files if file.path.parent.name == "charts"}
     problems: list[Problem] = []
     for index, cluster in enumerate(context.data.get("clusters", [])):
-        values = rendered.get(f"raycluster-{cluster['name']}.values.yaml")
-        if cluster.get("delivery") == "helm" and isinstance(values, dict):
+        values = rendered.get(chart_values_file(cluster["name"]))
+        if cluster_delivery(cluster) == "helm" and isinstance(values, dict):
             problems.extend(chart_values_known(context, values, ("clusters", index, "delivery")))
     return problems
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import Problem
+from generator.model.types import Operator
 from generator.rules.context import RuleContext
 
 
@@ -56,7 +57,7 @@ SELF_DELETE_HINT = (
 
 def no_self_deleting_jobs(context: RuleContext) -> Iterator[Problem]:
     """A RayJob that deletes itself is recreated by an automated sync, and so runs again, forever."""
-    engine = ENGINE_NAMES[context.data["gitops"]["engine"]]
+    engine = ENGINE_NAMES[context.gitops.engine]
     for index, job in enumerate(context.data.get("jobs", [])):
         path = ("jobs", index)
         for where in _self_deleting_policies(job):
@@ -90,14 +91,11 @@ def _self_deleting_policies(job: dict[str, Any]) -> Iterator[tuple[str | int, ..
 
 def _operator_deletes_jobs(context: RuleContext) -> bool:
     """Whether this environment's own operator deletes finished RayJobs (rules/cross.py covers shared ones)."""
-    operator = context.data.get("operator", {})
-    if not operator.get("install"):
-        return False
-    return operator_deletes_jobs(operator)
+    return context.operator.install and operator_deletes_jobs(context.operator)
 
 
-def operator_deletes_jobs(operator: dict[str, Any]) -> bool:
-    variables = operator.get("env", [])
+def operator_deletes_jobs(operator: Operator) -> bool:
+    variables = operator.env
     return any(
         isinstance(variable, dict)
         and variable.get("name") == SELF_DELETE_ENV

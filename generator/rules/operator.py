@@ -12,16 +12,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import Problem
+from generator.model.build import GPU_RESOURCE, autoscaling_enabled, resources
+from generator.model.fields import RAYSERVICE_UPGRADE_TYPES
 from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs, groups
-from generator.rules.version_table import RAYSERVICE_UPGRADE_TYPES
 
 GCS_FT_ENV = {
     "REDIS_PASSWORD": "use gcsFaultTolerance.redisPassword",
     "RAY_REDIS_ADDRESS": "use gcsFaultTolerance.redisAddress",
     "REDIS_USERNAME": "the operator takes the Redis user from gcsFaultTolerance only",
 }
-GPU_RESOURCE = "nvidia.com/gpu"
 
 
 def job_suspend(context: RuleContext) -> Iterator[Problem]:
@@ -93,7 +93,7 @@ def job_deletion(context: RuleContext) -> Iterator[Problem]:
     """deletionPolicy (1.3-1.4) and deletionStrategy (1.5+) combinations the operator rejects."""
     for index, job in enumerate(context.data.get("jobs", [])):
         path = ("jobs", index)
-        autoscaling = job.get("cluster", {}).get("autoscaling", {}).get("enabled", False)
+        autoscaling = autoscaling_enabled(job.get("cluster", {}))
         selector = "clusterSelector" in job
         policy = job.get("deletionPolicy")
         if policy is not None:
@@ -201,7 +201,7 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
         ):
             continue  # a release without the upgrade type: rules/versions.py reports that instead
         path = ("services", index, "upgradeStrategy")
-        if not service["cluster"].get("autoscaling", {}).get("enabled"):
+        if not autoscaling_enabled(service["cluster"]):
             yield context.problem(
                 (*path, "type"),
                 "NewClusterWithIncrementalUpgrade needs the Ray autoscaler",
@@ -257,7 +257,7 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
             declared = group.get("rayStartParams", {}).get("num-gpus")
             if declared is None:
                 continue
-            limit = group.get("limits", {}).get(GPU_RESOURCE, group.get("gpu", 0))
+            limit = resources(group).limits.get(GPU_RESOURCE, 0)
             try:
                 advertised, available = float(declared), float(limit)
             except (TypeError, ValueError):

@@ -6,17 +6,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import DocPath, Problem
+from generator.model.build import Layered, group_image, pod_volumes, resources, volume_sources
 from generator.quantity import parse_quantity
 from generator.rules.context import RuleContext, cluster_specs, groups
 
-VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
-
 
 def image_is_set(context: RuleContext) -> Iterator[Problem]:
-    default_image = context.data.get("defaults", {}).get("image")
+    defaults = context.data.get("defaults", {})
     for spec_at in cluster_specs(context.data):
         for path, group in groups(spec_at):
-            if not (group.get("image") or spec_at.spec.get("image") or default_image):
+            if group_image(group, spec_at.spec, defaults) is None:
                 yield context.problem(
                     path,
                     "no container image for this group",
@@ -26,7 +25,7 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
 
 
 def unique_ports_and_mounts(context: RuleContext) -> Iterator[Problem]:
-    default_volumes = _volumes_at(context.data.get("defaults", {}), ("defaults",))
+    defaults = context.data.get("defaults", {})
     for spec_at in cluster_specs(context.data):
         for path, group in groups(spec_at):
             seen_ports: dict[int, str] = {}
@@ -39,14 +38,12 @@ def unique_ports_and_mounts(context: RuleContext) -> Iterator[Problem]:
                         "each port of a container needs its own number",
                     )
                 seen_ports.setdefault(number, port["name"])
-            # the group's volumes replace the defaults' of the same name, as the renderer does
-            merged = {**default_volumes, **_volumes_at(group, path)}
             seen_mounts: dict[str, str] = {}
-            for name, (volume_path, volume) in merged.items():
-                mount = volume["mountPath"]
+            for name, volume in pod_volumes(group, defaults).items():
+                mount = volume.item["mountPath"]
                 if mount in seen_mounts:
                     yield context.problem(
-                        (*volume_path, "mountPath"),
+                        (*_written_at(volume, path), "mountPath"),
                         f"mountPath {mount} is already used by volume '{seen_mounts[mount]}'",
                         "mount each volume at its own path",
                     )
@@ -58,8 +55,9 @@ def one_volume_source(context: RuleContext) -> Iterator[Problem]:
     for spec_at in cluster_specs(context.data):
         owners.extend(groups(spec_at))
     for owner_path, owner in owners:
-        for name, (path, volume) in _volumes_at(owner, owner_path).items():
-            sources = sorted(set(volume) - VOLUME_MOUNT_KEYS)
+        for index, volume in enumerate(owner.get("volumes", [])):
+            name, path = volume["name"], (*owner_path, "volumes", index)
+            sources = volume_sources(volume)
             if len(sources) != 1:
                 found = ", ".join(sources) if sources else "none"
                 yield context.problem(
@@ -95,10 +93,10 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
             yield (*owner_path, "env", index), variable
 
 
-def _volumes_at(owner: dict[str, Any], path: DocPath) -> dict[str, tuple[DocPath, dict[str, Any]]]:
-    return {
-        volume["name"]: ((*path, "volumes", index), volume) for index, volume in enumerate(owner.get("volumes", []))
-    }
+def _written_at(volume: Layered, group_path: DocPath) -> DocPath:
+    """Where a merged volume was written: in `defaults`, or in the group."""
+    owner: DocPath = ("defaults",) if volume.from_defaults else group_path
+    return (*owner, "volumes", volume.index)
 
 
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
@@ -108,13 +106,10 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
     """The API server rejects a pod whose request exceeds its limit; the operator would only log it."""
     for spec_at in cluster_specs(context.data):
         for path, group in groups(spec_at):
-            shorthand = {"cpu": group.get("cpu"), "memory": group.get("memory"), "nvidia.com/gpu": group.get("gpu")}
-            shorthand.update(group.get("extendedResources", {}))
-            requests = {**shorthand, **group.get("requests", {})}
-            limits = {**shorthand, **group.get("limits", {})}
-            for resource, requested in requests.items():
-                limit = limits.get(resource)
-                if requested is None or limit is None:
+            wanted = resources(group)
+            for resource, requested in wanted.requests.items():
+                limit = wanted.limits.get(resource)
+                if limit is None:
                     continue
                 low, high = parse_quantity(requested), parse_quantity(limit)
                 if low is not None and high is not None and low > high:

@@ -10,10 +10,9 @@ from generator.rules.context import RuleContext
 
 
 def operator_watches_target_namespace(context: RuleContext) -> Iterator[Problem]:
-    operator = context.data.get("operator", {})
-    watched = operator.get("watchNamespaces") or []
+    watched = context.operator.watch_namespaces
     namespace = context.data["target"]["namespace"]
-    if operator.get("install") and watched and namespace not in watched:
+    if context.operator.install and watched and namespace not in watched:
         yield context.problem(
             ("operator", "watchNamespaces"),
             f"the operator does not watch the target namespace '{namespace}'",
@@ -37,11 +36,11 @@ OWNER_ONLY_SETTINGS = ("namespace", "watchNamespaces", "resources", "env", "valu
 
 def operator_settings_need_install(context: RuleContext) -> Iterator[Problem]:
     """Without operator.install the environment renders no operator, so its settings would do nothing."""
-    operator = context.data.get("operator", {})
-    if operator.get("install"):
+    if context.operator.install:
         return
+    written = context.data.get("operator", {})
     for setting in OWNER_ONLY_SETTINGS:
-        if setting in operator:
+        if setting in written:
             yield context.problem(
                 ("operator", setting),
                 f"operator.{setting} has no effect: this environment does not install the operator",
@@ -55,16 +54,16 @@ FLUX_URL = re.compile(r"^(http|https|ssh)://")
 
 def flux_repository_url(context: RuleContext) -> Iterator[Problem]:
     """Flux's GitRepository takes http(s) or ssh:// URLs only, and a named revision (Argo CD takes HEAD too)."""
-    gitops = context.data["gitops"]
-    if gitops["engine"] not in ("flux", "both"):
+    gitops = context.gitops
+    if not gitops.flux:
         return
-    if not FLUX_URL.match(gitops["repoURL"]):
+    if not FLUX_URL.match(gitops.repo_url):
         yield context.problem(
             ("gitops", "repoURL"),
-            f"Flux cannot clone {gitops['repoURL']}: it takes http://, https:// or ssh:// URLs",
+            f"Flux cannot clone {gitops.repo_url}: it takes http://, https:// or ssh:// URLs",
             "write the scp-like form as ssh://git@host/org/repo.git",
         )
-    if gitops.get("targetRevision") == "HEAD":
+    if gitops.target_revision == "HEAD":
         yield context.problem(
             ("gitops", "targetRevision"),
             "Flux needs a branch, tag or commit, not HEAD",
@@ -75,10 +74,9 @@ def flux_repository_url(context: RuleContext) -> Iterator[Problem]:
 def operator_rbac_in_watched_namespaces(context: RuleContext) -> Iterator[Problem]:
     """With singleNamespaceInstall the chart creates Roles in every watched namespace while it installs, but
     those namespaces are created by the workloads, which sync after the operator: the install cannot finish."""
-    operator = context.data.get("operator", {})
-    values = operator.get("values", {})
+    values = context.operator.values
     if (
-        operator.get("install")
+        context.operator.install
         and values.get("singleNamespaceInstall") is True
         and values.get("crNamespacedRbacEnable") is not False
     ):

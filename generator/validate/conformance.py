@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from generator.errors import Problem, SetupError, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding, findings
+from generator.releases import release_tag
 from generator.source import Origin, locate
 from generator.validate.cel import CelRules
 from generator.validate.provenance import environment_path
@@ -50,7 +51,7 @@ class SchemaStore:
         group = str(document.get("apiVersion", "")).partition("/")[0]
         kind = document.get("kind")
         if group == RAY_GROUP:
-            relative = f"kuberay/v{kuberay_version}/{kind}.schema.json"
+            relative = f"kuberay/{release_tag(kuberay_version)}/{kind}.schema.json"
         elif group in GITOPS_GROUPS:
             relative = f"gitops/{kind}.schema.json"
         else:

@@ -1,7 +1,7 @@
 """Which environment-file path produced a path of a rendered object.
 
-The renderer's mapping, written backwards: `spec.workerGroupSpecs[1].template.spec.containers[0]` of
-RayCluster `analytics` came from `clusters[<analytics>].workerGroups[1].podTemplate.spec.containers[0]`.
+The field table (model/fields.py), read backwards: `spec.workerGroupSpecs[1].template.spec.containers[0]`
+of RayCluster `analytics` came from `clusters[<analytics>].workerGroups[1].podTemplate.spec.containers[0]`.
 Paths the environment does not spell out map to their nearest ancestor that it does; the caller's
 `locate` then finds the deepest part of that path that exists in the file.
 """
@@ -12,33 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.errors import DocPath
+from generator.model.fields import GITOPS_FIELDS, KIND_SECTIONS, fill, match_crd
 from generator.source import value_at
 
-SECTIONS = {"RayCluster": "clusters", "RayJob": "jobs", "RayService": "services", "ConfigMap": "configMaps"}
-# RayJob / RayService spec field -> environment field
-JOB_FIELDS = {"rayClusterSpec": "cluster", "runtimeEnvYAML": "runtimeEnv", "submitterPodTemplate": "submitter"}
-SERVICE_FIELDS = {"rayClusterConfig": "cluster", "serveConfigV2": "serveConfig"}
-CLUSTER_FIELDS = {
-    "headGroupSpec": "head",
-    "workerGroupSpecs": "workerGroups",
-    "autoscalerOptions": "autoscaling",
-    "enableInTreeAutoscaling": "autoscaling",
-    "gcsFaultToleranceOptions": "gcsFaultTolerance",
-}
-GROUP_FIELDS = {"template": "podTemplate", "groupName": "name"}
-
-
-# Argo CD and Flux fields that come straight from one environment field, by the field's own name.
-GITOPS_FIELDS: dict[str, DocPath] = {
-    "repoURL": ("gitops", "repoURL"),
-    "url": ("gitops", "repoURL"),
-    "targetRevision": ("gitops", "targetRevision"),
-    "ref": ("gitops", "targetRevision"),
-    "interval": ("gitops", "interval"),
-    "destination": ("target",),
-    "destinations": ("target",),
-    "targetNamespace": ("operator", "namespace"),
-}
+SECTIONS = {**KIND_SECTIONS, "ConfigMap": "configMaps"}
 
 
 NAMED_LISTS = frozenset({"containers", "initContainers", "volumes"})
@@ -94,50 +71,14 @@ def _environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str
     if index is None:
         return None
     item: DocPath = (section, index)
-    if not rendered or rendered[0] != "spec":
-        return (*item, *_metadata(rendered))
-    rest = rendered[1:]
-    if kind == "RayCluster":
-        return (*item, *_cluster(rest))
-    if not rest:
-        return item
-    fields = JOB_FIELDS if kind == "RayJob" else SERVICE_FIELDS
-    head, tail = rest[0], rest[1:]
-    target = fields.get(str(head), head)
-    if target == "cluster":
-        return (*item, "cluster", *_cluster(tail))
-    if target == "submitter":
-        return (*item, "submitter", "podTemplate", *tail)
-    if target in ("runtimeEnv", "serveConfig"):
-        return (*item, target)  # a YAML string built from the whole structure
-    return (*item, target, *tail)
-
-
-def _metadata(rendered: DocPath) -> DocPath:
-    if len(rendered) >= 2 and rendered[0] == "metadata" and rendered[1] in ("labels", "annotations"):
-        return tuple(rendered[1:])
-    return ()
-
-
-def _cluster(rest: DocPath) -> DocPath:
-    if not rest:
-        return ()
-    head, tail = rest[0], rest[1:]
-    target = CLUSTER_FIELDS.get(str(head), head)
-    if target == "head":
-        return ("head", *_group(tail))
-    if target == "workerGroups" and tail and isinstance(tail[0], int):
-        return ("workerGroups", tail[0], *_group(tail[1:]))
-    if target == "autoscaling" and head == "enableInTreeAutoscaling":
-        return ("autoscaling", "enabled")
-    return (target, *tail)
-
-
-def _group(rest: DocPath) -> DocPath:
-    if not rest:
-        return ()
-    head, tail = rest[0], rest[1:]
-    return (GROUP_FIELDS.get(str(head), head), *tail)
+    match = match_crd(kind, rendered)
+    if match is None or match[0].env is None:
+        return item  # a field the environment does not spell out: its nearest written ancestor is the item
+    entry, indices, rest = match
+    assert entry.env is not None
+    written = (*item, *fill(entry.env, indices))
+    # a value serialized into one string (runtimeEnvYAML, serveConfigV2) comes from the whole structure
+    return written if entry.field.whole else (*written, *rest)
 
 
 def _gitops_field(rendered: DocPath) -> DocPath | None:

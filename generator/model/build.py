@@ -1,0 +1,333 @@
+"""Stage 4: the model built from schema-checked data, and the one place where defaults and derived values
+are computed.
+
+Each fact has one public function here (the shorthand resources of a group, its image, its volumes and
+environment merged with `defaults`, the effective feature gates, the GitOps settings with their
+defaults). The builder uses them, and so do the rules, which read the user's data for its positions but
+never work a fact out again; docs/architecture.md lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.model.types import (
+    Autoscaling,
+    ClusterSpec,
+    ConfigMap,
+    Environment,
+    GcsFaultTolerance,
+    GitOps,
+    Group,
+    HeadGroup,
+    ObjectMeta,
+    Operator,
+    Patch,
+    PodSettings,
+    Quantity,
+    RayCluster,
+    RayJob,
+    RayService,
+    Resources,
+    Submitter,
+    Target,
+    Volume,
+    WorkerGroup,
+)
+from generator.releases import KubeRayRelease
+
+DEFAULT_TARGET_REVISION = "main"
+DEFAULT_OPERATOR_NAMESPACE = "kuberay-system"
+DEFAULT_RENDERED_PATH = "rendered"
+DEFAULT_ARGOCD_NAMESPACE = "argocd"
+DEFAULT_FLUX_NAMESPACE = "flux-system"
+DEFAULT_FLUX_INTERVAL = "10m"
+DEFAULT_DELIVERY = "kustomize"
+MANAGED_BY = "kuberay-gitops"
+ENVIRONMENT_LABEL = "kuberay-gitops/environment"
+GPU_RESOURCE = "nvidia.com/gpu"
+# The shorthand keys of a group or submitter, and the Kubernetes resource each one stands for.
+RESOURCE_SHORTHAND = (("cpu", "cpu"), ("memory", "memory"), ("gpu", GPU_RESOURCE))
+# The keys of a volume item that describe its mount; every other key is the volume source.
+VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
+
+
+def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelease) -> Environment:
+    """Build the model from schema- and rule-checked data (no validation happens here)."""
+    defaults = data.get("defaults", {})
+    name = data["name"]
+    return Environment(
+        name=name,
+        source=f"{file.resolve().parent.name}/{file.name}",
+        release=release,
+        target=Target(cluster=data["target"]["cluster"], namespace=data["target"]["namespace"]),
+        gitops=gitops_settings(data["gitops"]),
+        operator=operator_settings(data.get("operator", {})),
+        config_maps=tuple(ConfigMap(item["name"], item["data"]) for item in data.get("configMaps", [])),
+        clusters=tuple(
+            RayCluster(
+                meta=_meta(item, name),
+                spec=_cluster_spec(item, defaults),
+                suspend=item.get("suspend"),
+                upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
+                delivery=cluster_delivery(item),
+            )
+            for item in data.get("clusters", [])
+        ),
+        jobs=tuple(_job(item, defaults, name) for item in data.get("jobs", [])),
+        services=tuple(
+            RayService(
+                meta=_meta(item, name),
+                serve_config=item["serveConfig"],
+                upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
+                cluster_upgrade_options=item.get("upgradeStrategy", {}).get("clusterUpgradeOptions"),
+                ray_cluster_deletion_delay_seconds=item.get("rayClusterDeletionDelaySeconds"),
+                suspend=item.get("suspend"),
+                exclude_head_pod_from_serve_svc=item.get("excludeHeadPodFromServeSvc"),
+                cluster=_cluster_spec(item["cluster"], defaults),
+            )
+            for item in data.get("services", [])
+        ),
+        patches=tuple(Patch(item.get("target"), item["patch"]) for item in data.get("patches", [])),
+    )
+
+
+def gitops_settings(gitops: Mapping[str, Any]) -> GitOps:
+    """The `gitops` section with its defaults applied."""
+    return GitOps(
+        engine=gitops["engine"],
+        repo_url=gitops["repoURL"],
+        target_revision=gitops.get("targetRevision", DEFAULT_TARGET_REVISION),
+        path=gitops.get("path", DEFAULT_RENDERED_PATH),
+        argocd_namespace=gitops.get("argocdNamespace", DEFAULT_ARGOCD_NAMESPACE),
+        flux_namespace=gitops.get("fluxNamespace", DEFAULT_FLUX_NAMESPACE),
+        interval=gitops.get("interval", DEFAULT_FLUX_INTERVAL),
+    )
+
+
+def operator_settings(operator: Mapping[str, Any]) -> Operator:
+    """The `operator` section with its defaults applied."""
+    return Operator(
+        install=operator.get("install", False),
+        namespace=operator.get("namespace", DEFAULT_OPERATOR_NAMESPACE),
+        watch_namespaces=tuple(operator.get("watchNamespaces", ())),
+        feature_gates=dict(operator.get("featureGates", {})),
+        resources=operator.get("resources"),
+        env=tuple(operator.get("env", ())),
+        values=operator.get("values", {}),
+    )
+
+
+def effective_feature_gates(release: KubeRayRelease, configured: Mapping[str, bool]) -> dict[str, bool]:
+    """Every gate the operator runs with: the release chart's defaults in chart order, then the overrides."""
+    return {**release.default_feature_gates, **configured}
+
+
+def cluster_delivery(item: Mapping[str, Any]) -> str:
+    """How a RayCluster reaches the cluster: "kustomize" (rendered here) or "helm" (the ray-cluster chart)."""
+    return str(item.get("delivery", DEFAULT_DELIVERY))
+
+
+def autoscaling_enabled(cluster: Mapping[str, Any]) -> bool:
+    return bool(cluster.get("autoscaling", {}).get("enabled", False))
+
+
+def group_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
+    """The Ray container's image: the group's, else the cluster's, else the environment default."""
+    image = group.get("image") or cluster.get("image") or defaults.get("image")
+    return str(image) if image else None
+
+
+def resources(item: Mapping[str, Any]) -> Resources:
+    """Requests and limits of a group or submitter: the shorthands (cpu, memory, gpu, extendedResources) set
+    both, and explicit `requests` / `limits` entries override them."""
+    shorthand: dict[str, Quantity] = {
+        resource: item[key] for key, resource in RESOURCE_SHORTHAND if item.get(key) is not None
+    }
+    shorthand.update(item.get("extendedResources", {}))
+    return Resources(
+        requests={**shorthand, **item.get("requests", {})},
+        limits={**shorthand, **item.get("limits", {})},
+    )
+
+
+@dataclass(frozen=True)
+class Layered:
+    """One named item of a pod (a volume, an environment variable) after merging with `defaults`."""
+
+    from_defaults: bool  # written in `defaults`, not overridden by the group
+    index: int  # its position in the list it was written in
+    item: Mapping[str, Any]
+
+
+def merged_by_name(defaults: Sequence[Mapping[str, Any]], own: Sequence[Mapping[str, Any]]) -> dict[str, Layered]:
+    """Named items of `defaults` and of a group: the group's replace the defaults' of the same name."""
+    merged = {item["name"]: Layered(True, index, item) for index, item in enumerate(defaults)}
+    merged.update({item["name"]: Layered(False, index, item) for index, item in enumerate(own)})
+    return merged
+
+
+def pod_volumes(group: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Layered]:
+    return merged_by_name(defaults.get("volumes", []), group.get("volumes", []))
+
+
+def volume_sources(volume: Mapping[str, Any]) -> list[str]:
+    """The keys of a volume item that name its source (Kubernetes wants exactly one)."""
+    return sorted(set(volume) - VOLUME_MOUNT_KEYS)
+
+
+def ray_start_value(value: str | int | float | bool) -> str:
+    """rayStartParams are strings in the CRD; booleans the way `ray start` spells them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _meta(item: Mapping[str, Any], environment: str) -> ObjectMeta:
+    # User labels may not override the ones the generator relies on to find its own objects.
+    labels = {
+        **item.get("labels", {}),
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        ENVIRONMENT_LABEL: environment,
+    }
+    return ObjectMeta(name=item["name"], labels=labels, annotations=dict(item.get("annotations", {})))
+
+
+def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str) -> RayJob:
+    submitter = item.get("submitter")
+    return RayJob(
+        meta=_meta(item, environment),
+        entrypoint=item.get("entrypoint"),
+        runtime_env=item.get("runtimeEnv"),
+        submission_mode=item.get("submissionMode"),
+        shutdown_after_job_finishes=item.get("shutdownAfterJobFinishes"),
+        ttl_seconds_after_finished=item.get("ttlSecondsAfterFinished"),
+        active_deadline_seconds=item.get("activeDeadlineSeconds"),
+        backoff_limit=item.get("backoffLimit"),
+        suspend=item.get("suspend"),
+        pre_running_deadline_seconds=item.get("preRunningDeadlineSeconds"),
+        deletion_strategy=item.get("deletionStrategy"),
+        deletion_policy=item.get("deletionPolicy"),
+        cluster=_cluster_spec(item["cluster"], defaults) if "cluster" in item else None,
+        cluster_selector=item.get("clusterSelector"),
+        submitter=_submitter(submitter, item.get("cluster", {}), defaults) if submitter is not None else None,
+    )
+
+
+def _submitter(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> Submitter:
+    return Submitter(
+        image=_required_image(item, cluster, defaults),
+        image_pull_policy=item.get("imagePullPolicy", defaults.get("imagePullPolicy")),
+        resources=resources(item),
+        env=tuple(item.get("env", ())),
+        service_account_name=item.get("serviceAccountName", defaults.get("serviceAccountName")),
+        labels=dict(item.get("labels", {})),
+        annotations=dict(item.get("annotations", {})),
+        pod_template=item.get("podTemplate", {}),
+    )
+
+
+def _required_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
+    image = group_image(group, cluster, defaults)
+    if image is None:
+        # rules/pods.py (image-required) stops an environment without an image before the model is built
+        raise ValueError("the model was built from an environment with a group without an image")
+    return image
+
+
+def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any]) -> ClusterSpec:
+    autoscaling = item.get("autoscaling", {})
+    gcs = item.get("gcsFaultTolerance")
+    head = item["head"]
+    return ClusterSpec(
+        ray_version=item.get("rayVersion", defaults.get("rayVersion")),
+        head=HeadGroup(_group(head, item, defaults), head.get("serviceType")),
+        worker_groups=tuple(_worker_group(group, item, defaults) for group in item.get("workerGroups", [])),
+        autoscaling=_autoscaling(autoscaling) if autoscaling_enabled(item) else None,
+        gcs_fault_tolerance=_gcs(gcs) if gcs is not None else None,
+        network_policy=item.get("networkPolicy"),
+        tls_options=item.get("tlsOptions"),
+        history_server=item.get("historyServer"),
+    )
+
+
+def _worker_group(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> WorkerGroup:
+    # Unset bounds follow replicas, so a fixed-size group needs only `replicas`.
+    replicas = item.get("replicas", item.get("minReplicas", 1))
+    min_replicas = item.get("minReplicas", replicas)
+    return WorkerGroup(
+        name=item["name"],
+        replicas=replicas,
+        min_replicas=min_replicas,
+        max_replicas=item.get("maxReplicas", max(replicas, min_replicas)),
+        num_of_hosts=item.get("numOfHosts"),
+        group=_group(item, cluster, defaults),
+    )
+
+
+def _group(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> Group:
+    return Group(
+        pod=_pod_settings(item, cluster, defaults),
+        resources=resources(item),
+        ray_start_params={key: ray_start_value(value) for key, value in item.get("rayStartParams", {}).items()},
+        ports=tuple(item.get("ports", ())),
+        pod_template=item.get("podTemplate", {}),
+    )
+
+
+def _pod_settings(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> PodSettings:
+    def pick(key: str, empty: Any) -> Any:
+        return item.get(key, defaults.get(key, empty))
+
+    env = merged_by_name(defaults.get("env", []), item.get("env", []))
+    return PodSettings(
+        image=_required_image(item, cluster, defaults),
+        image_pull_policy=pick("imagePullPolicy", None),
+        node_selector=pick("nodeSelector", {}),
+        tolerations=tuple(pick("tolerations", ())),
+        affinity=pick("affinity", {}),
+        image_pull_secrets=tuple(pick("imagePullSecrets", ())),
+        service_account_name=pick("serviceAccountName", None),
+        env=tuple(variable.item for variable in env.values()),
+        labels={**defaults.get("labels", {}), **item.get("labels", {})},
+        annotations={**defaults.get("annotations", {}), **item.get("annotations", {})},
+        volumes=tuple(_volume(volume.item) for volume in pod_volumes(item, defaults).values()),
+    )
+
+
+def _volume(item: Mapping[str, Any]) -> Volume:
+    return Volume(
+        name=item["name"],
+        mount_path=item["mountPath"],
+        read_only=item.get("readOnly"),
+        sub_path=item.get("subPath"),
+        source={key: value for key, value in item.items() if key not in VOLUME_MOUNT_KEYS},
+    )
+
+
+def _autoscaling(item: Mapping[str, Any]) -> Autoscaling:
+    env_from = item.get("envFrom")
+    env = item.get("env")
+    return Autoscaling(
+        version=item.get("version"),
+        idle_timeout_seconds=item.get("idleTimeoutSeconds"),
+        upscaling_mode=item.get("upscalingMode"),
+        image=item.get("image"),
+        image_pull_policy=item.get("imagePullPolicy"),
+        resources=item.get("resources"),
+        env=tuple(env) if env is not None else None,
+        env_from=tuple(env_from) if env_from is not None else None,
+        security_context=item.get("securityContext"),
+    )
+
+
+def _gcs(item: Mapping[str, Any]) -> GcsFaultTolerance:
+    password = item.get("redisPassword")
+    return GcsFaultTolerance(
+        redis_address=item["redisAddress"],
+        redis_password_secret=(password["secretName"], password["key"]) if password else None,
+        external_storage_namespace=item.get("externalStorageNamespace"),
+    )

@@ -1,0 +1,280 @@
+"""The field table: every environment field that becomes a field of a KubeRay object, in one place.
+
+For each field: where it lands in the CRD of its kind, the feature gate the operator needs for it, the
+values the operator accepts only from some release on, and who writes it at run time (the autoscaler
+changes worker replicas). Which releases have a field is not declared here but read from the CRDs of
+every release (schemas/kuberay/field-history.json), by the CRD path this table gives.
+
+What is derived from it:
+- provenance (validate/provenance.py): a rendered object's path back to the environment line;
+- version and feature gates (rules/versions.py): fields and values the pinned release lacks or gates;
+- the GitOps ignore lists (render/gitops.py): fields the autoscaler owns at run time.
+A test renders every fixture and fails when a template emits a CRD path that no entry covers.
+
+Paths are dotted, `[]` for "every item of this list"; an entry covers the subtree below its CRD path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from generator.errors import DocPath
+
+EVERY = "[]"  # in a pattern: any list index
+Scope = Literal["object", "cluster", "job", "service", "clusterSpec"]
+Owner = Literal["autoscaler"]
+
+# Environment sections and the kind each item becomes.
+SECTION_KINDS = {"clusters": "RayCluster", "jobs": "RayJob", "services": "RayService"}
+KIND_SECTIONS = {kind: section for section, kind in SECTION_KINDS.items()}
+# Where a cluster spec sits: in the environment item, and in the CRD of each kind.
+CLUSTER_SPEC_AT: dict[str, tuple[str, str]] = {
+    "RayCluster": ("", "spec"),
+    "RayJob": ("cluster", "spec.rayClusterSpec"),
+    "RayService": ("cluster", "spec.rayClusterConfig"),
+}
+# Kinds whose items a scope applies to, and the CRD root of the scope's paths.
+SCOPE_KINDS: dict[str, tuple[str, ...]] = {
+    "object": ("RayCluster", "RayJob", "RayService"),
+    "cluster": ("RayCluster",),
+    "job": ("RayJob",),
+    "service": ("RayService",),
+    "clusterSpec": ("RayCluster", "RayJob", "RayService"),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    scope: Scope
+    env: str | None  # environment path relative to the scope; None: nothing in the environment writes it
+    crd: str  # CRD path relative to the scope
+    gate: str | None = None  # the operator ignores or rejects the field unless this feature gate is on
+    value_gates: Mapping[str, str] = field(default_factory=dict)  # value -> the feature gate it needs
+    values_since: Mapping[str, str] = field(default_factory=dict)  # value -> first release (not a CRD enum)
+    replaced_by: str | None = None  # what to use in releases after the field was removed
+    owner: Owner | None = None  # who writes the field at run time, so GitOps must not take it back
+    whole: bool = False  # the environment value is serialized into one CRD string (e.g. runtimeEnvYAML)
+
+
+# Operator-checked values (validation.go), not CRD enums: value -> first release.
+SUBMISSION_MODES = {"K8sJobMode": "1.1.0", "HTTPMode": "1.1.0", "InteractiveMode": "1.3.0", "SidecarMode": "1.5.0"}
+RAYSERVICE_UPGRADE_TYPES = {"NewCluster": "1.3.0", "None": "1.3.0", "NewClusterWithIncrementalUpgrade": "1.5.0"}
+INCREMENTAL_UPGRADE = "NewClusterWithIncrementalUpgrade"
+
+FIELDS: tuple[Field, ...] = (
+    # metadata of every Ray object
+    Field("object", "name", "metadata.name"),
+    Field("object", "labels", "metadata.labels"),
+    Field("object", "annotations", "metadata.annotations"),
+    # a cluster spec: a RayCluster's spec, a RayJob's rayClusterSpec, a RayService's rayClusterConfig
+    Field("clusterSpec", "rayVersion", "rayVersion"),
+    Field("clusterSpec", "autoscaling.enabled", "enableInTreeAutoscaling"),
+    Field("clusterSpec", "autoscaling", "autoscalerOptions"),
+    Field("clusterSpec", "autoscaling.version", "autoscalerOptions.version"),
+    Field("clusterSpec", "autoscaling.upscalingMode", "autoscalerOptions.upscalingMode"),
+    Field("clusterSpec", "autoscaling.idleTimeoutSeconds", "autoscalerOptions.idleTimeoutSeconds"),
+    Field("clusterSpec", "autoscaling.image", "autoscalerOptions.image"),
+    Field("clusterSpec", "autoscaling.imagePullPolicy", "autoscalerOptions.imagePullPolicy"),
+    Field("clusterSpec", "autoscaling.resources", "autoscalerOptions.resources"),
+    Field("clusterSpec", "autoscaling.env", "autoscalerOptions.env"),
+    Field("clusterSpec", "autoscaling.envFrom", "autoscalerOptions.envFrom"),
+    Field("clusterSpec", "autoscaling.securityContext", "autoscalerOptions.securityContext"),
+    Field("clusterSpec", "gcsFaultTolerance", "gcsFaultToleranceOptions"),
+    Field("clusterSpec", "gcsFaultTolerance.redisAddress", "gcsFaultToleranceOptions.redisAddress"),
+    Field("clusterSpec", "gcsFaultTolerance.redisPassword", "gcsFaultToleranceOptions.redisPassword"),
+    Field(
+        "clusterSpec",
+        "gcsFaultTolerance.externalStorageNamespace",
+        "gcsFaultToleranceOptions.externalStorageNamespace",
+    ),
+    Field("clusterSpec", "networkPolicy", "networkPolicy", gate="RayClusterNetworkPolicy"),
+    Field("clusterSpec", "tlsOptions", "tlsOptions", gate="RayClusterMTLS"),
+    Field("clusterSpec", "historyServer", "historyServerOptions", gate="RayClusterHistoryServer"),
+    Field("clusterSpec", "head", "headGroupSpec"),
+    Field("clusterSpec", "head.serviceType", "headGroupSpec.serviceType"),
+    Field("clusterSpec", "head.rayStartParams", "headGroupSpec.rayStartParams"),
+    # the pod template: the group's pod settings (image, resources, env, volumes, ...; render/kube.py)
+    # merged with its podTemplate
+    Field("clusterSpec", "head.podTemplate", "headGroupSpec.template"),
+    Field("clusterSpec", "workerGroups", "workerGroupSpecs"),
+    Field("clusterSpec", "workerGroups[].name", "workerGroupSpecs[].groupName"),
+    # the autoscaler sets replicas, and scaleStrategy.workersToDelete when it removes a given pod
+    Field("clusterSpec", "workerGroups[].replicas", "workerGroupSpecs[].replicas", owner="autoscaler"),
+    Field("clusterSpec", None, "workerGroupSpecs[].scaleStrategy", owner="autoscaler"),
+    Field("clusterSpec", "workerGroups[].minReplicas", "workerGroupSpecs[].minReplicas"),
+    Field("clusterSpec", "workerGroups[].maxReplicas", "workerGroupSpecs[].maxReplicas"),
+    Field("clusterSpec", "workerGroups[].numOfHosts", "workerGroupSpecs[].numOfHosts"),
+    Field("clusterSpec", "workerGroups[].rayStartParams", "workerGroupSpecs[].rayStartParams"),
+    Field("clusterSpec", "workerGroups[].podTemplate", "workerGroupSpecs[].template"),
+    # RayCluster only
+    Field("cluster", "suspend", "spec.suspend"),
+    Field("cluster", "upgradeStrategy", "spec.upgradeStrategy"),
+    Field("cluster", "upgradeStrategy.type", "spec.upgradeStrategy.type"),
+    # RayJob
+    Field("job", "entrypoint", "spec.entrypoint"),
+    Field("job", "runtimeEnv", "spec.runtimeEnvYAML", whole=True),
+    Field("job", "submissionMode", "spec.submissionMode", values_since=SUBMISSION_MODES),
+    Field("job", "shutdownAfterJobFinishes", "spec.shutdownAfterJobFinishes"),
+    Field("job", "ttlSecondsAfterFinished", "spec.ttlSecondsAfterFinished"),
+    Field("job", "activeDeadlineSeconds", "spec.activeDeadlineSeconds"),
+    Field("job", "backoffLimit", "spec.backoffLimit"),
+    Field("job", "suspend", "spec.suspend"),
+    Field("job", "preRunningDeadlineSeconds", "spec.preRunningDeadlineSeconds"),
+    Field("job", "deletionStrategy", "spec.deletionStrategy", gate="RayJobDeletionPolicy"),
+    Field(
+        "job",
+        "deletionPolicy",
+        "spec.deletionPolicy",
+        gate="RayJobDeletionPolicy",
+        replaced_by="use deletionStrategy (KubeRay >= 1.5.0), or pin KubeRay 1.3 or 1.4",
+    ),
+    Field("job", "clusterSelector", "spec.clusterSelector"),
+    Field("job", "submitter.podTemplate", "spec.submitterPodTemplate"),
+    # RayService
+    Field("service", "serveConfig", "spec.serveConfigV2", whole=True),
+    Field("service", "upgradeStrategy", "spec.upgradeStrategy"),
+    Field(
+        "service",
+        "upgradeStrategy.type",
+        "spec.upgradeStrategy.type",
+        values_since=RAYSERVICE_UPGRADE_TYPES,
+        value_gates={INCREMENTAL_UPGRADE: "RayServiceIncrementalUpgrade"},
+    ),
+    Field("service", "upgradeStrategy.clusterUpgradeOptions", "spec.upgradeStrategy.clusterUpgradeOptions"),
+    Field("service", "rayClusterDeletionDelaySeconds", "spec.rayClusterDeletionDelaySeconds"),
+    Field("service", "suspend", "spec.suspend"),
+    Field("service", "excludeHeadPodFromServeSvc", "spec.excludeHeadPodFromServeSvc"),
+)
+
+# Fields of the Argo CD and Flux objects that are copied from one environment field, by the field's name.
+GITOPS_FIELDS: dict[str, DocPath] = {
+    "repoURL": ("gitops", "repoURL"),
+    "url": ("gitops", "repoURL"),
+    "targetRevision": ("gitops", "targetRevision"),
+    "ref": ("gitops", "targetRevision"),
+    "interval": ("gitops", "interval"),
+    "destination": ("target",),
+    "destinations": ("target",),
+    "targetNamespace": ("operator", "namespace"),
+}
+
+
+@dataclass(frozen=True)
+class KindField:
+    """A table entry for one kind: its patterns relative to the environment item and to the object."""
+
+    field: Field
+    kind: str
+    env: tuple[str, ...] | None  # None: nothing in the environment writes it
+    crd: tuple[str, ...]
+
+    @property
+    def crd_path(self) -> str:
+        """The CRD path as field-history.json spells it: `spec.workerGroupSpecs[].replicas`."""
+        return _join(self.crd)
+
+
+def kind_fields(kind: str) -> tuple[KindField, ...]:
+    """The table's entries for `kind`, with the scope prefixes applied."""
+    return tuple(entry for entry in _ALL if entry.kind == kind)
+
+
+def all_kind_fields() -> tuple[KindField, ...]:
+    return _ALL
+
+
+def _expand(item: Field) -> Iterator[KindField]:
+    for kind in SCOPE_KINDS[item.scope]:
+        env_prefix, crd_prefix = CLUSTER_SPEC_AT[kind] if item.scope == "clusterSpec" else ("", "")
+        env = None if item.env is None else _split(_dotted(env_prefix, item.env))
+        yield KindField(item, kind, env, _split(_dotted(crd_prefix, item.crd)))
+
+
+def _dotted(prefix: str, path: str) -> str:
+    return f"{prefix}.{path}" if prefix else path
+
+
+def _split(path: str) -> tuple[str, ...]:
+    parts: list[str] = []
+    for part in path.split("."):
+        if part.endswith(EVERY):
+            parts += [part[: -len(EVERY)], EVERY]
+        else:
+            parts.append(part)
+    return tuple(parts)
+
+
+def _join(parts: tuple[str, ...]) -> str:
+    text = ""
+    for part in parts:
+        text += part if part == EVERY else (f".{part}" if text else part)
+    return text
+
+
+_ALL: tuple[KindField, ...] = tuple(entry for item in FIELDS for entry in _expand(item))
+
+
+def match_crd(kind: str, rendered: DocPath) -> tuple[KindField, tuple[int, ...], DocPath] | None:
+    """The entry of `kind` whose CRD path is the longest prefix of `rendered`, the list indices that its
+    `[]` parts matched, and the rest of `rendered` below it."""
+    best: tuple[KindField, tuple[int, ...], DocPath] | None = None
+    for entry in kind_fields(kind):
+        indices = _prefix_indices(entry.crd, rendered)
+        if indices is not None and (best is None or len(entry.crd) > len(best[0].crd)):
+            best = (entry, indices, tuple(rendered[len(entry.crd) :]))
+    return best
+
+
+def _prefix_indices(pattern: tuple[str, ...], path: DocPath) -> tuple[int, ...] | None:
+    if len(path) < len(pattern):
+        return None
+    indices: list[int] = []
+    for expected, actual in zip(pattern, path, strict=False):
+        if expected == EVERY:
+            if not isinstance(actual, int):
+                return None
+            indices.append(actual)
+        elif expected != actual:
+            return None
+    return tuple(indices)
+
+
+def fill(pattern: tuple[str, ...], indices: tuple[int, ...]) -> DocPath:
+    """A pattern with its `[]` parts replaced by `indices`, in order."""
+    remaining = iter(indices)
+    return tuple(next(remaining) if part == EVERY else part for part in pattern)
+
+
+def occurrences(data: Any, pattern: tuple[str, ...]) -> Iterator[tuple[DocPath, Any]]:
+    """Every concrete path of `pattern` that is set (not None) in `data`, with its value."""
+    if not pattern:
+        if data is not None:
+            yield (), data
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == EVERY:
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                for path, value in occurrences(item, rest):
+                    yield (index, *path), value
+    elif isinstance(data, dict) and head in data:
+        for path, value in occurrences(data[head], rest):
+            yield (head, *path), value
+
+
+def environment_occurrences(data: Mapping[str, Any]) -> Iterator[tuple[KindField, DocPath, Any]]:
+    """Every table field that the environment sets, with its full environment path and value."""
+    for section, kind in SECTION_KINDS.items():
+        for index, item in enumerate(data.get(section, [])):
+            for entry in kind_fields(kind):
+                if entry.env is None:
+                    continue
+                for path, value in occurrences(item, entry.env):
+                    yield entry, (section, index, *path), value
+
+
+def runtime_owned(kind: str, owner: Owner) -> tuple[KindField, ...]:
+    """The entries of `kind` that `owner` writes at run time, in table order."""
+    return tuple(entry for entry in kind_fields(kind) if entry.field.owner == owner)

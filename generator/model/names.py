@@ -1,0 +1,39 @@
+"""Every name the generator derives: of objects in the cluster, of GitOps objects, of chart values files.
+
+Computed here once; the renderer names what it writes with these, and the rules check the same names.
+"""
+
+from __future__ import annotations
+
+
+def chart_release_name(environment: str, cluster: str) -> str:
+    """The Argo CD Application and the Flux HelmRelease of a chart-delivered RayCluster (a label value too)."""
+    return f"{environment}-raycluster-{cluster}"
+
+
+def chart_values_file(cluster: str) -> str:
+    """The file under rendered/<env>/charts/ that holds a chart-delivered RayCluster's values."""
+    return f"raycluster-{cluster}.values.yaml"
+
+
+def chart_values_config_map(environment: str, cluster: str) -> str:
+    """The ConfigMap that carries those values to Flux's helm-controller."""
+    return f"{chart_release_name(environment, cluster)}-values"
+
+
+def application_names(environment: str) -> dict[str, str]:
+    """The Argo CD Applications of an environment, by part."""
+    return {part: f"{environment}-{part}" for part in ("crds", "operator", "workloads")}
+
+
+def flux_names(environment: str) -> dict[str, str]:
+    """The Flux objects of an environment, by role."""
+    return {
+        "source": f"{environment}-kuberay-gitops",
+        "helm_repository": f"{environment}-kuberay",
+        "operator": f"{environment}-operator",
+        "workloads": f"{environment}-workloads",
+        "operator_values": f"{environment}-kuberay-operator-values",
+        "release": f"{environment}-kuberay-operator",
+        "charts": f"{environment}-charts",
+    }

@@ -1,0 +1,122 @@
+"""The field table (generator/model/fields.py) against what the templates emit and what the CRDs have."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.errors import DocPath
+from generator.model import fields
+from generator.paths import PROJECT_ROOT, ToolData
+from generator.pipeline import BuildRequest, build
+from generator.releases import load_field_history
+from generator.validate.provenance import environment_path
+from tests.conftest import EXAMPLES, FIXTURES
+
+RAY_KINDS = frozenset(fields.SECTION_KINDS.values())
+# Environment folders whose rendered Ray objects must be covered (whatever environments they hold).
+RENDERED_SOURCES = (FIXTURES / "environments", EXAMPLES, PROJECT_ROOT / "tests" / "corpus" / "valid")
+# CRD fields the object header and the API server own, not the environment
+HEADER = frozenset({"apiVersion", "kind"})
+
+
+def _leaf_paths(value: Any, path: DocPath = ()) -> Iterator[DocPath]:
+    if isinstance(value, dict) and value:
+        for key, child in value.items():
+            yield from _leaf_paths(child, (*path, key))
+    elif isinstance(value, list) and value:
+        for index, child in enumerate(value):
+            yield from _leaf_paths(child, (*path, index))
+    else:
+        yield path
+
+
+def _ray_objects(tool: ToolData, folder: Path) -> Iterator[dict[str, Any]]:
+    result = build(BuildRequest(folder, (), tool))
+    assert result.problems == (), folder
+    for file in result.files:
+        for document in file.documents:
+            if isinstance(document, dict) and document.get("kind") in RAY_KINDS:
+                yield document
+
+
+@pytest.mark.parametrize("folder", RENDERED_SOURCES, ids=lambda path: str(path.relative_to(PROJECT_ROOT)))
+def test_every_emitted_crd_path_is_in_the_field_table(tool: ToolData, folder: Path) -> None:
+    """A template that emits a field the table lacks fails here: the table drives provenance and gates."""
+    uncovered: set[str] = set()
+    seen = 0
+    for document in _ray_objects(tool, folder):
+        seen += 1
+        for path in _leaf_paths(document):
+            if path[0] in HEADER:
+                continue
+            if fields.match_crd(document["kind"], path) is None:
+                uncovered.add(f"{document['kind']} {'.'.join(str(part) for part in path)}")
+    assert seen > 0
+    assert sorted(uncovered) == []
+
+
+def test_a_field_missing_from_the_table_is_caught() -> None:
+    """The coverage check above can fail: a path outside every entry has no match."""
+    assert fields.match_crd("RayCluster", ("spec", "madeUpField")) is None
+    assert fields.match_crd("RayJob", ("spec", "rayClusterSpec", "headGroupSpec", "unknown")) is not None  # head
+    assert fields.match_crd("RayService", ("spec", "entrypoint")) is None  # a RayJob field
+
+
+def test_every_table_path_exists_in_some_release(tool: ToolData) -> None:
+    """Each CRD path of the table is a real field of its kind (read from the derived field history)."""
+    history = load_field_history(tool.schemas)
+    unknown = []
+    for entry in fields.all_kind_fields():
+        path = entry.crd_path
+        if not path.startswith("spec") or entry.crd[-1] in ("template", "submitterPodTemplate"):
+            continue  # metadata and Kubernetes pod templates are not in the KubeRay field history
+        if not history.knows(entry.kind, path):
+            unknown.append(f"{entry.kind} {path}")
+    assert unknown == []
+
+
+def test_gates_and_operator_values_come_from_the_table() -> None:
+    gated = {(item.env, item.gate) for item in fields.FIELDS if item.gate}
+    assert ("historyServer", "RayClusterHistoryServer") in gated
+    assert ("deletionStrategy", "RayJobDeletionPolicy") in gated
+    service_type = next(
+        item for item in fields.FIELDS if item.scope == "service" and item.env == "upgradeStrategy.type"
+    )
+    assert service_type.value_gates == {"NewClusterWithIncrementalUpgrade": "RayServiceIncrementalUpgrade"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "rendered", "expected"),
+    [
+        ("RayCluster", ("spec", "historyServerOptions", "storage"), ("clusters", 0, "historyServer", "storage")),
+        (
+            "RayJob",
+            ("spec", "rayClusterSpec", "workerGroupSpecs", 1, "groupName"),
+            ("jobs", 0, "cluster", "workerGroups", 1, "name"),
+        ),
+        ("RayJob", ("spec", "runtimeEnvYAML"), ("jobs", 0, "runtimeEnv")),
+        ("RayJob", ("spec", "submitterPodTemplate", "spec", "x"), ("jobs", 0, "submitter", "podTemplate", "spec", "x")),
+        (
+            "RayService",
+            ("spec", "rayClusterConfig", "enableInTreeAutoscaling"),
+            ("services", 0, "cluster", "autoscaling", "enabled"),
+        ),
+        ("RayService", ("metadata", "labels", "team"), ("services", 0, "labels", "team")),
+        ("RayCluster", ("spec",), ("clusters", 0)),
+    ],
+)
+def test_provenance_reads_the_table_backwards(kind: str, rendered: DocPath, expected: DocPath) -> None:
+    data = {section: [{"name": "x"}] for section in ("clusters", "jobs", "services")}
+    assert environment_path(kind, "x", rendered, data) == expected
+
+
+def test_autoscaler_owned_fields_drive_the_argocd_ignore_list() -> None:
+    owned = [entry.crd_path for entry in fields.runtime_owned("RayService", "autoscaler")]
+    assert owned == [
+        "spec.rayClusterConfig.workerGroupSpecs[].replicas",
+        "spec.rayClusterConfig.workerGroupSpecs[].scaleStrategy",
+    ]
