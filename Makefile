@@ -48,6 +48,10 @@ golden: $(RUNTIME_STAMP)
 corpus: $(DEV_STAMP)
 	$(BIN)/python -m scripts.write_corpus_expectations
 
+# Regenerate docs/rules.md from the checks' declarations (a test fails when it is stale).
+docs: $(RUNTIME_STAMP)
+	$(BIN)/python -m scripts.write_rules_doc
+
 # Re-derive schemas/ and the upstream sample fixtures from ../shared (the only step that reads it).
 schemas: $(RUNTIME_STAMP)
 	$(BIN)/python -m scripts.derive_upstream

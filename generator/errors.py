@@ -7,7 +7,7 @@ The core never prints; the reporter turns problems into text, JSON or CI annotat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DocPath = tuple[str | int, ...]
@@ -24,13 +24,14 @@ class Location:
 
 @dataclass(frozen=True)
 class Problem:
-    """One error in the input, located in the file it came from."""
+    """One error in the input, located in the file it came from, and the id of the check that found it."""
 
     location: Location | None
     path: DocPath
     message: str
     hint: str | None = None
     file: Path | None = None  # the file the problem is about when there is no exact location
+    rule: str = field(kw_only=True)  # the stable id of the check (generator/checks.py, generator/rules/)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         if self.location is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 from jsonschema import Draft202012Validator
 
+from generator.checks import FILE_NAME, LINT_WAIVER, Check
 from generator.errors import InputError, Problem, SetupError
 from generator.files import RenderedFile
 from generator.input.envschema import environment_schema
@@ -28,9 +29,11 @@ from generator.render.gitops_files import render_root
 from generator.render.jinja import template_environment
 from generator.render.layout import render_environment
 from generator.rules import check_rules
+from generator.rules.catalogue import checks_by_id
 from generator.rules.context import RuleContext
 from generator.rules.cross import check_environments
 from generator.rules.delivery import chart_values_problems
+from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered
 
 ENVIRONMENT_SUFFIX = ".yaml"
@@ -89,6 +92,7 @@ class _Stages:
     store: SchemaStore
     history: FieldHistory
     releases: dict[str, KubeRayRelease]
+    checks: dict[str, Check]
 
     def release(self, version: str) -> KubeRayRelease:
         if version not in self.releases:
@@ -116,9 +120,17 @@ def build(request: BuildRequest) -> BuildResult:
         SchemaStore(request.tool.schemas),
         load_field_history(request.tool.schemas),
         {},
+        checks_by_id(),
     )
     problems: list[Problem] = [
-        Problem(None, (), "environment files must end in .yaml", f"rename it to {path.stem}.yaml", file=path)
+        Problem(
+            None,
+            (),
+            "environment files must end in .yaml",
+            f"rename it to {path.stem}.yaml",
+            file=path,
+            rule=FILE_NAME.id,
+        )
         for path in found.misnamed
     ]
     # Every environment is built, even for `render ENV`: conflicts between environments need all of them.
@@ -136,6 +148,7 @@ def build(request: BuildRequest) -> BuildResult:
             [outcome.context for outcome in valid if outcome.context is not None],
             [file for outcome in valid for file in outcome.files],
             frozenset(names),
+            stages.checks,
         )
     )
     if not request.selected and not problems:
@@ -159,6 +172,9 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
     version = resolved.data["kuberay"]["version"]
     context = RuleContext(file, resolved.data, resolved.origin, stages.release(version), stages.history)
     problems = check_rules(context)
+    problems += waiver_problems(context.for_rule(LINT_WAIVER.id), stages.checks)
+    waived = waived_lints(resolved.data)
+    problems = [problem for problem in problems if not is_waived(problem, waived, stages.checks)]
     if problems:
         return _Outcome(problems, [])
     environment = build_environment(resolved.data, file, stages.release(version))

@@ -28,7 +28,7 @@ def problem_line(problem: Problem) -> str:
     else:
         where = display_path(problem.file) if problem.file is not None else "kuberay-gitops"
     subject = f"{format_path(problem.path)}: " if problem.path else ""
-    return f"{where}: error: {subject}{problem.message}"
+    return f"{where}: error[{problem.rule}]: {subject}{problem.message}"
 
 
 class Reporter(Protocol):
@@ -128,6 +128,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
         "line": location.line if location is not None else None,
         "column": location.column if location is not None else None,
         "path": format_path(problem.path) if problem.path else None,
+        "rule": problem.rule,
         "message": problem.message,
         "hint": problem.hint,
     }

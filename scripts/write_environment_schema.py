@@ -1,4 +1,4 @@
-"""Write schemas/environment.schema.json from generator/envschema.py (editors read the JSON file)."""
+"""Write schemas/environment.schema.json from generator/input/envschema.py (editors read the JSON file)."""
 
 from __future__ import annotations
 

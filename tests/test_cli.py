@@ -84,7 +84,8 @@ def test_invalid_input_exits_1_and_leaves_output_untouched(project: Path) -> Non
     result = run("render")
     assert result.exit_code == 1
     assert result.stderr == (
-        'environments/demo.yaml:8:30: error: clusters[0].head.memory: "2GB" is not a Kubernetes quantity\n'
+        "environments/demo.yaml:8:30: error[input-schema]: "
+        'clusters[0].head.memory: "2GB" is not a Kubernetes quantity\n'
         "  hint: write e.g. 500m, 2, 1.5 or 4Gi\n"
         "1 error(s)\n"
     )
@@ -172,6 +173,7 @@ def test_json_format(project: Path) -> None:
             "line": 8,
             "column": 12,
             "path": "clusters[0].head.cpus",
+            "rule": "input-schema",
             "message": "unknown field 'cpus'",
             "hint": "did you mean 'cpu'?",
         }
@@ -183,7 +185,7 @@ def test_github_annotations(project: Path, monkeypatch: pytest.MonkeyPatch) -> N
     (project / "environments" / "demo.yaml").write_text(VALID.replace("cpu:", "cpus:", 1))
     result = run("validate")
     assert result.stdout == (
-        "::error file=environments/demo.yaml,line=8,col=12::environments/demo.yaml:8:12: error: "
+        "::error file=environments/demo.yaml,line=8,col=12::environments/demo.yaml:8:12: error[input-schema]: "
         "clusters[0].head.cpus: unknown field 'cpus' (hint: did you mean 'cpu'?)\n"
     )
 

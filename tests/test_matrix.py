@@ -16,13 +16,15 @@ from tests.conftest import FIXTURES
 from tests.kustomize import kustomize_build
 
 AUTOSCALER_V2 = (
-    "matrix.yaml:14:34: error: clusters[0].autoscaling.version: needs KubeRay >= 1.4.0 (this environment pins {v})"
+    "matrix.yaml:14:34: error[field-in-release]: clusters[0].autoscaling.version: needs KubeRay >= 1.4.0 "
+    "(this environment pins {v})"
 )
 DELETION_STRATEGY = (
-    "matrix.yaml:26:5: error: jobs[0].deletionStrategy: needs KubeRay >= 1.5.0 (this environment pins {v})"
+    "matrix.yaml:26:5: error[field-in-release]: jobs[0].deletionStrategy: needs KubeRay >= 1.5.0 "
+    "(this environment pins {v})"
 )
 DELETION_GATE = (
-    "matrix.yaml:27:7: error: jobs[0].deletionStrategy: deletionStrategy needs the operator feature gate "
+    "matrix.yaml:27:7: error[feature-gate]: jobs[0].deletionStrategy: deletionStrategy needs the operator feature gate "
     "RayJobDeletionPolicy, which is off in this environment (KubeRay {v})"
 )
 

@@ -251,6 +251,7 @@ def job_schema() -> Schema:
         "A RayJob: runs one entrypoint on a Ray cluster.",
         {
             "name": ref("objectName", "Name of the RayJob."),
+            "lint": ref("lint", "Lints waived for this RayJob and its cluster."),
             "entrypoint": text("Command the job runs (`ray job submit -- ENTRYPOINT`).", minLength=1),
             "runtimeEnv": ref("runtimeEnv", "Ray runtime environment; emitted as runtimeEnvYAML."),
             "submissionMode": text(
@@ -288,6 +289,7 @@ def service_schema() -> Schema:
         "A RayService: a Ray Serve application on a Ray cluster with zero-downtime upgrades.",
         {
             "name": ref("objectName", "Name of the RayService."),
+            "lint": ref("lint", "Lints waived for this RayService and its cluster."),
             "serveConfig": ref("serveConfig", "Ray Serve config; emitted as the serveConfigV2 string."),
             "upgradeStrategy": closed(
                 "How cluster changes are rolled out.",
@@ -384,6 +386,16 @@ def definitions() -> dict[str, Schema]:
     }
     volume_properties.update({source: open_object(f"Kubernetes {source} volume source.") for source in volume_sources})
     return {
+        "lint": closed(
+            "Lints of kuberay-gitops (not KubeRay's own rules) waived for this object; docs/rules.md lists them.",
+            {
+                "ignore": array(
+                    "Ids of the lints to waive, e.g. gpu-count.",
+                    text("A lint id.", pattern="^[a-z0-9]+(-[a-z0-9]+)*$"),
+                    uniqueItems=True,
+                )
+            },
+        ),
         "objectName": text(
             "Name of a generated Kubernetes object: a DNS-1123 label (lower case letters, digits, '-').",
             pattern=DNS1123_LABEL,
@@ -542,6 +554,7 @@ def environment_schema() -> Schema:
                     "A RayCluster.",
                     {
                         "name": ref("objectName", "Name of the RayCluster."),
+                        "lint": ref("lint", "Lints waived for this RayCluster."),
                         **cluster_spec_fields(),
                         "delivery": text(
                             "How the RayCluster reaches the cluster: kustomize (the workloads overlay, default) or "

@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+from generator.checks import DUPLICATE_KEY, OCTAL_NUMBER, PLAIN_DATA, YAML_LIMITS, YAML_SYNTAX
 from generator.errors import DocPath, InputError, Location, Problem
 from generator.source import Origin
 
@@ -50,13 +51,15 @@ def load_environment_file(file: Path) -> LoadedDocument:
     try:
         raw = file.read_bytes()
     except OSError as error:
-        raise InputError([_file_problem(file, f"cannot read the file: {error.strerror}")]) from error
+        raise InputError([_file_problem(file, f"cannot read the file: {error.strerror}", YAML_SYNTAX.id)]) from error
     if len(raw) > MAX_FILE_BYTES:
-        raise InputError([_file_problem(file, f"file is larger than {MAX_FILE_BYTES} bytes")])
+        raise InputError([_file_problem(file, f"file is larger than {MAX_FILE_BYTES} bytes", YAML_LIMITS.id)])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError([_file_problem(file, f"file is not UTF-8: {error.reason} at byte {error.start}")]) from error
+        raise InputError(
+            [_file_problem(file, f"file is not UTF-8: {error.reason} at byte {error.start}", YAML_SYNTAX.id)]
+        ) from error
     return parse_environment_text(file, text)
 
 
@@ -65,9 +68,9 @@ def parse_environment_text(file: Path, text: str) -> LoadedDocument:
     start = Location(file, 1, 1)
     if root is None:
         hint = "an environment needs name, kuberay, target and gitops"
-        raise InputError([Problem(start, (), "the file is empty", hint)])
+        raise InputError([Problem(start, (), "the file is empty", hint, rule=YAML_SYNTAX.id)])
     if not isinstance(root, MappingNode):
-        raise InputError([Problem(start, (), "the document must be a mapping of fields")])
+        raise InputError([Problem(start, (), "the document must be a mapping of fields", rule=YAML_SYNTAX.id)])
     converter = _Converter(file)
     data, origin = converter.convert(root, (), start, 0)
     if converter.problems:
@@ -96,9 +99,9 @@ def _compose(file: Path, text: str) -> Node | None:
         before = text[: error.position]
         at = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
         message = f"character U+{_code_point(error.character):04X} is not allowed in YAML"
-        raise InputError([Problem(at, (), message, file=file)]) from error
+        raise InputError([Problem(at, (), message, file=file, rule=YAML_SYNTAX.id)]) from error
     except YAMLError as error:
-        raise InputError([_file_problem(file, f"YAML error: {error}")]) from error
+        raise InputError([_file_problem(file, f"YAML error: {error}", YAML_SYNTAX.id)]) from error
     return node
 
 
@@ -123,21 +126,25 @@ class _Converter:
     def convert(self, node: Node, path: DocPath, key: Location, depth: int) -> tuple[Any, Origin]:
         value = self.at(node)
         if depth > MAX_DEPTH:
-            raise InputError([Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels")])
+            raise InputError([Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels", rule=YAML_LIMITS.id)])
         if isinstance(node, MappingNode | SequenceNode):
             if id(node) in self.seen:
                 # An alias is the anchored node itself; walking it again is what makes "billion laughs"
                 # documents explode, so every reuse is counted.
                 self.alias_uses += 1
                 if self.alias_uses > MAX_ALIAS_USES:
-                    raise InputError([Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses")])
+                    raise InputError(
+                        [Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses", rule=YAML_LIMITS.id)]
+                    )
             self.seen.add(id(node))
         if isinstance(node, MappingNode):
             return self._mapping(node, path, key, value, depth)
         if isinstance(node, SequenceNode):
             return self._sequence(node, path, key, value, depth)
         if not isinstance(node, ScalarNode):
-            raise InputError([Problem(value, path, f"unsupported YAML node {type(node).__name__}")])
+            raise InputError(
+                [Problem(value, path, f"unsupported YAML node {type(node).__name__}", rule=YAML_SYNTAX.id)]
+            )
         return self._scalar(node, path, value), Origin(key, value)
 
     def _mapping(
@@ -158,6 +165,7 @@ class _Converter:
                         (*path, name),
                         f"duplicate key '{name}' (first at line {first.line})",
                         "each key may appear once in a mapping; remove or merge the repeated one",
+                        rule=DUPLICATE_KEY.id,
                     )
                 )
                 continue
@@ -167,12 +175,20 @@ class _Converter:
     def _key(self, node: Node, path: DocPath, at: Location) -> str | None:
         if node.tag == _CORE + "merge":
             self.problems.append(
-                Problem(at, path, "merge keys (<<) are not supported", "use extends: _partial, or an alias")
+                Problem(
+                    at,
+                    path,
+                    "merge keys (<<) are not supported",
+                    "use extends: _partial, or an alias",
+                    rule=PLAIN_DATA.id,
+                )
             )
             return None
         if not isinstance(node, ScalarNode) or node.tag != _CORE + "str":
             shown = node.value if isinstance(node, ScalarNode) else "a collection"
-            self.problems.append(Problem(at, path, f"keys must be text, not {shown}", f"quote it: '{shown}'"))
+            self.problems.append(
+                Problem(at, path, f"keys must be text, not {shown}", f"quote it: '{shown}'", rule=PLAIN_DATA.id)
+            )
             return None
         return self._text(node, path, at)
 
@@ -203,14 +219,26 @@ class _Converter:
             number = _SPECIAL_FLOATS[lowered] if lowered in _SPECIAL_FLOATS else float(text)
             if not math.isfinite(number):
                 # no Kubernetes or Ray field takes infinity or NaN; 1e400 overflows to infinity too
-                self.problems.append(Problem(at, path, f"{text} is not a finite number", "write a finite number"))
+                self.problems.append(
+                    Problem(at, path, f"{text} is not a finite number", "write a finite number", rule=PLAIN_DATA.id)
+                )
                 return None
             return number
         if tag == _CORE + "timestamp":
-            self.problems.append(Problem(at, path, "a date is not a valid value here", "quote it if you mean the text"))
+            self.problems.append(
+                Problem(
+                    at, path, "a date is not a valid value here", "quote it if you mean the text", rule=PLAIN_DATA.id
+                )
+            )
             return None
         self.problems.append(
-            Problem(at, path, f"the YAML tag {tag} is not supported", "environment files hold plain data: no tags")
+            Problem(
+                at,
+                path,
+                f"the YAML tag {tag} is not supported",
+                "environment files hold plain data: no tags",
+                rule=PLAIN_DATA.id,
+            )
         )
         return None
 
@@ -229,10 +257,13 @@ class _Converter:
                         path,
                         f"{text} is read as decimal {int(text)} by YAML 1.2 but as octal by kubectl (YAML 1.1)",
                         _octal_hint(digits),
+                        rule=OCTAL_NUMBER.id,
                     )
                 )
             return int(text)
-        self.problems.append(Problem(at, path, f"{text} is not a YAML 1.2 integer", "write it in decimal"))
+        self.problems.append(
+            Problem(at, path, f"{text} is not a YAML 1.2 integer", "write it in decimal", rule=PLAIN_DATA.id)
+        )
         return None
 
     def _text(self, node: ScalarNode, path: DocPath, at: Location) -> str:
@@ -240,7 +271,13 @@ class _Converter:
         if _SURROGATE.search(text):
             # YAML's \uD800-\uDFFF escapes (JSON-style surrogate pairs) are not characters; no API takes them
             self.problems.append(
-                Problem(at, path, "text contains a \\uD800-\\uDFFF escape", "write \\UXXXXXXXX or the character")
+                Problem(
+                    at,
+                    path,
+                    "text contains a \\uD800-\\uDFFF escape",
+                    "write \\UXXXXXXXX or the character",
+                    rule=PLAIN_DATA.id,
+                )
             )
         return text
 
@@ -256,12 +293,12 @@ def _octal_hint(digits: str) -> str:
     return f"write {int(significant)} without the leading zero"
 
 
-def _file_problem(file: Path, message: str) -> Problem:
-    return Problem(None, (), message, file=file)
+def _file_problem(file: Path, message: str, rule: str) -> Problem:
+    return Problem(None, (), message, file=file, rule=rule)
 
 
 def _syntax_problem(file: Path, error: MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else None
     message = " ".join(part for part in (error.context, error.problem) if part)
-    return Problem(location, (), f"YAML syntax: {message}", file=file)
+    return Problem(location, (), f"YAML syntax: {message}", file=file, rule=YAML_SYNTAX.id)

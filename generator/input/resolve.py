@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.checks import DUPLICATE_NAME, EXTENDS
 from generator.errors import InputError, Location, Problem
 from generator.input.load import LoadedDocument
 from generator.source import Origin
@@ -53,17 +54,23 @@ def _extends_chain(
         target = current.data["extends"]
         origin = current.origin.children["extends"]
         if not isinstance(target, str):
-            raise InputError([Problem(origin.value, ("extends",), "must be the name of a partial such as _base")])
+            raise InputError(
+                [Problem(origin.value, ("extends",), "must be the name of a partial such as _base", rule=EXTENDS.id)]
+            )
         if target not in partial_names:
             raise InputError([_unknown_partial(origin.value, target, partial_names)])
         next_file = current.file.parent / f"{target}.yaml"
         if any(document.file == next_file for document in chain):
             cycle = " -> ".join([*(document.file.stem for document in chain), target])
-            raise InputError([Problem(origin.value, ("extends",), f"extends cycle: {cycle}", "remove one extends")])
+            raise InputError(
+                [Problem(origin.value, ("extends",), f"extends cycle: {cycle}", "remove one extends", rule=EXTENDS.id)]
+            )
         partial = load(next_file)
         if "name" in partial.data:
             at = partial.origin.children["name"].key
-            raise InputError([Problem(at, ("name",), "a partial must not set name", "set name in each environment")])
+            raise InputError(
+                [Problem(at, ("name",), "a partial must not set name", "set name in each environment", rule=EXTENDS.id)]
+            )
         chain.append(partial)
     return chain
 
@@ -75,7 +82,7 @@ def _unknown_partial(at: Location, target: str, partial_names: frozenset[str]) -
     close = difflib.get_close_matches(target, sorted(partial_names), n=1)
     if close:
         hint = f"did you mean '{close[0]}'?"
-    return Problem(at, ("extends",), f"no partial named '{target}'", hint)
+    return Problem(at, ("extends",), f"no partial named '{target}'", hint, rule=EXTENDS.id)
 
 
 def merge(base: Any, base_origin: Origin, over: Any, over_origin: Origin) -> tuple[Any, Origin]:
@@ -169,6 +176,7 @@ def _collect_duplicates(value: Any, origin: Origin, path: tuple[str | int, ...],
                             (*path, index, "name"),
                             f"duplicate name '{name}' (first used at line {first.line})",
                             "give each item its own name",
+                            rule=DUPLICATE_NAME.id,
                         )
                     )
                 else:

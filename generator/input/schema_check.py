@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from generator.checks import INPUT_SCHEMA
 from generator.errors import DocPath, Problem
 from generator.input.envschema import (
     CONFIG_MAP_KEY,
@@ -81,7 +82,13 @@ class Finding:
 def check_schema(validator: Draft202012Validator, data: Any, origin: Origin) -> list[Problem]:
     """Problems of environment data, located through its Origin tree."""
     return [
-        Problem(locate(origin, finding.path, at_key=finding.at_key), finding.path, finding.message, finding.hint)
+        Problem(
+            locate(origin, finding.path, at_key=finding.at_key),
+            finding.path,
+            finding.message,
+            finding.hint,
+            rule=INPUT_SCHEMA.id,
+        )
         for finding in findings(validator, data)
     ]
 

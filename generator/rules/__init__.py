@@ -1,27 +1,28 @@
 """Stage 3b: semantic rules the JSON Schema cannot express.
 
-Each module holds rules of one theme; each rule is a plain function from a checked environment to the
-problems it finds. `RULES` is the order they run in; all of them run, and every problem is reported.
-docs/rules.md lists every rule with its reason and upstream source.
+Each module holds rules of one theme; each rule is a function from a checked environment to the problems
+it finds, declared with `@rule(id, what, source, fails=..., passes=...)`. `RULES` is the order they run
+in; all of them run, and every problem carries its rule's id. Lints (not KubeRay's own rules) can be
+waived per object (rules/waivers.py). docs/rules.md is generated from the declarations (`make docs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from generator.errors import Problem
 from generator.rules import delivery, jobs, names, operator, pods, replicas, versions, wiring
 from generator.rules.context import RuleContext
+from generator.rules.rule import EnvironmentRun, Rule
 
-Rule = Callable[[RuleContext], Iterable[Problem]]
-
-RULES: tuple[Rule, ...] = (
+RULES: tuple[Rule[EnvironmentRun], ...] = (
     names.environment_name_matches_file,
     names.environment_name_is_free,
     names.ray_object_names,
     replicas.replica_bounds,
     pods.image_is_set,
-    pods.unique_ports_and_mounts,
+    pods.unique_container_ports,
+    pods.unique_mount_paths,
     pods.one_volume_source,
     pods.env_value_or_value_from,
     pods.requests_within_limits,
@@ -55,5 +56,8 @@ RULES: tuple[Rule, ...] = (
 def check_rules(context: RuleContext) -> list[Problem]:
     problems: list[Problem] = []
     for rule in RULES:
-        problems.extend(rule(context))
+        problems.extend(rule.run(context.for_rule(rule.id)))
     return problems
+
+
+__all__ = ["RULES", "check_rules", "replace"]

@@ -4,12 +4,12 @@ and the model's settings with their defaults applied (so that no rule works a de
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator.errors import DocPath, Location, Problem
+from generator.errors import DocPath, InternalError, Location, Problem
 from generator.model.build import gitops_settings, operator_settings
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease
@@ -23,6 +23,7 @@ class RuleContext:
     origin: Origin
     release: KubeRayRelease
     history: FieldHistory
+    rule: str = ""  # the id of the rule running, which every problem it finds carries (set by its runner)
 
     @property
     def version(self) -> str:
@@ -42,7 +43,13 @@ class RuleContext:
         return locate(self.origin, path, at_key=at_key)
 
     def problem(self, path: DocPath, message: str, hint: str | None = None, *, at_key: bool = False) -> Problem:
-        return Problem(self.at(path, at_key=at_key), path, message, hint)
+        if not self.rule:
+            raise InternalError(f"a problem was reported outside a rule: {message}")
+        return Problem(self.at(path, at_key=at_key), path, message, hint, rule=self.rule)
+
+    def for_rule(self, rule: str) -> RuleContext:
+        """This context, for the rule `rule`: the problems found through it carry its id."""
+        return replace(self, rule=rule)
 
 
 @dataclass(frozen=True)

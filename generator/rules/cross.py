@@ -3,38 +3,51 @@ namespace, one repository, unique generated object names. Each problem names bot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.checks import LINT, TOOL, Check
 from generator.errors import DocPath, Location, Problem
 from generator.files import RenderedFile
 from generator.rules.context import RuleContext
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
+from generator.rules.rule import Rule, rule
+from generator.rules.waivers import is_waived, waived_lints
+
+CrossRun = Callable[[Sequence[RuleContext]], Iterator["Conflict"]]
+# Each example is a YAML stream: one environment per document, each merged over the example base.
+TEAM_A = "name: team-a\ntarget: {cluster: shared, namespace: team-a}"
+TEAM_B = "name: team-b\ntarget: {cluster: shared, namespace: team-b}"
 
 ARGOCD_GROUP = "argoproj.io"
 
 
 def check_environments(
-    contexts: Sequence[RuleContext], files: Sequence[RenderedFile], focus: frozenset[str]
+    contexts: Sequence[RuleContext], files: Sequence[RenderedFile], focus: frozenset[str], checks: Mapping[str, Check]
 ) -> list[Problem]:
-    """Conflicts among `contexts` that involve at least one environment named in `focus`."""
+    """Conflicts among `contexts` that involve at least one environment named in `focus`, less waived lints."""
     conflicts: list[Conflict] = []
-    rules = (
-        one_operator_owner,
-        one_release_per_cluster,
-        owner_watches_every_namespace,
-        feature_gates_match_owner,
-        owner_keeps_finished_jobs,
-        one_environment_per_namespace,
-        one_repository,
-    )
-    for rule in rules:
-        conflicts.extend(rule(contexts))
-    conflicts.extend(unique_object_names(contexts, files))
-    return [conflict.problem for conflict in conflicts if conflict.environments & focus]
+    for cross_rule in CROSS_RULES:
+        conflicts.extend(cross_rule.run([context.for_rule(cross_rule.id) for context in contexts]))
+    scoped = [context.for_rule(unique_object_names.id) for context in contexts]
+    conflicts.extend(unique_object_names.run(scoped, files))
+    return [
+        conflict.problem
+        for conflict in conflicts
+        if conflict.environments & focus
+        and not is_waived(conflict.problem, waived_lints(conflict.reported_in.data), checks)
+    ]
 
 
+@rule(
+    "one-operator-owner",
+    "one environment per cluster installs the operator; the others on that cluster use it",
+    "Helm and the CRDs: two operator releases on one cluster fight over the same cluster-wide objects",
+    fails=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}\noperator: {{install: true}}",
+    passes=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}",
+    cases=("two-owners",),
+)
 def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     installing = [context for context in contexts if context.operator.install]
     for context, first in _later_of_same(installing, lambda data: data["target"]["cluster"]):
@@ -48,6 +61,14 @@ def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
         )
 
 
+@rule(
+    "one-release-per-cluster",
+    "environments on one cluster pin the same KubeRay release: they share its operator and CRDs",
+    "the KubeRay CRDs are cluster-wide: one release's schema serves every namespace",
+    fails=f"{TEAM_A}\n---\n{TEAM_B}\nkuberay: {{version: 1.4.0}}",
+    passes=f"{TEAM_A}\n---\n{TEAM_B}",
+    cases=("mixed-releases",),
+)
 def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Environments on one cluster share its operator and CRDs, so they must pin the same release."""
     for context, first in _later_of_same(contexts, lambda data: data["target"]["cluster"]):
@@ -63,6 +84,14 @@ def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Conflic
             )
 
 
+@rule(
+    "owner-watches-namespace",
+    "the operator of a shared cluster watches the namespace of every environment on it",
+    TOOL,
+    fails=f"{TEAM_A}\noperator: {{install: true, watchNamespaces: [team-a]}}\n---\n{TEAM_B}",
+    passes=f"{TEAM_A}\noperator: {{install: true, watchNamespaces: [team-a, team-b]}}\n---\n{TEAM_B}",
+    cases=("unwatched-namespace",),
+)
 def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """An environment on a cluster whose operator watches a namespace list must be on that list."""
     for context, owner in _served_by_another(contexts):
@@ -80,6 +109,16 @@ def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
             )
 
 
+@rule(
+    "gates-match-owner",
+    "an environment on a shared cluster declares the same operator.featureGates as the owner: its version "
+    "gates read them",
+    TOOL,
+    fails=f"{TEAM_A}\noperator: {{install: true, featureGates: {{RayJobDeletionPolicy: true}}}}\n---\n{TEAM_B}",
+    passes=f"{TEAM_A}\noperator: {{install: true, featureGates: {{RayJobDeletionPolicy: true}}}}\n---\n{TEAM_B}\n"
+    "operator: {featureGates: {RayJobDeletionPolicy: true}}",
+    cases=("gates-differ",),
+)
 def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Version gates read operator.featureGates; on a shared cluster they must say what the owner runs."""
     for context, owner in _served_by_another(contexts):
@@ -98,6 +137,18 @@ def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Confl
             )
 
 
+@rule(
+    "owner-keeps-finished-jobs",
+    "no RayJob with shutdownAfterJobFinishes under a shared operator that deletes finished RayJobs "
+    "(DELETE_RAYJOB_CR_AFTER_JOB_FINISHES=true): the sync would recreate and rerun it",
+    LINT,
+    fails=f"{TEAM_A}\noperator: {{install: true, env: [{{name: DELETE_RAYJOB_CR_AFTER_JOB_FINISHES, value: 'true'}}]}}"
+    f"\n---\n{TEAM_B}\njobs: [{{name: j, entrypoint: python run.py, shutdownAfterJobFinishes: true, cluster: "
+    "{head: {cpu: '1'}}}]",
+    passes=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}\njobs: [{{name: j, entrypoint: python run.py, "
+    "shutdownAfterJobFinishes: true, cluster: {head: {cpu: '1'}}}]",
+    cases=("owner-deletes-jobs",),
+)
 def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Under an operator that deletes finished RayJobs, a synced RayJob would be recreated and run again."""
     for context, owner in _served_by_another(contexts):
@@ -128,6 +179,14 @@ def _served_by_another(contexts: Sequence[RuleContext]) -> Iterator[tuple[RuleCo
             yield context, owner
 
 
+@rule(
+    "one-environment-per-namespace",
+    "each environment has its own namespace on its cluster: each overlay owns (and prunes) its namespace",
+    TOOL,
+    fails=f"{TEAM_A}\n---\nname: team-b\ntarget: {{cluster: shared, namespace: team-a}}",
+    passes=f"{TEAM_A}\n---\n{TEAM_B}",
+    cases=("shared-namespace",),
+)
 def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     def key(data: dict[str, Any]) -> tuple[str, str]:
         return data["target"]["cluster"], data["target"]["namespace"]
@@ -155,6 +214,14 @@ def _later_of_same(
             yield context, earlier
 
 
+@rule(
+    "one-repository",
+    "all environments share repoURL, output path and Argo CD namespace: the root objects serve them all",
+    TOOL,
+    fails=f"{TEAM_A}\n---\n{TEAM_B}\ngitops: {{repoURL: https://git.example.com/other.git}}",
+    passes=f"{TEAM_A}\n---\n{TEAM_B}",
+    cases=("two-repositories",),
+)
 def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """The root Application syncs one repository, one output path, into one Argo CD namespace."""
     if not contexts:
@@ -175,6 +242,17 @@ def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
                 )
 
 
+@rule(
+    "unique-gitops-names",
+    "no two environments generate an Argo CD object of the same name (they share the Argo CD namespace) or a "
+    "Flux object of the same name on one cluster",
+    "Kubernetes: object names are unique per kind and namespace",
+    fails="name: a-raycluster\ntarget: {namespace: one}\n---\n"
+    "name: a\ntarget: {namespace: two}\nclusters: [{name: workloads, delivery: helm, head: {cpu: '1'}}]",
+    passes="name: a-raycluster\ntarget: {namespace: one}\n---\n"
+    "name: a\ntarget: {namespace: two}\nclusters: [{name: web, delivery: helm, head: {cpu: '1'}}]",
+    cases=("clashing-names",),
+)
 def unique_object_names(contexts: Sequence[RuleContext], files: Sequence[RenderedFile]) -> Iterator[Conflict]:
     """Argo CD objects share the Argo CD namespace; Flux objects share the target cluster's Flux namespace."""
     by_name = {context.data["name"]: context for context in contexts}
@@ -211,12 +289,24 @@ def _scope(document: Any, data: dict[str, Any]) -> tuple[str, ...] | None:
     return None
 
 
+CROSS_RULES: tuple[Rule[CrossRun], ...] = (
+    one_operator_owner,
+    one_release_per_cluster,
+    owner_watches_every_namespace,
+    feature_gates_match_owner,
+    owner_keeps_finished_jobs,
+    one_environment_per_namespace,
+    one_repository,
+)
+
+
 @dataclass(frozen=True)
 class Conflict:
     """A problem between environments, and the environments it involves."""
 
     problem: Problem
     environments: frozenset[str]
+    reported_in: RuleContext  # the environment whose file the problem points into (its waivers apply)
 
 
 def _clash(
@@ -224,4 +314,4 @@ def _clash(
 ) -> Conflict:
     other: Location = first.at(first_path)
     problem = context.problem(path, f"{message} (see {other.file.name}:{other.line})", hint)
-    return Conflict(problem, frozenset({context.data["name"], first.data["name"]}))
+    return Conflict(problem, frozenset({context.data["name"], first.data["name"]}), context)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from generator.checks import CHART_VALUES
 from generator.errors import DocPath, Problem
 from generator.files import RenderedFile
 from generator.model.build import cluster_delivery
 from generator.model.names import chart_release_name, chart_values_file
 from generator.rules.context import RuleContext
+from generator.rules.rule import rule
 from generator.validate.chart_keys import key_tree, unknown_keys
 
 HINT = "use delivery: kustomize (the default), which renders the RayCluster itself"
@@ -22,6 +24,15 @@ CLUSTER_FIELDS = (
 GROUP_FIELDS = ("numOfHosts", "podTemplate")
 
 
+@rule(
+    "helm-delivery",
+    "with delivery: helm, no field the official ray-cluster chart of the pinned release cannot express "
+    "(upgradeStrategy, suspend, gcsFaultTolerance, ..., numOfHosts, podTemplate; one image for all groups)",
+    "the ray-cluster chart's values.yaml of the pinned release",
+    fails="clusters: [{name: c, delivery: helm, suspend: true, head: {cpu: '1'}}]",
+    passes="clusters: [{name: c, delivery: helm, head: {cpu: '1'}}]",
+    cases=("helm-delivery-limits",),
+)
 def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
     for index, cluster in enumerate(context.data.get("clusters", [])):
         if cluster_delivery(cluster) != "helm":
@@ -50,6 +61,15 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
 LABEL_VALUE_LIMIT = 63
 
 
+@rule(
+    "chart-release-name",
+    "the name <env>-raycluster-<name> of a chart-delivered cluster's Application and HelmRelease fits a label "
+    "value (63 characters), where Argo CD and helm-controller put it",
+    "Kubernetes label value limit (apimachinery validation.IsValidLabelValue)",
+    fails="clusters: [{name: a-cluster-name-that-is-long-enough-to-overflow-labels, delivery: helm, head: {cpu: '1'}}]",
+    passes="clusters: [{name: short, delivery: helm, head: {cpu: '1'}}]",
+    cases=("helm-release-name-too-long",),
+)
 def chart_release_names(context: RuleContext) -> Iterator[Problem]:
     """The Application / HelmRelease of a chart-delivered cluster is named <env>-raycluster-<name>; Argo CD and
     helm-controller put that name in a label value, which Kubernetes caps at 63 characters."""
@@ -72,7 +92,9 @@ def chart_values_problems(context: RuleContext, files: Sequence[RenderedFile]) -
     for index, cluster in enumerate(context.data.get("clusters", [])):
         values = rendered.get(chart_values_file(cluster["name"]))
         if cluster_delivery(cluster) == "helm" and isinstance(values, dict):
-            problems.extend(chart_values_known(context, values, ("clusters", index, "delivery")))
+            problems.extend(
+                chart_values_known(context.for_rule(CHART_VALUES.id), values, ("clusters", index, "delivery"))
+            )
     return problems
 
 

@@ -5,11 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from generator.checks import KUBERAY_VALIDATION as VALIDATION
+from generator.checks import LINT
 from generator.errors import Problem
 from generator.model.types import Operator
 from generator.rules.context import RuleContext
+from generator.rules.rule import rule
+
+JOB = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}"
 
 
+@rule(
+    "job-cluster-or-selector",
+    "a job has `cluster` (its own RayCluster) or `clusterSelector` (a running one), not both",
+    f"{VALIDATION} (ValidateRayJobSpec: one of RayClusterSpec or ClusterSelector must be set)",
+    fails="jobs: [{name: j, entrypoint: python run.py}]",
+    passes=f"jobs: [{JOB}]",
+    cases=("job-cluster-and-selector", "job-without-cluster"),
+)
 def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
     for index, job in enumerate(context.data.get("jobs", [])):
         path = ("jobs", index)
@@ -28,6 +41,14 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "job-entrypoint",
+    "`entrypoint` is set, except in InteractiveMode, where `ray job submit` gives it and it must be absent",
+    f"{VALIDATION} (ValidateRayJobSpec)",
+    fails="jobs: [{name: j, cluster: {head: {cpu: '1'}}}]",
+    passes=f"jobs: [{JOB}]",
+    cases=("job-without-entrypoint",),
+)
 def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
     """Only InteractiveMode lets the user submit the entrypoint later (ray-operator validation.go)."""
     for index, job in enumerate(context.data.get("jobs", [])):
@@ -55,6 +76,18 @@ SELF_DELETE_HINT = (
 )
 
 
+@rule(
+    "self-deleting-job",
+    "a RayJob does not delete itself (DeleteSelf, or shutdownAfterJobFinishes under an operator with "
+    "DELETE_RAYJOB_CR_AFTER_JOB_FINISHES=true): Argo CD or Flux would recreate it and run it again, forever. "
+    "Waive it for a job that runs outside automated sync",
+    LINT,
+    fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, "
+    "deletionStrategy: {onSuccess: {policy: DeleteSelf}, onFailure: {policy: DeleteCluster}}}]",
+    passes="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, "
+    "deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
+    cases=("self-deleting-jobs", "self-deleting-policy"),
+)
 def no_self_deleting_jobs(context: RuleContext) -> Iterator[Problem]:
     """A RayJob that deletes itself is recreated by an automated sync, and so runs again, forever."""
     engine = ENGINE_NAMES[context.gitops.engine]
@@ -84,8 +117,8 @@ def _self_deleting_policies(job: dict[str, Any]) -> Iterator[tuple[str | int, ..
     for outcome in ("onSuccess", "onFailure"):
         if isinstance(strategy.get(outcome), dict) and strategy[outcome].get("policy") == "DeleteSelf":
             yield ("deletionStrategy", outcome, "policy")
-    for index, rule in enumerate(strategy.get("deletionRules") or []):
-        if isinstance(rule, dict) and rule.get("policy") == "DeleteSelf":
+    for index, deletion_rule in enumerate(strategy.get("deletionRules") or []):
+        if isinstance(deletion_rule, dict) and deletion_rule.get("policy") == "DeleteSelf":
             yield ("deletionStrategy", "deletionRules", index, "policy")
 
 

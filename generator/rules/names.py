@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from generator.checks import TOOL
 from generator.errors import Problem
 from generator.rules.context import RuleContext
+from generator.rules.rule import rule
 
 # ray-operator/controllers/ray/utils/constant.go: the longest derived Service suffix is "-serve-svc", so a
 # RayCluster name may have 63 - 10 = 53 characters; RayJob and RayService names 6 fewer, because the
@@ -20,6 +22,14 @@ RESERVED_NAMES = {
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
+@rule(
+    "environment-name",
+    "`name` equals the file name: commands, output folders and reviewers find an environment by it",
+    TOOL,
+    fails="name: exampel",
+    passes="name: example",
+    cases=("name-mismatch",),
+)
 def environment_name_matches_file(context: RuleContext) -> Iterator[Problem]:
     name = context.data["name"]
     if name != context.file.stem:
@@ -30,6 +40,15 @@ def environment_name_matches_file(context: RuleContext) -> Iterator[Problem]:
         )
 
 
+@rule(
+    "reserved-name",
+    "an environment is not named `argocd` (rendered/argocd/ holds the root objects) or `default` (Argo CD's "
+    "built-in project)",
+    TOOL,
+    fails="name: default",
+    passes="name: example",
+    cases=("argocd", "default"),
+)
 def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
     """Names the generated layout and Argo CD already use."""
     name = context.data["name"]
@@ -39,6 +58,16 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
         )
 
 
+@rule(
+    "ray-object-name",
+    "RayCluster names have at most 53 characters, RayJob and RayService names at most 47, all DNS-1035 labels: "
+    "the operator derives Service (`<name>-serve-svc`) and cluster (`<name>-xxxxx`) names from them",
+    "ray-operator/controllers/ray/utils/validation.go (ValidateRayClusterMetadata, ValidateRayJobMetadata, "
+    "ValidateRayServiceMetadata; from 1.4.0) and constant.go (MaxRayClusterNameLength, ...)",
+    fails="clusters: [{name: 1st-cluster, head: {cpu: '1'}}]",
+    passes="clusters: [{name: first-cluster, head: {cpu: '1'}}]",
+    cases=("name-too-long", "name-starts-with-digit"),
+)
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:
     """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
     for section, (kind, limit) in MAX_NAME_LENGTH.items():

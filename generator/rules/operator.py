@@ -11,11 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from generator.checks import KUBERAY_VALIDATION as VALIDATION
+from generator.checks import LINT
 from generator.errors import Problem
 from generator.model.build import GPU_RESOURCE, autoscaling_enabled, resources
 from generator.model.fields import RAYSERVICE_UPGRADE_TYPES
 from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.rule import rule
+
+# a RayJob item of the examples, left open so that each example adds its own fields and closes it
+JOB_START = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}"
 
 GCS_FT_ENV = {
     "REDIS_PASSWORD": "use gcsFaultTolerance.redisPassword",
@@ -24,6 +30,14 @@ GCS_FT_ENV = {
 }
 
 
+@rule(
+    "job-suspend",
+    "a suspended RayJob needs shutdownAfterJobFinishes and its own cluster (not clusterSelector)",
+    f"{VALIDATION} (ValidateRayJobSpec)",
+    fails=f"jobs: [{JOB_START}, suspend: true}}]",
+    passes=f"jobs: [{JOB_START}, suspend: true, shutdownAfterJobFinishes: true}}]",
+    cases=("operator-job-rules",),
+)
 def job_suspend(context: RuleContext) -> Iterator[Problem]:
     for index, job in enumerate(context.data.get("jobs", [])):
         if not job.get("suspend"):
@@ -42,6 +56,14 @@ def job_suspend(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "job-ttl",
+    "ttlSecondsAfterFinished > 0 needs shutdownAfterJobFinishes (rejected from 1.4.0, ignored before)",
+    f"{VALIDATION} (validateDeletionConfiguration)",
+    fails=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60}}]",
+    passes=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60, shutdownAfterJobFinishes: true}}]",
+    cases=("operator-job-rules",),
+)
 def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
     for index, job in enumerate(context.data.get("jobs", [])):
         if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
@@ -53,6 +75,14 @@ def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "job-backoff-limit",
+    "backoffLimit > 0 is incompatible with clusterSelector (1.6.0) and InteractiveMode (1.4.0)",
+    f"{VALIDATION} (ValidateRayJobSpec)",
+    fails="jobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: shared}, backoffLimit: 2}]",
+    passes=f"jobs: [{JOB_START}, backoffLimit: 2}}]",
+    cases=("operator-job-rules",),
+)
 def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
     for index, job in enumerate(context.data.get("jobs", [])):
         if job.get("backoffLimit", 0) <= 0:
@@ -71,6 +101,14 @@ def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "job-sidecar-mode",
+    "SidecarMode takes no clusterSelector and no submitter pod template (1.5.0)",
+    f"{VALIDATION} (ValidateRayJobSpec)",
+    fails=f"kuberay: {{version: 1.5.0}}\njobs: [{JOB_START}, submissionMode: SidecarMode, submitter: {{cpu: '1'}}}}]",
+    passes=f"kuberay: {{version: 1.5.0}}\njobs: [{JOB_START}, submissionMode: SidecarMode}}]",
+    cases=("operator-sidecar-mode",),
+)
 def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
     for index, job in enumerate(context.data.get("jobs", [])):
         if job.get("submissionMode") != "SidecarMode":
@@ -89,6 +127,17 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "job-deletion",
+    "deletionRules exclude shutdownAfterJobFinishes; DeleteCluster and DeleteWorkers not with clusterSelector; "
+    "DeleteWorkers not with autoscaling; shutdownAfterJobFinishes not with DeleteNone",
+    f"{VALIDATION} (validateDeletionConfiguration, validateDeletionRules)",
+    fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: "
+    "shared}, deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
+    passes="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: "
+    "shared}, deletionStrategy: {onSuccess: {policy: DeleteNone}, onFailure: {policy: DeleteNone}}}]",
+    cases=("operator-deletion-rules",),
+)
 def job_deletion(context: RuleContext) -> Iterator[Problem]:
     """deletionPolicy (1.3-1.4) and deletionStrategy (1.5+) combinations the operator rejects."""
     for index, job in enumerate(context.data.get("jobs", [])):
@@ -114,10 +163,14 @@ def job_deletion(context: RuleContext) -> Iterator[Problem]:
                 "shutdownAfterJobFinishes and deletionStrategy.deletionRules are mutually exclusive",
                 "express the cluster deletion as a deletion rule and remove shutdownAfterJobFinishes",
             )
-        for index_rule, rule in enumerate(strategy.get("deletionRules", [])):
-            if isinstance(rule, dict) and isinstance(rule.get("policy"), str):
+        for index_rule, deletion_rule in enumerate(strategy.get("deletionRules", [])):
+            if isinstance(deletion_rule, dict) and isinstance(deletion_rule.get("policy"), str):
                 yield from _policy_rules(
-                    context, (*where, "deletionRules", index_rule, "policy"), rule["policy"], selector, autoscaling
+                    context,
+                    (*where, "deletionRules", index_rule, "policy"),
+                    deletion_rule["policy"],
+                    selector,
+                    autoscaling,
                 )
         for outcome in ("onSuccess", "onFailure"):
             legacy = strategy.get(outcome)
@@ -140,6 +193,16 @@ def _policy_rules(
         )
 
 
+@rule(
+    "gcs-fault-tolerance",
+    "with gcsFaultTolerance, Redis settings come from it alone (no redis-password in rayStartParams, no "
+    "REDIS_PASSWORD or RAY_REDIS_ADDRESS env); never redis-username or REDIS_USERNAME; RAY_REDIS_ADDRESS alone "
+    "enables fault tolerance implicitly and is rejected",
+    f"{VALIDATION} (ValidateRayClusterSpec)",
+    fails="clusters: [{name: c, head: {cpu: '1', rayStartParams: {redis-username: ray}}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: '1'}}}]",
+    cases=("operator-gcs-ft",),
+)
 def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
     """With gcsFaultTolerance, Redis settings come from it alone (ValidateRayClusterSpec)."""
     for spec_at in cluster_specs(context.data):
@@ -176,6 +239,18 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
                     )
 
 
+@rule(
+    "autoscaler-v2-restart-policy",
+    "autoscaler v2 needs Ray pods with restartPolicy Never or unset (1.4.0)",
+    f"{VALIDATION} (ValidateRayClusterSpec)",
+    fails="kuberay: {version: 1.4.0}\nclusters: [{name: c, autoscaling: {enabled: true, version: v2}, head: {cpu: "
+    "'1', "
+    "podTemplate: {spec: {restartPolicy: Always}}}}]",
+    passes="kuberay: {version: 1.4.0}\nclusters: [{name: c, autoscaling: {enabled: true, version: v2}, head: {cpu: "
+    "'1', "
+    "podTemplate: {spec: {restartPolicy: Never}}}}]",
+    cases=("operator-autoscaler-v2",),
+)
 def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
     """Autoscaler v2 needs Ray pods that are never restarted in place (validation.go, 1.4.0+)."""
     for spec_at in cluster_specs(context.data):
@@ -191,6 +266,20 @@ def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+@rule(
+    "incremental-upgrade",
+    "NewClusterWithIncrementalUpgrade needs the autoscaler and clusterUpgradeOptions with gatewayClassName, "
+    "stepSizePercent 0-100 and at most maxSurgePercent, intervalSeconds > 0",
+    f"{VALIDATION} (ValidateRayServiceSpec, 1.5.0+)",
+    fails="kuberay: {version: 1.7.0}\noperator: {install: true}\nservices: [{name: s, serveConfig: {applications: "
+    "[{name: app, import_path: app:app}]}, upgradeStrategy: {type: NewClusterWithIncrementalUpgrade}, cluster: "
+    "{head: {cpu: '1'}}}]",
+    passes="kuberay: {version: 1.7.0}\noperator: {install: true}\nservices: [{name: s, serveConfig: {applications: "
+    "[{name: app, import_path: app:app}]}, upgradeStrategy: {type: NewClusterWithIncrementalUpgrade, "
+    "clusterUpgradeOptions: {gatewayClassName: istio, stepSizePercent: 10, intervalSeconds: 30}}, cluster: "
+    "{autoscaling: {enabled: true}, head: {cpu: '1'}}}]",
+    cases=("operator-incremental-upgrade",),
+)
 def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
     """NewClusterWithIncrementalUpgrade needs the autoscaler and its options (ValidateRayServiceSpec, 1.5.0+)."""
     for index, service in enumerate(context.data.get("services", [])):
@@ -246,6 +335,17 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "gpu-count",
+    "`num-gpus` in rayStartParams is not above the container's nvidia.com/gpu (shorthand, extendedResources or "
+    "limits): Ray would schedule work onto GPUs the pod does not have. Waive it where a group advertises "
+    "logical GPUs on purpose",
+    LINT,
+    fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, rayStartParams: {num-gpus: '4'}}]}]",
+    passes="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 4, rayStartParams: {num-gpus: "
+    "'4'}}]}]",
+    cases=("gpu-ray-start-params",),
+)
 def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
     """num-gpus above the container's GPUs makes Ray schedule work onto GPUs the pod does not have.
 

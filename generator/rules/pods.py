@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.model.build import Layered, group_image, pod_volumes, resources, volume_sources
 from generator.quantity import parse_quantity
 from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.rule import rule
+
+K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/validation/validation.go)"
 
 
+@rule(
+    "image-required",
+    "every head and worker group has a container image (its own, the cluster's or defaults.image)",
+    K8S_POD_VALIDATION,
+    fails="defaults: {image: null}\nclusters: [{name: c, head: {cpu: '1'}}]",
+    passes="clusters: [{name: c, head: {cpu: '1'}}]",
+    cases=("missing-image",),
+)
 def image_is_set(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in cluster_specs(context.data):
@@ -24,8 +36,18 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
-def unique_ports_and_mounts(context: RuleContext) -> Iterator[Problem]:
-    defaults = context.data.get("defaults", {})
+@rule(
+    "unique-container-ports",
+    "container ports of a group have distinct numbers (the API server only warns; Services and probes then "
+    "pick one of them)",
+    LINT,
+    fails="clusters: [{name: c, head: {cpu: '1', ports: [{name: a, containerPort: 8000}, {name: b, containerPort: "
+    "8000}]}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', ports: [{name: a, containerPort: 8000}, {name: b, containerPort: "
+    "8001}]}}]",
+    cases=("duplicate-port",),
+)
+def unique_container_ports(context: RuleContext) -> Iterator[Problem]:
     for spec_at in cluster_specs(context.data):
         for path, group in groups(spec_at):
             seen_ports: dict[int, str] = {}
@@ -38,6 +60,23 @@ def unique_ports_and_mounts(context: RuleContext) -> Iterator[Problem]:
                         "each port of a container needs its own number",
                     )
                 seen_ports.setdefault(number, port["name"])
+
+
+@rule(
+    "unique-mount-paths",
+    "volume mount paths of a group are distinct, defaults' volumes included (the API server rejects the pod "
+    "when the operator creates it, long after the sync)",
+    K8S_POD_VALIDATION,
+    fails="defaults: {volumes: [{name: a, mountPath: /data, emptyDir: {}}]}\nclusters: [{name: c, head: {cpu: '1', "
+    "volumes: [{name: b, mountPath: /data, emptyDir: {}}]}}]",
+    passes="defaults: {volumes: [{name: a, mountPath: /data, emptyDir: {}}]}\nclusters: [{name: c, head: {cpu: "
+    "'1', volumes: [{name: b, mountPath: /scratch, emptyDir: {}}]}}]",
+    cases=("duplicate-mount-path",),
+)
+def unique_mount_paths(context: RuleContext) -> Iterator[Problem]:
+    defaults = context.data.get("defaults", {})
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
             seen_mounts: dict[str, str] = {}
             for name, volume in pod_volumes(group, defaults).items():
                 mount = volume.item["mountPath"]
@@ -50,6 +89,14 @@ def unique_ports_and_mounts(context: RuleContext) -> Iterator[Problem]:
                 seen_mounts.setdefault(mount, name)
 
 
+@rule(
+    "volume-source",
+    "every volume has exactly one source (configMap, secret, emptyDir, persistentVolumeClaim, ...)",
+    K8S_POD_VALIDATION,
+    fails="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data}]}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data, emptyDir: {}}]}}]",
+    cases=("volume-sources",),
+)
 def one_volume_source(context: RuleContext) -> Iterator[Problem]:
     owners: list[tuple[DocPath, dict[str, Any]]] = [(("defaults",), context.data.get("defaults", {}))]
     for spec_at in cluster_specs(context.data):
@@ -68,6 +115,14 @@ def one_volume_source(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+@rule(
+    "env-value-or-value-from",
+    "an environment variable sets `value` or `valueFrom`, not both",
+    K8S_POD_VALIDATION,
+    fails="defaults: {env: [{name: A, value: '1', valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}",
+    passes="defaults: {env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}",
+    cases=("env-value-and-value-from",),
+)
 def env_value_or_value_from(context: RuleContext) -> Iterator[Problem]:
     for path, variable in _env_variables(context):
         if "value" in variable and "valueFrom" in variable:
@@ -102,6 +157,15 @@ def _written_at(volume: Layered, group_path: DocPath) -> DocPath:
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
 
 
+@rule(
+    "requests-within-limits",
+    "no request is more than its limit (quantities compared exactly: `4Gi` > `4G`); the API server rejects the "
+    "pod when the operator creates it, and the operator only logs that",
+    K8S_POD_VALIDATION,
+    fails="clusters: [{name: c, head: {cpu: '1', requests: {cpu: '2'}}}]",
+    passes="clusters: [{name: c, head: {cpu: '2', requests: {cpu: '1'}}}]",
+    cases=("requests-above-limits",),
+)
 def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
     """The API server rejects a pod whose request exceeds its limit; the operator would only log it."""
     for spec_at in cluster_specs(context.data):
@@ -121,6 +185,14 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
                     )
 
 
+@rule(
+    "ray-start-numbers",
+    "`num-cpus`, `num-gpus`, `memory` and `object-store-memory` in rayStartParams are numbers",
+    "Ray: `ray start` fails on them after the pod is scheduled",
+    fails="clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: two}}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: '2'}}}]",
+    cases=("requests-above-limits",),
+)
 def ray_start_params_are_numbers(context: RuleContext) -> Iterator[Problem]:
     """`ray start` fails on a non-numeric num-cpus, num-gpus or memory, after the pod is scheduled."""
     for spec_at in cluster_specs(context.data):

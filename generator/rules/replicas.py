@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from generator.checks import LINT
 from generator.errors import Problem
 from generator.rules.context import RuleContext, cluster_specs
+from generator.rules.rule import rule
 
 
+@rule(
+    "worker-bounds",
+    "`maxReplicas >= minReplicas` and `replicas` within them. The operator rejects neither: it clamps the "
+    "replicas it creates (GetWorkerGroupDesiredReplicas, ray-operator/controllers/ray/utils/util.go), so what "
+    "Git says would not be what runs",
+    LINT,
+    fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, replicas: 5, maxReplicas: 2}]}]",
+    passes="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, replicas: 2, maxReplicas: 5}]}]",
+    cases=("replica-bounds", "replicas-outside-bounds"),
+)
 def replica_bounds(context: RuleContext) -> Iterator[Problem]:
     for spec_at in cluster_specs(context.data):
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):

@@ -12,15 +12,29 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 
+from generator.checks import KUBERAY_VALIDATION
 from generator.errors import DocPath, Problem
 from generator.model.build import effective_feature_gates
 from generator.model.fields import FIELDS, environment_occurrences
 from generator.releases import version_key
 from generator.rules.context import RuleContext
+from generator.rules.rule import rule
 from generator.source import value_at
 from generator.validate.chart_keys import key_tree, unknown_keys
 
 
+@rule(
+    "field-in-release",
+    "every field of the field table that the environment sets, and every CRD enum value, exists in the pinned "
+    "release (e.g. clusters[].upgradeStrategy >= 1.6.0, autoscaling.version >= 1.4.0, jobs[].deletionStrategy "
+    ">= 1.5.0, jobs[].deletionPolicy up to 1.4.x, services[].suspend, networkPolicy, tlsOptions, historyServer "
+    ">= 1.7.0)",
+    "the CRDs of every release (schemas/kuberay/field-history.json)",
+    fails="clusters: [{name: c, head: {cpu: '1'}, autoscaling: {enabled: true, version: v2}}]",
+    passes="kuberay: {version: 1.4.0}\nclusters: [{name: c, head: {cpu: '1'}, autoscaling: {enabled: true, "
+    "version: v2}}]",
+    cases=("gate-field-too-new", "gate-field-removed"),
+)
 def fields_in_release(context: RuleContext) -> Iterator[Problem]:
     """A field, or a CRD enum value, that the pinned release does not have."""
     reported: list[DocPath] = []
@@ -41,6 +55,16 @@ def fields_in_release(context: RuleContext) -> Iterator[Problem]:
                 yield _missing(context, path, value_releases, f"{path[-1]} {value}", entry.field.replaced_by)
 
 
+@rule(
+    "value-in-release",
+    "values the operator checks though the CRD does not enumerate them: submissionMode InteractiveMode >= 1.3.0, "
+    "SidecarMode >= 1.5.0; RayService upgradeStrategy.type NewClusterWithIncrementalUpgrade >= 1.5.0",
+    f"{KUBERAY_VALIDATION} and ray-operator/apis/ray/v1/*_types.go constants",
+    fails="jobs: [{name: j, entrypoint: python run.py, submissionMode: SidecarMode, cluster: {head: {cpu: '1'}}}]",
+    passes="kuberay: {version: 1.5.0}\njobs: [{name: j, entrypoint: python run.py, submissionMode: SidecarMode, "
+    "cluster: {head: {cpu: '1'}}}]",
+    cases=("gate-value-too-new",),
+)
 def values_in_release(context: RuleContext) -> Iterator[Problem]:
     """Values the operator checks though the CRD does not enumerate them (submissionMode, upgrade types)."""
     for entry, path, value in environment_occurrences(context.data):
@@ -48,6 +72,20 @@ def values_in_release(context: RuleContext) -> Iterator[Problem]:
             yield from _value_since(context, path, value, entry.field.values_since)
 
 
+@rule(
+    "feature-gate",
+    "a field whose operator feature gate is off (deletionStrategy / deletionPolicy: RayJobDeletionPolicy, "
+    "networkPolicy: RayClusterNetworkPolicy, tlsOptions: RayClusterMTLS, historyServer: RayClusterHistoryServer, "
+    "NewClusterWithIncrementalUpgrade: RayServiceIncrementalUpgrade), and a gate the release does not have. A "
+    "gate is on when operator.featureGates says so, else by the chart default of the release",
+    "ray-operator/pkg/features/features.go and the kuberay-operator chart's featureGates of each release",
+    fails="kuberay: {version: 1.5.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, "
+    "deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
+    passes="kuberay: {version: 1.5.0}\noperator: {install: true, featureGates: {RayJobDeletionPolicy: true}}\njobs: "
+    "[{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, deletionStrategy: {onSuccess: {policy: "
+    "DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
+    cases=("gate-feature-off", "gate-feature-off-1-7", "gate-unknown"),
+)
 def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
     """Fields the operator ignores unless their feature gate is on, and gates the release does not know."""
     configured = context.operator.feature_gates
@@ -67,7 +105,7 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
                 at_key=True,
             )
     # fields_in_release / values_in_release report what the release lacks; the gate does not matter there
-    missing = [problem.path for problem in (*fields_in_release(context), *values_in_release(context))]
+    missing = [problem.path for problem in (*fields_in_release.run(context), *values_in_release.run(context))]
     for path, gate, what in _gated_fields(context):
         if any(path[: len(other)] == other or other[: len(path)] == path for other in missing):
             continue
@@ -91,6 +129,16 @@ MANAGED_CHART_VALUES = {
 }
 
 
+@rule(
+    "operator-chart-values",
+    "operator.values does not set what checked fields set (image, featureGates, watchNamespace, env, resources), "
+    "and uses only keys of the pinned kuberay-operator chart (with 'did you mean': operatorComand in 1.3.x "
+    "became operatorCommand in 1.4.0)",
+    "the kuberay-operator chart's values.yaml of the pinned release",
+    fails="operator: {install: true, values: {operatorCommand: /manager}}",
+    passes="operator: {install: true, values: {operatorComand: /manager}}",
+    cases=("chart-values-managed", "chart-values-trap", "chart-values-trap-1-4"),
+)
 def operator_chart_values(context: RuleContext) -> Iterator[Problem]:
     """operator.values keys against the keys of the pinned kuberay-operator chart's values.yaml."""
     values = context.operator.values

@@ -5,10 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from generator.checks import TOOL
 from generator.errors import Problem
 from generator.rules.context import RuleContext
+from generator.rules.rule import rule
 
 
+@rule(
+    "operator-watches-namespace",
+    "an operator that this environment installs with watchNamespaces watches the environment's own namespace",
+    TOOL,
+    fails="operator: {install: true, watchNamespaces: [other]}",
+    passes="operator: {install: true, watchNamespaces: [ray]}",
+    cases=("watch-namespaces",),
+)
 def operator_watches_target_namespace(context: RuleContext) -> Iterator[Problem]:
     watched = context.operator.watch_namespaces
     namespace = context.data["target"]["namespace"]
@@ -20,6 +30,14 @@ def operator_watches_target_namespace(context: RuleContext) -> Iterator[Problem]
         )
 
 
+@rule(
+    "json-patch-target",
+    "a JSON 6902 patch (a list of operations) has a target",
+    "Kustomize: patches without a target must be strategic-merge patches that name their object",
+    fails="patches: [{patch: [{op: add, path: /metadata/labels/team, value: ml}]}]",
+    passes="patches: [{target: {kind: Namespace}, patch: [{op: add, path: /metadata/labels/team, value: ml}]}]",
+    cases=("json-patch-without-target",),
+)
 def json_patches_have_targets(context: RuleContext) -> Iterator[Problem]:
     for index, patch in enumerate(context.data.get("patches", [])):
         if isinstance(patch["patch"], list) and "target" not in patch:
@@ -34,6 +52,15 @@ def json_patches_have_targets(context: RuleContext) -> Iterator[Problem]:
 OWNER_ONLY_SETTINGS = ("namespace", "watchNamespaces", "resources", "env", "values")
 
 
+@rule(
+    "operator-settings-need-install",
+    "operator settings (namespace, watchNamespaces, resources, env, values) only where the environment installs "
+    "the operator: elsewhere nothing renders them",
+    TOOL,
+    fails="operator: {install: false, watchNamespaces: [ray]}",
+    passes="operator: {install: true, watchNamespaces: [ray]}",
+    cases=("operator-settings-without-install",),
+)
 def operator_settings_need_install(context: RuleContext) -> Iterator[Problem]:
     """Without operator.install the environment renders no operator, so its settings would do nothing."""
     if context.operator.install:
@@ -52,6 +79,14 @@ def operator_settings_need_install(context: RuleContext) -> Iterator[Problem]:
 FLUX_URL = re.compile(r"^(http|https|ssh)://")
 
 
+@rule(
+    "flux-repository-url",
+    "Flux gets an http(s):// or ssh:// repoURL (not the scp-like git@host:org/repo) and a named revision, not HEAD",
+    "Flux source-controller, GitRepository spec.url pattern and spec.ref",
+    fails="gitops: {engine: flux, repoURL: 'git@git.example.com:ml/ray.git'}",
+    passes="gitops: {engine: flux, repoURL: 'ssh://git@git.example.com/ml/ray.git'}",
+    cases=("flux-scp-url", "flux-head-revision"),
+)
 def flux_repository_url(context: RuleContext) -> Iterator[Problem]:
     """Flux's GitRepository takes http(s) or ssh:// URLs only, and a named revision (Argo CD takes HEAD too)."""
     gitops = context.gitops
@@ -71,6 +106,16 @@ def flux_repository_url(context: RuleContext) -> Iterator[Problem]:
         )
 
 
+@rule(
+    "single-namespace-rbac",
+    "singleNamespaceInstall needs crNamespacedRbacEnable: false: the chart would create Roles in namespaces that "
+    "the workloads create only after the operator",
+    "kuberay-operator chart templates (multiple_namespaces_role.yaml), kuberay#1162",
+    fails="operator: {install: true, watchNamespaces: [ray], values: {singleNamespaceInstall: true}}",
+    passes="operator: {install: true, watchNamespaces: [ray], values: {singleNamespaceInstall: true, "
+    "crNamespacedRbacEnable: false}}",
+    cases=("single-namespace-install",),
+)
 def operator_rbac_in_watched_namespaces(context: RuleContext) -> Iterator[Problem]:
     """With singleNamespaceInstall the chart creates Roles in every watched namespace while it installs, but
     those namespaces are created by the workloads, which sync after the operator: the install cannot finish."""

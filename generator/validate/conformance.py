@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
+from generator.checks import CRD_CEL, CRD_SCHEMA
 from generator.errors import Problem, SetupError, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding, findings
@@ -110,8 +111,10 @@ def check_rendered(
             kind = document.get("kind", "?")
             name = document.get("metadata", {}).get("name", "?")
             # CEL rules assume a schema-valid object, as the API server evaluates them after the schema
-            found = validator.findings(document) or store.cel.findings(validator.schema, document)
-            for finding in found:
+            found = [(CRD_SCHEMA.id, finding) for finding in validator.findings(document)] or [
+                (CRD_CEL.id, finding) for finding in store.cel.findings(validator.schema, document)
+            ]
+            for rule, finding in found:
                 source = environment_path(kind, name, finding.path, data, document)
                 location = locate(origin, source, at_key=finding.at_key) if source is not None else None
                 problems.append(
@@ -121,6 +124,7 @@ def check_rendered(
                         f"rendered {kind} {name}, {format_path(finding.path)}: {finding.message}",
                         finding.hint,
                         file=environment_file,
+                        rule=rule,
                     )
                 )
     return problems

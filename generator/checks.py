@@ -1,0 +1,124 @@
+"""Every check has a stable id, printed with each problem it finds (`error[worker-bounds]: …`).
+
+A check says what it checks and where that comes from: an upstream source (KubeRay, Kubernetes, Argo CD,
+Flux, Helm, Ray), the generator's own layout, or `LINT`, advice of ours that a user may waive for one
+object (`lint: {ignore: [ID]}`); upstream rules cannot be waived. The semantic rules declare theirs
+beside their code (generator/rules/); the checks of the other stages (reading, merging, the input
+schema, the rendered output) are declared here. docs/rules.md is generated from both (`make docs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LINT = "lint, not upstream"
+KUBERAY_VALIDATION = "ray-operator/controllers/ray/utils/validation.go"
+TOOL = "kuberay-gitops: the generated layout needs it"
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    checks: str  # what it checks, one sentence
+    source: str  # the upstream source, TOOL, or LINT
+    fails: str = ""  # a failing example (YAML merged over the example base), for semantic rules
+    passes: str = ""  # the same fixed
+    cases: tuple[str, ...] = ()  # corpus cases (tests/corpus/) that show it
+
+    @property
+    def waivable(self) -> bool:
+        return self.source == LINT
+
+
+# Reading (input/load.py)
+YAML_SYNTAX = Check(
+    "yaml-syntax",
+    "the file is YAML 1.2 text holding one mapping: syntax errors with the parser's position, forbidden "
+    "characters, an empty file, a document that is not a mapping",
+    "YAML 1.2",
+    cases=("yaml-syntax", "empty-file", "not-a-mapping"),
+)
+YAML_LIMITS = Check(
+    "yaml-limits",
+    "size (1 MiB), nesting depth (64) and alias (100 uses) limits, against documents that explode when read",
+    TOOL,
+)
+DUPLICATE_KEY = Check(
+    "duplicate-key",
+    "a key appears once per mapping; both lines are named (YAML 1.2 forbids duplicates, most readers keep the last)",
+    "YAML 1.2",
+    cases=("duplicate-key",),
+)
+PLAIN_DATA = Check(
+    "plain-data",
+    "plain data only: no tags, dates, merge keys (`<<`), non-text keys, `\\uD800`-`\\uDFFF` escapes, infinity or "
+    "NaN, integers that are not YAML 1.2",
+    TOOL,
+    cases=("date-value", "yaml-tag", "non-text-key", "not-finite"),
+)
+OCTAL_NUMBER = Check(
+    "octal-number",
+    "integers with a leading zero (`0644`): YAML 1.2 reads them as decimal, kubectl (YAML 1.1) as octal",
+    "YAML 1.1 in kubectl",
+    cases=("leading-zero-octal",),
+)
+# Merging (input/resolve.py, pipeline.py)
+EXTENDS = Check(
+    "extends",
+    "`extends` names an existing partial, has no cycle, and partials do not set `name`",
+    TOOL,
+    cases=("unknown-partial", "extends-not-a-partial", "extends-cycle", "partial-sets-name", "error-in-partial"),
+)
+DUPLICATE_NAME = Check(
+    "duplicate-name",
+    "a name is used once within one list of one file (lists of named items merge by name)",
+    TOOL,
+    cases=("duplicate-names",),
+)
+FILE_NAME = Check(
+    "file-name",
+    "environment files end in .yaml (a .yml file would be ignored)",
+    TOOL,
+)
+# The environment JSON Schema (input/schema_check.py)
+INPUT_SCHEMA = Check(
+    "input-schema",
+    "schemas/environment.schema.json: unknown fields (with 'did you mean', also inside runtimeEnv and Serve "
+    "applications), missing required fields, types, enumerations, DNS-1123 names, quantities, bounds",
+    TOOL,
+    cases=("unknown-field", "missing-required", "wrong-type", "bad-enum", "unsupported-version", "bad-quantity"),
+)
+# Rendered objects (validate/)
+CRD_SCHEMA = Check(
+    "crd-schema",
+    "every rendered object against the CRD schema of its kind in the pinned KubeRay release (Argo CD and Flux "
+    "objects against theirs), reported at the environment line that produced the value",
+    "the CRDs of the pinned release (schemas/kuberay/<tag>/)",
+    cases=("output-schema", "history-server-field"),
+)
+CRD_CEL = Check(
+    "crd-cel",
+    "the CEL validation rules (x-kubernetes-validations) of the CRD, without oldSelf, as the API server runs them",
+    "the CRDs of the pinned release (schemas/kuberay/<tag>/)",
+    cases=("cel-rules",),
+)
+CHART_VALUES = Check(
+    "chart-values",
+    "the values rendered for a chart-delivered RayCluster use only keys of the pinned ray-cluster chart",
+    "the ray-cluster chart's values.yaml of the pinned release",
+)
+# Waivers (rules/waivers.py)
+LINT_WAIVER = Check(
+    "lint-waiver",
+    "`lint.ignore` names lints by id; upstream rules cannot be waived",
+    TOOL,
+    cases=("lint-waiver",),
+)
+
+STAGE_CHECKS: tuple[tuple[str, tuple[Check, ...]], ...] = (
+    ("Reading the file", (YAML_SYNTAX, YAML_LIMITS, DUPLICATE_KEY, PLAIN_DATA, OCTAL_NUMBER)),
+    ("Merging partials", (EXTENDS, DUPLICATE_NAME, FILE_NAME)),
+    ("The environment schema", (INPUT_SCHEMA,)),
+    ("Waivers", (LINT_WAIVER,)),
+    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, CHART_VALUES)),
+)
