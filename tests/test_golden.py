@@ -73,3 +73,16 @@ def test_operator_values_keep_every_chart_feature_gate() -> None:
     values = (GOLDEN / "full" / "operator" / "values.yaml").read_text()
     assert "- name: RayClusterStatusConditions\n  enabled: true\n" in values
     assert "- name: RayJobDeletionPolicy\n  enabled: true\n" in values
+
+
+def test_template_names_are_distinct_words() -> None:
+    """No two templates whose names differ only by word order (kustomization-charts / charts-kustomization):
+    `*-overlay` renders a kustomization.yaml for `kubectl kustomize`, `kustomization-*` a Flux Kustomization."""
+    templates = PROJECT_ROOT / "templates"
+    seen: dict[tuple[str, frozenset[str]], Path] = {}
+    for path in sorted(templates.rglob("*.j2")):
+        words = frozenset(path.name.removesuffix(".yaml.j2").removesuffix(".j2").split("-"))
+        key = (str(path.parent.relative_to(templates)), words)
+        assert key not in seen, f"{path.name} and {seen[key].name} differ only by word order"
+        seen[key] = path
+    assert any(path.name == "operator-overlay.yaml.j2" for path in seen.values())

@@ -40,7 +40,7 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
             jinja,
             source,
             base / "kustomization.yaml",
-            "kustomization.yaml.j2",
+            "overlay.yaml.j2",
             {"resources": [f"../{environment.name}/argocd" for environment in argocd]},
         ),
         render_file(

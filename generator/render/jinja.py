@@ -105,7 +105,7 @@ def with_kustomization(
         jinja,
         source,
         folder / "kustomization.yaml",
-        "kustomization.yaml.j2",
+        "overlay.yaml.j2",
         {"resources": [file.path.name for file in files]},
     )
     return [*files, listing]

@@ -41,7 +41,7 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
         add(workloads / f"rayservice-{service.meta.name}.yaml", "workloads/rayservice.yaml.j2", service=service)
     add(
         workloads / "kustomization.yaml",
-        "workloads/kustomization.yaml.j2",
+        "workloads/overlay.yaml.j2",
         environment=environment,
         resources=[file.path.name for file in files],
     )
@@ -73,7 +73,7 @@ def operator_files(environment: Environment, jinja: jinja2.Environment, labels: 
         )
         files.append(
             render_file(
-                jinja, environment.source, folder / "kustomization.yaml", "flux/operator-kustomization.yaml.j2", context
+                jinja, environment.source, folder / "kustomization.yaml", "flux/operator-overlay.yaml.j2", context
             )
         )
     return files
@@ -133,7 +133,7 @@ def chart_files(environment: Environment, jinja: jinja2.Environment, labels: dic
             jinja,
             environment.source,
             folder / "kustomization.yaml",
-            "flux/charts-kustomization.yaml.j2",
+            "flux/charts-overlay.yaml.j2",
             {"environment": environment, "releases": releases},
         )
     )
