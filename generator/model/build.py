@@ -47,6 +47,7 @@ DEFAULT_FLUX_NAMESPACE = "flux-system"
 DEFAULT_FLUX_INTERVAL = "10m"
 DEFAULT_DELIVERY = "kustomize"
 MANAGED_BY = "kuberay-gitops"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 ENVIRONMENT_LABEL = "kuberay-gitops/environment"
 GPU_RESOURCE = "nvidia.com/gpu"
 # The shorthand keys of a group or submitter, and the Kubernetes resource each one stands for.
@@ -186,13 +187,17 @@ def ray_start_value(value: str | int | float | bool) -> str:
     return str(value)
 
 
+def generator_labels(environment: str | None) -> dict[str, str]:
+    """The labels by which the generator finds its own objects (of one environment, or of all of them)."""
+    labels = {MANAGED_BY_LABEL: MANAGED_BY}
+    if environment is not None:
+        labels[ENVIRONMENT_LABEL] = environment
+    return labels
+
+
 def _meta(item: Mapping[str, Any], environment: str) -> ObjectMeta:
     # User labels may not override the ones the generator relies on to find its own objects.
-    labels = {
-        **item.get("labels", {}),
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        ENVIRONMENT_LABEL: environment,
-    }
+    labels = {**item.get("labels", {}), **generator_labels(environment)}
     return ObjectMeta(name=item["name"], labels=labels, annotations=dict(item.get("annotations", {})))
 
 

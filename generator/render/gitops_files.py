@@ -8,7 +8,7 @@ import jinja2
 
 from generator.files import ROOT_FOLDER, RenderedFile
 from generator.model import names
-from generator.model.build import MANAGED_BY
+from generator.model.build import generator_labels
 from generator.model.types import Environment
 from generator.render import gitops, raycluster_chart
 from generator.render.jinja import health_script, render_file, with_kustomization
@@ -31,7 +31,7 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
     revisions = {environment.gitops.target_revision for environment in argocd}
     base = PurePosixPath(ROOT_FOLDER)
     source = f"{argocd[0].source.rsplit('/', 1)[0]}/*.yaml"
-    labels = {"app.kubernetes.io/managed-by": MANAGED_BY}
+    labels = generator_labels(None)
     health = {
         f"resource.customizations.health.{group}_{kind}": health_script(jinja, kind) for group, kind in HEALTH_KINDS
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 
 from generator.files import RenderedFile
-from generator.model.build import ENVIRONMENT_LABEL, MANAGED_BY
+from generator.model.build import generator_labels
 from generator.model.types import Environment
 from generator.render.gitops_files import argocd_files, flux_files
 from generator.render.workloads import chart_clusters, chart_files, operator_files, workload_files
@@ -13,7 +13,7 @@ from generator.render.workloads import chart_clusters, chart_files, operator_fil
 
 def render_environment(environment: Environment, jinja: jinja2.Environment) -> list[RenderedFile]:
     """Every file generated for one environment, in a stable order."""
-    labels = {"app.kubernetes.io/managed-by": MANAGED_BY, ENVIRONMENT_LABEL: environment.name}
+    labels = generator_labels(environment.name)
     files = workload_files(environment, jinja, labels)
     if environment.operator.install:
         files += operator_files(environment, jinja, labels)
