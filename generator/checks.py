@@ -102,6 +102,13 @@ CRD_CEL = Check(
     "the CRDs of the pinned release (schemas/kuberay/<tag>/)",
     cases=("cel-rules",),
 )
+OBJECT_SIZE = Check(
+    "object-size",
+    "every rendered object fits what the API server stores: 1.5 MiB an object (etcd's default request limit), "
+    "1 MiB for the data of a ConfigMap",
+    "Kubernetes: etcd --max-request-bytes, ConfigMap validation (pkg/apis/core/validation, MaxSecretSize)",
+    cases=("object-too-large",),
+)
 CHART_VALUES = Check(
     "chart-values",
     "the values rendered for a chart-delivered RayCluster use only keys of the pinned ray-cluster chart",
@@ -120,5 +127,5 @@ STAGE_CHECKS: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("Merging partials", (EXTENDS, DUPLICATE_NAME, FILE_NAME)),
     ("The environment schema", (INPUT_SCHEMA,)),
     ("Waivers", (LINT_WAIVER,)),
-    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, CHART_VALUES)),
+    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, CHART_VALUES)),
 )

@@ -35,6 +35,7 @@ from generator.rules.cross import check_environments
 from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered
+from generator.validate.limits import size_problems
 
 ENVIRONMENT_SUFFIX = ".yaml"
 
@@ -181,6 +182,7 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
     rendered = render_environment(environment, stages.jinja)
     if check_output:
         problems = check_rendered(rendered, version, stages.store, resolved.data, resolved.origin, file)
+        problems += size_problems(rendered, resolved.data, resolved.origin, file)
         problems += chart_values_problems(context, rendered)
         if problems:
             return _Outcome(problems, [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,41 @@ def test_serializer_round_trips_and_is_deterministic(value: Any) -> None:
 @pytest.mark.parametrize("text", ["1e-3", "0o17", "0x1F", ".inf", "-.5", "1.", "true", "~", "null", "+1"])
 def test_text_that_yaml_1_2_reads_as_a_number_stays_text(text: str) -> None:
     assert load_yaml_1_2(dump_yaml([{"value": text}])) == {"value": text}
+
+
+# The implicit types of YAML 1.1 (yaml.org/type: bool, int, float, null, timestamp, merge, value), which
+# gopkg.in/yaml.v2 readers apply: a plain scalar matching one of them is not read back as text. The float
+# pattern is the spec's as real readers apply it (PyYAML's correction: the spec's own would take `1.3.0`
+# and `.` for numbers, which no reader does).
+YAML_1_1_NOT_TEXT = re.compile(
+    r"""y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    |[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+
+    |[-+]?([0-9][0-9_]*)\.[0-9_]*([eE][-+][0-9]+)?|[-+]?\.[0-9][0-9_]*([eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|~|null|Null|NULL|
+    |[0-9]{4}-[0-9]{2}-[0-9]{2}
+    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?
+     ([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?
+    |<<|=""",
+    re.VERBOSE,
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["y", "Y", "n", "N", "yes", "Off", "017", "0b101", "1_000", "1:20", "1:20.5", "2001-12-14", "=", "<<", "", "~"],
+)
+def test_text_that_yaml_1_1_reads_as_a_non_string_is_quoted(text: str) -> None:
+    line = dump_yaml([{"value": text}])
+    assert line != f"value: {text}\n"
+    assert load_yaml_stream(line) == [{"value": text}]
+
+
+@given(st.text(st.characters(codec="ascii", exclude_categories=["Cc"]), max_size=12))
+def test_no_plain_scalar_we_write_is_a_yaml_1_1_non_string(text: str) -> None:
+    written = dump_yaml([{"value": text}])
+    if written == f"value: {text}\n":  # emitted plain
+        assert not YAML_1_1_NOT_TEXT.fullmatch(text), text
 
 
 @given(st.text(max_size=300))

@@ -17,6 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
@@ -27,6 +28,8 @@ from generator.source import Origin
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_USES = 100
+# Text a file may expand to through aliases of scalars: a 1 MiB file may not become a 380 MB ConfigMap.
+MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
 
 _CORE = "tag:yaml.org,2002:"
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
@@ -87,11 +90,17 @@ def _compose(file: Path, text: str) -> Node | None:
     """
     if not _YAML11_LINE_BREAKS.search(text):
         try:
-            return _composer(pure=False).compose(text)  # type: ignore[no-any-return]
+            composer = _composer(pure=False)
+            _check_nesting(file, composer.parse(text))
+            return composer.compose(text)  # type: ignore[no-any-return]
         except YAMLError:
             pass  # the pure parser decides, and words the error the YAML 1.2 way
     try:
-        node: Node | None = _composer(pure=True).compose(text)
+        composer = _composer(pure=True)
+        _check_nesting(file, composer.parse(text))
+        node: Node | None = composer.compose(text)
+    except RecursionError as error:  # nesting is bounded above; this is the last line of defence
+        raise InputError([_file_problem(file, "the file nests too deeply to be read", YAML_LIMITS.id)]) from error
     except MarkedYAMLError as error:
         raise InputError([_syntax_problem(file, error)]) from error
     except ReaderError as error:
@@ -103,6 +112,26 @@ def _compose(file: Path, text: str) -> Node | None:
     except YAMLError as error:
         raise InputError([_file_problem(file, f"YAML error: {error}", YAML_SYNTAX.id)]) from error
     return node
+
+
+def _check_nesting(file: Path, events: Any) -> None:
+    """Stop at the first collection nested deeper than MAX_DEPTH, before anything composes the file.
+
+    The parsers produce events without recursion; composing nodes recurses once per level, and 50,000
+    levels (a 50 KB line of `[`) overflow the C stack inside libyaml's composer, killing the process.
+    """
+    depth = 0
+    event: Event
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:  # the document's own mapping is level 0
+                mark = event.start_mark
+                at = Location(file, mark.line + 1, mark.column + 1)
+                message = f"nesting is deeper than {MAX_DEPTH} levels"
+                raise InputError([Problem(at, (), message, "flatten the structure", rule=YAML_LIMITS.id)])
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
 
 
 def _composer(*, pure: bool) -> YAML:
@@ -119,6 +148,7 @@ class _Converter:
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
         self.alias_uses = 0
+        self.expanded_chars = 0
 
     def at(self, node: Node) -> Location:
         return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -127,16 +157,25 @@ class _Converter:
         value = self.at(node)
         if depth > MAX_DEPTH:
             raise InputError([Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels", rule=YAML_LIMITS.id)])
-        if isinstance(node, MappingNode | SequenceNode):
-            if id(node) in self.seen:
-                # An alias is the anchored node itself; walking it again is what makes "billion laughs"
-                # documents explode, so every reuse is counted.
-                self.alias_uses += 1
-                if self.alias_uses > MAX_ALIAS_USES:
-                    raise InputError(
-                        [Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses", rule=YAML_LIMITS.id)]
-                    )
-            self.seen.add(id(node))
+        if id(node) in self.seen:
+            # An alias is the anchored node itself; walking it again is what makes "billion laughs"
+            # documents explode, so every reuse is counted, of scalars as of collections.
+            self.alias_uses += 1
+            if self.alias_uses > MAX_ALIAS_USES:
+                raise InputError([Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses", rule=YAML_LIMITS.id)])
+        self.seen.add(id(node))
+        if isinstance(node, MappingNode | SequenceNode) and node.tag not in (_CORE + "map", _CORE + "seq"):
+            # a tag on a collection asks a loader to build an object from it (!!python/object:...)
+            self.problems.append(
+                Problem(
+                    value,
+                    path,
+                    f"the YAML tag {node.tag} is not supported",
+                    "environment files hold plain data: no tags",
+                    rule=PLAIN_DATA.id,
+                )
+            )
+            return None, Origin(key, value)
         if isinstance(node, MappingNode):
             return self._mapping(node, path, key, value, depth)
         if isinstance(node, SequenceNode):
@@ -206,7 +245,12 @@ class _Converter:
     def _scalar(self, node: ScalarNode, path: DocPath, at: Location) -> Any:
         """Construct a scalar by the YAML 1.2 core schema from the tag the 1.2 resolver gave it."""
         tag, text = node.tag, node.value
-        if tag == _CORE + "str":
+        self.expanded_chars += len(text)
+        if self.expanded_chars > MAX_EXPANDED_CHARS:
+            message = f"aliases expand the file to more than {MAX_EXPANDED_CHARS} characters"
+            raise InputError([Problem(at, path, message, "write the values out, or shorten them", rule=YAML_LIMITS.id)])
+        if tag in (_CORE + "str", _CORE + "value", _CORE + "merge"):
+            # `=` and `<<` are plain text in YAML 1.2's core schema (the 1.1 value and merge types are gone)
             return self._text(node, path, at)
         if tag == _CORE + "null":
             return None

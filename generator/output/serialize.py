@@ -24,12 +24,17 @@ class _OutputDumper(_Dumper):  # type: ignore[valid-type,misc]
         return True
 
 
-# Plain scalars that a YAML 1.2 reader (kustomize, Argo CD, Flux: Go YAML) takes as a number, boolean or
-# null, though PyYAML's YAML 1.1 rules would leave them unquoted: 1e-3, 0o17, .Inf ...
-_NOT_TEXT_IN_YAML_1_2 = re.compile(
+# Plain scalars that some reader of what we write takes for something other than text, though PyYAML's
+# own YAML 1.1 resolver would leave them unquoted. A YAML 1.2 reader (kustomize, Argo CD, Flux: Go YAML)
+# reads 1e-3, 0o17, .Inf as numbers; a YAML 1.1 reader (gopkg.in/yaml.v2, which kubectl and Helm values
+# descend from) reads y, Y, n, N as booleans. Everything else YAML 1.1 resolves (yes, on, 017, 1:20,
+# 2001-12-14, =, <<, ...) PyYAML's resolver quotes already; tests/test_properties.py checks the union
+# against the YAML 1.1 type patterns.
+_NOT_TEXT_ELSEWHERE = re.compile(
     r"""[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
     |0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)
-    |true|True|TRUE|false|False|FALSE|null|Null|NULL|~""",
+    |true|True|TRUE|false|False|FALSE|null|Null|NULL|~
+    |y|Y|n|N""",
     re.VERBOSE,
 )
 
@@ -37,7 +42,7 @@ _NOT_TEXT_IN_YAML_1_2 = re.compile(
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
         style: str | None = "|"
-    elif _NOT_TEXT_IN_YAML_1_2.fullmatch(value):
+    elif _NOT_TEXT_ELSEWHERE.fullmatch(value):
         style = "'"
     else:
         style = None

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.errors import SetupError
 from generator.files import GENERATED_MARKER, RenderedFile
+from generator.output.atomic import output_lock, recover, replace_tree, staging_prefix
 
 DIRECTORY_MODE = 0o755
 
@@ -72,21 +73,35 @@ def generated_files(output_dir: Path) -> list[PurePosixPath]:
 
 
 def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputScope) -> list[Change]:
-    """Make `output_dir` hold `files`, pruning stale generated files in scope; return what changed."""
+    """Make `output_dir` hold `files`, pruning stale generated files in scope; return what changed.
+
+    A symbolic link as the output directory is followed: the tree it points to is replaced, the link stays.
+    """
     files = list(files)
-    changes = compare_output(output_dir, files, scope)
-    if not changes:
-        return changes
+    target = output_dir.resolve() if output_dir.is_symlink() else output_dir
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        raise SetupError(f"the folder {parent} that should hold {output_dir.name} does not exist")
+    target = parent / target.name
+    try:
+        with output_lock(target):
+            recover(target)
+            changes = compare_output(target, files, scope)
+            if changes:
+                _write(target, files, changes)
+    except OSError as error:
+        raise SetupError(f"cannot write {output_dir}: {_describe(error)}; the previous output is unchanged") from error
+    return changes
+
+
+def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -> None:
     conflicts = [str(change.path) for change in changes if change.state == "conflict"]
     if conflicts:
         raise SetupError(
-            f"{output_dir} holds hand-written files where generated ones go: {', '.join(conflicts)}; "
+            f"{output_dir.name} holds hand-written files where generated ones go: {', '.join(conflicts)}; "
             "move them away (nothing was written)"
         )
-    parent = output_dir.resolve().parent
-    if not parent.is_dir():
-        raise SetupError(f"the folder {parent} that should hold {output_dir.name} does not exist")
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=parent))
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(output_dir), dir=output_dir.parent))
     try:
         # mkdtemp creates the folder private (0700); the output keeps the mode it had, or a usual one
         os.chmod(staging, output_dir.stat().st_mode & 0o7777 if output_dir.is_dir() else DIRECTORY_MODE)
@@ -101,13 +116,10 @@ def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputS
         for file in files:
             target = staging / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(file.content, encoding="utf-8")
-        _swap(staging, output_dir)
-    except OSError as error:
-        raise SetupError(f"cannot write {output_dir}: {error}; the previous output is unchanged") from error
+            target.write_bytes(file.content.encode("utf-8"))
+        replace_tree(staging, output_dir)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)  # gone already after a successful swap
-    return changes
+        shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the old tree, or nothing
 
 
 def _refuse_links(root: Path, relative: PurePosixPath) -> None:
@@ -122,19 +134,16 @@ def _refuse_links(root: Path, relative: PurePosixPath) -> None:
             )
 
 
-def _swap(staging: Path, output_dir: Path) -> None:
-    if not output_dir.exists():
-        os.rename(staging, output_dir)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=staging.parent))
-    os.rmdir(retired)  # only the unique name is needed; rename requires that it not exist
-    os.rename(output_dir, retired)
-    try:
-        os.rename(staging, output_dir)
-    except OSError:
-        os.rename(retired, output_dir)
-        raise
-    shutil.rmtree(retired)
+def _describe(error: OSError) -> str:
+    """An OSError in words: copytree gathers one error per file into a list of (source, target, reason)."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        failures = error.args[0]
+        shown = "; ".join(f"{source}: {reason}" for source, _, reason in failures[:3])
+        more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+        return shown + more
+    if error.strerror and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
 
 
 def _remove_empty_parents(root: Path, removed: Path) -> None:
@@ -153,7 +162,8 @@ def _is_generated(path: Path) -> bool:
 
 
 def _read_text(path: Path) -> str | None:
+    """The file's text exactly as stored: no newline translation, so a CRLF file differs from an LF one."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None

@@ -1,0 +1,164 @@
+"""The output directory is never lost or left half-written: atomic exchange, recovery after a kill, a lock,
+symbolic links followed, write errors in words, exact byte comparison."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.output import atomic
+from tests.test_cli import VALID, run, snapshot
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "demo.yaml").write_text(VALID)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def leftovers(project: Path) -> list[str]:
+    return sorted(path.name for path in project.iterdir() if path.name.startswith(".rendered"))
+
+
+def test_a_symbolic_link_as_the_output_directory_is_followed(project: Path) -> None:
+    real = project / "real-output"
+    real.mkdir()
+    (project / "rendered").symlink_to(real, target_is_directory=True)
+    result = run("render")
+    assert result.exit_code == 0, result.stderr
+    assert (project / "rendered").is_symlink()
+    assert (project / "rendered").resolve() == real.resolve()
+    assert (real / "demo" / "workloads" / "raycluster-small.yaml").is_file()
+    assert run("check").exit_code == 0
+    assert leftovers(project) == []
+
+
+def test_an_unwritable_parent_is_a_setup_error_in_words(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(**_: object) -> str:
+        raise PermissionError(13, "Permission denied", str(project))
+
+    monkeypatch.setattr("generator.output.write.tempfile.mkdtemp", refuse)
+    result = run("render")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"kuberay-gitops: error: cannot write rendered: {project}: Permission denied; the previous output is "
+        "unchanged\n",
+    )
+
+
+def test_copy_errors_are_listed_in_words(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("render").exit_code == 0
+    before = snapshot(project / "rendered")
+    (project / "environments" / "demo.yaml").write_text(VALID.replace("memory: 2Gi", "memory: 3Gi"))
+
+    def full(*_: object, **__: object) -> None:
+        raise shutil.Error([("rendered/a.yaml", ".rendered.new-x/a.yaml", "[Errno 28] No space left on device")])
+
+    monkeypatch.setattr("generator.output.write.shutil.copytree", full)
+    result = run("render")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "kuberay-gitops: error: cannot write rendered: rendered/a.yaml: [Errno 28] No space left on device; the "
+        "previous output is unchanged\n",
+    )
+    assert snapshot(project / "rendered") == before
+    assert leftovers(project) == []
+
+
+def test_check_sees_crlf_line_endings(project: Path) -> None:
+    assert run("render").exit_code == 0
+    path = project / "rendered" / "demo" / "workloads" / "raycluster-small.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    result = run("check")
+    assert result.exit_code == 1
+    assert "changed: rendered/demo/workloads/raycluster-small.yaml" in result.stderr
+
+
+def test_a_run_killed_between_the_two_renames_is_rolled_back(project: Path) -> None:
+    """Without renameat2 the swap is two renames; a kill between them leaves only the retired tree."""
+    assert run("render").exit_code == 0
+    before = snapshot(project / "rendered")
+    os.rename(project / "rendered", project / ".rendered.old-killed")
+    (project / ".rendered.new-killed").mkdir()  # the staged tree of the killed run
+    assert run("check").exit_code == 1  # check only reads: it finds no output
+    assert run("render").exit_code == 0
+    assert snapshot(project / "rendered") == before
+    assert leftovers(project) == []
+
+
+def test_the_fallback_swap_works_where_exchange_is_missing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("render").exit_code == 0
+    monkeypatch.setattr(atomic, "exchange", lambda *_: False)
+    (project / "environments" / "demo.yaml").write_text(VALID.replace("memory: 2Gi", "memory: 3Gi"))
+    assert run("render").exit_code == 0
+    assert "3Gi" in (project / "rendered" / "demo" / "workloads" / "raycluster-small.yaml").read_text()
+    assert leftovers(project) == []
+
+
+def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "from-a").touch()
+    assert atomic.exchange(tmp_path / "a", tmp_path / "b")  # Linux with glibc >= 2.28, as on CI
+    assert [path.name for path in (tmp_path / "b").iterdir()] == ["from-a"]
+
+
+ENVIRONMENTS = 40
+KILLS = 24
+
+
+def _environment(index: int, memory: str) -> str:
+    return (
+        VALID.replace("name: demo", f"name: env{index}")
+        .replace("namespace: ray", f"namespace: ns{index}")
+        .replace("memory: 2Gi", f"memory: {memory}")
+    )
+
+
+def test_killed_renders_leave_the_old_tree_or_the_new_never_a_partial_one(tmp_path: Path) -> None:
+    """kill -9 at random moments of renders that change every file: the output is always one of the two
+    complete trees, and the next run leaves no temporary folder behind."""
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    command = [sys.executable, "-m", "generator", "--environments", "environments", "--output", "rendered", "render"]
+
+    def write_environments(memory: str) -> None:
+        for index in range(ENVIRONMENTS):
+            (environments / f"env{index}.yaml").write_text(_environment(index, memory))
+
+    trees = {}
+    for memory in ("2Gi", "3Gi"):
+        write_environments(memory)
+        subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
+        trees[memory] = snapshot(tmp_path / "rendered")
+    started = time.monotonic()
+    duration = 0.0
+    randomness = random.Random(7)
+    for attempt in range(KILLS):
+        memory = ("2Gi", "3Gi")[attempt % 2]
+        write_environments(memory)
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # kill anywhere in the run; once a completed run's duration is known, mostly near its end (the write)
+        time.sleep(randomness.uniform(0.0, duration * 1.1) if duration else 0.5)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        current = snapshot(tmp_path / "rendered")
+        assert current in (trees["2Gi"], trees["3Gi"]), f"attempt {attempt}: a partial or missing tree"
+        if not duration:
+            begin = time.monotonic()
+            subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
+            duration = time.monotonic() - begin
+    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
+    assert snapshot(tmp_path / "rendered") == trees[("2Gi", "3Gi")[(KILLS - 1) % 2]]
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".rendered")) == []
+    assert time.monotonic() - started < 120
