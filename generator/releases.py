@@ -105,7 +105,7 @@ class FieldHistory:
         for first, last in ranges:
             start, end = self.releases.index(first), self.releases.index(last)
             found.extend(self.releases[start : end + 1])
-        return tuple(tag.lstrip("v") for tag in found)
+        return tuple(tag.removeprefix(release_tag("")) for tag in found)
 
 
 def load_field_history(schemas_dir: Path) -> FieldHistory:

@@ -18,7 +18,12 @@ from tests.conftest import EXAMPLES, FIXTURES
 
 RAY_KINDS = frozenset(fields.SECTION_KINDS.values())
 # Environment folders whose rendered Ray objects must be covered (whatever environments they hold).
-RENDERED_SOURCES = (FIXTURES / "environments", EXAMPLES, PROJECT_ROOT / "tests" / "corpus" / "valid")
+RENDERED_SOURCES = (
+    FIXTURES / "environments",
+    FIXTURES / "fields",
+    EXAMPLES,
+    PROJECT_ROOT / "tests" / "corpus" / "valid",
+)
 # CRD fields the object header and the API server own, not the environment
 HEADER = frozenset({"apiVersion", "kind"})
 
@@ -59,6 +64,18 @@ def test_every_emitted_crd_path_is_in_the_field_table(tool: ToolData, folder: Pa
     assert sorted(uncovered) == []
 
 
+def test_every_table_entry_is_exercised_by_the_fields_fixture(tool: ToolData) -> None:
+    """tests/fixtures/fields sets every field of the table: an entry no object matches is dead or wrong."""
+    used: set[int] = set()  # ids of the table's Field objects
+    for document in _ray_objects(tool, FIXTURES / "fields"):
+        for path in _leaf_paths(document):
+            for entry, _, _ in fields.all_matches(document["kind"], path):
+                used.add(id(entry.field))
+    # a cluster-spec field counts once, in whichever of the three kinds it was rendered
+    unused = [f"{item.scope} {item.env}" for item in fields.FIELDS if item.env is not None and id(item) not in used]
+    assert unused == []
+
+
 def test_a_field_missing_from_the_table_is_caught() -> None:
     """The coverage check above can fail: a path outside every entry has no match."""
     assert fields.match_crd("RayCluster", ("spec", "madeUpField")) is None
@@ -72,7 +89,7 @@ def test_every_table_path_exists_in_some_release(tool: ToolData) -> None:
     unknown = []
     for entry in fields.all_kind_fields():
         path = entry.crd_path
-        if not path.startswith("spec") or entry.crd[-1] in ("template", "submitterPodTemplate"):
+        if not path.startswith("spec") or {"template", "submitterPodTemplate"} & set(entry.crd):
             continue  # metadata and Kubernetes pod templates are not in the KubeRay field history
         if not history.knows(entry.kind, path):
             unknown.append(f"{entry.kind} {path}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.errors import InternalError
 from generator.model.types import (
     Autoscaling,
     ClusterSpec,
@@ -142,6 +143,11 @@ def group_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: 
     return str(image) if image else None
 
 
+def pod_setting(item: Mapping[str, Any], defaults: Mapping[str, Any], key: str, empty: Any = None) -> Any:
+    """A pod setting of a group (imagePullPolicy, tolerations, ...): the group's own, else the default."""
+    return item.get(key, defaults.get(key, empty))
+
+
 def resources(item: Mapping[str, Any]) -> Resources:
     """Requests and limits of a group or submitter: the shorthands (cpu, memory, gpu, extendedResources) set
     both, and explicit `requests` / `limits` entries override them."""
@@ -239,7 +245,7 @@ def _required_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaul
     image = group_image(group, cluster, defaults)
     if image is None:
         # rules/pods.py (image-required) stops an environment without an image before the model is built
-        raise ValueError("the model was built from an environment with a group without an image")
+        raise InternalError("the model was built from an environment with a group without an image")
     return image
 
 
@@ -259,15 +265,32 @@ def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any]) -> Clust
     )
 
 
+def worker_bounds(item: Mapping[str, Any]) -> tuple[int, int, int]:
+    """replicas, minReplicas and maxReplicas of a worker group; unset bounds follow replicas, so a fixed-size
+    group needs only `replicas`."""
+    replicas = int(item.get("replicas", item.get("minReplicas", 1)))
+    min_replicas = int(item.get("minReplicas", replicas))
+    return replicas, min_replicas, int(item.get("maxReplicas", max(replicas, min_replicas)))
+
+
+def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str, Any]:
+    """The limits the Ray container of a group ends up with: the resources of the group, then whatever its
+    podTemplate sets for the container of that name (merged as render/kube.py merges the pass-through)."""
+    limits: dict[str, Any] = dict(resources(item).limits)
+    for written in item.get("podTemplate", {}).get("spec", {}).get("containers", []) or []:
+        if isinstance(written, dict) and written.get("name") == container:
+            overrides = (written.get("resources") or {}).get("limits") or {}
+            limits.update(overrides)
+    return limits
+
+
 def _worker_group(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> WorkerGroup:
-    # Unset bounds follow replicas, so a fixed-size group needs only `replicas`.
-    replicas = item.get("replicas", item.get("minReplicas", 1))
-    min_replicas = item.get("minReplicas", replicas)
+    replicas, min_replicas, max_replicas = worker_bounds(item)
     return WorkerGroup(
         name=item["name"],
         replicas=replicas,
         min_replicas=min_replicas,
-        max_replicas=item.get("maxReplicas", max(replicas, min_replicas)),
+        max_replicas=max_replicas,
         num_of_hosts=item.get("numOfHosts"),
         group=_group(item, cluster, defaults),
     )
@@ -285,7 +308,7 @@ def _group(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mappin
 
 def _pod_settings(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> PodSettings:
     def pick(key: str, empty: Any) -> Any:
-        return item.get(key, defaults.get(key, empty))
+        return pod_setting(item, defaults, key, empty)
 
     env = merged_by_name(defaults.get("env", []), item.get("env", []))
     return PodSettings(

@@ -56,12 +56,41 @@ class Field:
     replaced_by: str | None = None  # what to use in releases after the field was removed
     owner: Owner | None = None  # who writes the field at run time, so GitOps must not take it back
     whole: bool = False  # the environment value is serialized into one CRD string (e.g. runtimeEnvYAML)
+    defaults: str | None = None  # the key under `defaults` that gives the value when the item does not
 
 
 # Operator-checked values (validation.go), not CRD enums: value -> first release.
 SUBMISSION_MODES = {"K8sJobMode": "1.1.0", "HTTPMode": "1.1.0", "InteractiveMode": "1.3.0", "SidecarMode": "1.5.0"}
 RAYSERVICE_UPGRADE_TYPES = {"NewCluster": "1.3.0", "None": "1.3.0", "NewClusterWithIncrementalUpgrade": "1.5.0"}
 INCREMENTAL_UPGRADE = "NewClusterWithIncrementalUpgrade"
+
+# Pod settings of a group (model/build.py, _pod_settings): the environment key, where render/kube.py puts it
+# in the pod template, and `defaults` gives the value the group does not set. The Ray container is the
+# first container of every template.
+POD_SETTINGS = (
+    ("image", "template.spec.containers[0].image"),
+    ("imagePullPolicy", "template.spec.containers[0].imagePullPolicy"),
+    ("env", "template.spec.containers[0].env"),
+    ("ports", "template.spec.containers[0].ports"),
+    ("volumes", "template.spec.volumes"),
+    ("nodeSelector", "template.spec.nodeSelector"),
+    ("tolerations", "template.spec.tolerations"),
+    ("affinity", "template.spec.affinity"),
+    ("imagePullSecrets", "template.spec.imagePullSecrets"),
+    ("serviceAccountName", "template.spec.serviceAccountName"),
+    ("labels", "template.metadata.labels"),
+    ("annotations", "template.metadata.annotations"),
+)
+GROUPS = (("head", "headGroupSpec"), ("workerGroups[]", "workerGroupSpecs[]"))
+
+
+def _pod_setting_fields() -> tuple[Field, ...]:
+    return tuple(
+        Field("clusterSpec", f"{group}.{key}", f"{crd_group}.{crd}", defaults=key)
+        for group, crd_group in GROUPS
+        for key, crd in POD_SETTINGS
+    )
+
 
 FIELDS: tuple[Field, ...] = (
     # metadata of every Ray object
@@ -146,6 +175,7 @@ FIELDS: tuple[Field, ...] = (
     Field("service", "rayClusterDeletionDelaySeconds", "spec.rayClusterDeletionDelaySeconds"),
     Field("service", "suspend", "spec.suspend"),
     Field("service", "excludeHeadPodFromServeSvc", "spec.excludeHeadPodFromServeSvc"),
+    *_pod_setting_fields(),
 )
 
 # Fields of the Argo CD and Flux objects that are copied from one environment field, by the field's name.
@@ -167,8 +197,8 @@ class KindField:
 
     field: Field
     kind: str
-    env: tuple[str, ...] | None  # None: nothing in the environment writes it
-    crd: tuple[str, ...]
+    env: tuple[str | int, ...] | None  # None: nothing in the environment writes it
+    crd: tuple[str | int, ...]
 
     @property
     def crd_path(self) -> str:
@@ -196,38 +226,53 @@ def _dotted(prefix: str, path: str) -> str:
     return f"{prefix}.{path}" if prefix else path
 
 
-def _split(path: str) -> tuple[str, ...]:
-    parts: list[str] = []
+def _split(path: str) -> tuple[str | int, ...]:
+    """`a.b[].c[0]` -> ("a", "b", EVERY, "c", 0)."""
+    parts: list[str | int] = []
     for part in path.split("."):
-        if part.endswith(EVERY):
-            parts += [part[: -len(EVERY)], EVERY]
-        else:
-            parts.append(part)
+        name, _, index = part.partition("[")
+        parts.append(name)
+        if index:
+            parts.append(EVERY if index == "]" else int(index.rstrip("]")))
     return tuple(parts)
 
 
-def _join(parts: tuple[str, ...]) -> str:
+def _join(parts: tuple[str | int, ...]) -> str:
     text = ""
     for part in parts:
-        text += part if part == EVERY else (f".{part}" if text else part)
+        if part == EVERY:
+            text += EVERY
+        elif isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
     return text
 
 
 _ALL: tuple[KindField, ...] = tuple(entry for item in FIELDS for entry in _expand(item))
 
 
-def match_crd(kind: str, rendered: DocPath) -> tuple[KindField, tuple[int, ...], DocPath] | None:
+Match = tuple[KindField, tuple[int, ...], DocPath]
+
+
+def match_crd(kind: str, rendered: DocPath) -> Match | None:
     """The entry of `kind` whose CRD path is the longest prefix of `rendered`, the list indices that its
     `[]` parts matched, and the rest of `rendered` below it."""
-    best: tuple[KindField, tuple[int, ...], DocPath] | None = None
+    matches = all_matches(kind, rendered)
+    return matches[0] if matches else None
+
+
+def all_matches(kind: str, rendered: DocPath) -> list[Match]:
+    """Every entry of `kind` whose CRD path is a prefix of `rendered`, the longest first."""
+    found: list[Match] = []
     for entry in kind_fields(kind):
         indices = _prefix_indices(entry.crd, rendered)
-        if indices is not None and (best is None or len(entry.crd) > len(best[0].crd)):
-            best = (entry, indices, tuple(rendered[len(entry.crd) :]))
-    return best
+        if indices is not None:
+            found.append((entry, indices, tuple(rendered[len(entry.crd) :])))
+    return sorted(found, key=lambda match: -len(match[0].crd))
 
 
-def _prefix_indices(pattern: tuple[str, ...], path: DocPath) -> tuple[int, ...] | None:
+def _prefix_indices(pattern: tuple[str | int, ...], path: DocPath) -> tuple[int, ...] | None:
     if len(path) < len(pattern):
         return None
     indices: list[int] = []
@@ -241,13 +286,13 @@ def _prefix_indices(pattern: tuple[str, ...], path: DocPath) -> tuple[int, ...] 
     return tuple(indices)
 
 
-def fill(pattern: tuple[str, ...], indices: tuple[int, ...]) -> DocPath:
+def fill(pattern: tuple[str | int, ...], indices: tuple[int, ...]) -> DocPath:
     """A pattern with its `[]` parts replaced by `indices`, in order."""
     remaining = iter(indices)
     return tuple(next(remaining) if part == EVERY else part for part in pattern)
 
 
-def occurrences(data: Any, pattern: tuple[str, ...]) -> Iterator[tuple[DocPath, Any]]:
+def occurrences(data: Any, pattern: tuple[str | int, ...]) -> Iterator[tuple[DocPath, Any]]:
     """Every concrete path of `pattern` that is set (not None) in `data`, with its value."""
     if not pattern:
         if data is not None:

@@ -5,6 +5,11 @@ Computed here once; the renderer names what it writes with these, and the rules 
 
 from __future__ import annotations
 
+# The containers the generator writes into pod templates; a podTemplate entry of the same name merges into it.
+HEAD_CONTAINER = "ray-head"
+WORKER_CONTAINER = "ray-worker"
+SUBMITTER_CONTAINER = "ray-job-submitter"
+
 
 def chart_release_name(environment: str, cluster: str) -> str:
     """The Argo CD Application and the Flux HelmRelease of a chart-delivered RayCluster (a label value too)."""

@@ -18,6 +18,7 @@ import yaml
 
 from generator.errors import InternalError
 from generator.files import GENERATED_MARKER, ROOT_FOLDER, RenderedFile
+from generator.model import names
 from generator.output.serialize import dump_yaml, load_yaml_stream
 from generator.render import kube
 
@@ -45,8 +46,8 @@ def template_environment(templates: Path) -> jinja2.Environment:
     jinja.filters["toyaml"] = to_yaml
     jinja.globals.update(
         group_pod_template=kube.group_pod_template,
-        head_container=kube.HEAD_CONTAINER,
-        worker_container=kube.WORKER_CONTAINER,
+        head_container=names.HEAD_CONTAINER,
+        worker_container=names.WORKER_CONTAINER,
         submitter_pod_template=kube.submitter_pod_template,
         autoscaler_options=kube.autoscaler_options,
         gcs_fault_tolerance_options=kube.gcs_fault_tolerance_options,

@@ -10,11 +10,8 @@ from typing import Any
 
 from generator.input.resolve import merge
 from generator.model import types as model
+from generator.model.names import SUBMITTER_CONTAINER
 from generator.source import GENERATED
-
-HEAD_CONTAINER = "ray-head"
-WORKER_CONTAINER = "ray-worker"
-SUBMITTER_CONTAINER = "ray-job-submitter"
 
 
 def resources(value: model.Resources) -> dict[str, Any]:

@@ -8,8 +8,6 @@ waived per object (rules/waivers.py). docs/rules.md is generated from the declar
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from generator.errors import Problem
 from generator.rules import delivery, jobs, names, operator, pods, replicas, versions, wiring
 from generator.rules.context import RuleContext
@@ -58,6 +56,3 @@ def check_rules(context: RuleContext) -> list[Problem]:
     for rule in RULES:
         problems.extend(rule.run(context.for_rule(rule.id)))
     return problems
-
-
-__all__ = ["RULES", "check_rules", "replace"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.errors import DocPath, InternalError, Location, Problem
 from generator.model.build import gitops_settings, operator_settings
+from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease
 from generator.source import Origin, locate
@@ -58,17 +59,16 @@ class ClusterSpecAt:
 
     path: DocPath
     spec: dict[str, Any]
-    owner_kind: str
 
 
 def cluster_specs(data: dict[str, Any]) -> Iterator[ClusterSpecAt]:
-    for index, cluster in enumerate(data.get("clusters", [])):
-        yield ClusterSpecAt(("clusters", index), cluster, "RayCluster")
-    for index, job in enumerate(data.get("jobs", [])):
-        if "cluster" in job:
-            yield ClusterSpecAt(("jobs", index, "cluster"), job["cluster"], "RayJob")
-    for index, service in enumerate(data.get("services", [])):
-        yield ClusterSpecAt(("services", index, "cluster"), service["cluster"], "RayService")
+    """Every cluster spec of the environment, where the field table says each kind keeps it."""
+    for section, kind in SECTION_KINDS.items():
+        key = CLUSTER_SPEC_AT[kind][0]
+        for index, item in enumerate(data.get(section, [])):
+            spec = item.get(key) if key else item
+            if isinstance(spec, dict):
+                yield ClusterSpecAt((section, index, key) if key else (section, index), spec)
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:

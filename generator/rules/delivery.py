@@ -8,7 +8,7 @@ from typing import Any
 from generator.checks import CHART_VALUES
 from generator.errors import DocPath, Problem
 from generator.files import RenderedFile
-from generator.model.build import cluster_delivery
+from generator.model.build import cluster_delivery, group_image, pod_setting
 from generator.model.names import chart_release_name, chart_values_file
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
@@ -44,18 +44,33 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
                 yield context.problem((*path, field), f"{chart} cannot express {field}", HINT, at_key=True)
         groups: list[tuple[DocPath, dict[str, Any]]] = [((*path, "head"), cluster["head"])]
         groups += [((*path, "workerGroups", i), group) for i, group in enumerate(cluster.get("workerGroups", []))]
+        defaults = context.data.get("defaults", {})
+        head_settings = _chart_wide_settings(cluster["head"], cluster, defaults)
         for group_path, group in groups:
             for field in GROUP_FIELDS:
                 if field in group:
                     yield context.problem((*group_path, field), f"{chart} cannot express {field}", HINT, at_key=True)
-            for field in ("image", "imagePullPolicy", "imagePullSecrets"):
-                if field in group and group_path[-1] != "head":
+            if group_path[-1] == "head":
+                continue
+            # the chart gives every group the head's settings: a worker's own (even inherited) would be lost
+            for field, value in _chart_wide_settings(group, cluster, defaults).items():
+                if value != head_settings[field]:
                     yield context.problem(
-                        (*group_path, field),
-                        f"{chart} takes one {field} for all groups",
-                        f"set it on the cluster or the head, or {HINT}",
+                        (*group_path, field) if field in group else group_path,
+                        f"{chart} takes one {field} for all groups: the head's {head_settings[field]!r}, not this "
+                        f"group's {value!r}",
+                        f"give every group the same {field}, or {HINT}",
                         at_key=True,
                     )
+
+
+def _chart_wide_settings(group: dict[str, Any], cluster: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The group settings the ray-cluster chart takes once for all groups, as the model computes them."""
+    return {
+        "image": group_image(group, cluster, defaults),
+        "imagePullPolicy": pod_setting(group, defaults, "imagePullPolicy"),
+        "imagePullSecrets": pod_setting(group, defaults, "imagePullSecrets", []),
+    }
 
 
 LABEL_VALUE_LIMIT = 63

@@ -13,16 +13,20 @@ from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
-from generator.errors import Problem
-from generator.model.build import GPU_RESOURCE, autoscaling_enabled, resources
-from generator.model.fields import RAYSERVICE_UPGRADE_TYPES
+from generator.errors import DocPath, Problem
+from generator.model.build import GPU_RESOURCE, autoscaling_enabled, merged_by_name, ray_container_limits
+from generator.model.fields import INCREMENTAL_UPGRADE, RAYSERVICE_UPGRADE_TYPES
+from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
 from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs, groups
 from generator.rules.rule import rule
+from generator.source import value_at
 
 # a RayJob item of the examples, left open so that each example adds its own fields and closes it
 JOB_START = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}"
 
+FT_ENABLED_ANNOTATION = "ray.io/ft-enabled"
+EXTERNAL_STORAGE_ANNOTATION = "ray.io/external-storage-namespace"
 GCS_FT_ENV = {
     "REDIS_PASSWORD": "use gcsFaultTolerance.redisPassword",
     "RAY_REDIS_ADDRESS": "use gcsFaultTolerance.redisAddress",
@@ -147,7 +151,7 @@ def job_deletion(context: RuleContext) -> Iterator[Problem]:
         policy = job.get("deletionPolicy")
         if policy is not None:
             yield from _policy_rules(context, (*path, "deletionPolicy"), policy, selector, autoscaling)
-            if job.get("shutdownAfterJobFinishes") and policy == "DeleteNone":
+            if job.get("shutdownAfterJobFinishes") and policy == "DeleteNone":  # 1.3 and 1.4
                 yield context.problem(
                     (*path, "deletionPolicy"),
                     "shutdownAfterJobFinishes: true contradicts deletionPolicy DeleteNone",
@@ -176,6 +180,13 @@ def job_deletion(context: RuleContext) -> Iterator[Problem]:
             legacy = strategy.get(outcome)
             if isinstance(legacy, dict) and isinstance(legacy.get("policy"), str):
                 yield from _policy_rules(context, (*where, outcome, "policy"), legacy["policy"], selector, autoscaling)
+                if job.get("shutdownAfterJobFinishes") and legacy["policy"] == "DeleteNone":
+                    # validateLegacyDeletionPolicies
+                    yield context.problem(
+                        (*where, outcome, "policy"),
+                        "shutdownAfterJobFinishes: true contradicts the DeleteNone policy",
+                        "remove one of them",
+                    )
 
 
 def _policy_rules(
@@ -205,38 +216,55 @@ def _policy_rules(
 )
 def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
     """With gcsFaultTolerance, Redis settings come from it alone (ValidateRayClusterSpec)."""
+    defaults = context.data.get("defaults", {})
     for spec_at in cluster_specs(context.data):
-        enabled = "gcsFaultTolerance" in spec_at.spec
-        for path, group in groups(spec_at):
-            params = group.get("rayStartParams", {})
-            if "redis-username" in params:
+        # only the head pod is checked, as the operator does; its annotations are the owning object's
+        annotations = value_at(context.data, (*spec_at.path[:2], "annotations")) or {}
+        # fault tolerance is on with gcsFaultTolerance, or with the older annotation (IsGCSFaultToleranceEnabled)
+        managed = "gcsFaultTolerance" in spec_at.spec
+        enabled = managed or str(annotations.get(FT_ENABLED_ANNOTATION, "")).lower() == "true"
+        for annotation in (FT_ENABLED_ANNOTATION, EXTERNAL_STORAGE_ANNOTATION):
+            if managed and annotations.get(annotation):
                 yield context.problem(
-                    (*path, "rayStartParams", "redis-username"),
-                    "the operator rejects redis-username in rayStartParams",
-                    "set the Redis user through gcsFaultTolerance (KubeRay >= 1.3.0)",
+                    (*spec_at.path[:2], "annotations", annotation),
+                    f"the {annotation} annotation cannot be set with gcsFaultTolerance",
+                    "remove the annotation: gcsFaultTolerance configures GCS fault tolerance "
+                    "(externalStorageNamespace is its field)",
                     at_key=True,
                 )
-            if enabled and "redis-password" in params:
+        if "head" not in spec_at.spec:
+            continue
+        path, group = (*spec_at.path, "head"), spec_at.spec["head"]
+        params = group.get("rayStartParams", {})
+        if "redis-username" in params:
+            yield context.problem(
+                (*path, "rayStartParams", "redis-username"),
+                "the operator rejects redis-username in rayStartParams",
+                "set the Redis user through gcsFaultTolerance (KubeRay >= 1.3.0)",
+                at_key=True,
+            )
+        if managed and "redis-password" in params:
+            yield context.problem(
+                (*path, "rayStartParams", "redis-password"),
+                "redis-password cannot be set in rayStartParams with gcsFaultTolerance",
+                "use gcsFaultTolerance.redisPassword (a Secret reference)",
+                at_key=True,
+            )
+        # the head's environment as rendered: defaults.env merged with the group's by name
+        for name, variable in merged_by_name(defaults.get("env", []), group.get("env", [])).items():
+            written: DocPath = (*(("defaults",) if variable.from_defaults else path), "env", variable.index, "name")
+            if name in GCS_FT_ENV and (managed or name == "REDIS_USERNAME"):
                 yield context.problem(
-                    (*path, "rayStartParams", "redis-password"),
-                    "redis-password cannot be set in rayStartParams with gcsFaultTolerance",
-                    "use gcsFaultTolerance.redisPassword (a Secret reference)",
-                    at_key=True,
+                    written,
+                    f"{name} cannot be set in the head pod when gcsFaultTolerance manages Redis",
+                    GCS_FT_ENV[name],
                 )
-            for env_index, variable in enumerate(group.get("env", [])):
-                name = variable["name"]
-                if name in GCS_FT_ENV and (enabled or name == "REDIS_USERNAME"):
-                    yield context.problem(
-                        (*path, "env", env_index, "name"),
-                        f"{name} cannot be set in a Ray pod when gcsFaultTolerance manages Redis",
-                        GCS_FT_ENV[name],
-                    )
-                elif name == "RAY_REDIS_ADDRESS" and not enabled:
-                    yield context.problem(
-                        (*path, "env", env_index, "name"),
-                        "RAY_REDIS_ADDRESS enables GCS fault tolerance implicitly, which the operator rejects",
-                        "use gcsFaultTolerance: {redisAddress: ...}",
-                    )
+            elif name == "RAY_REDIS_ADDRESS" and not enabled:
+                yield context.problem(
+                    written,
+                    "RAY_REDIS_ADDRESS enables GCS fault tolerance implicitly, which the operator rejects",
+                    "use gcsFaultTolerance: {redisAddress: ...}",
+                )
 
 
 @rule(
@@ -254,7 +282,8 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
 def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
     """Autoscaler v2 needs Ray pods that are never restarted in place (validation.go, 1.4.0+)."""
     for spec_at in cluster_specs(context.data):
-        if spec_at.spec.get("autoscaling", {}).get("version") != "v2":
+        # the operator checks this only with the autoscaler on (IsAutoscalingV2Enabled)
+        if not autoscaling_enabled(spec_at.spec) or spec_at.spec.get("autoscaling", {}).get("version") != "v2":
             continue
         for path, group in groups(spec_at):
             policy = group.get("podTemplate", {}).get("spec", {}).get("restartPolicy")
@@ -285,9 +314,7 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
     for index, service in enumerate(context.data.get("services", [])):
         strategy = service.get("upgradeStrategy", {})
         kind = strategy.get("type")
-        if kind != "NewClusterWithIncrementalUpgrade" or version_key(context.version) < version_key(
-            RAYSERVICE_UPGRADE_TYPES[kind]
-        ):
+        if kind != INCREMENTAL_UPGRADE or version_key(context.version) < version_key(RAYSERVICE_UPGRADE_TYPES[kind]):
             continue  # a release without the upgrade type: rules/versions.py reports that instead
         path = ("services", index, "upgradeStrategy")
         if not autoscaling_enabled(service["cluster"]):
@@ -357,7 +384,8 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
             declared = group.get("rayStartParams", {}).get("num-gpus")
             if declared is None:
                 continue
-            limit = resources(group).limits.get(GPU_RESOURCE, 0)
+            container = HEAD_CONTAINER if path[-1] == "head" else WORKER_CONTAINER
+            limit = ray_container_limits(group, container).get(GPU_RESOURCE, 0)
             try:
                 advertised, available = float(declared), float(limit)
             except (TypeError, ValueError):

@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.model.build import Layered, group_image, pod_volumes, resources, volume_sources
+from generator.model.build import RESOURCE_SHORTHAND, Layered, group_image, pod_volumes, resources, volume_sources
 from generator.quantity import parse_quantity
 from generator.rules.context import RuleContext, cluster_specs, groups
 from generator.rules.rule import rule
@@ -34,6 +34,15 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
                     "set defaults.image, the cluster's image or the group's image",
                     at_key=True,
                 )
+    for index, job in enumerate(context.data.get("jobs", [])):
+        submitter = job.get("submitter")
+        if submitter is not None and group_image(submitter, job.get("cluster", {}), defaults) is None:
+            yield context.problem(
+                ("jobs", index, "submitter"),
+                "no container image for the submitter",
+                "set defaults.image, the job cluster's image or the submitter's image",
+                at_key=True,
+            )
 
 
 @rule(
@@ -148,6 +157,16 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
             yield (*owner_path, "env", index), variable
 
 
+def _request_written_at(group: dict[str, Any], resource: str) -> DocPath:
+    """Where a group's request of `resource` was written: in requests, or as the shorthand that sets it."""
+    if resource in group.get("requests", {}):
+        return ("requests", resource)
+    shorthand = next((key for key, name in RESOURCE_SHORTHAND if name == resource and key in group), None)
+    if shorthand is not None:
+        return (shorthand,)
+    return ("extendedResources", resource)
+
+
 def _written_at(volume: Layered, group_path: DocPath) -> DocPath:
     """Where a merged volume was written: in `defaults`, or in the group."""
     owner: DocPath = ("defaults",) if volume.from_defaults else group_path
@@ -177,9 +196,8 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
                     continue
                 low, high = parse_quantity(requested), parse_quantity(limit)
                 if low is not None and high is not None and low > high:
-                    where = "requests" if resource in group.get("requests", {}) else resource
                     yield context.problem(
-                        (*path, *((where, resource) if where == "requests" else (where,))),
+                        (*path, *_request_written_at(group, resource)),
                         f"the {resource} request {requested} is more than its limit {limit}",
                         "a request may not exceed its limit; raise the limit or lower the request",
                     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from generator.checks import LINT
 from generator.errors import Problem
+from generator.model.build import worker_bounds
 from generator.rules.context import RuleContext, cluster_specs
 from generator.rules.rule import rule
 
@@ -24,25 +25,29 @@ def replica_bounds(context: RuleContext) -> Iterator[Problem]:
     for spec_at in cluster_specs(context.data):
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
             path = (*spec_at.path, "workerGroups", index)
-            low, high, replicas = group.get("minReplicas"), group.get("maxReplicas"), group.get("replicas")
-            if low is not None and high is not None and high < low:
+            # the bounds as the model renders them: unset ones follow replicas
+            replicas, low, high = worker_bounds(group)
+            written = [key for key in ("maxReplicas", "minReplicas", "replicas") if key in group]
+            if high < low:
                 yield context.problem(
-                    (*path, "maxReplicas"),
+                    (*path, written[0]) if written else path,
                     f"maxReplicas {high} is less than minReplicas {low}",
                     "raise maxReplicas or lower minReplicas",
+                    at_key=not written,
                 )
                 continue
-            if replicas is None:
-                continue
-            if low is not None and replicas < low:
+            where = (*path, "replicas") if "replicas" in group else path
+            if replicas < low:
                 yield context.problem(
-                    (*path, "replicas"),
+                    where,
                     f"replicas {replicas} is less than minReplicas {low}",
                     "the operator would scale the group up to minReplicas; set replicas within the bounds",
+                    at_key="replicas" not in group,
                 )
-            if high is not None and replicas > high:
+            if replicas > high:
                 yield context.problem(
-                    (*path, "replicas"),
+                    where,
                     f"replicas {replicas} is more than maxReplicas {high}",
                     "the operator would cap the group at maxReplicas; set replicas within the bounds",
+                    at_key="replicas" not in group,
                 )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.errors import DocPath
-from generator.model.fields import GITOPS_FIELDS, KIND_SECTIONS, fill, match_crd
+from generator.model.fields import GITOPS_FIELDS, KIND_SECTIONS, all_matches, fill
 from generator.source import value_at
 
 SECTIONS = {**KIND_SECTIONS, "ConfigMap": "configMaps"}
@@ -71,13 +71,22 @@ def _environment_path(kind: str, name: str, rendered: DocPath, data: Mapping[str
     if index is None:
         return None
     item: DocPath = (section, index)
-    match = match_crd(kind, rendered)
-    if match is None or match[0].env is None:
+    matches = [match for match in all_matches(kind, rendered) if match[0].env is not None]
+    if not matches:
         return item  # a field the environment does not spell out: its nearest written ancestor is the item
-    entry, indices, rest = match
+    # The most specific entry whose value the environment writes (the item's own, or the default it falls
+    # back to); else the most specific entry, whose nearest written ancestor `locate` then finds.
+    for entry, indices, rest in matches:
+        assert entry.env is not None
+        written = (*item, *fill(entry.env, indices))
+        if value_at(data, written) is not None:
+            # a value serialized into one string (runtimeEnvYAML, serveConfigV2) comes from the whole structure
+            return written if entry.field.whole else (*written, *rest)
+        if entry.field.defaults is not None and value_at(data, ("defaults", entry.field.defaults)) is not None:
+            return ("defaults", entry.field.defaults, *rest)
+    entry, indices, rest = matches[0]
     assert entry.env is not None
     written = (*item, *fill(entry.env, indices))
-    # a value serialized into one string (runtimeEnvYAML, serveConfigV2) comes from the whole structure
     return written if entry.field.whole else (*written, *rest)
 
 
