@@ -143,6 +143,7 @@ def test_lints_are_ours_and_marked() -> None:
     assert lints == [
         "gpu-count",
         "owner-keeps-finished-jobs",
+        "plaintext-secret",
         "self-deleting-job",
         "unique-container-ports",
         "worker-bounds",

@@ -577,6 +577,17 @@ def environment_schema() -> Schema:
             ),
             "jobs": array("RayJobs; items merge by name.", job_schema()),
             "services": array("RayServices; items merge by name.", service_schema()),
+            "lint": closed(
+                "Waivers that concern the whole environment.",
+                {
+                    "notSecrets": array(
+                        "Paths of values that look like credentials but are not (the plaintext-secret lint), as "
+                        "the error prints them, e.g. clusters[0].head.env[2].value.",
+                        text("A document path.", minLength=1),
+                        uniqueItems=True,
+                    )
+                },
+            ),
             "patches": array(
                 "Kustomize patches for what the schema does not model.",
                 closed(

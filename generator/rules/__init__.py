@@ -9,7 +9,7 @@ waived per object (rules/waivers.py). docs/rules.md is generated from the declar
 from __future__ import annotations
 
 from generator.errors import Problem
-from generator.rules import delivery, jobs, names, operator, pods, replicas, versions, wiring
+from generator.rules import delivery, jobs, names, operator, pods, replicas, secrets, versions, wiring
 from generator.rules.context import RuleContext
 from generator.rules.rule import EnvironmentRun, Rule
 
@@ -48,6 +48,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.gpus_match_ray_start_params,
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,
+    secrets.plaintext_secrets,
 )
 
 

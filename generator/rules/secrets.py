@@ -1,0 +1,133 @@
+"""Plaintext secrets: whatever an environment file holds ends up in Git twice, in the file and in rendered/.
+
+Every text value of the environment is looked at, by the name it is stored under (`password`, `token`,
+`api_key`, an env var `DB_PASSWORD`, rayStartParams `redis-password`) and by its own shape (the token
+formats of well-known services, PEM private keys, URLs with a password, long random-looking strings).
+Credentials belong in Secrets, referenced by name (`valueFrom.secretKeyRef`, `gcsFaultTolerance.redisPassword`).
+A value that only looks like a secret is waived by its path in the environment's `lint.notSecrets`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from generator.checks import LINT
+from generator.errors import DocPath, Problem, format_path
+from generator.rules.context import RuleContext
+from generator.rules.rule import rule
+
+# Value shapes, each a well-known credential format (public documentation of each service).
+TOKEN_SHAPES = (
+    ("an AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a GitHub token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("an OpenAI-style API key", re.compile(r"\bsk-(proj-)?[A-Za-z0-9_-]{20,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("a private key", re.compile(r"-----BEGIN ([A-Z]+ )*PRIVATE KEY( BLOCK)?-----")),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    ("a password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+)
+# Names under which a value is a credential: keys, env var names, rayStartParams.
+SECRET_NAME = re.compile(
+    r"(passw(or)?d|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth[-_]?key)",
+    re.IGNORECASE,
+)
+# ...unless the name says the value is a reference to a secret, not the secret itself.
+REFERENCE_NAME = re.compile(r"(name|ref|file|path|key[-_]?id|secret[-_]?key[-_]?ref|existing[-_]?secret)$", re.I)
+PLACEHOLDER = re.compile(r"^(\$\{[^}]*\}|\$\([^)]*\)|<[^>]*>|)$")
+# Long random-looking strings: a token alphabet, many bits a character, several character classes.
+RANDOM_LOOKING = re.compile(r"^[A-Za-z0-9+/=_-]{32,}$")
+MIN_ENTROPY_BITS = 4.2
+NOT_SECRETS = ("lint", "notSecrets")
+HINT = (
+    "keep credentials in a Secret and reference it (env valueFrom.secretKeyRef, gcsFaultTolerance.redisPassword); "
+    "if this is not a secret, add its path to lint.notSecrets"
+)
+
+
+@rule(
+    "plaintext-secret",
+    "no credential in the environment file, where it would be committed to Git and copied into rendered/: "
+    "values stored under a secret-like name (password, token, api_key, an env var DB_PASSWORD, redis-password), "
+    "well-known token formats (AWS, GitHub, Hugging Face, Slack, OpenAI, Google), PEM private keys, URLs with a "
+    "password, long random-looking strings. One value is waived by its path in `lint.notSecrets`",
+    LINT,
+    fails="clusters: [{name: c, head: {cpu: '1', env: [{name: HF_TOKEN, value: "
+    "hf_abcdefghijklmnopqrstuvwxyz0123456789}]}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', env: [{name: HF_TOKEN, valueFrom: {secretKeyRef: {name: hf, key: "
+    "token}}}]}}]",
+    cases=("plaintext-secrets",),
+)
+def plaintext_secrets(context: RuleContext) -> Iterator[Problem]:
+    waived = set(context.data.get("lint", {}).get("notSecrets", []))
+    for path, what in _secrets(context.data, ()):
+        if format_path(path) not in waived:
+            yield context.problem(
+                path, f"looks like a plaintext secret ({what}), which would be committed to Git", HINT
+            )
+
+
+def _secrets(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
+    if path[:2] == NOT_SECRETS:
+        return
+    if isinstance(value, dict):
+        yield from _mapping_secrets(value, path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _secrets(item, (*path, index))
+    elif isinstance(value, str):
+        what = _shape(value)
+        if what is not None:
+            yield path, what
+
+
+def _mapping_secrets(mapping: dict[str, Any], path: DocPath) -> Iterator[tuple[DocPath, str]]:
+    # an env var or similar {name: X, value: Y}: the name says what the value is
+    name = mapping.get("name")
+    value = mapping.get("value")
+    if (
+        isinstance(name, str)
+        and isinstance(value, str)
+        and _secret_name(name)
+        and _literal(value)
+        and not _shape(value)
+    ):
+        yield (*path, "value"), f"the value of {name}"
+    for key, child in mapping.items():
+        if isinstance(child, str) and _secret_name(key) and _literal(child) and _shape(child) is None:
+            yield (*path, key), f"a value stored under {key}"
+        else:
+            yield from _secrets(child, (*path, key))
+
+
+def _secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name)) and not REFERENCE_NAME.search(name)
+
+
+def _literal(value: str) -> bool:
+    """A value given in the file, not a placeholder filled in elsewhere (`${VAR}`, `$(VAR)`, `<token>`)."""
+    return not PLACEHOLDER.match(value.strip()) and value.lower() not in ("true", "false")
+
+
+def _shape(value: str) -> str | None:
+    """What kind of credential `value` looks like by its form alone, or None."""
+    for what, pattern in TOKEN_SHAPES:
+        if pattern.search(value):
+            return what
+    if RANDOM_LOOKING.match(value) and _random(value):
+        return "a long random-looking string"
+    return None
+
+
+def _random(value: str) -> bool:
+    if re.fullmatch(r"[0-9a-f]+", value):
+        return False  # hex digests and commit hashes pin things; they are not credentials
+    classes = sum(bool(re.search(pattern, value)) for pattern in ("[a-z]", "[A-Z]", "[0-9]"))
+    counts = Counter(value)
+    entropy = -sum(count / len(value) * math.log2(count / len(value)) for count in counts.values())
+    return classes >= 3 and entropy >= MIN_ENTROPY_BITS
