@@ -109,6 +109,13 @@ OBJECT_SIZE = Check(
     "Kubernetes: etcd --max-request-bytes, ConfigMap validation (pkg/apis/core/validation, MaxSecretSize)",
     cases=("object-too-large",),
 )
+POD_SECURITY = Check(
+    "pod-security",
+    "every pod KubeRay will create for a Ray object passes the Pod Security Standard its namespace enforces "
+    "(podSecurity, restricted by default): the rendered templates, the autoscaler sidecar, the submitter",
+    "Kubernetes Pod Security Standards (k8s.io/pod-security-admission/policy)",
+    cases=("pod-security-restricted",),
+)
 CHART_VALUES = Check(
     "chart-values",
     "the values rendered for a chart-delivered RayCluster use only keys of the pinned ray-cluster chart",
@@ -127,5 +134,5 @@ STAGE_CHECKS: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("Merging partials", (EXTENDS, DUPLICATE_NAME, FILE_NAME)),
     ("The environment schema", (INPUT_SCHEMA,)),
     ("Waivers", (LINT_WAIVER,)),
-    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, CHART_VALUES)),
+    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES)),
 )

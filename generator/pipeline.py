@@ -36,6 +36,7 @@ from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered
 from generator.validate.limits import size_problems
+from generator.validate.pod_security import pod_security_problems
 
 ENVIRONMENT_SUFFIX = ".yaml"
 
@@ -183,6 +184,8 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
     if check_output:
         problems = check_rendered(rendered, version, stages.store, resolved.data, resolved.origin, file)
         problems += size_problems(rendered, resolved.data, resolved.origin, file)
+        if not problems:  # the pods are read as the schema describes them: only schema-valid objects
+            problems = pod_security_problems(rendered, resolved.data, resolved.origin, file)
         problems += chart_values_problems(context, rendered)
         if problems:
             return _Outcome(problems, [])

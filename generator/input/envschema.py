@@ -577,6 +577,13 @@ def environment_schema() -> Schema:
             ),
             "jobs": array("RayJobs; items merge by name.", job_schema()),
             "services": array("RayServices; items merge by name.", service_schema()),
+            "podSecurity": text(
+                "The Pod Security Standard the namespace enforces (its pod-security.kubernetes.io labels) and every "
+                "generated pod is written to pass: restricted (the default: no privilege escalation, all "
+                "capabilities dropped, non-root, RuntimeDefault seccomp, no ServiceAccount token unless the "
+                "autoscaler needs it), baseline, or privileged (no labels, nothing added).",
+                enum=["restricted", "baseline", "privileged"],
+            ),
             "lint": closed(
                 "Waivers that concern the whole environment.",
                 {

@@ -24,6 +24,7 @@ from generator.model.types import (
     GitOps,
     Group,
     HeadGroup,
+    JsonMap,
     ObjectMeta,
     Operator,
     Patch,
@@ -53,6 +54,22 @@ ENVIRONMENT_LABEL = "kuberay-gitops/environment"
 GPU_RESOURCE = "nvidia.com/gpu"
 # The shorthand keys of a group or submitter, and the Kubernetes resource each one stands for.
 RESOURCE_SHORTHAND = (("cpu", "cpu"), ("memory", "memory"), ("gpu", GPU_RESOURCE))
+# Pod Security Standards levels (kubernetes.io/docs/concepts/security/pod-security-standards/)
+POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
+DEFAULT_POD_SECURITY = "restricted"
+# What every container needs under the restricted level; the rayproject images run as user 1000, so they pass
+# runAsNonRoot (the kubelet checks the image's numeric USER).
+RESTRICTED_CONTAINER_SECURITY = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# KubeRay's own submitter pod (GetDefaultSubmitterTemplate, ray-operator/controllers/ray/common/job.go),
+# which the generator writes out when the namespace is restricted: KubeRay's has no securityContext.
+DEFAULT_SUBMITTER_RESOURCES = Resources(
+    requests={"cpu": "500m", "memory": "200Mi"}, limits={"cpu": "1", "memory": "1Gi"}
+)
 # The keys of a volume item that describe its mount; every other key is the volume source.
 VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
 
@@ -61,10 +78,12 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
     """Build the model from schema- and rule-checked data (no validation happens here)."""
     defaults = data.get("defaults", {})
     name = data["name"]
+    level = pod_security_level(data)
     return Environment(
         name=name,
         source=f"{file.resolve().parent.name}/{file.name}",
         release=release,
+        pod_security=level,
         target=Target(cluster=data["target"]["cluster"], namespace=data["target"]["namespace"]),
         gitops=gitops_settings(data["gitops"]),
         operator=operator_settings(data.get("operator", {})),
@@ -72,14 +91,14 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
         clusters=tuple(
             RayCluster(
                 meta=_meta(item, name),
-                spec=_cluster_spec(item, defaults),
+                spec=_cluster_spec(item, defaults, level),
                 suspend=item.get("suspend"),
                 upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
                 delivery=cluster_delivery(item),
             )
             for item in data.get("clusters", [])
         ),
-        jobs=tuple(_job(item, defaults, name) for item in data.get("jobs", [])),
+        jobs=tuple(_job(item, defaults, name, level) for item in data.get("jobs", [])),
         services=tuple(
             RayService(
                 meta=_meta(item, name),
@@ -89,12 +108,38 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
                 ray_cluster_deletion_delay_seconds=item.get("rayClusterDeletionDelaySeconds"),
                 suspend=item.get("suspend"),
                 exclude_head_pod_from_serve_svc=item.get("excludeHeadPodFromServeSvc"),
-                cluster=_cluster_spec(item["cluster"], defaults),
+                cluster=_cluster_spec(item["cluster"], defaults, level),
             )
             for item in data.get("services", [])
         ),
         patches=tuple(Patch(item.get("target"), item["patch"]) for item in data.get("patches", [])),
     )
+
+
+def pod_security_level(data: Mapping[str, Any]) -> str:
+    """The Pod Security Standard the environment's namespace enforces, and its pods are written to pass."""
+    return str(data.get("podSecurity", DEFAULT_POD_SECURITY))
+
+
+def container_security_context(level: str) -> JsonMap | None:
+    """The securityContext every container the generator writes gets at `level` (None: none written)."""
+    return RESTRICTED_CONTAINER_SECURITY if level == "restricted" else None
+
+
+def writes_submitter(job: Mapping[str, Any], level: str) -> bool:
+    """Whether the RayJob gets a submitter pod template: the user's, or (restricted namespaces) KubeRay's own
+    written out with a securityContext, since KubeRay's default submitter pod would be refused."""
+    mode = job.get("submissionMode", "K8sJobMode")
+    return "submitter" in job or (level == "restricted" and mode == "K8sJobMode")
+
+
+def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
+    """The submitter's image: its own, else the head's, as KubeRay's default submitter takes the head's."""
+    submitter = job.get("submitter", {})
+    cluster = job.get("cluster", {})
+    if submitter.get("image"):
+        return str(submitter["image"])
+    return group_image(cluster.get("head", {}), cluster, defaults)
 
 
 def gitops_settings(gitops: Mapping[str, Any]) -> GitOps:
@@ -207,8 +252,7 @@ def _meta(item: Mapping[str, Any], environment: str) -> ObjectMeta:
     return ObjectMeta(name=item["name"], labels=labels, annotations=dict(item.get("annotations", {})))
 
 
-def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str) -> RayJob:
-    submitter = item.get("submitter")
+def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str, level: str) -> RayJob:
     return RayJob(
         meta=_meta(item, environment),
         entrypoint=item.get("entrypoint"),
@@ -222,17 +266,23 @@ def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str)
         pre_running_deadline_seconds=item.get("preRunningDeadlineSeconds"),
         deletion_strategy=item.get("deletionStrategy"),
         deletion_policy=item.get("deletionPolicy"),
-        cluster=_cluster_spec(item["cluster"], defaults) if "cluster" in item else None,
+        cluster=_cluster_spec(item["cluster"], defaults, level) if "cluster" in item else None,
         cluster_selector=item.get("clusterSelector"),
-        submitter=_submitter(submitter, item.get("cluster", {}), defaults) if submitter is not None else None,
+        submitter=_submitter(item, defaults, level) if writes_submitter(item, level) else None,
     )
 
 
-def _submitter(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> Submitter:
+def _submitter(job: Mapping[str, Any], defaults: Mapping[str, Any], level: str) -> Submitter:
+    item = job.get("submitter", {})
+    image = submitter_image(job, defaults)
+    if image is None:
+        raise InternalError("the model was built from an environment with a submitter without an image")
+    wanted = resources(item)
     return Submitter(
-        image=_required_image(item, cluster, defaults),
+        image=image,
         image_pull_policy=item.get("imagePullPolicy", defaults.get("imagePullPolicy")),
-        resources=resources(item),
+        resources=wanted if "submitter" in job else DEFAULT_SUBMITTER_RESOURCES,
+        security_context=container_security_context(level),
         env=tuple(item.get("env", ())),
         service_account_name=item.get("serviceAccountName", defaults.get("serviceAccountName")),
         labels=dict(item.get("labels", {})),
@@ -249,15 +299,20 @@ def _required_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaul
     return image
 
 
-def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any]) -> ClusterSpec:
+def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: str) -> ClusterSpec:
     autoscaling = item.get("autoscaling", {})
     gcs = item.get("gcsFaultTolerance")
     head = item["head"]
+    # only the head runs the autoscaler, which needs the ServiceAccount token to scale the cluster
+    head_token = None if level == "privileged" or autoscaling_enabled(item) else False
+    worker_token = None if level == "privileged" else False
     return ClusterSpec(
         ray_version=item.get("rayVersion", defaults.get("rayVersion")),
-        head=HeadGroup(_group(head, item, defaults), head.get("serviceType")),
-        worker_groups=tuple(_worker_group(group, item, defaults) for group in item.get("workerGroups", [])),
-        autoscaling=_autoscaling(autoscaling) if autoscaling_enabled(item) else None,
+        head=HeadGroup(_group(head, item, defaults, level, head_token), head.get("serviceType")),
+        worker_groups=tuple(
+            _worker_group(group, item, defaults, level, worker_token) for group in item.get("workerGroups", [])
+        ),
+        autoscaling=_autoscaling(autoscaling, level) if autoscaling_enabled(item) else None,
         gcs_fault_tolerance=_gcs(gcs) if gcs is not None else None,
         network_policy=item.get("networkPolicy"),
         tls_options=item.get("tlsOptions"),
@@ -284,7 +339,9 @@ def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str
     return limits
 
 
-def _worker_group(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> WorkerGroup:
+def _worker_group(
+    item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], level: str, token: bool | None
+) -> WorkerGroup:
     replicas, min_replicas, max_replicas = worker_bounds(item)
     return WorkerGroup(
         name=item["name"],
@@ -292,17 +349,21 @@ def _worker_group(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults:
         min_replicas=min_replicas,
         max_replicas=max_replicas,
         num_of_hosts=item.get("numOfHosts"),
-        group=_group(item, cluster, defaults),
+        group=_group(item, cluster, defaults, level, token),
     )
 
 
-def _group(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> Group:
+def _group(
+    item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], level: str, token: bool | None
+) -> Group:
     return Group(
         pod=_pod_settings(item, cluster, defaults),
         resources=resources(item),
         ray_start_params={key: ray_start_value(value) for key, value in item.get("rayStartParams", {}).items()},
         ports=tuple(item.get("ports", ())),
         pod_template=item.get("podTemplate", {}),
+        security_context=container_security_context(level),
+        automount_service_account_token=token,
     )
 
 
@@ -336,7 +397,7 @@ def _volume(item: Mapping[str, Any]) -> Volume:
     )
 
 
-def _autoscaling(item: Mapping[str, Any]) -> Autoscaling:
+def _autoscaling(item: Mapping[str, Any], level: str) -> Autoscaling:
     env_from = item.get("envFrom")
     env = item.get("env")
     return Autoscaling(
@@ -348,7 +409,8 @@ def _autoscaling(item: Mapping[str, Any]) -> Autoscaling:
         resources=item.get("resources"),
         env=tuple(env) if env is not None else None,
         env_from=tuple(env_from) if env_from is not None else None,
-        security_context=item.get("securityContext"),
+        # KubeRay gives the autoscaler sidecar this securityContext and no other (BuildAutoscalerContainer)
+        security_context=item.get("securityContext", container_security_context(level)),
     )
 
 

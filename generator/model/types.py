@@ -56,6 +56,8 @@ class Group:
     ray_start_params: Mapping[str, str]
     ports: tuple[JsonMap, ...]
     pod_template: JsonMap
+    security_context: JsonMap | None  # of the Ray container; None: none is written
+    automount_service_account_token: bool | None  # None: the Kubernetes default (mounted)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class Submitter:
     image: str
     image_pull_policy: str | None
     resources: Resources
+    security_context: JsonMap | None
     env: tuple[JsonMap, ...]
     service_account_name: str | None
     labels: Mapping[str, str]
@@ -218,6 +221,7 @@ class Environment:
     name: str
     source: str  # the environment file as written in generated headers, e.g. environments/dev.yaml
     release: KubeRayRelease
+    pod_security: str  # the Pod Security Standard level of the namespace: restricted, baseline or privileged
     target: Target
     gitops: GitOps
     operator: Operator

@@ -49,6 +49,7 @@ def template_environment(templates: Path) -> jinja2.Environment:
         head_container=names.HEAD_CONTAINER,
         worker_container=names.WORKER_CONTAINER,
         submitter_pod_template=kube.submitter_pod_template,
+        namespace_labels=kube.namespace_labels,
         autoscaler_options=kube.autoscaler_options,
         gcs_fault_tolerance_options=kube.gcs_fault_tolerance_options,
     )

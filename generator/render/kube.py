@@ -6,6 +6,7 @@ dropping empty fields); the Jinja templates lay the objects out from them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from generator.input.resolve import merge
@@ -32,7 +33,10 @@ def group_pod_template(group: model.Group, container_name: str) -> dict[str, Any
     _put(container, "ports", [dict(port) for port in group.ports])
     _put(container, "resources", resources(group.resources))
     _put(container, "volumeMounts", [volume_mount(volume) for volume in pod.volumes])
+    _put(container, "securityContext", _copy(group.security_context))
     spec: dict[str, Any] = {"containers": [container]}
+    if group.automount_service_account_token is not None:
+        spec["automountServiceAccountToken"] = group.automount_service_account_token
     _put(spec, "volumes", [{"name": volume.name, **volume.source} for volume in pod.volumes])
     _put(spec, "nodeSelector", dict(pod.node_selector))
     _put(spec, "tolerations", [dict(toleration) for toleration in pod.tolerations])
@@ -42,13 +46,28 @@ def group_pod_template(group: model.Group, container_name: str) -> dict[str, Any
     return _with_pass_through(_template(pod.labels, pod.annotations, spec), group.pod_template)
 
 
+def namespace_labels(environment: model.Environment, labels: dict[str, str]) -> dict[str, str]:
+    """The generator's labels, and the Pod Security admission labels of the environment's level: enforced,
+    and warned and audited too, so `kubectl apply` and the audit log say why a pod would be refused."""
+    if environment.pod_security == "privileged":
+        return labels
+    admission = {
+        f"pod-security.kubernetes.io/{mode}": environment.pod_security for mode in ("enforce", "warn", "audit")
+    }
+    return {**labels, **admission}
+
+
 def submitter_pod_template(submitter: model.Submitter) -> dict[str, Any]:
     container: dict[str, Any] = {"name": SUBMITTER_CONTAINER, "image": submitter.image}
     _put(container, "imagePullPolicy", submitter.image_pull_policy)
     _put(container, "env", [dict(variable) for variable in submitter.env])
     _put(container, "resources", resources(submitter.resources))
+    _put(container, "securityContext", _copy(submitter.security_context))
     # The operator expects the submitter to run once; it retries by creating a new Job (backoffLimit).
+    # It talks to the Ray dashboard, never to the Kubernetes API: no ServiceAccount token.
     spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [container]}
+    if submitter.security_context is not None:
+        spec["automountServiceAccountToken"] = False
     _put(spec, "serviceAccountName", submitter.service_account_name)
     return _with_pass_through(_template(submitter.labels, submitter.annotations, spec), submitter.pod_template)
 
@@ -104,6 +123,11 @@ def volume_mount(volume: model.Volume) -> dict[str, Any]:
     _put(mount, "readOnly", volume.read_only)
     _put(mount, "subPath", volume.sub_path)
     return mount
+
+
+def _copy(value: Any) -> Any:
+    """A plain deep copy of a mapping of the model (templates must not share objects between pods)."""
+    return json.loads(json.dumps(value)) if value is not None else None
 
 
 def _put(target: dict[str, Any], key: str, value: Any) -> None:

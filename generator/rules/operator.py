@@ -110,7 +110,7 @@ def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
     "SidecarMode takes no clusterSelector and no submitter pod template (1.5.0)",
     f"{VALIDATION} (ValidateRayJobSpec)",
     fails=f"kuberay: {{version: 1.5.0}}\njobs: [{JOB_START}, submissionMode: SidecarMode, submitter: {{cpu: '1'}}}}]",
-    passes=f"kuberay: {{version: 1.5.0}}\njobs: [{JOB_START}, submissionMode: SidecarMode}}]",
+    passes=f"kuberay: {{version: 1.5.0}}\npodSecurity: baseline\njobs: [{JOB_START}, submissionMode: SidecarMode}}]",
     cases=("operator-sidecar-mode",),
 )
 def job_submission_mode(context: RuleContext) -> Iterator[Problem]:

@@ -61,7 +61,8 @@ def fields_in_release(context: RuleContext) -> Iterator[Problem]:
     "SidecarMode >= 1.5.0; RayService upgradeStrategy.type NewClusterWithIncrementalUpgrade >= 1.5.0",
     f"{KUBERAY_VALIDATION} and ray-operator/apis/ray/v1/*_types.go constants",
     fails="jobs: [{name: j, entrypoint: python run.py, submissionMode: SidecarMode, cluster: {head: {cpu: '1'}}}]",
-    passes="kuberay: {version: 1.5.0}\njobs: [{name: j, entrypoint: python run.py, submissionMode: SidecarMode, "
+    passes="kuberay: {version: 1.5.0}\npodSecurity: baseline\njobs: [{name: j, entrypoint: python run.py, "
+    "submissionMode: SidecarMode, "
     "cluster: {head: {cpu: '1'}}}]",
     cases=("gate-value-too-new",),
 )

@@ -1,0 +1,186 @@
+"""The pods of every Ray object against the Pod Security Standard their namespace enforces.
+
+The namespace of an environment carries `pod-security.kubernetes.io/enforce` (render/kube.py), and the
+admission controller refuses every pod that breaks that level, long after Argo CD or Flux reported the
+sync as done: the operator only logs that it could not create the pod. The checks are those of the
+Pod Security Standards (kubernetes.io/docs/concepts/security/pod-security-standards, as implemented in
+k8s.io/pod-security-admission/policy), applied to the pods KubeRay will create: the rendered templates,
+and the containers KubeRay adds of its own (the autoscaler sidecar with autoscalerOptions.securityContext,
+the submitter pod or sidecar it builds when no template is given; the init containers it adds copy the Ray
+container's securityContext, so the Ray container stands for them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from generator.checks import POD_SECURITY
+from generator.errors import DocPath, Problem, format_path
+from generator.files import RenderedFile
+from generator.model.fields import CLUSTER_SPEC_AT
+from generator.source import Origin, locate, value_at
+from generator.validate.provenance import environment_path
+
+ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+LEVELS = ("privileged", "baseline", "restricted")
+BASELINE_CAPABILITIES = frozenset(
+    {
+        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+        "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    }
+)  # fmt: skip
+SAFE_SYSCTLS = frozenset(
+    {
+        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
+    }
+)  # fmt: skip
+SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"})
+RESTRICTED_VOLUMES = frozenset(
+    {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
+)
+HINT = "set podSecurity: baseline (or privileged) for this environment, or change the pod"
+
+Violation = tuple[DocPath, str]  # where in the pod template, what
+
+
+def namespace_level(files: Iterable[RenderedFile]) -> str | None:
+    for file in files:
+        for document in file.documents:
+            if isinstance(document, dict) and document.get("kind") == "Namespace":
+                level = document.get("metadata", {}).get("labels", {}).get(ENFORCE_LABEL)
+                return str(level) if level in LEVELS else None
+    return None
+
+
+def pod_security_problems(
+    files: list[RenderedFile], data: dict[str, Any], origin: Origin, environment_file: Path
+) -> list[Problem]:
+    level = namespace_level(files)
+    if level is None or level == "privileged":
+        return []
+    problems: list[Problem] = []
+    for file in files:
+        for document in file.documents:
+            if not isinstance(document, dict) or document.get("kind") not in CLUSTER_SPEC_AT:
+                continue
+            kind, name = str(document["kind"]), str(document.get("metadata", {}).get("name", "?"))
+            for path, message in _object_violations(document, level):
+                source = environment_path(kind, name, path, data, document)
+                problems.append(
+                    Problem(
+                        locate(origin, source) if source is not None else None,
+                        source or (),
+                        f"rendered {kind} {name}, {format_path(path)}: {message}, which Pod Security {level} "
+                        "refuses: the pod would never start",
+                        HINT,
+                        file=environment_file,
+                        rule=POD_SECURITY.id,
+                    )
+                )
+    return problems
+
+
+def _object_violations(document: dict[str, Any], level: str) -> Iterator[Violation]:
+    kind = document["kind"]
+    prefix = tuple(CLUSTER_SPEC_AT[kind][1].split("."))
+    spec = value_at(document, prefix)
+    if isinstance(spec, dict):
+        yield from _cluster_violations(spec, prefix, level)
+    if kind != "RayJob":
+        return
+    job = document.get("spec", {})
+    mode = job.get("submissionMode", "K8sJobMode")
+    if "submitterPodTemplate" in job:
+        yield from pod_violations(
+            job["submitterPodTemplate"].get("spec", {}), ("spec", "submitterPodTemplate", "spec"), level
+        )
+    elif mode in ("K8sJobMode", "SidecarMode") and level == "restricted":
+        where = "its submitter pod" if mode == "K8sJobMode" else "its submitter sidecar in the head pod"
+        yield ("spec",), f"KubeRay builds {where} without a securityContext"
+
+
+def _cluster_violations(spec: dict[str, Any], prefix: DocPath, level: str) -> Iterator[Violation]:
+    templates: list[tuple[DocPath, Any]] = [
+        ((*prefix, "headGroupSpec", "template"), value_at(spec, ("headGroupSpec", "template")))
+    ]
+    for index, group in enumerate(spec.get("workerGroupSpecs") or []):
+        templates.append(((*prefix, "workerGroupSpecs", index, "template"), group.get("template")))
+    for path, template in templates:
+        if isinstance(template, dict):
+            yield from pod_violations(template.get("spec") or {}, (*path, "spec"), level)
+    if spec.get("enableInTreeAutoscaling"):
+        # the autoscaler sidecar: KubeRay gives it autoscalerOptions.securityContext and nothing else
+        options = spec.get("autoscalerOptions") or {}
+        head_pod = value_at(spec, ("headGroupSpec", "template", "spec")) or {}
+        sidecar = {"name": "autoscaler", "securityContext": options.get("securityContext")}
+        for _, message in _container_violations(sidecar, head_pod, (), level):
+            yield (*prefix, "autoscalerOptions", "securityContext"), f"the autoscaler sidecar: {message}"
+
+
+def pod_violations(pod: dict[str, Any], path: DocPath, level: str) -> Iterator[Violation]:
+    for flag in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(flag):
+            yield (*path, flag), f"{flag} is true"
+    context = pod.get("securityContext") or {}
+    yield from _context_violations(context, (*path, "securityContext"))
+    for sysctl in context.get("sysctls") or []:
+        if sysctl.get("name") not in SAFE_SYSCTLS:
+            yield (*path, "securityContext", "sysctls"), f"sysctl {sysctl.get('name')} is not a safe sysctl"
+    for index, volume in enumerate(pod.get("volumes") or []):
+        source = next((key for key in volume if key != "name"), None)
+        if source == "hostPath" or (level == "restricted" and source not in RESTRICTED_VOLUMES):
+            yield (*path, "volumes", index), f"volume {volume.get('name')} is a {source} volume"
+    for list_name in ("initContainers", "containers"):
+        for index, container in enumerate(pod.get(list_name) or []):
+            yield from _container_violations(container, pod, (*path, list_name, index), level)
+
+
+def _container_violations(
+    container: dict[str, Any], pod: dict[str, Any], path: DocPath, level: str
+) -> Iterator[Violation]:
+    name = container.get("name", "?")
+    context = container.get("securityContext") or {}
+    at = (*path, "securityContext")
+    if context.get("privileged"):
+        yield (*at, "privileged"), f"container {name} is privileged"
+    yield from _context_violations(context, at)
+    for index, port in enumerate(container.get("ports") or []):
+        if port.get("hostPort"):
+            yield (*path, "ports", index, "hostPort"), f"container {name} uses hostPort {port['hostPort']}"
+    if context.get("procMount") not in (None, "Default"):
+        yield (*at, "procMount"), f"container {name} has procMount {context['procMount']}"
+    added = set((context.get("capabilities") or {}).get("add") or [])
+    allowed = {"NET_BIND_SERVICE"} if level == "restricted" else BASELINE_CAPABILITIES
+    if added - allowed:
+        yield (*at, "capabilities", "add"), f"container {name} adds capabilities {', '.join(sorted(added - allowed))}"
+    if level != "restricted":
+        return
+    pod_context = pod.get("securityContext") or {}
+    if context.get("allowPrivilegeEscalation") is not False:
+        yield at, f"container {name} does not set allowPrivilegeEscalation: false"
+    if "ALL" not in ((context.get("capabilities") or {}).get("drop") or []):
+        yield at, f"container {name} does not drop ALL capabilities"
+    if context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is not True:
+        yield at, f"container {name} does not set runAsNonRoot: true"
+    if context.get("runAsUser", pod_context.get("runAsUser")) == 0:
+        yield at, f"container {name} runs as user 0"
+    seccomp = (context.get("seccompProfile") or pod_context.get("seccompProfile") or {}).get("type")
+    if seccomp not in ("RuntimeDefault", "Localhost"):
+        yield at, f"container {name} has no RuntimeDefault or Localhost seccompProfile"
+
+
+def _context_violations(context: dict[str, Any], path: DocPath) -> Iterator[Violation]:
+    if (context.get("windowsOptions") or {}).get("hostProcess"):
+        yield (*path, "windowsOptions", "hostProcess"), "a Windows HostProcess container"
+    if (context.get("seccompProfile") or {}).get("type") == "Unconfined":
+        yield (*path, "seccompProfile", "type"), "seccompProfile Unconfined"
+    if (context.get("appArmorProfile") or {}).get("type") == "Unconfined":
+        yield (*path, "appArmorProfile", "type"), "appArmorProfile Unconfined"
+    selinux = context.get("seLinuxOptions") or {}
+    if selinux.get("type", "") not in SELINUX_TYPES or selinux.get("user") or selinux.get("role"):
+        yield (*path, "seLinuxOptions"), "seLinuxOptions outside the allowed types, or with a user or role"

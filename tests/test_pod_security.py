@@ -1,0 +1,139 @@
+"""Safe pods by default: what the restricted level writes, and the Pod Security check that proves it."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.model.build import RESTRICTED_CONTAINER_SECURITY
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from generator.validate.pod_security import pod_violations
+from tests.test_cli import VALID
+
+JOB = """\
+jobs:
+  - name: train
+    entrypoint: python train.py
+    cluster:
+      autoscaling: {enabled: true}
+      head: {cpu: "1"}
+      workerGroups: [{name: w, cpu: "1", replicas: 1, maxReplicas: 2}]
+"""
+
+
+def _render(tmp_path: Path, tool: ToolData, text: str) -> dict[str, Any]:
+    (tmp_path / "demo.yaml").write_text(text)
+    result = build(BuildRequest(tmp_path, (), tool))
+    assert result.problems == ()
+    return {str(file.path): file.documents[0] for file in result.files}
+
+
+def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*pod.get("initContainers", []), *pod["containers"]]
+
+
+def test_restricted_is_the_default_and_every_pod_passes_it(tmp_path: Path, tool: ToolData) -> None:
+    files = _render(tmp_path, tool, VALID + JOB)
+    labels = files["demo/workloads/namespace.yaml"]["metadata"]["labels"]
+    assert {key: value for key, value in labels.items() if key.startswith("pod-security")} == {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    }
+    job = files["demo/workloads/rayjob-train.yaml"]["spec"]
+    head = job["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
+    worker = job["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]
+    submitter = job["submitterPodTemplate"]["spec"]
+    for pod in (head, worker, submitter):
+        assert [container["securityContext"] for container in _containers(pod)] == [RESTRICTED_CONTAINER_SECURITY]
+        assert list(pod_violations(pod, (), "restricted")) == []
+    assert job["rayClusterSpec"]["autoscalerOptions"]["securityContext"] == RESTRICTED_CONTAINER_SECURITY
+    # only the head runs the autoscaler, which needs the ServiceAccount token
+    assert "automountServiceAccountToken" not in head
+    assert worker["automountServiceAccountToken"] is False
+    assert submitter["automountServiceAccountToken"] is False
+    # KubeRay's own default submitter, written out: the head's image, KubeRay's resources
+    assert submitter["containers"][0]["image"] == head["containers"][0]["image"]
+    assert submitter["containers"][0]["resources"] == {
+        "limits": {"cpu": "1", "memory": "1Gi"},
+        "requests": {"cpu": "500m", "memory": "200Mi"},
+    }
+
+
+def test_baseline_and_privileged_opt_out(tmp_path: Path, tool: ToolData) -> None:
+    files = _render(tmp_path, tool, VALID + "podSecurity: privileged\n" + JOB)
+    labels = files["demo/workloads/namespace.yaml"]["metadata"]["labels"]
+    assert not [key for key in labels if key.startswith("pod-security")]
+    job = files["demo/workloads/rayjob-train.yaml"]["spec"]
+    assert "submitterPodTemplate" not in job  # KubeRay builds its default submitter
+    head = job["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]
+    assert "securityContext" not in head["containers"][0]
+    assert "automountServiceAccountToken" not in job["rayClusterSpec"]["workerGroupSpecs"][0]["template"]["spec"]
+
+
+RESTRICTED_POD = {"containers": [{"name": "ray", "securityContext": dict(RESTRICTED_CONTAINER_SECURITY)}]}
+
+
+@pytest.mark.parametrize(
+    ("change", "level", "message"),
+    [
+        (lambda pod: pod.update(hostNetwork=True), "baseline", "hostNetwork is true"),
+        (
+            lambda pod: pod.update(volumes=[{"name": "h", "hostPath": {"path": "/"}}]),
+            "baseline",
+            "volume h is a hostPath volume",
+        ),
+        (
+            lambda pod: pod["containers"][0]["securityContext"].update(privileged=True),
+            "baseline",
+            "container ray is privileged",
+        ),
+        (
+            lambda pod: pod["containers"][0]["securityContext"].update(
+                capabilities={"add": ["SYS_ADMIN"], "drop": ["ALL"]}
+            ),
+            "baseline",
+            "container ray adds capabilities SYS_ADMIN",
+        ),
+        (
+            lambda pod: pod["containers"][0].update(ports=[{"containerPort": 80, "hostPort": 80}]),
+            "baseline",
+            "container ray uses hostPort 80",
+        ),
+        (
+            lambda pod: pod.update(volumes=[{"name": "n", "nfs": {"server": "s", "path": "/"}}]),
+            "restricted",
+            "volume n is a nfs volume",
+        ),
+        (
+            lambda pod: pod["containers"][0]["securityContext"].pop("allowPrivilegeEscalation"),
+            "restricted",
+            "container ray does not set allowPrivilegeEscalation: false",
+        ),
+        (
+            lambda pod: pod["containers"][0]["securityContext"].update(runAsUser=0),
+            "restricted",
+            "container ray runs as user 0",
+        ),
+        (
+            lambda pod: pod["containers"][0]["securityContext"].pop("seccompProfile"),
+            "restricted",
+            "container ray has no RuntimeDefault or Localhost seccompProfile",
+        ),
+    ],
+)
+def test_the_check_finds_each_kind_of_violation(change: Any, level: str, message: str) -> None:
+    pod = copy.deepcopy(RESTRICTED_POD)
+    assert list(pod_violations(pod, (), "restricted")) == []
+    change(pod)
+    assert message in [found for _, found in pod_violations(pod, (), level)]
+
+
+def test_baseline_allows_what_restricted_refuses() -> None:
+    pod = {"containers": [{"name": "ray"}], "volumes": [{"name": "n", "nfs": {"server": "s", "path": "/"}}]}
+    assert list(pod_violations(pod, (), "baseline")) == []
+    assert len(list(pod_violations(pod, (), "restricted"))) == 5
