@@ -1,4 +1,6 @@
-"""The example environments reproduce the upstream KubeRay v1.3.0 samples, checked on the real build.
+"""tests/fixtures/upstream-environments reproduce the upstream KubeRay v1.3.0 samples, checked on the real
+build. (The repository's example environments start as copies of these; a team may replace them, so the
+test reads the fixtures.)
 
 Every overlay is built with `kubectl kustomize`; every field an upstream sample sets must come out with
 the same value. Excepted, as the issue allows: metadata.namespace and metadata.labels (the generator
@@ -12,7 +14,10 @@ from typing import Any
 import pytest
 
 from generator.output.serialize import load_yaml_stream
-from tests.conftest import FIXTURES, RENDERED
+from generator.output.write import OutputScope, write_output
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from tests.conftest import FIXTURES
 from tests.kustomize import kustomize_build
 
 SAMPLES = FIXTURES / "upstream-samples" / "v1.3.0"
@@ -35,8 +40,12 @@ def sample_cases() -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def built() -> dict[str, list[dict[str, Any]]]:
-    return {environment: kustomize_build(RENDERED / environment / "workloads") for environment in EXAMPLE_SAMPLES}
+def built(tool: ToolData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, Any]]]:
+    result = build(BuildRequest(FIXTURES / "upstream-environments", (), tool))
+    assert result.problems == ()
+    rendered = tmp_path_factory.mktemp("upstream") / "rendered"
+    write_output(rendered, result.files, OutputScope(None))
+    return {environment: kustomize_build(rendered / environment / "workloads") for environment in EXAMPLE_SAMPLES}
 
 
 @pytest.mark.parametrize(("environment", "sample", "kind", "name"), sample_cases())
