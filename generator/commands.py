@@ -6,10 +6,12 @@ import json
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from generator.errors import InputError, SetupError
+from generator.files import ROOT_FOLDER, RenderedFile
 from generator.input.envschema import environment_schema
+from generator.output.serialize import load_yaml_stream
 from generator.output.write import compare_output, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
@@ -58,6 +60,8 @@ def run_check(options: Options, reporter: Reporter) -> int:
         changes = compare_output(options.output_dir, result.files, result.scope)
         if changes:
             reporter.changes(options.output_dir, changes, written=False)
+            for message in root_listing_gaps(options.output_dir, result.files):
+                reporter.failure(message)
             reporter.failure(
                 f"{display_path(options.output_dir)} is not current ({len(changes)} file(s) differ): "
                 "run `make render` and commit the result"
@@ -67,6 +71,30 @@ def run_check(options: Options, reporter: Reporter) -> int:
         return EXIT_OK
 
     return _run(options, reporter, act)
+
+
+def root_listing_gaps(output_dir: Path, files: tuple[RenderedFile, ...]) -> list[str]:
+    """Why the root kustomization is stale, in terms of environments: Argo CD would miss or keep them."""
+    path = PurePosixPath(ROOT_FOLDER, "kustomization.yaml")
+    wanted = next((file for file in files if file.path == path), None)
+    try:
+        current = load_yaml_stream((output_dir / path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    listed = _listed_environments(current[0] if current else None)
+    expected = _listed_environments(wanted.documents[0] if wanted is not None else None)
+    shown = display_path(output_dir / path)
+    messages = [
+        f"{shown} does not list environment {name}: Argo CD would never create its Applications"
+        for name in sorted(expected - listed)
+    ]
+    messages += [f"{shown} still lists environment {name}, which is gone" for name in sorted(listed - expected)]
+    return messages
+
+
+def _listed_environments(document: object) -> set[str]:
+    resources = document.get("resources", []) if isinstance(document, dict) else []
+    return {PurePosixPath(str(item)).parent.name for item in resources}
 
 
 def schema_text() -> str:

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from generator.checks import FILE_NAME, LINT_WAIVER, Check
 from generator.errors import InputError, Problem, SetupError
-from generator.files import RenderedFile
+from generator.files import ROOT_FOLDER, RenderedFile
 from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
@@ -153,11 +153,14 @@ def build(request: BuildRequest) -> BuildResult:
             stages.checks,
         )
     )
-    if not request.selected and not problems:
-        # the root objects are about every environment, so only a run over all of them writes them
+    # The root objects list every environment: written by every run (`render ENV` too, so that a new
+    # environment reaches Argo CD), but only when every environment is valid, so that none drops out of them.
+    complete = len(valid) == len(outcomes) and not problems
+    if complete:
         files.extend(render_root([outcome.environment for outcome in valid if outcome.environment], stages.jinja))
     unique_problems = tuple(sorted(dict.fromkeys(problems), key=Problem.sort_key))
-    scope = OutputScope(frozenset(names) if request.selected else None)
+    owned = frozenset(names) | ({ROOT_FOLDER} if complete else frozenset())
+    scope = OutputScope(owned if request.selected else None)
     return BuildResult(tuple(names), tuple(files), unique_problems, scope)
 
 

@@ -301,3 +301,28 @@ def test_a_template_bug_is_an_internal_error_with_traceback(project: Path, monke
     assert "\nkuberay-gitops: internal error, please report: template workloads/namespace.yaml.j2" in result.stderr
     assert result.stderr.endswith(f"  {ISSUES}\n")
     assert not (project / "rendered").exists()
+
+
+def test_rendering_a_new_environment_adds_it_to_the_root_and_check_names_it(project: Path) -> None:
+    assert run("render").exit_code == 0
+    other = VALID.replace("name: demo", "name: other").replace("namespace: ray}", "namespace: ray-other}")
+    (project / "environments" / "other.yaml").write_text(other)
+    result = run("check")
+    assert result.exit_code == 1
+    assert (
+        "kuberay-gitops: error: rendered/argocd/kustomization.yaml does not list environment other: Argo CD would "
+        "never create its Applications\n"
+    ) in result.stderr
+    assert run("render", "other").exit_code == 0
+    root = (project / "rendered" / "argocd" / "kustomization.yaml").read_text()
+    assert "- ../other/argocd\n" in root
+    assert run("check").exit_code == 0
+
+
+def test_render_env_leaves_the_root_alone_while_another_environment_is_invalid(project: Path) -> None:
+    assert run("render").exit_code == 0
+    root = (project / "rendered" / "argocd" / "kustomization.yaml").read_bytes()
+    broken = VALID.replace("name: demo", "name: other").replace("cpu: ", "cpus: ", 1)
+    (project / "environments" / "other.yaml").write_text(broken)
+    assert run("render", "demo").exit_code == 0
+    assert (project / "rendered" / "argocd" / "kustomization.yaml").read_bytes() == root
