@@ -123,8 +123,11 @@ def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]
 
 
 def _check_directories(options: Options) -> None:
-    output = options.output_dir.resolve()
-    environments = options.environments_dir.resolve()
+    try:
+        output = options.output_dir.resolve()
+        environments = options.environments_dir.resolve()
+    except (OSError, RuntimeError) as error:  # a symbolic link loop
+        raise SetupError(f"cannot resolve {options.output_dir} or {options.environments_dir}: {error}") from error
     if output == environments or output in environments.parents:
         raise SetupError(f"the output directory {options.output_dir} would contain the environments; choose another")
     if output == options.tool.templates.resolve().parent or output in options.tool.templates.resolve().parents:

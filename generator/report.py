@@ -18,7 +18,7 @@ def display_path(path: Path) -> str:
     """Paths relative to the working directory when inside it, as compilers print them."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError):  # outside the working directory, or the working directory was replaced
         return str(path)
 
 

@@ -48,6 +48,27 @@ CASES: dict[str, tuple[Callable[[], str], str]] = {
         "demo.yaml:9:4: error[yaml-limits]: y[9]: aliases expand the file to more than 2097152 characters\n"
         "  hint: write the values out, or shorten them\n",
     ),
+    # Python's own limits and the pure scanner's failures ended in tracebacks
+    "huge-integer": (
+        lambda: VALID + "x: " + "9" * 5_000 + "\n",
+        "demo.yaml:9:4: error[plain-data]: x: an integer of 5000 digits\n  hint: no field takes one\n",
+    ),
+    "escape-beyond-unicode": (
+        lambda: VALID + 'x: "\\U00110000"\n',
+        "demo.yaml: error[yaml-syntax]: the file cannot be read as YAML: chr() arg not in range(0x110000)\n",
+    ),
+    # a %YAML 1.1 directive switched the parser to 1.1: `suspend: yes` came out as false
+    "yaml-1-1-directive": (
+        lambda: "%YAML 1.1\n---\n" + VALID,
+        "demo.yaml:1:1: error[yaml-syntax]: the file asks for another YAML version; environment files are YAML 1.2\n"
+        "  hint: remove the %YAML directive\n",
+    ),
+    # 500,000 list items took 18 s to read, and far longer through the pure parser
+    "half-a-million-values": (
+        lambda: VALID + "x: [" + ",".join(["a"] * 500_000) + "]\n",
+        "demo.yaml:9:99917: error[yaml-limits]: the file holds more than 50000 values\n"
+        "  hint: split it, or shorten its lists\n",
+    ),
     # a tag on a collection asks a loader to build an object from it
     "python-object-tag": (
         lambda: VALID.replace('head: {cpu: "1", memory: 2Gi}', 'head: !!python/object:os.system {cpu: "1"}'),

@@ -11,6 +11,7 @@ from generator.errors import InputError
 from generator.input.load import (
     MAX_ALIAS_USES,
     MAX_DEPTH,
+    MAX_EXPANDED_VALUES,
     MAX_FILE_BYTES,
     load_environment_file,
     parse_environment_text,
@@ -48,7 +49,15 @@ def test_too_deep() -> None:
 def test_alias_bomb_is_stopped() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]" for level in range(1, 9)]
-    assert messages("\n".join(lines) + "\n") == [f"more than {MAX_ALIAS_USES} alias uses"]
+    # 80 aliases in the text, a billion values once expanded
+    assert messages("\n".join(lines) + "\n") == [f"aliases expand the file to more than {MAX_EXPANDED_VALUES} values"]
+
+
+def test_each_alias_in_the_text_counts_once() -> None:
+    anchored = "env: &env [" + ", ".join(f"{{name: V{index}, value: x}}" for index in range(12)) + "]\n"
+    reused = "groups: [" + ", ".join(["*env"] * MAX_ALIAS_USES) + "]\n"
+    parse_environment_text(Path("e.yaml"), anchored + reused)  # 100 aliases of a 12-item list: accepted
+    assert messages(anchored + reused.replace("[", "[*env, ")) == [f"more than {MAX_ALIAS_USES} alias uses"]
 
 
 def test_positions_count_from_one() -> None:

@@ -162,3 +162,33 @@ def test_killed_renders_leave_the_old_tree_or_the_new_never_a_partial_one(tmp_pa
     assert snapshot(tmp_path / "rendered") == trees[("2Gi", "3Gi")[(KILLS - 1) % 2]]
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".rendered")) == []
     assert time.monotonic() - started < 120
+
+
+def test_the_output_named_as_dot_is_the_folder_itself(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--output .` from inside rendered/ names rendered/, never the folder that holds it."""
+    (project / "rendered").mkdir()
+    monkeypatch.chdir(project / "rendered")
+    inode = project.stat().st_ino
+    result = run("--environments", "../environments", "--output", ".", "render")
+    assert result.exit_code == 0, result.stderr
+    assert project.stat().st_ino == inode
+    assert (project / "rendered" / "demo" / "workloads" / "namespace.yaml").is_file()
+    assert not (project / "demo").exists()
+
+
+def test_a_symbolic_link_loop_is_a_setup_error(project: Path) -> None:
+    (project / "rendered").symlink_to(project / "rendered")
+    result = run("render")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("kuberay-gitops: error: cannot resolve rendered")
+
+
+def test_concurrent_renders_take_turns(project: Path) -> None:
+    """Four renders at once (one changes every file each time): each ends in a complete tree, none fails."""
+    command = [sys.executable, "-m", "generator", "render"]
+    processes = [
+        subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(4)
+    ]
+    assert [process.wait() for process in processes] == [0, 0, 0, 0]
+    assert run("check").exit_code == 0
+    assert leftovers(project) == []

@@ -11,7 +11,7 @@ import pytest
 from generator.model.build import RESTRICTED_CONTAINER_SECURITY
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
-from generator.validate.pod_security import pod_violations
+from generator.validate.pod_security import pod_violations, template_violations
 from tests.test_cli import VALID
 
 JOB = """\
@@ -124,6 +124,7 @@ RESTRICTED_POD = {"containers": [{"name": "ray", "securityContext": dict(RESTRIC
             "restricted",
             "container ray has no RuntimeDefault or Localhost seccompProfile",
         ),
+        (lambda pod: pod.update(securityContext={"runAsUser": 0}), "restricted", "the pod runs as user 0"),
     ],
 )
 def test_the_check_finds_each_kind_of_violation(change: Any, level: str, message: str) -> None:
@@ -131,6 +132,14 @@ def test_the_check_finds_each_kind_of_violation(change: Any, level: str, message
     assert list(pod_violations(pod, (), "restricted")) == []
     change(pod)
     assert message in [found for _, found in pod_violations(pod, (), level)]
+
+
+def test_apparmor_annotations_are_checked() -> None:
+    template = {
+        "metadata": {"annotations": {"container.apparmor.security.beta.kubernetes.io/ray-head": "unconfined"}},
+        "spec": copy.deepcopy(RESTRICTED_POD),
+    }
+    assert [message for _, message in template_violations(template, (), "baseline")] == ["AppArmor profile unconfined"]
 
 
 def test_baseline_allows_what_restricted_refuses() -> None:

@@ -71,14 +71,36 @@ YAML_1_1_NOT_TEXT = re.compile(
     |[0-9]{4}-[0-9]{2}-[0-9]{2}
     |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?
      ([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?
-    |<<|=""",
+    |<<|=
+    |[-+]?0[xXoObB][0-9a-fA-F_]+|[-+]?(?=[0-9._]*[0-9])[0-9_]*\.?[0-9_]*([eE][-+]?[0-9_]+)?""",
     re.VERBOSE,
 )
 
 
 @pytest.mark.parametrize(
     "text",
-    ["y", "Y", "n", "N", "yes", "Off", "017", "0b101", "1_000", "1:20", "1:20.5", "2001-12-14", "=", "<<", "", "~"],
+    [
+        *(
+            "y",
+            "Y",
+            "n",
+            "N",
+            "yes",
+            "Off",
+            "017",
+            "0b101",
+            "1_000",
+            "1:20",
+            "1:20.5",
+            "2001-12-14",
+            "=",
+            "<<",
+            "",
+            "~",
+        ),
+        # Go's YAML readers: base prefixes in either case, signs, underscores among the digits
+        *("0X1F", "0O17", "0B101", "-0o17", "+0X1", "0o1_7", "1e1_0", "1_0e1"),
+    ],
 )
 def test_text_that_yaml_1_1_reads_as_a_non_string_is_quoted(text: str) -> None:
     line = dump_yaml([{"value": text}])
@@ -135,7 +157,15 @@ def environment_files(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
         "gitops": {"engine": "argocd", "repoURL": "https://git.example.com/r.git"},
         "defaults": {"image": "rayproject/ray:2.41.0", "annotations": annotations},
         "clusters": [{"name": "c", "head": {"cpu": "1"}, "workerGroups": groups}],
-        "jobs": [{"name": "j", "entrypoint": entrypoint, "clusterSelector": {"ray.io/cluster": "c"}}],
+        # a job on a running cluster needs a submitter under the restricted Pod Security default
+        "jobs": [
+            {
+                "name": "j",
+                "entrypoint": entrypoint,
+                "clusterSelector": {"ray.io/cluster": "c"},
+                "submitter": {"cpu": "1"},
+            }
+        ],
     }
     # JSON is YAML 1.2; to_json also escapes what YAML forbids raw, as a careful author would
     return to_json(environment), annotations

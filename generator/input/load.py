@@ -28,8 +28,14 @@ from generator.source import Origin
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_USES = 100
+MAX_INTEGER_DIGITS = 100  # Python refuses to convert beyond 4,300; no Kubernetes field takes more than 20
 # Text a file may expand to through aliases of scalars: a 1 MiB file may not become a 380 MB ConfigMap.
 MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
+# Values a file may hold, aliases expanded, and events its parser may produce: a realistic environment has a
+# few thousand; a 1 MiB list of 500,000 items would take the parsers half a minute (the pure one reads
+# about 20,000 events a second).
+MAX_EXPANDED_VALUES = 100_000
+MAX_EVENTS = 50_000
 
 _CORE = "tag:yaml.org,2002:"
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
@@ -38,6 +44,8 @@ _HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+")
 _SPECIAL_FLOATS = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _YAML11_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+# a %YAML directive for any version but 1.2 would switch the parser to that version's rules
+_OTHER_YAML_VERSION = re.compile(r"^%YAML[ \t]+(?!1\.2[ \t]*(#.*)?$)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,12 @@ def _compose(file: Path, text: str) -> Node | None:
     {repoURL: https://...}, the \\/ escape), which the pure parser then reads; and it takes NEL, LS and PS
     as line breaks, so text holding them goes to the pure parser directly.
     """
+    directive = _OTHER_YAML_VERSION.search(text)
+    if directive is not None:
+        before = text[: directive.start()]
+        at = Location(file, before.count("\n") + 1, 1)
+        message = "the file asks for another YAML version; environment files are YAML 1.2"
+        raise InputError([Problem(at, (), message, "remove the %YAML directive", rule=YAML_SYNTAX.id)])
     if not _YAML11_LINE_BREAKS.search(text):
         try:
             composer = _composer(pure=False)
@@ -101,6 +115,12 @@ def _compose(file: Path, text: str) -> Node | None:
         node: Node | None = composer.compose(text)
     except RecursionError as error:  # nesting is bounded above; this is the last line of defence
         raise InputError([_file_problem(file, "the file nests too deeply to be read", YAML_LIMITS.id)]) from error
+    except InputError:
+        raise
+    except (ValueError, OverflowError, AssertionError) as error:
+        # the pure scanner's own failures on text it cannot represent (an escape beyond U+10FFFF, ...)
+        message = f"the file cannot be read as YAML: {error}"
+        raise InputError([_file_problem(file, message, YAML_SYNTAX.id)]) from error
     except MarkedYAMLError as error:
         raise InputError([_syntax_problem(file, error)]) from error
     except ReaderError as error:
@@ -122,7 +142,12 @@ def _check_nesting(file: Path, events: Any) -> None:
     """
     depth = 0
     event: Event
-    for event in events:
+    for count, event in enumerate(events):
+        if count > MAX_EVENTS:
+            mark = event.start_mark
+            at = Location(file, mark.line + 1, mark.column + 1)
+            message = f"the file holds more than {MAX_EVENTS} values"
+            raise InputError([Problem(at, (), message, "split it, or shorten its lists", rule=YAML_LIMITS.id)])
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH + 1:  # the document's own mapping is level 0
@@ -148,6 +173,8 @@ class _Converter:
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
         self.alias_uses = 0
+        self.inside_alias = 0
+        self.values = 0
         self.expanded_chars = 0
 
     def at(self, node: Node) -> Location:
@@ -157,13 +184,26 @@ class _Converter:
         value = self.at(node)
         if depth > MAX_DEPTH:
             raise InputError([Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels", rule=YAML_LIMITS.id)])
-        if id(node) in self.seen:
-            # An alias is the anchored node itself; walking it again is what makes "billion laughs"
-            # documents explode, so every reuse is counted, of scalars as of collections.
+        self.values += 1
+        if self.values > MAX_EXPANDED_VALUES:
+            message = f"aliases expand the file to more than {MAX_EXPANDED_VALUES} values"
+            raise InputError([Problem(value, path, message, "write the values out", rule=YAML_LIMITS.id)])
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            return self._node(node, path, key, value, depth)
+        # An alias is the anchored node itself. Each alias in the text counts once (the nodes below it are
+        # reached again, but are no aliases of their own); the walk through it counts toward the values.
+        if not self.inside_alias:
             self.alias_uses += 1
             if self.alias_uses > MAX_ALIAS_USES:
                 raise InputError([Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses", rule=YAML_LIMITS.id)])
-        self.seen.add(id(node))
+        self.inside_alias += 1
+        try:
+            return self._node(node, path, key, value, depth)
+        finally:
+            self.inside_alias -= 1
+
+    def _node(self, node: Node, path: DocPath, key: Location, value: Location, depth: int) -> tuple[Any, Origin]:
         if isinstance(node, MappingNode | SequenceNode) and node.tag not in (_CORE + "map", _CORE + "seq"):
             # a tag on a collection asks a loader to build an object from it (!!python/object:...)
             self.problems.append(
@@ -293,6 +333,11 @@ class _Converter:
             return int(text[2:], 16)
         if _DECIMAL.fullmatch(text):
             digits = text.lstrip("+-")
+            if len(digits) > MAX_INTEGER_DIGITS:
+                self.problems.append(
+                    Problem(at, path, f"an integer of {len(digits)} digits", "no field takes one", rule=PLAIN_DATA.id)
+                )
+                return None
             if len(digits) > 1 and digits.startswith("0"):
                 # YAML 1.1 (what kubectl reads) takes 0777 as octal 511, YAML 1.2 (what we read) as 777.
                 self.problems.append(

@@ -130,7 +130,9 @@ def writes_submitter(job: Mapping[str, Any], level: str) -> bool:
     """Whether the RayJob gets a submitter pod template: the user's, or (restricted namespaces) KubeRay's own
     written out with a securityContext, since KubeRay's default submitter pod would be refused."""
     mode = job.get("submissionMode", "K8sJobMode")
-    return "submitter" in job or (level == "restricted" and mode == "K8sJobMode")
+    # a job on a selected cluster: its head's image is not known here, so KubeRay's default stays (and the
+    # pod-security check asks for a submitter)
+    return "submitter" in job or (level == "restricted" and mode == "K8sJobMode" and "cluster" in job)
 
 
 def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
@@ -140,6 +142,15 @@ def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any]) -> str 
     if submitter.get("image"):
         return str(submitter["image"])
     return group_image(cluster.get("head", {}), cluster, defaults)
+
+
+def service_token(group: Mapping[str, Any], defaults: Mapping[str, Any], level: str, autoscaler: bool) -> bool | None:
+    """automountServiceAccountToken of a group's pods: off (False) unless something needs the token: the
+    autoscaler (it scales the cluster through the API), a ServiceAccount the user names (their code calls the
+    API), or the privileged level (nothing added). None leaves the Kubernetes default, which mounts it."""
+    if level == "privileged" or autoscaler or pod_setting(group, defaults, "serviceAccountName"):
+        return None
+    return False
 
 
 def gitops_settings(gitops: Mapping[str, Any]) -> GitOps:
@@ -303,14 +314,15 @@ def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: s
     autoscaling = item.get("autoscaling", {})
     gcs = item.get("gcsFaultTolerance")
     head = item["head"]
-    # only the head runs the autoscaler, which needs the ServiceAccount token to scale the cluster
-    head_token = None if level == "privileged" or autoscaling_enabled(item) else False
-    worker_token = None if level == "privileged" else False
     return ClusterSpec(
         ray_version=item.get("rayVersion", defaults.get("rayVersion")),
-        head=HeadGroup(_group(head, item, defaults, level, head_token), head.get("serviceType")),
+        head=HeadGroup(
+            _group(head, item, defaults, level, service_token(head, defaults, level, autoscaling_enabled(item))),
+            head.get("serviceType"),
+        ),
         worker_groups=tuple(
-            _worker_group(group, item, defaults, level, worker_token) for group in item.get("workerGroups", [])
+            _worker_group(group, item, defaults, level, service_token(group, defaults, level, False))
+            for group in item.get("workerGroups", [])
         ),
         autoscaling=_autoscaling(autoscaling, level) if autoscaling_enabled(item) else None,
         gcs_fault_tolerance=_gcs(gcs) if gcs is not None else None,

@@ -30,9 +30,12 @@ class _OutputDumper(_Dumper):  # type: ignore[valid-type,misc]
 # descend from) reads y, Y, n, N as booleans. Everything else YAML 1.1 resolves (yes, on, 017, 1:20,
 # 2001-12-14, =, <<, ...) PyYAML's resolver quotes already; tests/test_properties.py checks the union
 # against the YAML 1.1 type patterns.
+# Numbers are matched loosely, as Go's YAML readers take them: a sign, base prefixes in either case, and
+# underscores anywhere among the digits (kubectl reads 0X1F as 31 and 1e1_0 as 1e10).
 _NOT_TEXT_ELSEWHERE = re.compile(
-    r"""[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-    |0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)
+    r"""[-+]?(?=[0-9._]*[0-9])[0-9_]*\.?[0-9_]*([eE][-+]?[0-9_]+)?
+    |[-+]?0[xX][0-9a-fA-F_]+|[-+]?0[oO][0-7_]+|[-+]?0[bB][01_]+
+    |[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)
     |true|True|TRUE|false|False|FALSE|null|Null|NULL|~
     |y|Y|n|N""",
     re.VERBOSE,

@@ -78,11 +78,21 @@ def write_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputS
     A symbolic link as the output directory is followed: the tree it points to is replaced, the link stays.
     """
     files = list(files)
-    target = output_dir.resolve() if output_dir.is_symlink() else output_dir
-    parent = target.resolve().parent
+    try:
+        # the real folder: `.` or `../x` name the folder itself, and a link names its target
+        target = output_dir.resolve()
+    except (OSError, RuntimeError) as error:  # a symbolic link loop
+        raise SetupError(f"cannot resolve the output directory {output_dir}: {error}") from error
+    parent = target.parent
+    if target == parent:
+        raise SetupError(f"the output directory {output_dir} is the root of the file system; choose another")
     if not parent.is_dir():
         raise SetupError(f"the folder {parent} that should hold {output_dir.name} does not exist")
-    target = parent / target.name
+    if target.is_dir() and os.path.ismount(target):
+        raise SetupError(
+            f"the output directory {output_dir} is a mount point, which cannot be replaced atomically; mount its "
+            "parent folder instead"
+        )
     try:
         with output_lock(target):
             recover(target)

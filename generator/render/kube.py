@@ -66,7 +66,7 @@ def submitter_pod_template(submitter: model.Submitter) -> dict[str, Any]:
     # The operator expects the submitter to run once; it retries by creating a new Job (backoffLimit).
     # It talks to the Ray dashboard, never to the Kubernetes API: no ServiceAccount token.
     spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [container]}
-    if submitter.security_context is not None:
+    if submitter.security_context is not None and submitter.service_account_name is None:
         spec["automountServiceAccountToken"] = False
     _put(spec, "serviceAccountName", submitter.service_account_name)
     return _with_pass_through(_template(submitter.labels, submitter.annotations, spec), submitter.pod_template)

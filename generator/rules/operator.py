@@ -138,7 +138,8 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
     f"{VALIDATION} (validateDeletionConfiguration, validateDeletionRules)",
     fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: "
     "shared}, deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
-    passes="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: "
+    passes="kuberay: {version: 1.6.0}\npodSecurity: baseline\njobs: [{name: j, entrypoint: python run.py, "
+    "clusterSelector: {ray.io/cluster: "
     "shared}, deletionStrategy: {onSuccess: {policy: DeleteNone}, onFailure: {policy: DeleteNone}}}]",
     cases=("operator-deletion-rules",),
 )

@@ -9,6 +9,7 @@ A value that only looks like a secret is waived by its path in the environment's
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from collections import Counter
@@ -30,18 +31,26 @@ TOKEN_SHAPES = (
     ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
     ("a private key", re.compile(r"-----BEGIN ([A-Z]+ )*PRIVATE KEY( BLOCK)?-----")),
     ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-    ("a password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@")),
+    ("a password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]*:[^/\s@]+@")),
+    ("an Azure storage key", re.compile(r"AccountKey=[A-Za-z0-9+/=]{20,}")),
+    ("a Google service account key", re.compile(r'"private_key(_id)?"\s*:\s*"[^"]{16,}')),
+    ("a bearer token", re.compile(r"\b[Bb]earer\s+[A-Za-z0-9._~+/=-]{16,}")),
+    (
+        "a password on a command line",
+        re.compile(r"--?[A-Za-z0-9-]*(password|passwd|token|secret|api-key)[= ]+(?![-$<])[^\s;&|]+", re.I),
+    ),
 )
-# Names under which a value is a credential: keys, env var names, rayStartParams.
-SECRET_NAME = re.compile(
-    r"(passw(or)?d|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|auth[-_]?key)",
-    re.IGNORECASE,
-)
-# ...unless the name says the value is a reference to a secret, not the secret itself.
-REFERENCE_NAME = re.compile(r"(name|ref|file|path|key[-_]?id|secret[-_]?key[-_]?ref|existing[-_]?secret)$", re.I)
+# The last words of a name under which a value is a credential: keys, env var names, rayStartParams.
+SECRET_WORDS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token", "credential", "credentials"})
+SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("auth", "key"), ("secret", "key")})
+# a command-line flag whose next argument is the credential: ["--password", "hunter2"]
+SECRET_FLAG = re.compile(r"^--?[A-Za-z0-9-]*(password|passwd|token|secret|api-key)$", re.I)
 PLACEHOLDER = re.compile(r"^(\$\{[^}]*\}|\$\([^)]*\)|<[^>]*>|)$")
-# Long random-looking strings: a token alphabet, many bits a character, several character classes.
-RANDOM_LOOKING = re.compile(r"^[A-Za-z0-9+/=_-]{32,}$")
+# A reference to where a credential is, not the credential: a file path or a URL without a password.
+REFERENCE_VALUE = re.compile(r"^(/|\./|~/|[a-z][a-z0-9+.-]*://[^@\s]*$)")
+# Long random-looking strings: a token alphabet (no `/`: paths and resource names are not tokens), many bits a
+# character, upper and lower case and digits.
+RANDOM_LOOKING = re.compile(r"^[A-Za-z0-9+=_-]{32,}$")
 MIN_ENTROPY_BITS = 4.2
 NOT_SECRETS = ("lint", "notSecrets")
 HINT = (
@@ -79,7 +88,11 @@ def _secrets(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
         yield from _mapping_secrets(value, path)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _secrets(item, (*path, index))
+            previous = value[index - 1] if index else None
+            if isinstance(previous, str) and SECRET_FLAG.match(previous) and _named_secret(item):
+                yield (*path, index), f"the argument of {previous}"
+            else:
+                yield from _secrets(item, (*path, index))
     elif isinstance(value, str):
         what = _shape(value)
         if what is not None:
@@ -89,29 +102,36 @@ def _secrets(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
 def _mapping_secrets(mapping: dict[str, Any], path: DocPath) -> Iterator[tuple[DocPath, str]]:
     # an env var or similar {name: X, value: Y}: the name says what the value is
     name = mapping.get("name")
-    value = mapping.get("value")
-    if (
-        isinstance(name, str)
-        and isinstance(value, str)
-        and _secret_name(name)
-        and _literal(value)
-        and not _shape(value)
-    ):
+    if isinstance(name, str) and _secret_name(name) and _named_secret(mapping.get("value")):
         yield (*path, "value"), f"the value of {name}"
     for key, child in mapping.items():
-        if isinstance(child, str) and _secret_name(key) and _literal(child) and _shape(child) is None:
+        if _secret_name(key) and _named_secret(child):
             yield (*path, key), f"a value stored under {key}"
         else:
             yield from _secrets(child, (*path, key))
 
 
 def _secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name)) and not REFERENCE_NAME.search(name)
+    """A name whose last word says credential: DB_PASSWORD, hf-token, apiKey; not TOKEN_ENDPOINT, tokenizer,
+    MAX_NUM_BATCHED_TOKENS or a name of a reference (passwordSecretName, tokenFile)."""
+    words = [word.lower() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)]
+    if not words:
+        return False
+    last = words[-1]
+    # PGPASSWORD, MYSQLTOKEN: run-together names end with the word
+    run_together = last.endswith(("password", "passwd", "secret", "token"))
+    return last in SECRET_WORDS or run_together or tuple(words[-2:]) in SECRET_PAIRS
 
 
-def _literal(value: str) -> bool:
-    """A value given in the file, not a placeholder filled in elsewhere (`${VAR}`, `$(VAR)`, `<token>`)."""
-    return not PLACEHOLDER.match(value.strip()) and value.lower() not in ("true", "false")
+def _named_secret(value: Any) -> bool:
+    """A value under a secret-like name that is itself a credential, not a reference or a placeholder. One with
+    a recognisable shape is reported for its shape instead."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    text = str(value).strip()
+    if PLACEHOLDER.match(text) or REFERENCE_VALUE.match(text):
+        return False
+    return _shape(text) is None
 
 
 def _shape(value: str) -> str | None:
@@ -120,8 +140,21 @@ def _shape(value: str) -> str | None:
         if pattern.search(value):
             return what
     if RANDOM_LOOKING.match(value) and _random(value):
-        return "a long random-looking string"
+        decoded = _base64_text(value)
+        if decoded is None:
+            return "a long random-looking string"
+        inner = _shape(decoded)  # base64 of text: a certificate is not a secret, a private key is
+        return f"{inner}, base64-encoded" if inner is not None else None
     return None
+
+
+def _base64_text(value: str) -> str | None:
+    """The text `value` encodes in base64, or None when it is not base64 of text."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded if decoded.isprintable() or "\n" in decoded else None
 
 
 def _random(value: str) -> bool:

@@ -43,6 +43,7 @@ SELINUX_TYPES = frozenset({"", "container_t", "container_init_t", "container_kvm
 RESTRICTED_VOLUMES = frozenset(
     {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
 )
+APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 HINT = "set podSecurity: baseline (or privileged) for this environment, or change the pod"
 
 Violation = tuple[DocPath, str]  # where in the pod template, what
@@ -96,12 +97,19 @@ def _object_violations(document: dict[str, Any], level: str) -> Iterator[Violati
     job = document.get("spec", {})
     mode = job.get("submissionMode", "K8sJobMode")
     if "submitterPodTemplate" in job:
-        yield from pod_violations(
-            job["submitterPodTemplate"].get("spec", {}), ("spec", "submitterPodTemplate", "spec"), level
-        )
+        yield from template_violations(job["submitterPodTemplate"], ("spec", "submitterPodTemplate"), level)
     elif mode in ("K8sJobMode", "SidecarMode") and level == "restricted":
-        where = "its submitter pod" if mode == "K8sJobMode" else "its submitter sidecar in the head pod"
-        yield ("spec",), f"KubeRay builds {where} without a securityContext"
+        if mode == "K8sJobMode":
+            # only jobs on a selected cluster get here: the generator writes the others' submitter out
+            yield (
+                ("spec",),
+                (
+                    "KubeRay builds its submitter pod without a securityContext (give the job a submitter with the "
+                    "selected cluster's image, and the generator writes a restricted one)"
+                ),
+            )
+        else:
+            yield ("spec",), "KubeRay builds its submitter sidecar in the head pod without a securityContext"
 
 
 def _cluster_violations(spec: dict[str, Any], prefix: DocPath, level: str) -> Iterator[Violation]:
@@ -112,7 +120,13 @@ def _cluster_violations(spec: dict[str, Any], prefix: DocPath, level: str) -> It
         templates.append(((*prefix, "workerGroupSpecs", index, "template"), group.get("template")))
     for path, template in templates:
         if isinstance(template, dict):
-            yield from pod_violations(template.get("spec") or {}, (*path, "spec"), level)
+            yield from template_violations(template, path, level)
+    if level == "restricted" and value_at(spec, ("historyServerOptions", "collectorOptions")) is not None:
+        # KubeRay 1.7 adds a collector container to every Ray pod; CollectorOptions has no securityContext
+        yield (
+            (*prefix, "historyServerOptions", "collectorOptions"),
+            ("KubeRay adds the history server's collector container to every Ray pod without a securityContext"),
+        )
     if spec.get("enableInTreeAutoscaling"):
         # the autoscaler sidecar: KubeRay gives it autoscalerOptions.securityContext and nothing else
         options = spec.get("autoscalerOptions") or {}
@@ -122,7 +136,18 @@ def _cluster_violations(spec: dict[str, Any], prefix: DocPath, level: str) -> It
             yield (*prefix, "autoscalerOptions", "securityContext"), f"the autoscaler sidecar: {message}"
 
 
+def template_violations(template: dict[str, Any], path: DocPath, level: str) -> Iterator[Violation]:
+    """A pod template: its pod, and the AppArmor annotations of its metadata (the older way to set it)."""
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    for key, value in annotations.items():
+        if key.startswith(APPARMOR_ANNOTATION) and value != "runtime/default" and not value.startswith("localhost/"):
+            yield (*path, "metadata", "annotations", key), f"AppArmor profile {value}"
+    yield from pod_violations(template.get("spec") or {}, (*path, "spec"), level)
+
+
 def pod_violations(pod: dict[str, Any], path: DocPath, level: str) -> Iterator[Violation]:
+    if level == "restricted" and (pod.get("securityContext") or {}).get("runAsUser") == 0:
+        yield (*path, "securityContext", "runAsUser"), "the pod runs as user 0"
     for flag in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(flag):
             yield (*path, flag), f"{flag} is true"
