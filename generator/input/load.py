@@ -44,6 +44,7 @@ _HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+")
 _SPECIAL_FLOATS = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _YAML11_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+_LONG_ESCAPE = re.compile(r"\\U([0-9A-Fa-f]{8})")
 # a %YAML directive for any version but 1.2 would switch the parser to that version's rules
 _OTHER_YAML_VERSION = re.compile(r"^%YAML[ \t]+(?!1\.2[ \t]*(#.*)?$)", re.MULTILINE)
 
@@ -119,6 +120,12 @@ def _compose(file: Path, text: str) -> Node | None:
         raise
     except (ValueError, OverflowError, AssertionError) as error:
         # the pure scanner's own failures on text it cannot represent (an escape beyond U+10FFFF, ...)
+        escape = next((found for found in _LONG_ESCAPE.finditer(text) if int(found.group(1), 16) > 0x10FFFF), None)
+        if escape is not None:
+            before = text[: escape.start()]
+            at = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
+            message = f"the escape {escape.group(0)} is beyond the last Unicode character (U+10FFFF)"
+            raise InputError([Problem(at, (), message, rule=YAML_SYNTAX.id)]) from error
         message = f"the file cannot be read as YAML: {error}"
         raise InputError([_file_problem(file, message, YAML_SYNTAX.id)]) from error
     except MarkedYAMLError as error:
