@@ -112,7 +112,7 @@ class _Outcome:
 
 def build(request: BuildRequest) -> BuildResult:
     found = discover(request.environments_dir)
-    names = _selected(found, request.selected)
+    names = _selected(found, request.selected, request.environments_dir)
     stages = _Stages(
         request,
         found,
@@ -195,15 +195,26 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
     return _Outcome([], rendered, environment, context)
 
 
-def _selected(found: EnvironmentFiles, selected: tuple[str, ...]) -> list[str]:
+def _selected(found: EnvironmentFiles, selected: tuple[str, ...], environments_dir: Path) -> list[str]:
     if not selected:
         return sorted(found.environments)
-    for name in selected:
+    names = [_environment_name(given, environments_dir) for given in selected]
+    for name in names:
         if name not in found.environments:
             close = difflib.get_close_matches(name, sorted(found.environments), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise SetupError(f"no environment named '{name}'{hint}")
-    return list(dict.fromkeys(selected))
+    return list(dict.fromkeys(names))
+
+
+def _environment_name(given: str, environments_dir: Path) -> str:
+    """An environment named by its name, or by its file (`environments/prod.yaml`, as a shell completes it)."""
+    path = Path(given)
+    if path.suffix not in (ENVIRONMENT_SUFFIX, ".yml") and len(path.parts) == 1:
+        return given
+    if path.resolve().parent != environments_dir.resolve():
+        raise SetupError(f"{given} is not a file of the environments directory {environments_dir}")
+    return path.stem
 
 
 class _CachedLoader:

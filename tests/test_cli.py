@@ -326,3 +326,14 @@ def test_render_env_leaves_the_root_alone_while_another_environment_is_invalid(p
     (project / "environments" / "other.yaml").write_text(broken)
     assert run("render", "demo").exit_code == 0
     assert (project / "rendered" / "argocd" / "kustomization.yaml").read_bytes() == root
+
+
+@pytest.mark.usefixtures("project")
+def test_an_environment_may_be_named_by_its_file() -> None:
+    result = run("validate", "environments/demo.yaml")
+    assert (result.exit_code, result.stdout) == (0, "1 environment(s) valid\n")
+    elsewhere = run("validate", "other/demo.yaml")
+    assert (elsewhere.exit_code, elsewhere.stderr) == (
+        2,
+        "kuberay-gitops: error: other/demo.yaml is not a file of the environments directory environments\n",
+    )

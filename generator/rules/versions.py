@@ -95,10 +95,12 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
     }
     for gate in configured:
         if gate not in context.release.default_feature_gates:
-            close = difflib.get_close_matches(gate, sorted(known), n=1)
-            hint = (
-                f"did you mean '{close[0]}'?" if close else "gates: " + ", ".join(context.release.default_feature_gates)
-            )
+            if gate in known:  # a gate of another release: suggesting its own name would help no one
+                hint = "pin a KubeRay release that has this gate, or remove it"
+            else:
+                close = difflib.get_close_matches(gate, sorted(known), n=1)
+                gates = ", ".join(context.release.default_feature_gates)
+                hint = f"did you mean '{close[0]}'?" if close else f"gates: {gates}"
             yield context.problem(
                 ("operator", "featureGates", gate),
                 f"KubeRay {context.version} has no feature gate {gate}",
