@@ -9,12 +9,12 @@ never work a fact out again; docs/architecture.md lists them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import InternalError
+from generator.errors import DocPath, InternalError
 from generator.model.types import (
     Autoscaling,
     ClusterSpec,
@@ -222,19 +222,26 @@ class Layered:
     """One named item of a pod (a volume, an environment variable) after merging with `defaults`."""
 
     from_defaults: bool  # written in `defaults`, not overridden by the group
-    index: int  # its position in the list it was written in
+    key: str  # the list it was written in: "env", "volumes"
+    index: int  # its position in that list
     item: Mapping[str, Any]
 
+    def written_at(self, group_path: DocPath) -> DocPath:
+        """Where the item stands in the environment: in `defaults`, or in the group at `group_path`."""
+        owner: DocPath = ("defaults",) if self.from_defaults else group_path
+        return (*owner, self.key, self.index)
 
-def merged_by_name(defaults: Sequence[Mapping[str, Any]], own: Sequence[Mapping[str, Any]]) -> dict[str, Layered]:
-    """Named items of `defaults` and of a group: the group's replace the defaults' of the same name."""
-    merged = {item["name"]: Layered(True, index, item) for index, item in enumerate(defaults)}
-    merged.update({item["name"]: Layered(False, index, item) for index, item in enumerate(own)})
+
+def merged_by_name(group: Mapping[str, Any], defaults: Mapping[str, Any], key: str) -> dict[str, Layered]:
+    """The named items under `key` of `defaults` and of a group: the group's replace the defaults' of the
+    same name."""
+    merged = {item["name"]: Layered(True, key, index, item) for index, item in enumerate(defaults.get(key, []))}
+    merged.update({item["name"]: Layered(False, key, index, item) for index, item in enumerate(group.get(key, []))})
     return merged
 
 
 def pod_volumes(group: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Layered]:
-    return merged_by_name(defaults.get("volumes", []), group.get("volumes", []))
+    return merged_by_name(group, defaults, "volumes")
 
 
 def volume_sources(volume: Mapping[str, Any]) -> list[str]:
@@ -383,7 +390,7 @@ def _pod_settings(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults:
     def pick(key: str, empty: Any) -> Any:
         return pod_setting(item, defaults, key, empty)
 
-    env = merged_by_name(defaults.get("env", []), item.get("env", []))
+    env = merged_by_name(item, defaults, "env")
     return PodSettings(
         image=_required_image(item, cluster, defaults),
         image_pull_policy=pick("imagePullPolicy", None),

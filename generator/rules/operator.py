@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
-from generator.errors import DocPath, Problem
+from generator.errors import Problem
 from generator.model.build import GPU_RESOURCE, autoscaling_enabled, merged_by_name, ray_container_limits
 from generator.model.fields import INCREMENTAL_UPGRADE, RAYSERVICE_UPGRADE_TYPES
 from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
@@ -252,8 +252,8 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
                 at_key=True,
             )
         # the head's environment as rendered: defaults.env merged with the group's by name
-        for name, variable in merged_by_name(defaults.get("env", []), group.get("env", [])).items():
-            written: DocPath = (*(("defaults",) if variable.from_defaults else path), "env", variable.index, "name")
+        for name, variable in merged_by_name(group, defaults, "env").items():
+            written = (*variable.written_at(path), "name")
             if name in GCS_FT_ENV and (managed or name == "REDIS_USERNAME"):
                 yield context.problem(
                     written,

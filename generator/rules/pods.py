@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.model.build import RESOURCE_SHORTHAND, Layered, group_image, pod_volumes, resources, volume_sources
+from generator.model.build import RESOURCE_SHORTHAND, group_image, pod_volumes, resources, volume_sources
 from generator.quantity import parse_quantity
 from generator.rules.context import RuleContext, cluster_specs, groups
 from generator.rules.rule import rule
@@ -91,7 +91,7 @@ def unique_mount_paths(context: RuleContext) -> Iterator[Problem]:
                 mount = volume.item["mountPath"]
                 if mount in seen_mounts:
                     yield context.problem(
-                        (*_written_at(volume, path), "mountPath"),
+                        (*volume.written_at(path), "mountPath"),
                         f"mountPath {mount} is already used by volume '{seen_mounts[mount]}'",
                         "mount each volume at its own path",
                     )
@@ -165,12 +165,6 @@ def _request_written_at(group: dict[str, Any], resource: str) -> DocPath:
     if shorthand is not None:
         return (shorthand,)
     return ("extendedResources", resource)
-
-
-def _written_at(volume: Layered, group_path: DocPath) -> DocPath:
-    """Where a merged volume was written: in `defaults`, or in the group."""
-    owner: DocPath = ("defaults",) if volume.from_defaults else group_path
-    return (*owner, "volumes", volume.index)
 
 
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
