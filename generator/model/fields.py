@@ -208,7 +208,7 @@ class KindField:
 
 def kind_fields(kind: str) -> tuple[KindField, ...]:
     """The table's entries for `kind`, with the scope prefixes applied."""
-    return tuple(entry for entry in _ALL if entry.kind == kind)
+    return _BY_KIND.get(kind, ())
 
 
 def all_kind_fields() -> tuple[KindField, ...]:
@@ -250,6 +250,10 @@ def _join(parts: tuple[str | int, ...]) -> str:
 
 
 _ALL: tuple[KindField, ...] = tuple(entry for item in FIELDS for entry in _expand(item))
+# every rule and every located error looks entries up by kind: grouped once, when the table is read
+_BY_KIND: dict[str, tuple[KindField, ...]] = {
+    kind: tuple(entry for entry in _ALL if entry.kind == kind) for kind in SECTION_KINDS.values()
+}
 
 
 Match = tuple[KindField, tuple[int, ...], DocPath]
