@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.errors import Severity
+
 LINT = "lint, not upstream"
 KUBERAY_VALIDATION = "ray-operator/controllers/ray/utils/validation.go"
 TOOL = "kuberay-gitops: the generated layout needs it"
@@ -24,6 +26,7 @@ class Check:
     fails: str = ""  # a failing example (YAML merged over the example base), for semantic rules
     passes: str = ""  # the same fixed
     cases: tuple[str, ...] = ()  # corpus cases (tests/corpus/) that show it
+    severity: Severity = "error"  # warnings: likely wrong but not refused by anything upstream
 
     @property
     def waivable(self) -> bool:

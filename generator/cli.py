@@ -16,7 +16,16 @@ from generator.paths import tool_data
 from generator.report import GithubReporter, JsonReporter, Reporter, TextReporter, running_in_github_actions
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
+Examples:
+  kuberay-gitops new gpu-prod --from _base --cluster prod-us-east-1 --gpu
+  kuberay-gitops render gpu-prod
+  kuberay-gitops check
+  kuberay-gitops explain clusters.workerGroups.gpu""",
+)
+@click.version_option(version=commands.version_text().rstrip("\n"), message="%(version)s")
 @click.option(
     "--environments",
     "environments_dir",
@@ -47,7 +56,21 @@ def main(context: click.Context, environments_dir: Path, output_dir: Path, outpu
     context.obj = (environments_dir, output_dir, output_format)
 
 
-def _execute(context: click.Context, selected: tuple[str, ...], command: commands.Command) -> None:
+STRICT = click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too; nothing is written then.")
+
+
+def _execute(
+    context: click.Context, selected: tuple[str, ...], command: commands.Command, *, strict: bool = False
+) -> None:
+    context.exit(_with_options(context, selected, strict, command))
+
+
+def _with_options(
+    context: click.Context,
+    selected: tuple[str, ...],
+    strict: bool,
+    command: commands.Command,
+) -> int:
     environments_dir, output_dir, output_format = context.obj
     reporter = _reporter(output_format)
     try:
@@ -55,9 +78,8 @@ def _execute(context: click.Context, selected: tuple[str, ...], command: command
     except SetupError as error:
         reporter.failure(str(error))
         reporter.close()
-        context.exit(commands.EXIT_SETUP)
-    options = commands.Options(environments_dir, output_dir, selected, tool)
-    context.exit(command(options, reporter))
+        return commands.EXIT_SETUP
+    return command(commands.Options(environments_dir, output_dir, selected, tool, strict), reporter)
 
 
 def _reporter(output_format: str) -> Reporter:
@@ -68,31 +90,113 @@ def _reporter(output_format: str) -> Reporter:
     return TextReporter(sys.stdout, sys.stderr)
 
 
-@main.command()
+@main.command(
+    epilog="""\b
+Examples:
+  kuberay-gitops render                 every environment
+  kuberay-gitops render dev prod        only these (and the shared root files)
+  kuberay-gitops render environments/dev.yaml"""
+)
 @click.argument("environments", nargs=-1)
+@STRICT
 @click.pass_context
-def render(context: click.Context, environments: tuple[str, ...]) -> None:
+def render(context: click.Context, environments: tuple[str, ...], strict: bool) -> None:
     """Validate and write rendered/ (all environments, or the ones named)."""
-    _execute(context, environments, commands.run_render)
+    _execute(context, environments, commands.run_render, strict=strict)
 
 
-@main.command()
+@main.command(
+    epilog="""\b
+Examples:
+  kuberay-gitops validate
+  kuberay-gitops validate --strict prod
+  kuberay-gitops --format json validate"""
+)
 @click.argument("environments", nargs=-1)
+@STRICT
 @click.pass_context
-def validate(context: click.Context, environments: tuple[str, ...]) -> None:
+def validate(context: click.Context, environments: tuple[str, ...], strict: bool) -> None:
     """Validate without writing anything."""
-    _execute(context, environments, commands.run_validate)
+    _execute(context, environments, commands.run_validate, strict=strict)
 
 
-@main.command()
+@main.command(
+    epilog="""\b
+Examples:
+  kuberay-gitops check                  the CI gate: is rendered/ what render would write?
+  kuberay-gitops check prod"""
+)
 @click.argument("environments", nargs=-1)
+@STRICT
 @click.pass_context
-def check(context: click.Context, environments: tuple[str, ...]) -> None:
+def check(context: click.Context, environments: tuple[str, ...], strict: bool) -> None:
     """Fail (exit 1) when rendered/ differs from what render would write."""
-    _execute(context, environments, commands.run_check)
+    _execute(context, environments, commands.run_check, strict=strict)
 
 
-@main.command()
+@main.command(
+    epilog="""\b
+Examples:
+  kuberay-gitops schema > environment.schema.json"""
+)
 def schema() -> None:
-    """Print the environment JSON Schema."""
+    """Print the environment JSON Schema (the editor's: partials and `extends:` files validate too)."""
     click.echo(commands.schema_text(), nl=False)
+
+
+@main.command(
+    "new",
+    epilog="""\b
+Examples:
+  kuberay-gitops new team-a                          a RayCluster on the cluster Argo CD runs in
+  kuberay-gitops new gpu-prod --from _base --cluster prod-us-east-1 --gpu
+  kuberay-gitops new staging --from prod             a copy of prod in namespace ray-staging""",
+)
+@click.argument("name")
+@click.option("--from", "source", metavar="ENV|_PARTIAL", help="Copy an environment, or extend a partial.")
+@click.option("--cluster", help="Argo CD destination name or API server URL (default: in-cluster).")
+@click.option("--namespace", help="Namespace of the Ray objects (default: ray-NAME).")
+@click.option("--gpu", is_flag=True, help="Add a GPU worker group (nvidia.com/gpu, CUDA image, GPU toleration).")
+@click.option("--repo-url", help="URL of this repository, when no environment or git remote tells it.")
+@click.pass_context
+def new(
+    context: click.Context,
+    name: str,
+    source: str | None,
+    cluster: str | None,
+    namespace: str | None,
+    gpu: bool,
+    repo_url: str | None,
+) -> None:
+    """Write environments/NAME.yaml: a valid environment that fits the others, ready to edit and render."""
+    request = commands.NewEnvironment(name, source, cluster, namespace, gpu, repo_url)
+    _execute(context, (), lambda options, reporter: commands.run_new(options, request, reporter))
+
+
+@main.command(
+    "explain",
+    epilog="""\b
+Examples:
+  kuberay-gitops explain clusters.workerGroups.gpu
+  kuberay-gitops explain jobs.deletionStrategy
+  kuberay-gitops explain operator.featureGates.RayJobDeletionPolicy""",
+)
+@click.argument("path")
+@click.pass_context
+def explain(context: click.Context, path: str) -> None:
+    """Explain a field: type, meaning, default, example, the releases and feature gates that allow it."""
+    _execute(context, (), lambda options, reporter: commands.run_explain(options, path, reporter))
+
+
+@main.command(
+    "list",
+    epilog="""\b
+Examples:
+  kuberay-gitops list
+  kuberay-gitops --format json list""",
+)
+@click.pass_context
+def list_environments(context: click.Context) -> None:
+    """List the environments: cluster, namespace, KubeRay release, operator owner, Ray objects."""
+    as_json = context.obj[2] == "json"
+    _execute(context, (), lambda options, reporter: commands.run_list(options, reporter, as_json=as_json))

@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 from generator.errors import InputError, SetupError
+from generator.explain import explain
 from generator.files import ROOT_FOLDER, RenderedFile
-from generator.input.envschema import environment_schema
+from generator.input.envschema import editor_schema
+from generator.inventory import list_json, list_lines, summarize
 from generator.output.serialize import load_yaml_stream
 from generator.output.write import compare_output, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
+from generator.releases import SUPPORTED_RELEASES, load_field_history
+from generator.render.jinja import template_environment
+from generator.scaffold import NewEnvironment, new_environment_text
+
+__all__ = ["NewEnvironment"]
 from generator.report import Reporter, display_path
 
 EXIT_OK = 0
@@ -32,6 +40,7 @@ class Options:
     output_dir: Path
     selected: tuple[str, ...]
     tool: ToolData
+    strict: bool = False  # warnings fail the run (and nothing is written)
 
 
 def run_render(options: Options, reporter: Reporter) -> int:
@@ -98,7 +107,70 @@ def _listed_environments(document: object) -> set[str]:
 
 
 def schema_text() -> str:
-    return json.dumps(environment_schema(), indent=2) + "\n"
+    return json.dumps(editor_schema(), indent=2) + "\n"
+
+
+def version_text() -> str:
+    try:
+        version = metadata.version("kuberay-gitops")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        version = "(not installed)"
+    return f"kuberay-gitops {version}\nKubeRay releases: {', '.join(SUPPORTED_RELEASES)}\n"
+
+
+def run_explain(options: Options, given: str, reporter: Reporter) -> int:
+    try:
+        text = explain(given, load_field_history(options.tool.schemas), options.tool.schemas)
+    except SetupError as error:
+        reporter.failure(str(error))
+        reporter.close()
+        return EXIT_SETUP
+    reporter.output(text)
+    reporter.close()
+    return EXIT_OK
+
+
+def run_list(options: Options, reporter: Reporter, *, as_json: bool) -> int:
+    try:
+        summaries = summarize(options.environments_dir)
+    except SetupError as error:
+        reporter.failure(str(error))
+        reporter.close()
+        return EXIT_SETUP
+    if as_json:
+        reporter.data("environments", list_json(summaries))
+    else:
+        reporter.output("\n".join(list_lines(summaries)) + "\n")
+    reporter.close()
+    return EXIT_OK
+
+
+def run_new(options: Options, request: NewEnvironment, reporter: Reporter) -> int:
+    """Writes the new environment, then validates it with every rule (and against the other environments);
+    a file that would not render is removed again, with its problems printed."""
+    file = options.environments_dir / f"{request.name}.yaml"
+    try:
+        text = new_environment_text(request, options.environments_dir, template_environment(options.tool.templates))
+        options.environments_dir.mkdir(parents=True, exist_ok=True)
+        with file.open("x", encoding="utf-8") as stream:  # never overwrites a file that appeared meanwhile
+            stream.write(text)
+    except SetupError as error:
+        reporter.failure(str(error))
+        reporter.close()
+        return EXIT_SETUP
+    except OSError as error:
+        reporter.failure(f"cannot write {display_path(file)}: {error.strerror or error}")
+        reporter.close()
+        return EXIT_SETUP
+
+    def act(_result: BuildResult) -> int:
+        reporter.summary(f"wrote {display_path(file)}: valid; edit it, then run `kuberay-gitops render {request.name}`")
+        return EXIT_OK
+
+    code = _run(replace(options, selected=(request.name,)), reporter, act)
+    if code != EXIT_OK:
+        file.unlink(missing_ok=True)
+    return code
 
 
 def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]) -> int:
@@ -107,6 +179,10 @@ def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]
         result = build(BuildRequest(options.environments_dir, options.selected, options.tool))
         if result.problems:
             reporter.problems(result.problems)
+        if any(problem.is_error for problem in result.problems):
+            return EXIT_INVALID
+        if options.strict and result.problems:
+            reporter.failure("warnings fail the run with --strict")
             return EXIT_INVALID
         return act(result)
     except InputError as error:

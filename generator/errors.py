@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 DocPath = tuple[str | int, ...]
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, order=True)
@@ -32,6 +34,12 @@ class Problem:
     hint: str | None = None
     file: Path | None = None  # the file the problem is about when there is no exact location
     rule: str = field(kw_only=True)  # the stable id of the check (generator/checks.py, generator/rules/)
+    # a warning is printed but fails the run only with --strict; it never stops rendering
+    severity: Severity = field(default="error", kw_only=True)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         if self.location is not None:

@@ -76,9 +76,8 @@ def discover(environments_dir: Path) -> EnvironmentFiles:
         else:
             environments[path.stem] = path
     misnamed = tuple(sorted(environments_dir.glob("*.yml")))
-    if not environments:
-        # rendering nothing would prune every generated file, and the root Application every environment
-        raise SetupError(f"{environments_dir} holds no environment files (NAME.yaml); nothing to do")
+    # No environment is a valid state (a team that removed the examples): render then prunes every generated
+    # file, as it would those of one removed environment; hand-written files stay (output/write.py).
     return EnvironmentFiles(environments, frozenset(partials), misnamed)
 
 
@@ -155,7 +154,7 @@ def build(request: BuildRequest) -> BuildResult:
     )
     # The root objects list every environment: written by every run (`render ENV` too, so that a new
     # environment reaches Argo CD), but only when every environment is valid, so that none drops out of them.
-    complete = len(valid) == len(outcomes) and not problems
+    complete = len(valid) == len(outcomes) and not any(problem.is_error for problem in problems)
     if complete:
         files.extend(render_root([outcome.environment for outcome in valid if outcome.environment], stages.jinja))
     unique_problems = tuple(sorted(dict.fromkeys(problems), key=Problem.sort_key))
@@ -180,7 +179,8 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
     problems += waiver_problems(context.for_rule(LINT_WAIVER.id), stages.checks)
     waived = waived_lints(resolved.data)
     problems = [problem for problem in problems if not is_waived(problem, waived, stages.checks)]
-    if problems:
+    warnings = [problem for problem in problems if not problem.is_error]
+    if len(warnings) < len(problems):
         return _Outcome(problems, [])
     environment = build_environment(resolved.data, file, stages.release(version))
     rendered = render_environment(environment, stages.jinja)
@@ -191,8 +191,8 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
             problems = pod_security_problems(rendered, resolved.data, resolved.origin, file)
         problems += chart_values_problems(context, rendered)
         if problems:
-            return _Outcome(problems, [])
-    return _Outcome([], rendered, environment, context)
+            return _Outcome(problems + warnings, [])
+    return _Outcome(warnings, rendered, environment, context)
 
 
 def _selected(found: EnvironmentFiles, selected: tuple[str, ...], environments_dir: Path) -> list[str]:

@@ -28,13 +28,24 @@ def problem_line(problem: Problem) -> str:
     else:
         where = display_path(problem.file) if problem.file is not None else "kuberay-gitops"
     subject = f"{format_path(problem.path)}: " if problem.path else ""
-    return f"{where}: error[{problem.rule}]: {subject}{problem.message}"
+    return f"{where}: {problem.severity}[{problem.rule}]: {subject}{problem.message}"
+
+
+def problem_count(problems: Sequence[Problem]) -> str:
+    """`2 error(s)`, `1 warning(s)`, or both: the last line of a run that found something."""
+    errors = sum(1 for problem in problems if problem.is_error)
+    warnings = len(problems) - errors
+    counts = [f"{errors} error(s)"] if errors else []
+    counts += [f"{warnings} warning(s)"] if warnings else []
+    return ", ".join(counts)
 
 
 class Reporter(Protocol):
     def problems(self, problems: Sequence[Problem]) -> None: ...
     def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None: ...
     def summary(self, message: str) -> None: ...
+    def output(self, text: str) -> None: ...
+    def data(self, key: str, value: object) -> None: ...
     def failure(self, message: str) -> None: ...
     def internal_error(self, message: str, trace: str) -> None: ...
     def close(self) -> None: ...
@@ -51,7 +62,7 @@ class TextReporter:
             if problem.hint:
                 print(f"  hint: {problem.hint}", file=self.err)
         if problems:
-            print(f"{len(problems)} error(s)", file=self.err)
+            print(problem_count(problems), file=self.err)
 
     def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None:
         for change in changes:
@@ -62,6 +73,12 @@ class TextReporter:
 
     def summary(self, message: str) -> None:
         print(message, file=self.out)
+
+    def output(self, text: str) -> None:
+        print(text, end="", file=self.out)
+
+    def data(self, key: str, value: object) -> None:
+        print(json.dumps({key: value}, indent=2), file=self.out)
 
     def failure(self, message: str) -> None:
         print(f"kuberay-gitops: error: {message}", file=self.err)
@@ -88,7 +105,7 @@ class GithubReporter(TextReporter):
             elif problem.file is not None:
                 properties = f" file={display_path(problem.file)}"
             message = problem_line(problem) + (f" (hint: {problem.hint})" if problem.hint else "")
-            print(f"::error{properties}::{_escape(message)}", file=self.out)
+            print(f"::{problem.severity}{properties}::{_escape(message)}", file=self.out)
 
 
 class JsonReporter:
@@ -110,6 +127,12 @@ class JsonReporter:
     def summary(self, message: str) -> None:
         self.document["messages"].append(message)
 
+    def output(self, text: str) -> None:
+        self.document["output"] = text
+
+    def data(self, key: str, value: object) -> None:
+        self.document[key] = value
+
     def failure(self, message: str) -> None:
         self.document["error"] = message
 
@@ -129,6 +152,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
         "column": location.column if location is not None else None,
         "path": format_path(problem.path) if problem.path else None,
         "rule": problem.rule,
+        "severity": problem.severity,
         "message": problem.message,
         "hint": problem.hint,
     }

@@ -17,7 +17,7 @@ from generator.paths import PROJECT_ROOT
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
 
 
-def _stderr(folder: Path, *names: str) -> str:
+def _stderr(folder: Path, *names: str) -> str:  # warnings are on stderr too, before the summary on stdout
     previous = Path.cwd()
     os.chdir(folder)  # messages name files relative to the working directory
     try:
@@ -28,10 +28,11 @@ def _stderr(folder: Path, *names: str) -> str:
 
 
 def write_expectations() -> None:
-    invalid = CORPUS / "invalid"
-    for path in sorted(invalid.glob("*.yaml")):
-        if not path.name.startswith("_"):
-            (invalid / f"{path.stem}.expected").write_text(_stderr(invalid, path.stem))
+    for kind in ("invalid", "warning"):
+        folder = CORPUS / kind
+        for path in sorted(folder.glob("*.yaml")):
+            if not path.name.startswith("_"):
+                (folder / f"{path.stem}.expected").write_text(_stderr(folder, path.stem))
     for case in sorted(folder for folder in (CORPUS / "cross").iterdir() if folder.is_dir()):
         (case / "expected").write_text(_stderr(case))
 

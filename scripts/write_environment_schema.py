@@ -1,4 +1,4 @@
-"""Write schemas/environment.schema.json from generator/input/envschema.py (editors read the JSON file)."""
+"""Write schemas/environment.schema.json, the editor schema of generator/input/envschema.py (editors read it)."""
 
 from __future__ import annotations
 

@@ -175,6 +175,7 @@ def test_json_format(project: Path) -> None:
             "column": 12,
             "path": "clusters[0].head.cpus",
             "rule": "input-schema",
+            "severity": "error",
             "message": "unknown field 'cpus'",
             "hint": "did you mean 'cpu'?",
         }
@@ -191,11 +192,10 @@ def test_github_annotations(project: Path, monkeypatch: pytest.MonkeyPatch) -> N
     )
 
 
+@pytest.mark.repository
 def test_the_repositorys_environments_are_current(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever environments the repository holds (a team replaces the examples), rendered/ is current."""
     count = len([path for path in EXAMPLES.glob("*.yaml") if not path.name.startswith("_")])
-    if count == 0:
-        pytest.skip("the repository holds no environments")
     monkeypatch.chdir(EXAMPLES.parent)
     result = run("check")
     assert (result.exit_code, result.stdout) == (0, f"rendered is current for {count} environment(s)\n")
@@ -266,15 +266,17 @@ def test_render_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     assert snapshot(tmp_path / "out-1") == snapshot(tmp_path / "out-2") == snapshot(GOLDEN)
 
 
-def test_a_folder_without_environments_is_refused(project: Path) -> None:
+def test_a_folder_without_environments_renders_nothing_and_prunes(project: Path) -> None:
+    """A team that removes every example has a valid, empty repository: generated files go, its own stay."""
     run("render")
+    (project / "rendered" / "README.md").write_text("ours\n")
     (project / "environments" / "demo.yaml").rename(project / "environments" / "_demo.yaml")
+    assert run("check").exit_code == 1
     result = run("render")
-    assert (result.exit_code, result.stderr) == (
-        2,
-        "kuberay-gitops: error: environments holds no environment files (NAME.yaml); nothing to do\n",
-    )
-    assert (project / "rendered" / "demo" / "workloads" / "raycluster-small.yaml").exists()
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.endswith("rendered 0 environment(s) into rendered: 9 file(s) changed\n")
+    assert [path.name for path in (project / "rendered").rglob("*") if path.is_file()] == ["README.md"]
+    assert (run("check").exit_code, run("validate").stdout) == (0, "0 environment(s) valid\n")
 
 
 @pytest.mark.usefixtures("project")

@@ -2,7 +2,8 @@
 
 tests/corpus/invalid/NAME.yaml holds one broken environment per rule; NAME.expected is the exact text
 `kuberay-gitops validate NAME` prints, each problem with file:line:column, document path and hint.
-tests/corpus/valid/ holds environments that must pass.
+tests/corpus/warning/ holds environments that pass with warnings (exit 0), and fail with --strict.
+tests/corpus/valid/ holds environments that must pass without a word.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ def _environments(folder: Path) -> list[str]:
     return sorted(path.stem for path in folder.glob("*.yaml") if not path.name.startswith("_"))
 
 
-def _validate(folder: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+def _validate(folder: Path, name: str, monkeypatch: pytest.MonkeyPatch, *options: str) -> tuple[int, str, str]:
     monkeypatch.chdir(folder)  # messages name files relative to the working directory
-    result = CliRunner().invoke(main, ["--environments", ".", "validate", name], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["--environments", ".", "validate", *options, name], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -42,16 +43,26 @@ def test_valid_environment_passes(name: str, monkeypatch: pytest.MonkeyPatch) ->
     assert (exit_code, stdout, stderr) == (0, "1 environment(s) valid\n", "")
 
 
-def test_every_invalid_case_has_its_expectation() -> None:
-    folder = CORPUS / "invalid"
+@pytest.mark.parametrize("name", _environments(CORPUS / "warning"))
+def test_warnings_print_but_pass_unless_strict(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = CORPUS / "warning"
+    expected = (folder / f"{name}.expected").read_text()
+    assert _validate(folder, name, monkeypatch) == (0, "1 environment(s) valid\n", expected)
+    strict = "kuberay-gitops: error: warnings fail the run with --strict\n"
+    assert _validate(folder, name, monkeypatch, "--strict") == (1, "", expected + strict)
+
+
+@pytest.mark.parametrize("kind", ["invalid", "warning"])
+def test_every_case_has_its_expectation(kind: str) -> None:
+    folder = CORPUS / kind
     assert {path.stem for path in folder.glob("*.expected")} == set(_environments(folder))
 
 
 def test_every_problem_names_file_line_and_column() -> None:
-    for expected in (CORPUS / "invalid").glob("*.expected"):
+    for expected in [*(CORPUS / "invalid").glob("*.expected"), *(CORPUS / "warning").glob("*.expected")]:
         for line in expected.read_text().splitlines():
-            if ": error[" in line:
-                location = line.split(": error[")[0]
+            if ": error[" in line or ": warning[" in line:
+                location = line.split(": error[")[0].split(": warning[")[0]
                 file, row, column = location.rsplit(":", 2)
                 assert file.endswith(".yaml"), f"{expected.name}: {line}"
                 assert int(row) >= 1, f"{expected.name}: {line}"

@@ -38,7 +38,8 @@ clusters:
       volumes: [{name: shm, mountPath: /dev/shm, emptyDir: {medium: Memory}}]
     workerGroups:
       - {name: cpu, replicas: 1, minReplicas: 0, maxReplicas: 8, cpu: "4", memory: 16Gi}
-      - {name: gpu, replicas: 0, minReplicas: 0, maxReplicas: 2, cpu: "8", memory: 32Gi, gpu: 1}
+      - {name: gpu, replicas: 0, minReplicas: 0, maxReplicas: 2, cpu: "8", memory: 32Gi, gpu: 1,
+         tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]}
 """
 
 

@@ -24,10 +24,18 @@ def test_golden_files_are_current(tool: ToolData) -> None:
     assert changes == [], "golden files differ; run `make golden` and review the diff"
 
 
-OVERLAYS = sorted(path.parent for root in (GOLDEN, RENDERED) for path in root.glob("**/kustomization.yaml"))
+OVERLAYS = [
+    pytest.param(
+        path.parent,
+        marks=[pytest.mark.repository] if root == RENDERED else [],
+        id=str(path.parent.relative_to(PROJECT_ROOT)),
+    )
+    for root in (GOLDEN, RENDERED)
+    for path in sorted(root.glob("**/kustomization.yaml"))
+]
 
 
-@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: str(path.relative_to(PROJECT_ROOT)))
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_generated_kustomization_builds_with_kubectl_kustomize(overlay: Path) -> None:
     documents = kustomize_build(overlay)
     assert documents
@@ -38,7 +46,9 @@ def test_every_generated_kustomization_builds_with_kubectl_kustomize(overlay: Pa
                 assert document["metadata"]["namespace"] == namespace["metadata"]["name"]
 
 
-@pytest.mark.parametrize("root", [GOLDEN, RENDERED], ids=["golden", "rendered"])
+@pytest.mark.parametrize(
+    "root", [pytest.param(GOLDEN, id="golden"), pytest.param(RENDERED, id="rendered", marks=pytest.mark.repository)]
+)
 def test_root_kustomization_collects_every_argocd_environment(root: Path) -> None:
     """The root folder gathers the Applications of every environment that uses Argo CD, whichever exist."""
     if not (root / "argocd").is_dir():

@@ -42,7 +42,7 @@ def test_every_rule_documents_its_source_and_examples() -> None:
 
 
 def test_corpus_cases_named_by_checks_exist() -> None:
-    cases = {path.stem for path in (CORPUS / "invalid").glob("*.yaml")} | {
+    cases = {path.stem for kind in ("invalid", "warning") for path in (CORPUS / kind).glob("*.yaml")} | {
         path.name for path in (CORPUS / "cross").iterdir()
     }
     assert sorted({case for entry in ENTRIES for case in entry.check.cases} - cases) == []
@@ -50,15 +50,19 @@ def test_corpus_cases_named_by_checks_exist() -> None:
 
 def test_every_corpus_problem_carries_a_known_id() -> None:
     known = set(checks_by_id())
-    expected_files = [*(CORPUS / "invalid").glob("*.expected"), *(CORPUS / "cross").glob("*/expected")]
+    expected_files = [
+        *(CORPUS / "invalid").glob("*.expected"),
+        *(CORPUS / "warning").glob("*.expected"),
+        *(CORPUS / "cross").glob("*/expected"),
+    ]
     found: set[str] = set()
     for expected in expected_files:
         for line in expected.read_text().splitlines():
-            if line.startswith("  hint: ") or re.fullmatch(r"\d+ error\(s\)", line):
+            if line.startswith("  hint: ") or re.fullmatch(r"(\d+ error\(s\))?(, )?(\d+ warning\(s\))?", line):
                 continue
-            match = re.search(r": error\[([a-z0-9-]+)\]: ", line)
+            match = re.search(r": (error|warning)\[([a-z0-9-]+)\]: ", line)
             assert match is not None, f"{expected}: {line}"
-            found.add(match.group(1))
+            found.add(match.group(2))
     assert found <= known
     assert {"gpu-count", "input-schema", "crd-schema", "lint-waiver"} <= found
 
@@ -98,7 +102,7 @@ clusters:
   - name: c
     lint: {ignore: [%s]}
     head: {cpu: '1'}
-    workerGroups: [{name: w, gpu: 1, rayStartParams: {num-gpus: '4'}}]
+    workerGroups: [{name: w, gpu: 1, rayStartParams: {num-gpus: '4'}, tolerations: [{key: nvidia.com/gpu}]}]
 """
 
 
@@ -109,7 +113,7 @@ def test_a_lint_can_be_waived_for_its_object(tool: ToolData, tmp_path: Path) -> 
 
 def test_a_waiver_covers_only_its_own_object(tool: ToolData, tmp_path: Path) -> None:
     two = GPU_LOGICAL % "gpu-count" + "  - {name: d, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, "
-    two += "rayStartParams: {num-gpus: '4'}}]}\n"
+    two += "rayStartParams: {num-gpus: '4'}, tolerations: [{key: nvidia.com/gpu}]}]}\n"
     _write_example(tmp_path, two)
     problems = build(BuildRequest(tmp_path, (), tool)).problems
     assert [(problem.rule, problem.path[:2]) for problem in problems] == [("gpu-count", ("clusters", 1))]
@@ -142,8 +146,11 @@ def test_lints_are_ours_and_marked() -> None:
     lints = sorted(entry.check.id for entry in ENTRIES if entry.check.source == LINT)
     assert lints == [
         "gpu-count",
+        "gpu-resource-name",
+        "gpu-toleration",
         "owner-keeps-finished-jobs",
         "plaintext-secret",
+        "ray-version-image",
         "self-deleting-job",
         "unique-container-ports",
         "worker-bounds",

@@ -1,7 +1,8 @@
 """The JSON Schema of an environment file, built from small helpers so shared shapes are written once.
 
-`make schemas` writes it to schemas/environment.schema.json, which editors use for completion and which
-a test keeps equal to this module. Every object is closed (`additionalProperties: false`) except the
+`make schemas` writes the editor's variant (`editor_schema`, which also accepts partials and files that
+extend one) to schemas/environment.schema.json, which editors use for completion and which a test keeps
+equal to this module. Every object is closed (`additionalProperties: false`) except the
 documented pass-through fields that take raw Kubernetes or Ray structures.
 """
 
@@ -23,6 +24,10 @@ REPOSITORY_PATH = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
 CONFIG_MAP_KEY = r"^[-._a-zA-Z0-9]+$"
 GATE_NAME = r"^[A-Z][A-Za-z0-9]*$"
+# Ray Serve's checks of an application (python/ray/serve/schema.py: _route_prefix_format, and
+# import_path_format_valid): one colon not at either end, or else a dot not at either end.
+ROUTE_PREFIX = r"^/([^{}]*[^/{}])?$"
+IMPORT_PATH = r"^([^:]+:[^:]+|[^:.][^:]*\.[^:]*[^:.])$"
 # A qualified Kubernetes name with an optional DNS prefix, as used by label keys and resource names.
 QUALIFIED_NAME = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 
@@ -314,6 +319,32 @@ def service_schema() -> Schema:
     )
 
 
+def ray_actor_options_schema() -> Schema:
+    """The options Ray Serve accepts for a replica actor; any other key fails the deployment
+    (ReplicaConfig._validate_ray_actor_options, python/ray/serve/_private/config.py)."""
+    amount = {"type": "number", "minimum": 0}
+    return closed(
+        "Actor options of the replicas, as Ray Serve accepts them.",
+        {
+            "num_cpus": {**amount, "description": "CPUs per replica (Serve's default: 1)."},
+            "num_gpus": {**amount, "description": "GPUs per replica; a node of the cluster must have this many."},
+            "memory": {**amount, "description": "Heap memory per replica, in bytes."},
+            "object_store_memory": {**amount, "description": "Object store memory per replica, in bytes."},
+            "resources": {
+                "type": "object",
+                "description": "Custom Ray resources per replica (CPU and GPU go in num_cpus and num_gpus).",
+                "propertyNames": {
+                    "not": {"enum": ["CPU", "GPU"]},
+                    "description": "Ray takes CPU and GPU from num_cpus and num_gpus, not from resources",
+                },
+                "additionalProperties": amount,
+            },
+            "accelerator_type": text("Accelerator type the replicas need, e.g. A100.", minLength=1),
+            "runtime_env": ref("runtimeEnv", "Runtime environment of the replicas."),
+        },
+    )
+
+
 def serve_config_schema() -> Schema:
     deployment = closed(
         "A Serve deployment override (Ray Serve's DeploymentSchema).",
@@ -328,7 +359,7 @@ def serve_config_schema() -> Schema:
             "graceful_shutdown_timeout_s": {"type": "number", "description": "Seconds before a forced shutdown."},
             "health_check_period_s": {"type": "number", "description": "Seconds between health checks."},
             "health_check_timeout_s": {"type": "number", "description": "Seconds a health check may take."},
-            "ray_actor_options": open_object("Actor options of the replicas (num_cpus, num_gpus, resources, ...)."),
+            "ray_actor_options": ray_actor_options_schema(),
             "placement_group_bundles": array("Placement group bundles per replica.", open_object("A bundle.")),
             "placement_group_strategy": text("Placement group strategy.", minLength=1),
             "max_replicas_per_node": integer("Replicas per node at most.", minimum=1),
@@ -342,8 +373,11 @@ def serve_config_schema() -> Schema:
         "A Serve application.",
         {
             "name": text("Application name.", minLength=1),
-            "import_path": text("module:attribute of the application.", minLength=1),
-            "route_prefix": text("HTTP route prefix.", minLength=1),
+            "import_path": text("module:attribute (or module.attribute) of the application.", pattern=IMPORT_PATH),
+            "route_prefix": text(
+                "HTTP route prefix: starts with /, ends with / only when it is just /, no { or }.",
+                pattern=ROUTE_PREFIX,
+            ),
             "runtime_env": ref("runtimeEnv", "Runtime environment of the application."),
             "deployments": array("Deployment overrides; items merge by name.", deployment),
             "args": open_object("Arguments passed to the application builder."),
@@ -629,3 +663,54 @@ def environment_schema() -> Schema:
         **schema,
         "$defs": definitions(),
     }
+
+
+def editor_schema() -> Schema:
+    """The schema editors read (schemas/environment.schema.json), which judges one file as it is written.
+
+    A complete environment (it has a `name` and no `extends`) is held to the whole schema. A partial, or an
+    environment that `extends:` one, is a layer: the same fields and types, but nothing is required except
+    the `name` of list items (the key they merge by), and any field may be `null` (which removes what the
+    partial sets), since the merged environment supplies the rest. The layer has its own copy of every
+    definition (`layer.NAME`). The tool itself validates the merged environment with `environment_schema()`.
+    """
+    complete = environment_schema()
+    body = {key: value for key, value in complete.items() if key not in ("$schema", "$id", "title", "$defs")}
+    layered_definitions = {f"{LAYER}{name}": _layer(value) for name, value in complete["$defs"].items()}
+    return {
+        "$schema": complete["$schema"],
+        "$id": SCHEMA_ID,
+        "title": complete["title"],
+        "description": complete["description"],
+        "if": {"required": ["name"], "not": {"required": ["extends"]}},
+        "then": {"$ref": "#/$defs/environment"},
+        "else": {"$ref": "#/$defs/layer"},
+        "$defs": {**complete["$defs"], "environment": body, "layer": _layer(body, top=True), **layered_definitions},
+    }
+
+
+LAYER = "layer."
+
+
+def _layer(schema: Any, *, top: bool = False) -> Any:
+    """`schema` as a layer: no `required` but the `name` of objects below the top, nullable properties,
+    references to the layered definitions."""
+    if isinstance(schema, list):
+        return [_layer(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    layered: Schema = {}
+    for key, value in schema.items():
+        if key == "$ref":
+            layered[key] = value.replace("#/$defs/", f"#/$defs/{LAYER}")
+        elif key == "properties":
+            layered[key] = {name: _nullable(_layer(child)) for name, child in value.items()}
+        elif key != "required":
+            layered[key] = _layer(value)
+    if not top and "name" in schema.get("required", ()):
+        layered["required"] = ["name"]
+    return layered
+
+
+def _nullable(schema: Schema) -> Schema:
+    return {"description": schema.get("description", ""), "anyOf": [{"type": "null"}, schema]}

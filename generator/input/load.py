@@ -23,6 +23,7 @@ from ruamel.yaml.reader import ReaderError
 
 from generator.checks import DUPLICATE_KEY, OCTAL_NUMBER, PLAIN_DATA, YAML_LIMITS, YAML_SYNTAX
 from generator.errors import DocPath, InputError, Location, Problem
+from generator.input.syntax import read_syntax_error
 from generator.source import Origin
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -129,7 +130,7 @@ def _compose(file: Path, text: str) -> Node | None:
         message = f"the file cannot be read as YAML: {error}"
         raise InputError([_file_problem(file, message, YAML_SYNTAX.id)]) from error
     except MarkedYAMLError as error:
-        raise InputError([_syntax_problem(file, error)]) from error
+        raise InputError([_syntax_problem(file, error, text)]) from error
     except ReaderError as error:
         # characters YAML forbids (control characters, a BOM mid-file): located by character offset
         before = text[: error.position]
@@ -393,8 +394,10 @@ def _file_problem(file: Path, message: str, rule: str) -> Problem:
     return Problem(None, (), message, file=file, rule=rule)
 
 
-def _syntax_problem(file: Path, error: MarkedYAMLError) -> Problem:
-    mark = error.problem_mark or error.context_mark
-    location = Location(file, mark.line + 1, mark.column + 1) if mark is not None else None
-    message = " ".join(part for part in (error.context, error.problem) if part)
-    return Problem(location, (), f"YAML syntax: {message}", file=file, rule=YAML_SYNTAX.id)
+def _syntax_problem(file: Path, error: MarkedYAMLError, text: str) -> Problem:
+    reading = read_syntax_error(error, text)
+    if reading is None:
+        message = " ".join(part for part in (error.context, error.problem) if part)
+        return Problem(None, (), f"YAML syntax: {message}", file=file, rule=YAML_SYNTAX.id)
+    location = Location(file, reading.line, reading.column)
+    return Problem(location, (), reading.message, reading.hint, file=file, rule=YAML_SYNTAX.id)

@@ -24,9 +24,11 @@ from generator.input.envschema import (
     DNS1123_SUBDOMAIN,
     DURATION,
     GATE_NAME,
+    IMPORT_PATH,
     QUALIFIED_NAME,
     QUANTITY,
     REPOSITORY_PATH,
+    ROUTE_PREFIX,
 )
 from generator.source import Origin, locate
 
@@ -45,6 +47,14 @@ _PATTERN_MEANINGS = {
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
     CONFIG_MAP_KEY: ("is not a valid ConfigMap key", "use letters, digits, '-', '_' and '.'"),
     GATE_NAME: ("is not a feature gate name", "gates are CamelCase names such as RayJobDeletionPolicy"),
+    ROUTE_PREFIX: (
+        "is not a route prefix Ray Serve accepts",
+        "start it with /, end it with / only if it is just /, and leave out { and }",
+    ),
+    IMPORT_PATH: (
+        "is not an import path Ray Serve accepts",
+        "write module:attribute (one colon) or module.attribute, e.g. fruit.deployment_graph",
+    ),
 }
 _JSON_TYPES = {
     dict: "a mapping",
@@ -94,7 +104,11 @@ def check_schema(validator: Draft202012Validator, data: Any, origin: Origin) -> 
 
 
 def findings(validator: Draft202012Validator, instance: Any) -> list[Finding]:
-    return [finding for error in validator.iter_errors(instance) for finding in _findings(error)]
+    found = [finding for error in validator.iter_errors(instance) for finding in _findings(error)]
+    # a value of the wrong type fails its other constraints too (`version: 1.3` is no release either): the
+    # type is the one thing to fix
+    wrong_type = {finding.path for finding in found if finding.message.startswith("expected ")}
+    return [finding for finding in found if finding.path not in wrong_type or finding.message.startswith("expected ")]
 
 
 def _findings(error: ValidationError) -> Iterator[Finding]:
@@ -114,12 +128,24 @@ def _findings(error: ValidationError) -> Iterator[Finding]:
     elif kind == "propertyNames":
         names_validator = Draft202012Validator(rule)
         for name in error.instance if isinstance(error.instance, dict) else ():
-            if not names_validator.is_valid(name):
-                yield _pattern_finding((*path, name), name, rule.get("pattern", ""), True)
+            if names_validator.is_valid(name):
+                continue
+            if "pattern" in rule:
+                yield _pattern_finding((*path, name), name, rule["pattern"], True)
+            else:
+                yield Finding((*path, name), True, f"'{name}' is not allowed here", rule.get("description"))
+    elif kind == "not" and "propertyNames" in error.schema_path:
+        # a key that propertyNames forbids; its schema says why
+        names: Any = error.schema if isinstance(error.schema, dict) else {}
+        yield Finding(
+            (*path, str(error.instance)), True, f"'{error.instance}' is not allowed here", names.get("description")
+        )
     elif kind == "pattern":
         yield _pattern_finding(path, error.instance, str(rule), False)
     elif kind == "type":
-        yield Finding(path, False, f"expected {_expected(rule)}, got {_got(error.instance)}")
+        schema: Any = error.schema
+        hint = _type_hint(rule, error.instance, schema if isinstance(schema, dict) else {}, path)
+        yield Finding(path, False, f"expected {_expected(rule)}, got {_got(error.instance)}", hint)
     elif kind == "enum":
         yield _enum_finding(path, error.instance, list(rule))
     elif kind == "const":
@@ -173,6 +199,45 @@ def _enum_finding(path: DocPath, value: Any, allowed: list[Any]) -> Finding:
 def _expected(types: Any) -> str:
     names = [types] if isinstance(types, str) else list(types)
     return " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+
+
+def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath) -> str | None:
+    """How to write the value as the type wanted, for the mistakes YAML makes easy."""
+    wanted = {types} if isinstance(types, str) else set(types)
+    field = next((part for part in reversed(path) if isinstance(part, str)), "the field")
+    scalar = not isinstance(value, dict | list) and value is not None
+    if "string" in wanted and scalar:
+        releases = [choice for choice in schema.get("enum", ()) if isinstance(choice, str) and _VERSION.match(choice)]
+        if releases:
+            close = [release for release in releases if release.startswith(f"{value}.")] or releases[-1:]
+            return f"YAML reads {json.dumps(value)} as a number: write the full release, e.g. {field}: {close[-1]}"
+        return f'YAML reads {json.dumps(value)} as {_JSON_TYPES[type(value)]}: quote it, {field}: "{value}"'
+    if wanted & {"integer", "number"} and isinstance(value, str):
+        try:
+            number = int(value) if "integer" in wanted else float(value)
+        except ValueError:
+            return f"write a {'whole ' if 'integer' in wanted else ''}number, e.g. {field}: 2"
+        return f"remove the quotes: {field}: {number}"
+    if "integer" in wanted and isinstance(value, float):
+        return f"write a whole number, e.g. {field}: {round(value)}"
+    if (
+        wanted == {"boolean"}
+        and isinstance(value, str)
+        and value.lower() in ("true", "false", "yes", "no", "on", "off")
+    ):
+        return f"write true or false without quotes: {field}: {str(value.lower() in ('true', 'yes', 'on')).lower()}"
+    if "object" in wanted:
+        properties = schema.get("properties", {})
+        if isinstance(value, bool) and "enabled" in properties:
+            return f"{field} is a mapping of settings: write {field}: {{enabled: {str(value).lower()}}}"
+        if isinstance(value, list):
+            return f"{field} is a mapping, not a list: remove the '- ' before its keys"
+        return f"{field} is a mapping: write its fields indented below it (kuberay-gitops explain lists them)"
+    if "array" in wanted:
+        if isinstance(value, dict):
+            return f"{field} is a list: start each item with '- ' (a single item too)"
+        return f"{field} is a list: write [{json.dumps(value)}] or one '- item' per line"
+    return None
 
 
 def _got(value: Any) -> str:

@@ -9,8 +9,10 @@ never work a fact out again; docs/architecture.md lists them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,8 @@ from generator.model.types import (
     Volume,
     WorkerGroup,
 )
-from generator.releases import KubeRayRelease
+from generator.quantity import parse_quantity
+from generator.releases import KubeRayRelease, version_key
 
 DEFAULT_TARGET_REVISION = "main"
 DEFAULT_OPERATOR_NAMESPACE = "kuberay-system"
@@ -48,6 +51,7 @@ DEFAULT_ARGOCD_NAMESPACE = "argocd"
 DEFAULT_FLUX_NAMESPACE = "flux-system"
 DEFAULT_FLUX_INTERVAL = "10m"
 DEFAULT_DELIVERY = "kustomize"
+DEFAULT_SUBMISSION_MODE = "K8sJobMode"
 MANAGED_BY = "kuberay-gitops"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 ENVIRONMENT_LABEL = "kuberay-gitops/environment"
@@ -70,6 +74,20 @@ RESTRICTED_CONTAINER_SECURITY = {
 DEFAULT_SUBMITTER_RESOURCES = Resources(
     requests={"cpu": "500m", "memory": "200Mi"}, limits={"cpu": "1", "memory": "1Gi"}
 )
+# The default of each environment field that has one, by its path as docs/environment.md writes it; what
+# `explain` prints, from the same constants the model applies.
+ENVIRONMENT_DEFAULTS = {
+    "gitops.targetRevision": DEFAULT_TARGET_REVISION,
+    "gitops.path": DEFAULT_RENDERED_PATH,
+    "gitops.argocdNamespace": DEFAULT_ARGOCD_NAMESPACE,
+    "gitops.fluxNamespace": DEFAULT_FLUX_NAMESPACE,
+    "gitops.interval": DEFAULT_FLUX_INTERVAL,
+    "operator.install": "false",
+    "operator.namespace": DEFAULT_OPERATOR_NAMESPACE,
+    "clusters[].delivery": DEFAULT_DELIVERY,
+    "jobs[].submissionMode": DEFAULT_SUBMISSION_MODE,
+    "podSecurity": DEFAULT_POD_SECURITY,
+}
 # The keys of a volume item that describe its mount; every other key is the volume source.
 VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
 
@@ -129,10 +147,10 @@ def container_security_context(level: str) -> JsonMap | None:
 def writes_submitter(job: Mapping[str, Any], level: str) -> bool:
     """Whether the RayJob gets a submitter pod template: the user's, or (restricted namespaces) KubeRay's own
     written out with a securityContext, since KubeRay's default submitter pod would be refused."""
-    mode = job.get("submissionMode", "K8sJobMode")
+    mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
     # a job on a selected cluster: its head's image is not known here, so KubeRay's default stays (and the
     # pod-security check asks for a submitter)
-    return "submitter" in job or (level == "restricted" and mode == "K8sJobMode" and "cluster" in job)
+    return "submitter" in job or (level == "restricted" and mode == DEFAULT_SUBMISSION_MODE and "cluster" in job)
 
 
 def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
@@ -317,12 +335,18 @@ def _required_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaul
     return image
 
 
+def cluster_ray_version(item: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
+    """The rayVersion of a cluster spec: its own, else defaults.rayVersion."""
+    version = item.get("rayVersion", defaults.get("rayVersion"))
+    return str(version) if version is not None else None
+
+
 def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: str) -> ClusterSpec:
     autoscaling = item.get("autoscaling", {})
     gcs = item.get("gcsFaultTolerance")
     head = item["head"]
     return ClusterSpec(
-        ray_version=item.get("rayVersion", defaults.get("rayVersion")),
+        ray_version=cluster_ray_version(item, defaults),
         head=HeadGroup(
             _group(head, item, defaults, level, service_token(head, defaults, level, autoscaling_enabled(item))),
             head.get("serviceType"),
@@ -356,6 +380,35 @@ def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str
             overrides = (written.get("resources") or {}).get("limits") or {}
             limits.update(overrides)
     return limits
+
+
+# KubeRay counts NVIDIA MIG slices (nvidia.com/mig-2g.32gb) as GPUs from this release on (pod.go at v1.4.0,
+# utils/resources.go IsGPUResourceKey from v1.5.0); before, only resource names ending in "gpu".
+MIG_GPUS_SINCE = "1.4.0"
+_MIG_RESOURCE = re.compile(r"nvidia\.com/mig-\d+g\.\d+gb")
+
+
+def is_gpu_resource(name: str, version: str) -> bool:
+    """Whether KubeRay takes the resource for GPUs when it writes `ray start --num-gpus`: a name ending in
+    "gpu" (ray-operator/controllers/ray/utils/resources.go, IsGPUResourceKey, v1.7.0; pod.go:837 at v1.3.0)."""
+    if name.endswith("gpu"):
+        return True
+    return version_key(version) >= version_key(MIG_GPUS_SINCE) and _MIG_RESOURCE.fullmatch(name) is not None
+
+
+def ray_gpus(item: Mapping[str, Any], container: str, version: str) -> Decimal:
+    """The GPUs Ray sees in a group's pods: rayStartParams num-gpus when set, else the first non-zero GPU limit
+    of the Ray container in name order, as KubeRay derives num-gpus (ray-operator/controllers/ray/common/
+    pod.go, the loop over the sorted limit names, line 1449 at v1.7.0)."""
+    declared = item.get("rayStartParams", {}).get("num-gpus")
+    if declared is not None:
+        return parse_quantity(str(declared)) or Decimal(0)
+    limits = ray_container_limits(item, container)
+    for name in sorted(limits):
+        amount = parse_quantity(limits[name]) if is_gpu_resource(name, version) else None
+        if amount:
+            return amount
+    return Decimal(0)
 
 
 def _worker_group(

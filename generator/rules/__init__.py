@@ -9,7 +9,19 @@ waived per object (rules/waivers.py). docs/rules.md is generated from the declar
 from __future__ import annotations
 
 from generator.errors import Problem
-from generator.rules import delivery, jobs, names, operator, pods, replicas, secrets, versions, wiring
+from generator.rules import (
+    delivery,
+    jobs,
+    names,
+    operator,
+    pods,
+    replicas,
+    scheduling,
+    secrets,
+    serve,
+    versions,
+    wiring,
+)
 from generator.rules.context import RuleContext
 from generator.rules.rule import EnvironmentRun, Rule
 
@@ -46,6 +58,11 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.autoscaler_v2_restart_policy,
     operator.incremental_upgrade,
     operator.gpus_match_ray_start_params,
+    scheduling.tolerations_are_valid,
+    scheduling.gpu_groups_tolerate_gpu_taints,
+    scheduling.gpu_resource_names,
+    scheduling.ray_version_matches_image,
+    serve.serve_gpus_fit,
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,
     secrets.plaintext_secrets,
@@ -55,5 +72,5 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
 def check_rules(context: RuleContext) -> list[Problem]:
     problems: list[Problem] = []
     for rule in RULES:
-        problems.extend(rule.run(context.for_rule(rule.id)))
+        problems.extend(rule.run(context.for_rule(rule.id, rule.check.severity)))
     return problems

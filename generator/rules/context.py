@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator.errors import DocPath, InternalError, Location, Problem
+from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.model.build import gitops_settings, operator_settings
 from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS
 from generator.model.types import GitOps, Operator
@@ -25,6 +25,7 @@ class RuleContext:
     release: KubeRayRelease
     history: FieldHistory
     rule: str = ""  # the id of the rule running, which every problem it finds carries (set by its runner)
+    severity: Severity = "error"  # the severity of the rule running
 
     @property
     def version(self) -> str:
@@ -46,11 +47,11 @@ class RuleContext:
     def problem(self, path: DocPath, message: str, hint: str | None = None, *, at_key: bool = False) -> Problem:
         if not self.rule:
             raise InternalError(f"a problem was reported outside a rule: {message}")
-        return Problem(self.at(path, at_key=at_key), path, message, hint, rule=self.rule)
+        return Problem(self.at(path, at_key=at_key), path, message, hint, rule=self.rule, severity=self.severity)
 
-    def for_rule(self, rule: str) -> RuleContext:
-        """This context, for the rule `rule`: the problems found through it carry its id."""
-        return replace(self, rule=rule)
+    def for_rule(self, rule: str, severity: Severity = "error") -> RuleContext:
+        """This context, for the rule `rule`: the problems found through it carry its id and severity."""
+        return replace(self, rule=rule, severity=severity)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ def check_environments(
     """Conflicts among `contexts` that involve at least one environment named in `focus`, less waived lints."""
     conflicts: list[Conflict] = []
     for cross_rule in CROSS_RULES:
-        conflicts.extend(cross_rule.run([context.for_rule(cross_rule.id) for context in contexts]))
+        conflicts.extend(
+            cross_rule.run([context.for_rule(cross_rule.id, cross_rule.check.severity) for context in contexts])
+        )
     scoped = [context.for_rule(unique_object_names.id) for context in contexts]
     conflicts.extend(unique_object_names.run(scoped, files))
     return [
@@ -56,8 +58,10 @@ def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
             ("operator", "install"),
             first,
             ("operator", "install"),
-            f"cluster {context.data['target']['cluster']} already has an operator owner",
-            "set operator.install: false here; this environment then uses that operator",
+            f"environments {first.data['name']} and {context.data['name']} both install the operator on cluster "
+            f"{context.data['target']['cluster']}",
+            f"set operator.install: false in {context.file.name}; {context.data['name']} then uses the operator of "
+            f"{first.data['name']}",
         )
 
 
@@ -78,9 +82,10 @@ def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Conflic
                 ("kuberay", "version"),
                 first,
                 ("kuberay", "version"),
-                f"cluster {context.data['target']['cluster']} runs one KubeRay operator, but this pins "
-                f"{context.version} and {first.data['name']} pins {first.version}",
-                "pin the same kuberay.version in every environment of the cluster",
+                f"cluster {context.data['target']['cluster']} runs one KubeRay operator, but {context.data['name']} "
+                f"pins {context.version} and {first.data['name']} pins {first.version}",
+                f"pin {first.version} in {context.file.name} too (or the same release in both, e.g. in a partial "
+                "both extend)",
             )
 
 
@@ -105,7 +110,7 @@ def owner_watches_every_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
                 ("operator", "watchNamespaces"),
                 f"the operator of cluster {context.data['target']['cluster']} (installed by {owner.data['name']}) "
                 f"does not watch namespace {namespace}",
-                f"add {namespace} to operator.watchNamespaces of {owner.data['name']}",
+                f"add {namespace} to operator.watchNamespaces in {owner.file.name}",
             )
 
 
@@ -132,7 +137,8 @@ def feature_gates_match_owner(contexts: Sequence[RuleContext]) -> Iterator[Confl
                 ("operator",),
                 f"operator.featureGates differ from those of the operator that {owner.data['name']} installs on "
                 f"cluster {context.data['target']['cluster']}",
-                f"set the same featureGates as {owner.data['name']} (the version gates of this environment read "
+                f"set the same featureGates in {context.file.name} as {owner.data['name']} has (the version gates of "
+                f"{context.data['name']} read "
                 "them), e.g. in a partial both extend",
             )
 
@@ -199,7 +205,8 @@ def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
             first,
             ("target", "namespace"),
             f"namespace {namespace} on cluster {cluster} belongs to environment {first.data['name']} already",
-            "give each environment its own namespace: each overlay owns (and prunes) its namespace",
+            f"give {context.data['name']} its own namespace in {context.file.name}: each overlay owns (and prunes) "
+            "its namespace",
         )
 
 
@@ -237,8 +244,9 @@ def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
                     where,
                     first,
                     ("gitops",),
-                    f"gitops.{field} differs between environments, but the root objects serve them all",
-                    f"set gitops.{field} once, in a shared partial",
+                    f"gitops.{field} of {context.data['name']} differs from that of {first.data['name']}, but the root "
+                    "objects serve them all",
+                    f"set gitops.{field} once, in a partial both extend (or the same value in {context.file.name})",
                 )
 
 
@@ -313,5 +321,12 @@ def _clash(
     context: RuleContext, path: DocPath, first: RuleContext, first_path: DocPath, message: str, hint: str
 ) -> Conflict:
     other: Location = first.at(first_path)
+    here: Location = context.at(path)
+    if here.file != context.file:
+        # the value is written in a partial that other environments extend: changing it there changes them too
+        hint += (
+            f" (the value here comes from {here.file.name}, which others may extend: override it in "
+            f"{context.file.name})"
+        )
     problem = context.problem(path, f"{message} (see {other.file.name}:{other.line})", hint)
     return Conflict(problem, frozenset({context.data["name"], first.data["name"]}), context)

@@ -8,6 +8,7 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
+from generator.model.build import DEFAULT_SUBMISSION_MODE
 from generator.model.types import Operator
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
@@ -52,7 +53,7 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
 def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
     """Only InteractiveMode lets the user submit the entrypoint later (ray-operator validation.go)."""
     for index, job in enumerate(context.data.get("jobs", [])):
-        mode = job.get("submissionMode", "K8sJobMode")
+        mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
         if mode != "InteractiveMode" and "entrypoint" not in job:
             yield context.problem(
                 ("jobs", index),

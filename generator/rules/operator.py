@@ -371,7 +371,7 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
     LINT,
     fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, rayStartParams: {num-gpus: '4'}}]}]",
     passes="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 4, rayStartParams: {num-gpus: "
-    "'4'}}]}]",
+    "'4'}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}]}]",
     cases=("gpu-ray-start-params",),
 )
 def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:

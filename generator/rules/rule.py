@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from generator.checks import Check
-from generator.errors import Problem
+from generator.errors import Problem, Severity
 from generator.rules.context import RuleContext
 
 # What every example's YAML is merged over (a YAML stream of several documents: one environment each).
@@ -45,11 +45,18 @@ class Rule(Generic[Run]):
 
 
 def rule(
-    rule_id: str, checks: str, source: str, *, fails: str, passes: str, cases: Sequence[str] = ()
+    rule_id: str,
+    checks: str,
+    source: str,
+    *,
+    fails: str,
+    passes: str,
+    cases: Sequence[str] = (),
+    severity: Severity = "error",
 ) -> Callable[[Function], Rule[Function]]:
     """Declare the function below as the rule `rule_id`."""
 
     def declare(run: Function) -> Rule[Function]:
-        return Rule(Check(rule_id, checks, source, fails, passes, tuple(cases)), run)
+        return Rule(Check(rule_id, checks, source, fails, passes, tuple(cases), severity), run)
 
     return declare

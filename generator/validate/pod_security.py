@@ -19,6 +19,7 @@ from typing import Any
 from generator.checks import POD_SECURITY
 from generator.errors import DocPath, Problem, format_path
 from generator.files import RenderedFile
+from generator.model.build import DEFAULT_SUBMISSION_MODE
 from generator.model.fields import CLUSTER_SPEC_AT
 from generator.source import Origin, locate, value_at
 from generator.validate.provenance import environment_path
@@ -95,11 +96,11 @@ def _object_violations(document: dict[str, Any], level: str) -> Iterator[Violati
     if kind != "RayJob":
         return
     job = document.get("spec", {})
-    mode = job.get("submissionMode", "K8sJobMode")
+    mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
     if "submitterPodTemplate" in job:
         yield from template_violations(job["submitterPodTemplate"], ("spec", "submitterPodTemplate"), level)
-    elif mode in ("K8sJobMode", "SidecarMode") and level == "restricted":
-        if mode == "K8sJobMode":
+    elif mode in (DEFAULT_SUBMISSION_MODE, "SidecarMode") and level == "restricted":
+        if mode == DEFAULT_SUBMISSION_MODE:
             # only jobs on a selected cluster get here: the generator writes the others' submitter out
             yield (
                 ("spec",),

@@ -1,0 +1,213 @@
+"""Rules about where and how the pods run: settings the API server accepts in a RayCluster (it does not
+validate pod templates inside custom resources) but refuses when the operator creates the pods, and GPU
+settings that leave pods Pending or Ray without its GPUs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from generator.checks import LINT
+from generator.errors import DocPath, Problem
+from generator.model.build import (
+    GPU_RESOURCE,
+    cluster_ray_version,
+    group_image,
+    is_gpu_resource,
+    pod_setting,
+    ray_container_limits,
+)
+from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
+from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.rule import rule
+
+TOLERATION_VALIDATION = (
+    "Kubernetes API server, ValidateTolerations (pkg/apis/core/validation/validation.go), when the operator "
+    "creates the pods"
+)
+TOLERATION_OPERATORS = ("Equal", "Exists")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+# A label value (tolerations match taint values, which are label values), and a qualified key.
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+QUALIFIED_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+# The images whose tag starts with the Ray version they hold.
+RAY_IMAGES = re.compile(r"^(docker\.io/)?rayproject/ray(-ml)?:(?P<version>[0-9]+\.[0-9]+\.[0-9]+)([-.].*)?$")
+GPU_TOLERATION = "{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}"
+
+
+@rule(
+    "toleration-valid",
+    "tolerations are ones the API server accepts: operator Equal or Exists (case matters), Exists without a "
+    "value, a key unless operator is Exists, a known effect, tolerationSeconds only with NoExecute",
+    TOLERATION_VALIDATION,
+    fails="defaults: {tolerations: [{key: nvidia.com/gpu, operator: exists, effect: NoSchedule}]}\n"
+    "clusters: [{name: c, head: {cpu: '1'}}]",
+    passes="defaults: {tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]}\n"
+    "clusters: [{name: c, head: {cpu: '1'}}]",
+    cases=("tolerations-invalid",),
+)
+def tolerations_are_valid(context: RuleContext) -> Iterator[Problem]:
+    for path, toleration in _tolerations(context.data, ()):
+        yield from _toleration_problems(context, path, toleration)
+
+
+def _tolerations(value: Any, path: DocPath) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Every toleration in the environment: pod settings, defaults and pod templates alike."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "tolerations" and isinstance(child, list):
+                for index, item in enumerate(child):
+                    if isinstance(item, dict):
+                        yield (*path, key, index), item
+            else:
+                yield from _tolerations(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _tolerations(child, (*path, index))
+
+
+def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[str, Any]) -> Iterator[Problem]:
+    key, operator, value = toleration.get("key", ""), toleration.get("operator", ""), toleration.get("value", "")
+    effect = toleration.get("effect", "")
+    if operator not in ("", *TOLERATION_OPERATORS):
+        close = difflib.get_close_matches(str(operator).capitalize(), TOLERATION_OPERATORS, n=1)
+        yield context.problem(
+            (*path, "operator"),
+            f"operator {operator!r} is not Equal or Exists: the API server refuses the pods",
+            f"write operator: {close[0]}" if close else "write operator: Equal or operator: Exists",
+        )
+    if not key and operator != "Exists":
+        yield context.problem(
+            path, "a toleration without a key must have operator: Exists (it then tolerates every taint)", None
+        )
+    if key and not (isinstance(key, str) and QUALIFIED_KEY.match(key)):
+        yield context.problem((*path, "key"), f"{key!r} is not a valid taint key", "e.g. nvidia.com/gpu")
+    if operator == "Exists" and value:
+        yield context.problem(
+            (*path, "value"), "operator: Exists takes no value", "remove value, or use operator: Equal"
+        )
+    elif value and not (isinstance(value, str) and LABEL_VALUE.match(value) and len(value) <= 63):
+        yield context.problem(
+            (*path, "value"), f"{value!r} is not a valid taint value", "at most 63 letters, digits, -_."
+        )
+    if effect and effect not in TAINT_EFFECTS:
+        close = difflib.get_close_matches(str(effect), TAINT_EFFECTS, n=1)
+        yield context.problem(
+            (*path, "effect"),
+            f"effect {effect!r} is not one of {', '.join(TAINT_EFFECTS)}",
+            f"did you mean {close[0]}?" if close else "leave it out to match every effect",
+        )
+    if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+        yield context.problem(
+            (*path, "tolerationSeconds"),
+            "tolerationSeconds applies only to effect: NoExecute",
+            "set effect: NoExecute, or remove tolerationSeconds",
+        )
+
+
+@rule(
+    "gpu-toleration",
+    "a group with NVIDIA GPUs tolerates the nvidia.com/gpu taint, which GKE and the NVIDIA GPU operator put on "
+    "GPU nodes and AKS recommends (a warning: waive it where GPU nodes are not tainted)",
+    LINT,
+    fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: gpu, gpu: 1}]}]",
+    passes=f"clusters: [{{name: c, head: {{cpu: '1'}}, workerGroups: [{{name: gpu, gpu: 1, tolerations: "
+    f"[{GPU_TOLERATION}]}}]}}]",
+    cases=("gpu-without-toleration",),
+    severity="warning",
+)
+def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
+    defaults = context.data.get("defaults", {})
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
+            container = HEAD_CONTAINER if path[-1] == "head" else WORKER_CONTAINER
+            limits = ray_container_limits(group, container)
+            if not any(name.startswith("nvidia.com/") and _positive(amount) for name, amount in limits.items()):
+                continue
+            written = pod_setting(group, defaults, "tolerations", []) or []
+            in_template = (group.get("podTemplate", {}).get("spec", {}) or {}).get("tolerations") or []
+            if not any(_tolerates_gpu_taint(item) for item in [*written, *in_template] if isinstance(item, dict)):
+                yield context.problem(
+                    path,
+                    "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes "
+                    "its pods stay Pending",
+                    f"add tolerations: [{GPU_TOLERATION}], or waive gpu-toleration if your GPU nodes are not tainted",
+                    at_key=True,
+                )
+
+
+def _tolerates_gpu_taint(toleration: dict[str, Any]) -> bool:
+    key, operator = toleration.get("key", ""), toleration.get("operator", "Equal")
+    effect = toleration.get("effect", "")
+    return (key == GPU_RESOURCE or (not key and operator == "Exists")) and effect in ("", "NoSchedule")
+
+
+def _positive(amount: Any) -> bool:
+    try:
+        return float(str(amount).rstrip("m")) > 0
+    except ValueError:
+        return True
+
+
+@rule(
+    "gpu-resource-name",
+    "GPU resource names are ones a device plugin advertises: nvidia.com/gpus or nvidia.com/GPU match no node, "
+    "so the pods stay Pending and KubeRay, which counts names ending in 'gpu', gives Ray no GPU",
+    LINT,
+    fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: g, extendedResources: {nvidia.com/gpus: 1}}]}]",
+    passes="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: g, extendedResources: {nvidia.com/gpu: 1}, "
+    "tolerations: [{key: nvidia.com/gpu, operator: Exists}]}]}]",
+    cases=("gpu-resource-typo",),
+    severity="warning",
+)
+def gpu_resource_names(context: RuleContext) -> Iterator[Problem]:
+    for spec_at in cluster_specs(context.data):
+        for path, group in groups(spec_at):
+            for section in ("extendedResources", "requests", "limits"):
+                for name in group.get(section, {}) or {}:
+                    if _misspelt_gpu(str(name), context.version):
+                        prefix = str(name).rsplit("/", 1)[0]
+                        yield context.problem(
+                            (*path, section, name),
+                            f"{name} is not a GPU resource: no node advertises it, and Ray would see no GPU",
+                            f"did you mean {prefix}/gpu?",
+                            at_key=True,
+                        )
+
+
+def _misspelt_gpu(name: str, version: str) -> bool:
+    last = name.rsplit("/", 1)[-1]
+    return last.lower().rstrip("s") == "gpu" and not is_gpu_resource(name, version)
+
+
+@rule(
+    "ray-version-image",
+    "rayVersion is the Ray version of the rayproject image the cluster runs: KubeRay picks the health probes "
+    "and the feature checks by rayVersion (pod.go, supportsUnifiedHealthCheck, line 721 at v1.7.0)",
+    LINT,
+    fails="defaults: {image: 'rayproject/ray:2.46.0', rayVersion: '2.41.0'}\nclusters: [{name: c, head: {cpu: '1'}}]",
+    passes="defaults: {image: 'rayproject/ray:2.46.0', rayVersion: '2.46.0'}\nclusters: [{name: c, head: {cpu: '1'}}]",
+    cases=("ray-version-image",),
+    severity="warning",
+)
+def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
+    defaults = context.data.get("defaults", {})
+    for spec_at in cluster_specs(context.data):
+        ray_version = cluster_ray_version(spec_at.spec, defaults)
+        if ray_version is None:
+            continue
+        for path, group in groups(spec_at):
+            image = group_image(group, spec_at.spec, defaults) or ""
+            found = RAY_IMAGES.match(image)
+            if found is not None and found.group("version") != ray_version:
+                where = (*spec_at.path, "rayVersion") if "rayVersion" in spec_at.spec else ("defaults", "rayVersion")
+                group_name = "the head" if path[-1] == "head" else f"worker group {group.get('name')}"
+                yield context.problem(
+                    where,
+                    f"rayVersion {ray_version} differs from Ray {found.group('version')} of the image {image} that "
+                    f"{group_name} runs",
+                    f'set rayVersion: "{found.group("version")}" or use the image of Ray {ray_version}',
+                )
+                break

@@ -1,0 +1,62 @@
+"""Rules about the Ray Serve config of a RayService that depend on the cluster it runs on (the Serve config's
+own shape, ray_actor_options keys, route_prefix and import_path, is checked by the input schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from generator.errors import Problem
+from generator.model.build import ray_gpus
+from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
+from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.rule import rule
+
+SERVICE_GPU_EXAMPLE = (
+    "services: [{{name: s, serveConfig: {{applications: [{{name: a, import_path: m:app, deployments: [{{name: d, "
+    "ray_actor_options: {{num_gpus: {wanted}}}}}]}}]}}, cluster: {{head: {{cpu: '1'}}, workerGroups: [{{name: gpu, "
+    "gpu: 1, tolerations: [{{key: nvidia.com/gpu, operator: Exists}}]}}]}}}}]"
+)
+
+
+@rule(
+    "serve-gpus-fit",
+    "a Serve deployment's ray_actor_options.num_gpus fits on one node of its RayService's cluster (GPUs as Ray "
+    "sees them: num-gpus, else the GPU limit KubeRay passes on); otherwise Ray can never place the replica",
+    "Ray: an actor is placed on one node that has all its resources; Serve waits for it forever",
+    fails=SERVICE_GPU_EXAMPLE.format(wanted=2),
+    passes=SERVICE_GPU_EXAMPLE.format(wanted=1),
+    cases=("serve-gpus-do-not-fit",),
+)
+def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
+    specs = {spec_at.path[:2]: spec_at for spec_at in cluster_specs(context.data) if spec_at.path[0] == "services"}
+    for index, service in enumerate(context.data.get("services", [])):
+        spec_at = specs.get(("services", index))
+        if spec_at is None:
+            continue
+        most = max(
+            (
+                ray_gpus(group, HEAD_CONTAINER if path[-1] == "head" else WORKER_CONTAINER, context.version)
+                for path, group in groups(spec_at)
+            ),
+            default=Decimal(0),
+        )
+        applications = service.get("serveConfig", {}).get("applications", [])
+        for app_index, application in enumerate(applications):
+            for deployment_index, deployment in enumerate(application.get("deployments", [])):
+                wanted = (deployment.get("ray_actor_options") or {}).get("num_gpus")
+                try:
+                    needed = Decimal(str(wanted)) if wanted is not None else Decimal(0)
+                except InvalidOperation:
+                    continue
+                if needed > most:
+                    path = (
+                        "services", index, "serveConfig", "applications", app_index, "deployments",
+                        deployment_index, "ray_actor_options", "num_gpus",
+                    )  # fmt: skip
+                    yield context.problem(
+                        path,
+                        f"each replica of {deployment.get('name')} needs {wanted} GPU(s), but no pod of the "
+                        f"cluster of {service.get('name')} has more than {most}: Ray can never place it",
+                        "give a worker group that many GPUs (gpu:), or lower num_gpus",
+                    )
