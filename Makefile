@@ -48,9 +48,11 @@ golden: $(RUNTIME_STAMP)
 corpus: $(DEV_STAMP)
 	$(BIN)/python -m scripts.write_corpus_expectations
 
-# Regenerate docs/rules.md from the checks' declarations (a test fails when it is stale).
+# Regenerate docs/rules.md and docs/troubleshooting.md from the checks' declarations and the corpus
+# messages (a test fails when either is stale).
 docs: $(RUNTIME_STAMP)
 	$(BIN)/python -m scripts.write_rules_doc
+	$(BIN)/python -m scripts.write_troubleshooting
 
 # Re-derive schemas/ and the upstream sample fixtures from ../shared (the only step that reads it).
 schemas: $(RUNTIME_STAMP)

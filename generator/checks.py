@@ -39,12 +39,25 @@ YAML_SYNTAX = Check(
     "the file is YAML 1.2 text holding one mapping: syntax errors with the parser's position, forbidden "
     "characters, an empty file, a document that is not a mapping",
     "YAML 1.2",
-    cases=("yaml-syntax", "empty-file", "not-a-mapping"),
+    cases=(
+        "yaml-syntax",
+        "yaml-tab",
+        "yaml-indent-less",
+        "yaml-unquoted-colon",
+        "yaml-unclosed-quote",
+        "yaml-unclosed-list",
+        "yaml-missing-colon",
+        "yaml-undefined-alias",
+        "yaml-reserved-character",
+        "empty-file",
+        "not-a-mapping",
+    ),
 )
 YAML_LIMITS = Check(
     "yaml-limits",
     "size (1 MiB), nesting depth (64) and alias (100 uses) limits, against documents that explode when read",
     TOOL,
+    cases=("yaml-too-deep",),
 )
 DUPLICATE_KEY = Check(
     "duplicate-key",
@@ -82,14 +95,25 @@ FILE_NAME = Check(
     "file-name",
     "environment files end in .yaml (a .yml file would be ignored)",
     TOOL,
+    cases=("yml-extension",),
 )
 # The environment JSON Schema (input/schema_check.py)
 INPUT_SCHEMA = Check(
     "input-schema",
     "schemas/environment.schema.json: unknown fields (with 'did you mean', also inside runtimeEnv and Serve "
-    "applications), missing required fields, types, enumerations, DNS-1123 names, quantities, bounds",
+    "applications), missing required fields, types (with how to write the value), enumerations, DNS-1123 "
+    "names, quantities, bounds; Serve's ray_actor_options keys, route_prefix and import_path as Ray Serve "
+    "checks them (python/ray/serve/_private/config.py, python/ray/serve/schema.py)",
     TOOL,
-    cases=("unknown-field", "missing-required", "wrong-type", "bad-enum", "unsupported-version", "bad-quantity"),
+    cases=(
+        "unknown-field",
+        "missing-required",
+        "wrong-type",
+        "bad-enum",
+        "unsupported-version",
+        "bad-quantity",
+        "serve-actor-options",
+    ),
 )
 # Rendered objects (validate/)
 CRD_SCHEMA = Check(

@@ -60,7 +60,7 @@ def find_field(given: str) -> Explained:
         elif isinstance(current.get("additionalProperties"), dict):
             current = current["additionalProperties"]  # a map: any key, e.g. operator.featureGates.X
         else:
-            where = _display(tuple(walked)) if walked else "the top level of an environment file"
+            where = _display(tuple(walked), items=True) if walked else "the top level of an environment file"
             close = difflib.get_close_matches(part, sorted(properties), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             known = ", ".join(sorted(properties)) or "none: it takes a value"
@@ -90,16 +90,17 @@ def _into_items(schema: Schema, root: Schema) -> Schema:
     return _resolved(schema["items"], root) if schema.get("type") == "array" else schema
 
 
-def _display(path: tuple[str, ...]) -> str:
-    """The path with `[]` after each list, as docs/environment.md writes it: clusters[].workerGroups[].gpu."""
+def _display(path: tuple[str, ...], *, items: bool = False) -> str:
+    """The path with `[]` after each list, as docs/environment.md writes it: clusters[].workerGroups[].gpu;
+    a list at the end gets `[]` only for `items` (its items are meant, not the list)."""
     schema = environment_schema()
     current: Schema = schema
     text = ""
-    for part in path:
+    for index, part in enumerate(path):
         current = _into_items(_resolved(current, schema), schema)
         current = current.get("properties", {}).get(part) or current.get("additionalProperties") or {}
         text += ("." if text else "") + part
-        if _resolved(current, schema).get("type") == "array":
+        if _resolved(current, schema).get("type") == "array" and (items or index < len(path) - 1):
             text += EVERY
     return text
 
@@ -109,7 +110,7 @@ def _type_of(schema: Schema) -> str:
     if isinstance(kind, list):
         kind = " or ".join(kind)
     if kind == "array":
-        return f"list of {_type_of(schema['items'])}" if "type" in schema["items"] else "list"
+        return f"list, each item {_type_of(schema['items'])}" if "type" in schema["items"] else "list"
     return "mapping" if kind == "object" else str(kind)
 
 
@@ -135,7 +136,7 @@ def _landing(path: tuple[str, ...], history: FieldHistory) -> Iterator[str]:
         known = (
             f"releases {_ranges(releases)}"
             if releases
-            else "every supported release (a Kubernetes pod field, not a KubeRay one)"
+            else "every supported release: a Kubernetes pod field, not a KubeRay one"
         )
         gate = f"; needs the operator feature gate {entry.field.gate}" if entry.field.gate else ""
         inherited = f"; defaults.{entry.field.defaults} gives it when not set" if entry.field.defaults else ""

@@ -73,7 +73,7 @@ CROSS_CASES = sorted(path.name for path in (CORPUS / "cross").iterdir() if path.
 
 
 @pytest.mark.parametrize("case", CROSS_CASES)
-def test_conflicts_between_environments_name_both_files(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_folder_cases_report_exact_problems(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = CORPUS / "cross" / case
     monkeypatch.chdir(folder)
     result = CliRunner().invoke(main, ["--environments", ".", "validate"], catch_exceptions=False)

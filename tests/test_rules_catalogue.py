@@ -17,6 +17,8 @@ from generator.rules.catalogue import Entry, catalogue, checks_by_id
 from generator.rules.rule import EXAMPLE_BASE
 from generator.source import GENERATED
 from scripts.write_rules_doc import DOCUMENT, rules_document
+from scripts.write_troubleshooting import DOCUMENT as TROUBLESHOOTING
+from scripts.write_troubleshooting import corpus_messages, troubleshooting_document
 
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
 ENTRIES = [entry for _, entries in catalogue() for entry in entries]
@@ -26,6 +28,20 @@ ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 def test_docs_rules_md_is_generated_from_the_declarations() -> None:
     assert DOCUMENT.read_text() == rules_document(), "docs/rules.md is stale: run `make docs`"
+
+
+def test_docs_troubleshooting_md_is_generated_from_checks_and_corpus() -> None:
+    assert TROUBLESHOOTING.read_text() == troubleshooting_document(), (
+        "docs/troubleshooting.md is stale: run `make docs`"
+    )
+
+
+def test_troubleshooting_covers_every_check_with_a_real_message() -> None:
+    shown = corpus_messages()
+    without = sorted(entry.check.id for entry in ENTRIES if entry.check.id not in shown)
+    # a guard against chart changes between releases: the values written for a helm-delivered cluster are
+    # keys of the pinned chart in every supported release, so no environment file shows it
+    assert without == ["chart-values"]
 
 
 def test_ids_are_unique_and_stable_looking() -> None:

@@ -83,7 +83,8 @@ def parse_environment_text(file: Path, text: str) -> LoadedDocument:
         hint = "an environment needs name, kuberay, target and gitops"
         raise InputError([Problem(start, (), "the file is empty", hint, rule=YAML_SYNTAX.id)])
     if not isinstance(root, MappingNode):
-        raise InputError([Problem(start, (), "the document must be a mapping of fields", rule=YAML_SYNTAX.id)])
+        hint = "start with fields such as name: and target:, not with '- ' or a lone value"
+        raise InputError([Problem(start, (), "the document must be a mapping of fields", hint, rule=YAML_SYNTAX.id)])
     converter = _Converter(file)
     data, origin = converter.convert(root, (), start, 0)
     if converter.problems:

@@ -123,7 +123,8 @@ def _findings(error: ValidationError) -> Iterator[Finding]:
         for name in rule:
             if name not in present:
                 description = properties.get(name, {}).get("description", "")
-                hint = f"add {name}: ({description.rstrip('.')})" if description else None
+                meaning = description.rstrip(".")
+                hint = f"add {name}: ({meaning[:1].lower() + meaning[1:]})" if description else None
                 yield Finding(path, True, f"missing required field '{name}'", hint)
     elif kind == "propertyNames":
         names_validator = Draft202012Validator(rule)
@@ -154,7 +155,7 @@ def _findings(error: ValidationError) -> Iterator[Finding]:
         best = min(error.context, key=lambda sub: len(sub.absolute_path))
         yield from _findings(best)
     else:
-        yield Finding(path, False, _generic_message(error))
+        yield Finding(path, False, *_generic_message(error))
 
 
 def _unknown_fields(error: ValidationError, path: DocPath) -> Iterator[Finding]:
@@ -247,15 +248,15 @@ def _got(value: Any) -> str:
     return f"{kind} {json.dumps(value)}"
 
 
-def _generic_message(error: ValidationError) -> str:
+def _generic_message(error: ValidationError) -> tuple[str, str | None]:
     value = json.dumps(error.instance) if not isinstance(error.instance, dict | list) else _got(error.instance)
     limit = error.validator_value
     messages = {
-        "minimum": f"{value} is less than the minimum {limit}",
-        "maximum": f"{value} is more than the maximum {limit}",
-        "minLength": f"{value} is shorter than {limit} character(s)",
-        "maxLength": f"{value} is longer than {limit} characters",
-        "minItems": f"needs at least {limit} item(s)",
-        "uniqueItems": "items must be unique",
+        "minimum": (f"{value} is less than the minimum {limit}", f"use {limit} or more"),
+        "maximum": (f"{value} is more than the maximum {limit}", f"use {limit} or less"),
+        "minLength": (f"{value} is shorter than {limit} character(s)", "write a value, or remove the field"),
+        "maxLength": (f"{value} is longer than {limit} characters", f"shorten it to {limit} characters at most"),
+        "minItems": (f"needs at least {limit} item(s)", f"add at least {limit} item(s), or remove the field"),
+        "uniqueItems": ("items must be unique", "remove the repeated item"),
     }
-    return messages.get(str(error.validator), error.message)
+    return messages.get(str(error.validator), (error.message, None))

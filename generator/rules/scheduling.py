@@ -80,7 +80,9 @@ def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[s
         )
     if not key and operator != "Exists":
         yield context.problem(
-            path, "a toleration without a key must have operator: Exists (it then tolerates every taint)", None
+            path,
+            "a toleration without a key must have operator: Exists (it then tolerates every taint)",
+            "add the taint's key (e.g. key: nvidia.com/gpu), or set operator: Exists",
         )
     if key and not (isinstance(key, str) and QUALIFIED_KEY.match(key)):
         yield context.problem((*path, "key"), f"{key!r} is not a valid taint key", "e.g. nvidia.com/gpu")

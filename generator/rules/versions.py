@@ -100,7 +100,7 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
             else:
                 close = difflib.get_close_matches(gate, sorted(known), n=1)
                 gates = ", ".join(context.release.default_feature_gates)
-                hint = f"did you mean '{close[0]}'?" if close else f"gates: {gates}"
+                hint = f"did you mean '{close[0]}'?" if close else f"the gates of KubeRay {context.version}: {gates}"
             yield context.problem(
                 ("operator", "featureGates", gate),
                 f"KubeRay {context.version} has no feature gate {gate}",

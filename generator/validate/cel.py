@@ -82,7 +82,12 @@ class CelRules:
         except CELEvalError:
             passed = False  # the API server rejects an object its rule cannot be evaluated on
         if not passed:
-            yield Finding(path, False, rule.get("message") or f"failed the rule {text}", f"CEL rule: {text}")
+            yield Finding(
+                path,
+                False,
+                rule.get("message") or f"failed the rule {text}",
+                f"change the fields so that the CRD's rule holds: {text}",
+            )
 
 
 def _resolve(root: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
