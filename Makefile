@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 CLI := $(BIN)/kuberay-gitops
 
-.PHONY: render validate check test lint golden corpus docs schemas bench clean
+.PHONY: render validate check test lint golden diff corpus docs schemas bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -40,9 +40,15 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Regenerate the golden files of the test fixtures (review the diff like code).
+# Regenerate the golden files of the test fixtures and the golden diffs (review the diff like code).
 golden: $(RUNTIME_STAMP)
 	$(CLI) --environments tests/fixtures/environments --output tests/golden render
+	$(BIN)/python -m scripts.write_golden_diffs
+
+# What the working tree changes against the merge base with origin/main (or main): objects, Ray impact,
+# capacity. BASE=<git ref or rendered folder> compares with something else; FORMAT=markdown for a comment.
+diff: $(RUNTIME_STAMP)
+	$(CLI) diff $(if $(BASE),--base $(BASE)) $(if $(FORMAT),--format $(FORMAT))
 
 # Regenerate the exact expected messages of the invalid corpus (review the diff like code).
 corpus: $(DEV_STAMP)

@@ -189,6 +189,50 @@ def explain(context: click.Context, path: str) -> None:
 
 
 @main.command(
+    "diff",
+    epilog="""\b
+Examples:
+  kuberay-gitops diff                          against the merge base with origin/main (or main)
+  kuberay-gitops diff --base v1.2.0 prod       one environment against a tag
+  kuberay-gitops diff --base /tmp/rendered     against a rendered folder
+  kuberay-gitops diff --format markdown > comment.md""",
+)
+@click.argument("environments", nargs=-1)
+@click.option("--base", metavar="GITREF|DIR", help="What to compare with (default: merge base with origin/main).")
+@click.option(
+    "--format",
+    "diff_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a pull-request comment, json for tools.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, as git diff --exit-code.")
+@click.pass_context
+def diff(
+    context: click.Context, environments: tuple[str, ...], base: str | None, diff_format: str, exit_code: bool
+) -> None:
+    """Say what the environments change in the rendered objects and in the running Ray workloads."""
+    request = commands.DiffRequest(base, diff_format, exit_code)
+    _execute(context, environments, lambda options, reporter: commands.run_diff(options, request, reporter))
+
+
+@main.command(
+    "capacity",
+    epilog="""\b
+Examples:
+  kuberay-gitops capacity
+  kuberay-gitops capacity gpu-prod""",
+)
+@click.argument("environments", nargs=-1)
+@click.pass_context
+def capacity(context: click.Context, environments: tuple[str, ...]) -> None:
+    """CPU, memory and GPUs each Ray object asks of its cluster, at minimum and maximum scale."""
+    as_json = context.obj[2] == "json"
+    _execute(context, environments, lambda options, reporter: commands.run_capacity(options, reporter, as_json=as_json))
+
+
+@main.command(
     "list",
     epilog="""\b
 Examples:

@@ -20,9 +20,14 @@ from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
 from generator.releases import SUPPORTED_RELEASES, load_field_history
 from generator.render.jinja import template_environment
+from generator.review.base import load_base
+from generator.review.capacity import object_capacities
+from generator.review.diff import diff_trees
+from generator.review.present import capacity_columns, capacity_report, json_report, markdown_report, text_report
+from generator.review.trees import tree_of_files
 from generator.scaffold import NewEnvironment, new_environment_text
 
-__all__ = ["NewEnvironment"]
+__all__ = ["DiffRequest", "NewEnvironment"]
 from generator.report import Reporter, display_path
 
 EXIT_OK = 0
@@ -77,6 +82,49 @@ def run_check(options: Options, reporter: Reporter) -> int:
             )
             return EXIT_INVALID
         reporter.summary(f"{display_path(options.output_dir)} is current for {len(result.environments)} environment(s)")
+        return EXIT_OK
+
+    return _run(options, reporter, act)
+
+
+@dataclass(frozen=True)
+class DiffRequest:
+    base: str | None  # a git ref or a rendered folder; None: the merge base with origin/main or main
+    output_format: str  # text, markdown or json
+    exit_code: bool  # exit 1 when there are changes, as `git diff --exit-code`
+
+
+REPORTS = {"text": text_report, "markdown": markdown_report, "json": json_report}
+
+
+def run_diff(options: Options, request: DiffRequest, reporter: Reporter) -> int:
+    """What the working tree's environments change against the base, per environment and object."""
+
+    def act(result: BuildResult) -> int:
+        base = load_base(request.base, options.environments_dir, options.output_dir, options.tool)
+        diffs = diff_trees(base.tree, tree_of_files(result.files), result.environments if options.selected else ())
+        reporter.output(REPORTS[request.output_format](diffs, base.label))
+        return EXIT_INVALID if request.exit_code and diffs else EXIT_OK
+
+    return _run(options, reporter, act)
+
+
+def run_capacity(options: Options, reporter: Reporter, *, as_json: bool) -> int:
+    """The CPU, memory and GPUs each Ray object asks of its cluster, at minimum and maximum scale."""
+
+    def act(result: BuildResult) -> int:
+        tree = tree_of_files(result.files)
+        capacities = {name: object_capacities(tree.get(name, {})) for name in result.environments}
+        if as_json:
+            reporter.data(
+                "capacity",
+                {
+                    name: {str(key): capacity_columns(capacity) for key, capacity in objects.items()}
+                    for name, objects in capacities.items()
+                },
+            )
+        else:
+            reporter.output(capacity_report(capacities))
         return EXIT_OK
 
     return _run(options, reporter, act)

@@ -1,0 +1,140 @@
+"""What the Ray clusters of an environment ask of their Kubernetes cluster: CPU, memory, GPUs and other
+extended resources, at minimum and at maximum scale, from the rendered objects.
+
+A pod asks for the sum of its containers' requests (a resource with a limit and no request is requested
+at its limit, as the API server defaults it), or for its largest init container when that is more. The
+head counts once; a worker group counts `replicas` pods (from `minReplicas` to `maxReplicas` when the
+autoscaler is on), times `numOfHosts`. Containers the operator adds at run time (the autoscaler sidecar)
+are not in the rendered objects and are not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from generator.quantity import parse_quantity
+from generator.review.trees import ObjectKey, Objects
+
+# Where each kind keeps its cluster spec.
+CLUSTER_SPEC_AT = {
+    "RayCluster": ("spec",),
+    "RayJob": ("spec", "rayClusterSpec"),
+    "RayService": ("spec", "rayClusterConfig"),
+}
+GIB = Decimal(2) ** 30
+Amounts = dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class Capacity:
+    minimum: Amounts = field(default_factory=dict)
+    maximum: Amounts = field(default_factory=dict)
+
+    def __add__(self, other: Capacity) -> Capacity:
+        return Capacity(_sum(self.minimum, other.minimum), _sum(self.maximum, other.maximum))
+
+    @property
+    def resources(self) -> list[str]:
+        named = sorted(set(self.minimum) | set(self.maximum))
+        return sorted(named, key=lambda name: (name not in ("cpu", "memory"), name))
+
+
+def cluster_spec(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    value: Any = document
+    for key in CLUSTER_SPEC_AT.get(str(document.get("kind")), ("-",)):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value if isinstance(value, Mapping) else None
+
+
+def object_capacities(objects: Objects) -> dict[ObjectKey, Capacity]:
+    """Each Ray object of an environment with the capacity of its cluster."""
+    found: dict[ObjectKey, Capacity] = {}
+    for key, document in sorted(objects.items()):
+        spec = cluster_spec(document)
+        if spec is not None:
+            found[key] = cluster_capacity(spec)
+    return found
+
+
+def total(capacities: Iterable[Capacity]) -> Capacity:
+    result = Capacity()
+    for capacity in capacities:
+        result = result + capacity
+    return result
+
+
+def cluster_capacity(spec: Mapping[str, Any]) -> Capacity:
+    if spec.get("suspend") is True:
+        return Capacity()
+    head = _pod(_template(spec.get("headGroupSpec")))
+    autoscaled = spec.get("enableInTreeAutoscaling") is True
+    minimum, maximum = dict(head), dict(head)
+    for group in spec.get("workerGroupSpecs") or []:
+        if not isinstance(group, Mapping) or group.get("suspend") is True:
+            continue
+        pod = _pod(_template(group))
+        hosts = int(group.get("numOfHosts") or 1)
+        replicas = int(group.get("replicas", group.get("minReplicas", 1)) or 0)
+        low = int(group.get("minReplicas", 0) or 0) if autoscaled else replicas
+        high = int(group.get("maxReplicas", replicas) or 0) if autoscaled else replicas
+        minimum = _sum(minimum, _times(pod, low * hosts))
+        maximum = _sum(maximum, _times(pod, high * hosts))
+    return Capacity(minimum, maximum)
+
+
+def _template(group: Any) -> Mapping[str, Any]:
+    template = group.get("template") if isinstance(group, Mapping) else None
+    spec = template.get("spec") if isinstance(template, Mapping) else None
+    return spec if isinstance(spec, Mapping) else {}
+
+
+def _pod(spec: Mapping[str, Any]) -> Amounts:
+    containers = [_container(container) for container in spec.get("containers") or []]
+    running = _sum(*containers) if containers else {}
+    for init in spec.get("initContainers") or []:
+        running = {
+            name: max(running.get(name, Decimal(0)), amount) for name, amount in {**running, **_container(init)}.items()
+        }
+    return running
+
+
+def _container(container: Any) -> Amounts:
+    resources = container.get("resources") if isinstance(container, Mapping) else None
+    if not isinstance(resources, Mapping):
+        return {}
+    asked = {**(resources.get("limits") or {}), **(resources.get("requests") or {})}
+    amounts: Amounts = {}
+    for name, value in asked.items():
+        amount = parse_quantity(value) if isinstance(value, str | int | float) else None
+        if amount is not None:
+            amounts[str(name)] = amount
+    return amounts
+
+
+def _sum(*parts: Mapping[str, Decimal]) -> Amounts:
+    result: Amounts = {}
+    for part in parts:
+        for name, amount in part.items():
+            result[name] = result.get(name, Decimal(0)) + amount
+    return result
+
+
+def _times(amounts: Mapping[str, Decimal], factor: int) -> Amounts:
+    return {name: amount * factor for name, amount in amounts.items()}
+
+
+def shown(resource: str, amount: Decimal) -> str:
+    """An amount as people write it: 6 (CPU), 24Gi (memory), 2 (GPUs)."""
+    if resource == "memory":
+        gib = (amount / GIB).quantize(Decimal("0.1"))
+        return f"{gib.normalize():f}Gi"
+    return f"{amount.normalize():f}"
+
+
+def span(capacity: Capacity, resource: str) -> str:
+    low = capacity.minimum.get(resource, Decimal(0))
+    high = capacity.maximum.get(resource, Decimal(0))
+    return shown(resource, low) if low == high else f"{shown(resource, low)}-{shown(resource, high)}"

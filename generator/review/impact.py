@@ -1,0 +1,216 @@
+"""What a change of the rendered objects does to the running Ray workloads, in words, from how the KubeRay
+operator treats each kind (docs/gitops.md, "What a change does", has the sources):
+
+- RayService: a change of `rayClusterConfig` starts a new RayCluster and moves traffic to it when it is
+  ready (room for both is needed meanwhile); under `upgradeStrategy: None` it is not applied at all;
+  `NewClusterWithIncrementalUpgrade` moves traffic step by step. A Serve-config-only change is applied in
+  place.
+- RayCluster: a pod template change does not restart running pods, unless `upgradeStrategy: Recreate`
+  (KubeRay >= 1.6.0) deletes and recreates them; worker replicas of an autoscaled group belong to the
+  autoscaler after creation.
+- RayJob: a submitted job does not pick up spec changes; a new name runs it again.
+- The operator: new values restart it; a new KubeRay release upgrades the CRDs first.
+- A removed environment: its namespace and everything in it are deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from generator.review.fields import FieldChange
+from generator.review.trees import VALUES, ObjectKey
+
+Level = Literal["info", "notice", "danger"]
+# Worker group fields the autoscaler writes at run time (model/fields.py marks them `owner="autoscaler"`).
+AUTOSCALER_OWNED = ("replicas", "scaleStrategy")
+BOUNDS = ("minReplicas", "maxReplicas")
+
+
+@dataclass(frozen=True)
+class Impact:
+    level: Level
+    text: str
+
+
+def object_impacts(
+    key: ObjectKey, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, changes: list[FieldChange]
+) -> list[Impact]:
+    if old is None and new is not None:
+        return list(_added(key))
+    if new is None:
+        return list(_removed(key))
+    if old is None:
+        return []
+    kind = key.kind
+    if kind == "RayService":
+        return list(_ray_service(old, new, changes))
+    if kind == "RayCluster":
+        return list(_ray_cluster(new, changes))
+    if kind == "RayJob":
+        return [
+            Impact(
+                "notice",
+                "a submitted RayJob is not run again and its running cluster keeps its spec: the change reaches only "
+                "a RayJob created anew (rename the job to run it again)",
+            )
+        ]
+    if kind == VALUES and key.name.startswith("operator/"):
+        return [_operator_values(old, new)]
+    if kind == "ConfigMap":
+        return [Impact("info", "mounted files follow within about a minute; processes that read them at start do not")]
+    return [Impact("info", "GitOps wiring: applied by the next sync, no Ray pod restarts")] if changes else []
+
+
+def renamed_job(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """The same RayJob under another name: everything but the name is equal."""
+    return old.get("kind") == new.get("kind") == "RayJob" and _without_name(old) == _without_name(new)
+
+
+def _without_name(document: Mapping[str, Any]) -> dict[str, Any]:
+    metadata = {key: value for key, value in (document.get("metadata") or {}).items() if key != "name"}
+    return {**document, "metadata": metadata}
+
+
+def _added(key: ObjectKey) -> Iterator[Impact]:
+    texts = {
+        "RayCluster": "creates the RayCluster: its head and worker pods start",
+        "RayJob": "submits a new job: its RayCluster starts, runs the entrypoint once",
+        "RayService": "creates a RayCluster and deploys the Serve applications on it",
+        "Namespace": "creates the namespace",
+    }
+    if key.kind in texts:
+        yield Impact("info", texts[key.kind])
+
+
+def _removed(key: ObjectKey) -> Iterator[Impact]:
+    texts: dict[str, tuple[Level, str]] = {
+        "RayCluster": ("danger", "deletes the RayCluster: its pods stop, with whatever runs on them"),
+        "RayJob": ("danger", "deletes the RayJob: a running job stops and its cluster is deleted"),
+        "RayService": ("danger", "deletes the RayService, its cluster and its Serve endpoints"),
+        "Namespace": (
+            "danger",
+            f"DELETES NAMESPACE {key.name} AND EVERYTHING IN IT when the sync prunes it: every Ray cluster, job and "
+            "service there stops",
+        ),
+    }
+    if key.kind in texts:
+        level, text = texts[key.kind]
+        yield Impact(level, text)
+
+
+def _ray_service(old: Mapping[str, Any], new: Mapping[str, Any], changes: list[FieldChange]) -> Iterator[Impact]:
+    prefix = ("spec", "rayClusterConfig")
+    cluster = [change for change in changes if change.path[:2] == prefix and not _autoscaler_owned(change, 2)]
+    serve = [change for change in changes if change.path[:2] == ("spec", "serveConfigV2")]
+    strategy = str(((new.get("spec") or {}).get("upgradeStrategy") or {}).get("type", "NewCluster"))
+    if cluster and _groups_appended(old, new):
+        yield Impact("info", "new worker groups at the end: added to the running cluster in place, no new RayCluster")
+        cluster = []
+    if cluster and strategy == "None":
+        yield Impact(
+            "notice",
+            "rayClusterConfig changed, but upgradeStrategy is None: KubeRay does not apply it to the running cluster",
+        )
+    elif cluster and strategy == "NewClusterWithIncrementalUpgrade":
+        yield Impact(
+            "notice",
+            "incremental upgrade: a new RayCluster is scaled up step by step while the Gateway moves traffic to it",
+        )
+    elif cluster:
+        yield Impact(
+            "notice",
+            "starts a second RayCluster and moves traffic to it once it is ready (zero-downtime upgrade): the "
+            "Kubernetes cluster needs room for both meanwhile, or the new one stays Pending (unless the operator "
+            "runs with ENABLE_ZERO_DOWNTIME=false, which leaves the change unapplied)",
+        )
+    if serve and not cluster:
+        yield Impact("info", "Serve config only: applied in place on the running cluster, no new RayCluster")
+    elif serve:
+        yield Impact("info", "the new Serve config is deployed on the new cluster")
+    yield from _replica_impacts(new.get("spec", {}).get("rayClusterConfig") or {}, changes, 2)
+
+
+def _ray_cluster(new: Mapping[str, Any], changes: list[FieldChange]) -> Iterator[Impact]:
+    spec = new.get("spec") or {}
+    pods = [
+        change
+        for change in changes
+        if change.path[1:2] in (("headGroupSpec",), ("workerGroupSpecs",))
+        and not _autoscaler_owned(change, 1)
+        and not (len(change.path) == 4 and change.path[3] in BOUNDS)
+    ]
+    if pods and (spec.get("upgradeStrategy") or {}).get("type") == "Recreate":
+        yield Impact("danger", "upgradeStrategy Recreate: every pod is deleted and created again with the new spec")
+    elif pods:
+        yield Impact(
+            "notice",
+            "running pods keep their old spec; only pods created from now on get the new one (upgradeStrategy: "
+            "Recreate, KubeRay >= 1.6.0, rolls them)",
+        )
+    suspend = [change for change in changes if change.path == ("spec", "suspend")]
+    if suspend and suspend[0].new is True:
+        yield Impact("danger", "suspend: every pod of the cluster is deleted")
+    elif suspend:
+        yield Impact("info", "resumes the cluster: its pods start again")
+    yield from _replica_impacts(spec, changes, 1)
+
+
+def _replica_impacts(spec: Mapping[str, Any], changes: list[FieldChange], depth: int) -> Iterator[Impact]:
+    """Replica and bound changes of worker groups; `depth` is where workerGroupSpecs sits in the paths."""
+    autoscaled = spec.get("enableInTreeAutoscaling") is True
+    for change in changes:
+        path = change.path[depth:]
+        if len(path) != 3 or path[0] != "workerGroupSpecs":
+            continue
+        group = path[1].strip("[]")
+        if path[2] == "replicas" and autoscaled:
+            yield Impact(
+                "info",
+                f"replicas of {group}: ignored after creation, the autoscaler owns them (the GitOps engine leaves "
+                "them alone)",
+            )
+        elif path[2] == "replicas":
+            yield Impact("info", f"scales worker group {group} from {change.old} to {change.new} pods")
+        elif path[2] in BOUNDS:
+            yield Impact("info", f"{path[2]} of {group}: {change.old} → {change.new}, the autoscaler follows")
+
+
+def _groups_appended(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Only worker groups added at the end (replicas aside): KubeRay updates the running cluster in place
+    (rayservice_controller.go, isClusterSpecHashEqual with partial, line 1379 at v1.7.0)."""
+    before = dict((old.get("spec") or {}).get("rayClusterConfig") or {})
+    after = dict((new.get("spec") or {}).get("rayClusterConfig") or {})
+    old_groups = [_without_owned(group) for group in before.pop("workerGroupSpecs", None) or []]
+    new_groups = [_without_owned(group) for group in after.pop("workerGroupSpecs", None) or []]
+    return before == after and len(new_groups) > len(old_groups) and new_groups[: len(old_groups)] == old_groups
+
+
+def _without_owned(group: Any) -> Any:
+    return (
+        {key: value for key, value in group.items() if key not in AUTOSCALER_OWNED}
+        if isinstance(group, Mapping)
+        else group
+    )
+
+
+def _autoscaler_owned(change: FieldChange, depth: int) -> bool:
+    path = change.path[depth:]
+    return len(path) >= 3 and path[0] == "workerGroupSpecs" and path[2] in AUTOSCALER_OWNED
+
+
+def _operator_values(old: Mapping[str, Any], new: Mapping[str, Any]) -> Impact:
+    before, after = _image_tag(old), _image_tag(new)
+    if before != after:
+        return Impact(
+            "notice",
+            f"KubeRay {before} → {after}: the CRDs are upgraded first, then the operator restarts; running Ray "
+            "clusters keep running and are reconciled by the new operator",
+        )
+    return Impact("notice", "the operator restarts with the new values; running Ray clusters keep running")
+
+
+def _image_tag(values: Mapping[str, Any]) -> str:
+    image = values.get("image") or {}
+    return str(image.get("tag", "?")) if isinstance(image, Mapping) else "?"

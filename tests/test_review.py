@@ -1,0 +1,195 @@
+"""`diff` and `capacity`: golden diffs of prepared before/after pairs, the impact rules one by one, the
+Markdown as a renderer shows it, and `diff --base` against a real temporary git repository."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from generator.paths import PROJECT_ROOT
+from generator.review.fields import field_changes
+from generator.review.impact import object_impacts
+from generator.review.trees import ObjectKey
+from scripts.write_golden_diffs import case_reports
+from tests.diff_cases import BEFORE, CASES, EXPECTED, prepared
+from tests.test_cli import run
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_diffs(case: str) -> None:
+    text, markdown = case_reports(case)
+    assert text == (EXPECTED / f"{case}.txt").read_text(), "golden diff differs: run `make golden`, review it"
+    assert markdown == (EXPECTED / f"{case}.md").read_text(), "golden diff differs: run `make golden`, review it"
+
+
+def test_every_golden_diff_belongs_to_a_case() -> None:
+    assert {path.stem for path in EXPECTED.iterdir()} == set(CASES)
+
+
+def test_the_markdown_renders_as_a_table_with_folded_details() -> None:
+    html = MarkdownIt("commonmark").enable("table").render((EXPECTED / "gpu-count.md").read_text())
+    assert "<table>" in html
+    header = html.split("<thead>")[1].split("</thead>")[0]
+    assert [cell.split("</th>")[0] for cell in header.split("<th>")[1:]] == [
+        "environment",
+        "change",
+        "objects",
+        "impact",
+        "CPU",
+        "memory",
+        "GPU",
+    ]
+    row = html.split("<tbody>")[1].split("</tr>")[0]
+    assert "<td>serve</td>" in row
+    assert "<td>1 → 2</td>" in row  # the GPU delta
+    assert "<details><summary>RayService <code>llm</code> changed" in html
+
+
+def service(**cluster: Any) -> dict[str, Any]:
+    spec = {
+        "headGroupSpec": {"template": {"spec": {"containers": [{"name": "ray-head", "image": "ray:1"}]}}},
+        "workerGroupSpecs": [{"groupName": "gpu", "replicas": 1, "template": {}}],
+        **cluster,
+    }
+    return {"kind": "RayService", "spec": {"serveConfigV2": "applications: []\n", "rayClusterConfig": spec}}
+
+
+def impacts(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    key = ObjectKey(str(new["kind"]), "ray", "x")
+    return [impact.text for impact in object_impacts(key, old, new, list(field_changes(old, new)))]
+
+
+def test_a_ray_service_under_upgrade_strategy_none_does_not_apply_cluster_changes() -> None:
+    old = service()
+    new = copy.deepcopy(old)
+    new["spec"]["upgradeStrategy"] = {"type": "None"}
+    new["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"] = "ray:2"
+    assert impacts(old, new)[0].startswith("rayClusterConfig changed, but upgradeStrategy is None")
+    new["spec"]["upgradeStrategy"] = {"type": "NewClusterWithIncrementalUpgrade"}
+    assert impacts(old, new)[0].startswith("incremental upgrade")
+
+
+def test_autoscaler_owned_fields_of_a_ray_service_start_no_new_cluster() -> None:
+    old = service(enableInTreeAutoscaling=True)
+    new = copy.deepcopy(old)
+    new["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["replicas"] = 4
+    assert impacts(old, new) == [
+        "replicas of gpu: ignored after creation, the autoscaler owns them (the GitOps engine leaves them alone)"
+    ]
+
+
+def cluster(**spec: Any) -> dict[str, Any]:
+    return {"kind": "RayCluster", "spec": service(**spec)["spec"]["rayClusterConfig"]}
+
+
+def test_a_ray_cluster_pod_change_restarts_nothing_unless_recreate() -> None:
+    old = cluster()
+    new = copy.deepcopy(old)
+    new["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"] = "ray:2"
+    assert impacts(old, new)[0].startswith("running pods keep their old spec")
+    new["spec"]["upgradeStrategy"] = {"type": "Recreate"}
+    assert impacts(old, new)[0].startswith("upgradeStrategy Recreate: every pod is deleted")
+
+
+def test_replicas_of_a_group_without_autoscaler_scale_it_and_suspend_stops_it() -> None:
+    old = cluster()
+    new = copy.deepcopy(old)
+    new["spec"]["workerGroupSpecs"][0]["replicas"] = 3
+    assert impacts(old, new) == ["scales worker group gpu from 1 to 3 pods"]
+    new["spec"]["suspend"] = True
+    assert "suspend: every pod of the cluster is deleted" in impacts(old, new)
+
+
+def git(repository: Path, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *arguments],
+        cwd=repository,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository whose main branch holds the environments before and their rendered output."""
+    repository = tmp_path / "repository"
+    shutil.copytree(BEFORE, repository / "environments")
+    monkeypatch.chdir(repository)
+    git(repository, "init", "-q", "-b", "main")
+    assert run("render").exit_code == 0
+    git(repository, "add", "-A")
+    git(repository, "commit", "-q", "-m", "before")
+    git(repository, "checkout", "-q", "-b", "change")
+    return repository
+
+
+def test_diff_against_the_merge_base_of_a_real_repository(repository: Path) -> None:
+    shutil.rmtree(repository / "environments")
+    prepared("gpu-count", repository / "environments")
+    result = run("diff")
+    assert result.exit_code == 0
+    first, *rest = result.stdout.splitlines(keepends=True)
+    assert first.startswith("against the merge base with main (")
+    assert "".join(rest) == "".join((EXPECTED / "gpu-count.txt").read_text().splitlines(keepends=True)[1:])
+    assert run("diff", "--exit-code").exit_code == 1
+    unchanged = run("diff", "--exit-code", "batch")  # only the environment named
+    label = first.removeprefix("against ").removesuffix(":\n")
+    assert (unchanged.exit_code, unchanged.stdout) == (0, f"no change to the rendered objects against {label}\n")
+
+
+def test_diff_without_changes_and_against_a_ref_without_rendered_output(repository: Path) -> None:
+    result = run("diff", "--exit-code")
+    assert (result.exit_code, result.stdout.startswith("no change to the rendered objects against ")) == (0, True)
+    git(repository, "rm", "-q", "-r", "rendered")
+    git(repository, "commit", "-q", "-m", "no output committed")
+    (repository / "environments" / "leaving.yaml").unlink()
+    result = run("diff", "--base", "HEAD")
+    assert result.exit_code == 0
+    assert "ENVIRONMENT leaving IS REMOVED" in result.stdout  # the base's environments were rendered
+
+
+def test_diff_against_a_rendered_folder_and_as_json(repository: Path) -> None:
+    shutil.copytree(repository / "rendered", repository.parent / "snapshot")
+    (repository / "environments" / "leaving.yaml").unlink()
+    result = run("diff", "--base", str(repository.parent / "snapshot"), "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert [environment["environment"] for environment in document["environments"]] == ["leaving"]
+    assert document["environments"][0]["state"] == "removed"
+
+
+def test_diff_outside_git_needs_a_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(BEFORE, tmp_path / "environments")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    result = run("diff")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("kuberay-gitops: error: the diff base is a git ref: run it in a git checkout")
+
+
+def test_capacity_prints_every_ray_object_and_a_total(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(BEFORE, tmp_path / "environments")
+    monkeypatch.chdir(tmp_path)
+    result = run("capacity", "serve", "batch")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "ENVIRONMENT  OBJECT                CPU   MEMORY     GPU  OTHER\n"
+        "batch        RayCluster analytics  3-9   12Gi-36Gi  0    -\n"
+        "batch        RayJob nightly        5     20Gi       0    -\n"
+        "batch        total                 8-14  32Gi-56Gi  0    -\n"
+        "serve        RayService llm        6     24Gi       1    -\n"
+        "serve        total                 6     24Gi       1    -\n",
+    )
+
+
+def test_docs_review_shows_the_current_comment_of_a_case() -> None:
+    document = (PROJECT_ROOT / "docs" / "review.md").read_text()
+    shown = document.split("<!-- example: gpu-count -->\n", 1)[1].split("<!-- end of example -->", 1)[0]
+    assert shown == (EXPECTED / "gpu-count.md").read_text(), "update the example in docs/review.md"
