@@ -210,6 +210,10 @@ def run_new(options: Options, request: NewEnvironment, reporter: Reporter) -> in
         reporter.failure(f"cannot write {display_path(file)}: {error.strerror or error}")
         reporter.close()
         return EXIT_SETUP
+    except Exception as error:  # a bug of ours, reported as one (as _run does)
+        reporter.internal_error(str(error), traceback.format_exc())
+        reporter.close()
+        return EXIT_INTERNAL
 
     def act(_result: BuildResult) -> int:
         reporter.summary(f"wrote {display_path(file)}: valid; edit it, then run `kuberay-gitops render {request.name}`")

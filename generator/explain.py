@@ -52,13 +52,16 @@ def find_field(given: str) -> Explained:
     schema = environment_schema()
     current: Schema = schema
     walked: list[str] = []
-    for part in _parts(given):
+    parts = _parts(given)
+    for index, part in enumerate(parts):
         current = _into_items(_resolved(current, schema), schema)
         properties = current.get("properties", {})
         if part in properties:
             current = properties[part]
         elif isinstance(current.get("additionalProperties"), dict):
-            current = current["additionalProperties"]  # a map: any key, e.g. operator.featureGates.X
+            # a map: any key, e.g. operator.featureGates.X; a key may hold dots (kubernetes.io/os)
+            walked.append(".".join(parts[index:]))
+            return Explained(tuple(walked), _resolved(current["additionalProperties"], schema))
         else:
             where = _display(tuple(walked), items=True) if walked else "the top level of an environment file"
             close = difflib.get_close_matches(part, sorted(properties), n=1)
@@ -227,5 +230,13 @@ def _sample_value(schema: Schema) -> Any:
         return "2"
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
         return {"example": "value" if schema["additionalProperties"].get("type") == "string" else True}
-    samples: dict[str, Any] = {"integer": schema.get("minimum", 1) or 1, "boolean": True, "array": [], "object": {}}
+    if kind == "object" and schema.get("required"):  # the fields it cannot do without
+        return {name: _sample_value(schema["properties"][name]) for name in schema["required"]}
+    samples: dict[str, Any] = {
+        "integer": schema.get("minimum", 1) or 1,
+        "number": 1,
+        "boolean": True,
+        "array": [],
+        "object": {},
+    }
     return samples.get(str(kind), "example")

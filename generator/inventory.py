@@ -7,13 +7,17 @@ An environment that does not resolve is listed with the reason; validity is `val
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from generator.errors import InputError
+from jsonschema import Draft202012Validator
+
+from generator.errors import InputError, format_path
+from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import resolve_environment
+from generator.input.schema_check import findings, schema_validator
 from generator.model.fields import SECTION_KINDS
 from generator.pipeline import discover
 
@@ -62,9 +66,11 @@ class EnvironmentSummary:
 
 
 def summarize(environments_dir: Path) -> list[EnvironmentSummary]:
+    """Every environment, merged and checked against the environment schema (the rules are `validate`'s)."""
     found = discover(environments_dir)
     load = _cached_loader()
-    return [_summary(file, load, found.partials) for _, file in sorted(found.environments.items())]
+    validator = schema_validator(environment_schema())
+    return [_checked(_summary(file, load, found.partials), validator) for _, file in sorted(found.environments.items())]
 
 
 def resolve_file(file: Path, environments_dir: Path) -> EnvironmentSummary:
@@ -79,6 +85,16 @@ def _summary(file: Path, load: Callable[[Path], LoadedDocument], partials: froze
         first = error.problems[0] if error.problems else None
         return EnvironmentSummary(file.stem, file, {}, first.message if first else "does not resolve")
     return EnvironmentSummary(file.stem, file, resolved.data if isinstance(resolved.data, dict) else {})
+
+
+def _checked(summary: EnvironmentSummary, validator: Draft202012Validator) -> EnvironmentSummary:
+    if summary.problem is not None:
+        return summary
+    wrong = findings(validator, summary.data)
+    if not wrong:
+        return summary
+    where = format_path(wrong[0].path)
+    return replace(summary, data={}, problem=f"does not validate: {where}: {wrong[0].message}")
 
 
 def _cached_loader() -> Callable[[Path], LoadedDocument]:
@@ -97,7 +113,8 @@ def list_lines(summaries: list[EnvironmentSummary]) -> list[str]:
     rows = [("ENVIRONMENT", "CLUSTER", "NAMESPACE", "KUBERAY", "OPERATOR", "OBJECTS")]
     for summary in summaries:
         if summary.problem is not None:
-            rows.append((summary.name, "-", "-", "-", "-", f"does not resolve: {summary.problem}"))
+            text = summary.problem if summary.problem.startswith("does not") else f"does not resolve: {summary.problem}"
+            rows.append((summary.name, "-", "-", "-", "-", text))
             continue
         kinds = [kind for kind, _ in summary.objects]
         counts = ", ".join(f"{kinds.count(kind)} {kind}" for kind in SECTION_KINDS.values() if kind in kinds)

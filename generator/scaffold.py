@@ -23,13 +23,13 @@ from generator.errors import SetupError
 from generator.input.envschema import DNS1123_LABEL
 from generator.input.resolve import PARTIAL_PREFIX
 from generator.inventory import EnvironmentSummary, resolve_file, summarize
+from generator.model.build import IN_CLUSTER_NAME, cluster_identity
 from generator.releases import SUPPORTED_RELEASES
 from generator.rules.wiring import OWNER_ONLY_SETTINGS
 
 # The Ray image of the upstream KubeRay samples, for environments that inherit none.
 DEFAULT_RAY_VERSION = "2.41.0"
 DEFAULT_IMAGE = f"rayproject/ray:{DEFAULT_RAY_VERSION}"
-IN_CLUSTER = "in-cluster"  # Argo CD's name for the cluster it runs in
 MAX_NAME = 40  # as the environment schema allows: generated names append to it
 SCHEMA_FILE = Path("schemas") / "environment.schema.json"
 
@@ -50,7 +50,7 @@ def new_environment_text(request: NewEnvironment, environments_dir: Path, jinja:
     if request.source and not request.source.startswith(PARTIAL_PREFIX):
         return _copied(request, summaries)
     base = _partial(request.source, environments_dir) if request.source else None
-    cluster = request.cluster or (base.cluster if base else None) or IN_CLUSTER
+    cluster = request.cluster or (base.cluster if base else None) or IN_CLUSTER_NAME
     namespace = request.namespace or f"ray-{request.name}"
     owner = _owner(cluster, namespace, summaries)
     inherited = base.data if base else {}
@@ -95,13 +95,15 @@ def _partial(source: str, environments_dir: Path) -> EnvironmentSummary:
 
 def _owner(cluster: str, namespace: str, summaries: list[EnvironmentSummary]) -> EnvironmentSummary | None:
     """The environment that installs the operator on `cluster`, after checking the namespace is free there."""
-    for summary in summaries:
-        if summary.cluster == cluster and summary.namespace == namespace:
+    here = cluster_identity(cluster)
+    on_cluster = [summary for summary in summaries if summary.cluster and cluster_identity(summary.cluster) == here]
+    for summary in on_cluster:
+        if summary.namespace == namespace:
             raise SetupError(
                 f"environment {summary.name} already uses namespace {namespace} on cluster {cluster}: "
                 "pass another --namespace"
             )
-    owner = next((summary for summary in summaries if summary.cluster == cluster and summary.installs_operator), None)
+    owner = next((summary for summary in on_cluster if summary.installs_operator), None)
     if owner is not None:
         watched = owner.data.get("operator", {}).get("watchNamespaces") or []
         if watched and namespace not in watched:
@@ -116,7 +118,12 @@ def _owner(cluster: str, namespace: str, summaries: list[EnvironmentSummary]) ->
 def _release(cluster: str, summaries: list[EnvironmentSummary], base: EnvironmentSummary | None) -> str:
     """The release of the cluster's other environments (one operator serves them all), else the partial's,
     else the newest supported."""
-    on_cluster = [summary.version for summary in summaries if summary.cluster == cluster and summary.version]
+    here = cluster_identity(cluster)
+    on_cluster = [
+        summary.version
+        for summary in summaries
+        if summary.cluster and cluster_identity(summary.cluster) == here and summary.version
+    ]
     if on_cluster:
         return on_cluster[0]
     inherited = base.version if base else None
@@ -192,10 +199,14 @@ def _copied(request: NewEnvironment, summaries: list[EnvironmentSummary]) -> str
         known = ", ".join(summary.name for summary in summaries) or "none"
         raise SetupError(f"there is no environment '{request.source}' to copy (environments: {known})")
     if source.problem is not None:
-        raise SetupError(f"environment {source.name} does not resolve ({source.problem}): fix it before copying it")
-    cluster = request.cluster or source.cluster or IN_CLUSTER
+        raise SetupError(f"environment {source.name} {source.problem}: fix it before copying it")
+    if request.gpu or request.repo_url:
+        raise SetupError("--gpu and --repo-url shape a new environment; a copy (--from ENV) keeps what its source has")
+    cluster = request.cluster or source.cluster or IN_CLUSTER_NAME
     namespace = request.namespace or f"ray-{request.name}"
     owner = _owner(cluster, namespace, summaries)
+    others = [summary for summary in summaries if summary.name != source.name]
+    release = _release(cluster, others, source)
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096
@@ -203,6 +214,8 @@ def _copied(request: NewEnvironment, summaries: list[EnvironmentSummary]) -> str
     document = yaml.load(source.file.read_text(encoding="utf-8"))
     document["name"] = request.name
     document["target"] = {**document.get("target", {}), "cluster": cluster, "namespace": namespace}
+    if release != source.version:  # one operator serves the cluster: its release, not the source's
+        document["kuberay"] = {**(document.get("kuberay") or {}), "version": release}
     operator = document.get("operator") or {}
     if owner is None and not source.installs_operator:
         operator["install"] = True  # a cluster no environment serves yet: this one installs the operator
@@ -212,6 +225,9 @@ def _copied(request: NewEnvironment, summaries: list[EnvironmentSummary]) -> str
         for setting in OWNER_ONLY_SETTINGS:
             if setting in operator or setting in source.data.get("operator", {}):
                 operator[setting] = None  # null removes what a partial sets (docs/environment.md)
+        gates = _feature_gates(owner)
+        if gates or "featureGates" in operator or "featureGates" in source.data.get("operator", {}):
+            operator["featureGates"] = gates or None  # the version rules read the gates of the owner
         document["operator"] = operator
     buffer = io.StringIO()
     yaml.dump(document, buffer)

@@ -244,3 +244,90 @@ def test_a_new_environment_in_a_repository_without_schemas_has_no_modeline(
     monkeypatch.chdir(tmp_path)
     assert run("new", "extra").exit_code == 0
     assert (tmp_path / "environments" / "extra.yaml").read_text().startswith("# Environment extra, written by")
+
+
+def test_new_copy_refuses_options_it_would_ignore_and_sources_that_do_not_validate(repository: Path) -> None:
+    result = run("new", "copy", "--from", "owner", "--gpu")
+    assert result.exit_code == 2
+    assert (
+        "--gpu and --repo-url shape a new environment; a copy (--from ENV) keeps what its source has" in result.stderr
+    )
+    (repository / "environments" / "typo.yaml").write_text("name: typo\nextends: _base\ntarget: 5\n")
+    result = run("new", "copy", "--from", "typo")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "kuberay-gitops: error: environment typo does not validate: target: expected a mapping, got an integer 5"
+    )
+    assert run("list").stdout.splitlines()[2].startswith("typo         -")
+
+
+def test_new_copy_onto_a_served_cluster_takes_its_release_and_gates(repository: Path) -> None:
+    (repository / "environments" / "other.yaml").write_text(
+        "name: other\nextends: _base\nkuberay: {version: 1.7.0}\ntarget: {cluster: elsewhere, namespace: ray-other}\n"
+        "operator: {install: true}\n"
+    )
+    assert run("new", "copy", "--from", "other", "--cluster", "shared").exit_code == 0
+    data = load_environment_file(repository / "environments" / "copy.yaml").data
+    assert data["kuberay"] == {"version": "1.6.0"}
+    assert data["operator"] == {"install": False, "featureGates": {"RayJobDeletionPolicy": True}}
+
+
+def test_in_cluster_and_its_server_url_are_one_cluster_for_new(repository: Path) -> None:
+    owner = repository / "environments" / "owner.yaml"
+    owner.write_text(owner.read_text().replace("cluster: shared", "cluster: https://kubernetes.default.svc"))
+    assert run("new", "y").exit_code == 0
+    assert load_environment_file(repository / "environments" / "y.yaml").data["operator"]["install"] is False
+
+
+def test_explain_reads_keys_with_dots_and_gives_valid_examples() -> None:
+    selector = run("explain", "clusters.head.nodeSelector.kubernetes.io/os").stdout.splitlines()
+    assert selector[0] == "clusters[].head.nodeSelector.kubernetes.io/os: string"
+    assert selector[-1] == "          kubernetes.io/os: example"
+    assert run("explain", "services.serveConfig.applications.deployments.ray_actor_options.num_gpus").stdout.endswith(
+        "              num_gpus: 1\n"
+    )
+    assert run("explain", "services.upgradeStrategy").stdout.endswith(
+        "      upgradeStrategy:\n        type: NewCluster\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("snippet", "hint"),
+    [
+        (
+            "defaults: {nodeSelector: {a: true}}",
+            'YAML reads true as a boolean: quote it if you mean the text, a: "true"',
+        ),
+        (
+            "defaults: {imagePullSecrets: [123]}",
+            'YAML reads 123 as a number: quote the value as you mean it, e.g. "123"',
+        ),
+        ("kuberay: {version: 1.3}", "YAML reads 1.3 as a number: write the full release, e.g. version: 1.3.2"),
+        (
+            "defaults: {rayVersion: 2.40}",
+            'YAML reads 2.4 as a number: quote the value as you mean it, e.g. rayVersion: "2.4"',
+        ),
+        (
+            "clusters: [{name: a, autoscaling: true, head: {cpu: 1}}]",
+            "autoscaling is a mapping of settings: write autoscaling: {enabled: true}",
+        ),
+        ("clusters: [{name: a, head: {cpu: true}}]", "write a quantity such as 2, 500m or 4Gi"),
+        ("defaults: {tolerations: {key: a}}", "tolerations is a list: start each item with '- ' (a single item too)"),
+        ("clusters: [{name: a, suspend: 'true', head: {cpu: 1}}]", "write true or false without quotes: suspend: true"),
+    ],
+)
+def test_type_errors_say_how_to_write_the_value(
+    snippet: str, hint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "environments").mkdir()
+    lines = ["name: t", "kuberay: {version: 1.3.0}", "target: {cluster: c, namespace: n}"]
+    lines.append("gitops: {engine: argocd, repoURL: u}")
+    if snippet.startswith("kuberay:"):
+        lines[1] = snippet  # the snippet replaces the release line
+    else:
+        lines.append(snippet)
+    (tmp_path / "environments" / "t.yaml").write_text("\n".join(lines) + "\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("validate")
+    assert result.exit_code == 1
+    assert f"  hint: {hint}\n" in result.stderr

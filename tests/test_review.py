@@ -14,6 +14,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from generator.paths import PROJECT_ROOT
+from generator.review.capacity import Capacity, object_capacities
 from generator.review.fields import field_changes
 from generator.review.impact import object_impacts
 from generator.review.trees import ObjectKey
@@ -81,7 +82,8 @@ def test_autoscaler_owned_fields_of_a_ray_service_start_no_new_cluster() -> None
     new = copy.deepcopy(old)
     new["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["replicas"] = 4
     assert impacts(old, new) == [
-        "replicas of gpu: ignored after creation, the autoscaler owns them (the GitOps engine leaves them alone)"
+        "replicas and bounds of gpu: not applied, KubeRay leaves them out when it compares a RayService's cluster, "
+        "so the running cluster keeps its values (kuberay#4568)"
     ]
 
 
@@ -193,3 +195,63 @@ def test_docs_review_shows_the_current_comment_of_a_case() -> None:
     document = (PROJECT_ROOT / "docs" / "review.md").read_text()
     shown = document.split("<!-- example: gpu-count -->\n", 1)[1].split("<!-- end of example -->", 1)[0]
     assert shown == (EXPECTED / "gpu-count.md").read_text(), "update the example in docs/review.md"
+
+
+def test_suspending_a_ray_service_or_job_is_an_outage_and_frees_its_capacity() -> None:
+    old = service()
+    new = copy.deepcopy(old)
+    new["spec"]["suspend"] = True
+    assert impacts(old, new) == ["suspend: KubeRay deletes the service's clusters and its Serve endpoints stop"]
+    assert object_capacities({ObjectKey("RayService", "ray", "x"): new}) == {
+        ObjectKey("RayService", "ray", "x"): Capacity()
+    }
+    job: dict[str, Any] = {
+        "kind": "RayJob",
+        "spec": {"entrypoint": "python run.py", "rayClusterSpec": cluster()["spec"]},
+    }
+    suspended = copy.deepcopy(job)
+    suspended["spec"]["suspend"] = True
+    assert impacts(job, suspended) == ["suspend: the job stops and its RayCluster is deleted"]
+
+
+def test_bounds_of_a_ray_service_are_not_applied_and_start_no_cluster() -> None:
+    """KubeRay leaves replicas, minReplicas and maxReplicas out of the RayService hash (utils/util.go:645)."""
+    old = service(enableInTreeAutoscaling=True)
+    new = copy.deepcopy(old)
+    new["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["maxReplicas"] = 8
+    assert impacts(old, new) == [
+        "replicas and bounds of gpu: not applied, KubeRay leaves them out when it compares a RayService's cluster, "
+        "so the running cluster keeps its values (kuberay#4568)"
+    ]
+
+
+def test_reordered_worker_groups_are_a_change_that_starts_a_new_cluster() -> None:
+    old = service()
+    old["spec"]["rayClusterConfig"]["workerGroupSpecs"].append({"groupName": "cpu", "replicas": 1, "template": {}})
+    new = copy.deepcopy(old)
+    new["spec"]["rayClusterConfig"]["workerGroupSpecs"].reverse()
+    assert [change.dotted for change in field_changes(old, new)] == ["spec.rayClusterConfig.workerGroupSpecs(order)"]
+    assert impacts(old, new)[0].startswith("starts a second RayCluster")
+
+
+def test_serve_changes_under_upgrade_strategy_none_are_applied_in_place() -> None:
+    old = service()
+    old["spec"]["upgradeStrategy"] = {"type": "None"}
+    new = copy.deepcopy(old)
+    new["spec"]["serveConfigV2"] = "applications: [{name: a}]\n"
+    new["spec"]["rayClusterConfig"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"] = "ray:2"
+    assert impacts(old, new)[1] == "Serve config: applied in place on the running cluster, no new RayCluster"
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        (".", "kuberay-gitops: error: . is not an output folder: it holds rendered/"),
+        ("environments", "kuberay-gitops: error: environments holds no file kuberay-gitops generated"),
+    ],
+)
+@pytest.mark.usefixtures("repository")
+def test_a_base_folder_must_be_an_output_folder(base: str, message: str) -> None:
+    result = run("diff", "--base", base)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)

@@ -118,7 +118,8 @@ clusters:
   - name: c
     lint: {ignore: [%s]}
     head: {cpu: '1'}
-    workerGroups: [{name: w, gpu: 1, rayStartParams: {num-gpus: '4'}, tolerations: [{key: nvidia.com/gpu}]}]
+    workerGroups:
+      - {name: w, gpu: 1, rayStartParams: {num-gpus: '4'}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}
 """
 
 
@@ -129,7 +130,7 @@ def test_a_lint_can_be_waived_for_its_object(tool: ToolData, tmp_path: Path) -> 
 
 def test_a_waiver_covers_only_its_own_object(tool: ToolData, tmp_path: Path) -> None:
     two = GPU_LOGICAL % "gpu-count" + "  - {name: d, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, "
-    two += "rayStartParams: {num-gpus: '4'}, tolerations: [{key: nvidia.com/gpu}]}]}\n"
+    two += "rayStartParams: {num-gpus: '4'}, tolerations: [{key: nvidia.com/gpu, operator: Exists}]}]}\n"
     _write_example(tmp_path, two)
     problems = build(BuildRequest(tmp_path, (), tool)).problems
     assert [(problem.rule, problem.path[:2]) for problem in problems] == [("gpu-count", ("clusters", 1))]

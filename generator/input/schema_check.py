@@ -212,7 +212,13 @@ def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath)
         if releases:
             close = [release for release in releases if release.startswith(f"{value}.")] or releases[-1:]
             return f"YAML reads {json.dumps(value)} as a number: write the full release, e.g. {field}: {close[-1]}"
-        return f'YAML reads {json.dumps(value)} as {_JSON_TYPES[type(value)]}: quote it, {field}: "{value}"'
+        if wanted & {"integer", "number"}:  # a quantity, given as true or false
+            return "write a quantity such as 2, 500m or 4Gi"
+        shown = json.dumps(value)
+        written = f'"{shown}"' if isinstance(path[-1], int) else f'{field}: "{shown}"'
+        if isinstance(value, bool):
+            return f"YAML reads {shown} as a boolean: quote it if you mean the text, {written}"
+        return f"YAML reads {shown} as a number: quote the value as you mean it, e.g. {written}"
     if wanted & {"integer", "number"} and isinstance(value, str):
         try:
             number = int(value) if "integer" in wanted else float(value)

@@ -19,6 +19,10 @@ class SyntaxReading:
     column: int  # from 1
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
 def read_syntax_error(error: MarkedYAMLError, text: str) -> SyntaxReading | None:
     """Our reading of a parser error, or None when the parser stopped nowhere."""
     stop = error.problem_mark or error.context_mark
@@ -53,12 +57,27 @@ def read_syntax_error(error: MarkedYAMLError, text: str) -> SyntaxReading | None
                 "quote the value that holds ': ' (key: \"a: b\")",
             )
         key_column = len(line_text) - len(line_text.lstrip(" ")) + 1
+        above = next((index for index in range(stop.line - 1, -1, -1) if lines[index].strip()), None)
+        if above is not None and ":" not in lines[above] and _indent(lines[above]) == key_column - 1:
+            return SyntaxReading(
+                "this line has no ':', so YAML reads it and the next line as one text",
+                "add ': ' after the key (key: value), or remove the line",
+                above + 1,
+                key_column,
+            )
         return SyntaxReading(
             "this line is indented deeper than the key above it, so YAML takes it as part of that key's value",
             "start the key in the same column as its sibling keys",
             stop.line + 1,
             key_column,
         )
+    for closing in ("}", "]"):
+        if f"expected <block end>, but found '{closing}'" in problem:
+            return at_stop(f"a '{closing}' that closes nothing", "remove it, or add the opening one it belongs to")
+    if "expected <block end>, but found '<scalar>'" in problem and line_text[: stop.column].rstrip().endswith(
+        ('"', "'")
+    ):
+        return at_stop("text after a closing quote", "put the whole value inside the quotes")
     if "expected <block end>" in problem:
         return at_stop(
             "the indentation of this line matches none of the blocks around it",

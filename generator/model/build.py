@@ -335,6 +335,18 @@ def _required_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaul
     return image
 
 
+IN_CLUSTER_NAME = "in-cluster"  # Argo CD's registered name of the cluster it runs in
+IN_CLUSTER_SERVER = "https://kubernetes.default.svc"  # and its API server URL
+
+
+def cluster_identity(cluster: str) -> str:
+    """One key per cluster for target.cluster: Argo CD's `in-cluster` and its server URL are the same cluster,
+    and so are URLs that differ only by the default port or a trailing slash. Two names that Argo CD maps to
+    one server cannot be told apart here."""
+    server = cluster.rstrip("/").removesuffix(":443")
+    return IN_CLUSTER_SERVER if cluster == IN_CLUSTER_NAME else server
+
+
 def cluster_ray_version(item: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
     """The rayVersion of a cluster spec: its own, else defaults.rayVersion."""
     version = item.get("rayVersion", defaults.get("rayVersion"))

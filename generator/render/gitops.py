@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from generator.model.build import IN_CLUSTER_SERVER
 from generator.model.fields import fill, runtime_owned
 from generator.model.types import ClusterSpec, Environment
 
@@ -18,7 +19,7 @@ KUBERAY_GIT_REPOSITORY = "https://github.com/ray-project/kuberay"
 CRDS_PATH = "helm-chart/kuberay-operator/crds"
 OPERATOR_CHART = "kuberay-operator"
 ROOT_APPLICATION = "kuberay-gitops"
-IN_CLUSTER = "https://kubernetes.default.svc"
+IN_CLUSTER = IN_CLUSTER_SERVER
 # Kinds the kuberay-operator chart creates; the workloads overlay adds ConfigMaps and the ray.io kinds.
 OPERATOR_CLUSTER_KINDS = (
     ("apiextensions.k8s.io", "CustomResourceDefinition"),

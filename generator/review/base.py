@@ -30,7 +30,12 @@ class Base:
 
 def load_base(given: str | None, environments_dir: Path, output_dir: Path, tool: ToolData) -> Base:
     if given is not None and Path(given).is_dir():
-        return Base(tree_of_directory(Path(given)), given)
+        tree = tree_of_directory(Path(given))
+        if not tree and not any(Path(given).iterdir()):
+            return Base(tree, given)  # an empty folder: everything is new
+        if not tree:
+            raise SetupError(f"{given} holds no file kuberay-gitops generated: pass the rendered folder")
+        return Base(tree, given)
     root = _git(["rev-parse", "--show-toplevel"], Path.cwd(), "the diff base is a git ref: run it in a git checkout")
     top = Path(root.strip())
     ref = given or _default_ref(top)

@@ -54,8 +54,11 @@ def object_capacities(objects: Objects) -> dict[ObjectKey, Capacity]:
     found: dict[ObjectKey, Capacity] = {}
     for key, document in sorted(objects.items()):
         spec = cluster_spec(document)
-        if spec is not None:
-            found[key] = cluster_capacity(spec)
+        if spec is None:
+            continue
+        # a suspended RayJob or RayService has no cluster (a RayCluster's own suspend is in its spec)
+        suspended = key.kind != "RayCluster" and (document.get("spec") or {}).get("suspend") is True
+        found[key] = Capacity() if suspended else cluster_capacity(spec)
     return found
 
 
@@ -127,8 +130,8 @@ def _times(amounts: Mapping[str, Decimal], factor: int) -> Amounts:
 
 
 def shown(resource: str, amount: Decimal) -> str:
-    """An amount as people write it: 6 (CPU), 24Gi (memory), 2 (GPUs)."""
-    if resource == "memory":
+    """An amount as people write it: 6 (CPU), 24Gi (memory, storage, huge pages), 2 (GPUs)."""
+    if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
         gib = (amount / GIB).quantize(Decimal("0.1"))
         return f"{gib.normalize():f}Gi"
     return f"{amount.normalize():f}"

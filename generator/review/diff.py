@@ -97,7 +97,11 @@ def _objects(before: Objects, after: Objects) -> list[ObjectDiff]:
 
 
 def _renamed(key: ObjectKey, old_key: ObjectKey) -> ObjectDiff:
-    impact = Impact("notice", f"renamed from {old_key.name}: the job runs again under the new name")
+    impact = Impact(
+        "notice",
+        f"renamed from {old_key.name}: the job runs again under the new name, and the RayJob {old_key.name} is "
+        "deleted (it stops if it still runs)",
+    )
     return ObjectDiff(key, "renamed", [], [impact], renamed_from=old_key.name)
 
 

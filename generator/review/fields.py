@@ -12,6 +12,7 @@ from typing import Any
 # Keys that name the items of a list, in the order they are tried.
 ITEM_NAMES = ("name", "groupName")
 MISSING = object()
+ORDER = "(order)"  # the path part of a change of the order of named items
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class FieldChange:
 
     @property
     def dotted(self) -> str:
-        return ".".join(self.path).replace(".[", "[")
+        return ".".join(self.path).replace(".[", "[").replace(f".{ORDER}", ORDER)
 
     @property
     def state(self) -> str:
@@ -37,6 +38,10 @@ def field_changes(old: Any, new: Any, path: tuple[str, ...] = ()) -> Iterator[Fi
             yield from field_changes(old.get(key, MISSING), new.get(key, MISSING), (*path, str(key)))
     elif isinstance(old, list) and isinstance(new, list) and _named(old) and _named(new):
         old_items, new_items = _by_name(old), _by_name(new)
+        kept_old = [name for name in old_items if name in new_items]
+        kept_new = [name for name in new_items if name in old_items]
+        if kept_old != kept_new:  # the order is part of the object (KubeRay hashes the spec as JSON)
+            yield FieldChange((*path, ORDER), kept_old, kept_new)
         for name in [*old_items, *[name for name in new_items if name not in old_items]]:
             yield from field_changes(old_items.get(name, MISSING), new_items.get(name, MISSING), (*path, f"[{name}]"))
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
@@ -47,7 +52,9 @@ def field_changes(old: Any, new: Any, path: tuple[str, ...] = ()) -> Iterator[Fi
 
 
 def _named(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(item, dict) and _name(item) is not None for item in items)
+    """Items that each have a name, all different (else they are matched by position)."""
+    names = [_name(item) if isinstance(item, dict) else None for item in items]
+    return bool(items) and None not in names and len(set(names)) == len(names)
 
 
 def _name(item: dict[str, Any]) -> str | None:

@@ -49,13 +49,7 @@ def object_impacts(
     if kind == "RayCluster":
         return list(_ray_cluster(new, changes))
     if kind == "RayJob":
-        return [
-            Impact(
-                "notice",
-                "a submitted RayJob is not run again and its running cluster keeps its spec: the change reaches only "
-                "a RayJob created anew (rename the job to run it again)",
-            )
-        ]
+        return list(_ray_job(changes))
     if kind == VALUES and key.name.startswith("operator/"):
         return [_operator_values(old, new)]
     if kind == "ConfigMap":
@@ -101,8 +95,11 @@ def _removed(key: ObjectKey) -> Iterator[Impact]:
 
 
 def _ray_service(old: Mapping[str, Any], new: Mapping[str, Any], changes: list[FieldChange]) -> Iterator[Impact]:
+    suspend = [change for change in changes if change.path == ("spec", "suspend")]
+    if suspend:
+        yield _suspend_impact(suspend[0].new, "KubeRay deletes the service's clusters and its Serve endpoints stop")
     prefix = ("spec", "rayClusterConfig")
-    cluster = [change for change in changes if change.path[:2] == prefix and not _autoscaler_owned(change, 2)]
+    cluster = [change for change in changes if change.path[:2] == prefix and not _hash_muted(change, 2)]
     serve = [change for change in changes if change.path[:2] == ("spec", "serveConfigV2")]
     strategy = str(((new.get("spec") or {}).get("upgradeStrategy") or {}).get("type", "NewCluster"))
     if cluster and _groups_appended(old, new):
@@ -125,11 +122,66 @@ def _ray_service(old: Mapping[str, Any], new: Mapping[str, Any], changes: list[F
             "Kubernetes cluster needs room for both meanwhile, or the new one stays Pending (unless the operator "
             "runs with ENABLE_ZERO_DOWNTIME=false, which leaves the change unapplied)",
         )
-    if serve and not cluster:
-        yield Impact("info", "Serve config only: applied in place on the running cluster, no new RayCluster")
+    new_cluster = bool(cluster) and strategy != "None"
+    if serve and not new_cluster:
+        yield Impact("info", "Serve config: applied in place on the running cluster, no new RayCluster")
     elif serve:
         yield Impact("info", "the new Serve config is deployed on the new cluster")
-    yield from _replica_impacts(new.get("spec", {}).get("rayClusterConfig") or {}, changes, 2)
+    yield from _muted_in_service(changes)
+
+
+def _hash_muted(change: FieldChange, depth: int) -> bool:
+    """Fields KubeRay leaves out when it decides whether a RayService needs a new cluster
+    (GenerateHashWithoutReplicasAndWorkersToDelete, utils/util.go:645 at v1.7.0; rayservice_controller.go:1098
+    at v1.3.0): worker replicas, minReplicas, maxReplicas and workersToDelete; from 1.6.0 also tolerations and
+    schedulingGates, which report their own impact."""
+    path = change.path[depth:]
+    if len(path) >= 3 and path[0] == "workerGroupSpecs" and path[2] in (*AUTOSCALER_OWNED, *BOUNDS):
+        return True
+    return _scheduling_field(change, depth)
+
+
+def _scheduling_field(change: FieldChange, depth: int) -> bool:
+    return any(part in ("tolerations", "schedulingGates") for part in change.path[depth:])
+
+
+def _muted_in_service(changes: list[FieldChange]) -> Iterator[Impact]:
+    bounds = [
+        change for change in changes if change.path[:2] == ("spec", "rayClusterConfig") and _hash_muted(change, 2)
+    ]
+    groups = sorted({change.path[3].strip("[]") for change in bounds if not _scheduling_field(change, 2)})
+    if groups:
+        yield Impact(
+            "info",
+            f"replicas and bounds of {', '.join(groups)}: not applied, KubeRay leaves them out when it compares "
+            "a RayService's cluster, so the running cluster keeps its values (kuberay#4568)",
+        )
+    if any(_scheduling_field(change, 2) for change in bounds):
+        yield Impact(
+            "notice",
+            "tolerations or schedulingGates: from KubeRay 1.6.0 not applied to the running cluster (left out of the "
+            "comparison); before 1.6.0 they start a second RayCluster",
+        )
+
+
+def _suspend_impact(value: Any, what: str) -> Impact:
+    if value is True:
+        return Impact("danger", f"suspend: {what}")
+    return Impact("info", "resumes: KubeRay creates the cluster again")
+
+
+def _ray_job(changes: list[FieldChange]) -> Iterator[Impact]:
+    suspend = [change for change in changes if change.path == ("spec", "suspend")]
+    if suspend and suspend[0].new is True:
+        yield Impact("danger", "suspend: the job stops and its RayCluster is deleted")
+    elif suspend:
+        yield Impact("info", "resumes: the job's RayCluster is created and the job submitted")
+    if any(change.path != ("spec", "suspend") for change in changes):
+        yield Impact(
+            "notice",
+            "a submitted RayJob is not run again and its running cluster keeps its spec: the change reaches only "
+            "a RayJob created anew (rename the job to run it again)",
+        )
 
 
 def _ray_cluster(new: Mapping[str, Any], changes: list[FieldChange]) -> Iterator[Impact]:
@@ -150,10 +202,8 @@ def _ray_cluster(new: Mapping[str, Any], changes: list[FieldChange]) -> Iterator
             "Recreate, KubeRay >= 1.6.0, rolls them)",
         )
     suspend = [change for change in changes if change.path == ("spec", "suspend")]
-    if suspend and suspend[0].new is True:
-        yield Impact("danger", "suspend: every pod of the cluster is deleted")
-    elif suspend:
-        yield Impact("info", "resumes the cluster: its pods start again")
+    if suspend:
+        yield _suspend_impact(suspend[0].new, "every pod of the cluster is deleted")
     yield from _replica_impacts(spec, changes, 1)
 
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import yaml
+
+from generator.errors import SetupError
 from generator.files import GENERATED_MARKER, ROOT_FOLDER, RenderedFile
 from generator.output.serialize import load_yaml_stream
 
@@ -37,12 +40,24 @@ def tree_of_files(files: Iterable[RenderedFile]) -> Tree:
 
 
 def tree_of_directory(folder: Path) -> Tree:
-    """The generated files under `folder` (hand-written ones are not the tool's and are left out)."""
+    """The generated files under `folder` (hand-written ones are not the tool's and are left out): files of
+    an environment sit two levels down (<env>/workloads/x.yaml), the root files one (argocd/x.yaml)."""
     tree: Tree = {}
     for path in sorted(folder.rglob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        if text.startswith(GENERATED_MARKER):
-            _add(tree, PurePosixPath(path.relative_to(folder).as_posix()), tuple(load_yaml_stream(text)))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # not a generated file: those are UTF-8 text
+        if not text.startswith(GENERATED_MARKER):
+            continue
+        relative = PurePosixPath(path.relative_to(folder).as_posix())
+        if len(relative.parts) > 3:
+            raise SetupError(f"{folder} is not an output folder: it holds {relative} (pass the rendered folder)")
+        try:
+            documents = tuple(load_yaml_stream(text))
+        except yaml.YAMLError as error:
+            raise SetupError(f"{path} cannot be read: {error}") from error
+        _add(tree, relative, documents)
     return tree
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from generator.checks import LINT, TOOL, Check
 from generator.errors import DocPath, Location, Problem
 from generator.files import RenderedFile
+from generator.model.build import cluster_identity
 from generator.rules.context import RuleContext
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
 from generator.rules.rule import Rule, rule
@@ -48,11 +49,11 @@ def check_environments(
     "Helm and the CRDs: two operator releases on one cluster fight over the same cluster-wide objects",
     fails=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}\noperator: {{install: true}}",
     passes=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}",
-    cases=("two-owners",),
+    cases=("two-owners", "in-cluster-twice"),
 )
 def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     installing = [context for context in contexts if context.operator.install]
-    for context, first in _later_of_same(installing, lambda data: data["target"]["cluster"]):
+    for context, first in _later_of_same(installing, lambda data: cluster_identity(data["target"]["cluster"])):
         yield _clash(
             context,
             ("operator", "install"),
@@ -75,7 +76,7 @@ def one_operator_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
 )
 def one_release_per_cluster(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     """Environments on one cluster share its operator and CRDs, so they must pin the same release."""
-    for context, first in _later_of_same(contexts, lambda data: data["target"]["cluster"]):
+    for context, first in _later_of_same(contexts, lambda data: cluster_identity(data["target"]["cluster"])):
         if first.version != context.version:
             yield _clash(
                 context,
@@ -178,9 +179,9 @@ def _served_by_another(contexts: Sequence[RuleContext]) -> Iterator[tuple[RuleCo
     owners: dict[str, RuleContext] = {}
     for context in contexts:
         if context.operator.install:
-            owners.setdefault(context.data["target"]["cluster"], context)
+            owners.setdefault(cluster_identity(context.data["target"]["cluster"]), context)
     for context in contexts:
-        owner = owners.get(context.data["target"]["cluster"])
+        owner = owners.get(cluster_identity(context.data["target"]["cluster"]))
         if owner is not None and owner is not context:
             yield context, owner
 
@@ -195,7 +196,7 @@ def _served_by_another(contexts: Sequence[RuleContext]) -> Iterator[tuple[RuleCo
 )
 def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     def key(data: dict[str, Any]) -> tuple[str, str]:
-        return data["target"]["cluster"], data["target"]["namespace"]
+        return cluster_identity(data["target"]["cluster"]), data["target"]["namespace"]
 
     for context, first in _later_of_same(contexts, key):
         cluster, namespace = key(context.data)
@@ -293,7 +294,12 @@ def _scope(document: Any, data: dict[str, Any]) -> tuple[str, ...] | None:
     if group == ARGOCD_GROUP:
         return ("argocd", metadata.get("namespace", ""), document["kind"], metadata["name"])
     if group.endswith("toolkit.fluxcd.io"):
-        return (data["target"]["cluster"], metadata.get("namespace", ""), document["kind"], metadata["name"])
+        return (
+            cluster_identity(data["target"]["cluster"]),
+            metadata.get("namespace", ""),
+            document["kind"],
+            metadata["name"],
+        )
     return None
 
 

@@ -31,7 +31,10 @@ TOLERATION_OPERATORS = ("Equal", "Exists")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 # A label value (tolerations match taint values, which are label values), and a qualified key.
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-QUALIFIED_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+# A qualified name as the API server checks a taint key (IsQualifiedName): an optional DNS-1123 subdomain
+# prefix of at most 253 characters, then a name of at most 63.
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+NAME_PART = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 # The images whose tag starts with the Ray version they hold.
 RAY_IMAGES = re.compile(r"^(docker\.io/)?rayproject/ray(-ml)?:(?P<version>[0-9]+\.[0-9]+\.[0-9]+)([-.].*)?$")
 GPU_TOLERATION = "{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}"
@@ -46,7 +49,7 @@ GPU_TOLERATION = "{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}"
     "clusters: [{name: c, head: {cpu: '1'}}]",
     passes="defaults: {tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]}\n"
     "clusters: [{name: c, head: {cpu: '1'}}]",
-    cases=("tolerations-invalid",),
+    cases=("tolerations-invalid", "tolerations-keys"),
 )
 def tolerations_are_valid(context: RuleContext) -> Iterator[Problem]:
     for path, toleration in _tolerations(context.data, ()):
@@ -68,6 +71,13 @@ def _tolerations(value: Any, path: DocPath) -> Iterator[tuple[DocPath, dict[str,
             yield from _tolerations(child, (*path, index))
 
 
+def is_qualified_name(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not all(DNS_LABEL.match(label) for label in prefix.split("."))):
+        return False
+    return len(name) <= 63 and NAME_PART.match(name) is not None
+
+
 def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[str, Any]) -> Iterator[Problem]:
     key, operator, value = toleration.get("key", ""), toleration.get("operator", ""), toleration.get("value", "")
     effect = toleration.get("effect", "")
@@ -84,8 +94,12 @@ def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[s
             "a toleration without a key must have operator: Exists (it then tolerates every taint)",
             "add the taint's key (e.g. key: nvidia.com/gpu), or set operator: Exists",
         )
-    if key and not (isinstance(key, str) and QUALIFIED_KEY.match(key)):
-        yield context.problem((*path, "key"), f"{key!r} is not a valid taint key", "e.g. nvidia.com/gpu")
+    if key and not (isinstance(key, str) and is_qualified_name(key)):
+        yield context.problem(
+            (*path, "key"),
+            f"{key!r} is not a valid taint key",
+            "an optional DNS prefix (example.com/) and a name of at most 63 letters, digits, '-', '_' or '.'",
+        )
     if operator == "Exists" and value:
         yield context.problem(
             (*path, "value"), "operator: Exists takes no value", "remove value, or use operator: Equal"
@@ -111,8 +125,8 @@ def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[s
 
 @rule(
     "gpu-toleration",
-    "a group with NVIDIA GPUs tolerates the nvidia.com/gpu taint, which GKE and the NVIDIA GPU operator put on "
-    "GPU nodes and AKS recommends (a warning: waive it where GPU nodes are not tainted)",
+    "a group with NVIDIA GPUs tolerates the nvidia.com/gpu taint that GKE puts on GPU nodes (nvidia.com/gpu=present"
+    ":NoSchedule) and many clusters copy (a warning: waive it where GPU nodes are not tainted so)",
     LINT,
     fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: gpu, gpu: 1}]}]",
     passes=f"clusters: [{{name: c, head: {{cpu: '1'}}, workerGroups: [{{name: gpu, gpu: 1, tolerations: "
@@ -141,9 +155,14 @@ def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
 
 
 def _tolerates_gpu_taint(toleration: dict[str, Any]) -> bool:
+    """Exists tolerates the taint whatever its value; Equal only with a value (GKE's is `present`), which we
+    cannot check against nodes, so any value is taken."""
     key, operator = toleration.get("key", ""), toleration.get("operator", "Equal")
     effect = toleration.get("effect", "")
-    return (key == GPU_RESOURCE or (not key and operator == "Exists")) and effect in ("", "NoSchedule")
+    matches = (key == GPU_RESOURCE and (operator == "Exists" or bool(toleration.get("value")))) or (
+        not key and operator == "Exists"
+    )
+    return matches and effect in ("", "NoSchedule")
 
 
 def _positive(amount: Any) -> bool:
@@ -184,6 +203,12 @@ def _misspelt_gpu(name: str, version: str) -> bool:
     return last.lower().rstrip("s") == "gpu" and not is_gpu_resource(name, version)
 
 
+def _release_parts(version: str) -> tuple[str, ...]:
+    """2.41 and 2.41.0 are one version to KubeRay (version.ParseGeneric pads missing parts with zeros)."""
+    parts = version.split(".")
+    return tuple(parts + ["0"] * (3 - len(parts)))
+
+
 @rule(
     "ray-version-image",
     "rayVersion is the Ray version of the rayproject image the cluster runs: KubeRay picks the health probes "
@@ -203,7 +228,7 @@ def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
         for path, group in groups(spec_at):
             image = group_image(group, spec_at.spec, defaults) or ""
             found = RAY_IMAGES.match(image)
-            if found is not None and found.group("version") != ray_version:
+            if found is not None and _release_parts(found.group("version")) != _release_parts(ray_version):
                 where = (*spec_at.path, "rayVersion") if "rayVersion" in spec_at.spec else ("defaults", "rayVersion")
                 group_name = "the head" if path[-1] == "head" else f"worker group {group.get('name')}"
                 yield context.problem(
