@@ -51,7 +51,7 @@ FLUX_HEALTH_CHECKS = (
         "current": "(has(status.state) && status.state in ['ready', 'suspended'] && (!has(status.observedGeneration) "
         "|| !has(metadata.generation) || status.observedGeneration >= metadata.generation)) "
         "|| (has(spec.suspend) && spec.suspend)",
-        "failed": "has(status.conditions) && status.conditions.exists(c, c.type == 'RayClusterReplicaFailure' "
+        "failed": "has(status.conditions) && status.conditions.exists(c, c.type == 'ReplicaFailure' "
         "&& c.status == 'True')",
     },
     {

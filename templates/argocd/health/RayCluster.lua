@@ -15,7 +15,7 @@ if obj.status.observedGeneration ~= nil and obj.metadata.generation ~= nil
 end
 if obj.status.conditions ~= nil then
   for _, condition in ipairs(obj.status.conditions) do
-    if condition.type == "RayClusterReplicaFailure" and condition.status == "True" then
+    if condition.type == "ReplicaFailure" and condition.status == "True" then
       hs.status = "Degraded"
       hs.message = condition.message or condition.reason or "Ray pods could not be created"
       return hs
