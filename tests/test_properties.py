@@ -19,6 +19,9 @@ from generator.output.serialize import dump_yaml, load_yaml_stream
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from generator.render.jinja import template_environment, to_json
+from generator.review.diff import diff_trees
+from generator.review.fields import field_changes
+from generator.review.trees import ObjectKey
 from generator.source import GENERATED
 
 # Text as users can write it in a UTF-8 file (no surrogates), including YAML's special characters.
@@ -194,3 +197,33 @@ def test_any_valid_environment_renders_its_values_unchanged(
     assert [(group["groupName"], group["replicas"]) for group in rendered_groups] == [
         (group["name"], group["replicas"]) for group in expected_groups
     ]
+
+
+# Lists of named items, as Kubernetes objects have them (containers, worker groups, env), beside plain values.
+named_items = st.lists(
+    st.fixed_dictionaries({"name": st.sampled_from(["a", "b", "c", "d"])}, optional={"value": json_values}),
+    max_size=4,
+)
+object_values = st.recursive(
+    st.one_of(scalars, named_items),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(any_text, children, max_size=3)),
+    max_leaves=15,
+)
+
+
+@given(object_values, object_values)
+def test_field_changes_are_empty_exactly_when_the_objects_are_equal(old: Any, new: Any) -> None:
+    """No change is lost (a reorder of named items included) and none is invented."""
+    assert (not list(field_changes(old, new))) == (old == new)
+    assert list(field_changes(old, old)) == []
+
+
+@given(st.dictionaries(st.sampled_from(["dev", "prod"]), st.dictionaries(st.sampled_from(["a", "b"]), object_values)))
+def test_a_rendered_tree_has_no_diff_with_itself(environments: dict[str, dict[str, Any]]) -> None:
+    tree = {
+        name: {
+            ObjectKey("ConfigMap", "ray", key): {"kind": "ConfigMap", "data": value} for key, value in objects.items()
+        }
+        for name, objects in environments.items()
+    }
+    assert diff_trees(tree, tree) == []
