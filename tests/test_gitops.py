@@ -185,3 +185,19 @@ def test_generated_chart_values_are_checked_against_the_chart_keys(tmp_path: Pat
     [problem] = chart_values_problems(context, [RenderedFile(path, "both", "", (broken,))])
     assert problem.path == ("clusters", 0, "delivery")
     assert problem.message == "the ray-cluster chart 1.6.0 has no value head.rayVerson"
+
+
+def test_every_flux_helm_release_retries_and_remediates() -> None:
+    """helm-controller's retries default to 0: without remediation one failed install or upgrade stalls the
+    release until its spec changes (RetriesExhausted, api/v2/helmrelease_types.go:754 at v1.6.3)."""
+    releases = [
+        document
+        for path in sorted(GOLDEN.rglob("helmrelease*.yaml"))
+        for document in load_yaml_stream(path.read_text())
+        if document and document.get("kind") == "HelmRelease"
+    ]
+    assert {release["metadata"]["name"] for release in releases} >= {"full-kuberay-operator"}
+    assert len(releases) == 2  # the operator and the chart-delivered RayCluster of the full fixture
+    for release in releases:
+        assert release["spec"]["install"]["remediation"]["retries"] >= 1
+        assert release["spec"]["upgrade"]["remediation"] == {"retries": 3, "remediateLastFailure": True}

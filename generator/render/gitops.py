@@ -43,6 +43,13 @@ WORKLOAD_NAMESPACED_KINDS = (
 )
 # Flux health of the ray.io kinds, as CEL over the object (kustomize-controller healthCheckExprs). A running
 # RayJob counts as healthy, as in the Argo CD health check: a job may run for longer than any timeout.
+# Helm install and upgrade remediation of every Flux HelmRelease. Without it a release fails once and stays
+# failed: the retries default to 0, so the first failure exhausts them (RetriesExhausted,
+# api/v2/helmrelease_types.go:754 in fluxcd/helm-controller v1.6.3) and the controller answers "cannot install
+# release" until the spec changes (internal/reconcile/atomic_release.go:395-400). A failed upgrade is rolled
+# back to the last good release once the retries are used up (remediateLastFailure).
+FLUX_INSTALL_REMEDIATION = {"retries": 3}
+FLUX_UPGRADE_REMEDIATION = {"retries": 3, "remediateLastFailure": True}
 FLUX_HEALTH_CHECKS = (
     {
         "apiVersion": "ray.io/v1",

@@ -67,6 +67,8 @@ def operator_files(environment: Environment, jinja: jinja2.Environment, labels: 
             "names": names.flux_names(environment.name),
             "labels": labels,
             "chart": gitops.OPERATOR_CHART,
+            "install_remediation": gitops.FLUX_INSTALL_REMEDIATION,
+            "upgrade_remediation": gitops.FLUX_UPGRADE_REMEDIATION,
         }
         files.append(
             render_file(jinja, environment.source, folder / "helmrelease.yaml", "flux/helmrelease.yaml.j2", context)
@@ -123,6 +125,8 @@ def chart_files(environment: Environment, jinja: jinja2.Environment, labels: dic
                     "names": flux_names,
                     "cluster": cluster,
                     "chart": raycluster_chart.CHART,
+                    "install_remediation": gitops.FLUX_INSTALL_REMEDIATION,
+                    "upgrade_remediation": gitops.FLUX_UPGRADE_REMEDIATION,
                     "release_name": names.chart_release_name(environment.name, cluster.meta.name),
                     "values_config_map": release["config_map"],
                 },
