@@ -62,7 +62,23 @@ def capacity_change(diff: EnvironmentDiff) -> dict[str, str]:
 def text_report(diffs: list[EnvironmentDiff], base: str) -> str:
     if not diffs:
         return f"no change to the rendered objects against {base}\n"
+    rows = [
+        (
+            diff.name,
+            diff.state,
+            f"{len(diff.objects)} object(s)",
+            _headline(diff.all_impacts, MARKS),
+            _capacity_delta(diff),
+        )
+        for diff in diffs
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
     lines = [f"against {base}:"]
+    lines += [
+        "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4]
+        for row in rows
+    ]
+    lines.append("")
     for diff in diffs:
         lines.append(f"{diff.name}: environment {diff.state}")
         lines += [f"  {MARKS[impact.level]} {impact.text}" for impact in diff.impacts]
@@ -72,6 +88,12 @@ def text_report(diffs: list[EnvironmentDiff], base: str) -> str:
             lines += [f"    {MARKS[impact.level]} {impact.text}" for impact in item.impacts]
         lines.append("  capacity: " + _capacity_line(diff))
     return "\n".join(lines) + "\n"
+
+
+def _capacity_delta(diff: EnvironmentDiff) -> str:
+    """Only what changes: `GPU 1 → 2`, or `capacity unchanged`."""
+    changed = [f"{name} {value}" for name, value in capacity_change(diff).items() if "→" in value]
+    return ", ".join(changed) if changed else "capacity unchanged"
 
 
 def _capacity_line(diff: EnvironmentDiff) -> str:
@@ -119,7 +141,7 @@ def markdown_report(diffs: list[EnvironmentDiff], base: str) -> str:
     for diff in diffs:
         capacity = capacity_change(diff)
         lines.append(
-            f"| {diff.name} | {diff.state} | {len(diff.objects)} | {_headline(diff.all_impacts)} | "
+            f"| {diff.name} | {diff.state} | {len(diff.objects)} | {_headline(diff.all_impacts, EMOJI)} | "
             f"{capacity['CPU']} | {capacity['memory']} | {capacity['GPU']} |"
         )
     for diff in diffs:
@@ -139,7 +161,7 @@ def markdown_report(diffs: list[EnvironmentDiff], base: str) -> str:
 def _markdown_object(item: ObjectDiff) -> list[str]:
     summary = f"{item.key.kind} <code>{item.key.name}</code> {item.state}"
     if item.impacts:
-        summary += f": {_headline(item.impacts)}"
+        summary += f": {_headline(item.impacts, EMOJI)}"
     lines = ["", f"<details><summary>{summary}</summary>", ""]
     lines += [f"- {EMOJI[impact.level]} {impact.text}" for impact in item.impacts]
     if item.changes:
@@ -147,14 +169,15 @@ def _markdown_object(item: ObjectDiff) -> list[str]:
     return [*lines, "", "</details>"]
 
 
-def _headline(impacts: Iterable[Impact]) -> str:
+def _headline(impacts: Iterable[Impact], marks: dict[str, str]) -> str:
+    """The gravest impact, shortened to its first clause, and how many more there are."""
     ordered = sorted(impacts, key=lambda impact: ("danger", "notice", "info").index(impact.level))
     if not ordered:
         return "—"
     first = ordered[0]
     text = first.text.split(":")[0].split(" (")[0]
     more = f" (+{len(ordered) - 1})" if len(ordered) > 1 else ""
-    return f"{EMOJI[first.level]} {text}{more}"
+    return f"{marks[first.level]} {text}{more}"
 
 
 def capacity_report(objects: dict[str, dict[ObjectKey, Capacity]]) -> str:
