@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,6 +76,7 @@ SELF_DELETE_HINT = (
     "under GitOps use DeleteCluster or DeleteWorkers (the RayJob object stays), or run one-off jobs outside "
     "automated sync (docs/gitops.md, 'One-off jobs')"
 )
+PATCH_HINT = f"{SELF_DELETE_HINT}; a policy set in jobs[].deletionStrategy, not in a patch, can be waived there"
 
 
 @rule(
@@ -87,11 +89,12 @@ SELF_DELETE_HINT = (
     "deletionStrategy: {onSuccess: {policy: DeleteSelf}, onFailure: {policy: DeleteCluster}}}]",
     passes="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, "
     "deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
-    cases=("self-deleting-jobs", "self-deleting-policy"),
+    cases=("self-deleting-jobs", "self-deleting-policy", "self-deleting-patch"),
 )
 def no_self_deleting_jobs(context: RuleContext) -> Iterator[Problem]:
     """A RayJob that deletes itself is recreated by an automated sync, and so runs again, forever."""
     engine = ENGINE_NAMES[context.gitops.engine]
+    yield from _patched_self_deletion(context, engine)
     for index, job in enumerate(context.data.get("jobs", [])):
         path = ("jobs", index)
         for where in _self_deleting_policies(job):
@@ -107,6 +110,33 @@ def no_self_deleting_jobs(context: RuleContext) -> Iterator[Problem]:
                 f"{engine} would recreate it and run it again",
                 f"remove {SELF_DELETE_ENV} from the operator, or {SELF_DELETE_HINT}",
             )
+
+
+def _patched_self_deletion(context: RuleContext, engine: str) -> Iterator[Problem]:
+    """`patches` reach the RayJobs too: a DeleteSelf written there would get past the check of jobs[]."""
+    for index, item in enumerate(context.data.get("patches", [])):
+        patch, target = item.get("patch"), item.get("target") or {}
+        if isinstance(patch, dict) and (patch.get("kind") or target.get("kind")) == "RayJob":
+            name = (patch.get("metadata") or {}).get("name") or target.get("name") or "?"
+            for where in _self_deleting_policies(patch.get("spec") or {}):
+                yield context.problem(
+                    ("patches", index, "patch", "spec", *where),
+                    f"this patch makes RayJob {name} delete itself; {engine} would recreate it and run it again",
+                    PATCH_HINT,
+                )
+        elif isinstance(patch, list) and target.get("kind") == "RayJob":
+            for op_index, operation in enumerate(patch):
+                if (
+                    isinstance(operation, dict)
+                    and str(operation.get("path", "")).startswith("/spec/deletion")
+                    and "DeleteSelf" in json.dumps(operation.get("value"))
+                ):
+                    yield context.problem(
+                        ("patches", index, "patch", op_index, "value"),
+                        f"this patch makes RayJob {target.get('name', '?')} delete itself; {engine} would recreate it "
+                        "and run it again",
+                        PATCH_HINT,
+                    )
 
 
 def _self_deleting_policies(job: dict[str, Any]) -> Iterator[tuple[str | int, ...]]:
