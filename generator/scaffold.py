@@ -20,7 +20,7 @@ import jinja2
 from ruamel.yaml import YAML
 
 from generator.errors import SetupError
-from generator.input.envschema import DNS1123_LABEL
+from generator.input.envschema import DNS1123_LABEL, ENVIRONMENT_NAME_MAX
 from generator.input.resolve import PARTIAL_PREFIX
 from generator.inventory import EnvironmentSummary, resolve_file, summarize
 from generator.model.build import IN_CLUSTER_NAME, cluster_identity
@@ -30,7 +30,6 @@ from generator.rules.wiring import OWNER_ONLY_SETTINGS
 # The Ray image of the upstream KubeRay samples, for environments that inherit none.
 DEFAULT_RAY_VERSION = "2.41.0"
 DEFAULT_IMAGE = f"rayproject/ray:{DEFAULT_RAY_VERSION}"
-MAX_NAME = 40  # as the environment schema allows: generated names append to it
 SCHEMA_FILE = Path("schemas") / "environment.schema.json"
 
 
@@ -77,10 +76,10 @@ def new_environment_text(request: NewEnvironment, environments_dir: Path, jinja:
 def _check_name(name: str, environments_dir: Path) -> None:
     if name.startswith(PARTIAL_PREFIX):
         raise SetupError(f"'{name}' would be a partial (files starting with _); name the environment without it")
-    if not re.match(DNS1123_LABEL, name) or len(name) > MAX_NAME:
+    if not re.match(DNS1123_LABEL, name) or len(name) > ENVIRONMENT_NAME_MAX:
         raise SetupError(
-            f"'{name}' is not a valid environment name: lower-case letters, digits and '-', at most {MAX_NAME} "
-            "characters, starting and ending with a letter or digit"
+            f"'{name}' is not a valid environment name: lower-case letters, digits and '-', at most "
+            f"{ENVIRONMENT_NAME_MAX} characters, starting and ending with a letter or digit"
         )
     if (environments_dir / f"{name}.yaml").exists():
         raise SetupError(f"{environments_dir / f'{name}.yaml'} exists already; choose another name")

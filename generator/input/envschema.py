@@ -24,6 +24,8 @@ REPOSITORY_PATH = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
 CONFIG_MAP_KEY = r"^[-._a-zA-Z0-9]+$"
 GATE_NAME = r"^[A-Z][A-Za-z0-9]*$"
+# Generated object names append to the environment name (model/names.py), so it stays well below 63.
+ENVIRONMENT_NAME_MAX = 40
 # Ray Serve's checks of an application (python/ray/serve/schema.py: _route_prefix_format, and
 # import_path_format_valid): one colon not at either end, or else a dot not at either end.
 ROUTE_PREFIX = r"^/([^{}]*[^/{}])?$"
@@ -496,7 +498,9 @@ def environment_schema() -> Schema:
     schema = closed(
         "A KubeRay GitOps environment: one KubeRay release on one cluster and namespace.",
         {
-            "name": text("Environment name; equals the file name.", pattern=DNS1123_LABEL, maxLength=40),
+            "name": text(
+                "Environment name; equals the file name.", pattern=DNS1123_LABEL, maxLength=ENVIRONMENT_NAME_MAX
+            ),
             "extends": text("Partial (environments/_NAME.yaml) this file is merged onto.", pattern="^_"),
             "kuberay": closed(
                 "The KubeRay release.",

@@ -15,15 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from generator.model.fields import CLUSTER_SPEC_AT
 from generator.quantity import parse_quantity
 from generator.review.trees import ObjectKey, Objects
 
-# Where each kind keeps its cluster spec.
-CLUSTER_SPEC_AT = {
-    "RayCluster": ("spec",),
-    "RayJob": ("spec", "rayClusterSpec"),
-    "RayService": ("spec", "rayClusterConfig"),
-}
 GIB = Decimal(2) ** 30
 Amounts = dict[str, Decimal]
 
@@ -43,8 +38,12 @@ class Capacity:
 
 
 def cluster_spec(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """Where the field table says the object's kind keeps its cluster spec (model/fields.py)."""
+    kind = str(document.get("kind"))
+    if kind not in CLUSTER_SPEC_AT:
+        return None
     value: Any = document
-    for key in CLUSTER_SPEC_AT.get(str(document.get("kind")), ("-",)):
+    for key in CLUSTER_SPEC_AT[kind][1].split("."):
         value = value.get(key) if isinstance(value, Mapping) else None
     return value if isinstance(value, Mapping) else None
 

@@ -19,12 +19,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from generator.model.fields import runtime_owned
 from generator.review.fields import FieldChange
 from generator.review.trees import VALUES, ObjectKey
 
 Level = Literal["info", "notice", "danger"]
-# Worker group fields the autoscaler writes at run time (model/fields.py marks them `owner="autoscaler"`).
-AUTOSCALER_OWNED = ("replicas", "scaleStrategy")
+# Worker group fields the autoscaler writes at run time, as the field table marks them (`owner="autoscaler"`).
+AUTOSCALER_OWNED = tuple(str(entry.crd[-1]) for entry in runtime_owned("RayCluster", "autoscaler"))
 BOUNDS = ("minReplicas", "maxReplicas")
 
 
