@@ -25,7 +25,15 @@ Examples:
   kuberay-gitops check
   kuberay-gitops explain clusters.workerGroups.gpu""",
 )
-@click.version_option(version=commands.version_text().rstrip("\n"), message="%(version)s")
+@click.option(
+    "--version",
+    "-V",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda context, _parameter, value: _print_version(context, value),
+    help="Print the tool version and the KubeRay releases it knows, then exit.",
+)
 @click.option(
     "--environments",
     "environments_dir",
@@ -57,6 +65,13 @@ def main(context: click.Context, environments_dir: Path, output_dir: Path, outpu
 
 
 STRICT = click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too; nothing is written then.")
+
+
+def _print_version(context: click.Context, wanted: bool) -> None:
+    """Only when asked: reading the installed version costs about 0.1 s, too much for every run."""
+    if wanted and not context.resilient_parsing:
+        click.echo(commands.version_text(), nl=False)
+        context.exit(0)
 
 
 def _execute(
