@@ -21,21 +21,39 @@ Schema = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Explained:
-    path: tuple[str, ...]  # the field's parts, without list indices
+class Step:
+    """One part of a field path, with the schema it leads to (references resolved)."""
+
+    part: str
     schema: Schema
+    is_list: bool
+    named_items: bool  # a list whose items merge by name
+
+
+@dataclass(frozen=True)
+class Explained:
+    steps: tuple[Step, ...]
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The field's parts, without list indices."""
+        return tuple(step.part for step in self.steps)
+
+    @property
+    def schema(self) -> Schema:
+        return self.steps[-1].schema
 
 
 def explain(given: str, history: FieldHistory, schemas_dir: Path) -> str:
     """The explanation of the field at the dotted path `given` (list indices may be written or left out)."""
     found = find_field(given)
-    lines = [f"{_display(found.path)}: {_type_of(found.schema)}"]
+    lines = [f"{_display(found.steps)}: {_type_of(found.schema)}"]
     if found.schema.get("description"):
         lines.append(f"  {found.schema['description']}")
     lines += [f"  {line}" for line in _constraints(found.schema)]
     if found.path[:2] == ("operator", "featureGates") and len(found.path) == 3:
         lines += [f"  {line}" for line in _gate_lines(found.path[2], schemas_dir)]
-    default = ENVIRONMENT_DEFAULTS.get(_display(found.path))
+    default = ENVIRONMENT_DEFAULTS.get(_display(found.steps))
     lines.append(f"  default: {default}" if default is not None else "  default: none (left out when not set)")
     lines += [f"  {line}" for line in _landing(found.path, history)]
     children = _children(found.schema)
@@ -43,33 +61,40 @@ def explain(given: str, history: FieldHistory, schemas_dir: Path) -> str:
         lines.append("  fields:")
         lines += [f"    {name}: {description}" for name, description in children]
     lines.append("  example:")
-    lines += [f"    {line}" for line in _example(found.path, found.schema)]
+    lines += [f"    {line}" for line in _example(found.steps)]
     return "\n".join(lines) + "\n"
 
 
 def find_field(given: str) -> Explained:
     """Walks the environment schema along `given`; a wrong step names the fields that exist there."""
-    schema = environment_schema()
-    current: Schema = schema
-    walked: list[str] = []
+    root = environment_schema()
+    current: Schema = root
+    walked: list[Step] = []
     parts = _parts(given)
     for index, part in enumerate(parts):
-        current = _into_items(_resolved(current, schema), schema)
+        current = _into_items(current, root)
         properties = current.get("properties", {})
         if part in properties:
-            current = properties[part]
+            walked.append(_step(part, properties[part], root))
         elif isinstance(current.get("additionalProperties"), dict):
             # a map: any key, e.g. operator.featureGates.X; a key may hold dots (kubernetes.io/os)
-            walked.append(".".join(parts[index:]))
-            return Explained(tuple(walked), _resolved(current["additionalProperties"], schema))
+            walked.append(_step(".".join(parts[index:]), current["additionalProperties"], root))
+            break
         else:
             where = _display(tuple(walked), items=True) if walked else "the top level of an environment file"
             close = difflib.get_close_matches(part, sorted(properties), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             known = ", ".join(sorted(properties)) or "none: it takes a value"
             raise SetupError(f"no field '{part}' under {where}{hint}; fields there: {known}")
-        walked.append(part)
-    return Explained(tuple(walked), _resolved(current, schema))
+        current = walked[-1].schema
+    return Explained(tuple(walked))
+
+
+def _step(part: str, schema: Schema, root: Schema) -> Step:
+    resolved = _resolved(schema, root)
+    is_list = resolved.get("type") == "array"
+    named = is_list and "name" in _into_items(resolved, root).get("properties", {})
+    return Step(part, resolved, is_list, named)
 
 
 def _parts(given: str) -> list[str]:
@@ -93,17 +118,13 @@ def _into_items(schema: Schema, root: Schema) -> Schema:
     return _resolved(schema["items"], root) if schema.get("type") == "array" else schema
 
 
-def _display(path: tuple[str, ...], *, items: bool = False) -> str:
+def _display(steps: tuple[Step, ...], *, items: bool = False) -> str:
     """The path with `[]` after each list, as docs/environment.md writes it: clusters[].workerGroups[].gpu;
     a list at the end gets `[]` only for `items` (its items are meant, not the list)."""
-    schema = environment_schema()
-    current: Schema = schema
     text = ""
-    for index, part in enumerate(path):
-        current = _into_items(_resolved(current, schema), schema)
-        current = current.get("properties", {}).get(part) or current.get("additionalProperties") or {}
-        text += ("." if text else "") + part
-        if _resolved(current, schema).get("type") == "array" and (items or index < len(path) - 1):
+    for index, step in enumerate(steps):
+        text += ("." if text else "") + step.part
+        if step.is_list and (items or index < len(steps) - 1):
             text += EVERY
     return text
 
@@ -198,27 +219,17 @@ def _children(schema: Schema) -> list[tuple[str, str]]:
     return [(name, str(child.get("description", ""))) for name, child in properties.items()]
 
 
-def _example(path: tuple[str, ...], schema: Schema) -> list[str]:
+def _example(steps: tuple[Step, ...]) -> list[str]:
     """A YAML snippet that sets the field, nested as in an environment file (list items named when they
     merge by name, so the snippet also shows which item it changes)."""
-    root = environment_schema()
-    value: Any = _sample_value(schema)
-    steps: list[tuple[str, bool, bool]] = []  # part, is a list, items have a name
-    current: Schema = root
-    for part in path:
-        current = _into_items(_resolved(current, root), root)
-        current = current.get("properties", {}).get(part) or current.get("additionalProperties") or {}
-        resolved = _resolved(current, root)
-        is_list = resolved.get("type") == "array"
-        named = is_list and "name" in _into_items(resolved, root).get("properties", {})
-        steps.append((part, is_list, named))
+    value: Any = _sample_value(steps[-1].schema)
     for index in range(len(steps) - 1, -1, -1):
-        part, is_list, named = steps[index]
-        if is_list and index < len(steps) - 1:
-            item = {"name": "example", **value} if named and "name" not in value else value
-            value = {part: [item]}
+        step = steps[index]
+        if step.is_list and index < len(steps) - 1:
+            item = {"name": "example", **value} if step.named_items and "name" not in value else value
+            value = {step.part: [item]}
         else:
-            value = {part: value}
+            value = {step.part: value}
     return yaml.safe_dump(value, sort_keys=False, default_flow_style=False).splitlines()
 
 
