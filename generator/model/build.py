@@ -415,6 +415,12 @@ def ray_gpus(item: Mapping[str, Any], container: str, version: str) -> Decimal:
     declared = item.get("rayStartParams", {}).get("num-gpus")
     if declared is not None:
         return parse_quantity(str(declared)) or Decimal(0)
+    return container_gpus(item, container, version)
+
+
+def container_gpus(item: Mapping[str, Any], container: str, version: str) -> Decimal:
+    """The GPUs the Ray container has: its first non-zero GPU limit in name order (nvidia.com/gpu, amd.com/gpu,
+    an NVIDIA MIG slice), the one KubeRay would pass on as num-gpus."""
     limits = ray_container_limits(item, container)
     for name in sorted(limits):
         amount = parse_quantity(limits[name]) if is_gpu_resource(name, version) else None

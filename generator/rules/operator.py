@@ -14,9 +14,10 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
-from generator.model.build import GPU_RESOURCE, autoscaling_enabled, merged_by_name, ray_container_limits
+from generator.model.build import autoscaling_enabled, container_gpus, merged_by_name
 from generator.model.fields import INCREMENTAL_UPGRADE, RAYSERVICE_UPGRADE_TYPES
 from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
+from generator.quantity import parse_quantity
 from generator.releases import version_key
 from generator.rules.context import RuleContext, cluster_specs, groups
 from generator.rules.rule import rule
@@ -365,9 +366,9 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "gpu-count",
-    "`num-gpus` in rayStartParams is not above the container's nvidia.com/gpu (shorthand, extendedResources or "
-    "limits): Ray would schedule work onto GPUs the pod does not have. Waive it where a group advertises "
-    "logical GPUs on purpose",
+    "`num-gpus` in rayStartParams is not above the container's GPUs (nvidia.com/gpu, amd.com/gpu, a MIG slice: "
+    "shorthand, extendedResources or limits): Ray would schedule work onto GPUs the pod does not have. Waive it "
+    "where a group advertises logical GPUs on purpose",
     LINT,
     fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, rayStartParams: {num-gpus: '4'}}]}]",
     passes="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 4, rayStartParams: {num-gpus: "
@@ -386,14 +387,11 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
             if declared is None:
                 continue
             container = HEAD_CONTAINER if path[-1] == "head" else WORKER_CONTAINER
-            limit = ray_container_limits(group, container).get(GPU_RESOURCE, 0)
-            try:
-                advertised, available = float(declared), float(limit)
-            except (TypeError, ValueError):
-                continue
-            if advertised > available:
+            available = container_gpus(group, container, context.version)
+            advertised = parse_quantity(str(declared))
+            if advertised is not None and advertised > available:
                 yield context.problem(
                     (*path, "rayStartParams", "num-gpus"),
-                    f"num-gpus {declared} is more than the {limit} nvidia.com/gpu the container has",
+                    f"num-gpus {declared} is more than the {available} GPU(s) the container has",
                     "set gpu: to the GPUs the pod requests; KubeRay derives num-gpus from it",
                 )
