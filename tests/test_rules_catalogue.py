@@ -145,7 +145,7 @@ def test_an_upstream_rule_cannot_be_waived(tool: ToolData, tmp_path: Path) -> No
             "requests-within-limits is not a lint but a rule of Kubernetes API server, pod validation "
             "(pkg/apis/core/validation/validation.go), and cannot be waived",
         ),
-        ("gpu-count", "num-gpus 4 is more than the 1 nvidia.com/gpu the container has"),
+        ("gpu-count", "num-gpus 4 is more than the 1 GPU(s) the container has"),
     ]
 
 
