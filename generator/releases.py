@@ -34,6 +34,8 @@ class KubeRayRelease:
     ray_cluster_chart_version: str
     ray_cluster_chart_defaults: Mapping[str, Any]
     ray_cluster_chart_commented_keys: tuple[str, ...]
+    # the chart's per-namespace Role rules of a single-namespace install, per value combination (access.py)
+    operator_namespace_roles: tuple[Mapping[str, Any], ...]
 
     @property
     def tag(self) -> str:
@@ -66,6 +68,7 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
         ray_cluster_chart_version=cluster_chart["chartVersion"],
         ray_cluster_chart_defaults=cluster_chart["values"],
         ray_cluster_chart_commented_keys=tuple(cluster_chart.get("commentedKeys", ())),
+        operator_namespace_roles=tuple(document["namespaceRoles"]),
     )
 
 

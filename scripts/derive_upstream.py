@@ -8,7 +8,10 @@ Writes, for every KubeRay release in ../shared/kuberay:
 for Argo CD and Flux:
   schemas/gitops/<Kind>.schema.json                    JSON Schema of each kind the generator emits
 and, shared by all of them, schemas/definitions.json (subtrees stored once by content hash).
-It copies the upstream samples used as reference inputs to tests/fixtures/upstream-samples/<tag>/.
+It copies the upstream samples used as reference inputs to tests/fixtures/upstream-samples/<tag>/, the two
+charts of every release (Chart.yaml, values.yaml, templates/) to tests/fixtures/charts/<tag>/ for the tests that
+render them with the Helm SDK, and writes tests/fixtures/health/kuberay/<tag>.json: the status schema of each
+ray.io kind and the string constants of the Go API types, from which the health-check cases are checked.
 The sources are Apache-2.0 files of the KubeRay, Argo CD and Flux projects; schemas/NOTICE names them.
 Run with `make schemas`; a test fails when the committed files differ from what this script produces.
 """
@@ -26,7 +29,7 @@ from typing import Any
 import yaml
 
 from generator.releases import version_key
-from scripts.crd_schema import SharedDefinitions, object_schema, storage_version
+from scripts.crd_schema import SharedDefinitions, convert, crd_version_schema, object_schema, storage_version
 from scripts.field_history import field_history
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +71,8 @@ def derive(shared: Path, root: Path) -> list[Path]:
                 "values": values,
                 "commentedKeys": _commented_keys(text, values or {}),
             }
+            if chart == "kuberay-operator":
+                document["namespaceRoles"] = namespace_roles(charts / tag / chart, values)
             written.append(_write_json(root / "schemas" / "kuberay" / tag / f"{chart}.values.json", document))
     shared_definitions = SharedDefinitions(f"{SCHEMA_BASE}/definitions.json")
     crds_by_tag: dict[str, dict[str, Any]] = {}
@@ -97,10 +102,96 @@ def derive(shared: Path, root: Path) -> list[Path]:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(sample, destination)
             written.append(destination)
+    for tag in tags:
+        for chart in ("kuberay-operator", "ray-cluster"):
+            source = charts / tag / chart
+            for path in sorted(source.rglob("*")):
+                if path.is_file():
+                    destination = root / "tests" / "fixtures" / "charts" / tag / chart / path.relative_to(source)
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, destination)
+                    written.append(destination)
+        health = {
+            "constants": go_string_constants(shared / "kuberay" / "api" / tag),
+            "status": {
+                kind: convert(crd_version_schema(crd, RAY_VERSION)["properties"]["status"], _INLINE)
+                for kind, crd in sorted(crds_by_tag[tag].items())
+            },
+        }
+        written.append(_write_json(root / "tests" / "fixtures" / "health" / "kuberay" / f"{tag}.json", health))
     notice = root / "schemas" / "NOTICE"
     notice.write_text(_notice(tags))
     written.append(notice)
     return written
+
+
+class _Unshared(SharedDefinitions):
+    """Keeps every subtree in place: the status schemas are small and read by tests only."""
+
+    def share(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return schema
+
+
+_INLINE = _Unshared("")
+# A Go string constant: `Name Type = "value"` in a const block, or `Name: "value"` in a struct literal.
+_GO_CONSTANT = re.compile(r'^\s*([A-Z][A-Za-z0-9_]*)\s*(?:[A-Z][A-Za-z0-9]*\s*)?[:=]\s*"([^"]*)"', re.MULTILINE)
+
+
+def go_string_constants(folder: Path) -> dict[str, list[str]]:
+    """Every string constant of the Go API types in `folder`: value -> the Go names that hold it."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(folder.glob("*.go")):
+        for name, value in _GO_CONSTANT.findall(path.read_text()):
+            found.setdefault(value, set()).add(name)
+    return {value: sorted(names) for value, names in sorted(found.items())}
+
+
+# The values that the chart's per-namespace Role rules read (templates/multiple_namespaces_role.yaml): the batch
+# scheduler, and from 1.7 the KubernetesWAS feature gate. The chart compares the scheduler name with these two.
+BATCH_SCHEDULER_NAMES = ("", "volcano", "scheduler-plugins")
+
+
+def namespace_roles(chart: Path, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rules of the Role the operator chart grants in each watched namespace of a single-namespace install,
+    for every combination of the values those rules depend on, rendered by the Helm SDK (helm-python-sdk, a
+    dev dependency). The generator renders these Roles itself (generator/render/operator_access.py), because
+    the chart would create them before the namespaces exist."""
+    import helm_python
+
+    gates = [gate["name"] for gate in values.get("featureGates") or []]
+    was_options = (False, True) if "KubernetesWAS" in gates else (False,)
+    variants: list[dict[str, Any]] = []
+    with helm_python.Chart.load(chart) as loaded:
+        for enabled in (False, True):
+            for name in BATCH_SCHEDULER_NAMES:
+                for was in was_options:
+                    override: dict[str, Any] = {
+                        "singleNamespaceInstall": True,
+                        "crNamespacedRbacEnable": True,
+                        "watchNamespace": ["watched"],
+                        "batchScheduler": {"enabled": enabled, "name": name},
+                    }
+                    if was:
+                        override["featureGates"] = [{"name": "KubernetesWAS", "enabled": True}]
+                    rendered = loaded.render(override, name="kuberay-operator", namespace="operator")
+                    roles = [
+                        document
+                        for text in rendered.values()
+                        for document in yaml.load_all(text, Loader=_LOADER)
+                        if document
+                        and document["kind"] == "Role"
+                        and document["metadata"].get("namespace") == "watched"
+                    ]
+                    (role,) = roles
+                    variants.append(
+                        {
+                            "batchSchedulerEnabled": enabled,
+                            "batchSchedulerName": name,
+                            "kubernetesWAS": was,
+                            "rules": role["rules"],
+                        }
+                    )
+    return variants
 
 
 def _commented_keys(text: str, values: dict[str, Any]) -> list[str]:
@@ -121,8 +212,9 @@ def _commented_keys(text: str, values: dict[str, Any]) -> list[str]:
 
 def _notice(tags: list[str]) -> str:
     return (
-        "The files under schemas/kuberay/, schemas/gitops/, schemas/definitions.json and\n"
-        "tests/fixtures/upstream-samples/ are derived from, or are copies of, files of these projects,\n"
+        "The files under schemas/kuberay/, schemas/gitops/, schemas/definitions.json,\n"
+        "tests/fixtures/upstream-samples/, tests/fixtures/charts/ and tests/fixtures/health/kuberay/ are derived\n"
+        "from, or are copies of, files of these projects,\n"
         "all licensed under the Apache License 2.0:\n"
         "\n"
         "KubeRay (https://github.com/ray-project/kuberay), at each release tag named by the folder:\n"
@@ -130,6 +222,10 @@ def _notice(tags: list[str]) -> str:
         "  helm-chart/ray-cluster/values.yaml and Chart.yaml\n"
         "  ray-operator/config/crd/bases/ray.io_*.yaml (the v1 schema of each CRD)\n"
         "  ray-operator/config/samples/ (tests/fixtures/upstream-samples/v1.3.0, unmodified copies)\n"
+        "  helm-chart/kuberay-operator/ and helm-chart/ray-cluster/ without crds/ (tests/fixtures/charts/<tag>/,\n"
+        "    unmodified copies)\n"
+        "  ray-operator/apis/ray/v1/*_types.go (tests/fixtures/health/kuberay/<tag>.json: the string constants;\n"
+        "    the status schemas come from the CRDs)\n"
         f"  Tags: {', '.join(tags)}.\n"
         "Argo CD (https://github.com/argoproj/argo-cd), tag v3.5.1: manifests/crds/application-crd.yaml,\n"
         "  applicationset-crd.yaml, appproject-crd.yaml.\n"
@@ -146,6 +242,10 @@ def _write_json(path: Path, document: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
     return path
+
+
+def _tag_key(tag: str) -> tuple[int, ...]:
+    return version_key(tag.lstrip("v"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,7 +266,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _tag_key(tag: str) -> tuple[int, ...]:
-    return version_key(tag.lstrip("v"))
