@@ -7,7 +7,8 @@ are collected. Nothing here writes files or prints; the command line decides wha
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -20,8 +21,9 @@ from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
 from generator.input.schema_check import check_schema, schema_validator
+from generator.model.access import grant_for, namespace_grants
 from generator.model.build import build_environment
-from generator.model.types import Environment
+from generator.model.types import Environment, NamespaceGrant
 from generator.output.write import OutputScope
 from generator.paths import ToolData
 from generator.releases import FieldHistory, KubeRayRelease, load_field_history, load_release
@@ -137,8 +139,12 @@ def build(request: BuildRequest) -> BuildResult:
     # Every environment is built, even for `render ENV`: conflicts between environments need all of them.
     # Only the named ones report their own problems and produce files.
     # The others skip output validation, the costly stage: their conflicts need only their data and names.
+    modelled = {name: _model_environment(stages, name) for name in sorted(found.environments)}
+    # a single-namespace operator's Role is rendered into the overlay of each namespace it watches
+    grants = namespace_grants(outcome.environment for outcome in modelled.values() if outcome.environment)
     outcomes = {
-        name: _build_environment(stages, name, check_output=name in names) for name in sorted(found.environments)
+        name: _render_environment(stages, outcome, grants, check_output=name in names)
+        for name, outcome in modelled.items()
     }
     files = [file for name in names for file in outcomes[name].files]
     for name in names:
@@ -163,7 +169,8 @@ def build(request: BuildRequest) -> BuildResult:
     return BuildResult(tuple(names), tuple(files), unique_problems, scope)
 
 
-def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Outcome:
+def _model_environment(stages: _Stages, name: str) -> _Outcome:
+    """Load, resolve and check one environment, and build its model when it has no error."""
     file = stages.found.environments[name]
     try:
         resolved = resolve_environment(file, stages.load, stages.found.partials)
@@ -183,12 +190,24 @@ def _build_environment(stages: _Stages, name: str, *, check_output: bool) -> _Ou
     if len(warnings) < len(problems):
         return _Outcome(problems, [])
     environment = build_environment(resolved.data, file, stages.release(version))
+    return _Outcome(warnings, [], environment, context)
+
+
+def _render_environment(
+    stages: _Stages, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant], *, check_output: bool
+) -> _Outcome:
+    """Render a modelled environment and, when asked, check what it renders."""
+    if outcome.environment is None or outcome.context is None:
+        return outcome
+    environment = replace(outcome.environment, namespace_grant=grant_for(outcome.environment, grants))
+    context, warnings = outcome.context, outcome.problems
+    data, origin, file = context.data, context.origin, context.file
     rendered = render_environment(environment, stages.jinja)
     if check_output:
-        problems = check_rendered(rendered, version, stages.store, resolved.data, resolved.origin, file)
-        problems += size_problems(rendered, resolved.data, resolved.origin, file)
+        problems = check_rendered(rendered, context.version, stages.store, data, origin, file)
+        problems += size_problems(rendered, data, origin, file)
         if not problems:  # the pods are read as the schema describes them: only schema-valid objects
-            problems = pod_security_problems(rendered, resolved.data, resolved.origin, file)
+            problems = pod_security_problems(rendered, data, origin, file)
         problems += chart_values_problems(context, rendered)
         if problems:
             return _Outcome(problems + warnings, [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -93,17 +93,55 @@ def test_chart_delivery_wires_both_engines(tmp_path: Path, tool: ToolData) -> No
     }
 
 
-def test_flux_patches_remove_exactly_the_autoscaled_replicas() -> None:
+def test_argocd_ignores_the_autoscaler_fields_without_respecting_them_at_sync() -> None:
+    """RespectIgnoreDifferences would apply the whole live workerGroupSpecs of a custom resource (a JSON merge
+    patch replaces lists), so a worker change in Git would never be applied; ApplyOutOfSyncOnly keeps a sync
+    from re-applying a RayCluster that differs only in ignored fields (docs/gitops.md, "Autoscaled replicas")."""
+    application = load_yaml_stream((GOLDEN / "full" / "argocd" / "application-workloads.yaml").read_text())[0]
+    options = application["spec"]["syncPolicy"]["syncOptions"]
+    assert "RespectIgnoreDifferences=true" not in options
+    assert "ApplyOutOfSyncOnly=true" in options
+    # the autoscaler patches RayClusters only: the operator's cluster of a RayJob or RayService, not the object
+    assert {(entry["kind"], entry["name"]) for entry in application["spec"]["ignoreDifferences"]} == {
+        ("RayCluster", "gpu-cluster")
+    }
+
+
+def test_flux_ignores_the_autoscaler_fields_that_the_cluster_sets() -> None:
+    """kustomize-controller's ignore rules copy the live value into what it applies with a JSON-patch replace,
+    which needs the path in the applied object: every ignored pointer resolves in the rendered RayCluster."""
     kustomization = load_yaml_stream((GOLDEN / "full" / "flux" / "kustomization-workloads.yaml").read_text())[0]
-    [patch] = kustomization["spec"]["patches"]
+    assert "patches" not in kustomization["spec"]
+    [rule] = kustomization["spec"]["ignore"]
     cluster = load_yaml_stream((GOLDEN / "full" / "workloads" / "raycluster-gpu-cluster.yaml").read_text())[0]
-    assert patch["target"]["name"] == cluster["metadata"]["name"]
-    operations = json.loads(patch["patch"])
+    assert re.fullmatch(rule["target"]["name"], cluster["metadata"]["name"])
     groups = cluster["spec"]["workerGroupSpecs"]
-    assert [operation["path"] for operation in operations] == [
-        f"/spec/workerGroupSpecs/{index}/replicas" for index in range(len(groups))
+    assert rule["paths"] == [
+        f"/spec/workerGroupSpecs/{index}/{field}"
+        for index in range(len(groups))
+        for field in ("replicas", "scaleStrategy")
     ]
-    assert all("replicas" in group for group in groups)
+    for pointer in rule["paths"]:
+        value: Any = cluster
+        for part in pointer.split("/")[1:]:
+            value = value[int(part)] if isinstance(value, list) else value[part]
+
+
+def test_flux_waits_for_jobs_and_services_but_not_clusters() -> None:
+    """KubeRay may leave a RayCluster's observedGeneration behind, which Flux holds InProgress: `wait` would
+    time out; the RayJobs and RayServices are checked by name instead."""
+    kustomization = load_yaml_stream((GOLDEN / "full" / "flux" / "kustomization-workloads.yaml").read_text())[0]
+    spec = kustomization["spec"]
+    assert "wait" not in spec
+    assert {(check["kind"], check["name"]) for check in spec["healthChecks"]} == {
+        ("RayJob", "train"),
+        ("RayJob", "report"),
+        ("RayService", "llm"),
+    }
+    assert {expression["kind"] for expression in spec["healthCheckExprs"]} == {"RayJob", "RayService"}
+    release = load_yaml_stream((GOLDEN / "full" / "charts" / "helmrelease-charted.yaml").read_text())[0]
+    assert [expression["kind"] for expression in release["spec"]["healthCheckExprs"]] == ["RayCluster"]
+    assert release["spec"]["upgrade"]["disableWait"] is True
 
 
 def test_no_ignore_differences_without_autoscaling() -> None:

@@ -192,6 +192,17 @@ class Operator:
 
 
 @dataclass(frozen=True)
+class NamespaceGrant:
+    """The operator's Role in one namespace, bound to its service account (generator/model/access.py)."""
+
+    role: str
+    service_account: str
+    service_account_namespace: str
+    rules: tuple[Mapping[str, Any], ...]
+    owner: str  # the environment that installs the operator
+
+
+@dataclass(frozen=True)
 class Target:
     cluster: str
     namespace: str
@@ -230,3 +241,5 @@ class Environment:
     jobs: tuple[RayJob, ...]
     services: tuple[RayService, ...]
     patches: tuple[Patch, ...]
+    # the Role of a single-namespace operator in this environment's namespace (generator/model/access.py)
+    namespace_grant: NamespaceGrant | None = None

@@ -6,7 +6,6 @@ chart in Flux, health checks) and their upstream sources are explained in docs/g
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -41,43 +40,108 @@ WORKLOAD_NAMESPACED_KINDS = (
     ("ray.io", "RayJob"),
     ("ray.io", "RayService"),
 )
-# Flux health of the ray.io kinds, as CEL over the object (kustomize-controller healthCheckExprs). A running
-# RayJob counts as healthy, as in the Argo CD health check: a job may run for longer than any timeout.
 # Helm install and upgrade remediation of every Flux HelmRelease. Without it a release fails once and stays
 # failed: the retries default to 0, so the first failure exhausts them (RetriesExhausted,
 # api/v2/helmrelease_types.go:754 in fluxcd/helm-controller v1.6.3) and the controller answers "cannot install
 # release" until the spec changes (internal/reconcile/atomic_release.go:395-400). A failed upgrade is rolled
 # back to the last good release once the retries are used up (remediateLastFailure).
 FLUX_INSTALL_REMEDIATION = {"retries": 3}
+# Retry of every Argo CD Application's sync. An automated sync retries 5 times by default with a 5 s
+# backoff doubling to 3 min (controller/appcontroller.go:2383 at v3.5.1; the backoff defaults in
+# pkg/apis/application/v1alpha1/application_defaults.go:6-8), about 2.5 minutes in all, and a revision whose
+# sync failed is not synced again until the next commit (appcontroller.go:2393-2399). On a KubeRay upgrade the
+# workloads may sync before the new CRDs are served; this backoff keeps them retrying for about half an hour.
+ARGOCD_RETRY = {"limit": 10, "backoff": {"duration": "30s", "factor": 2, "maxDuration": "5m"}}
 FLUX_UPGRADE_REMEDIATION = {"retries": 3, "remediateLastFailure": True}
+
+
+def _condition(kind: str, value: str = "True") -> str:
+    return f"(has(status.conditions) && status.conditions.exists(c, c.type == '{kind}' && c.status == '{value}'))"
+
+
+def _has_condition(kind: str) -> str:
+    return f"(has(status.conditions) && status.conditions.exists(c, c.type == '{kind}'))"
+
+
+def _ready_reason(*reasons: str) -> str:
+    listed = ", ".join(f"'{reason}'" for reason in reasons)
+    return (
+        "(has(status.conditions) && status.conditions.exists(c, c.type == 'Ready' && c.status != 'True' "
+        f"&& has(c.reason) && c.reason in [{listed}]))"
+    )
+
+
+_SUSPEND = "(has(spec.suspend) && spec.suspend)"
+_CLUSTER_FAILED = f"({_condition('ReplicaFailure')} || (has(status.state) && status.state == 'failed'))"
+_SERVE_FAILED = (
+    "(has(status.activeServiceStatus) && has(status.activeServiceStatus.applicationStatuses) && "
+    "status.activeServiceStatus.applicationStatuses.exists(name, "
+    "status.activeServiceStatus.applicationStatuses[name].status in ['DEPLOY_FAILED', 'UNHEALTHY']))"
+)
+# Flux health of the ray.io kinds as CEL over the object (healthCheckExprs), the same table as the Argo CD Lua
+# checks in templates/argocd/health/ (docs/gitops.md, "Health checks"; tests/fixtures/health/cases.yaml runs
+# both). Flux evaluates inProgress, then failed, then current, after its own rule that an observedGeneration
+# behind metadata.generation is InProgress (fluxcd/pkg runtime/cel/status_evaluator.go, Evaluate). Flux has no
+# Suspended state: a suspended object is current, as waiting for it would only time out.
 FLUX_HEALTH_CHECKS = (
     {
         "apiVersion": "ray.io/v1",
         "kind": "RayCluster",
-        # a suspended object is where Git wants it: Flux has no Suspended state, and waiting would time out
-        "current": "(has(status.state) && status.state in ['ready', 'suspended'] && (!has(status.observedGeneration) "
-        "|| !has(metadata.generation) || status.observedGeneration >= metadata.generation)) "
-        "|| (has(spec.suspend) && spec.suspend)",
-        "failed": "has(status.conditions) && status.conditions.exists(c, c.type == 'ReplicaFailure' "
-        "&& c.status == 'True')",
+        "inProgress": f"!{_CLUSTER_FAILED} && (({_SUSPEND} && !{_condition('RayClusterSuspended')} && "
+        f"!(has(status.state) && status.state == 'suspended')) || "
+        f"(!{_SUSPEND} && {_condition('RayClusterSuspending')}))",
+        "failed": f"{_CLUSTER_FAILED} || (!{_SUSPEND} && {_has_condition('HeadPodReady')} && "
+        f"!{_condition('HeadPodReady')} && {_condition('RayClusterProvisioned')})",
+        "current": f"{_SUSPEND} || ({_condition('HeadPodReady')} && {_condition('RayClusterProvisioned')}) || "
+        f"(!{_has_condition('HeadPodReady')} && has(status.state) && status.state == 'ready')",
     },
     {
         "apiVersion": "ray.io/v1",
         "kind": "RayJob",
-        "current": "has(status.jobDeploymentStatus) && (status.jobDeploymentStatus in ['Running', 'Suspended'] || "
-        "(status.jobDeploymentStatus == 'Complete' && has(status.jobStatus) && status.jobStatus == 'SUCCEEDED'))",
         "failed": "has(status.jobDeploymentStatus) && (status.jobDeploymentStatus in ['Failed', 'ValidationFailed'] "
-        "|| (status.jobDeploymentStatus == 'Complete' && has(status.jobStatus) && status.jobStatus != 'SUCCEEDED'))",
+        "|| (status.jobDeploymentStatus == 'Complete' && (!has(status.jobStatus) || status.jobStatus != 'SUCCEEDED')))",
+        "current": "has(status.jobDeploymentStatus) && (status.jobDeploymentStatus == 'Suspended' || "
+        "(status.jobDeploymentStatus == 'Running' && has(status.jobStatus) && status.jobStatus == 'RUNNING') || "
+        "(status.jobDeploymentStatus == 'Complete' && has(status.jobStatus) && status.jobStatus == 'SUCCEEDED'))",
     },
     {
         "apiVersion": "ray.io/v1",
         "kind": "RayService",
-        "current": "(has(status.conditions) && status.conditions.exists(c, c.type == 'Ready' && c.status == 'True') "
-        "&& !status.conditions.exists(c, c.type == 'UpgradeInProgress' && c.status == 'True')) "
-        "|| (!has(status.conditions) && has(status.serviceStatus) && status.serviceStatus == 'Running') "
-        "|| (has(spec.suspend) && spec.suspend)",
+        "inProgress": f"!{_ready_reason('InitializingTimeout', 'ValidationFailed')} && !{_SERVE_FAILED} && "
+        f"(({_SUSPEND} && !{_condition('Suspended')}) || (!{_SUSPEND} && ({_condition('RollbackInProgress')} || "
+        f"{_condition('UpgradeInProgress')})))",
+        "failed": f"{_ready_reason('InitializingTimeout', 'ValidationFailed')} || {_SERVE_FAILED} || "
+        f"(!{_SUSPEND} && {_ready_reason('ZeroServeEndpoints')})",
+        "current": f"{_SUSPEND} || {_condition('Ready')} || (!{_has_condition('Ready')} && has(status.serviceStatus) "
+        "&& status.serviceStatus == 'Running')",
     },
 )
+
+
+def flux_health_check(kind: str) -> dict[str, str]:
+    return next(check for check in FLUX_HEALTH_CHECKS if check["kind"] == kind)
+
+
+def flux_checked_objects(environment: Environment) -> list[dict[str, str]]:
+    """The objects the workloads Kustomization waits for: its RayJobs and RayServices.
+
+    Not its RayClusters: KubeRay writes a RayCluster's status only when a field other than observedGeneration
+    changes (InconsistentRayClusterStatus, ray-operator/controllers/ray/utils/consistency.go:10-31 at v1.7.0),
+    so after a spec change that moves no pod, observedGeneration stays behind metadata.generation, and Flux
+    holds any object in that state InProgress before it reads an expression (fluxcd/pkg
+    runtime/cel/status_evaluator.go, Evaluate): `wait` would time out and the Kustomization turn not Ready.
+    """
+    namespace = environment.target.namespace
+    return [
+        *(
+            {"apiVersion": "ray.io/v1", "kind": "RayJob", "name": job.meta.name, "namespace": namespace}
+            for job in environment.jobs
+        ),
+        *(
+            {"apiVersion": "ray.io/v1", "kind": "RayService", "name": service.meta.name, "namespace": namespace}
+            for service in environment.services
+        ),
+    ]
 
 
 def destination(environment: Environment, namespace: str) -> dict[str, str]:
@@ -101,6 +165,8 @@ def project_spec(environment: Environment) -> dict[str, Any]:
         repositories += [KUBERAY_HELM_REPOSITORY, KUBERAY_GIT_REPOSITORY]
     elif any(cluster.delivery == "helm" for cluster in environment.clusters):
         repositories.append(KUBERAY_HELM_REPOSITORY)
+    if environment.namespace_grant is not None:
+        namespaced_kinds += [("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "RoleBinding")]
     if environment.operator.install:
         # the chart creates RBAC in its own namespace and in every watched one
         for namespace in (environment.operator.namespace, *environment.operator.watch_namespaces):
@@ -126,56 +192,56 @@ def _service_monitor_enabled(environment: Environment) -> bool:
 
 
 def ignore_differences(environment: Environment) -> list[dict[str, Any]]:
-    """The autoscaler's fields, for every object whose cluster autoscales (and only those)."""
+    """The autoscaler's fields of every autoscaled RayCluster in the overlay (and only those).
+
+    The Ray autoscaler patches the RayCluster it runs in; for a RayJob or RayService that is the cluster the
+    operator creates, never the object Argo CD syncs, so those get no entry.
+    """
     entries: list[dict[str, Any]] = []
-    owned: list[tuple[str, str, ClusterSpec | None]] = [
-        *(("RayCluster", c.meta.name, c.spec) for c in environment.clusters if c.delivery == "kustomize"),
-        *(("RayJob", job.meta.name, job.cluster) for job in environment.jobs),
-        *(("RayService", service.meta.name, service.cluster) for service in environment.services),
-    ]
-    for kind, name, spec in owned:
-        entries.extend(autoscaler_differences(kind, name, spec))
+    for cluster in environment.clusters:
+        if cluster.delivery == "kustomize":
+            entries.extend(autoscaler_differences(cluster.meta.name, cluster.spec))
     return entries
 
 
-def autoscaler_differences(kind: str, name: str, spec: ClusterSpec | None) -> list[dict[str, Any]]:
-    if spec is None or spec.autoscaling is None:
+def autoscaler_differences(name: str, spec: ClusterSpec) -> list[dict[str, Any]]:
+    if spec.autoscaling is None or not spec.worker_groups:
         return []
     return [
         {
             "group": "ray.io",
-            "kind": kind,
+            "kind": "RayCluster",
             "name": name,
             # the fields the Ray autoscaler writes, from the field table
-            "jqPathExpressions": [f".{entry.crd_path}" for entry in runtime_owned(kind, "autoscaler")],
+            "jqPathExpressions": [f".{entry.crd_path}" for entry in runtime_owned("RayCluster", "autoscaler")],
         }
     ]
 
 
-def flux_autoscaler_patches(environment: Environment) -> list[dict[str, Any]]:
-    """JSON patches that drop autoscaler-owned worker replicas from what kustomize-controller applies.
+def flux_ignore_rules(environment: Environment) -> list[dict[str, Any]]:
+    """kustomize-controller ignore rules (`spec.ignore`, v1.9.0 and later) for the autoscaler's fields.
 
-    kustomize-controller re-applies the overlay server-side at every interval and would take `replicas`
-    back from the autoscaler; without the field in the applied object it never owns it.
+    The controller leaves an ignored path out of drift detection and, when it applies the object for another
+    change, copies the live value into what it applies (docs/gitops.md, "Autoscaled replicas"). JSON pointers
+    have no wildcard, so each worker group is named by its index in the rendered list.
     """
-    patches = []
+    rules = []
     for cluster in environment.clusters:
         if cluster.delivery != "kustomize" or cluster.spec.autoscaling is None or not cluster.spec.worker_groups:
             continue
-        # only the autoscaler-owned fields that the overlay sets (replicas; never scaleStrategy)
-        operations = [
-            {"op": "remove", "path": "/" + "/".join(str(part) for part in fill(entry.crd, (index,)))}
+        paths = [
+            "/" + "/".join(str(part) for part in fill(entry.crd, (index,)))
             for index in range(len(cluster.spec.worker_groups))
             for entry in runtime_owned("RayCluster", "autoscaler")
-            if entry.env is not None
         ]
-        patches.append(
+        rules.append(
             {
-                "patch": json.dumps(operations),
-                "target": {"group": "ray.io", "version": "v1", "kind": "RayCluster", "name": cluster.meta.name},
+                "paths": paths,
+                # the target fields are regular expressions; a RayCluster name has no regex metacharacter
+                "target": {"group": "ray.io", "kind": "RayCluster", "name": f"^{cluster.meta.name}$"},
             }
         )
-    return patches
+    return rules
 
 
 VERSION_TAG = re.compile(r"^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+.][0-9A-Za-z.-]+)?$")

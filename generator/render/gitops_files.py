@@ -57,6 +57,7 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
                 "target_revision": revisions.pop() if len(revisions) == 1 else "HEAD",
                 "path": f"{first.path}/{ROOT_FOLDER}",
                 "in_cluster": gitops.IN_CLUSTER,
+                "retry": gitops.ARGOCD_RETRY,
             },
         ),
         render_file(
@@ -83,6 +84,7 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
         "values_path": gitops.repository_path(environment, "operator", "values.yaml"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
         "ignore_differences": gitops.ignore_differences(environment),
+        "retry": gitops.ARGOCD_RETRY,
     }
     templates = ["appproject"]
     if environment.operator.install:
@@ -117,7 +119,7 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
                         environment, "charts", names.chart_values_file(cluster.meta.name)
                     ),
                     "destination": gitops.destination(environment, environment.target.namespace),
-                    "ignore_differences": gitops.autoscaler_differences("RayCluster", cluster.meta.name, cluster.spec),
+                    "ignore_differences": gitops.autoscaler_differences(cluster.meta.name, cluster.spec),
                 },
             )
         )
@@ -134,8 +136,9 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
         "operator_path": gitops.repository_path(environment, "operator"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
-        "health_checks": list(gitops.FLUX_HEALTH_CHECKS),
-        "autoscaler_patches": gitops.flux_autoscaler_patches(environment),
+        "health_checks": [gitops.flux_health_check(kind) for kind in ("RayJob", "RayService")],
+        "checked_objects": gitops.flux_checked_objects(environment),
+        "ignore_rules": gitops.flux_ignore_rules(environment),
         "charts_path": gitops.repository_path(environment, "charts"),
     }
     charts = bool(chart_clusters(environment))

@@ -83,4 +83,6 @@ def _group_values(group: model.Group) -> dict[str, Any]:
         "volumes": [{"name": volume.name, **volume.source} for volume in pod.volumes],
         "volumeMounts": [kube.volume_mount(volume) for volume in pod.volumes],
         "ports": [dict(port) for port in group.ports],
+        # the Ray container's, as in the overlay (the Pod Security level); the chart's default is none
+        "securityContext": dict(group.security_context) if group.security_context else {},
     }

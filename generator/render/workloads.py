@@ -25,6 +25,14 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
         files.append(render_file(jinja, environment.source, path, template, context))
 
     add(workloads / "namespace.yaml", "workloads/namespace.yaml.j2", environment=environment, labels=labels)
+    if environment.namespace_grant is not None:
+        add(
+            workloads / "operator-access.yaml",
+            "workloads/operator-access.yaml.j2",
+            environment=environment,
+            grant=environment.namespace_grant,
+            labels=labels,
+        )
     for config_map in environment.config_maps:
         add(
             workloads / f"configmap-{config_map.name}.yaml",
@@ -128,6 +136,7 @@ def chart_files(environment: Environment, jinja: jinja2.Environment, labels: dic
                     "install_remediation": gitops.FLUX_INSTALL_REMEDIATION,
                     "upgrade_remediation": gitops.FLUX_UPGRADE_REMEDIATION,
                     "release_name": names.chart_release_name(environment.name, cluster.meta.name),
+                    "health_checks": [gitops.flux_health_check("RayCluster")],
                     "values_config_map": release["config_map"],
                 },
             )

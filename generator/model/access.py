@@ -1,0 +1,85 @@
+"""The operator's permissions in the namespaces of a single-namespace install, granted with each namespace.
+
+With `singleNamespaceInstall: true` the kuberay-operator chart has no ClusterRole; it would create a Role in every
+watched namespace as it installs (templates/multiple_namespaces_role.yaml), before the workloads overlays create
+those namespaces, so the generator requires `crNamespacedRbacEnable: false` (rules/wiring.py) and renders the
+same Role, bound to the operator's service account, into the overlay that owns each namespace. The rules are
+the chart's own, rendered per release by the Helm SDK into schemas/kuberay/<tag>/kuberay-operator.values.json
+(scripts/derive_upstream.py); tests/test_helm_chart.py renders the chart to prove the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from generator.model.build import cluster_identity, effective_feature_gates
+from generator.model.types import Environment, NamespaceGrant
+
+OPERATOR_RELEASE = "kuberay-operator"  # the Helm release name of the operator in both engines
+# The values the chart's per-namespace rules read, and the scheduler names it compares against; any other
+# scheduler name renders the same rules as none.
+CHART_SCHEDULER_NAMES = ("volcano", "scheduler-plugins")
+
+
+def operator_values(environment: Environment) -> dict[str, Any]:
+    """The operator chart's values where the Role and its subject are concerned: defaults, then the environment's."""
+    return {**environment.release.operator_chart_defaults, **environment.operator.values}
+
+
+def single_namespace(environment: Environment) -> bool:
+    values = operator_values(environment)
+    return (
+        environment.operator.install and values.get("singleNamespaceInstall") is True and bool(values.get("rbacEnable"))
+    )
+
+
+def watched_namespaces(environment: Environment) -> tuple[str, ...]:
+    """The namespaces the operator watches; the chart's default is its own namespace."""
+    return environment.operator.watch_namespaces or (environment.operator.namespace,)
+
+
+def service_account(environment: Environment) -> str:
+    """The chart's kuberay-operator.serviceAccountName: serviceAccount.name, else the release's full name."""
+    account = operator_values(environment).get("serviceAccount") or {}
+    name = account.get("name") if isinstance(account, dict) else None
+    return str(name) if name else OPERATOR_RELEASE
+
+
+def namespace_rules(environment: Environment) -> tuple[Mapping[str, Any], ...]:
+    values = operator_values(environment)
+    scheduler = values.get("batchScheduler") or {}
+    enabled = bool(scheduler.get("enabled", False))
+    name = scheduler.get("name") or ""
+    gates = effective_feature_gates(environment.release, environment.operator.feature_gates)
+    was = bool(gates.get("KubernetesWAS", False))
+    for variant in environment.release.operator_namespace_roles:
+        if (
+            variant["batchSchedulerEnabled"] == enabled
+            and variant["batchSchedulerName"] == (name if name in CHART_SCHEDULER_NAMES else "")
+            and variant["kubernetesWAS"] == was
+        ):
+            return tuple(variant["rules"])
+    raise KeyError(f"no derived Role rules for KubeRay {environment.release.version}: run `make schemas`")
+
+
+def namespace_grants(environments: Iterable[Environment]) -> dict[tuple[str, str], NamespaceGrant]:
+    """(cluster, namespace) -> the Role a single-namespace operator needs there, for every operator owner."""
+    grants: dict[tuple[str, str], NamespaceGrant] = {}
+    for owner in environments:
+        if not single_namespace(owner):
+            continue
+        grant = NamespaceGrant(
+            role=OPERATOR_RELEASE,
+            service_account=service_account(owner),
+            service_account_namespace=owner.operator.namespace,
+            rules=namespace_rules(owner),
+            owner=owner.name,
+        )
+        for namespace in watched_namespaces(owner):
+            grants[(cluster_identity(owner.target.cluster), namespace)] = grant
+    return grants
+
+
+def grant_for(environment: Environment, grants: Mapping[tuple[str, str], NamespaceGrant]) -> NamespaceGrant | None:
+    return grants.get((cluster_identity(environment.target.cluster), environment.target.namespace))

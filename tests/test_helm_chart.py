@@ -1,0 +1,259 @@
+"""The official charts rendered for real with the Helm SDK (helm-python-sdk: Helm v4's Go SDK, offline), from the
+copies in tests/fixtures/charts/<tag>/: the operator that our values give, its permissions in every namespace
+it watches (with the Roles we render for single-namespace installs), and the RayCluster that the ray-cluster
+chart makes of our values against the one the overlay holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import helm_python
+import pytest
+import yaml
+
+from generator.model.access import OPERATOR_RELEASE
+from generator.output.serialize import load_yaml_stream
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from generator.releases import release_tag
+from tests.conftest import FIXTURES
+from tests.test_gitops import CLUSTER
+
+CHARTS = FIXTURES / "charts"
+# What the operator needs in each namespace it manages, from the kinds it reconciles there
+NEEDED = (
+    ("", "pods", "create"),
+    ("", "pods", "delete"),
+    ("", "services", "create"),
+    ("ray.io", "rayclusters", "list"),
+    ("ray.io", "rayclusters/status", "update"),
+    ("ray.io", "rayjobs", "watch"),
+    ("ray.io", "rayservices/status", "patch"),
+)
+
+SINGLE_NAMESPACE = """\
+name: solo
+kuberay: {version: VERSION}
+target: {cluster: in-cluster, namespace: ml-solo}
+gitops: {engine: both, repoURL: https://git.example.com/ray.git}
+operator:
+  install: true
+  namespace: ray-system
+  watchNamespaces: [ml-solo, ml-shared]
+  values: {singleNamespaceInstall: true, crNamespacedRbacEnable: false, batchScheduler: {name: SCHEDULER}}
+defaults: {image: rayproject/ray:2.41.0}
+clusters:
+  - name: tiny
+    head: {cpu: "1", memory: 2Gi}
+---
+name: shared
+kuberay: {version: VERSION}
+target: {cluster: in-cluster, namespace: ml-shared}
+gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
+defaults: {image: rayproject/ray:2.41.0}
+jobs:
+  - name: once
+    entrypoint: python -c "print(1)"
+    cluster:
+      head: {cpu: "1", memory: 2Gi}
+"""
+
+MULTI_NAMESPACE = """\
+name: wide
+kuberay: {version: VERSION}
+target: {cluster: https://k8s.example.com, namespace: ml-wide}
+gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
+operator:
+  install: true
+  namespace: kuberay
+  watchNamespaces: [ml-wide]
+  featureGates: {RayJobDeletionPolicy: true}
+  env: [{name: ENABLE_ZERO_DOWNTIME, value: "true"}]
+  resources: {requests: {cpu: 200m, memory: 256Mi}, limits: {cpu: "1", memory: 1Gi}}
+defaults: {image: rayproject/ray:2.41.0}
+clusters:
+  - name: tiny
+    head: {cpu: "1", memory: 2Gi}
+"""
+
+
+def build_files(folder: Path, tool: ToolData, text: str) -> dict[str, list[Any]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for document in text.split("---\n"):
+        name = yaml.safe_load(document)["name"]
+        (folder / f"{name}.yaml").write_text(document)
+    result = build(BuildRequest(folder, (), tool))
+    assert [problem for problem in result.problems if problem.is_error] == []
+    return {str(file.path): list(file.documents) for file in result.files}
+
+
+def render_chart(tag: str, chart: str, values: dict[str, Any], name: str, namespace: str) -> list[dict[str, Any]]:
+    with helm_python.Chart.load(CHARTS / tag / chart) as loaded:
+        rendered = loaded.render(values, name=name, namespace=namespace)
+    return [document for text in rendered.values() for document in load_yaml_stream(text) if document]
+
+
+def operator_cases() -> Iterator[Any]:
+    for version in ("1.3.0", "1.5.0", "1.7.0"):
+        yield pytest.param(MULTI_NAMESPACE.replace("VERSION", version), version, id=f"{version}-cluster-wide")
+        for scheduler in ("", "volcano", "yunikorn"):
+            text = SINGLE_NAMESPACE.replace("VERSION", version).replace("SCHEDULER", repr(scheduler))
+            yield pytest.param(text, version, id=f"{version}-single-namespace-{scheduler or 'no-scheduler'}")
+
+
+@pytest.mark.parametrize(("text", "version"), list(operator_cases()))
+def test_operator_chart_runs_what_the_environment_asks(tmp_path: Path, tool: ToolData, text: str, version: str) -> None:
+    files = build_files(tmp_path / "environments", tool, text)
+    owner = yaml.safe_load(text.split("---\n")[0])
+    operator = owner["operator"]
+    [values] = files[f"{owner['name']}/operator/values.yaml"]
+    objects = render_chart(release_tag(version), "kuberay-operator", values, OPERATOR_RELEASE, operator["namespace"])
+    [deployment] = [document for document in objects if document["kind"] == "Deployment"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == f"{values['image']['repository']}:{values['image']['tag']}"
+    assert container["image"].endswith(f":v{version}")
+    args = container.get("args", [])
+    assert args[args.index("--watch-namespace") + 1] == ",".join(operator["watchNamespaces"])
+    [gates] = [arg for arg in args if arg.startswith("--feature-gates=")]
+    for gate, enabled in operator.get("featureGates", {}).items():
+        assert f"{gate}={str(enabled).lower()}" in gates.split("=", 1)[1].split(",")
+    for variable in operator.get("env", []):
+        assert variable in container.get("env", [])
+    if "resources" in operator:
+        assert container["resources"] == operator["resources"]
+    account = deployment["spec"]["template"]["spec"]["serviceAccountName"]
+    # every watched namespace: the chart's RBAC plus the Roles the overlays carry
+    ours = [
+        document for path, documents in files.items() if path.endswith("operator-access.yaml") for document in documents
+    ]
+    for namespace in operator["watchNamespaces"]:
+        for group, resource, verb in NEEDED:
+            assert allowed(objects + ours, (operator["namespace"], account), namespace, group, resource, verb), (
+                f"{account} cannot {verb} {resource} in {namespace}"
+            )
+    if operator.get("values", {}).get("singleNamespaceInstall"):
+        assert {document["metadata"]["namespace"] for document in ours if document["kind"] == "Role"} == set(
+            operator["watchNamespaces"]
+        )
+        chart_roles = render_chart(
+            release_tag(version),
+            "kuberay-operator",
+            {**values, "crNamespacedRbacEnable": True},
+            OPERATOR_RELEASE,
+            operator["namespace"],
+        )
+        expected = [
+            role["rules"]
+            for role in chart_roles
+            if role["kind"] == "Role" and role["metadata"].get("namespace") == "ml-solo"
+        ]
+        assert [
+            role["rules"] for role in ours if role["kind"] == "Role" and role["metadata"].get("namespace") == "ml-solo"
+        ] == expected
+
+
+def allowed(
+    objects: list[dict[str, Any]], account: tuple[str, str], namespace: str, group: str, resource: str, verb: str
+) -> bool:
+    """Kubernetes RBAC for one request: a RoleBinding in the namespace, or a ClusterRoleBinding, binding the
+    service account to a Role or ClusterRole with a rule that matches."""
+    roles = {(item["kind"], item["metadata"].get("namespace"), item["metadata"]["name"]): item for item in objects}
+    for binding in objects:
+        if binding["kind"] not in ("RoleBinding", "ClusterRoleBinding"):
+            continue
+        if binding["kind"] == "RoleBinding" and binding["metadata"].get("namespace") != namespace:
+            continue
+        subjects = binding.get("subjects", [])
+        if not any(s["kind"] == "ServiceAccount" and (s.get("namespace"), s["name"]) == account for s in subjects):
+            continue
+        reference = binding["roleRef"]
+        scope = None if reference["kind"] == "ClusterRole" else binding["metadata"].get("namespace")
+        role = roles.get((reference["kind"], scope, reference["name"]))
+        if role is not None and any(_matches(rule, group, resource, verb) for rule in role.get("rules", [])):
+            return True
+    return False
+
+
+def _matches(rule: dict[str, Any], group: str, resource: str, verb: str) -> bool:
+    return (
+        any(item in (group, "*") for item in rule.get("apiGroups", []))
+        and any(item in (resource, "*") for item in rule.get("resources", []))
+        and any(item in (verb, "*") for item in rule.get("verbs", []))
+    )
+
+
+# What the chart adds of its own: Helm's labels on the object and its pods
+HELM_LABELS = ("app.kubernetes.io/", "helm.sh/")
+# Spellings of the same cluster: what the chart writes where the overlay leaves the API server's or KubeRay's
+# default (numOfHosts 1 is the CRD default; IfNotPresent is the API server's default for a tagged image;
+# KubeRay gives the head a ClusterIP Service unless told otherwise), and empty maps and lists (every such field
+# of a pod or group is omitempty).
+SAME_AS_UNSET = {"numOfHosts": 1, "imagePullPolicy": "IfNotPresent", "serviceType": "ClusterIP"}
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.5.0", "1.7.0"])
+def test_ray_cluster_chart_makes_the_cluster_of_the_overlay(tmp_path: Path, tool: ToolData, version: str) -> None:
+    text = CLUSTER.replace("version: 1.6.0", f"version: {version}")
+    overlay = build_files(tmp_path / "kustomize", tool, text.replace("DELIVERY", "kustomize"))
+    charted = build_files(tmp_path / "helm", tool, text.replace("DELIVERY", "helm"))
+    [expected] = overlay["both/workloads/raycluster-analytics.yaml"]
+    [values] = charted["both/charts/raycluster-analytics.values.yaml"]
+    objects = render_chart(release_tag(version), "ray-cluster", values, "analytics", "ray")
+    [cluster] = [document for document in objects if document["kind"] == "RayCluster"]
+    assert cluster["metadata"]["name"] == expected["metadata"]["name"]
+    chart_spec = _normal(_without_helm_labels(cluster["spec"]))
+    overlay_spec = _normal(_without_scale_strategy(expected["spec"]))
+    # The chart has no value for automountServiceAccountToken: the one setting of the overlay's pods that
+    # chart delivery loses (docs/gitops.md, "RayCluster through the official chart").
+    overlay_spec = _without_key(overlay_spec, "automountServiceAccountToken")
+    # the 1.3 charts list additionalWorkerGroups before `worker`; KubeRay reads the groups by name
+    for spec in (chart_spec, overlay_spec):
+        spec["workerGroupSpecs"].sort(key=lambda group: group["groupName"])
+    assert chart_spec == overlay_spec
+
+
+def _without_helm_labels(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: (
+                {name: item for name, item in child.items() if not name.startswith(HELM_LABELS)}
+                if key == "labels" and isinstance(child, dict)
+                else _without_helm_labels(child)
+            )
+            for key, child in value.items()
+            if not (key == "labels" and isinstance(child, dict) and all(name.startswith(HELM_LABELS) for name in child))
+        }
+    if isinstance(value, list):
+        return [_without_helm_labels(item) for item in value]
+    return value
+
+
+def _without_scale_strategy(spec: dict[str, Any]) -> dict[str, Any]:
+    """The overlay writes the autoscaler's empty scaleStrategy for Flux's ignore rules; the chart has no key."""
+    groups = [
+        {key: item for key, item in group.items() if key != "scaleStrategy"} for group in spec["workerGroupSpecs"]
+    ]
+    return {**spec, "workerGroupSpecs": groups}
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, dict):
+        children = {key: _normal(child) for key, child in value.items()}
+        return {
+            key: child
+            for key, child in children.items()
+            if not (key in SAME_AS_UNSET and child == SAME_AS_UNSET[key]) and child not in ({}, [])
+        }
+    if isinstance(value, list):
+        return [_normal(item) for item in value]
+    return value
+
+
+def _without_key(value: Any, name: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_key(child, name) for key, child in value.items() if key != name}
+    if isinstance(value, list):
+        return [_without_key(item, name) for item in value]
+    return value
