@@ -239,3 +239,13 @@ def test_every_flux_helm_release_retries_and_remediates() -> None:
     for release in releases:
         assert release["spec"]["install"]["remediation"]["retries"] >= 1
         assert release["spec"]["upgrade"]["remediation"] == {"retries": 3, "remediateLastFailure": True}
+
+
+def test_operator_chart_version_and_values_change_in_one_object() -> None:
+    """A `$values` source would follow the branch while the chart version sits in the Application: a KubeRay
+    bump or revert could run one release's chart with the other's values. The values are inline instead."""
+    application = load_yaml_stream((GOLDEN / "full" / "argocd" / "application-operator.yaml").read_text())[0]
+    values = load_yaml_stream((GOLDEN / "full" / "operator" / "values.yaml").read_text())[0]
+    assert "sources" not in application["spec"]
+    assert application["spec"]["source"]["helm"]["valuesObject"] == values
+    assert values["image"]["tag"] == f"v{application['spec']['source']['targetRevision']}"

@@ -12,7 +12,7 @@ from generator.model.build import generator_labels
 from generator.model.types import Environment
 from generator.render import gitops, raycluster_chart
 from generator.render.jinja import health_script, render_file, with_kustomization
-from generator.render.workloads import chart_clusters
+from generator.render.workloads import chart_clusters, operator_values
 
 HEALTH_KINDS = (
     ("ray.io", "RayCluster"),
@@ -81,7 +81,8 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
         "crds_path": gitops.CRDS_PATH,
         "chart": gitops.OPERATOR_CHART,
-        "values_path": gitops.repository_path(environment, "operator", "values.yaml"),
+        # inline, so that the chart version and its values change in one object, in one sync
+        "operator_values": operator_values(environment, jinja).documents[0] if environment.operator.install else None,
         "workloads_path": gitops.repository_path(environment, "workloads"),
         "ignore_differences": gitops.ignore_differences(environment),
         "retry": gitops.ARGOCD_RETRY,

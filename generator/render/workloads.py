@@ -56,7 +56,8 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
     return files
 
 
-def operator_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+def operator_values(environment: Environment, jinja: jinja2.Environment) -> RenderedFile:
+    """rendered/<env>/operator/values.yaml: Flux's HelmRelease reads it, Argo CD's Application carries it inline."""
     folder = PurePosixPath(environment.name) / "operator"
     values = render_file(
         jinja,
@@ -68,7 +69,12 @@ def operator_files(environment: Environment, jinja: jinja2.Environment, labels: 
     if environment.operator.values:
         merged, _ = merge(values.documents[0], GENERATED, dict(environment.operator.values), GENERATED)
         values = finish(values.path, environment.source, [merged])
-    files = [values]
+    return values
+
+
+def operator_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    folder = PurePosixPath(environment.name) / "operator"
+    files = [operator_values(environment, jinja)]
     if environment.gitops.flux:
         context = {
             "environment": environment,
