@@ -36,6 +36,9 @@ class KubeRayRelease:
     ray_cluster_chart_commented_keys: tuple[str, ...]
     # the chart's per-namespace Role rules of a single-namespace install, per value combination (access.py)
     operator_namespace_roles: tuple[Mapping[str, Any], ...]
+    # the chart's cluster-scoped objects ([kind, name], the name may hold `{fullname}`) and the release's CRDs
+    operator_cluster_objects: tuple[tuple[str, str], ...]
+    crd_names: tuple[str, ...]
 
     @property
     def tag(self) -> str:
@@ -69,6 +72,8 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
         ray_cluster_chart_defaults=cluster_chart["values"],
         ray_cluster_chart_commented_keys=tuple(cluster_chart.get("commentedKeys", ())),
         operator_namespace_roles=tuple(document["namespaceRoles"]),
+        operator_cluster_objects=tuple((kind, name) for kind, name in document["clusterObjects"]),
+        crd_names=tuple(document["crdNames"]),
     )
 
 

@@ -73,6 +73,11 @@ def derive(shared: Path, root: Path) -> list[Path]:
             }
             if chart == "kuberay-operator":
                 document["namespaceRoles"] = namespace_roles(charts / tag / chart, values)
+                document["clusterObjects"] = cluster_objects(charts / tag / chart)
+                document["crdNames"] = sorted(
+                    yaml.load(path.read_text(), Loader=_LOADER)["metadata"]["name"]
+                    for path in (shared / "kuberay" / "crds" / tag).glob("*.yaml")
+                )
             written.append(_write_json(root / "schemas" / "kuberay" / tag / f"{chart}.values.json", document))
     shared_definitions = SharedDefinitions(f"{SCHEMA_BASE}/definitions.json")
     crds_by_tag: dict[str, dict[str, Any]] = {}
@@ -192,6 +197,26 @@ def namespace_roles(chart: Path, values: dict[str, Any]) -> list[dict[str, Any]]
                         }
                     )
     return variants
+
+
+FULLNAME_PROBE = "fullname-probe"
+
+
+def cluster_objects(chart: Path) -> list[list[str]]:
+    """The cluster-scoped objects the operator chart creates with its default values, as [kind, name] with the
+    chart's full name written `{fullname}` (rendered by the Helm SDK with a probe full name), so that the
+    AppProject of the operator can allow them by exact name (generator/render/gitops.py)."""
+    import helm_python  # only the derivation renders charts (a dev dependency)
+
+    with helm_python.Chart.load(chart) as loaded:
+        rendered = loaded.render({"fullnameOverride": FULLNAME_PROBE}, name="kuberay-operator", namespace="operator")
+    found = {
+        (document["kind"], document["metadata"]["name"].replace(FULLNAME_PROBE, "{fullname}"))
+        for text in rendered.values()
+        for document in yaml.load_all(text, Loader=_LOADER)
+        if document and document["kind"] in ("ClusterRole", "ClusterRoleBinding")
+    }
+    return [list(item) for item in sorted(found)]
 
 
 def _commented_keys(text: str, values: dict[str, Any]) -> list[str]:

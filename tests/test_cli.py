@@ -53,13 +53,14 @@ def test_render_writes_then_reports_up_to_date() -> None:
         "added: rendered/argocd/argocd-cm-patch.yaml",
         "added: rendered/argocd/kustomization.yaml",
         "added: rendered/argocd/root-application.yaml",
+        "added: rendered/argocd/root-project.yaml",
         "added: rendered/demo/argocd/application-workloads.yaml",
-        "added: rendered/demo/argocd/appproject.yaml",
+        "added: rendered/demo/argocd/appproject-workloads.yaml",
         "added: rendered/demo/argocd/kustomization.yaml",
         "added: rendered/demo/workloads/kustomization.yaml",
         "added: rendered/demo/workloads/namespace.yaml",
         "added: rendered/demo/workloads/raycluster-small.yaml",
-        "rendered 1 environment(s) into rendered: 9 file(s) changed",
+        "rendered 1 environment(s) into rendered: 10 file(s) changed",
     ]
     second = run("render")
     assert (second.exit_code, second.stdout) == (0, "rendered 1 environment(s) into rendered: already up to date\n")
@@ -274,7 +275,7 @@ def test_a_folder_without_environments_renders_nothing_and_prunes(project: Path)
     assert run("check").exit_code == 1
     result = run("render")
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout.endswith("rendered 0 environment(s) into rendered: 9 file(s) changed\n")
+    assert result.stdout.endswith("rendered 0 environment(s) into rendered: 10 file(s) changed\n")
     assert [path.name for path in (project / "rendered").rglob("*") if path.is_file()] == ["README.md"]
     assert (run("check").exit_code, run("validate").stdout) == (0, "0 environment(s) valid\n")
 

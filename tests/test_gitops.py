@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -18,6 +20,7 @@ from generator.rules.context import RuleContext
 from generator.rules.cross import unique_object_names
 from generator.rules.delivery import chart_values_problems
 from tests.conftest import FIXTURES, GOLDEN
+from tests.kustomize import kustomize_build
 
 CLUSTER = """\
 name: both
@@ -111,7 +114,8 @@ def test_flux_ignores_the_autoscaler_fields_that_the_cluster_sets() -> None:
     """kustomize-controller's ignore rules copy the live value into what it applies with a JSON-patch replace,
     which needs the path in the applied object: every ignored pointer resolves in the rendered RayCluster."""
     kustomization = load_yaml_stream((GOLDEN / "full" / "flux" / "kustomization-workloads.yaml").read_text())[0]
-    assert "patches" not in kustomization["spec"]
+    # the only patch is the one that leaves the Namespace to the Flux folder; none touches replicas
+    assert [patch["target"]["kind"] for patch in kustomization["spec"]["patches"]] == ["Namespace"]
     [rule] = kustomization["spec"]["ignore"]
     cluster = load_yaml_stream((GOLDEN / "full" / "workloads" / "raycluster-gpu-cluster.yaml").read_text())[0]
     assert re.fullmatch(rule["target"]["name"], cluster["metadata"]["name"])
@@ -249,3 +253,73 @@ def test_operator_chart_version_and_values_change_in_one_object() -> None:
     assert "sources" not in application["spec"]
     assert application["spec"]["source"]["helm"]["valuesObject"] == values
     assert values["image"]["tag"] == f"v{application['spec']['source']['targetRevision']}"
+
+
+def test_projects_split_platform_and_workloads_with_exact_cluster_names() -> None:
+    folder = GOLDEN / "full" / "argocd"
+    platform = load_yaml_stream((folder / "appproject-platform.yaml").read_text())[0]["spec"]
+    workloads = load_yaml_stream((folder / "appproject-workloads.yaml").read_text())[0]["spec"]
+    assert all(item.get("name") for spec in (platform, workloads) for item in spec["clusterResourceWhitelist"])
+    assert workloads["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace", "name": "ml-full"}]
+    workload_kinds = {item["kind"] for item in workloads["namespaceResourceWhitelist"]}
+    assert not workload_kinds & {"Deployment", "ServiceAccount", "Role", "RoleBinding", "Service"}
+    assert "https://github.com/ray-project/kuberay" not in workloads["sourceRepos"]
+    assert platform["sourceRepos"] == [
+        "https://ray-project.github.io/kuberay-helm/",
+        "https://github.com/ray-project/kuberay",
+    ]
+    crds = {item["name"] for item in platform["clusterResourceWhitelist"] if item["kind"] == "CustomResourceDefinition"}
+    assert crds == {"rayclusters.ray.io", "rayjobs.ray.io", "rayservices.ray.io"}
+    for name, project in (
+        ("application-crds", "full-platform"),
+        ("application-operator", "full-platform"),
+        ("application-workloads", "full-workloads"),
+        ("application-raycluster-charted", "full-workloads"),
+    ):
+        assert load_yaml_stream((folder / f"{name}.yaml").read_text())[0]["spec"]["project"] == project
+
+
+def test_root_application_has_a_project_that_allows_only_argocd_objects() -> None:
+    root = load_yaml_stream((GOLDEN / "argocd" / "root-application.yaml").read_text())[0]
+    project = load_yaml_stream((GOLDEN / "argocd" / "root-project.yaml").read_text())[0]
+    assert root["spec"]["project"] == project["metadata"]["name"] != "default"
+    allowed = {(item["group"], item["kind"]) for item in project["spec"]["namespaceResourceWhitelist"]}
+    assert project["spec"]["clusterResourceWhitelist"] == []
+    synced = [
+        document
+        for environment in ("full", "minimal")
+        for path in sorted((GOLDEN / environment / "argocd").glob("*.yaml"))
+        if path.name != "kustomization.yaml"
+        for document in load_yaml_stream(path.read_text())
+    ]
+    assert synced
+    assert all(("argoproj.io", document["kind"]) in allowed for document in synced)
+
+
+def test_flux_kustomizations_apply_as_accounts_allowed_exactly_what_they_apply(tmp_path: Path) -> None:
+    """Each generated Kustomization impersonates its own service account. Built as kustomize-controller builds
+    it (the overlay plus the Kustomization's patches), the workloads hold no Namespace, which the Flux folder
+    applies instead, and every object they apply is allowed to their account by its Role."""
+    flux = kustomize_build(GOLDEN / "full" / "flux")
+    roles = {(doc["metadata"]["namespace"], doc["metadata"]["name"]): doc for doc in flux if doc["kind"] == "Role"}
+    kustomizations = [doc for doc in flux if doc["kind"] == "Kustomization"]
+    assert {doc["spec"]["serviceAccountName"] for doc in kustomizations} == {
+        "full-operator",
+        "full-charts",
+        "full-workloads",
+    }
+    assert ("Namespace", "ml-full") in {(doc["kind"], doc["metadata"]["name"]) for doc in flux}
+    [workloads] = [doc for doc in kustomizations if doc["metadata"]["name"] == "full-workloads"]
+    overlay = tmp_path / "workloads"
+    shutil.copytree(GOLDEN / "full" / "workloads", overlay)
+    kustomization = load_yaml_stream((overlay / "kustomization.yaml").read_text())[0]
+    kustomization["patches"] = kustomization.get("patches", []) + workloads["spec"]["patches"]
+    (overlay / "kustomization.yaml").write_text(json.dumps(kustomization))
+    applied = kustomize_build(overlay)
+    assert "Namespace" not in {doc["kind"] for doc in applied}
+    rules = roles[("ml-full", "full-workloads")]["rules"]
+    for document in applied:
+        group = document["apiVersion"].rpartition("/")[0]
+        resource = document["kind"].lower() + "s"
+        assert document["metadata"]["namespace"] == "ml-full"
+        assert any(group in rule["apiGroups"] and resource in rule["resources"] for rule in rules), document["kind"]

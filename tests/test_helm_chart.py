@@ -98,6 +98,10 @@ def render_chart(tag: str, chart: str, values: dict[str, Any], name: str, namesp
 def operator_cases() -> Iterator[Any]:
     for version in ("1.3.0", "1.5.0", "1.7.0"):
         yield pytest.param(MULTI_NAMESPACE.replace("VERSION", version), version, id=f"{version}-cluster-wide")
+        renamed = MULTI_NAMESPACE.replace("VERSION", version).replace(
+            "  featureGates:", "  values: {fullnameOverride: ray-operator}\n  featureGates:"
+        )
+        yield pytest.param(renamed, version, id=f"{version}-renamed")
         for scheduler in ("", "volcano", "yunikorn"):
             text = SINGLE_NAMESPACE.replace("VERSION", version).replace("SCHEDULER", repr(scheduler))
             yield pytest.param(text, version, id=f"{version}-single-namespace-{scheduler or 'no-scheduler'}")
@@ -133,6 +137,19 @@ def test_operator_chart_runs_what_the_environment_asks(tmp_path: Path, tool: Too
             assert allowed(objects + ours, (operator["namespace"], account), namespace, group, resource, verb), (
                 f"{account} cannot {verb} {resource} in {namespace}"
             )
+    # the platform AppProject allows every object the chart creates: cluster-scoped ones by exact name
+    [project] = files[f"{owner['name']}/argocd/appproject-platform.yaml"]
+    spec = project["spec"]
+    allowed_cluster = {(item["group"], item["kind"], item["name"]) for item in spec["clusterResourceWhitelist"]}
+    allowed_kinds = {(item["group"], item["kind"]) for item in spec["namespaceResourceWhitelist"]}
+    [target] = spec["destinations"]
+    for document in objects:
+        group = document["apiVersion"].rpartition("/")[0]
+        if document["kind"] in ("ClusterRole", "ClusterRoleBinding"):
+            assert (group, document["kind"], document["metadata"]["name"]) in allowed_cluster
+        else:
+            assert (group, document["kind"]) in allowed_kinds
+            assert document["metadata"].get("namespace", operator["namespace"]) == target["namespace"]
     if operator.get("values", {}).get("singleNamespaceInstall"):
         assert {document["metadata"]["namespace"] for document in ours if document["kind"] == "Role"} == set(
             operator["watchNamespaces"]

@@ -39,11 +39,29 @@ def watched_namespaces(environment: Environment) -> tuple[str, ...]:
     return environment.operator.watch_namespaces or (environment.operator.namespace,)
 
 
+def operator_fullname(environment: Environment) -> str:
+    """The chart's kuberay-operator.fullname, which names its Role, ClusterRole and bindings: fullnameOverride,
+    else the release name with the chart name (nameOverride) unless the release name contains it; both
+    truncated to 63 characters. tests/test_helm_chart.py compares it with what the chart renders."""
+    values = operator_values(environment)
+    if values.get("fullnameOverride"):
+        return str(values["fullnameOverride"])[:63].rstrip("-")
+    name = str(values.get("nameOverride") or OPERATOR_RELEASE)
+    full = OPERATOR_RELEASE if name in OPERATOR_RELEASE else f"{OPERATOR_RELEASE}-{name}"
+    return full[:63].rstrip("-")
+
+
 def service_account(environment: Environment) -> str:
-    """The chart's kuberay-operator.serviceAccountName: serviceAccount.name, else the release's full name."""
+    """The chart's kuberay-operator.serviceAccountName: serviceAccount.name, else the chart's full name."""
     account = operator_values(environment).get("serviceAccount") or {}
     name = account.get("name") if isinstance(account, dict) else None
-    return str(name) if name else OPERATOR_RELEASE
+    return str(name) if name else operator_fullname(environment)
+
+
+def cluster_objects(environment: Environment) -> list[tuple[str, str]]:
+    """The chart's cluster-scoped objects by kind and exact name, for the AppProject's allow-list."""
+    fullname = operator_fullname(environment)
+    return [(kind, name.replace("{fullname}", fullname)) for kind, name in environment.release.operator_cluster_objects]
 
 
 def namespace_rules(environment: Environment) -> tuple[Mapping[str, Any], ...]:
@@ -70,7 +88,7 @@ def namespace_grants(environments: Iterable[Environment]) -> dict[tuple[str, str
         if not single_namespace(owner):
             continue
         grant = NamespaceGrant(
-            role=OPERATOR_RELEASE,
+            role=operator_fullname(owner),
             service_account=service_account(owner),
             service_account_namespace=owner.operator.namespace,
             rules=namespace_rules(owner),

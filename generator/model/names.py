@@ -31,6 +31,14 @@ def application_names(environment: str) -> dict[str, str]:
     return {part: f"{environment}-{part}" for part in ("crds", "operator", "workloads")}
 
 
+ROOT_PROJECT = "kuberay-gitops"  # the AppProject of the root Application, which syncs only Argo CD objects
+
+
+def project_names(environment: str) -> dict[str, str]:
+    """The AppProjects of an environment: the CRDs and the operator, and the Ray workloads."""
+    return {part: f"{environment}-{part}" for part in ("platform", "workloads")}
+
+
 def flux_names(environment: str) -> dict[str, str]:
     """The Flux objects of an environment, by role."""
     return {

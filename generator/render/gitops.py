@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from generator.model import access, names
 from generator.model.build import IN_CLUSTER_SERVER
 from generator.model.fields import fill, runtime_owned
 from generator.model.types import ClusterSpec, Environment
@@ -19,12 +20,9 @@ CRDS_PATH = "helm-chart/kuberay-operator/crds"
 OPERATOR_CHART = "kuberay-operator"
 ROOT_APPLICATION = "kuberay-gitops"
 IN_CLUSTER = IN_CLUSTER_SERVER
-# Kinds the kuberay-operator chart creates; the workloads overlay adds ConfigMaps and the ray.io kinds.
-OPERATOR_CLUSTER_KINDS = (
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-    ("rbac.authorization.k8s.io", "ClusterRole"),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-)
+CRD_GROUP = "apiextensions.k8s.io"
+RBAC_GROUP = "rbac.authorization.k8s.io"
+# Namespaced kinds the kuberay-operator chart creates; the workloads overlay has ConfigMaps and the ray.io kinds.
 OPERATOR_NAMESPACED_KINDS = (
     ("apps", "Deployment"),
     ("", "ServiceAccount"),
@@ -144,6 +142,57 @@ def flux_checked_objects(environment: Environment) -> list[dict[str, str]]:
     ]
 
 
+ALL_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
+
+
+def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
+    """The service account of each generated Kustomization and the Role of what it applies.
+
+    The operator and chart Kustomizations apply HelmReleases and their values ConfigMaps in Flux's namespace;
+    the workloads Kustomization applies ConfigMaps and Ray objects in the environment's namespace (and the
+    single-namespace operator's Role there, which it may grant as the Role names it: `escalate` and `bind`
+    on that one Role). The Namespace itself comes with this folder, so the workloads need nothing
+    cluster-scoped.
+    """
+    flux = names.flux_names(environment.name)
+    releases = [
+        {"apiGroups": ["helm.toolkit.fluxcd.io"], "resources": ["helmreleases"], "verbs": list(ALL_VERBS)},
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": list(ALL_VERBS)},
+    ]
+    accounts = []
+    if environment.operator.install:
+        accounts.append({"name": flux["operator"], "namespace": environment.gitops.flux_namespace, "rules": releases})
+    if any(cluster.delivery == "helm" for cluster in environment.clusters):
+        accounts.append({"name": flux["charts"], "namespace": environment.gitops.flux_namespace, "rules": releases})
+    workloads: list[dict[str, Any]] = [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": list(ALL_VERBS)},
+        {"apiGroups": ["ray.io"], "resources": ["rayclusters", "rayjobs", "rayservices"], "verbs": list(ALL_VERBS)},
+    ]
+    grant = environment.namespace_grant
+    if grant is not None:
+        workloads += [
+            {"apiGroups": [RBAC_GROUP], "resources": ["roles", "rolebindings"], "verbs": list(ALL_VERBS)},
+            {
+                "apiGroups": [RBAC_GROUP],
+                "resources": ["roles"],
+                "verbs": ["escalate", "bind"],
+                "resourceNames": [grant.role],
+            },
+        ]
+    accounts.append({"name": flux["workloads"], "namespace": environment.target.namespace, "rules": workloads})
+    return accounts
+
+
+def flux_namespace_patch(environment: Environment) -> dict[str, Any]:
+    """Leaves the Namespace out of what the workloads Kustomization applies (its account may not create it):
+    the Flux folder applies it, before the Role that the account needs in it."""
+    namespace = environment.target.namespace
+    return {
+        "patch": f"$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n",
+        "target": {"kind": "Namespace", "name": namespace},
+    }
+
+
 def destination(environment: Environment, namespace: str) -> dict[str, str]:
     """An Argo CD destination: the cluster by API server URL or by its registered name."""
     cluster = environment.target.cluster
@@ -155,32 +204,71 @@ def repository_path(environment: Environment, *parts: str) -> str:
     return "/".join((environment.gitops.path, environment.name, *parts))
 
 
-def project_spec(environment: Environment) -> dict[str, Any]:
-    """Least privilege: this repository and KubeRay's, the environment's namespaces, only the needed kinds."""
+def workloads_project(environment: Environment) -> dict[str, Any]:
+    """The workloads' AppProject: this repository (and the KubeRay charts for chart-delivered clusters), the
+    environment's namespace and nothing else, the Ray kinds and ConfigMaps, and its own Namespace by name."""
     repositories = [environment.gitops.repo_url]
-    destinations = [destination(environment, environment.target.namespace)]
-    cluster_kinds = [("", "Namespace")]
-    namespaced_kinds = list(WORKLOAD_NAMESPACED_KINDS)
-    if environment.operator.install:
-        repositories += [KUBERAY_HELM_REPOSITORY, KUBERAY_GIT_REPOSITORY]
-    elif any(cluster.delivery == "helm" for cluster in environment.clusters):
+    if any(cluster.delivery == "helm" for cluster in environment.clusters):
         repositories.append(KUBERAY_HELM_REPOSITORY)
+    namespaced_kinds = list(WORKLOAD_NAMESPACED_KINDS)
     if environment.namespace_grant is not None:
         namespaced_kinds += [("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "RoleBinding")]
-    if environment.operator.install:
-        # the chart creates RBAC in its own namespace and in every watched one
-        for namespace in (environment.operator.namespace, *environment.operator.watch_namespaces):
-            if namespace not in (target["namespace"] for target in destinations):
-                destinations.append(destination(environment, namespace))
-        cluster_kinds += list(OPERATOR_CLUSTER_KINDS)
-        namespaced_kinds += [kind for kind in OPERATOR_NAMESPACED_KINDS if kind not in namespaced_kinds]
-        if _service_monitor_enabled(environment):
-            namespaced_kinds.append(SERVICE_MONITOR)
+    return _project(
+        f"Ray workloads of environment {environment.name}",
+        repositories,
+        [destination(environment, environment.target.namespace)],
+        [("", "Namespace", environment.target.namespace)],
+        namespaced_kinds,
+    )
+
+
+def platform_project(environment: Environment) -> dict[str, Any]:
+    """The AppProject of the CRDs and the operator: KubeRay's repositories only, the operator's namespace,
+    the release's CRDs and the chart's cluster roles by exact name."""
+    namespaced_kinds = list(OPERATOR_NAMESPACED_KINDS)
+    if _service_monitor_enabled(environment):
+        namespaced_kinds.append(SERVICE_MONITOR)
+    cluster_objects = [
+        # CreateNamespace=true creates it, and Argo CD checks it against the project like any resource
+        ("", "Namespace", environment.operator.namespace),
+        *((CRD_GROUP, "CustomResourceDefinition", name) for name in environment.release.crd_names),
+        *((RBAC_GROUP, kind, name) for kind, name in access.cluster_objects(environment)),
+    ]
+    return _project(
+        f"KubeRay CRDs and operator of environment {environment.name}",
+        [KUBERAY_HELM_REPOSITORY, KUBERAY_GIT_REPOSITORY],
+        [destination(environment, environment.operator.namespace)],
+        cluster_objects,
+        namespaced_kinds,
+    )
+
+
+def root_project(repo_url: str, argocd_namespace: str) -> dict[str, Any]:
+    """The root Application's AppProject: this repository, Argo CD's own namespace, Applications and
+    AppProjects only, so that a change under rendered/argocd/ cannot create anything else there."""
+    return _project(
+        "The root Application of kuberay-gitops: the environments' Applications and AppProjects",
+        [repo_url],
+        [{"server": IN_CLUSTER, "namespace": argocd_namespace}],
+        [],
+        [("argoproj.io", "Application"), ("argoproj.io", "AppProject")],
+    )
+
+
+def _project(
+    description: str,
+    repositories: list[str],
+    destinations: list[dict[str, str]],
+    cluster_objects: list[tuple[str, str, str]],
+    namespaced_kinds: list[tuple[str, str]],
+) -> dict[str, Any]:
     return {
-        "description": f"KubeRay environment {environment.name} (generated by kuberay-gitops)",
+        "description": f"{description} (generated by kuberay-gitops)",
         "sourceRepos": repositories,
         "destinations": destinations,
-        "clusterResourceWhitelist": [{"group": group, "kind": kind} for group, kind in cluster_kinds],
+        "clusterResourceWhitelist": [
+            {"group": group, "kind": kind, "name": name} for group, kind, name in cluster_objects
+        ],
         "namespaceResourceWhitelist": [{"group": group, "kind": kind} for group, kind in namespaced_kinds],
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Any
 
 import jinja2
 
@@ -58,6 +59,19 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
                 "path": f"{first.path}/{ROOT_FOLDER}",
                 "in_cluster": gitops.IN_CLUSTER,
                 "retry": gitops.ARGOCD_RETRY,
+                "project": names.ROOT_PROJECT,
+            },
+        ),
+        render_file(
+            jinja,
+            source,
+            base / "root-project.yaml",
+            "argocd/appproject.yaml.j2",
+            {
+                "name": names.ROOT_PROJECT,
+                "argocd_namespace": first.argocd_namespace,
+                "labels": labels,
+                "project": gitops.root_project(first.repo_url, first.argocd_namespace),
             },
         ),
         render_file(
@@ -76,7 +90,7 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
         "environment": environment,
         "labels": labels,
         "names": names.application_names(environment.name),
-        "project": gitops.project_spec(environment),
+        "projects": names.project_names(environment.name),
         "kuberay_git_repository": gitops.KUBERAY_GIT_REPOSITORY,
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
         "crds_path": gitops.CRDS_PATH,
@@ -87,21 +101,43 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
         "ignore_differences": gitops.ignore_differences(environment),
         "retry": gitops.ARGOCD_RETRY,
     }
-    templates = ["appproject"]
-    if environment.operator.install:
-        templates += ["application-crds", "application-operator"]
-    templates.append("application-workloads")
+    projects = names.project_names(environment.name)
     files = []
+
+    def add_project(part: str, spec: dict[str, Any]) -> None:
+        project = {
+            **context,
+            "name": projects[part],
+            "project": spec,
+            "argocd_namespace": environment.gitops.argocd_namespace,
+        }
+        files.append(
+            render_file(
+                jinja, environment.source, folder / f"appproject-{part}.yaml", "argocd/appproject.yaml.j2", project
+            )
+        )
+
+    # the platform (CRDs, operator) and the workloads in separate projects: the workloads app can create no
+    # cluster role, CRD or Deployment, the platform apps read nothing of this repository
+    if environment.operator.install:
+        add_project("platform", gitops.platform_project(environment))
+    add_project("workloads", gitops.workloads_project(environment))
+    templates = ["application-crds", "application-operator"] if environment.operator.install else []
+    templates.append("application-workloads")
     for name in templates:
-        target = "operator" if name == "application-operator" else "workloads"
-        namespace = environment.operator.namespace if target == "operator" else environment.target.namespace
+        platform = name != "application-workloads"
+        namespace = environment.operator.namespace if platform else environment.target.namespace
         files.append(
             render_file(
                 jinja,
                 environment.source,
                 folder / f"{name}.yaml",
                 f"argocd/{name}.yaml.j2",
-                {**context, "destination": gitops.destination(environment, namespace)},
+                {
+                    **context,
+                    "project_name": projects["platform" if platform else "workloads"],
+                    "destination": gitops.destination(environment, namespace),
+                },
             )
         )
     for cluster in chart_clusters(environment):
@@ -120,6 +156,7 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
                         environment, "charts", names.chart_values_file(cluster.meta.name)
                     ),
                     "destination": gitops.destination(environment, environment.target.namespace),
+                    "project_name": projects["workloads"],
                     "ignore_differences": gitops.autoscaler_differences(cluster.meta.name, cluster.spec),
                 },
             )
@@ -141,6 +178,8 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         "checked_objects": gitops.flux_checked_objects(environment),
         "ignore_rules": gitops.flux_ignore_rules(environment),
         "charts_path": gitops.repository_path(environment, "charts"),
+        "accounts": gitops.flux_accounts(environment),
+        "namespace_patch": gitops.flux_namespace_patch(environment),
     }
     charts = bool(chart_clusters(environment))
     templates = ["gitrepository"]
@@ -153,6 +192,11 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
     templates.append("kustomization-workloads")
     files = [
         render_file(jinja, environment.source, folder / f"{name}.yaml", f"flux/{name}.yaml.j2", context)
-        for name in templates
+        for name in [*templates, "access"]
     ]
+    # the workloads' Namespace, from the workloads' own template: the account they run as cannot create it
+    namespace = {"environment": environment, "labels": labels}
+    files.append(
+        render_file(jinja, environment.source, folder / "namespace.yaml", "workloads/namespace.yaml.j2", namespace)
+    )
     return with_kustomization(files, folder, environment.source, jinja)
