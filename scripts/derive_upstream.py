@@ -22,6 +22,7 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,10 @@ _COMMENTED_KEY = re.compile(r"^(  )?# ?([a-z][A-Za-z0-9]*):(?: .*)?$")
 # libyaml's loader: the CRDs of every release are ~40 MB of YAML
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SCHEMA_BASE = "https://kuberay-gitops.dev/schemas"
+# The Flux notification-controller of Flux v2.9 (Alert, notification.toolkit.fluxcd.io/v1beta3), read from a git
+# directory of github.com/fluxcd/notification-controller (--notification-controller)
+NOTIFICATION_CONTROLLER_TAG = "v1.9.3"
+ALERT_CRD = "config/crd/bases/notification.toolkit.fluxcd.io_alerts.yaml"
 RAY_VERSION = "v1"
 GITOPS_CRDS = (
     "argocd/v3.5.1/application-crd.yaml",
@@ -55,8 +60,10 @@ GITOPS_CRDS = (
 )
 
 
-def derive(shared: Path, root: Path) -> list[Path]:
-    """Write every derived file under `root`; return their paths."""
+def derive(shared: Path, root: Path, notification_controller: Path | None = None) -> list[Path]:
+    """Write every derived file under `root`; return their paths. `notification_controller` is a git directory
+    of fluxcd/notification-controller (../shared has no Flux notification CRDs); without it the Alert schema
+    is not derived."""
     written: list[Path] = []
     charts = shared / "kuberay" / "charts"
     tags = sorted((path.name for path in charts.iterdir() if path.is_dir()), key=_tag_key)
@@ -98,6 +105,18 @@ def derive(shared: Path, root: Path) -> list[Path]:
         uri = f"{SCHEMA_BASE}/gitops/{kind}.schema.json"
         schema = object_schema(crd, storage_version(crd), uri, shared_definitions)
         written.append(_write_json(root / "schemas" / "gitops" / f"{kind}.schema.json", schema))
+    if notification_controller is not None:
+        text = subprocess.run(
+            ["git", "-C", str(notification_controller), "show", f"{NOTIFICATION_CONTROLLER_TAG}:{ALERT_CRD}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        crd = yaml.load(text, Loader=_LOADER)
+        uri = f"{SCHEMA_BASE}/gitops/Alert.schema.json"
+        # self-contained, so that definitions.json is the same with or without this source
+        schema = object_schema(crd, storage_version(crd), uri, _INLINE)
+        written.append(_write_json(root / "schemas" / "gitops" / "Alert.schema.json", schema))
     written.append(_write_json(root / "schemas" / "definitions.json", shared_definitions.document()))
     for tag in SAMPLE_TAGS:
         source = shared / "kuberay" / "samples" / tag
@@ -255,7 +274,8 @@ def _notice(tags: list[str]) -> str:
         "Argo CD (https://github.com/argoproj/argo-cd), tag v3.5.1: manifests/crds/application-crd.yaml,\n"
         "  applicationset-crd.yaml, appproject-crd.yaml.\n"
         "Flux (https://github.com/fluxcd): source-controller v1.9.1, kustomize-controller v1.9.4 and\n"
-        "  helm-controller v1.6.3, config/crd/bases/*.yaml.\n"
+        "  helm-controller v1.6.3, config/crd/bases/*.yaml; notification-controller v1.9.3,\n"
+        "  config/crd/bases/notification.toolkit.fluxcd.io_alerts.yaml (schemas/gitops/Alert.schema.json).\n"
         "\n"
         "Derived by scripts/derive_upstream.py: chart values converted from YAML to JSON; CRD schemas converted\n"
         "to JSON Schema by scripts/crd_schema.py (descriptions and defaults dropped, large subtrees shared in\n"
@@ -277,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="path of ../shared")
     parser.add_argument("--root", type=Path, default=ROOT, help="project root to write into")
+    parser.add_argument(
+        "--notification-controller",
+        type=Path,
+        default=None,
+        help="git directory of github.com/fluxcd/notification-controller (for the Alert schema)",
+    )
     args = parser.parse_args(argv)
     if not (args.shared / "kuberay").is_dir():
         print(
@@ -284,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    for path in derive(args.shared, args.root):
+    for path in derive(args.shared, args.root, args.notification_controller):
         print(path.relative_to(args.root))
     return 0
 

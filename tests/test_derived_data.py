@@ -46,7 +46,10 @@ def test_supported_releases_are_the_derived_ones() -> None:
 
 @pytest.mark.skipif(not (SHARED / "kuberay").is_dir(), reason="../shared is only needed to re-derive")
 def test_derive_script_reproduces_the_committed_files(tmp_path: Path) -> None:
-    written = derive(SHARED, tmp_path)
+    # the Alert schema comes from a git directory of fluxcd/notification-controller, where one is at hand
+    notification_controller = SHARED.parent / ".mirror" / "fluxcd+notification-controller" / "repo"
+    present = notification_controller.is_dir()
+    written = derive(SHARED, tmp_path, notification_controller if present else None)
     assert written
     for path in written:
         relative = path.relative_to(tmp_path)
@@ -58,4 +61,6 @@ def test_derive_script_reproduces_the_committed_files(tmp_path: Path) -> None:
         for path in (PROJECT_ROOT / folder).rglob("*")
         if path.is_file()
     }
+    if not present:
+        committed.discard(Path("schemas/gitops/Alert.schema.json"))
     assert committed - produced == set(), "committed derived files that the script no longer produces"

@@ -323,3 +323,18 @@ def test_flux_kustomizations_apply_as_accounts_allowed_exactly_what_they_apply(t
         resource = document["kind"].lower() + "s"
         assert document["metadata"]["namespace"] == "ml-full"
         assert any(group in rule["apiGroups"] and resource in rule["resources"] for rule in rules), document["kind"]
+
+
+def test_every_argocd_application_retries_with_backoff() -> None:
+    """Argo CD's own default is 5 retries within about 2.5 minutes, and a failed revision is not synced again;
+    on a KubeRay bump the workloads may need to wait longer for the new CRDs."""
+    applications = [
+        document
+        for path in [*sorted(GOLDEN.glob("**/argocd/application*.yaml")), GOLDEN / "argocd" / "root-application.yaml"]
+        for document in load_yaml_stream(path.read_text())
+    ]
+    assert len(applications) > 4
+    for application in applications:
+        retry = application["spec"]["syncPolicy"]["retry"]
+        assert retry["limit"] >= 10
+        assert retry["backoff"]["maxDuration"] == "5m"

@@ -22,6 +22,11 @@ QUANTITY = (
 )
 REPOSITORY_PATH = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
+WINDOW_DURATION = DURATION
+# Argo CD parses a sync window's schedule with five fields, no descriptors (types.go:3378 at v3.5.1)
+CRON = r"^[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4}$"
+# the service part of an annotation key notifications.argoproj.io/subscribe.<trigger>.<service>
+NOTIFICATION_SERVICE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 CONFIG_MAP_KEY = r"^[-._a-zA-Z0-9]+$"
 GATE_NAME = r"^[A-Z][A-Za-z0-9]*$"
 # Generated object names append to the environment name (model/names.py), so it stays well below 63.
@@ -538,6 +543,64 @@ def environment_schema() -> Schema:
                         pattern=DNS1123_LABEL,
                     ),
                     "interval": text("How often Flux reconciles (default 10m).", pattern=DURATION),
+                    "stage": integer(
+                        "Argo CD ApplicationSet mode: the rollout stage of this environment (lower syncs first, "
+                        "e.g. dev 0, staging 1, prod 2). Set in every Argo CD environment or in none.",
+                    ),
+                    "syncWindows": array(
+                        "Argo CD sync windows of this environment's workloads (e.g. RayService upgrades, which "
+                        "need room for two clusters, only at night).",
+                        closed(
+                            "An Argo CD sync window.",
+                            {
+                                "kind": text(
+                                    "allow: syncs only inside the window; deny: never inside.", enum=["allow", "deny"]
+                                ),
+                                "schedule": text(
+                                    "When the window opens, in cron format (e.g. '0 22 * * *').", pattern=CRON
+                                ),
+                                "duration": text(
+                                    "How long the window stays open (e.g. 8h, 90m).", pattern=WINDOW_DURATION
+                                ),
+                                "timeZone": text(
+                                    "Time zone of the schedule, e.g. Europe/Berlin (default UTC).", minLength=1
+                                ),
+                                "manualSync": boolean("Allow manual syncs while the window blocks automated ones."),
+                            },
+                            required=("kind", "schedule", "duration"),
+                        ),
+                    ),
+                    "notifications": closed(
+                        "Alerts when the Ray objects turn Degraded (opt-in).",
+                        {
+                            "argocd": array(
+                                "Argo CD notifications subscriptions of the workloads Applications (trigger "
+                                "on-health-degraded of the notifications catalog).",
+                                closed(
+                                    "A notifications service and recipient, as in argocd-notifications-cm.",
+                                    {
+                                        "service": text("The service name, e.g. slack.", pattern=NOTIFICATION_SERVICE),
+                                        "recipient": text("The recipient, e.g. a channel.", minLength=1),
+                                    },
+                                    required=("service", "recipient"),
+                                ),
+                                minItems=1,
+                            ),
+                            "flux": closed(
+                                "A Flux Alert on the workloads (and chart) Kustomizations' error events, such as a "
+                                "failed RayJob or RayService health check.",
+                                {
+                                    "provider": text(
+                                        "The notification Provider in Flux's namespace (configured outside this "
+                                        "repository, with its secret).",
+                                        pattern=DNS1123_SUBDOMAIN,
+                                        maxLength=253,
+                                    ),
+                                },
+                                required=("provider",),
+                            ),
+                        },
+                    ),
                 },
                 required=("engine", "repoURL"),
             ),

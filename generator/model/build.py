@@ -181,6 +181,10 @@ def gitops_settings(gitops: Mapping[str, Any]) -> GitOps:
         argocd_namespace=gitops.get("argocdNamespace", DEFAULT_ARGOCD_NAMESPACE),
         flux_namespace=gitops.get("fluxNamespace", DEFAULT_FLUX_NAMESPACE),
         interval=gitops.get("interval", DEFAULT_FLUX_INTERVAL),
+        stage=gitops.get("stage"),
+        sync_windows=tuple(gitops.get("syncWindows", ())),
+        notifications=tuple(gitops.get("notifications", {}).get("argocd", ())),
+        alert_provider=gitops.get("notifications", {}).get("flux", {}).get("provider"),
     )
 
 

@@ -217,6 +217,10 @@ class GitOps:
     argocd_namespace: str
     flux_namespace: str
     interval: str
+    stage: int | None = None  # ApplicationSet mode: the rollout stage (render/applicationset.py)
+    sync_windows: tuple[JsonMap, ...] = ()
+    notifications: tuple[JsonMap, ...] = ()  # Argo CD notifications subscriptions: service and recipient
+    alert_provider: str | None = None  # the Flux notification Provider of the environment's Alert
 
     @property
     def argocd(self) -> bool:

@@ -183,6 +183,21 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
     return accounts
 
 
+def flux_alert_sources(environment: Environment) -> list[dict[str, str]]:
+    """What the environment's Flux Alert listens to: the Kustomizations that apply its Ray objects (their health
+    checks fail with error events) and the HelmReleases of chart-delivered clusters."""
+    flux = names.flux_names(environment.name)
+    sources = [{"kind": "Kustomization", "name": flux["workloads"]}]
+    if any(cluster.delivery == "helm" for cluster in environment.clusters):
+        sources.append({"kind": "Kustomization", "name": flux["charts"]})
+        sources += [
+            {"kind": "HelmRelease", "name": names.chart_release_name(environment.name, cluster.meta.name)}
+            for cluster in environment.clusters
+            if cluster.delivery == "helm"
+        ]
+    return sources
+
+
 def flux_namespace_patch(environment: Environment) -> dict[str, Any]:
     """Leaves the Namespace out of what the workloads Kustomization applies (its account may not create it):
     the Flux folder applies it, before the Role that the account needs in it."""
@@ -213,13 +228,32 @@ def workloads_project(environment: Environment) -> dict[str, Any]:
     namespaced_kinds = list(WORKLOAD_NAMESPACED_KINDS)
     if environment.namespace_grant is not None:
         namespaced_kinds += [("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "RoleBinding")]
-    return _project(
+    project = _project(
         f"Ray workloads of environment {environment.name}",
         repositories,
         [destination(environment, environment.target.namespace)],
         [("", "Namespace", environment.target.namespace)],
         namespaced_kinds,
     )
+    if environment.gitops.sync_windows:
+        # every Application of this project: the workloads and chart-delivered clusters of this environment
+        project["syncWindows"] = [{**window, "applications": ["*"]} for window in environment.gitops.sync_windows]
+    return project
+
+
+NOTIFICATION_TRIGGER = "on-health-degraded"  # of the Argo CD notifications catalog
+
+
+def notification_annotations(environment: Environment) -> dict[str, str]:
+    """Argo CD notifications subscriptions of a workloads Application: one annotation per service, its
+    recipients joined by `;` (notifications.argoproj.io/subscribe.<trigger>.<service>: <recipients>)."""
+    recipients: dict[str, list[str]] = {}
+    for subscription in environment.gitops.notifications:
+        recipients.setdefault(subscription["service"], []).append(subscription["recipient"])
+    return {
+        f"notifications.argoproj.io/subscribe.{NOTIFICATION_TRIGGER}.{service}": ";".join(names)
+        for service, names in sorted(recipients.items())
+    }
 
 
 def platform_project(environment: Environment) -> dict[str, Any]:
@@ -243,7 +277,7 @@ def platform_project(environment: Environment) -> dict[str, Any]:
     )
 
 
-def root_project(repo_url: str, argocd_namespace: str) -> dict[str, Any]:
+def root_project(repo_url: str, argocd_namespace: str, *, applicationset: bool = False) -> dict[str, Any]:
     """The root Application's AppProject: this repository, Argo CD's own namespace, Applications and
     AppProjects only, so that a change under rendered/argocd/ cannot create anything else there."""
     return _project(
@@ -251,7 +285,8 @@ def root_project(repo_url: str, argocd_namespace: str) -> dict[str, Any]:
         [repo_url],
         [{"server": IN_CLUSTER, "namespace": argocd_namespace}],
         [],
-        [("argoproj.io", "Application"), ("argoproj.io", "AppProject")],
+        [("argoproj.io", "Application"), ("argoproj.io", "AppProject")]
+        + ([("argoproj.io", "ApplicationSet")] if applicationset else []),
     )
 
 

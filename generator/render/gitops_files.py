@@ -11,7 +11,7 @@ from generator.files import ROOT_FOLDER, RenderedFile
 from generator.model import names
 from generator.model.build import generator_labels
 from generator.model.types import Environment
-from generator.render import gitops, raycluster_chart
+from generator.render import applicationset, gitops, raycluster_chart
 from generator.render.jinja import health_script, render_file, with_kustomization
 from generator.render.workloads import chart_clusters, operator_values
 
@@ -36,14 +36,31 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
     health = {
         f"resource.customizations.health.{group}_{kind}": health_script(jinja, kind) for group, kind in HEALTH_KINDS
     }
+    progressive = applicationset.applicationset_mode(argocd)
+    files = []
+    if progressive:
+        elements = [
+            applicationset.element(environment, file.documents[0], part)
+            for environment in argocd
+            for part, file in argocd_applications(environment, jinja, generator_labels(environment.name))
+        ]
+        spec = applicationset.applicationset_spec(elements, first.argocd_namespace)
+        context = {"name": names.ROOT_PROJECT, "argocd_namespace": first.argocd_namespace, "labels": labels}
+        files.append(
+            render_file(
+                jinja, source, base / "applicationset.yaml", "argocd/applicationset.yaml.j2", {**context, "spec": spec}
+            )
+        )
+    listed = [f"../{environment.name}/argocd" for environment in argocd]
     return [
         render_file(
             jinja,
             source,
             base / "kustomization.yaml",
             "overlay.yaml.j2",
-            {"resources": [f"../{environment.name}/argocd" for environment in argocd]},
+            {"resources": [*listed, *(["applicationset.yaml"] if progressive else [])]},
         ),
+        *files,
         render_file(
             jinja,
             source,
@@ -71,7 +88,7 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
                 "name": names.ROOT_PROJECT,
                 "argocd_namespace": first.argocd_namespace,
                 "labels": labels,
-                "project": gitops.root_project(first.repo_url, first.argocd_namespace),
+                "project": gitops.root_project(first.repo_url, first.argocd_namespace, applicationset=progressive),
             },
         ),
         render_file(
@@ -85,12 +102,41 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
 
 
 def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+    """rendered/<env>/argocd/: the AppProjects, and the Applications unless the ApplicationSet generates them."""
     folder = PurePosixPath(environment.name) / "argocd"
+    projects = names.project_names(environment.name)
+    files = []
+
+    def add_project(part: str, spec: dict[str, Any]) -> None:
+        context = {
+            "name": projects[part],
+            "project": spec,
+            "labels": labels,
+            "argocd_namespace": environment.gitops.argocd_namespace,
+        }
+        path = folder / f"appproject-{part}.yaml"
+        files.append(render_file(jinja, environment.source, path, "argocd/appproject.yaml.j2", context))
+
+    # the platform (CRDs, operator) and the workloads in separate projects: the workloads app can create no
+    # cluster role, CRD or Deployment, the platform apps read nothing of this repository
+    if environment.operator.install:
+        add_project("platform", gitops.platform_project(environment))
+    add_project("workloads", gitops.workloads_project(environment))
+    if environment.gitops.stage is None:
+        files += [file for _, file in argocd_applications(environment, jinja, labels)]
+    return with_kustomization(files, folder, environment.source, jinja)
+
+
+def argocd_applications(
+    environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]
+) -> list[tuple[str, RenderedFile]]:
+    """The environment's Argo CD Applications, each with its part (crds, operator, workloads, raycluster)."""
+    folder = PurePosixPath(environment.name) / "argocd"
+    projects = names.project_names(environment.name)
     context = {
         "environment": environment,
         "labels": labels,
         "names": names.application_names(environment.name),
-        "projects": names.project_names(environment.name),
         "kuberay_git_repository": gitops.KUBERAY_GIT_REPOSITORY,
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
         "crds_path": gitops.CRDS_PATH,
@@ -100,68 +146,42 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
         "workloads_path": gitops.repository_path(environment, "workloads"),
         "ignore_differences": gitops.ignore_differences(environment),
         "retry": gitops.ARGOCD_RETRY,
+        "notifications": gitops.notification_annotations(environment),
     }
-    projects = names.project_names(environment.name)
-    files = []
-
-    def add_project(part: str, spec: dict[str, Any]) -> None:
-        project = {
-            **context,
-            "name": projects[part],
-            "project": spec,
-            "argocd_namespace": environment.gitops.argocd_namespace,
-        }
-        files.append(
-            render_file(
-                jinja, environment.source, folder / f"appproject-{part}.yaml", "argocd/appproject.yaml.j2", project
-            )
-        )
-
-    # the platform (CRDs, operator) and the workloads in separate projects: the workloads app can create no
-    # cluster role, CRD or Deployment, the platform apps read nothing of this repository
-    if environment.operator.install:
-        add_project("platform", gitops.platform_project(environment))
-    add_project("workloads", gitops.workloads_project(environment))
-    templates = ["application-crds", "application-operator"] if environment.operator.install else []
-    templates.append("application-workloads")
-    for name in templates:
-        platform = name != "application-workloads"
+    parts = ["crds", "operator"] if environment.operator.install else []
+    parts.append("workloads")
+    applications = []
+    for part in parts:
+        platform = part != "workloads"
         namespace = environment.operator.namespace if platform else environment.target.namespace
-        files.append(
-            render_file(
-                jinja,
-                environment.source,
-                folder / f"{name}.yaml",
-                f"argocd/{name}.yaml.j2",
-                {
-                    **context,
-                    "project_name": projects["platform" if platform else "workloads"],
-                    "destination": gitops.destination(environment, namespace),
-                },
-            )
+        part_context = {
+            **context,
+            "project_name": projects["platform" if platform else "workloads"],
+            "destination": gitops.destination(environment, namespace),
+        }
+        path = folder / f"application-{part}.yaml"
+        applications.append(
+            (part, render_file(jinja, environment.source, path, f"argocd/application-{part}.yaml.j2", part_context))
         )
     for cluster in chart_clusters(environment):
-        files.append(
-            render_file(
-                jinja,
-                environment.source,
-                folder / f"application-raycluster-{cluster.meta.name}.yaml",
-                "argocd/application-raycluster.yaml.j2",
-                {
-                    **context,
-                    "name": names.chart_release_name(environment.name, cluster.meta.name),
-                    "cluster": cluster,
-                    "chart": raycluster_chart.CHART,
-                    "values_path": gitops.repository_path(
-                        environment, "charts", names.chart_values_file(cluster.meta.name)
-                    ),
-                    "destination": gitops.destination(environment, environment.target.namespace),
-                    "project_name": projects["workloads"],
-                    "ignore_differences": gitops.autoscaler_differences(cluster.meta.name, cluster.spec),
-                },
+        cluster_context = {
+            **context,
+            "name": names.chart_release_name(environment.name, cluster.meta.name),
+            "cluster": cluster,
+            "chart": raycluster_chart.CHART,
+            "values_path": gitops.repository_path(environment, "charts", names.chart_values_file(cluster.meta.name)),
+            "destination": gitops.destination(environment, environment.target.namespace),
+            "project_name": projects["workloads"],
+            "ignore_differences": gitops.autoscaler_differences(cluster.meta.name, cluster.spec),
+        }
+        path = folder / f"application-raycluster-{cluster.meta.name}.yaml"
+        applications.append(
+            (
+                "raycluster",
+                render_file(jinja, environment.source, path, "argocd/application-raycluster.yaml.j2", cluster_context),
             )
         )
-    return with_kustomization(files, folder, environment.source, jinja)
+    return applications
 
 
 def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
@@ -180,6 +200,7 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         "charts_path": gitops.repository_path(environment, "charts"),
         "accounts": gitops.flux_accounts(environment),
         "namespace_patch": gitops.flux_namespace_patch(environment),
+        "alert_sources": gitops.flux_alert_sources(environment),
     }
     charts = bool(chart_clusters(environment))
     templates = ["gitrepository"]
@@ -190,6 +211,8 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
     if charts:
         templates.append("kustomization-charts")
     templates.append("kustomization-workloads")
+    if environment.gitops.alert_provider is not None:
+        templates.append("alert")
     files = [
         render_file(jinja, environment.source, folder / f"{name}.yaml", f"flux/{name}.yaml.j2", context)
         for name in [*templates, "access"]

@@ -45,6 +45,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     wiring.flux_repository_url,
     wiring.operator_rbac_in_watched_namespaces,
     wiring.json_patches_have_targets,
+    wiring.engine_settings_need_engine,
     versions.fields_in_release,
     versions.values_in_release,
     versions.feature_gates_enabled,

@@ -252,6 +252,32 @@ def one_repository(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
 
 
 @rule(
+    "stage-everywhere-or-nowhere",
+    "gitops.stage (ApplicationSet mode) is set in every Argo CD environment or in none",
+    "Argo CD RollingSync: an Application that no step selects is never synced by the ApplicationSet",
+    fails=f"{TEAM_A}\ngitops: {{stage: 0}}\n---\n{TEAM_B}",
+    passes=f"{TEAM_A}\ngitops: {{stage: 0}}\n---\n{TEAM_B}\ngitops: {{stage: 1}}",
+    cases=("stage-missing",),
+)
+def stage_everywhere_or_nowhere(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
+    argocd = [context for context in contexts if context.gitops.argocd]
+    staged = [context for context in argocd if context.gitops.stage is not None]
+    if not staged:
+        return
+    for context in argocd:
+        if context.gitops.stage is None:
+            yield _clash(
+                context,
+                ("name",),
+                staged[0],
+                ("gitops", "stage"),
+                f"{staged[0].data['name']} sets gitops.stage, which turns on the ApplicationSet mode for every Argo CD "
+                f"environment, but {context.data['name']} sets none",
+                f"set gitops.stage in {context.file.name} (lower syncs first), or remove it from every environment",
+            )
+
+
+@rule(
     "unique-gitops-names",
     "no two environments generate an Argo CD object of the same name (they share the Argo CD namespace) or a "
     "Flux object of the same name on one cluster",
@@ -305,6 +331,7 @@ def _scope(document: Any, data: dict[str, Any]) -> tuple[str, ...] | None:
 
 CROSS_RULES: tuple[Rule[CrossRun], ...] = (
     one_operator_owner,
+    stage_everywhere_or_nowhere,
     one_release_per_cluster,
     owner_watches_every_namespace,
     feature_gates_match_owner,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from generator.checks import TOOL
 from generator.errors import Problem
@@ -133,3 +134,39 @@ def operator_rbac_in_watched_namespaces(context: RuleContext) -> Iterator[Proble
             "the operator cluster-wide (the default)",
             at_key=True,
         )
+
+
+# Settings of one engine, by path under gitops, and the engines that render something for them
+ENGINE_SETTINGS = (
+    (("stage",), "Argo CD", ("argocd", "both")),
+    (("syncWindows",), "Argo CD", ("argocd", "both")),
+    (("notifications", "argocd"), "Argo CD", ("argocd", "both")),
+    (("notifications", "flux"), "Flux", ("flux", "both")),
+)
+
+
+@rule(
+    "engine-settings-need-engine",
+    "gitops.stage, syncWindows and notifications.argocd are Argo CD settings, notifications.flux a Flux one: each "
+    "only with an engine that renders it",
+    TOOL,
+    fails="gitops: {engine: flux, syncWindows: [{kind: allow, schedule: '0 22 * * *', duration: 8h}]}",
+    passes="gitops: {engine: argocd, syncWindows: [{kind: allow, schedule: '0 22 * * *', duration: 8h}]}",
+    cases=("sync-windows-with-flux",),
+)
+def engine_settings_need_engine(context: RuleContext) -> Iterator[Problem]:
+    gitops = context.data["gitops"]
+    for path, engine_name, engines in ENGINE_SETTINGS:
+        value: Any = gitops
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None and gitops["engine"] not in engines:
+            setting = ".".join(path)
+            other = "argocd" if engine_name == "Argo CD" else "flux"
+            yield context.problem(
+                ("gitops", *path),
+                f"gitops.{setting} is a{'n' if engine_name == 'Argo CD' else ''} {engine_name} setting, and engine "
+                f"{gitops['engine']} renders no {engine_name} object",
+                f"remove gitops.{setting}, or set engine: both (or {other})",
+                at_key=True,
+            )

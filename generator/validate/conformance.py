@@ -29,7 +29,13 @@ SCHEMA_BASE = "https://kuberay-gitops.dev/schemas/"
 DEFINITIONS_URI = f"{SCHEMA_BASE}definitions.json"
 RAY_GROUP = "ray.io"
 GITOPS_GROUPS = frozenset(
-    {"argoproj.io", "source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io"}
+    {
+        "argoproj.io",
+        "source.toolkit.fluxcd.io",
+        "kustomize.toolkit.fluxcd.io",
+        "helm.toolkit.fluxcd.io",
+        "notification.toolkit.fluxcd.io",
+    }
 )
 
 
