@@ -73,30 +73,49 @@ def render(folder: Path, tool: ToolData, *, staged: bool) -> dict[str, list[Any]
 
 
 def generate(applicationset: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The Applications the controller makes: per list element, the template with the rendered templatePatch
-    merged in. The patch is `{{ toJson .x }}` of element parts only, so rendering it is a JSON substitution."""
+    """The Applications the controller makes (applicationset/controllers/template and applicationset/utils at
+    Argo CD v3.5.1): per list element, the template rendered with the element, the resources finalizer added
+    when the template has none and the ApplicationSet does not preserve resources (utils.go:294-302), the
+    rendered templatePatch merged in, and the project kept from the template (patch.go:39-40). The patch is
+    `{{ toJson .x }}` of element parts only, so rendering it is a JSON substitution."""
     spec = applicationset["spec"]
     assert spec["goTemplate"] is True
     assert spec["templatePatch"] == TEMPLATE_PATCH
+    preserve = spec.get("syncPolicy", {}).get("preserveResourcesOnDeletion", False)
     generated = {}
     for element in spec["generators"][0]["list"]["elements"]:
+        template_text = json.dumps(spec["template"])
+        for match in re.findall(r"\{\{ \.([\w.]+) \}\}", template_text):
+            value: Any = element
+            for key in match.split("."):
+                value = value[key]
+            template_text = template_text.replace(f"{{{{ .{match} }}}}", value)
+        template = json.loads(template_text)
+        if not preserve and not template["metadata"].get("finalizers"):
+            template["metadata"]["finalizers"] = ["resources-finalizer.argocd.argoproj.io"]
         patch_text = TEMPLATE_PATCH
         for key, value in element.items():
             patch_text = patch_text.replace(f"{{{{ toJson .{key} }}}}", json.dumps(value))
         assert "{{" not in patch_text
         patch = {key: json.loads(value) for key, value in (line.split(": ", 1) for line in patch_text.splitlines())}
-        template = json.loads(json.dumps(spec["template"]).replace("{{ .name }}", element["name"]))
-        application = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **_merge(template, patch)}
+        merged = _merge(template, patch)
+        merged["spec"]["project"] = template["spec"]["project"]
+        application = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **merged}
         generated[application["metadata"]["name"]] = application
     return generated
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A strategic merge as Argo CD applies it to an Application: maps merge, and `finalizers` (patchStrategy
+    merge in ObjectMeta) is the union; other lists are replaced."""
     merged = dict(base)
     for key, value in patch.items():
-        merged[key] = (
-            _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
-        )
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        elif key == "finalizers" and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *(item for item in value if item not in merged[key])]
+        else:
+            merged[key] = value
     return merged
 
 
@@ -115,12 +134,11 @@ def test_generated_applications_are_those_of_the_default_mode(tmp_path: Path, to
     store = SchemaStore(tool.schemas)
     for name, application in generated.items():
         wanted = expected[name]
-        assert application["spec"] == {
-            **wanted["spec"],
-            "syncPolicy": {key: value for key, value in wanted["spec"]["syncPolicy"].items() if key != "automated"},
-        }
+        assert application["spec"] == wanted["spec"]
         assert application["metadata"]["namespace"] == wanted["metadata"]["namespace"]
         assert application["metadata"].get("finalizers") == wanted["metadata"].get("finalizers")
+        annotations = {key: value for key, value in wanted["metadata"]["annotations"].items() if "sync-wave" not in key}
+        assert application["metadata"].get("annotations", {}) == annotations
         validator = store.validator_for(application, "1.7.0")
         assert validator is not None
         assert validator.findings(application) == []

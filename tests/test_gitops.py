@@ -308,7 +308,14 @@ def test_flux_kustomizations_apply_as_accounts_allowed_exactly_what_they_apply(t
         "full-charts",
         "full-workloads",
     }
-    assert ("Namespace", "ml-full") in {(doc["kind"], doc["metadata"]["name"]) for doc in flux}
+    [namespace] = [doc for doc in flux if doc["kind"] == "Namespace"]
+    assert namespace["metadata"]["name"] == "ml-full"
+    # never pruned, and readable (only) by name for a workloads Kustomization that still lists it
+    assert namespace["metadata"]["annotations"] == {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
+    [cluster_role] = [doc for doc in flux if doc["kind"] == "ClusterRole"]
+    assert cluster_role["rules"] == [
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"], "resourceNames": ["ml-full"]}
+    ]
     [workloads] = [doc for doc in kustomizations if doc["metadata"]["name"] == "full-workloads"]
     overlay = tmp_path / "workloads"
     shutil.copytree(GOLDEN / "full" / "workloads", overlay)

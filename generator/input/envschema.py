@@ -579,8 +579,12 @@ def environment_schema() -> Schema:
                                 closed(
                                     "A notifications service and recipient, as in argocd-notifications-cm.",
                                     {
-                                        "service": text("The service name, e.g. slack.", pattern=NOTIFICATION_SERVICE),
-                                        "recipient": text("The recipient, e.g. a channel.", minLength=1),
+                                        # the annotation key's name part holds 63 characters, 29 are ours
+                                        "service": text(
+                                            "The service name, e.g. slack.", pattern=NOTIFICATION_SERVICE, maxLength=34
+                                        ),
+                                        # recipients of one service are joined by `;` in one annotation
+                                        "recipient": text("The recipient, e.g. a channel.", pattern=r"^[^;]+$"),
                                     },
                                     required=("service", "recipient"),
                                 ),

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from generator.model import names
 from generator.model.types import Environment
 
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 STAGE_LABEL = "kuberay-gitops/stage"
 STEP_LABEL = "kuberay-gitops/step"
 # Within a stage: the CRDs, then the operator, then the Ray objects (the waves of the default mode)
@@ -44,15 +44,16 @@ def element(environment: Environment, application: Mapping[str, Any], part: str)
         STAGE_LABEL: str(environment.gitops.stage),
         STEP_LABEL: step(environment.gitops.stage, part),
     }
-    sync_policy = {key: value for key, value in application["spec"]["syncPolicy"].items() if key != "automated"}
     generated: dict[str, Any] = {"labels": labels}
+    # the sync waves give way to the steps; other annotations (notifications subscriptions) stay
+    annotations = {key: value for key, value in metadata.get("annotations", {}).items() if key != SYNC_WAVE}
+    if annotations:
+        generated["annotations"] = annotations
     if "finalizers" in metadata:
         generated["finalizers"] = list(metadata["finalizers"])
-    return {
-        "name": metadata["name"],
-        "metadata": generated,
-        "spec": {**application["spec"], "syncPolicy": sync_policy},
-    }
+    # The spec as it is, automated sync included: RollingSync switches it off itself and takes `prune` from it
+    # when it syncs (applicationset/controllers/progressive_sync.go:738-754 at v3.5.1).
+    return {"name": metadata["name"], "metadata": generated, "spec": application["spec"]}
 
 
 def applicationset_spec(elements: list[dict[str, Any]], argocd_namespace: str) -> dict[str, Any]:
@@ -69,12 +70,17 @@ def applicationset_spec(elements: list[dict[str, Any]], argocd_namespace: str) -
                 ]
             },
         },
-        # the patch fills in the whole Application; the template holds only what the schema requires
+        # The patch fills in the whole Application but its project, which Argo CD keeps from the template
+        # (applicationset/controllers/template/patch.go:39-40 at v3.5.1).
         "template": {
             "metadata": {"name": "{{ .name }}", "namespace": argocd_namespace},
-            "spec": {"project": names.ROOT_PROJECT, "destination": {}},
+            "spec": {"project": "{{ .spec.project }}", "destination": {}},
         },
         "templatePatch": TEMPLATE_PATCH,
+        # Without it, Argo CD gives every generated Application that has no finalizer the resources finalizer
+        # (applicationset/utils/utils.go:294-302), the CRDs' Application too, whose deletion would then delete
+        # every Ray object; the elements carry the finalizers of the default mode instead.
+        "syncPolicy": {"preserveResourcesOnDeletion": True},
     }
 
 

@@ -179,8 +179,31 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
                 "resourceNames": [grant.role],
             },
         ]
-    accounts.append({"name": flux["workloads"], "namespace": environment.target.namespace, "rules": workloads})
+    # Reading its own Namespace, by name and nothing more: a workloads Kustomization from before the Namespace
+    # moved to the Flux folder still lists it, and pruning starts with a Get (fluxcd/pkg ssa manager_delete.go);
+    # the Namespace there is marked prune: disabled, so the Get is all that happens (flux_namespace_annotations).
+    namespace_rules = [
+        {
+            "apiGroups": [""],
+            "resources": ["namespaces"],
+            "verbs": ["get"],
+            "resourceNames": [environment.target.namespace],
+        }
+    ]
+    accounts.append(
+        {
+            "name": flux["workloads"],
+            "namespace": environment.target.namespace,
+            "rules": workloads,
+            "cluster_rules": namespace_rules,
+        }
+    )
     return accounts
+
+
+# On the Namespace that the Flux folder applies: no Kustomization prunes it, so removing the environment (or a
+# workloads Kustomization that still lists it) never deletes the namespace and everything in it.
+FLUX_NAMESPACE_ANNOTATIONS = {"kustomize.toolkit.fluxcd.io/prune": "disabled"}
 
 
 def flux_alert_sources(environment: Environment) -> list[dict[str, str]]:

@@ -218,7 +218,7 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         for name in [*templates, "access"]
     ]
     # the workloads' Namespace, from the workloads' own template: the account they run as cannot create it
-    namespace = {"environment": environment, "labels": labels}
+    namespace = {"environment": environment, "labels": labels, "annotations": gitops.FLUX_NAMESPACE_ANNOTATIONS}
     files.append(
         render_file(jinja, environment.source, folder / "namespace.yaml", "workloads/namespace.yaml.j2", namespace)
     )
