@@ -202,7 +202,7 @@ def _render_environment(
     environment = replace(outcome.environment, namespace_grant=grant_for(outcome.environment, grants))
     context, warnings = outcome.context, outcome.problems
     data, origin, file = context.data, context.origin, context.file
-    rendered = render_environment(environment, stages.jinja)
+    rendered = render_environment(environment, stages.jinja, stages.request.tool.schemas)
     if check_output:
         problems = check_rendered(rendered, context.version, stages.store, data, origin, file)
         problems += size_problems(rendered, data, origin, file)

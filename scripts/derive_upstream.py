@@ -19,6 +19,7 @@ Run with `make schemas`; a test fails when the committed files differ from what 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import shutil
@@ -143,9 +144,37 @@ def derive(shared: Path, root: Path, notification_controller: Path | None = None
             },
         }
         written.append(_write_json(root / "tests" / "fixtures" / "health" / "kuberay" / f"{tag}.json", health))
+    for tag in tags:
+        written += vendor_operator_config(shared, root, tag)
     notice = root / "schemas" / "NOTICE"
     notice.write_text(_notice(tags))
     written.append(notice)
+    return written
+
+
+# The folders of ray-operator/config that config/default builds from (the operator through Kustomize)
+OPERATOR_CONFIG_FOLDERS = ("default", "crd", "rbac", "manager")
+
+
+def vendor_operator_config(shared: Path, root: Path, tag: str) -> list[Path]:
+    """Copy the Kustomize base of the operator at `tag` to schemas/kuberay/<tag>/operator-config/: the folders
+    config/default builds from, and the CRDs of crd/bases gzipped (about 170 KB for 4 MB), from which
+    `operator.source: vendored` renders a copy of the base into the repository
+    (generator/render/operator_kustomize.py)."""
+    target = root / "schemas" / "kuberay" / tag / "operator-config"
+    written = []
+    for folder in OPERATOR_CONFIG_FOLDERS:
+        for path in sorted((shared / "kuberay" / "config" / tag / folder).glob("*.yaml")):
+            destination = target / folder / path.name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+            written.append(destination)
+    for path in sorted((shared / "kuberay" / "crds" / tag).glob("*.yaml")):
+        destination = target / "crd" / "bases" / f"{path.name}.gz"
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        # mtime 0: the same bytes on every run
+        destination.write_bytes(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+        written.append(destination)
     return written
 
 
@@ -266,6 +295,8 @@ def _notice(tags: list[str]) -> str:
         "  helm-chart/ray-cluster/values.yaml and Chart.yaml\n"
         "  ray-operator/config/crd/bases/ray.io_*.yaml (the v1 schema of each CRD)\n"
         "  ray-operator/config/samples/ (tests/fixtures/upstream-samples/v1.3.0, unmodified copies)\n"
+        "  ray-operator/config/{default,crd,rbac,manager}/*.yaml and the CRDs of config/crd/bases\n"
+        "    (schemas/kuberay/<tag>/operator-config/, unmodified copies; the CRDs gzipped)\n"
         "  helm-chart/kuberay-operator/ and helm-chart/ray-cluster/ without crds/ (tests/fixtures/charts/<tag>/,\n"
         "    unmodified copies)\n"
         "  ray-operator/apis/ray/v1/*_types.go (tests/fixtures/health/kuberay/<tag>.json: the string constants;\n"

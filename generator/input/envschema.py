@@ -612,6 +612,17 @@ def environment_schema() -> Schema:
                 "The KubeRay operator of the target cluster.",
                 {
                     "install": boolean("This environment installs the operator (one owner per cluster)."),
+                    "delivery": text(
+                        "How the operator is installed: the kuberay-operator Helm chart (default helm) or the "
+                        "upstream Kustomize base ray-operator/config/default of the release (kustomize).",
+                        enum=["helm", "kustomize"],
+                    ),
+                    "source": text(
+                        "With delivery kustomize: the base from GitHub at the release tag (default remote), or a "
+                        "copy rendered into this repository for GitOps controllers that cannot reach GitHub "
+                        "(vendored).",
+                        enum=["remote", "vendored"],
+                    ),
                     "namespace": text(
                         "Namespace the operator is installed in (default kuberay-system).",
                         pattern=DNS1123_LABEL,

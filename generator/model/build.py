@@ -46,6 +46,8 @@ from generator.releases import KubeRayRelease, version_key
 
 DEFAULT_TARGET_REVISION = "main"
 DEFAULT_OPERATOR_NAMESPACE = "kuberay-system"
+DEFAULT_OPERATOR_DELIVERY = "helm"
+DEFAULT_OPERATOR_SOURCE = "remote"
 DEFAULT_RENDERED_PATH = "rendered"
 DEFAULT_ARGOCD_NAMESPACE = "argocd"
 DEFAULT_FLUX_NAMESPACE = "flux-system"
@@ -84,6 +86,8 @@ ENVIRONMENT_DEFAULTS = {
     "gitops.interval": DEFAULT_FLUX_INTERVAL,
     "operator.install": "false",
     "operator.namespace": DEFAULT_OPERATOR_NAMESPACE,
+    "operator.delivery": DEFAULT_OPERATOR_DELIVERY,
+    "operator.source": DEFAULT_OPERATOR_SOURCE,
     "clusters[].delivery": DEFAULT_DELIVERY,
     "jobs[].submissionMode": DEFAULT_SUBMISSION_MODE,
     "podSecurity": DEFAULT_POD_SECURITY,
@@ -193,6 +197,8 @@ def operator_settings(operator: Mapping[str, Any]) -> Operator:
     return Operator(
         install=operator.get("install", False),
         namespace=operator.get("namespace", DEFAULT_OPERATOR_NAMESPACE),
+        delivery=operator.get("delivery", DEFAULT_OPERATOR_DELIVERY),
+        source=operator.get("source", DEFAULT_OPERATOR_SOURCE),
         watch_namespaces=tuple(operator.get("watchNamespaces", ())),
         feature_gates=dict(operator.get("featureGates", {})),
         resources=operator.get("resources"),

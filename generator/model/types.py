@@ -184,6 +184,8 @@ class Patch:
 class Operator:
     install: bool
     namespace: str
+    delivery: str  # helm (the kuberay-operator chart) or kustomize (ray-operator/config/default)
+    source: str  # with kustomize: remote (GitHub at the release tag) or vendored (a copy in this repository)
     watch_namespaces: tuple[str, ...]
     feature_gates: Mapping[str, bool]
     resources: JsonMap | None

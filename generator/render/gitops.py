@@ -160,7 +160,8 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": list(ALL_VERBS)},
     ]
     accounts = []
-    if environment.operator.install:
+    # the Kustomize delivery applies CRDs and cluster roles: its Kustomization runs as the controller
+    if environment.operator.install and environment.operator.delivery == "helm":
         accounts.append({"name": flux["operator"], "namespace": environment.gitops.flux_namespace, "rules": releases})
     if any(cluster.delivery == "helm" for cluster in environment.clusters):
         accounts.append({"name": flux["charts"], "namespace": environment.gitops.flux_namespace, "rules": releases})
@@ -291,9 +292,16 @@ def platform_project(environment: Environment) -> dict[str, Any]:
         *((CRD_GROUP, "CustomResourceDefinition", name) for name in environment.release.crd_names),
         *((RBAC_GROUP, kind, name) for kind, name in access.cluster_objects(environment)),
     ]
+    # the Helm delivery reads KubeRay's chart repository and, for the CRDs, its Git repository; the Kustomize
+    # delivery reads its overlay from this repository (a remote base is fetched by the repo server itself)
+    repositories = (
+        [KUBERAY_HELM_REPOSITORY, KUBERAY_GIT_REPOSITORY]
+        if environment.operator.delivery == "helm"
+        else [environment.gitops.repo_url]
+    )
     return _project(
         f"KubeRay CRDs and operator of environment {environment.name}",
-        [KUBERAY_HELM_REPOSITORY, KUBERAY_GIT_REPOSITORY],
+        repositories,
         [destination(environment, environment.operator.namespace)],
         cluster_objects,
         namespaced_kinds,

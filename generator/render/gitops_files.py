@@ -13,6 +13,7 @@ from generator.model.build import generator_labels
 from generator.model.types import Environment
 from generator.render import applicationset, gitops, raycluster_chart
 from generator.render.jinja import health_script, render_file, with_kustomization
+from generator.render.operator_kustomize import kustomize_delivery
 from generator.render.workloads import chart_clusters, operator_values
 
 HEALTH_KINDS = (
@@ -142,13 +143,20 @@ def argocd_applications(
         "crds_path": gitops.CRDS_PATH,
         "chart": gitops.OPERATOR_CHART,
         # inline, so that the chart version and its values change in one object, in one sync
-        "operator_values": operator_values(environment, jinja).documents[0] if environment.operator.install else None,
+        "operator_values": (
+            operator_values(environment, jinja).documents[0]
+            if environment.operator.install and not kustomize_delivery(environment)
+            else None
+        ),
+        "operator_path": gitops.repository_path(environment, "operator"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
         "ignore_differences": gitops.ignore_differences(environment),
         "retry": gitops.ARGOCD_RETRY,
         "notifications": gitops.notification_annotations(environment),
     }
-    parts = ["crds", "operator"] if environment.operator.install else []
+    # with the Kustomize delivery the overlay brings the CRDs (replaced, never pruned), so there is no CRD app
+    kustomized = kustomize_delivery(environment)
+    parts = (["operator"] if kustomized else ["crds", "operator"]) if environment.operator.install else []
     parts.append("workloads")
     applications = []
     for part in parts:
@@ -160,8 +168,9 @@ def argocd_applications(
             "destination": gitops.destination(environment, namespace),
         }
         path = folder / f"application-{part}.yaml"
+        template = "application-operator-kustomize" if kustomized and part == "operator" else f"application-{part}"
         applications.append(
-            (part, render_file(jinja, environment.source, path, f"argocd/application-{part}.yaml.j2", part_context))
+            (part, render_file(jinja, environment.source, path, f"argocd/{template}.yaml.j2", part_context))
         )
     for cluster in chart_clusters(environment):
         cluster_context = {
@@ -199,12 +208,13 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         "ignore_rules": gitops.flux_ignore_rules(environment),
         "charts_path": gitops.repository_path(environment, "charts"),
         "accounts": gitops.flux_accounts(environment),
+        "operator_account": not kustomize_delivery(environment),
         "namespace_patch": gitops.flux_namespace_patch(environment),
         "alert_sources": gitops.flux_alert_sources(environment),
     }
     charts = bool(chart_clusters(environment))
     templates = ["gitrepository"]
-    if environment.operator.install or charts:
+    if (environment.operator.install and not kustomize_delivery(environment)) or charts:
         templates.append("helmrepository")
     if environment.operator.install:
         templates.append("kustomization-operator")

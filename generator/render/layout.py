@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 
 from generator.files import RenderedFile
 from generator.model.build import generator_labels
 from generator.model.types import Environment
 from generator.render.gitops_files import argocd_files, flux_files
+from generator.render.operator_kustomize import kustomize_delivery, overlay_files
 from generator.render.workloads import chart_clusters, chart_files, operator_files, workload_files
 
 
-def render_environment(environment: Environment, jinja: jinja2.Environment) -> list[RenderedFile]:
+def render_environment(environment: Environment, jinja: jinja2.Environment, schemas_dir: Path) -> list[RenderedFile]:
     """Every file generated for one environment, in a stable order."""
     labels = generator_labels(environment.name)
     files = workload_files(environment, jinja, labels)
-    if environment.operator.install:
+    if kustomize_delivery(environment):
+        files += overlay_files(environment, jinja, labels, schemas_dir)
+    elif environment.operator.install:
         files += operator_files(environment, jinja, labels)
     if chart_clusters(environment):
         files += chart_files(environment, jinja, labels)

@@ -46,6 +46,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     wiring.operator_rbac_in_watched_namespaces,
     wiring.json_patches_have_targets,
     wiring.engine_settings_need_engine,
+    wiring.operator_kustomize_settings,
     versions.fields_in_release,
     versions.values_in_release,
     versions.feature_gates_enabled,

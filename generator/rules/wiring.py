@@ -50,7 +50,7 @@ def json_patches_have_targets(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-OWNER_ONLY_SETTINGS = ("namespace", "watchNamespaces", "resources", "env", "values")
+OWNER_ONLY_SETTINGS = ("namespace", "delivery", "source", "watchNamespaces", "resources", "env", "values")
 
 
 @rule(
@@ -168,5 +168,42 @@ def engine_settings_need_engine(context: RuleContext) -> Iterator[Problem]:
                 f"gitops.{setting} is a{'n' if engine_name == 'Argo CD' else ''} {engine_name} setting, and engine "
                 f"{gitops['engine']} renders no {engine_name} object",
                 f"remove gitops.{setting}, or set engine: both (or {other})",
+                at_key=True,
+            )
+
+
+# The chart values that mean the same under the Kustomize delivery: the RBAC scope of a single-namespace install
+KUSTOMIZE_VALUES = ("singleNamespaceInstall", "crNamespacedRbacEnable")
+
+
+@rule(
+    "operator-kustomize-settings",
+    "with operator.delivery kustomize, operator.source is allowed and operator.values holds only "
+    "singleNamespaceInstall and crNamespacedRbacEnable (the overlay patches the rest from the structured "
+    "settings); operator.source needs delivery kustomize",
+    TOOL,
+    fails="operator: {install: true, delivery: kustomize, values: {logging: {stdoutEncoder: json}}}",
+    passes="operator: {install: true, delivery: kustomize, source: vendored}",
+    cases=("kustomize-operator-values",),
+)
+def operator_kustomize_settings(context: RuleContext) -> Iterator[Problem]:
+    operator = context.data.get("operator", {})
+    if operator.get("delivery", "helm") != "kustomize":
+        if "source" in operator:
+            yield context.problem(
+                ("operator", "source"),
+                "operator.source chooses the Kustomize base, but the operator is delivered by its Helm chart",
+                "set operator.delivery: kustomize, or remove operator.source",
+                at_key=True,
+            )
+        return
+    for key in operator.get("values", {}):
+        if key not in KUSTOMIZE_VALUES:
+            yield context.problem(
+                ("operator", "values", key),
+                f"operator.values.{key} is a value of the kuberay-operator chart, which delivery kustomize does "
+                "not use",
+                "set it through namespace, watchNamespaces, featureGates, env or resources, or use delivery: helm "
+                "for other chart values",
                 at_key=True,
             )
