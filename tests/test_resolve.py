@@ -9,7 +9,7 @@ import pytest
 
 from generator.errors import InputError
 from generator.input.load import load_environment_file
-from generator.input.resolve import ResolvedEnvironment, resolve_environment
+from generator.input.resolve import ResolvedEnvironment, duplicate_names, resolve_environment
 from generator.source import locate
 
 
@@ -84,3 +84,32 @@ def test_a_partial_may_not_name_itself(environments: Path) -> None:
     with pytest.raises(InputError) as raised:
         resolve(environments, {"_p": "name: p\n", "leaf": "extends: _p\n"}, "leaf")
     assert [problem.message for problem in raised.value.problems] == ["a partial must not set name"]
+
+
+def test_volume_mounts_merge_by_mount_path_not_name(environments: Path) -> None:
+    """Kubernetes keys volumeMounts by mountPath: one volume may be mounted at several paths (subPath)."""
+    resolved = resolve(
+        environments,
+        {
+            "_base": "podTemplate:\n  volumeMounts: [{name: code, mountPath: /a}, {name: code, mountPath: /b}]\n",
+            "leaf": "extends: _base\npodTemplate:\n  volumeMounts: [{name: code, mountPath: /b, readOnly: true}]\n",
+        },
+        "leaf",
+    )
+    assert resolved.data["podTemplate"]["volumeMounts"] == [
+        {"name": "code", "mountPath": "/a"},
+        {"name": "code", "mountPath": "/b", "readOnly": True},
+    ]
+
+
+def test_the_same_volume_at_two_paths_is_no_duplicate_but_two_mounts_at_one_path_are(environments: Path) -> None:
+    path = environments / "mounts.yaml"
+    path.write_text(
+        "volumeMounts:\n"
+        "  - {name: code, mountPath: /a, subPath: a.py}\n"
+        "  - {name: code, mountPath: /b, subPath: b.py}\n"
+        "  - {name: other, mountPath: /a}\n"
+    )
+    [problem] = duplicate_names(load_environment_file(path))
+    assert problem.message == "duplicate mountPath '/a' (first used at line 2)"
+    assert problem.hint == "give each item its own mountPath"

@@ -1,9 +1,11 @@
 """Stage 2: resolve the `extends:` chain of an environment into one document.
 
 Merge rules (documented in docs/environment.md): mappings merge key by key; lists whose items are all
-mappings with a `name` merge item by item on that name (new names are appended in order); any other list
-and any scalar is replaced; `null` removes the key. Every merged value keeps the Origin of the file and
-line it came from, so a later error points at the partial that wrote the value.
+mappings with a `name` merge item by item on that name (new names are appended in order), except lists that
+Kubernetes keys otherwise (`volumeMounts` by `mountPath`, `volumeDevices` by `devicePath`: one volume may be
+mounted at several paths); any other list and any scalar is replaced; `null` removes the key. Every merged
+value keeps the Origin of the file and line it came from, so a later error points at the partial that wrote
+the value.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from generator.input.load import LoadedDocument
 from generator.source import Origin
 
 PARTIAL_PREFIX = "_"
+NAME = "name"
+# The merge key of lists that Kubernetes does not key by name (the patchMergeKey of their field in the API)
+MERGE_KEYS = {"volumeMounts": "mountPath", "volumeDevices": "devicePath"}
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,12 @@ def _unknown_partial(at: Location, target: str, partial_names: frozenset[str]) -
     return Problem(at, ("extends",), f"no partial named '{target}'", hint, rule=EXTENDS.id)
 
 
-def merge(base: Any, base_origin: Origin, over: Any, over_origin: Origin) -> tuple[Any, Origin]:
-    """Merge `over` onto `base` by the rules in the module docstring."""
+def merge(base: Any, base_origin: Origin, over: Any, over_origin: Origin, key: str = NAME) -> tuple[Any, Origin]:
+    """Merge `over` onto `base` by the rules in the module docstring; `key` keys the items of a list."""
     if isinstance(base, dict) and isinstance(over, dict):
         return _merge_mappings(base, base_origin, over, over_origin)
-    if isinstance(base, list) and isinstance(over, list) and _is_named_list(base) and _is_named_list(over):
-        return _merge_named_lists(base, base_origin, over, over_origin)
+    if isinstance(base, list) and isinstance(over, list) and _is_keyed_list(base, key) and _is_keyed_list(over, key):
+        return _merge_keyed_lists(base, base_origin, over, over_origin, key)
     return _without_nulls(over, over_origin)
 
 
@@ -105,21 +110,25 @@ def _merge_mappings(
             children.pop(key, None)
         elif key in data:
             data[key], children[key] = merge(
-                data[key], children.get(key, base_origin), value, over_origin.child_or_self(key)
+                data[key],
+                children.get(key, base_origin),
+                value,
+                over_origin.child_or_self(key),
+                MERGE_KEYS.get(key, NAME),
             )
         else:
             data[key], children[key] = _without_nulls(value, over_origin.child_or_self(key))
     return data, Origin(over_origin.key, over_origin.value, children)
 
 
-def _merge_named_lists(
-    base: list[dict[str, Any]], base_origin: Origin, over: list[dict[str, Any]], over_origin: Origin
+def _merge_keyed_lists(
+    base: list[dict[str, Any]], base_origin: Origin, over: list[dict[str, Any]], over_origin: Origin, key: str
 ) -> tuple[list[Any], Origin]:
     merged: dict[Any, tuple[Any, Origin]] = {
-        item["name"]: (item, base_origin.child_or_self(index)) for index, item in enumerate(base)
+        item[key]: (item, base_origin.child_or_self(index)) for index, item in enumerate(base)
     }
     for index, item in enumerate(over):
-        name = item["name"]
+        name = item[key]
         if name in merged:
             merged[name] = merge(*merged[name], item, over_origin.child_or_self(index))
         else:
@@ -129,8 +138,8 @@ def _merge_named_lists(
     return data, Origin(over_origin.key, over_origin.value, children)
 
 
-def _is_named_list(items: list[Any]) -> bool:
-    return bool(items) and all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in items)
+def _is_keyed_list(items: list[Any], key: str) -> bool:
+    return bool(items) and all(isinstance(item, dict) and isinstance(item.get(key), str) for item in items)
 
 
 def _without_nulls(value: Any, origin: Origin) -> tuple[Any, Origin]:
@@ -157,25 +166,27 @@ def duplicate_names(document: LoadedDocument) -> list[Problem]:
     return problems
 
 
-def _collect_duplicates(value: Any, origin: Origin, path: tuple[str | int, ...], problems: list[Problem]) -> None:
+def _collect_duplicates(
+    value: Any, origin: Origin, path: tuple[str | int, ...], problems: list[Problem], key: str = NAME
+) -> None:
     if isinstance(value, dict):
-        for key, item in value.items():
-            _collect_duplicates(item, origin.children[key], (*path, key), problems)
+        for field, item in value.items():
+            _collect_duplicates(item, origin.children[field], (*path, field), problems, MERGE_KEYS.get(field, NAME))
     elif isinstance(value, list):
         first_seen: dict[str, int] = {}
         for index, item in enumerate(value):
             child = origin.children[index]
-            name = item.get("name") if isinstance(item, dict) else None
+            name = item.get(key) if isinstance(item, dict) else None
             if isinstance(name, str):
                 if name in first_seen:
-                    where = child.children.get("name", child).value
+                    where = child.children.get(key, child).value
                     first = origin.children[first_seen[name]].key
                     problems.append(
                         Problem(
                             where,
-                            (*path, index, "name"),
-                            f"duplicate name '{name}' (first used at line {first.line})",
-                            "give each item its own name",
+                            (*path, index, key),
+                            f"duplicate {key} '{name}' (first used at line {first.line})",
+                            f"give each item its own {key}",
                             rule=DUPLICATE_NAME.id,
                         )
                     )

@@ -10,6 +10,7 @@ from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
 from generator.model.build import DEFAULT_SUBMISSION_MODE
+from generator.model.names import SUBMITTER_CONTAINER
 from generator.model.types import Operator
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
@@ -45,8 +46,10 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "job-entrypoint",
-    "`entrypoint` is set, except in InteractiveMode, where `ray job submit` gives it and it must be absent",
-    f"{VALIDATION} (ValidateRayJobSpec)",
+    "`entrypoint` is set, except in InteractiveMode, where `ray job submit` gives it and it must be absent, and "
+    "in K8sJobMode with a submitter container that runs its own command (KubeRay then adds no `ray job submit`)",
+    "KubeRay: the default submitter runs `ray job submit -- <entrypoint>` (common/job.go, GetK8sJobCommand), a "
+    "given submitter command is kept (rayjob_controller.go:642-646 at v1.7.0); the v1 CRD requires no entrypoint",
     fails="jobs: [{name: j, cluster: {head: {cpu: '1'}}}]",
     passes=f"jobs: [{JOB}]",
     cases=("job-without-entrypoint",),
@@ -55,6 +58,8 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
     """Only InteractiveMode lets the user submit the entrypoint later (ray-operator validation.go)."""
     for index, job in enumerate(context.data.get("jobs", [])):
         mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
+        if mode == "K8sJobMode" and submitter_runs_own_command(job):
+            continue  # a light-weight submitter: its command submits the job (the v1 CRD needs no entrypoint)
         if mode != "InteractiveMode" and "entrypoint" not in job:
             yield context.problem(
                 ("jobs", index),
@@ -68,6 +73,16 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
                 "InteractiveMode takes the entrypoint from `ray job submit`",
                 "remove entrypoint or choose another submissionMode",
             )
+
+
+def submitter_runs_own_command(job: dict[str, Any]) -> bool:
+    """The submitter's container (the first of its pod, ours merged with a podTemplate entry of its name)
+    sets a command, which KubeRay keeps instead of `ray job submit`."""
+    containers = job.get("submitter", {}).get("podTemplate", {}).get("spec", {}).get("containers", [])
+    return any(
+        isinstance(container, dict) and container.get("name") == SUBMITTER_CONTAINER and container.get("command")
+        for container in containers
+    )
 
 
 ENGINE_NAMES = {"argocd": "Argo CD", "flux": "Flux", "both": "Argo CD and Flux"}
