@@ -13,13 +13,17 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from ruamel.yaml import YAML
 
+from generator.input.load import load_environment_file
+from generator.input.resolve import resolve_environment
 from generator.model.access import OPERATOR_RELEASE
 from generator.output.write import OutputScope, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from generator.releases import load_release
 from generator.render.operator_kustomize import CRD_ANNOTATIONS, REMOTE_BASE
+from tests.conftest import EXAMPLES as EXAMPLES_DIR
 from tests.kustomize import kustomize_build
 from tests.test_helm_chart import allowed, build_files, render_chart
 
@@ -92,36 +96,9 @@ def test_kustomize_delivery_gives_the_operator_of_the_chart(
     [values] = charted["kz/operator/values.yaml"]
     chart = render_chart(f"v{version}", "kuberay-operator", values, OPERATOR_RELEASE, "ray-system")
 
-    def container(objects: list[dict[str, Any]]) -> dict[str, Any]:
-        [deployment] = [document for document in objects if document["kind"] == "Deployment"]
-        assert deployment["metadata"].get("namespace", "ray-system") == "ray-system"
-        result: dict[str, Any] = dict(deployment["spec"]["template"]["spec"]["containers"][0])
-        result["serviceAccountName"] = deployment["spec"]["template"]["spec"]["serviceAccountName"]
-        return result
-
-    ours, theirs = container(built), container(chart)
-    assert ours["image"] == theirs["image"] == f"quay.io/kuberay/operator:v{version}"
-    assert gates(ours["args"]) == gates(theirs["args"])
-    assert watch_namespace(ours["args"]) == watch_namespace(theirs["args"]) == "ml"
+    ours = same_operator(built, chart, charted, "ray-system", version, ["ml"], cluster_wide=not single)
+    assert watch_namespace(ours["args"]) == "ml"
     assert ours["env"] == [{"name": "ENABLE_ZERO_DOWNTIME", "value": "true"}]
-    assert all(variable in theirs["env"] for variable in ours["env"])
-    assert ours["resources"] == theirs["resources"]
-    # the RBAC scope: the same ClusterRoleBinding (or none) and, for a single namespace, the overlay's Role
-    account = ("ray-system", ours["serviceAccountName"])
-    assert ours["serviceAccountName"] == theirs["serviceAccountName"]
-    workloads = [doc for path, docs in charted.items() if path.endswith("operator-access.yaml") for doc in docs]
-
-    def cluster_bound(objects: list[dict[str, Any]]) -> bool:
-        return any(
-            document["kind"] == "ClusterRoleBinding"
-            and any((subject.get("namespace"), subject["name"]) == account for subject in document["subjects"])
-            for document in objects
-        )
-
-    assert cluster_bound(built) == cluster_bound(chart) == (not single)
-    for objects in (built, chart):
-        for group, resource, verb in (("", "pods", "create"), ("ray.io", "rayclusters/status", "update")):
-            assert allowed(objects + workloads, account, "ml", group, resource, verb)
     # the CRDs of the release, replaced and never pruned nor deleted by either engine
     crds = {
         document["metadata"]["name"]: document for document in built if document["kind"] == "CustomResourceDefinition"
@@ -142,6 +119,60 @@ def test_kustomize_delivery_gives_the_operator_of_the_chart(
             assert (group, document["kind"]) in kinds
         else:
             assert (group, document["kind"], document["metadata"]["name"]) in cluster
+
+
+def same_operator(
+    built: list[dict[str, Any]],
+    chart: list[dict[str, Any]],
+    charted: dict[str, list[Any]],
+    namespace: str,
+    version: str,
+    watched: list[str],
+    *,
+    cluster_wide: bool,
+) -> dict[str, Any]:
+    """Asserts that the overlay's operator is the chart's for the settings an environment can give; returns
+    the overlay's operator container."""
+
+    def container(objects: list[dict[str, Any]]) -> dict[str, Any]:
+        [deployment] = [document for document in objects if document["kind"] == "Deployment"]
+        assert deployment["metadata"].get("namespace", namespace) == namespace
+        result: dict[str, Any] = dict(deployment["spec"]["template"]["spec"]["containers"][0])
+        result["serviceAccountName"] = deployment["spec"]["template"]["spec"]["serviceAccountName"]
+        return result
+
+    ours, theirs = container(built), container(chart)
+    assert ours["image"] == theirs["image"] == f"quay.io/kuberay/operator:v{version}"
+    assert gates(ours["args"]) == gates(theirs["args"])
+    assert watch_namespace(ours["args"]) == watch_namespace(theirs["args"])
+    assert all(variable in theirs.get("env", []) for variable in ours.get("env", []))
+    assert effective(ours["resources"]) == effective(theirs["resources"])
+    # the RBAC scope: the same ClusterRoleBinding (or none) and, for a single namespace, the overlay's Roles
+    account = (namespace, ours["serviceAccountName"])
+    assert ours["serviceAccountName"] == theirs["serviceAccountName"]
+    workloads = [doc for path, docs in charted.items() if path.endswith("operator-access.yaml") for doc in docs]
+
+    def cluster_bound(objects: list[dict[str, Any]]) -> bool:
+        return any(
+            document["kind"] == "ClusterRoleBinding"
+            and any((subject.get("namespace"), subject["name"]) == account for subject in document["subjects"])
+            for document in objects
+        )
+
+    assert cluster_bound(built) == cluster_bound(chart) == cluster_wide
+    for objects in (built, chart):
+        for watched_namespace in watched:
+            for group, resource, verb in (("", "pods", "create"), ("ray.io", "rayclusters/status", "update")):
+                assert allowed(objects + workloads, account, watched_namespace, group, resource, verb)
+    return ours
+
+
+def effective(resources: dict[str, Any]) -> dict[str, Any]:
+    """Resources as the API server stores them: requests default to the limits where unset."""
+    return {
+        "limits": resources.get("limits", {}),
+        "requests": {**resources.get("limits", {}), **resources.get("requests", {})},
+    }
 
 
 def tool_release_crds(tool: ToolData, version: str) -> list[str]:
@@ -181,3 +212,53 @@ def test_both_engines_sync_the_overlay_in_the_operator_wave(tmp_path: Path, tool
     assert not re.search(
         r"helmrelease|values\.yaml", " ".join(path.name for path in (rendered / "kz" / "operator").iterdir())
     )
+
+
+EXAMPLES = [
+    pytest.param(path, marks=pytest.mark.repository, id=path.stem)
+    for path in sorted(EXAMPLES_DIR.glob("*.yaml"))
+    if not path.name.startswith("_")
+]
+
+
+def example_build(folder: Path, tool: ToolData, example: Path, operator: dict[str, str]) -> tuple[list[Any], Any]:
+    """The example's files, built from a copy of every environment with `operator` merged into the example."""
+    shutil.copytree(example.parent, folder)
+    target = folder / example.name
+    if operator:
+        yaml_rt = YAML()
+        data = yaml_rt.load(target.read_text())
+        data.setdefault("operator", {}).update(operator)
+        with target.open("w") as stream:
+            yaml_rt.dump(data, stream)
+    result = build(BuildRequest(folder, (example.stem,), tool))
+    assert [problem for problem in result.problems if problem.is_error] == []
+    partials = frozenset(path.stem for path in folder.glob("_*.yaml"))
+    return list(result.files), resolve_environment(target, load_environment_file, partials).data
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_each_example_gets_the_same_operator_from_both_deliveries(
+    tmp_path: Path, tool: ToolData, example: Path
+) -> None:
+    """Each example environment that installs the operator, rendered as it is (the chart) and with
+    `operator: {delivery: kustomize, source: vendored}`: the same operator."""
+    files, data = example_build(tmp_path / "helm", tool, example, {})
+    operator = data.get("operator", {})
+    if not operator.get("install"):
+        pytest.skip(f"{example.stem} does not install the operator")
+    if set(operator.get("values", {})) - {"singleNamespaceInstall", "crNamespacedRbacEnable"}:
+        pytest.skip(f"{example.stem} sets chart values that only the Helm delivery has")
+    [values] = next(file.documents for file in files if str(file.path) == f"{data['name']}/operator/values.yaml")
+    version = data["kuberay"]["version"]
+    namespace = operator.get("namespace", "kuberay-system")
+    chart = render_chart(f"v{version}", "kuberay-operator", values, OPERATOR_RELEASE, namespace)
+    kustomized, _ = example_build(
+        tmp_path / "kustomize", tool, example, {"delivery": "kustomize", "source": "vendored"}
+    )
+    rendered = tmp_path / "rendered"
+    write_output(rendered, kustomized, OutputScope(None))
+    built = kustomize_build(rendered / data["name"] / "operator")
+    single = bool(operator.get("values", {}).get("singleNamespaceInstall"))
+    watched = [data["target"]["namespace"]]
+    same_operator(built, chart, {}, namespace, version, watched, cluster_wide=not single)
