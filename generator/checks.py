@@ -151,6 +151,13 @@ CHART_VALUES = Check(
     "the values rendered for a chart-delivered RayCluster use only keys of the pinned ray-cluster chart",
     "the ray-cluster chart's values.yaml of the pinned release",
 )
+PATCH_TARGET = Check(
+    "patch-target",
+    "every entry of `patches` applies to at least one object of the workloads overlay (kind, name and the "
+    "selectors matched as kustomize matches them)",
+    "Kustomize: a patch whose target selects nothing is skipped silently (api/types/selector.go)",
+    cases=("patch-matches-nothing",),
+)
 # Waivers (rules/waivers.py)
 LINT_WAIVER = Check(
     "lint-waiver",
@@ -164,5 +171,5 @@ STAGE_CHECKS: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("Merging partials", (EXTENDS, DUPLICATE_NAME, FILE_NAME)),
     ("The environment schema", (INPUT_SCHEMA,)),
     ("Waivers", (LINT_WAIVER,)),
-    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES)),
+    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES, PATCH_TARGET)),
 )

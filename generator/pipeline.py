@@ -38,6 +38,7 @@ from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered
 from generator.validate.limits import size_problems
+from generator.validate.patches import patch_target_problems
 from generator.validate.pod_security import pod_security_problems
 
 ENVIRONMENT_SUFFIX = ".yaml"
@@ -209,6 +210,7 @@ def _render_environment(
         if not problems:  # the pods are read as the schema describes them: only schema-valid objects
             problems = pod_security_problems(rendered, data, origin, file)
         problems += chart_values_problems(context, rendered)
+        problems += patch_target_problems(rendered, data, origin, file, environment.name)
         if problems:
             return _Outcome(problems + warnings, [])
     return _Outcome(warnings, rendered, environment, context)
