@@ -13,7 +13,7 @@ import helm_python
 import pytest
 import yaml
 
-from generator.model.access import OPERATOR_RELEASE
+from generator.model.names import OPERATOR_RELEASE
 from generator.output.serialize import load_yaml_stream
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build

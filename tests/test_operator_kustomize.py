@@ -17,7 +17,8 @@ from ruamel.yaml import YAML
 
 from generator.input.load import load_environment_file
 from generator.input.resolve import resolve_environment
-from generator.model.access import OPERATOR_RELEASE
+from generator.model.build import DEFAULT_OPERATOR_NAMESPACE
+from generator.model.names import OPERATOR_RELEASE
 from generator.output.write import OutputScope, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
@@ -251,7 +252,7 @@ def test_each_example_gets_the_same_operator_from_both_deliveries(
         pytest.skip(f"{example.stem} sets chart values that only the Helm delivery has")
     [values] = next(file.documents for file in files if str(file.path) == f"{data['name']}/operator/values.yaml")
     version = data["kuberay"]["version"]
-    namespace = operator.get("namespace", "kuberay-system")
+    namespace = operator.get("namespace", DEFAULT_OPERATOR_NAMESPACE)
     chart = render_chart(f"v{version}", "kuberay-operator", values, OPERATOR_RELEASE, namespace)
     kustomized, _ = example_build(
         tmp_path / "kustomize", tool, example, {"delivery": "kustomize", "source": "vendored"}

@@ -14,21 +14,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from generator.model.build import cluster_identity, effective_feature_gates
+from generator.model.names import OPERATOR_RELEASE
 from generator.model.types import Environment, NamespaceGrant
 
-OPERATOR_RELEASE = "kuberay-operator"  # the Helm release name of the operator in both engines
 # The values the chart's per-namespace rules read, and the scheduler names it compares against; any other
 # scheduler name renders the same rules as none.
 CHART_SCHEDULER_NAMES = ("volcano", "scheduler-plugins")
 
 
-def operator_values(environment: Environment) -> dict[str, Any]:
+def chart_values(environment: Environment) -> dict[str, Any]:
     """The operator chart's values where the Role and its subject are concerned: defaults, then the environment's."""
     return {**environment.release.operator_chart_defaults, **environment.operator.values}
 
 
 def single_namespace(environment: Environment) -> bool:
-    values = operator_values(environment)
+    values = chart_values(environment)
     return (
         environment.operator.install and values.get("singleNamespaceInstall") is True and bool(values.get("rbacEnable"))
     )
@@ -43,7 +43,7 @@ def operator_fullname(environment: Environment) -> str:
     """The chart's kuberay-operator.fullname, which names its Role, ClusterRole and bindings: fullnameOverride,
     else the release name with the chart name (nameOverride) unless the release name contains it; both
     truncated to 63 characters. tests/test_helm_chart.py compares it with what the chart renders."""
-    values = operator_values(environment)
+    values = chart_values(environment)
     if values.get("fullnameOverride"):
         return str(values["fullnameOverride"])[:63].rstrip("-")
     name = str(values.get("nameOverride") or OPERATOR_RELEASE)
@@ -53,7 +53,7 @@ def operator_fullname(environment: Environment) -> str:
 
 def service_account(environment: Environment) -> str:
     """The chart's kuberay-operator.serviceAccountName: serviceAccount.name, else the chart's full name."""
-    account = operator_values(environment).get("serviceAccount") or {}
+    account = chart_values(environment).get("serviceAccount") or {}
     name = account.get("name") if isinstance(account, dict) else None
     return str(name) if name else operator_fullname(environment)
 
@@ -65,7 +65,7 @@ def cluster_objects(environment: Environment) -> list[tuple[str, str]]:
 
 
 def namespace_rules(environment: Environment) -> tuple[Mapping[str, Any], ...]:
-    values = operator_values(environment)
+    values = chart_values(environment)
     scheduler = values.get("batchScheduler") or {}
     enabled = bool(scheduler.get("enabled", False))
     name = scheduler.get("name") or ""

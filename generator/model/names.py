@@ -31,6 +31,8 @@ def application_names(environment: str) -> dict[str, str]:
     return {part: f"{environment}-{part}" for part in ("crds", "operator", "workloads")}
 
 
+# The Helm release of the operator in both engines; the chart's full name, and so its object names, derive from it
+OPERATOR_RELEASE = "kuberay-operator"
 ROOT_PROJECT = "kuberay-gitops"  # the AppProject of the root Application, which syncs only Argo CD objects
 
 

@@ -79,7 +79,7 @@ _SERVE_FAILED = (
 # Flux health of the ray.io kinds as CEL over the object (healthCheckExprs), the same table as the Argo CD Lua
 # checks in templates/argocd/health/ (docs/gitops.md, "Health checks"; tests/fixtures/health/cases.yaml runs
 # both). Flux evaluates inProgress, then failed, then current, after its own rule that an observedGeneration
-# behind metadata.generation is InProgress (fluxcd/pkg runtime/cel/status_evaluator.go, Evaluate). Flux has no
+# behind metadata.generation is InProgress (runtime/cel/status_evaluator.go:87-100 in fluxcd/pkg). Flux has no
 # Suspended state: a suspended object is current, as waiting for it would only time out.
 FLUX_HEALTH_CHECKS = (
     {
@@ -181,7 +181,7 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
             },
         ]
     # Reading its own Namespace, by name and nothing more: a workloads Kustomization from before the Namespace
-    # moved to the Flux folder still lists it, and pruning starts with a Get (fluxcd/pkg ssa manager_delete.go);
+    # moved to the Flux folder still lists it, and pruning starts with a Get (fluxcd/pkg ssa/manager_delete.go:68);
     # the Namespace there is marked prune: disabled, so the Get is all that happens (flux_namespace_annotations).
     namespace_rules = [
         {

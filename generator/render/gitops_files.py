@@ -142,6 +142,7 @@ def argocd_applications(
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
         "crds_path": gitops.CRDS_PATH,
         "chart": gitops.OPERATOR_CHART,
+        "release_name": names.OPERATOR_RELEASE,
         # inline, so that the chart version and its values change in one object, in one sync
         "operator_values": (
             operator_values(environment, jinja).documents[0]
@@ -195,10 +196,12 @@ def argocd_applications(
 
 def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
     folder = PurePosixPath(environment.name) / "flux"
+    accounts = gitops.flux_accounts(environment)
+    flux_names = names.flux_names(environment.name)
     context = {
         "environment": environment,
         "labels": labels,
-        "names": names.flux_names(environment.name),
+        "names": flux_names,
         "git_ref": gitops.flux_git_ref(environment.gitops.target_revision),
         "kuberay_helm_repository": gitops.KUBERAY_HELM_REPOSITORY,
         "operator_path": gitops.repository_path(environment, "operator"),
@@ -207,8 +210,9 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         "checked_objects": gitops.flux_checked_objects(environment),
         "ignore_rules": gitops.flux_ignore_rules(environment),
         "charts_path": gitops.repository_path(environment, "charts"),
-        "accounts": gitops.flux_accounts(environment),
-        "operator_account": not kustomize_delivery(environment),
+        "accounts": accounts,
+        # the operator Kustomization runs as its account where flux_accounts gives it one
+        "operator_account": any(account["name"] == flux_names["operator"] for account in accounts),
         "namespace_patch": gitops.flux_namespace_patch(environment),
         "alert_sources": gitops.flux_alert_sources(environment),
     }

@@ -81,6 +81,7 @@ def operator_files(environment: Environment, jinja: jinja2.Environment, labels: 
             "names": names.flux_names(environment.name),
             "labels": labels,
             "chart": gitops.OPERATOR_CHART,
+            "release_name": names.OPERATOR_RELEASE,
             "install_remediation": gitops.FLUX_INSTALL_REMEDIATION,
             "upgrade_remediation": gitops.FLUX_UPGRADE_REMEDIATION,
         }
