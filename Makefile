@@ -60,9 +60,12 @@ docs: $(RUNTIME_STAMP)
 	$(BIN)/python -m scripts.write_rules_doc
 	$(BIN)/python -m scripts.write_troubleshooting
 
-# Re-derive schemas/ and the upstream sample fixtures from ../shared (the only step that reads it).
+# Re-derive schemas/ and the upstream sample fixtures from ../shared (the only step that reads it). Git
+# directories of ray-project/kuberay (KUBERAY_GIT, the operator's feature gates) and fluxcd/notification-controller
+# (NOTIFICATION_CONTROLLER_GIT, the Alert schema) re-derive the files ../shared has no source for.
 schemas: $(RUNTIME_STAMP)
-	$(BIN)/python -m scripts.derive_upstream
+	$(BIN)/python -m scripts.derive_upstream $(if $(KUBERAY_GIT),--kuberay $(KUBERAY_GIT)) \
+		$(if $(NOTIFICATION_CONTROLLER_GIT),--notification-controller $(NOTIFICATION_CONTROLLER_GIT))
 	$(BIN)/python -m scripts.write_environment_schema
 
 bench: $(DEV_STAMP)

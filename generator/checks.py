@@ -16,6 +16,9 @@ from generator.errors import Severity
 LINT = "lint, not upstream"
 KUBERAY_VALIDATION = "ray-operator/controllers/ray/utils/validation.go"
 TOOL = "kuberay-gitops: the generated layout needs it"
+KUBERNETES_API = (
+    "the Kubernetes API (object metadata and namespaced kinds) and GitOps: Git holds every object in plain text"
+)
 
 
 @dataclass(frozen=True)
@@ -154,9 +157,18 @@ CHART_VALUES = Check(
 PATCH_TARGET = Check(
     "patch-target",
     "every entry of `patches` applies to at least one object of the workloads overlay (kind, name and the "
-    "selectors matched as kustomize matches them)",
+    "selectors matched as kustomize matches them), and applies cleanly (a JSON patch whose path does not exist "
+    "fails kustomize build); the Ray objects it changes are checked again, as patched, against the CRD",
     "Kustomize: a patch whose target selects nothing is skipped silently (api/types/selector.go)",
-    cases=("patch-matches-nothing",),
+    cases=("patch-matches-nothing", "patch-breaks-object"),
+)
+OBJECT_SCHEMA = Check(
+    "object-schema",
+    "every entry of `objects` against the OpenAPI schema of its kind in target.kubernetesVersion (the "
+    "kubernetes-validate package's strict schemas), or against the JSON Schema `objectSchemas` names for a kind "
+    "outside the Kubernetes API; `unchecked` there renders that kind without a check",
+    "the Kubernetes OpenAPI documents of each release, as JSON Schema (kubernetes-validate)",
+    cases=("object-schema",),
 )
 # Waivers (rules/waivers.py)
 LINT_WAIVER = Check(
@@ -171,5 +183,5 @@ STAGE_CHECKS: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("Merging partials", (EXTENDS, DUPLICATE_NAME, FILE_NAME)),
     ("The environment schema", (INPUT_SCHEMA,)),
     ("Waivers", (LINT_WAIVER,)),
-    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES, PATCH_TARGET)),
+    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES, PATCH_TARGET, OBJECT_SCHEMA)),
 )

@@ -13,7 +13,7 @@ import yaml
 
 from generator.errors import SetupError
 from generator.input.envschema import environment_schema
-from generator.model.build import ENVIRONMENT_DEFAULTS
+from generator.model.build import ENVIRONMENT_DEFAULTS, feature_gate_states
 from generator.model.fields import EVERY, SECTION_KINDS, KindField, all_kind_fields
 from generator.releases import SUPPORTED_RELEASES, FieldHistory, load_release, release_tag
 
@@ -175,21 +175,22 @@ def _landing(path: tuple[str, ...], history: FieldHistory) -> Iterator[str]:
 
 
 def _gate_lines(gate: str, schemas_dir: Path) -> Iterator[str]:
-    """The releases whose operator knows the feature gate, and its default there (the chart's values)."""
-    known = {version: load_release(version, schemas_dir).default_feature_gates for version in SUPPORTED_RELEASES}
+    """The releases whose operator knows the feature gate, and its default there (the chart's values, else the
+    operator's own)."""
+    known = {version: feature_gate_states(load_release(version, schemas_dir), {}) for version in SUPPORTED_RELEASES}
     having = [version for version, gates in known.items() if gate in gates]
     if not having:
         yield "no supported KubeRay release has this feature gate"
         return
     yield f"a feature gate of releases {_ranges(tuple(having))}"
-    runs: list[tuple[bool, list[str]]] = []  # consecutive releases with the same chart default
+    runs: list[tuple[bool, list[str]]] = []  # consecutive releases with the same default
     for version in having:
         if runs and runs[-1][0] == known[version][gate]:
             runs[-1][1].append(version)
         else:
             runs.append((known[version][gate], [version]))
     shown = ", ".join(f"{str(value).lower()} in {_ranges(tuple(versions))}" for value, versions in runs)
-    yield f"chart default: {shown}"
+    yield f"default: {shown}"
 
 
 def _table_entries(path: tuple[str, ...]) -> list[KindField]:

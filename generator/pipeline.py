@@ -36,9 +36,10 @@ from generator.rules.context import RuleContext
 from generator.rules.cross import check_environments
 from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
-from generator.validate.conformance import SchemaStore, check_rendered
+from generator.validate.conformance import SchemaStore, check_rendered, findings_for
+from generator.validate.kubernetes import KubernetesSchemas, object_problems
 from generator.validate.limits import size_problems
-from generator.validate.patches import patch_target_problems
+from generator.validate.patches import patch_target_problems, patched_object_problems
 from generator.validate.pod_security import pod_security_problems
 
 ENVIRONMENT_SUFFIX = ".yaml"
@@ -94,6 +95,7 @@ class _Stages:
     jinja: jinja2.Environment
     load: _CachedLoader
     store: SchemaStore
+    kubernetes: KubernetesSchemas
     history: FieldHistory
     releases: dict[str, KubeRayRelease]
     checks: dict[str, Check]
@@ -122,6 +124,7 @@ def build(request: BuildRequest) -> BuildResult:
         template_environment(request.tool.templates),
         _CachedLoader(),
         SchemaStore(request.tool.schemas),
+        KubernetesSchemas(),
         load_field_history(request.tool.schemas),
         {},
         checks_by_id(),
@@ -205,12 +208,18 @@ def _render_environment(
     data, origin, file = context.data, context.origin, context.file
     rendered = render_environment(environment, stages.jinja, stages.request.tool.schemas)
     if check_output:
-        problems = check_rendered(rendered, context.version, stages.store, data, origin, file)
+        problems = check_rendered(rendered, context.version, stages.store, data, origin, file, stages.history)
         problems += size_problems(rendered, data, origin, file)
         if not problems:  # the pods are read as the schema describes them: only schema-valid objects
             problems = pod_security_problems(rendered, data, origin, file)
         problems += chart_values_problems(context, rendered)
         problems += patch_target_problems(rendered, data, origin, file, environment.name)
+        problems += patched_object_problems(
+            rendered, data, origin, file, environment.name, findings_for(stages.store, context.version)
+        )
+        problems += object_problems(
+            environment.objects, data, origin, file, environment.target.kubernetes_version, stages.kubernetes
+        )
         if problems:
             return _Outcome(problems + warnings, [])
     return _Outcome(warnings, rendered, environment, context)

@@ -28,7 +28,9 @@ class KubeRayRelease:
     chart_version: str
     operator_image_repository: str
     operator_image_tag: str
-    default_feature_gates: Mapping[str, bool]
+    default_feature_gates: Mapping[str, bool]  # the gates the chart's values pass to --feature-gates, in order
+    # every gate the operator registers, with its default when --feature-gates does not name it (features.go)
+    operator_feature_gates: Mapping[str, bool]
     operator_chart_defaults: Mapping[str, Any]
     operator_chart_commented_keys: tuple[str, ...]  # keys the chart documents only in comments
     ray_cluster_chart_version: str
@@ -66,6 +68,7 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
         operator_image_repository=values["image"]["repository"],
         operator_image_tag=values["image"]["tag"],
         default_feature_gates=gates,
+        operator_feature_gates=_operator_gates(schemas_dir, version),
         operator_chart_defaults=values,
         operator_chart_commented_keys=tuple(document.get("commentedKeys", ())),
         ray_cluster_chart_version=cluster_chart["chartVersion"],
@@ -75,6 +78,15 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
         operator_cluster_objects=tuple((kind, name) for kind, name in document["clusterObjects"]),
         crd_names=tuple(document["crdNames"]),
     )
+
+
+def _operator_gates(schemas_dir: Path, version: str) -> dict[str, bool]:
+    path = schemas_dir / "kuberay" / release_tag(version) / "feature-gates.json"
+    try:
+        gates: dict[str, bool] = json.loads(path.read_text())["gates"]
+    except (OSError, ValueError, KeyError) as error:
+        raise SetupError(f"cannot read {path}: {error} (run `make schemas`)") from error
+    return gates
 
 
 def _chart_document(schemas_dir: Path, version: str, chart: str) -> dict[str, Any]:

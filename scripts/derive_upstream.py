@@ -61,10 +61,13 @@ GITOPS_CRDS = (
 )
 
 
-def derive(shared: Path, root: Path, notification_controller: Path | None = None) -> list[Path]:
+def derive(
+    shared: Path, root: Path, notification_controller: Path | None = None, kuberay: Path | None = None
+) -> list[Path]:
     """Write every derived file under `root`; return their paths. `notification_controller` is a git directory
     of fluxcd/notification-controller (../shared has no Flux notification CRDs); without it the Alert schema
-    is not derived."""
+    is not derived. `kuberay` is a git directory of ray-project/kuberay, for the operator's feature gates
+    (../shared has the charts, whose values list only some of them); without it they are not derived."""
     written: list[Path] = []
     charts = shared / "kuberay" / "charts"
     tags = sorted((path.name for path in charts.iterdir() if path.is_dir()), key=_tag_key)
@@ -119,6 +122,18 @@ def derive(shared: Path, root: Path, notification_controller: Path | None = None
         schema = object_schema(crd, storage_version(crd), uri, _INLINE)
         written.append(_write_json(root / "schemas" / "gitops" / "Alert.schema.json", schema))
     written.append(_write_json(root / "schemas" / "definitions.json", shared_definitions.document()))
+    if kuberay is not None:
+        for tag in tags:
+            gates = operator_feature_gates(kuberay, tag)
+            written.append(_write_json(root / "schemas" / "kuberay" / tag / FEATURE_GATES_FILE, gates))
+    for tag in SAMPLE_TAGS:
+        source = shared / "kuberay" / "samples-all" / tag
+        target = root / "tests" / "fixtures" / "upstream-samples-all" / tag
+        for sample in sorted(source.rglob("*.yaml")):
+            destination = target / sample.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sample, destination)
+            written.append(destination)
     for tag in SAMPLE_TAGS:
         source = shared / "kuberay" / "samples" / tag
         target = root / "tests" / "fixtures" / "upstream-samples" / tag
@@ -150,6 +165,23 @@ def derive(shared: Path, root: Path, notification_controller: Path | None = None
     notice.write_text(_notice(tags))
     written.append(notice)
     return written
+
+
+FEATURE_GATES_FILE = "feature-gates.json"
+FEATURES_GO = "ray-operator/pkg/features/features.go"
+# an entry of defaultFeatureGates: `RayCronJob: {Default: false, PreRelease: featuregate.Alpha},`
+_GATE_DEFAULT = re.compile(r"^\s*(\w+):\s*\{Default:\s*(true|false)\b", re.MULTILINE)
+
+
+def operator_feature_gates(kuberay: Path, tag: str) -> dict[str, Any]:
+    """Every feature gate the operator of `tag` registers, with its default (defaultFeatureGates)."""
+    text = subprocess.run(
+        ["git", "-C", str(kuberay), "show", f"{tag}:{FEATURES_GO}"], check=True, capture_output=True, text=True
+    ).stdout
+    gates = {name: default == "true" for name, default in _GATE_DEFAULT.findall(text)}
+    if not gates:
+        raise SystemExit(f"derive_upstream: no feature gate found in {FEATURES_GO} at {tag}")
+    return {"source": f"{FEATURES_GO} at {tag}", "gates": gates}
 
 
 # The folders of ray-operator/config that config/default builds from (the operator through Kustomize)
@@ -294,7 +326,10 @@ def _notice(tags: list[str]) -> str:
         "  helm-chart/kuberay-operator/values.yaml and Chart.yaml\n"
         "  helm-chart/ray-cluster/values.yaml and Chart.yaml\n"
         "  ray-operator/config/crd/bases/ray.io_*.yaml (the v1 schema of each CRD)\n"
-        "  ray-operator/config/samples/ (tests/fixtures/upstream-samples/v1.3.0, unmodified copies)\n"
+        "  ray-operator/config/samples/ (tests/fixtures/upstream-samples/v1.3.0, a selection, and\n"
+        "    tests/fixtures/upstream-samples-all/v1.3.0, every YAML file; unmodified copies)\n"
+        "  ray-operator/pkg/features/features.go (schemas/kuberay/<tag>/feature-gates.json: each gate and its\n"
+        "    default)\n"
         "  ray-operator/config/{default,crd,rbac,manager}/*.yaml and the CRDs of config/crd/bases\n"
         "    (schemas/kuberay/<tag>/operator-config/, unmodified copies; the CRDs gzipped)\n"
         "  helm-chart/kuberay-operator/ and helm-chart/ray-cluster/ without crds/ (tests/fixtures/charts/<tag>/,\n"
@@ -334,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="git directory of github.com/fluxcd/notification-controller (for the Alert schema)",
     )
+    parser.add_argument(
+        "--kuberay",
+        type=Path,
+        default=None,
+        help="git directory of github.com/ray-project/kuberay (for the operator's feature gates)",
+    )
     args = parser.parse_args(argv)
     if not (args.shared / "kuberay").is_dir():
         print(
@@ -341,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    for path in derive(args.shared, args.root, args.notification_controller):
+    for path in derive(args.shared, args.root, args.notification_controller, args.kuberay):
         print(path.relative_to(args.root))
     return 0
 

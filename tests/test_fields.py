@@ -24,6 +24,8 @@ RENDERED_SOURCES = (
     FIXTURES / "fields",
     PROJECT_ROOT / "tests" / "corpus" / "valid",
 )
+# CRD fields of Kubernetes types, which the field history does not follow
+KUBERNETES_TYPES = frozenset({"template", "submitterPodTemplate", "headService", "serveService"})
 # CRD fields the object header and the API server own, not the environment
 HEADER = frozenset({"apiVersion", "kind"})
 
@@ -89,8 +91,8 @@ def test_every_table_path_exists_in_some_release(tool: ToolData) -> None:
     unknown = []
     for entry in fields.all_kind_fields():
         path = entry.crd_path
-        if not path.startswith("spec") or {"template", "submitterPodTemplate"} & set(entry.crd):
-            continue  # metadata and Kubernetes pod templates are not in the KubeRay field history
+        if not path.startswith("spec") or KUBERNETES_TYPES & set(entry.crd):
+            continue  # metadata and Kubernetes types (pod templates, Services) are not in the KubeRay field history
         if not history.knows(entry.kind, path):
             unknown.append(f"{entry.kind} {path}")
     assert unknown == []

@@ -168,7 +168,7 @@ def test_explain_prints_type_meaning_default_releases_gate_and_example() -> None
 def test_explain_gives_defaults_from_the_model_and_gate_history() -> None:
     assert "  default: main" in run("explain", "gitops.targetRevision").stdout.splitlines()
     gate = run("explain", "operator.featureGates.RayJobDeletionPolicy").stdout.splitlines()
-    assert "  chart default: false in 1.3.0 to 1.5.2, true in 1.6.0 to 1.7.0" in gate
+    assert "  default: false in 1.3.0 to 1.5.2, true in 1.6.0 to 1.7.0" in gate
     gpu = run("explain", "clusters[0].workerGroups[].gpu").stdout.splitlines()
     assert gpu[0] == "clusters[].workerGroups[].gpu: integer"
 
@@ -178,7 +178,7 @@ def test_explain_an_unknown_field_names_the_ones_there() -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(
         "kuberay-gitops: error: no field 'workerGroup' under clusters[] (did you mean 'workerGroups'?); fields "
-        "there: annotations, autoscaling,"
+        "there: annotations, auth, autoscaling,"
     )
 
 

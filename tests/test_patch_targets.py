@@ -3,11 +3,15 @@ regular expressions anchored at both ends; label and annotation selectors are Ku
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from generator.validate.patches import label_selector_matches, selects
+from generator.output.serialize import dump_yaml
+from generator.validate.patches import PatchFailure, apply_patch, label_selector_matches, selects
+from tests.kustomize import KUBECTL, kustomize_build
 
 CLUSTER: dict[str, Any] = {
     "apiVersion": "ray.io/v1",
@@ -54,3 +58,73 @@ def test_selects(target: dict[str, str], expected: bool) -> None:
 )
 def test_label_selectors(selector: str, expected: bool) -> None:
     assert label_selector_matches(selector, {"tier": "gold", "team": "ml"}) is expected
+
+
+# A RayCluster and patches of every form; each is applied in process and by the real `kubectl kustomize`.
+PATCHED_CLUSTER: dict[str, Any] = {
+    "apiVersion": "ray.io/v1",
+    "kind": "RayCluster",
+    "metadata": {"name": "c", "annotations": {"a/b": "1"}},
+    "spec": {
+        "rayVersion": "2.41.0",
+        "headGroupSpec": {
+            "rayStartParams": {"num-cpus": "1"},
+            "template": {"spec": {"containers": [{"name": "ray-head", "image": "x", "env": [{"name": "A"}]}]}},
+        },
+        "workerGroupSpecs": [
+            {"groupName": "w", "replicas": 1, "minReplicas": 1, "maxReplicas": 2, "rayStartParams": {}},
+        ],
+    },
+}
+SMP_HEAD = {"spec": {"rayVersion": None, "headGroupSpec": {"rayStartParams": {"block": "true"}}}}
+PATCHES: list[Any] = [
+    {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "c"}, **SMP_HEAD},
+    # lists of a custom resource are replaced whole, named items or not
+    {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayCluster",
+        "metadata": {"name": "c"},
+        "spec": {"workerGroupSpecs": [{"groupName": "w", "replicas": 3}]},
+    },
+    [
+        {"op": "add", "path": "/metadata/annotations/team~1owner", "value": "ml"},
+        {"op": "replace", "path": "/spec/workerGroupSpecs/0/replicas", "value": 2},
+        {"op": "add", "path": "/spec/workerGroupSpecs/-", "value": {"groupName": "v"}},
+        {"op": "remove", "path": "/spec/rayVersion"},
+        {"op": "copy", "from": "/spec/headGroupSpec/rayStartParams", "path": "/spec/workerGroupSpecs/0/rayStartParams"},
+        {"op": "move", "from": "/metadata/annotations/a~1b", "path": "/metadata/annotations/moved"},
+        {"op": "test", "path": "/spec/workerGroupSpecs/0/replicas", "value": 2},
+        {"op": "replace", "path": "/spec/headGroupSpec/serviceType", "value": "NodePort"},
+        {"op": "add", "path": "/spec/headGroupSpec/template/spec/containers/0/env/0", "value": {"name": "Z"}},
+    ],
+]
+
+
+@pytest.mark.parametrize("patch", PATCHES, ids=["strategic-merge", "list-replaced", "json-6902"])
+def test_patches_apply_in_process_as_kubectl_kustomize_applies_them(patch: Any, tmp_path: Path) -> None:
+    (tmp_path / "cluster.yaml").write_text(dump_yaml([PATCHED_CLUSTER]))
+    entry: dict[str, Any] = {"patch": dump_yaml([patch])}
+    if isinstance(patch, list):
+        entry["target"] = {"kind": "RayCluster", "name": "c"}
+    (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["cluster.yaml"], "patches": [entry]}]))
+    built = kustomize_build(tmp_path)
+    assert built == [apply_patch(PATCHED_CLUSTER, patch)]
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "/spec/autoscalerOptions/image", "value": "x"},
+        {"op": "remove", "path": "/spec/headGroupSpec/serviceType"},
+        {"op": "remove", "path": "/spec/workerGroupSpecs/5"},
+        {"op": "test", "path": "/spec/rayVersion", "value": "2.9.0"},
+    ],
+)
+def test_a_json_patch_that_kustomize_cannot_apply_fails_here_too(operation: dict[str, Any], tmp_path: Path) -> None:
+    with pytest.raises(PatchFailure):
+        apply_patch(PATCHED_CLUSTER, [operation])
+    (tmp_path / "cluster.yaml").write_text(dump_yaml([PATCHED_CLUSTER]))
+    entry = {"patch": dump_yaml([[operation]]), "target": {"kind": "RayCluster"}}
+    (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["cluster.yaml"], "patches": [entry]}]))
+    completed = subprocess.run([str(KUBECTL), "kustomize", str(tmp_path)], capture_output=True, check=False)
+    assert completed.returncode != 0

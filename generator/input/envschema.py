@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from generator.model.build import DEFAULT_KUBERNETES_VERSION, UNCHECKED
+from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 from generator.releases import SUPPORTED_RELEASES
 
 Schema = dict[str, Any]
@@ -106,6 +108,22 @@ def pod_fields() -> dict[str, Schema]:
     }
 
 
+def container_name(role: str, default: str) -> Schema:
+    return text(
+        f"Name of the {role} container (default {default}); KubeRay finds it by position, not by name.",
+        pattern=DNS1123_LABEL,
+        maxLength=63,
+    )
+
+
+def spec_override(kind: str) -> Schema:
+    return open_object(
+        f"Raw {kind} spec fields merged last, over everything the other fields generate: mappings merge, lists "
+        "of named items (containers, volumes, env, ports by name; workerGroupSpecs by groupName) merge item by "
+        "item, other lists replace, null removes. Checked against the pinned release's CRD."
+    )
+
+
 def group_fields() -> dict[str, Schema]:
     """Fields shared by the head and every worker group."""
     return {
@@ -142,6 +160,16 @@ def group_fields() -> dict[str, Schema]:
                 required=("name", "containerPort"),
             ),
         ),
+        "rayLabels": string_map(
+            "Ray node labels of the group's pods (the group's `labels` field, KubeRay >= 1.5.0); pod labels are "
+            "`labels`."
+        ),
+        "rayResources": {
+            "type": "object",
+            "description": "Ray logical resources of the group's pods (the group's `resources` field, KubeRay >= "
+            "1.5.0), e.g. {CPU: '4', TPU: '8'}; container resources are cpu, memory, requests and limits.",
+            "additionalProperties": {"type": "string"},
+        },
         "podTemplate": closed(
             "Raw Kubernetes pod template fields merged into the generated one: mappings merge, containers, "
             "initContainers and volumes merge by name, other lists replace.",
@@ -157,6 +185,11 @@ def group_definitions() -> dict[str, Schema]:
     """Shapes referenced from every cluster spec (RayCluster, RayJob and RayService clusters)."""
     head_fields = {
         **group_fields(),
+        "containerName": container_name("Ray head", HEAD_CONTAINER),
+        "service": open_object(
+            "The head Service the operator creates, as a Kubernetes Service (headGroupSpec.headService): name, "
+            "labels, ports, type, ..."
+        ),
         "serviceType": text(
             "Kubernetes Service type of the head service.", enum=["ClusterIP", "NodePort", "LoadBalancer"]
         ),
@@ -167,6 +200,7 @@ def group_definitions() -> dict[str, Schema]:
         "minReplicas": integer("Lower bound of replicas."),
         "maxReplicas": integer("Upper bound of replicas."),
         "numOfHosts": integer("Hosts per replica (multi-host groups such as TPU slices).", minimum=1),
+        "containerName": container_name("Ray worker", WORKER_CONTAINER),
         **group_fields(),
     }
     return {
@@ -187,11 +221,19 @@ def group_definitions() -> dict[str, Schema]:
                 "env": ref("envList", "Autoscaler container environment variables."),
                 "envFrom": array("Autoscaler container envFrom sources.", open_object("An envFrom source.")),
                 "securityContext": open_object("Autoscaler container securityContext."),
+                "command": array("Command of the autoscaler container (KubeRay >= 1.7.0).", text("An argument.")),
+                "args": array("Arguments of the autoscaler container (KubeRay >= 1.7.0).", text("An argument.")),
             },
         ),
         "gcsFaultTolerance": closed(
-            "GCS fault tolerance with an external Redis.",
+            "GCS fault tolerance: an external Redis (the default backend), or embedded RocksDB storage on a volume "
+            "(KubeRay >= 1.7.0, gate GCSFaultToleranceEmbeddedStorage).",
             {
+                "backend": text("Where the GCS keeps its state (KubeRay >= 1.7.0).", enum=["redis", "rocksdb"]),
+                "storage": open_object(
+                    "The volume of the rocksdb backend (claimName, or size, storageClassName and accessModes); the "
+                    "RayCluster field as is."
+                ),
                 "redisAddress": text("host:port of the Redis server.", minLength=1),
                 "redisPassword": closed(
                     "The Redis password, taken from a Secret (never written in the environment file).",
@@ -203,7 +245,6 @@ def group_definitions() -> dict[str, Schema]:
                 ),
                 "externalStorageNamespace": text("Namespace of this cluster's data in Redis.", minLength=1),
             },
-            required=("redisAddress",),
         ),
         "resources": closed(
             "Container resources.",
@@ -235,6 +276,10 @@ def cluster_spec_fields() -> dict[str, Schema]:
             "Ray history server collection (KubeRay >= 1.7.0, gate RayClusterHistoryServer); the RayCluster "
             "historyServerOptions field."
         ),
+        "auth": open_object(
+            "Authentication of the Ray dashboard and API (KubeRay >= 1.5.1; enableK8sTokenAuth and secretName >= "
+            "1.6.0); the RayCluster authOptions field as is."
+        ),
         "labels": string_map("Labels of the generated object."),
         "annotations": string_map("Annotations of the generated object."),
     }
@@ -259,12 +304,22 @@ def job_schema() -> Schema:
             "annotations",
         }
     }
+    submitter_fields["containerName"] = container_name("submitter", SUBMITTER_CONTAINER)
     return closed(
         "A RayJob: runs one entrypoint on a Ray cluster.",
         {
             "name": ref("objectName", "Name of the RayJob."),
             "lint": ref("lint", "Lints waived for this RayJob and its cluster."),
             "entrypoint": text("Command the job runs (`ray job submit -- ENTRYPOINT`).", minLength=1),
+            "entrypointNumCpus": {"type": "number", "minimum": 0, "description": "CPUs reserved for the entrypoint."},
+            "entrypointNumGpus": {"type": "number", "minimum": 0, "description": "GPUs reserved for the entrypoint."},
+            "entrypointResources": {
+                "type": "object",
+                "description": "Custom Ray resources reserved for the entrypoint; emitted as the entrypointResources "
+                "JSON string.",
+                "additionalProperties": {"type": "number", "minimum": 0},
+            },
+            "jobId": text("Ray job id to submit under (default: generated by KubeRay).", minLength=1),
             "runtimeEnv": ref("runtimeEnv", "Ray runtime environment; emitted as runtimeEnvYAML."),
             "submissionMode": text(
                 "How KubeRay submits the job.",
@@ -291,8 +346,37 @@ def job_schema() -> Schema:
             "submitter": closed("The submitter pod that runs `ray job submit`.", submitter_fields),
             "labels": string_map("Labels of the RayJob."),
             "annotations": string_map("Annotations of the RayJob."),
+            "spec": spec_override("RayJob"),
         },
         required=("name",),
+    )
+
+
+def cron_job_schema() -> Schema:
+    job = job_schema()
+    template = {
+        key: value
+        for key, value in job["properties"].items()
+        if key not in ("name", "lint", "labels", "annotations", "spec")
+    }
+    return closed(
+        "A RayCronJob (KubeRay >= 1.6.0, gate RayCronJob): a RayJob made from `job` on a schedule.",
+        {
+            "name": text(
+                "Name of the RayCronJob: at most 36 characters (its RayJobs get a suffix).",
+                pattern=DNS1123_LABEL,
+                maxLength=63,
+            ),
+            "lint": ref("lint", "Lints waived for this RayCronJob and its job's cluster."),
+            "schedule": text("When to run, in cron syntax (`0 2 * * *`, `@daily`); no TZ= prefix.", minLength=1),
+            "timeZone": text("IANA time zone of the schedule (default: the operator's local time zone).", minLength=1),
+            "suspend": boolean("Start no new RayJob while true (running ones go on)."),
+            "job": closed("The RayJob each run creates: the fields of a jobs[] item.", template),
+            "labels": string_map("Labels of the RayCronJob."),
+            "annotations": string_map("Annotations of the RayCronJob."),
+            "spec": spec_override("RayCronJob"),
+        },
+        required=("name", "schedule", "job"),
     )
 
 
@@ -318,9 +402,14 @@ def service_schema() -> Schema:
             ),
             "suspend": boolean("Delete all of the service's resources while true (KubeRay >= 1.7.0)."),
             "excludeHeadPodFromServeSvc": boolean("Keep the head pod out of the Serve service."),
+            "serveService": open_object(
+                "The Serve Service the operator creates, as a Kubernetes Service (spec.serveService): name, ports, "
+                "type, ..."
+            ),
             "cluster": closed("The Ray cluster of this service.", cluster_spec_fields(), required=("head",)),
             "labels": string_map("Labels of the RayService."),
             "annotations": string_map("Annotations of the RayService."),
+            "spec": spec_override("RayService"),
         },
         required=("name", "serveConfig", "cluster"),
     )
@@ -522,6 +611,11 @@ def environment_schema() -> Schema:
                 {
                     "cluster": text("Argo CD destination name or API server URL of the cluster.", minLength=1),
                     "namespace": text("Namespace of the Ray objects.", pattern=DNS1123_LABEL, maxLength=63),
+                    "kubernetesVersion": text(
+                        f"Kubernetes minor version of the cluster, whose OpenAPI schemas check `objects` (default "
+                        f"{DEFAULT_KUBERNETES_VERSION}).",
+                        pattern=r"^1\.[0-9]+$",
+                    ),
                 },
                 required=("cluster", "namespace"),
             ),
@@ -687,12 +781,14 @@ def environment_schema() -> Schema:
                             },
                             required=("type",),
                         ),
+                        "spec": spec_override("RayCluster"),
                     },
                     required=("name", "head"),
                 ),
             ),
             "jobs": array("RayJobs; items merge by name.", job_schema()),
             "services": array("RayServices; items merge by name.", service_schema()),
+            "cronJobs": array("RayCronJobs (KubeRay >= 1.6.0); items merge by name.", cron_job_schema()),
             "podSecurity": text(
                 "The Pod Security Standard the namespace enforces (its pod-security.kubernetes.io labels) and every "
                 "generated pod is written to pass: restricted (the default: no privilege escalation, all "
@@ -711,6 +807,34 @@ def environment_schema() -> Schema:
                     )
                 },
             ),
+            "objects": array(
+                "Other Kubernetes objects the Ray workloads need, in the environment's namespace, as written for "
+                "kubectl (Service, Ingress, PersistentVolumeClaim, ServiceAccount, Role, NetworkPolicy, ...): "
+                "checked against the OpenAPI schema of target.kubernetesVersion, or of objectSchemas for other "
+                "kinds. Secrets with data are refused: use SealedSecret, ExternalSecret or SOPS.",
+                {
+                    "type": "object",
+                    "description": "A namespaced Kubernetes object.",
+                    "properties": {
+                        "apiVersion": text("API group and version, e.g. v1 or networking.k8s.io/v1.", minLength=1),
+                        "kind": text("Kind, e.g. Service.", pattern="^[A-Z][A-Za-z0-9]*$"),
+                        "metadata": {
+                            "type": "object",
+                            "description": "Object metadata; the name is required, the namespace is the environment's.",
+                            "properties": {"name": text("Object name.", minLength=1)},
+                        },
+                    },
+                    "required": ["apiVersion", "kind", "metadata"],
+                },
+            ),
+            "objectSchemas": {
+                "type": "object",
+                "description": "How `objects` of kinds outside the Kubernetes API are checked, by `apiVersion/kind` "
+                "(e.g. kueue.x-k8s.io/v1beta1/LocalQueue): a JSON Schema file, relative to the environment file, "
+                f"or `{UNCHECKED}` to render them unchecked.",
+                "propertyNames": {"pattern": "^[a-z0-9.-]+/[a-z0-9]+/[A-Z][A-Za-z0-9]*$"},
+                "additionalProperties": text("A JSON Schema file, or unchecked.", minLength=1),
+            },
             "patches": array(
                 "Kustomize patches for what the schema does not model.",
                 closed(

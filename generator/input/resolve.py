@@ -3,9 +3,9 @@
 Merge rules (documented in docs/environment.md): mappings merge key by key; lists whose items are all
 mappings with a `name` merge item by item on that name (new names are appended in order), except lists that
 Kubernetes keys otherwise (`volumeMounts` by `mountPath`, `volumeDevices` by `devicePath`: one volume may be
-mounted at several paths); any other list and any scalar is replaced; `null` removes the key. Every merged
-value keeps the Origin of the file and line it came from, so a later error points at the partial that wrote
-the value.
+mounted at several paths; a cluster spec's `workerGroupSpecs` by `groupName`); any other list and any scalar
+is replaced; `null` removes the key. Every merged value keeps the Origin of the file and line it came from,
+so a later error points at the partial that wrote the value.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from generator.source import Origin
 PARTIAL_PREFIX = "_"
 NAME = "name"
 # The merge key of lists that Kubernetes does not key by name (the patchMergeKey of their field in the API)
-MERGE_KEYS = {"volumeMounts": "mountPath", "volumeDevices": "devicePath"}
+MERGE_KEYS = {"volumeMounts": "mountPath", "volumeDevices": "devicePath", "workerGroupSpecs": "groupName"}
+# Where a null in a file survives resolution (keeps_override_nulls): the Ray sections' item `spec`, podTemplate
+RAY_SECTIONS = frozenset({"clusters", "jobs", "services"})
+OVERRIDE_KEY = "spec"
+POD_TEMPLATE = "podTemplate"
+Path_ = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ def resolve_environment(
     data: Any = {}
     origin = documents[-1].origin
     for document in reversed(documents):
-        data, origin = merge(data, origin, document.data, document.origin)
+        data, origin = merge(data, origin, document.data, document.origin, keeping=keeps_override_nulls)
     return ResolvedEnvironment(file.stem, file, data, origin, tuple(document.file for document in documents))
 
 
@@ -90,49 +95,79 @@ def _unknown_partial(at: Location, target: str, partial_names: frozenset[str]) -
     return Problem(at, ("extends",), f"no partial named '{target}'", hint, rule=EXTENDS.id)
 
 
-def merge(base: Any, base_origin: Origin, over: Any, over_origin: Origin, key: str = NAME) -> tuple[Any, Origin]:
-    """Merge `over` onto `base` by the rules in the module docstring; `key` keys the items of a list."""
+def merge(
+    base: Any, base_origin: Origin, over: Any, over_origin: Origin, key: str = NAME, *, keeping: Keeping = None
+) -> tuple[Any, Origin]:
+    """Merge `over` onto `base` by the rules in the module docstring; `key` keys the items of a list.
+
+    With `keeping` (resolving files), a null below a path it accepts is kept rather than dropped, so that it
+    reaches the renderer's merge and removes a generated field there (an item's `spec`, a `podTemplate`)."""
+    return _merge(base, base_origin, over, over_origin, key, keeping, ())
+
+
+Keeping = Callable[[tuple[str | int, ...]], bool] | None
+
+
+def keeps_override_nulls(path: tuple[str | int, ...]) -> bool:
+    """Below a Ray item's `spec` or any `podTemplate`, null means "remove the generated field"."""
+    in_spec = len(path) > 3 and path[0] in RAY_SECTIONS and path[2] == OVERRIDE_KEY
+    return in_spec or POD_TEMPLATE in path[:-1]
+
+
+def _merge(
+    base: Any, base_origin: Origin, over: Any, over_origin: Origin, key: str, keeping: Keeping, path: Path_
+) -> tuple[Any, Origin]:
     if isinstance(base, dict) and isinstance(over, dict):
-        return _merge_mappings(base, base_origin, over, over_origin)
+        return _merge_mappings(base, base_origin, over, over_origin, keeping, path)
     if isinstance(base, list) and isinstance(over, list) and _is_keyed_list(base, key) and _is_keyed_list(over, key):
-        return _merge_keyed_lists(base, base_origin, over, over_origin, key)
-    return _without_nulls(over, over_origin)
+        return _merge_keyed_lists(base, base_origin, over, over_origin, key, keeping, path)
+    return _without_nulls(over, over_origin, keeping, path)
 
 
 def _merge_mappings(
-    base: dict[str, Any], base_origin: Origin, over: dict[str, Any], over_origin: Origin
+    base: dict[str, Any], base_origin: Origin, over: dict[str, Any], over_origin: Origin, keeping: Keeping, path: Path_
 ) -> tuple[dict[str, Any], Origin]:
     data = dict(base)
     children = dict(base_origin.children)
     for key, value in over.items():
-        if value is None:
+        child = (*path, key)
+        if value is None and not _keeps(keeping, child):
             data.pop(key, None)
             children.pop(key, None)
-        elif key in data:
-            data[key], children[key] = merge(
+        elif key in data and value is not None:
+            data[key], children[key] = _merge(
                 data[key],
                 children.get(key, base_origin),
                 value,
                 over_origin.child_or_self(key),
                 MERGE_KEYS.get(key, NAME),
+                keeping,
+                child,
             )
         else:
-            data[key], children[key] = _without_nulls(value, over_origin.child_or_self(key))
+            data[key], children[key] = _without_nulls(value, over_origin.child_or_self(key), keeping, child)
     return data, Origin(over_origin.key, over_origin.value, children)
 
 
 def _merge_keyed_lists(
-    base: list[dict[str, Any]], base_origin: Origin, over: list[dict[str, Any]], over_origin: Origin, key: str
+    base: list[dict[str, Any]],
+    base_origin: Origin,
+    over: list[dict[str, Any]],
+    over_origin: Origin,
+    key: str,
+    keeping: Keeping,
+    path: Path_,
 ) -> tuple[list[Any], Origin]:
     merged: dict[Any, tuple[Any, Origin]] = {
         item[key]: (item, base_origin.child_or_self(index)) for index, item in enumerate(base)
     }
     for index, item in enumerate(over):
         name = item[key]
+        at = (*path, index)
         if name in merged:
-            merged[name] = merge(*merged[name], item, over_origin.child_or_self(index))
+            merged[name] = _merge(*merged[name], item, over_origin.child_or_self(index), NAME, keeping, at)
         else:
-            merged[name] = _without_nulls(item, over_origin.child_or_self(index))
+            merged[name] = _without_nulls(item, over_origin.child_or_self(index), keeping, at)
     data = [item for item, _ in merged.values()]
     children: dict[str | int, Origin] = {index: origin for index, (_, origin) in enumerate(merged.values())}
     return data, Origin(over_origin.key, over_origin.value, children)
@@ -142,17 +177,25 @@ def _is_keyed_list(items: list[Any], key: str) -> bool:
     return bool(items) and all(isinstance(item, dict) and isinstance(item.get(key), str) for item in items)
 
 
-def _without_nulls(value: Any, origin: Origin) -> tuple[Any, Origin]:
-    """A value taken whole still obeys 'null removes': its mappings drop null entries."""
+def _keeps(keeping: Keeping, path: Path_) -> bool:
+    return keeping is not None and keeping(path)
+
+
+def _without_nulls(value: Any, origin: Origin, keeping: Keeping = None, path: Path_ = ()) -> tuple[Any, Origin]:
+    """A value taken whole still obeys 'null removes': its mappings drop null entries (except where kept)."""
     if isinstance(value, dict):
         data: dict[str, Any] = {}
         children: dict[str | int, Origin] = {}
         for key, item in value.items():
-            if item is not None:
-                data[key], children[key] = _without_nulls(item, origin.child_or_self(key))
+            child = (*path, key)
+            if item is not None or _keeps(keeping, child):
+                data[key], children[key] = _without_nulls(item, origin.child_or_self(key), keeping, child)
         return data, Origin(origin.key, origin.value, children)
     if isinstance(value, list):
-        pairs = [_without_nulls(item, origin.child_or_self(index)) for index, item in enumerate(value)]
+        pairs = [
+            _without_nulls(item, origin.child_or_self(index), keeping, (*path, index))
+            for index, item in enumerate(value)
+        ]
         return [item for item, _ in pairs], Origin(
             origin.key, origin.value, {index: child for index, (_, child) in enumerate(pairs)}
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
 
 from generator.checks import INPUT_SCHEMA
 from generator.errors import DocPath, Problem
@@ -103,7 +104,7 @@ def check_schema(validator: Draft202012Validator, data: Any, origin: Origin) -> 
     ]
 
 
-def findings(validator: Draft202012Validator, instance: Any) -> list[Finding]:
+def findings(validator: Validator, instance: Any) -> list[Finding]:
     found = [finding for error in validator.iter_errors(instance) for finding in _findings(error)]
     # a value of the wrong type fails its other constraints too (`version: 1.3` is no release either): the
     # type is the one thing to fix

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from generator.model.build import cluster_identity, effective_feature_gates
+from generator.model.build import cluster_identity, feature_gate_states
 from generator.model.names import OPERATOR_RELEASE
 from generator.model.types import Environment, NamespaceGrant
 
@@ -69,7 +69,7 @@ def namespace_rules(environment: Environment) -> tuple[Mapping[str, Any], ...]:
     scheduler = values.get("batchScheduler") or {}
     enabled = bool(scheduler.get("enabled", False))
     name = scheduler.get("name") or ""
-    gates = effective_feature_gates(environment.release, environment.operator.feature_gates)
+    gates = feature_gate_states(environment.release, environment.operator.feature_gates)
     was = bool(gates.get("KubernetesWAS", False))
     for variant in environment.release.operator_namespace_roles:
         if (

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, InternalError
+from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 from generator.model.types import (
     Autoscaling,
     ClusterSpec,
@@ -33,6 +34,7 @@ from generator.model.types import (
     PodSettings,
     Quantity,
     RayCluster,
+    RayCronJob,
     RayJob,
     RayService,
     Resources,
@@ -54,6 +56,10 @@ DEFAULT_FLUX_NAMESPACE = "flux-system"
 DEFAULT_FLUX_INTERVAL = "10m"
 DEFAULT_DELIVERY = "kustomize"
 DEFAULT_SUBMISSION_MODE = "K8sJobMode"
+# The Kubernetes minor version whose OpenAPI schemas (the kubernetes-validate package) check `objects`, unless
+# target.kubernetesVersion says otherwise; `objectSchemas` entries that render an object unchecked say this.
+DEFAULT_KUBERNETES_VERSION = "1.34"
+UNCHECKED = "unchecked"
 MANAGED_BY = "kuberay-gitops"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 ENVIRONMENT_LABEL = "kuberay-gitops/environment"
@@ -91,6 +97,7 @@ ENVIRONMENT_DEFAULTS = {
     "clusters[].delivery": DEFAULT_DELIVERY,
     "jobs[].submissionMode": DEFAULT_SUBMISSION_MODE,
     "podSecurity": DEFAULT_POD_SECURITY,
+    "target.kubernetesVersion": DEFAULT_KUBERNETES_VERSION,
 }
 # The keys of a volume item that describe its mount; every other key is the volume source.
 VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
@@ -106,7 +113,11 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
         source=f"{file.resolve().parent.name}/{file.name}",
         release=release,
         pod_security=level,
-        target=Target(cluster=data["target"]["cluster"], namespace=data["target"]["namespace"]),
+        target=Target(
+            cluster=data["target"]["cluster"],
+            namespace=data["target"]["namespace"],
+            kubernetes_version=kubernetes_version(data),
+        ),
         gitops=gitops_settings(data["gitops"]),
         operator=operator_settings(data.get("operator", {})),
         config_maps=tuple(ConfigMap(item["name"], item["data"]) for item in data.get("configMaps", [])),
@@ -117,6 +128,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
                 suspend=item.get("suspend"),
                 upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
                 delivery=cluster_delivery(item),
+                override=item.get("spec", {}),
             )
             for item in data.get("clusters", [])
         ),
@@ -130,12 +142,34 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
                 ray_cluster_deletion_delay_seconds=item.get("rayClusterDeletionDelaySeconds"),
                 suspend=item.get("suspend"),
                 exclude_head_pod_from_serve_svc=item.get("excludeHeadPodFromServeSvc"),
+                serve_service=item.get("serveService"),
                 cluster=_cluster_spec(item["cluster"], defaults, level),
+                override=item.get("spec", {}),
             )
             for item in data.get("services", [])
         ),
         patches=tuple(Patch(item.get("target"), item["patch"]) for item in data.get("patches", [])),
+        objects=tuple(kubernetes_object(item, name) for item in data.get("objects", [])),
+        cron_jobs=tuple(_cron_job(item, defaults, name, level) for item in data.get("cronJobs", [])),
     )
+
+
+def kubernetes_version(data: Mapping[str, Any]) -> str:
+    """The Kubernetes minor version of the environment's cluster, whose schemas check its `objects`."""
+    return str(data["target"].get("kubernetesVersion", DEFAULT_KUBERNETES_VERSION))
+
+
+def kubernetes_object(item: Mapping[str, Any], environment: str) -> dict[str, Any]:
+    """An `objects` item as rendered: the generator's labels added, as on every object it writes (the
+    overlay's namespace replaces any other)."""
+    metadata = dict(item["metadata"])
+    metadata["labels"] = {**metadata.get("labels", {}), **generator_labels(environment)}
+    return {**item, "metadata": metadata}
+
+
+def object_file_name(item: Mapping[str, Any]) -> str:
+    """The file of an `objects` item in the workloads overlay."""
+    return f"{str(item['kind']).lower()}-{item['metadata']['name']}.yaml"
 
 
 def pod_security_level(data: Mapping[str, Any]) -> str:
@@ -208,8 +242,14 @@ def operator_settings(operator: Mapping[str, Any]) -> Operator:
 
 
 def effective_feature_gates(release: KubeRayRelease, configured: Mapping[str, bool]) -> dict[str, bool]:
-    """Every gate the operator runs with: the release chart's defaults in chart order, then the overrides."""
+    """The --feature-gates the operator is started with: the release chart's in chart order, then the overrides."""
     return {**release.default_feature_gates, **configured}
+
+
+def feature_gate_states(release: KubeRayRelease, configured: Mapping[str, bool]) -> dict[str, bool]:
+    """Whether each gate the operator registers is on: as --feature-gates sets it, else the operator's own
+    default (ray-operator/pkg/features/features.go, defaultFeatureGates), which the chart may not list."""
+    return {**release.operator_feature_gates, **effective_feature_gates(release, configured)}
 
 
 def cluster_delivery(item: Mapping[str, Any]) -> str:
@@ -225,6 +265,17 @@ def group_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: 
     """The Ray container's image: the group's, else the cluster's, else the environment default."""
     image = group.get("image") or cluster.get("image") or defaults.get("image")
     return str(image) if image else None
+
+
+def ray_container(group: Mapping[str, Any], head: bool) -> str:
+    """The name of a group's Ray container: its containerName, else the generator's name for the head's or a
+    worker's. KubeRay takes the first container for the Ray one whatever its name (utils.RayContainerIndex)."""
+    return str(group.get("containerName", HEAD_CONTAINER if head else WORKER_CONTAINER))
+
+
+def submitter_container(job: Mapping[str, Any]) -> str:
+    """The name of a RayJob's submitter container: submitter.containerName, else the generator's name."""
+    return str(job.get("submitter", {}).get("containerName", SUBMITTER_CONTAINER))
 
 
 def pod_setting(item: Mapping[str, Any], defaults: Mapping[str, Any], key: str, empty: Any = None) -> Any:
@@ -302,6 +353,10 @@ def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str,
     return RayJob(
         meta=_meta(item, environment),
         entrypoint=item.get("entrypoint"),
+        entrypoint_num_cpus=item.get("entrypointNumCpus"),
+        entrypoint_num_gpus=item.get("entrypointNumGpus"),
+        entrypoint_resources=item.get("entrypointResources"),
+        job_id=item.get("jobId"),
         runtime_env=item.get("runtimeEnv"),
         submission_mode=item.get("submissionMode"),
         shutdown_after_job_finishes=item.get("shutdownAfterJobFinishes"),
@@ -315,6 +370,23 @@ def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str,
         cluster=_cluster_spec(item["cluster"], defaults, level) if "cluster" in item else None,
         cluster_selector=item.get("clusterSelector"),
         submitter=_submitter(item, defaults, level) if writes_submitter(item, level) else None,
+        override=item.get("spec", {}),
+    )
+
+
+def cron_job_template(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A RayCronJob's `job` as a jobs[] item: the rules and the model read both the same way."""
+    return {**item.get("job", {}), "name": item["name"]}
+
+
+def _cron_job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str, level: str) -> RayCronJob:
+    return RayCronJob(
+        meta=_meta(item, environment),
+        schedule=item["schedule"],
+        time_zone=item.get("timeZone"),
+        suspend=item.get("suspend"),
+        job=_job(cron_job_template(item), defaults, environment, level),
+        override=item.get("spec", {}),
     )
 
 
@@ -325,6 +397,7 @@ def _submitter(job: Mapping[str, Any], defaults: Mapping[str, Any], level: str) 
         raise InternalError("the model was built from an environment with a submitter without an image")
     wanted = resources(item)
     return Submitter(
+        container_name=submitter_container(job),
         image=image,
         image_pull_policy=item.get("imagePullPolicy", defaults.get("imagePullPolicy")),
         resources=wanted if "submitter" in job else DEFAULT_SUBMITTER_RESOURCES,
@@ -370,8 +443,9 @@ def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: s
     return ClusterSpec(
         ray_version=cluster_ray_version(item, defaults),
         head=HeadGroup(
-            _group(head, item, defaults, level, service_token(head, defaults, level, autoscaling_enabled(item))),
+            _group(head, True, item, defaults, level, service_token(head, defaults, level, autoscaling_enabled(item))),
             head.get("serviceType"),
+            head.get("service"),
         ),
         worker_groups=tuple(
             _worker_group(group, item, defaults, level, service_token(group, defaults, level, False))
@@ -382,6 +456,7 @@ def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: s
         network_policy=item.get("networkPolicy"),
         tls_options=item.get("tlsOptions"),
         history_server=item.get("historyServer"),
+        auth=item.get("auth"),
     )
 
 
@@ -449,14 +524,20 @@ def _worker_group(
         min_replicas=min_replicas,
         max_replicas=max_replicas,
         num_of_hosts=item.get("numOfHosts"),
-        group=_group(item, cluster, defaults, level, token),
+        group=_group(item, False, cluster, defaults, level, token),
     )
 
 
 def _group(
-    item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], level: str, token: bool | None
+    item: Mapping[str, Any],
+    head: bool,
+    cluster: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    level: str,
+    token: bool | None,
 ) -> Group:
     return Group(
+        container_name=ray_container(item, head),
         pod=_pod_settings(item, cluster, defaults),
         resources=resources(item),
         ray_start_params={key: ray_start_value(value) for key, value in item.get("rayStartParams", {}).items()},
@@ -464,6 +545,8 @@ def _group(
         pod_template=item.get("podTemplate", {}),
         security_context=container_security_context(level),
         automount_service_account_token=token,
+        ray_labels=dict(item.get("rayLabels", {})),
+        ray_resources=dict(item.get("rayResources", {})),
     )
 
 
@@ -511,13 +594,17 @@ def _autoscaling(item: Mapping[str, Any], level: str) -> Autoscaling:
         env_from=tuple(env_from) if env_from is not None else None,
         # KubeRay gives the autoscaler sidecar this securityContext and no other (BuildAutoscalerContainer)
         security_context=item.get("securityContext", container_security_context(level)),
+        command=tuple(item["command"]) if "command" in item else None,
+        args=tuple(item["args"]) if "args" in item else None,
     )
 
 
 def _gcs(item: Mapping[str, Any]) -> GcsFaultTolerance:
     password = item.get("redisPassword")
     return GcsFaultTolerance(
-        redis_address=item["redisAddress"],
+        backend=item.get("backend"),
+        storage=item.get("storage"),
+        redis_address=item.get("redisAddress"),
         redis_password_secret=(password["secretName"], password["key"]) if password else None,
         external_storage_namespace=item.get("externalStorageNamespace"),
     )

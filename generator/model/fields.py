@@ -23,25 +23,32 @@ from typing import Any, Literal
 from generator.errors import DocPath
 
 EVERY = "[]"  # in a pattern: any list index
-Scope = Literal["object", "cluster", "job", "service", "clusterSpec"]
+# The key of a Ray object's item whose value is merged over the rendered object's spec, last: it may write any
+# field of the CRD (render/workloads.py); provenance maps a value it wrote back to it.
+OVERRIDE = "spec"
+Scope = Literal["object", "cluster", "job", "service", "cron", "clusterSpec"]
 Owner = Literal["autoscaler"]
 
 # Environment sections and the kind each item becomes.
-SECTION_KINDS = {"clusters": "RayCluster", "jobs": "RayJob", "services": "RayService"}
+SECTION_KINDS = {"clusters": "RayCluster", "jobs": "RayJob", "services": "RayService", "cronJobs": "RayCronJob"}
 KIND_SECTIONS = {kind: section for section, kind in SECTION_KINDS.items()}
 # Where a cluster spec sits: in the environment item, and in the CRD of each kind.
 CLUSTER_SPEC_AT: dict[str, tuple[str, str]] = {
     "RayCluster": ("", "spec"),
     "RayJob": ("cluster", "spec.rayClusterSpec"),
     "RayService": ("cluster", "spec.rayClusterConfig"),
+    "RayCronJob": ("job.cluster", "spec.jobTemplate.rayClusterSpec"),
 }
+# Where a RayJob spec sits: a RayJob's spec, a RayCronJob's jobTemplate (its `job` in the environment)
+JOB_SPEC_AT: dict[str, tuple[str, str]] = {"RayJob": ("", "spec"), "RayCronJob": ("job", "spec.jobTemplate")}
 # Kinds whose items a scope applies to, and the CRD root of the scope's paths.
 SCOPE_KINDS: dict[str, tuple[str, ...]] = {
-    "object": ("RayCluster", "RayJob", "RayService"),
+    "object": ("RayCluster", "RayJob", "RayService", "RayCronJob"),
     "cluster": ("RayCluster",),
-    "job": ("RayJob",),
+    "job": ("RayJob", "RayCronJob"),
     "service": ("RayService",),
-    "clusterSpec": ("RayCluster", "RayJob", "RayService"),
+    "cron": ("RayCronJob",),
+    "clusterSpec": ("RayCluster", "RayJob", "RayService", "RayCronJob"),
 }
 
 
@@ -57,12 +64,14 @@ class Field:
     owner: Owner | None = None  # who writes the field at run time, so GitOps must not take it back
     whole: bool = False  # the environment value is serialized into one CRD string (e.g. runtimeEnvYAML)
     defaults: str | None = None  # the key under `defaults` that gives the value when the item does not
+    not_in: tuple[str, ...] = ()  # kinds of the scope that never have the field
 
 
 # Operator-checked values (validation.go), not CRD enums: value -> first release.
 SUBMISSION_MODES = {"K8sJobMode": "1.1.0", "HTTPMode": "1.1.0", "InteractiveMode": "1.3.0", "SidecarMode": "1.5.0"}
 RAYSERVICE_UPGRADE_TYPES = {"NewCluster": "1.3.0", "None": "1.3.0", "NewClusterWithIncrementalUpgrade": "1.5.0"}
 INCREMENTAL_UPGRADE = "NewClusterWithIncrementalUpgrade"
+CRON_GATE = "RayCronJob"  # the operator runs no RayCronJob controller without it (features.go, v1.6.0)
 
 # Pod settings of a group (model/build.py, _pod_settings): the environment key, where render/kube.py puts it
 # in the pod template, and `defaults` gives the value the group does not set. The Ray container is the
@@ -82,6 +91,12 @@ POD_SETTINGS = (
     ("annotations", "template.metadata.annotations"),
 )
 GROUPS = (("head", "headGroupSpec"), ("workerGroups[]", "workerGroupSpecs[]"))
+# Fields of a group's spec (not its pod template): the environment key and the CRD key.
+GROUP_SPEC_FIELDS = (
+    ("rayLabels", "labels"),
+    ("rayResources", "resources"),
+    ("containerName", "template.spec.containers[0].name"),
+)
 
 
 def _pod_setting_fields() -> tuple[Field, ...]:
@@ -89,6 +104,10 @@ def _pod_setting_fields() -> tuple[Field, ...]:
         Field("clusterSpec", f"{group}.{key}", f"{crd_group}.{crd}", defaults=key)
         for group, crd_group in GROUPS
         for key, crd in POD_SETTINGS
+    ) + tuple(
+        Field("clusterSpec", f"{group}.{key}", f"{crd_group}.{crd}")
+        for group, crd_group in GROUPS
+        for key, crd in GROUP_SPEC_FIELDS
     )
 
 
@@ -110,7 +129,17 @@ FIELDS: tuple[Field, ...] = (
     Field("clusterSpec", "autoscaling.env", "autoscalerOptions.env"),
     Field("clusterSpec", "autoscaling.envFrom", "autoscalerOptions.envFrom"),
     Field("clusterSpec", "autoscaling.securityContext", "autoscalerOptions.securityContext"),
+    Field("clusterSpec", "autoscaling.command", "autoscalerOptions.command"),
+    Field("clusterSpec", "autoscaling.args", "autoscalerOptions.args"),
+    Field("clusterSpec", "auth", "authOptions"),
     Field("clusterSpec", "gcsFaultTolerance", "gcsFaultToleranceOptions"),
+    Field(
+        "clusterSpec",
+        "gcsFaultTolerance.backend",
+        "gcsFaultToleranceOptions.backend",
+        value_gates={"rocksdb": "GCSFaultToleranceEmbeddedStorage"},
+    ),
+    Field("clusterSpec", "gcsFaultTolerance.storage", "gcsFaultToleranceOptions.storage"),
     Field("clusterSpec", "gcsFaultTolerance.redisAddress", "gcsFaultToleranceOptions.redisAddress"),
     Field("clusterSpec", "gcsFaultTolerance.redisPassword", "gcsFaultToleranceOptions.redisPassword"),
     Field(
@@ -124,6 +153,7 @@ FIELDS: tuple[Field, ...] = (
     Field("clusterSpec", "head", "headGroupSpec"),
     Field("clusterSpec", "head.serviceType", "headGroupSpec.serviceType"),
     Field("clusterSpec", "head.rayStartParams", "headGroupSpec.rayStartParams"),
+    Field("clusterSpec", "head.service", "headGroupSpec.headService"),
     # the pod template: the group's pod settings (image, resources, env, volumes, ...; render/kube.py)
     # merged with its podTemplate
     Field("clusterSpec", "head.podTemplate", "headGroupSpec.template"),
@@ -143,6 +173,10 @@ FIELDS: tuple[Field, ...] = (
     Field("cluster", "upgradeStrategy.type", "spec.upgradeStrategy.type"),
     # RayJob
     Field("job", "entrypoint", "spec.entrypoint"),
+    Field("job", "entrypointNumCpus", "spec.entrypointNumCpus"),
+    Field("job", "entrypointNumGpus", "spec.entrypointNumGpus"),
+    Field("job", "entrypointResources", "spec.entrypointResources", whole=True),
+    Field("job", "jobId", "spec.jobId"),
     Field("job", "runtimeEnv", "spec.runtimeEnvYAML", whole=True),
     Field("job", "submissionMode", "spec.submissionMode", values_since=SUBMISSION_MODES),
     Field("job", "shutdownAfterJobFinishes", "spec.shutdownAfterJobFinishes"),
@@ -158,9 +192,11 @@ FIELDS: tuple[Field, ...] = (
         "spec.deletionPolicy",
         gate="RayJobDeletionPolicy",
         replaced_by="use deletionStrategy (KubeRay >= 1.5.0), or pin KubeRay 1.3 or 1.4",
+        not_in=("RayCronJob",),  # gone in 1.5.0, before RayCronJob came in 1.6.0
     ),
     Field("job", "clusterSelector", "spec.clusterSelector"),
     Field("job", "submitter.podTemplate", "spec.submitterPodTemplate"),
+    Field("job", "submitter.containerName", "spec.submitterPodTemplate.spec.containers[0].name"),
     # RayService
     Field("service", "serveConfig", "spec.serveConfigV2", whole=True),
     Field("service", "upgradeStrategy", "spec.upgradeStrategy"),
@@ -175,6 +211,12 @@ FIELDS: tuple[Field, ...] = (
     Field("service", "rayClusterDeletionDelaySeconds", "spec.rayClusterDeletionDelaySeconds"),
     Field("service", "suspend", "spec.suspend"),
     Field("service", "excludeHeadPodFromServeSvc", "spec.excludeHeadPodFromServeSvc"),
+    Field("service", "serveService", "spec.serveService"),
+    # RayCronJob (KubeRay >= 1.6.0): a schedule and a RayJob spec, its `job`
+    Field("cron", "schedule", "spec.schedule", gate=CRON_GATE),
+    Field("cron", "timeZone", "spec.timeZone"),
+    Field("cron", "suspend", "spec.suspend"),
+    Field("cron", "job", "spec.jobTemplate"),
     *_pod_setting_fields(),
 )
 
@@ -217,9 +259,15 @@ def all_kind_fields() -> tuple[KindField, ...]:
 
 def _expand(item: Field) -> Iterator[KindField]:
     for kind in SCOPE_KINDS[item.scope]:
+        if kind in item.not_in:
+            continue
         env_prefix, crd_prefix = CLUSTER_SPEC_AT[kind] if item.scope == "clusterSpec" else ("", "")
+        crd = item.crd
+        if item.scope == "job":  # job fields are written `spec.X`: X of the kind's RayJob spec
+            env_prefix, crd_prefix = JOB_SPEC_AT[kind]
+            crd = crd.removeprefix("spec.")
         env = None if item.env is None else _split(_dotted(env_prefix, item.env))
-        yield KindField(item, kind, env, _split(_dotted(crd_prefix, item.crd)))
+        yield KindField(item, kind, env, _split(_dotted(crd_prefix, crd)))
 
 
 def _dotted(prefix: str, path: str) -> str:

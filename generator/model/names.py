@@ -52,3 +52,17 @@ def flux_names(environment: str) -> dict[str, str]:
         "release": f"{environment}-kuberay-operator",
         "charts": f"{environment}-charts",
     }
+
+
+def resource_name(kind: str) -> str:
+    """The API resource of a kind, as Kubernetes guesses it (meta.UnsafeGuessKindToResource,
+    k8s.io/apimachinery/pkg/api/meta/restmapper.go:129-151): lower case, `s` -> `ses`, `y` -> `ies`, else `s`;
+    the resource an RBAC rule names for the kind."""
+    singular = kind.lower()
+    if singular.endswith("endpoints"):
+        return singular
+    if singular.endswith("s"):
+        return singular + "es"
+    if singular.endswith("y"):
+        return singular[:-1] + "ies"
+    return singular + "s"

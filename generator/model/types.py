@@ -51,6 +51,7 @@ class Resources:
 class Group:
     """The head or a worker group: one pod shape."""
 
+    container_name: str  # of the Ray container, always the first container of the pod
     pod: PodSettings
     resources: Resources
     ray_start_params: Mapping[str, str]
@@ -58,12 +59,15 @@ class Group:
     pod_template: JsonMap
     security_context: JsonMap | None  # of the Ray container; None: none is written
     automount_service_account_token: bool | None  # None: the Kubernetes default (mounted)
+    ray_labels: Mapping[str, str]  # the group's Ray node labels (KubeRay >= 1.5.0)
+    ray_resources: Mapping[str, str]  # the group's Ray logical resources (KubeRay >= 1.5.0)
 
 
 @dataclass(frozen=True)
 class HeadGroup:
     group: Group
     service_type: str | None
+    service: JsonMap | None  # the head Service as the user shapes it (headGroupSpec.headService)
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,15 @@ class Autoscaling:
     env: tuple[JsonMap, ...] | None
     env_from: tuple[JsonMap, ...] | None
     security_context: JsonMap | None
+    command: tuple[str, ...] | None
+    args: tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
 class GcsFaultTolerance:
-    redis_address: str
+    backend: str | None  # None: the operator's default, redis
+    storage: JsonMap | None  # the rocksdb backend's volume
+    redis_address: str | None
     redis_password_secret: tuple[str, str] | None  # (Secret name, key)
     external_storage_namespace: str | None
 
@@ -106,6 +114,7 @@ class ClusterSpec:
     network_policy: JsonMap | None
     tls_options: JsonMap | None
     history_server: JsonMap | None
+    auth: JsonMap | None
 
 
 @dataclass(frozen=True)
@@ -122,10 +131,12 @@ class RayCluster:
     suspend: bool | None
     upgrade_strategy: str | None
     delivery: str  # "kustomize" or "helm"
+    override: JsonMap  # the item's `spec`: raw spec fields merged last (render/workloads.py)
 
 
 @dataclass(frozen=True)
 class Submitter:
+    container_name: str
     image: str
     image_pull_policy: str | None
     resources: Resources
@@ -141,6 +152,10 @@ class Submitter:
 class RayJob:
     meta: ObjectMeta
     entrypoint: str | None
+    entrypoint_num_cpus: float | None
+    entrypoint_num_gpus: float | None
+    entrypoint_resources: JsonMap | None
+    job_id: str | None
     runtime_env: JsonMap | None
     submission_mode: str | None
     shutdown_after_job_finishes: bool | None
@@ -154,6 +169,17 @@ class RayJob:
     cluster: ClusterSpec | None
     cluster_selector: Mapping[str, str] | None
     submitter: Submitter | None
+    override: JsonMap
+
+
+@dataclass(frozen=True)
+class RayCronJob:
+    meta: ObjectMeta
+    schedule: str
+    time_zone: str | None
+    suspend: bool | None
+    job: RayJob  # the jobTemplate, built as a jobs[] item of the same name
+    override: JsonMap
 
 
 @dataclass(frozen=True)
@@ -165,7 +191,9 @@ class RayService:
     ray_cluster_deletion_delay_seconds: int | None
     suspend: bool | None
     exclude_head_pod_from_serve_svc: bool | None
+    serve_service: JsonMap | None
     cluster: ClusterSpec
+    override: JsonMap
 
 
 @dataclass(frozen=True)
@@ -208,6 +236,7 @@ class NamespaceGrant:
 class Target:
     cluster: str
     namespace: str
+    kubernetes_version: str  # the minor version whose OpenAPI schemas check `objects`
 
 
 @dataclass(frozen=True)
@@ -249,3 +278,5 @@ class Environment:
     patches: tuple[Patch, ...]
     # the Role of a single-namespace operator in this environment's namespace (generator/model/access.py)
     namespace_grant: NamespaceGrant | None = None
+    objects: tuple[JsonMap, ...] = ()  # other Kubernetes objects, as rendered (model/build.py kubernetes_object)
+    cron_jobs: tuple[RayCronJob, ...] = ()

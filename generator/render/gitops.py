@@ -165,10 +165,12 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
         accounts.append({"name": flux["operator"], "namespace": environment.gitops.flux_namespace, "rules": releases})
     if any(cluster.delivery == "helm" for cluster in environment.clusters):
         accounts.append({"name": flux["charts"], "namespace": environment.gitops.flux_namespace, "rules": releases})
+    ray_resources = ["rayclusters", "rayjobs", "rayservices"] + (["raycronjobs"] if environment.cron_jobs else [])
     workloads: list[dict[str, Any]] = [
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": list(ALL_VERBS)},
-        {"apiGroups": ["ray.io"], "resources": ["rayclusters", "rayjobs", "rayservices"], "verbs": list(ALL_VERBS)},
+        {"apiGroups": ["ray.io"], "resources": ray_resources, "verbs": list(ALL_VERBS)},
     ]
+    workloads += object_rules(environment)
     grant = environment.namespace_grant
     if grant is not None:
         workloads += [
@@ -243,6 +245,34 @@ def repository_path(environment: Environment, *parts: str) -> str:
     return "/".join((environment.gitops.path, environment.name, *parts))
 
 
+def object_kinds(environment: Environment) -> list[tuple[str, str]]:
+    """The API group and kind of each kind among `objects`, in order of first appearance."""
+    kinds = [(str(item["apiVersion"]).rpartition("/")[0], str(item["kind"])) for item in environment.objects]
+    return list(dict.fromkeys(kinds))
+
+
+def object_rules(environment: Environment) -> list[dict[str, Any]]:
+    """What the workloads Kustomization's account needs for `objects`: every verb on their resources, and on
+    the Roles among them `escalate` and `bind` by name, since RBAC lets an account grant only what it holds."""
+    by_group: dict[str, list[str]] = {}
+    for group, kind in object_kinds(environment):
+        by_group.setdefault(group, []).append(names.resource_name(kind))
+    rules: list[dict[str, Any]] = [
+        {"apiGroups": [group], "resources": resources, "verbs": list(ALL_VERBS)}
+        for group, resources in by_group.items()
+    ]
+    roles = [
+        item["metadata"]["name"]
+        for item in environment.objects
+        if (item["apiVersion"], item["kind"]) == (f"{RBAC_GROUP}/v1", "Role")
+    ]
+    if roles:
+        rules.append(
+            {"apiGroups": [RBAC_GROUP], "resources": ["roles"], "verbs": ["escalate", "bind"], "resourceNames": roles}
+        )
+    return rules
+
+
 def workloads_project(environment: Environment) -> dict[str, Any]:
     """The workloads' AppProject: this repository (and the KubeRay charts for chart-delivered clusters), the
     environment's namespace and nothing else, the Ray kinds and ConfigMaps, and its own Namespace by name."""
@@ -250,8 +280,11 @@ def workloads_project(environment: Environment) -> dict[str, Any]:
     if any(cluster.delivery == "helm" for cluster in environment.clusters):
         repositories.append(KUBERAY_HELM_REPOSITORY)
     namespaced_kinds = list(WORKLOAD_NAMESPACED_KINDS)
+    if environment.cron_jobs:
+        namespaced_kinds.append(("ray.io", "RayCronJob"))
     if environment.namespace_grant is not None:
         namespaced_kinds += [("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "RoleBinding")]
+    namespaced_kinds += [kind for kind in object_kinds(environment) if kind not in namespaced_kinds]
     project = _project(
         f"Ray workloads of environment {environment.name}",
         repositories,

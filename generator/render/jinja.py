@@ -18,7 +18,6 @@ import yaml
 
 from generator.errors import InternalError
 from generator.files import GENERATED_MARKER, ROOT_FOLDER, RenderedFile
-from generator.model import names
 from generator.output.serialize import dump_yaml, load_yaml_stream
 from generator.render import kube
 
@@ -46,8 +45,6 @@ def template_environment(templates: Path) -> jinja2.Environment:
     jinja.filters["toyaml"] = to_yaml
     jinja.globals.update(
         group_pod_template=kube.group_pod_template,
-        head_container=names.HEAD_CONTAINER,
-        worker_container=names.WORKER_CONTAINER,
         submitter_pod_template=kube.submitter_pod_template,
         namespace_labels=kube.namespace_labels,
         autoscaler_options=kube.autoscaler_options,
@@ -85,12 +82,18 @@ def health_script(jinja: jinja2.Environment, kind: str) -> str:
 def render_file(
     jinja: jinja2.Environment, source: str, path: PurePosixPath, template: str, context: dict[str, Any]
 ) -> RenderedFile:
+    return finish(path, source, render_documents(jinja, path, template, context))
+
+
+def render_documents(
+    jinja: jinja2.Environment, path: PurePosixPath, template: str, context: dict[str, Any]
+) -> list[Any]:
+    """The documents a template renders for the file at `path`, as data."""
     text = jinja.get_template(template).render(**context)
     try:
-        documents = [document for document in load_yaml_stream(text) if document is not None]
+        return [document for document in load_yaml_stream(text) if document is not None]
     except yaml.YAMLError as error:
         raise TemplateError(f"template {template} rendered invalid YAML for {path}: {error}") from error
-    return finish(path, source, documents)
 
 
 def finish(path: PurePosixPath, source: str, documents: list[Any]) -> RenderedFile:

@@ -11,7 +11,6 @@ from typing import Any
 
 from generator.input.resolve import merge
 from generator.model import types as model
-from generator.model.names import SUBMITTER_CONTAINER
 from generator.source import GENERATED
 
 
@@ -24,10 +23,10 @@ def resources(value: model.Resources) -> dict[str, Any]:
     return result
 
 
-def group_pod_template(group: model.Group, container_name: str) -> dict[str, Any]:
+def group_pod_template(group: model.Group) -> dict[str, Any]:
     """The pod template of a head or worker group; the Ray container is always the first container."""
     pod = group.pod
-    container: dict[str, Any] = {"name": container_name, "image": pod.image}
+    container: dict[str, Any] = {"name": group.container_name, "image": pod.image}
     _put(container, "imagePullPolicy", pod.image_pull_policy)
     _put(container, "env", [dict(variable) for variable in pod.env])
     _put(container, "ports", [dict(port) for port in group.ports])
@@ -58,7 +57,7 @@ def namespace_labels(environment: model.Environment, labels: dict[str, str]) -> 
 
 
 def submitter_pod_template(submitter: model.Submitter) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": SUBMITTER_CONTAINER, "image": submitter.image}
+    container: dict[str, Any] = {"name": submitter.container_name, "image": submitter.image}
     _put(container, "imagePullPolicy", submitter.image_pull_policy)
     _put(container, "env", [dict(variable) for variable in submitter.env])
     _put(container, "resources", resources(submitter.resources))
@@ -88,11 +87,18 @@ def autoscaler_options(value: model.Autoscaling) -> dict[str, Any]:
         options["envFrom"] = [dict(source) for source in value.env_from]
     if value.resources is not None:
         options["resources"] = dict(value.resources)
+    if value.command is not None:
+        options["command"] = list(value.command)
+    if value.args is not None:
+        options["args"] = list(value.args)
     return options
 
 
 def gcs_fault_tolerance_options(value: model.GcsFaultTolerance) -> dict[str, Any]:
-    options: dict[str, Any] = {"redisAddress": value.redis_address}
+    options: dict[str, Any] = {}
+    _put(options, "backend", value.backend)
+    _put(options, "storage", _copy(value.storage))
+    _put(options, "redisAddress", value.redis_address)
     if value.redis_password_secret is not None:
         secret, key = value.redis_password_secret
         options["redisPassword"] = {"valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}

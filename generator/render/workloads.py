@@ -10,10 +10,10 @@ import jinja2
 from generator.files import RenderedFile
 from generator.input.resolve import merge
 from generator.model import names
-from generator.model.build import effective_feature_gates
-from generator.model.types import Environment, RayCluster
+from generator.model.build import effective_feature_gates, object_file_name
+from generator.model.types import Environment, JsonMap, RayCluster
 from generator.render import gitops, raycluster_chart
-from generator.render.jinja import finish, render_file
+from generator.render.jinja import finish, render_documents, render_file
 from generator.source import GENERATED
 
 
@@ -40,13 +40,24 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
             config_map=config_map,
             labels=labels,
         )
+
+    def add_ray(path: PurePosixPath, template: str, override: JsonMap, **context: Any) -> None:
+        files.append(ray_object_file(jinja, environment.source, path, template, override, context))
+
     for cluster in environment.clusters:
         if cluster.delivery == "kustomize":
-            add(workloads / f"raycluster-{cluster.meta.name}.yaml", "workloads/raycluster.yaml.j2", cluster=cluster)
+            path = workloads / f"raycluster-{cluster.meta.name}.yaml"
+            add_ray(path, "workloads/raycluster.yaml.j2", cluster.override, cluster=cluster)
     for job in environment.jobs:
-        add(workloads / f"rayjob-{job.meta.name}.yaml", "workloads/rayjob.yaml.j2", job=job)
+        add_ray(workloads / f"rayjob-{job.meta.name}.yaml", "workloads/rayjob.yaml.j2", job.override, job=job)
     for service in environment.services:
-        add(workloads / f"rayservice-{service.meta.name}.yaml", "workloads/rayservice.yaml.j2", service=service)
+        path = workloads / f"rayservice-{service.meta.name}.yaml"
+        add_ray(path, "workloads/rayservice.yaml.j2", service.override, service=service)
+    for cron in environment.cron_jobs:
+        path = workloads / f"raycronjob-{cron.meta.name}.yaml"
+        add_ray(path, "workloads/raycronjob.yaml.j2", cron.override, cron=cron)
+    for item in environment.objects:
+        files.append(finish(workloads / object_file_name(item), environment.source, [dict(item)]))
     add(
         workloads / "kustomization.yaml",
         "workloads/overlay.yaml.j2",
@@ -54,6 +65,23 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
         resources=[file.path.name for file in files],
     )
     return files
+
+
+def ray_object_file(
+    jinja: jinja2.Environment,
+    source: str,
+    path: PurePosixPath,
+    template: str,
+    override: JsonMap,
+    context: dict[str, Any],
+) -> RenderedFile:
+    """A Ray object's file: the template's object with the item's `spec` override merged last, by the
+    environment's merge rules (input/resolve.py), so every field of the CRD can be written."""
+    documents = render_documents(jinja, path, template, context)
+    if override:
+        ray_object = documents[0]
+        ray_object["spec"], _ = merge(ray_object.get("spec", {}), GENERATED, dict(override), GENERATED)
+    return finish(path, source, documents)
 
 
 def operator_values(environment: Environment, jinja: jinja2.Environment) -> RenderedFile:

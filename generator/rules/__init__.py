@@ -13,6 +13,7 @@ from generator.rules import (
     delivery,
     jobs,
     names,
+    objects,
     operator,
     pods,
     replicas,
@@ -40,11 +41,13 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     jobs.cluster_or_selector,
     jobs.entrypoint_unless_interactive,
     jobs.no_self_deleting_jobs,
+    jobs.cron_schedule,
     wiring.operator_watches_target_namespace,
     wiring.operator_settings_need_install,
     wiring.flux_repository_url,
     wiring.operator_rbac_in_watched_namespaces,
     wiring.json_patches_have_targets,
+    wiring.merge_patches_name_their_object,
     wiring.engine_settings_need_engine,
     wiring.operator_kustomize_settings,
     versions.fields_in_release,
@@ -57,6 +60,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.job_submission_mode,
     operator.job_deletion,
     operator.gcs_fault_tolerance_settings,
+    operator.gcs_backend_settings,
     operator.autoscaler_v2_restart_policy,
     operator.incremental_upgrade,
     operator.gpus_match_ray_start_params,
@@ -68,6 +72,8 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,
     secrets.plaintext_secrets,
+    objects.object_placement,
+    objects.object_secrets,
 )
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
-from generator.model.build import gitops_settings, operator_settings
+from generator.model.build import cron_job_template, gitops_settings, operator_settings
 from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease
-from generator.source import Origin, locate
+from generator.source import Origin, locate, value_at
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,21 @@ class ClusterSpecAt:
 def cluster_specs(data: dict[str, Any]) -> Iterator[ClusterSpecAt]:
     """Every cluster spec of the environment, where the field table says each kind keeps it."""
     for section, kind in SECTION_KINDS.items():
-        key = CLUSTER_SPEC_AT[kind][0]
+        keys = tuple(CLUSTER_SPEC_AT[kind][0].split(".")) if CLUSTER_SPEC_AT[kind][0] else ()
         for index, item in enumerate(data.get(section, [])):
-            spec = item.get(key) if key else item
+            spec = value_at(item, keys)
             if isinstance(spec, dict):
-                yield ClusterSpecAt((section, index, key) if key else (section, index), spec)
+                yield ClusterSpecAt((section, index, *keys), spec)
+
+
+def job_items(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Every RayJob spec of the environment with its path: each jobs[] item, and each RayCronJob's `job`
+    (as a jobs[] item of the RayCronJob's name, which the operator validates as a RayJob spec)."""
+    for index, job in enumerate(data.get("jobs", [])):
+        yield ("jobs", index), job
+    for index, cron in enumerate(data.get("cronJobs", [])):
+        if isinstance(cron.get("job"), dict):
+            yield ("cronJobs", index, "job"), cron_job_template(cron)
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:

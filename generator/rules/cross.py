@@ -11,7 +11,7 @@ from generator.checks import LINT, TOOL, Check
 from generator.errors import DocPath, Location, Problem
 from generator.files import RenderedFile
 from generator.model.build import cluster_identity
-from generator.rules.context import RuleContext
+from generator.rules.context import RuleContext, job_items
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
 from generator.rules.rule import Rule, rule
 from generator.rules.waivers import is_waived, waived_lints
@@ -161,11 +161,11 @@ def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Confl
     for context, owner in _served_by_another(contexts):
         if not operator_deletes_jobs(owner.operator):
             continue
-        for index, job in enumerate(context.data.get("jobs", [])):
+        for job_path, job in job_items(context.data):
             if job.get("shutdownAfterJobFinishes"):
                 yield _clash(
                     context,
-                    ("jobs", index, "shutdownAfterJobFinishes"),
+                    (*job_path, "shutdownAfterJobFinishes"),
                     owner,
                     ("operator", "env"),
                     f"the operator that {owner.data['name']} installs runs with {SELF_DELETE_ENV}=true, so this "

@@ -18,7 +18,7 @@ HINT = "use delivery: kustomize (the default), which renders the RayCluster itse
 # Cluster fields the chart has no value for (ray-cluster chart values.yaml, 1.3.0 to 1.7.0).
 CLUSTER_FIELDS = (
     "upgradeStrategy", "suspend", "gcsFaultTolerance", "networkPolicy", "tlsOptions", "historyServer", "labels",
-    "annotations",
+    "annotations", "spec",
 )  # fmt: skip
 # Group fields it has no value for; image, imagePullPolicy and imagePullSecrets are one setting for the chart.
 GROUP_FIELDS = ("numOfHosts", "podTemplate")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
-from generator.model.build import DEFAULT_SUBMISSION_MODE
-from generator.model.names import SUBMITTER_CONTAINER
+from generator.model.build import DEFAULT_SUBMISSION_MODE, submitter_container
 from generator.model.types import Operator
-from generator.rules.context import RuleContext
+from generator.rules.context import RuleContext, job_items
 from generator.rules.rule import rule
 
 JOB = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}"
@@ -27,8 +28,8 @@ JOB = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}"
     cases=("job-cluster-and-selector", "job-without-cluster"),
 )
 def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
-    for index, job in enumerate(context.data.get("jobs", [])):
-        path = ("jobs", index)
+    for job_path, job in job_items(context.data):
+        path = job_path
         if "cluster" in job and "clusterSelector" in job:
             yield context.problem(
                 (*path, "clusterSelector"),
@@ -56,20 +57,20 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
 )
 def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
     """Only InteractiveMode lets the user submit the entrypoint later (ray-operator validation.go)."""
-    for index, job in enumerate(context.data.get("jobs", [])):
+    for job_path, job in job_items(context.data):
         mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
         if mode == "K8sJobMode" and submitter_runs_own_command(job):
             continue  # a light-weight submitter: its command submits the job (the v1 CRD needs no entrypoint)
         if mode != "InteractiveMode" and "entrypoint" not in job:
             yield context.problem(
-                ("jobs", index),
+                job_path,
                 f"job '{job['name']}' needs an entrypoint",
                 "add entrypoint: python script.py (only InteractiveMode runs without one)",
                 at_key=True,
             )
         elif mode == "InteractiveMode" and "entrypoint" in job:
             yield context.problem(
-                ("jobs", index, "entrypoint"),
+                (*job_path, "entrypoint"),
                 "InteractiveMode takes the entrypoint from `ray job submit`",
                 "remove entrypoint or choose another submissionMode",
             )
@@ -80,7 +81,7 @@ def submitter_runs_own_command(job: dict[str, Any]) -> bool:
     sets a command, which KubeRay keeps instead of `ray job submit`."""
     containers = job.get("submitter", {}).get("podTemplate", {}).get("spec", {}).get("containers", [])
     return any(
-        isinstance(container, dict) and container.get("name") == SUBMITTER_CONTAINER and container.get("command")
+        isinstance(container, dict) and container.get("name") == submitter_container(job) and container.get("command")
         for container in containers
     )
 
@@ -110,8 +111,8 @@ def no_self_deleting_jobs(context: RuleContext) -> Iterator[Problem]:
     """A RayJob that deletes itself is recreated by an automated sync, and so runs again, forever."""
     engine = ENGINE_NAMES[context.gitops.engine]
     yield from _patched_self_deletion(context, engine)
-    for index, job in enumerate(context.data.get("jobs", [])):
-        path = ("jobs", index)
+    for job_path, job in job_items(context.data):
+        path = job_path
         for where in _self_deleting_policies(job):
             yield context.problem(
                 (*path, *where),
@@ -181,3 +182,58 @@ def operator_deletes_jobs(operator: Operator) -> bool:
         and str(variable.get("value", "")).lower() == "true"
         for variable in variables
     )
+
+
+# A standard cron schedule as robfig/cron's ParseStandard reads it (the operator's parser): five fields, or a
+# descriptor; names of months and weekdays, ranges, lists and steps.
+CRON_DESCRIPTORS = re.compile(r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)$")
+CRON_FIELD = re.compile(
+    r"^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$"
+)
+
+
+@rule(
+    "cron-schedule",
+    "a RayCronJob's schedule is a standard cron schedule (five fields or a descriptor such as @daily) without a "
+    "TZ= prefix, and its timeZone an IANA time zone",
+    f"{VALIDATION} (ValidateRayCronJobSpec, v1.6.0 and v1.7.0)",
+    fails="kuberay: {version: 1.6.0}\noperator: {install: true, featureGates: {RayCronJob: true}}\ncronJobs: [{name: "
+    "nightly, schedule: 'TZ=UTC 0 2 * *', job: {entrypoint: python run.py, cluster: {head: {cpu: '1'}}}}]",
+    passes="kuberay: {version: 1.6.0}\noperator: {install: true, featureGates: {RayCronJob: true}}\ncronJobs: [{name: "
+    "nightly, schedule: '0 2 * * *', job: {entrypoint: python run.py, cluster: {head: {cpu: '1'}}}}]",
+    cases=("cron-schedule",),
+)
+def cron_schedule(context: RuleContext) -> Iterator[Problem]:
+    for index, cron in enumerate(context.data.get("cronJobs", [])):
+        schedule = str(cron["schedule"]).strip()
+        path = ("cronJobs", index, "schedule")
+        if "TZ" in schedule:
+            yield context.problem(path, "the schedule names a time zone, which the operator rejects", "use timeZone")
+        elif not CRON_DESCRIPTORS.match(schedule) and not _five_fields(schedule):
+            yield context.problem(
+                path,
+                f"{schedule!r} is not a cron schedule",
+                "write five fields (minute hour day-of-month month day-of-week, e.g. '0 2 * * *') or @daily, @hourly",
+            )
+        zone = cron.get("timeZone")
+        if zone is not None and not _known_zone(str(zone)):
+            yield context.problem(
+                ("cronJobs", index, "timeZone"),
+                f"{zone} is not a time zone of the IANA database",
+                "write e.g. Etc/UTC or Europe/Berlin, or leave timeZone out for the operator's local time",
+            )
+
+
+def _five_fields(schedule: str) -> bool:
+    fields = schedule.split()
+    return len(fields) == 5 and all(CRON_FIELD.match(field) for field in fields)
+
+
+def _known_zone(zone: str) -> bool:
+    """Known to Python's zoneinfo (the operator's Go binary embeds the same IANA database); where this
+    machine has no database at all, any name passes."""
+    try:
+        available = zoneinfo.available_timezones()
+    except Exception:
+        return True
+    return not available or zone in available

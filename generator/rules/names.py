@@ -14,6 +14,8 @@ from generator.rules.rule import rule
 # RayCluster name may have 63 - 10 = 53 characters; RayJob and RayService names 6 fewer, because the
 # operator appends "-" and 5 random characters to name the RayCluster it creates for them.
 MAX_NAME_LENGTH = {"clusters": ("RayCluster", 53), "jobs": ("RayJob", 47), "services": ("RayService", 47)}
+# A RayCronJob names each RayJob it creates <name>-<11 characters> (MaxRayCronJobNameLength, constant.go at v1.7.0)
+MAX_NAME_LENGTH["cronJobs"] = ("RayCronJob", MAX_NAME_LENGTH["jobs"][1] - 11)
 # rendered/argocd/ is the root folder; Argo CD's built-in project "default" runs the root Application.
 RESERVED_NAMES = {
     "argocd": "rendered/argocd/ holds the root objects",

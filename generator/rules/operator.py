@@ -14,12 +14,11 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
-from generator.model.build import autoscaling_enabled, container_gpus, merged_by_name
+from generator.model.build import autoscaling_enabled, container_gpus, merged_by_name, ray_container
 from generator.model.fields import INCREMENTAL_UPGRADE, RAYSERVICE_UPGRADE_TYPES
-from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
 from generator.quantity import parse_quantity
 from generator.releases import version_key
-from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.context import RuleContext, cluster_specs, groups, job_items
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -44,18 +43,18 @@ GCS_FT_ENV = {
     cases=("operator-job-rules",),
 )
 def job_suspend(context: RuleContext) -> Iterator[Problem]:
-    for index, job in enumerate(context.data.get("jobs", [])):
+    for job_path, job in job_items(context.data):
         if not job.get("suspend"):
             continue
         if "clusterSelector" in job:
             yield context.problem(
-                ("jobs", index, "suspend"),
+                (*job_path, "suspend"),
                 "a RayJob with clusterSelector cannot be suspended",
                 "suspend creates and deletes the job's own cluster; remove suspend or use cluster",
             )
         elif not job.get("shutdownAfterJobFinishes"):
             yield context.problem(
-                ("jobs", index, "suspend"),
+                (*job_path, "suspend"),
                 "a RayJob with shutdownAfterJobFinishes false cannot be suspended",
                 "set shutdownAfterJobFinishes: true",
             )
@@ -70,10 +69,10 @@ def job_suspend(context: RuleContext) -> Iterator[Problem]:
     cases=("operator-job-rules",),
 )
 def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
-    for index, job in enumerate(context.data.get("jobs", [])):
+    for job_path, job in job_items(context.data):
         if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
             yield context.problem(
-                ("jobs", index, "ttlSecondsAfterFinished"),
+                (*job_path, "ttlSecondsAfterFinished"),
                 "ttlSecondsAfterFinished needs shutdownAfterJobFinishes: true (the operator rejects it from 1.4.0 "
                 "and ignores it before)",
                 "set shutdownAfterJobFinishes: true, or remove ttlSecondsAfterFinished",
@@ -89,18 +88,18 @@ def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
     cases=("operator-job-rules",),
 )
 def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
-    for index, job in enumerate(context.data.get("jobs", [])):
+    for job_path, job in job_items(context.data):
         if job.get("backoffLimit", 0) <= 0:
             continue
         if "clusterSelector" in job:
             yield context.problem(
-                ("jobs", index, "backoffLimit"),
+                (*job_path, "backoffLimit"),
                 "backoffLimit is incompatible with clusterSelector",
                 "a retry creates a new cluster; use cluster, or remove backoffLimit",
             )
         elif job.get("submissionMode") == "InteractiveMode":
             yield context.problem(
-                ("jobs", index, "backoffLimit"),
+                (*job_path, "backoffLimit"),
                 "backoffLimit is incompatible with InteractiveMode",
                 "remove backoffLimit",
             )
@@ -115,18 +114,18 @@ def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
     cases=("operator-sidecar-mode",),
 )
 def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
-    for index, job in enumerate(context.data.get("jobs", [])):
+    for job_path, job in job_items(context.data):
         if job.get("submissionMode") != "SidecarMode":
             continue
         if "clusterSelector" in job:
             yield context.problem(
-                ("jobs", index, "clusterSelector"),
+                (*job_path, "clusterSelector"),
                 "clusterSelector is not supported in SidecarMode",
                 "SidecarMode runs the submitter beside the head of the job's own cluster; use cluster",
             )
         if "submitter" in job:
             yield context.problem(
-                ("jobs", index, "submitter"),
+                (*job_path, "submitter"),
                 "SidecarMode does not take a submitter pod template",
                 "remove submitter, or use K8sJobMode",
             )
@@ -146,8 +145,8 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
 )
 def job_deletion(context: RuleContext) -> Iterator[Problem]:
     """deletionPolicy (1.3-1.4) and deletionStrategy (1.5+) combinations the operator rejects."""
-    for index, job in enumerate(context.data.get("jobs", [])):
-        path = ("jobs", index)
+    for job_path, job in job_items(context.data):
+        path = job_path
         autoscaling = autoscaling_enabled(job.get("cluster", {}))
         selector = "clusterSelector" in job
         policy = job.get("deletionPolicy")
@@ -269,6 +268,84 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+# The embedded GCS store's env and volume, which KubeRay writes itself (utils/constant.go at v1.7.0)
+GCS_STORAGE_ENV = ("RAY_gcs_storage", "RAY_gcs_storage_path")
+GCS_STORAGE_VOLUME = "gcs-storage"
+GCS_STORAGE_MOUNT_PATH = "/data/gcs"
+REDIS_ONLY = ("redisAddress", "redisPassword", "externalStorageNamespace")
+STORAGE_SIZED = ("size", "storageClassName", "accessModes")
+
+
+@rule(
+    "gcs-backend-settings",
+    "gcsFaultTolerance fits its backend: redis needs redisAddress and takes no storage; rocksdb takes no Redis "
+    "setting, a storage claimName or a size (not both), and no gcs-storage volume or RAY_gcs_storage env of "
+    "its own (1.7.0)",
+    f"{VALIDATION} (validateGcsFaultToleranceBackend, lines 329-373 at v1.7.0)",
+    fails="kuberay: {version: 1.7.0}\nclusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {backend: redis}}]",
+    passes="kuberay: {version: 1.7.0}\nclusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {redisAddress: "
+    "'redis:6379'}}]",
+    cases=("gcs-backend-settings",),
+)
+def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
+    defaults = context.data.get("defaults", {})
+    for spec_at in cluster_specs(context.data):
+        options = spec_at.spec.get("gcsFaultTolerance")
+        if not isinstance(options, dict):
+            continue
+        path = (*spec_at.path, "gcsFaultTolerance")
+        if options.get("backend", "redis") == "redis":
+            if "storage" in options:
+                yield context.problem(
+                    (*path, "storage"),
+                    "storage is the volume of the rocksdb backend; the redis backend takes none",
+                    "remove storage, or set backend: rocksdb",
+                    at_key=True,
+                )
+            if "redisAddress" not in options:
+                # with gcsFaultToleranceOptions the operator refuses RAY_REDIS_ADDRESS in the head pod, so
+                # the address can come from nowhere else (pod.go writes RAY_REDIS_ADDRESS from this field)
+                yield context.problem(
+                    path,
+                    "the redis backend needs redisAddress",
+                    "set redisAddress: HOST:PORT, or backend: rocksdb for the embedded store (KubeRay >= 1.7.0)",
+                )
+            continue
+        for key in REDIS_ONLY:
+            if key in options:
+                yield context.problem(
+                    (*path, key),
+                    f"{key} is a setting of the redis backend, not of rocksdb",
+                    f"remove {key}",
+                    at_key=True,
+                )
+        storage = options.get("storage") or {}
+        if storage.get("claimName") and any(key in storage for key in STORAGE_SIZED):
+            yield context.problem(
+                (*path, "storage", "claimName"),
+                "storage.claimName names an existing claim, so size, storageClassName and accessModes cannot be set",
+                "keep claimName alone, or drop it and let KubeRay create the claim",
+                at_key=True,
+            )
+        head = spec_at.spec.get("head", {})
+        head_path = (*spec_at.path, "head")
+        for name, variable in merged_by_name(head, defaults, "env").items():
+            if name in GCS_STORAGE_ENV:
+                yield context.problem(
+                    (*variable.written_at(head_path), "name"),
+                    f"{name} is written by KubeRay for the embedded GCS store",
+                    f"remove {name}",
+                )
+        for name, volume in merged_by_name(head, defaults, "volumes").items():
+            if name == GCS_STORAGE_VOLUME or volume.item.get("mountPath") == GCS_STORAGE_MOUNT_PATH:
+                yield context.problem(
+                    volume.written_at(head_path),
+                    f"the volume {GCS_STORAGE_VOLUME} at {GCS_STORAGE_MOUNT_PATH} is KubeRay's, for the embedded GCS "
+                    "store",
+                    "use another volume name and mount path",
+                )
+
+
 @rule(
     "autoscaler-v2-restart-policy",
     "autoscaler v2 needs Ray pods with restartPolicy Never or unset (1.4.0)",
@@ -386,7 +463,7 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
             declared = group.get("rayStartParams", {}).get("num-gpus")
             if declared is None:
                 continue
-            container = HEAD_CONTAINER if path[-1] == "head" else WORKER_CONTAINER
+            container = ray_container(group, path[-1] == "head")
             available = container_gpus(group, container, context.version)
             advertised = parse_quantity(str(declared))
             if advertised is not None and advertised > available:

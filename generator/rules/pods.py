@@ -9,7 +9,7 @@ from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.model.build import RESOURCE_SHORTHAND, group_image, pod_volumes, resources, volume_sources
 from generator.quantity import parse_quantity
-from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.context import RuleContext, cluster_specs, groups, job_items
 from generator.rules.rule import rule
 
 K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/validation/validation.go)"
@@ -34,11 +34,11 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
                     "set defaults.image, the cluster's image or the group's image",
                     at_key=True,
                 )
-    for index, job in enumerate(context.data.get("jobs", [])):
+    for job_path, job in job_items(context.data):
         submitter = job.get("submitter")
         if submitter is not None and group_image(submitter, job.get("cluster", {}), defaults) is None:
             yield context.problem(
-                ("jobs", index, "submitter"),
+                (*job_path, "submitter"),
                 "no container image for the submitter",
                 "set defaults.image, the job cluster's image or the submitter's image",
                 at_key=True,
@@ -150,8 +150,8 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
     for spec_at in cluster_specs(context.data):
         owners.extend(groups(spec_at))
         owners.append(((*spec_at.path, "autoscaling"), spec_at.spec.get("autoscaling", {})))
-    for index, job in enumerate(context.data.get("jobs", [])):
-        owners.append((("jobs", index, "submitter"), job.get("submitter", {})))
+    for job_path, job in job_items(context.data):
+        owners.append(((*job_path, "submitter"), job.get("submitter", {})))
     for owner_path, owner in owners:
         for index, variable in enumerate(owner.get("env", [])):
             yield (*owner_path, "env", index), variable

@@ -17,9 +17,9 @@ from generator.model.build import (
     group_image,
     is_gpu_resource,
     pod_setting,
+    ray_container,
     ray_container_limits,
 )
-from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
 from generator.rules.context import RuleContext, cluster_specs, groups
 from generator.rules.rule import rule
 
@@ -138,7 +138,7 @@ def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in cluster_specs(context.data):
         for path, group in groups(spec_at):
-            container = HEAD_CONTAINER if path[-1] == "head" else WORKER_CONTAINER
+            container = ray_container(group, path[-1] == "head")
             limits = ray_container_limits(group, container)
             if not any(name.startswith("nvidia.com/") and _positive(amount) for name, amount in limits.items()):
                 continue

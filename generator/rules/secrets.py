@@ -53,6 +53,11 @@ REFERENCE_VALUE = re.compile(r"^(/|\./|~/|[a-z][a-z0-9+.-]*://[^@\s]*$)")
 RANDOM_LOOKING = re.compile(r"^[A-Za-z0-9+=_-]{32,}$")
 MIN_ENTROPY_BITS = 4.2
 NOT_SECRETS = ("lint", "notSecrets")
+OBJECT_SCHEMAS = ("objectSchemas",)  # file names by apiVersion/kind
+# Where `objects` hold ciphertext by design: a SealedSecret's encryptedData (bitnami-labs/sealed-secrets), the
+# metadata SOPS adds to a file it encrypted (its values are `ENC[...]`, see SOPS_VALUE)
+ENCRYPTED_KEYS = frozenset({"encryptedData", "sops"})
+SOPS_VALUE = re.compile(r"^ENC\[[A-Z0-9_]+,data:")
 HINT = (
     "keep credentials in a Secret and reference it (env valueFrom.secretKeyRef, gcsFaultTolerance.redisPassword); "
     "if this is not a secret, add its path to lint.notSecrets"
@@ -82,7 +87,7 @@ def plaintext_secrets(context: RuleContext) -> Iterator[Problem]:
 
 
 def _secrets(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
-    if path[:2] == NOT_SECRETS:
+    if path[:2] == NOT_SECRETS or path[:1] == OBJECT_SCHEMAS or (path and path[-1] in ENCRYPTED_KEYS):
         return
     if isinstance(value, dict):
         yield from _mapping_secrets(value, path)
@@ -129,13 +134,15 @@ def _named_secret(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return False
     text = str(value).strip()
-    if PLACEHOLDER.match(text) or REFERENCE_VALUE.match(text):
+    if PLACEHOLDER.match(text) or REFERENCE_VALUE.match(text) or SOPS_VALUE.match(text):
         return False
     return _shape(text) is None
 
 
 def _shape(value: str) -> str | None:
     """What kind of credential `value` looks like by its form alone, or None."""
+    if SOPS_VALUE.match(value):
+        return None
     for what, pattern in TOKEN_SHAPES:
         if pattern.search(value):
             return what

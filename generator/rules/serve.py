@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from generator.errors import Problem
-from generator.model.build import ray_gpus
-from generator.model.names import HEAD_CONTAINER, WORKER_CONTAINER
+from generator.model.build import ray_container, ray_gpus
 from generator.rules.context import RuleContext, cluster_specs, groups
 from generator.rules.rule import rule
 
@@ -36,7 +35,7 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
             continue
         most = max(
             (
-                ray_gpus(group, HEAD_CONTAINER if path[-1] == "head" else WORKER_CONTAINER, context.version)
+                ray_gpus(group, ray_container(group, path[-1] == "head"), context.version)
                 for path, group in groups(spec_at)
             ),
             default=Decimal(0),

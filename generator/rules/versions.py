@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 
 from generator.checks import KUBERAY_VALIDATION
 from generator.errors import DocPath, Problem
-from generator.model.build import effective_feature_gates
+from generator.model.build import feature_gate_states
 from generator.model.fields import FIELDS, environment_occurrences
 from generator.releases import version_key
 from generator.rules.context import RuleContext
@@ -77,8 +77,9 @@ def values_in_release(context: RuleContext) -> Iterator[Problem]:
     "feature-gate",
     "a field whose operator feature gate is off (deletionStrategy / deletionPolicy: RayJobDeletionPolicy, "
     "networkPolicy: RayClusterNetworkPolicy, tlsOptions: RayClusterMTLS, historyServer: RayClusterHistoryServer, "
-    "NewClusterWithIncrementalUpgrade: RayServiceIncrementalUpgrade), and a gate the release does not have. A "
-    "gate is on when operator.featureGates says so, else by the chart default of the release",
+    "NewClusterWithIncrementalUpgrade: RayServiceIncrementalUpgrade, gcsFaultTolerance.backend rocksdb: "
+    "GCSFaultToleranceEmbeddedStorage), and a gate the release's operator does not register. A gate is on when "
+    "operator.featureGates says so, else by the chart's featureGates, else by the operator's own default",
     "ray-operator/pkg/features/features.go and the kuberay-operator chart's featureGates of each release",
     fails="kuberay: {version: 1.5.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, "
     "deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
@@ -90,16 +91,17 @@ def values_in_release(context: RuleContext) -> Iterator[Problem]:
 def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
     """Fields the operator ignores unless their feature gate is on, and gates the release does not know."""
     configured = context.operator.feature_gates
-    known = set(context.release.default_feature_gates) | {
+    registered = feature_gate_states(context.release, {})
+    known = set(registered) | {
         gate for item in FIELDS for gate in (item.gate, *item.value_gates.values()) if gate is not None
     }
     for gate in configured:
-        if gate not in context.release.default_feature_gates:
+        if gate not in registered:
             if gate in known:  # a gate of another release: suggesting its own name would help no one
                 hint = "pin a KubeRay release that has this gate, or remove it"
             else:
                 close = difflib.get_close_matches(gate, sorted(known), n=1)
-                gates = ", ".join(context.release.default_feature_gates)
+                gates = ", ".join(sorted(registered))
                 hint = f"did you mean '{close[0]}'?" if close else f"the gates of KubeRay {context.version}: {gates}"
             yield context.problem(
                 ("operator", "featureGates", gate),
@@ -172,7 +174,7 @@ def _gated_fields(context: RuleContext) -> Iterator[tuple[DocPath, str, str]]:
 
 
 def _gate_on(context: RuleContext, gate: str) -> bool:
-    return effective_feature_gates(context.release, context.operator.feature_gates).get(gate, False)
+    return feature_gate_states(context.release, context.operator.feature_gates).get(gate, False)
 
 
 def _value_since(context: RuleContext, path: DocPath, value: str, since: Mapping[str, str]) -> Iterator[Problem]:

@@ -50,6 +50,33 @@ def json_patches_have_targets(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "merge-patch-header",
+    "a strategic-merge patch (a mapping) names its object with apiVersion, kind and metadata.name, which "
+    "kustomize needs to read it at all",
+    "Kustomize: api/filters/patchstrategicmerge and the PatchTransformer (`unable to parse SM or JSON patch`)",
+    fails="patches: [{target: {kind: RayCluster}, patch: {metadata: {name: c}, spec: {suspend: true}}}]",
+    passes="clusters: [{name: c, head: {cpu: '1'}}]\npatches: [{patch: {apiVersion: ray.io/v1, kind: RayCluster, "
+    "metadata: {name: c}, spec: {suspend: true}}}]",
+    cases=("merge-patch-header",),
+)
+def merge_patches_name_their_object(context: RuleContext) -> Iterator[Problem]:
+    for index, patch in enumerate(context.data.get("patches", [])):
+        body = patch["patch"]
+        if not isinstance(body, dict):
+            continue
+        missing = [key for key in ("apiVersion", "kind") if not body.get(key)]
+        if not (body.get("metadata") or {}).get("name"):
+            missing.append("metadata.name")
+        if missing:
+            yield context.problem(
+                ("patches", index, "patch"),
+                f"a strategic-merge patch without {' and '.join(missing)}: kustomize cannot read it and fails "
+                "the build",
+                "name the object: apiVersion: ray.io/v1, kind: RayCluster, metadata: {name: NAME}",
+            )
+
+
 OWNER_ONLY_SETTINGS = ("namespace", "delivery", "source", "watchNamespaces", "resources", "env", "values")
 
 

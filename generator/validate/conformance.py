@@ -8,7 +8,7 @@ whenever there is one (see `provenance`), and always names the rendered object a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from generator.checks import CRD_CEL, CRD_SCHEMA
 from generator.errors import Problem, SetupError, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding, findings
-from generator.releases import release_tag
+from generator.releases import FieldHistory, release_tag
 from generator.source import Origin, locate
 from generator.validate.cel import CelRules
 from generator.validate.provenance import environment_path
@@ -105,6 +105,7 @@ def check_rendered(
     data: dict[str, Any],
     origin: Origin,
     environment_file: Path,
+    history: FieldHistory,
 ) -> list[Problem]:
     problems: list[Problem] = []
     for file in files:
@@ -116,10 +117,7 @@ def check_rendered(
                 continue
             kind = document.get("kind", "?")
             name = document.get("metadata", {}).get("name", "?")
-            # CEL rules assume a schema-valid object, as the API server evaluates them after the schema
-            found = [(CRD_SCHEMA.id, finding) for finding in validator.findings(document)] or [
-                (CRD_CEL.id, finding) for finding in store.cel.findings(validator.schema, document)
-            ]
+            found = object_findings(store, validator, document)
             for rule, finding in found:
                 source = environment_path(kind, name, finding.path, data, document)
                 location = locate(origin, source, at_key=finding.at_key) if source is not None else None
@@ -128,9 +126,43 @@ def check_rendered(
                         location,
                         source or (),
                         f"rendered {kind} {name}, {format_path(finding.path)}: {finding.message}",
-                        finding.hint,
+                        _release_hint(history, kind, finding, kuberay_version) or finding.hint,
                         file=environment_file,
                         rule=rule,
                     )
                 )
     return problems
+
+
+def object_findings(
+    store: SchemaStore, validator: KindValidator, document: dict[str, Any]
+) -> list[tuple[str, Finding]]:
+    """What the API server would refuse in `document`: its CRD schema, then (on a schema-valid object, as the
+    API server evaluates them after the schema) the CRD's CEL rules; each with the id of its check."""
+    return [(CRD_SCHEMA.id, finding) for finding in validator.findings(document)] or [
+        (CRD_CEL.id, finding) for finding in store.cel.findings(validator.schema, document)
+    ]
+
+
+def findings_for(store: SchemaStore, kuberay_version: str) -> Callable[[dict[str, Any]], list[tuple[str, Finding]]]:
+    """`object_findings` for any object of the release (none for kinds without a schema)."""
+
+    def check(document: dict[str, Any]) -> list[tuple[str, Finding]]:
+        validator = store.validator_for(document, kuberay_version)
+        return [] if validator is None else object_findings(store, validator, document)
+
+    return check
+
+
+def _release_hint(history: FieldHistory, kind: str, finding: Finding, version: str) -> str | None:
+    """For a field the pinned release's CRD lacks but others have (written through a `spec` override): which."""
+    if not finding.message.startswith("unknown field"):
+        return None
+    dotted = ""
+    for part in finding.path:
+        dotted += "[]" if isinstance(part, int) else (f".{part}" if dotted else part)
+    releases = history.field_releases(kind, dotted)
+    if not releases:
+        return None
+    span = releases[0] if len(releases) == 1 else f"{releases[0]} to {releases[-1]}"
+    return f"{kind} has {dotted} in KubeRay {span}, not in {version}: set kuberay.version to one of those"

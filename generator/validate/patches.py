@@ -9,14 +9,16 @@ patch without a target applies to the object of its own kind and metadata.name.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from generator.checks import PATCH_TARGET
-from generator.errors import Problem
+from generator.errors import Problem, format_path
 from generator.files import RenderedFile
+from generator.input.schema_check import Finding
 from generator.source import Origin, locate
 
 # One term of a label selector: key, key=value, key==value, key!=value, !key, key in (a,b), key notin (a,b)
@@ -27,28 +29,12 @@ _TERM = re.compile(r"^\s*(!?)([^\s!=(),]+)\s*(?:(==|=|!=)\s*([^\s,]*))?\s*$")
 def patch_target_problems(
     files: Iterable[RenderedFile], data: dict[str, Any], origin: Origin, environment_file: Path, environment: str
 ) -> list[Problem]:
-    overlay = [
-        document
-        for file in files
-        if file.path.parts[:2] == (environment, "workloads") and file.path.name != "kustomization.yaml"
-        for document in file.documents
-        if isinstance(document, dict)
-    ]
+    overlay = _overlay(files, environment)
     problems = []
     for index, patch in enumerate(data.get("patches", [])):
-        target = patch.get("target")
-        if target is None:
-            body = patch["patch"]
-            if not isinstance(body, dict):
-                continue  # a JSON 6902 patch without a target is an error of its own (json-patch-target)
-            target = {"kind": str(body.get("kind", "")), "name": str(body.get("metadata", {}).get("name", ""))}
-            matching = [
-                document
-                for document in overlay
-                if document.get("kind") == target["kind"] and document["metadata"].get("name") == target["name"]
-            ]
-        else:
-            matching = [document for document in overlay if selects(target, document)]
+        if patch.get("target") is None and not isinstance(patch["patch"], dict):
+            continue  # a JSON 6902 patch without a target is an error of its own (json-patch-target)
+        matching = _targets(patch, overlay)
         if matching:
             continue
         at = ("patches", index, "target") if "target" in patch else ("patches", index)
@@ -117,3 +103,212 @@ def _split_terms(selector: str) -> list[str]:
         else:
             current += character
     return [term for term in [*terms, current] if term.strip()]
+
+
+class PatchFailure(Exception):
+    """A patch that kustomize could not apply: `kustomize build` fails, and so would the sync."""
+
+
+MERGE_HINT = (
+    "kustomize merges a patch into a Ray object as a JSON merge patch, replacing lists whole: write the whole "
+    "list, use a JSON patch, or the item's `spec` field, which merges named items"
+)
+# Strategic-merge directives: their meaning for a custom resource depends on kustomize internals this module
+# does not reproduce, so an object they touch is not checked after patching.
+DIRECTIVES = ("$patch", "$setElementOrder", "$deleteFromPrimitiveList", "$retainKeys")
+
+
+def apply_patch(document: dict[str, Any], patch: Any) -> dict[str, Any] | None:
+    """`document` with one patch applied as kustomize applies it to a custom resource, or None when the patch
+    uses strategic-merge directives. A mapping is a strategic-merge patch, which for a kind without an OpenAPI
+    schema in kustomize is a JSON merge patch (RFC 7386: mappings merge, lists and scalars replace, null
+    removes; `kubectl kustomize` does so for the Ray kinds, tests/test_patch_targets.py); a list is a JSON
+    patch (RFC 6902). Raises PatchFailure where kustomize fails the build."""
+    if isinstance(patch, dict):
+        if _has_directive(patch):
+            return None
+        body = {key: value for key, value in patch.items() if key not in ("apiVersion", "kind")}
+        merged: dict[str, Any] = merge_patch(document, body)
+        return merged
+    result: dict[str, Any] = json.loads(json.dumps(document))
+    for operation in patch:
+        result = _json_patch_operation(result, operation)
+    return result
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _has_directive(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(key.startswith(DIRECTIVES) for key in value) or any(_has_directive(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_directive(item) for item in value)
+    return False
+
+
+def _pointer(path: str) -> list[str]:
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise PatchFailure(f"the path {path!r} is not a JSON pointer (it starts with /)")
+    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
+
+
+def _parent(document: Any, parts: list[str], path: str) -> Any:
+    node = document
+    for part in parts[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise PatchFailure(f"{path}: {part} does not exist")
+    return node
+
+
+def _json_patch_operation(document: dict[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
+    op, path = operation.get("op"), str(operation.get("path", ""))
+    if op in ("move", "copy"):
+        value = _get(document, str(operation.get("from", "")))
+        if op == "move":
+            document = _json_patch_operation(document, {"op": "remove", "path": operation.get("from", "")})
+        return _json_patch_operation(document, {"op": "add", "path": path, "value": value})
+    if op == "test":
+        if _get(document, path) != operation.get("value"):
+            raise PatchFailure(f"test {path}: the value differs")
+        return document
+    parts = _pointer(path)
+    if not parts:
+        raise PatchFailure("a JSON patch cannot replace the whole object")
+    parent, last = _parent(document, parts, path), parts[-1]
+    value = json.loads(json.dumps(operation.get("value")))
+    if isinstance(parent, dict):
+        # kustomize's JSON patch replaces a missing key of an existing mapping as add would; remove fails
+        if op == "remove" and last not in parent:
+            raise PatchFailure(f"{op} {path}: {last} does not exist")
+        if op == "remove":
+            del parent[last]
+        elif op in ("add", "replace"):
+            parent[last] = value
+        else:
+            raise PatchFailure(f"unknown JSON patch operation {op!r}")
+    elif isinstance(parent, list):
+        index = len(parent) if last == "-" and op == "add" else int(last) if last.isdigit() else -1
+        if not 0 <= index <= len(parent) - (0 if op == "add" else 1):
+            raise PatchFailure(f"{op} {path}: index {last} is out of range")
+        if op == "add":
+            parent.insert(index, value)
+        elif op == "remove":
+            del parent[index]
+        elif op == "replace":
+            parent[index] = value
+        else:
+            raise PatchFailure(f"unknown JSON patch operation {op!r}")
+    else:
+        raise PatchFailure(f"{op} {path}: the parent is not an object or a list")
+    return document
+
+
+def _get(document: Any, path: str) -> Any:
+    parts = _pointer(path)
+    if not parts:
+        return document
+    parent, last = _parent(document, parts, path), parts[-1]
+    if isinstance(parent, dict) and last in parent:
+        return parent[last]
+    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
+        return parent[int(last)]
+    raise PatchFailure(f"{path} does not exist")
+
+
+def patched_object_problems(
+    files: Iterable[RenderedFile],
+    data: dict[str, Any],
+    origin: Origin,
+    environment_file: Path,
+    environment: str,
+    check: Callable[[dict[str, Any]], list[tuple[str, Finding]]],
+) -> list[Problem]:
+    """The Ray objects of the overlay as `kubectl kustomize` builds them, after every patch, checked with
+    `check` (the CRD schema and CEL rules of the release); problems point at the last patch that changed
+    the object, and at a patch kustomize could not apply."""
+    patches = data.get("patches", [])
+    if not patches:
+        return []
+    objects = {_identity(document): document for document in _overlay(files, environment) if _is_ray(document)}
+    changed_by: dict[tuple[str, str], list[int]] = {}
+    problems: list[Problem] = []
+
+    def problem(index: int, message: str, hint: str | None, rule: str) -> Problem:
+        at = ("patches", index, "patch")
+        return Problem(locate(origin, at), at, message, hint, file=environment_file, rule=rule)
+
+    for index, entry in enumerate(patches):
+        for document in _targets(entry, list(objects.values())):
+            identity = _identity(document)
+            if identity not in objects:
+                continue
+            try:
+                patched = apply_patch(objects[identity], entry["patch"])
+            except PatchFailure as failure:
+                kind, name = identity
+                message = f"the patch cannot apply to {kind} {name}, so kustomize build fails: {failure}"
+                problems.append(problem(index, message, "fix the path or the target", PATCH_TARGET.id))
+                continue  # the object stays as the patches before this one left it
+            if patched is None:  # strategic-merge directives: not reproduced here, so not checked
+                objects.pop(identity)
+                changed_by.pop(identity, None)
+                continue
+            objects[identity] = patched
+            changed_by.setdefault(identity, []).append(index)
+    for identity, indices in changed_by.items():
+        if identity not in objects:
+            continue
+        kind, name = identity
+        which = ", ".join(f"patches[{index}]" for index in indices)
+        merged = any(isinstance(patches[index]["patch"], dict) for index in indices)
+        for rule, finding in check(objects[identity]):
+            message = f"{kind} {name} after {which}, {format_path(finding.path)}: {finding.message}"
+            hint = finding.hint or (MERGE_HINT if merged else None)
+            problems.append(problem(indices[-1], message, hint, rule))
+    return problems
+
+
+def _overlay(files: Iterable[RenderedFile], environment: str) -> list[dict[str, Any]]:
+    return [
+        document
+        for file in files
+        if file.path.parts[:2] == (environment, "workloads") and file.path.name != "kustomization.yaml"
+        for document in file.documents
+        if isinstance(document, dict)
+    ]
+
+
+def _targets(entry: Mapping[str, Any], documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    target = entry.get("target")
+    if target is not None:
+        return [document for document in documents if selects(target, document)]
+    body = entry["patch"]
+    if not isinstance(body, dict):
+        return []
+    kind, name = str(body.get("kind", "")), str(body.get("metadata", {}).get("name", ""))
+    return [document for document in documents if _identity(document) == (kind, name)]
+
+
+def _identity(document: Mapping[str, Any]) -> tuple[str, str]:
+    return str(document.get("kind", "")), str(document.get("metadata", {}).get("name", ""))
+
+
+def _is_ray(document: Mapping[str, Any]) -> bool:
+    return str(document.get("apiVersion", "")).startswith("ray.io/")

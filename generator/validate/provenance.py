@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.errors import DocPath
-from generator.model.fields import GITOPS_FIELDS, KIND_SECTIONS, all_matches, fill
+from generator.input.resolve import MERGE_KEYS, NAME
+from generator.model.fields import GITOPS_FIELDS, KIND_SECTIONS, OVERRIDE, all_matches, fill
 from generator.source import value_at
 
 SECTIONS = {**KIND_SECTIONS, "ConfigMap": "configMaps"}
@@ -29,10 +30,56 @@ def environment_path(
     With the rendered `document`, items of a podTemplate's named lists are matched by name, as the
     renderer merged them: the Ray container is first in the output wherever the user listed it.
     """
+    if document is not None:
+        written = _override_path(kind, name, rendered, data, document)
+        if written is not None:
+            return written
     path = _environment_path(kind, name, rendered, data)
     if path is None or document is None:
         return path
     return _match_named_items(path, rendered, data, document)
+
+
+def _override_path(
+    kind: str, name: str, rendered: DocPath, data: Mapping[str, Any], document: Mapping[str, Any]
+) -> DocPath | None:
+    """The path in the item's `spec` override that wrote `rendered`, when the override (merged last) wrote
+    it or one of its ancestors' values whole. Lists it merged item by item are followed by their merge key,
+    as render/workloads.py merged them; None when the value came from elsewhere."""
+    if kind not in KIND_SECTIONS or len(rendered) < 2 or rendered[0] != OVERRIDE:
+        return None  # the whole spec is the template's, whatever the override merged into it
+    section = KIND_SECTIONS[kind]
+    index = next((i for i, item in enumerate(data.get(section, [])) if item.get("name") == name), None)
+    if index is None:
+        return None
+    written: DocPath = (section, index, OVERRIDE)
+    value: Any = data[section][index].get(OVERRIDE)
+    if value is None:
+        return None
+    key = NAME
+    for position, part in enumerate(rendered[1:], start=1):
+        if isinstance(value, dict) and isinstance(part, str) and part in value:
+            value, key = value[part], MERGE_KEYS.get(part, NAME)
+        elif isinstance(value, list) and isinstance(part, int):
+            wanted = value_at(document, (*rendered[: position + 1], key))
+            found = next(
+                (
+                    i
+                    for i, item in enumerate(value)
+                    if isinstance(item, dict) and wanted is not None and item.get(key) == wanted
+                ),
+                None,
+            )
+            if found is None:
+                return None
+            value = value[found]
+            part = found
+        else:
+            # the override stops above this part: it wrote the value only if what it holds here is not a
+            # mapping or keyed list that the generated value was merged into
+            return written if value is not None and not isinstance(value, dict | list) else None
+        written = (*written, part)
+    return written
 
 
 def _match_named_items(

@@ -1,0 +1,193 @@
+"""Stage 6 for `objects`: each one against the OpenAPI schema of its kind.
+
+Kinds of the Kubernetes API are checked against the strict schemas of the environment's Kubernetes version
+(target.kubernetesVersion), which the kubernetes-validate package ships: the OpenAPI documents of each
+Kubernetes release as JSON Schema, readable offline. Other kinds (Kueue, Volcano, Gateway API, SealedSecret,
+...) are checked against the JSON Schema that `objectSchemas` names for their apiVersion/kind, or rendered
+unchecked where it says so. Problems point at the object's line in the environment file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
+from referencing import Registry, Resource
+
+from generator.checks import OBJECT_SCHEMA
+from generator.errors import Problem, format_path
+from generator.input.schema_check import findings
+from generator.model.build import UNCHECKED
+from generator.source import Origin, locate
+
+SCHEMAS_PACKAGE = "kubernetes_validate"
+SCHEMAS_FOLDER = "kubernetes-json-schema"
+# the group's first label and the version: rbac.authorization.k8s.io/v1 -> rbac-v1 (kubernetes_validate/utils.py)
+_GROUP_PREFIX = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
+_VERSION_FOLDER = re.compile(r"^v(1\.[0-9]+)\.0-local-strict$")
+
+
+def schema_key(item: Mapping[str, Any]) -> str:
+    """An object's key in `objectSchemas`: apiVersion/kind (v1/Service, kueue.x-k8s.io/v1beta1/LocalQueue)."""
+    return f"{item.get('apiVersion')}/{item.get('kind')}"
+
+
+class KubernetesSchemas:
+    """Validators of Kubernetes kinds by (version, apiVersion, kind), read once per run when first needed."""
+
+    def __init__(self) -> None:
+        self._validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
+        self._definitions: dict[str, Resource[Any]] = {}
+
+    @cached_property
+    def _root(self) -> Any:
+        return resources.files(SCHEMAS_PACKAGE).joinpath(SCHEMAS_FOLDER)
+
+    @cached_property
+    def versions(self) -> tuple[str, ...]:
+        """The Kubernetes minor versions whose schemas are at hand, oldest first."""
+        found = [match.group(1) for entry in self._root.iterdir() if (match := _VERSION_FOLDER.match(entry.name))]
+        return tuple(sorted(found, key=lambda version: tuple(int(part) for part in version.split("."))))
+
+    def validator(self, version: str, api_version: str, kind: str) -> Draft202012Validator | None:
+        """The validator of a kind of the Kubernetes API in `version`, None when the API has no such kind."""
+        key = (version, api_version, kind)
+        if key not in self._validators:
+            self._validators[key] = self._load(version, api_version, kind)
+        return self._validators[key]
+
+    def _load(self, version: str, api_version: str, kind: str) -> Draft202012Validator | None:
+        folder = self._root.joinpath(f"v{version}.0-local-strict")
+        group_version = _GROUP_PREFIX.sub(r"\1-", api_version)
+        document = folder.joinpath(f"{kind.lower()}-{group_version}.json")
+        if not document.is_file():
+            return None
+        schema = json.loads(document.read_text())
+        # a kind's file describes one apiVersion; a file of another group with the same first label is not it
+        kinds = schema.get("x-kubernetes-group-version-kind") or []
+        if not any(_api_version(entry) == api_version and entry.get("kind") == kind for entry in kinds):
+            return None
+        registry: Registry[Any] = Registry().with_resources(
+            [(schema["$id"], Resource.from_contents(schema)), self._definitions_of(version, folder)]
+        )
+        return Draft202012Validator(schema, registry=registry)
+
+    def _definitions_of(self, version: str, folder: Any) -> tuple[str, Resource[Any]]:
+        if version not in self._definitions:
+            self._definitions[version] = Resource.from_contents(
+                json.loads(folder.joinpath("_definitions.json").read_text())
+            )
+        definitions = self._definitions[version]
+        return str(definitions.id()), definitions
+
+
+def _api_version(entry: Mapping[str, Any]) -> str:
+    group, version = entry.get("group", ""), entry.get("version", "")
+    return f"{group}/{version}" if group else str(version)
+
+
+def object_problems(
+    objects: tuple[Mapping[str, Any], ...],
+    data: Mapping[str, Any],
+    origin: Origin,
+    environment_file: Path,
+    version: str,
+    schemas: KubernetesSchemas,
+) -> list[Problem]:
+    """Each `objects` item against the schema of its kind, located at its line of the environment file."""
+    problems: list[Problem] = []
+    chosen = data.get("objectSchemas", {})
+    if objects and version not in schemas.versions:
+        at = locate(origin, ("target", "kubernetesVersion"))
+        known = ", ".join(schemas.versions)
+        return [
+            Problem(
+                at,
+                ("target", "kubernetesVersion"),
+                f"no OpenAPI schemas of Kubernetes {version} are installed (kubernetes-validate has {known})",
+                "set target.kubernetesVersion to one of those, or upgrade the kubernetes-validate package",
+                file=environment_file,
+                rule=OBJECT_SCHEMA.id,
+            )
+        ]
+    for index, item in enumerate(objects):
+        key = schema_key(item)
+        where = ("objects", index)
+        if key in chosen:
+            if chosen[key] == UNCHECKED:
+                continue
+            validator, problem = _user_validator(environment_file, chosen[key], key, origin)
+            if problem is not None:
+                problems.append(problem)
+                continue
+        else:
+            validator = schemas.validator(version, str(item["apiVersion"]), str(item["kind"]))
+        name = item["metadata"].get("name", "?")
+        if validator is None:
+            problems.append(
+                Problem(
+                    locate(origin, (*where, "kind")),
+                    (*where, "kind"),
+                    f"Kubernetes {version} has no kind {item['kind']} in {item['apiVersion']}, and objectSchemas names "
+                    "no schema for it",
+                    f"add objectSchemas: {{{key}: FILE.json}} with its JSON Schema (e.g. from the CRD), or "
+                    f"{{{key}: {UNCHECKED}}} to render it unchecked",
+                    file=environment_file,
+                    rule=OBJECT_SCHEMA.id,
+                )
+            )
+            continue
+        assert validator is not None
+        for finding in findings(validator, dict(item)):
+            path = (*where, *finding.path)
+            problems.append(
+                Problem(
+                    locate(origin, path, at_key=finding.at_key),
+                    path,
+                    f"{item['kind']} {name}, {format_path(finding.path)}: {finding.message}",
+                    finding.hint,
+                    file=environment_file,
+                    rule=OBJECT_SCHEMA.id,
+                )
+            )
+    return problems
+
+
+def _user_validator(
+    environment_file: Path, relative: str, key: str, origin: Origin
+) -> tuple[Validator | None, Problem | None]:
+    """The validator of a JSON Schema file that `objectSchemas` names (JSON or YAML, any draft jsonschema knows)."""
+    path = environment_file.parent / relative
+    try:
+        schema = yaml.safe_load(path.read_text())
+        if not isinstance(schema, dict):
+            raise ValueError("it is not a JSON Schema object")
+        cls = validator_for(schema, default=Draft202012Validator)
+        cls.check_schema(schema)
+    except (OSError, ValueError, yaml.YAMLError, SchemaError) as error:
+        where = ("objectSchemas", key)
+        what = (
+            f"{relative} is not a valid JSON Schema: {str(error).splitlines()[0]}"
+            if isinstance(error, SchemaError)
+            else f"cannot read the JSON Schema {relative}: {error}"
+        )
+        problem = Problem(
+            locate(origin, where),
+            where,
+            what,
+            "name a JSON Schema file, relative to the environment file, or write unchecked",
+            file=environment_file,
+            rule=OBJECT_SCHEMA.id,
+        )
+        return None, problem
+    return cls(schema), None

@@ -1,0 +1,114 @@
+"""`objects`: other Kubernetes objects, rendered into the workloads overlay and wired into Argo CD and Flux.
+
+The overlay is built with the real `kubectl kustomize`; the AppProject and the Flux Role must let exactly
+these kinds through, since Argo CD refuses a kind its project does not list and Kubernetes RBAC refuses the
+impersonated Flux account what its Role does not grant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.model.names import resource_name
+from generator.output.serialize import load_yaml_stream
+from generator.output.write import OutputScope, write_output
+from generator.paths import PROJECT_ROOT, ToolData
+from generator.pipeline import BuildRequest, build
+from generator.validate.kubernetes import KubernetesSchemas
+from tests.kustomize import kustomize_build
+
+VALID = PROJECT_ROOT / "tests" / "corpus" / "valid"
+ENVIRONMENT = "objects"
+
+
+@pytest.fixture(scope="module")
+def rendered(tool: ToolData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = build(BuildRequest(VALID, (ENVIRONMENT,), tool))
+    assert result.problems == ()
+    output = tmp_path_factory.mktemp("objects") / "rendered"
+    write_output(output, result.files, OutputScope(None))
+    return output / ENVIRONMENT
+
+
+def _objects() -> list[dict[str, Any]]:
+    document = next(iter(load_yaml_stream((VALID / f"{ENVIRONMENT}.yaml").read_text())))
+    objects: list[dict[str, Any]] = document["objects"]
+    return objects
+
+
+def _documents(path: Path) -> list[dict[str, Any]]:
+    return [document for document in load_yaml_stream(path.read_text()) if isinstance(document, dict)]
+
+
+def test_each_object_is_built_into_the_namespace_with_the_generator_labels(rendered: Path) -> None:
+    built = {(doc["kind"], doc["metadata"]["name"]): doc for doc in kustomize_build(rendered / "workloads")}
+    for item in _objects():
+        document = built[(item["kind"], item["metadata"]["name"])]
+        assert document["metadata"]["namespace"] == "ray-objects"
+        assert document["metadata"]["labels"]["kuberay-gitops/environment"] == ENVIRONMENT
+        expected = {key: value for key, value in item.items() if key != "metadata"}
+        if item["kind"] == "RoleBinding":  # kustomize's namespace transformer moves ServiceAccount subjects too
+            expected["subjects"] = [{**subject, "namespace": "ray-objects"} for subject in item["subjects"]]
+        assert {key: value for key, value in document.items() if key != "metadata"} == expected
+
+
+def test_the_workloads_project_lists_each_object_kind(rendered: Path) -> None:
+    project = next(
+        doc for doc in _documents(rendered / "argocd" / "appproject-workloads.yaml") if doc["kind"] == "AppProject"
+    )
+    allowed = {(entry["group"], entry["kind"]) for entry in project["spec"]["namespaceResourceWhitelist"]}
+    for item in _objects():
+        assert (item["apiVersion"].rpartition("/")[0], item["kind"]) in allowed
+
+
+def test_the_flux_workloads_role_grants_each_object_resource(rendered: Path) -> None:
+    role = next(
+        doc
+        for doc in _documents(rendered / "flux" / "access.yaml")
+        if doc["kind"] == "Role" and doc["metadata"]["namespace"] == "ray-objects"
+    )
+    granted = {
+        (group, resource)
+        for rule in role["rules"]
+        if "create" in rule["verbs"] and "delete" in rule["verbs"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    for item in _objects():
+        assert (item["apiVersion"].rpartition("/")[0], resource_name(item["kind"])) in granted
+    # a Role among the objects grants what the account may grant only with escalate and bind on it
+    assert any(
+        rule.get("resourceNames") == ["ray-reader"] and set(rule["verbs"]) == {"escalate", "bind"}
+        for rule in role["rules"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "resource"),
+    [
+        ("Service", "services"),
+        ("Ingress", "ingresses"),
+        ("NetworkPolicy", "networkpolicies"),
+        ("Endpoints", "endpoints"),
+        ("PodDisruptionBudget", "poddisruptionbudgets"),
+        ("HTTPRoute", "httproutes"),
+        ("Queue", "queues"),
+    ],
+)
+def test_resource_names_are_the_api_resources(kind: str, resource: str) -> None:
+    assert resource_name(kind) == resource
+
+
+def test_the_schemas_of_core_kinds_are_found_and_strict() -> None:
+    schemas = KubernetesSchemas()
+    assert "1.34" in schemas.versions
+    service = schemas.validator("1.34", "v1", "Service")
+    assert service is not None
+    assert service.is_valid({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}})
+    assert not service.is_valid({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}, "spec": {"x": 1}})
+    # an apiVersion whose group shares its first label with a core group is not that group's kind
+    assert schemas.validator("1.34", "networking.example.com/v1", "Ingress") is None
+    assert schemas.validator("1.34", "kueue.x-k8s.io/v1beta1", "LocalQueue") is None
