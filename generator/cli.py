@@ -189,6 +189,36 @@ def new(
 
 
 @main.command(
+    "import",
+    epilog="""\b
+Examples:
+  kuberay-gitops import ray-cluster.yaml --env team-a
+  kuberay-gitops import manifests/ --env prod --cluster prod-us-east-1 --kuberay-version 1.3.0""",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--env", "name", required=True, help="Name of the environment to write (environments/NAME.yaml).")
+@click.option("--kuberay-version", help="KubeRay release to pin, when no environment on the cluster pins one.")
+@click.option("--cluster", help="Argo CD destination name or API server URL (default: in-cluster).")
+@click.option("--namespace", help="Namespace of the objects (default: ray-NAME).")
+@click.option("--repo-url", help="URL of this repository, when no environment or git remote tells it.")
+@click.pass_context
+def import_command(
+    context: click.Context,
+    paths: tuple[Path, ...],
+    name: str,
+    kuberay_version: str | None,
+    cluster: str | None,
+    namespace: str | None,
+    repo_url: str | None,
+) -> None:
+    """Write environments/NAME.yaml from existing manifests (files or folders of YAML), render it, and print
+    every difference from the manifests: exit 0 only when each one is carried and comes out equal."""
+    request = commands.ImportRequest(paths, name, kuberay_version, cluster, namespace, repo_url)
+    as_json = context.obj[2] == "json"
+    _execute(context, (), lambda options, reporter: commands.run_import(options, request, reporter, as_json=as_json))
+
+
+@main.command(
     "explain",
     epilog="""\b
 Examples:

@@ -9,16 +9,21 @@ from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
+from ruamel.yaml import YAML
+
 from generator.errors import InputError, SetupError
 from generator.explain import explain
 from generator.files import ROOT_FOLDER, RenderedFile
+from generator.importer.compare import differences, normalized
+from generator.importer.manifests import read_manifests
+from generator.importer.run import Imported, environment_text, import_manifests
 from generator.input.envschema import editor_schema
 from generator.inventory import list_json, list_lines, summarize
 from generator.output.serialize import load_yaml_stream
 from generator.output.write import compare_output, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
-from generator.releases import SUPPORTED_RELEASES, load_field_history
+from generator.releases import SUPPORTED_RELEASES, load_field_history, load_release
 from generator.render.jinja import template_environment
 from generator.review.base import load_base
 from generator.review.capacity import object_capacities
@@ -26,6 +31,7 @@ from generator.review.diff import diff_trees
 from generator.review.present import capacity_columns, capacity_report, json_report, markdown_report, text_report
 from generator.review.trees import tree_of_files
 from generator.scaffold import NewEnvironment, new_environment_text
+from generator.validate.kubernetes import KubernetesSchemas
 
 __all__ = ["DiffRequest", "NewEnvironment"]
 from generator.report import Reporter, display_path
@@ -197,23 +203,13 @@ def run_new(options: Options, request: NewEnvironment, reporter: Reporter) -> in
     """Writes the new environment, then validates it with every rule (and against the other environments);
     a file that would not render is removed again, with its problems printed."""
     file = options.environments_dir / f"{request.name}.yaml"
-    try:
-        text = new_environment_text(request, options.environments_dir, template_environment(options.tool.templates))
-        options.environments_dir.mkdir(parents=True, exist_ok=True)
-        with file.open("x", encoding="utf-8") as stream:  # never overwrites a file that appeared meanwhile
-            stream.write(text)
-    except SetupError as error:
-        reporter.failure(str(error))
-        reporter.close()
-        return EXIT_SETUP
-    except OSError as error:
-        reporter.failure(f"cannot write {display_path(file)}: {error.strerror or error}")
-        reporter.close()
-        return EXIT_SETUP
-    except Exception as error:  # a bug of ours, reported as one (as _run does)
-        reporter.internal_error(str(error), traceback.format_exc())
-        reporter.close()
-        return EXIT_INTERNAL
+    failed = _write_new(
+        file,
+        lambda: new_environment_text(request, options.environments_dir, template_environment(options.tool.templates)),
+        reporter,
+    )
+    if failed is not None:
+        return failed
 
     def act(_result: BuildResult) -> int:
         reporter.summary(f"wrote {display_path(file)}: valid; edit it, then run `kuberay-gitops render {request.name}`")
@@ -222,6 +218,107 @@ def run_new(options: Options, request: NewEnvironment, reporter: Reporter) -> in
     code = _run(replace(options, selected=(request.name,)), reporter, act)
     if code != EXIT_OK:
         file.unlink(missing_ok=True)
+    return code
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    paths: tuple[Path, ...]
+    name: str
+    kuberay_version: str | None = None
+    cluster: str | None = None
+    namespace: str | None = None
+    repo_url: str | None = None
+
+
+def run_import(options: Options, request: ImportRequest, reporter: Reporter, *, as_json: bool) -> int:
+    """Writes the environment of the manifests, validates it with every rule, and compares what it renders
+    with the manifests: exit 0 only when every manifest is carried and comes out equal."""
+    file = options.environments_dir / f"{request.name}.yaml"
+    imported = Imported()
+
+    def text() -> str:
+        nonlocal imported
+        manifests = read_manifests(request.paths)
+        if not manifests:
+            raise SetupError(f"no Kubernetes manifest in {', '.join(str(path) for path in request.paths)}")
+        jinja = template_environment(options.tool.templates)
+        sources = ", ".join(display_path(path) for path in request.paths)
+        new = NewEnvironment(
+            request.name,
+            cluster=request.cluster,
+            namespace=request.namespace,
+            repo_url=request.repo_url,
+            kuberay_version=request.kuberay_version,
+            imported_from=sources,
+        )
+        header_text = new_environment_text(new, options.environments_dir, jinja)
+        header = YAML(typ="safe").load(header_text)
+        release = load_release(str(header["kuberay"]["version"]), options.tool.schemas)
+        imported = import_manifests(manifests, header, release, jinja, KubernetesSchemas())
+        return environment_text(header_text, imported.body)
+
+    failed = _write_new(file, text, reporter)
+    if failed is not None:
+        return failed
+
+    def act(result: BuildResult) -> int:
+        rendered = {
+            (document["kind"], document["metadata"]["name"]): document
+            for rendered_file in result.files
+            for document in rendered_file.documents
+            if isinstance(document, dict) and "metadata" in document
+        }
+        found = [f"not carried: {refusal}" for refusal in imported.refused]
+        for carried in imported.carried:
+            key = (carried.expected["kind"], carried.expected["metadata"]["name"])
+            if key not in rendered:
+                found.append(f"{carried.manifest.source}: {key[0]} {key[1]}: not rendered")
+                continue
+            found += [
+                f"{carried.manifest.source}: {key[0]} {key[1]}: {difference}"
+                for difference in differences(carried.expected, normalized(rendered[key]))
+            ]
+        lines = [f"note: {note}" for note in imported.notes] + found
+        if as_json:
+            report = {"file": display_path(file), "carried": len(imported.carried), "notes": imported.notes}
+            reporter.data("import", {**report, "differences": found})
+        elif lines:
+            reporter.output("".join(f"{line}\n" for line in lines))
+        if found:
+            reporter.summary(
+                f"wrote {display_path(file)}: {len(imported.carried)} object(s) carried, {len(found)} difference(s) "
+                "from the manifests (above)"
+            )
+            return EXIT_INVALID
+        reporter.summary(
+            f"wrote {display_path(file)}: {len(imported.carried)} object(s), each rendered equal to its manifest; "
+            f"render it with `kuberay-gitops render {request.name}`"
+        )
+        return EXIT_OK
+
+    return _run(replace(options, selected=(request.name,)), reporter, act)
+
+
+def _write_new(file: Path, text: Callable[[], str], reporter: Reporter) -> int | None:
+    """Write a new environment file (never over one that exists, or appeared meanwhile); None when written,
+    else the exit code of the failure, reported."""
+    try:
+        content = text()
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with file.open("x", encoding="utf-8") as stream:
+            stream.write(content)
+        return None
+    except SetupError as error:
+        reporter.failure(str(error))
+        code = EXIT_SETUP
+    except OSError as error:
+        reporter.failure(f"cannot write {display_path(file)}: {error.strerror or error}")
+        code = EXIT_SETUP
+    except Exception as error:  # a bug of ours, reported as one (as _run does)
+        reporter.internal_error(str(error), traceback.format_exc())
+        code = EXIT_INTERNAL
+    reporter.close()
     return code
 
 

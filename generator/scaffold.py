@@ -41,6 +41,8 @@ class NewEnvironment:
     namespace: str | None = None
     gpu: bool = False
     repo_url: str | None = None
+    kuberay_version: str | None = None  # the release to pin, when the cluster has none yet
+    imported_from: str | None = None  # `import`: the manifests, named in the header; no example workloads
 
 
 def new_environment_text(request: NewEnvironment, environments_dir: Path, jinja: jinja2.Environment) -> str:
@@ -54,7 +56,7 @@ def new_environment_text(request: NewEnvironment, environments_dir: Path, jinja:
     owner = _owner(cluster, namespace, summaries)
     inherited = base.data if base else {}
     image = _inherited_text(inherited, "defaults", "image")
-    version = _release(cluster, summaries, base)
+    version = _release(cluster, summaries, base, request.kuberay_version)
     context: dict[str, Any] = {
         "name": request.name,
         "schema_path": _schema_path(environments_dir),
@@ -69,6 +71,7 @@ def new_environment_text(request: NewEnvironment, environments_dir: Path, jinja:
         "ray_version": DEFAULT_RAY_VERSION,
         "gpu": request.gpu,
         "gpu_image": _gpu_image(image or DEFAULT_IMAGE),
+        "imported_from": request.imported_from,
     }
     return jinja.get_template("scaffold/environment.yaml.j2").render(**context)
 
@@ -114,9 +117,11 @@ def _owner(cluster: str, namespace: str, summaries: list[EnvironmentSummary]) ->
     return owner
 
 
-def _release(cluster: str, summaries: list[EnvironmentSummary], base: EnvironmentSummary | None) -> str:
-    """The release of the cluster's other environments (one operator serves them all), else the partial's,
-    else the newest supported."""
+def _release(
+    cluster: str, summaries: list[EnvironmentSummary], base: EnvironmentSummary | None, wanted: str | None
+) -> str:
+    """The release of the cluster's other environments (one operator serves them all), else the one asked
+    for, else the partial's, else the newest supported."""
     here = cluster_identity(cluster)
     on_cluster = [
         summary.version
@@ -124,7 +129,16 @@ def _release(cluster: str, summaries: list[EnvironmentSummary], base: Environmen
         if summary.cluster and cluster_identity(summary.cluster) == here and summary.version
     ]
     if on_cluster:
+        if wanted is not None and wanted != on_cluster[0]:
+            raise SetupError(
+                f"cluster {cluster} runs KubeRay {on_cluster[0]} for its other environments, which share one "
+                f"operator: leave out --kuberay-version, or pass --cluster for another cluster"
+            )
         return on_cluster[0]
+    if wanted is not None:
+        if wanted not in SUPPORTED_RELEASES:
+            raise SetupError(f"KubeRay {wanted} is not supported; the releases: {', '.join(SUPPORTED_RELEASES)}")
+        return wanted
     inherited = base.version if base else None
     return inherited or SUPPORTED_RELEASES[-1]
 
@@ -205,7 +219,7 @@ def _copied(request: NewEnvironment, summaries: list[EnvironmentSummary]) -> str
     namespace = request.namespace or f"ray-{request.name}"
     owner = _owner(cluster, namespace, summaries)
     others = [summary for summary in summaries if summary.name != source.name]
-    release = _release(cluster, others, source)
+    release = _release(cluster, others, source, None)
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096

@@ -1,0 +1,1 @@
+"""`kuberay-gitops import`: an environment file written from existing Kubernetes manifests."""

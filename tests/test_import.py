@@ -1,0 +1,184 @@
+"""`kuberay-gitops import` on every upstream sample of KubeRay v1.3.0 (tests/fixtures/upstream-samples-all/).
+
+Each sample file goes through import -> render -> `kubectl kustomize`, and every object of it comes out equal
+to the manifest, after the normalisation docs/import.md lists (namespace, the generator's two labels, key
+order, quoting, v1alpha1 -> v1, unset worker bounds, YAML and JSON held in strings compared as data).
+
+What is not carried is listed below with the reason, and nothing else may be refused:
+- plaintext Secrets (refused by design: Git would hold the credential);
+- cluster-scoped objects (an environment holds objects of its own namespace; the platform creates these);
+- two lints of ours that the samples trip on purpose, waived here as a user would, after which they pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from ruamel.yaml import YAML
+
+from generator.cli import main
+from generator.importer.compare import differences, normalized
+from generator.output.serialize import load_yaml_stream
+from generator.output.write import OutputScope, write_output
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from tests.conftest import FIXTURES
+from tests.kustomize import kustomize_build
+
+SAMPLES = FIXTURES / "upstream-samples-all" / "v1.3.0"
+REPO_URL = "https://git.example.com/ray.git"
+SECRET = "a Secret with its values in plain text is not carried into Git"
+CLUSTER_SCOPED = "cluster-scoped: an environment holds objects of its own namespace only"
+# sample -> kinds/names import refuses, and why (the message it prints)
+NOT_CARRIED = {
+    "ray-cluster.auth.yaml": {
+        "ClusterRoleBinding kube-rbac-proxy": CLUSTER_SCOPED,
+        "ClusterRole kube-rbac-proxy": CLUSTER_SCOPED,
+    },
+    "ray-cluster.deprecate-gcs-ft.yaml": {"Secret redis-password-secret": SECRET},
+    "ray-cluster.external-redis.yaml": {"Secret redis-password-secret": SECRET},
+    "ray-cluster.external-redis-uri.yaml": {"Secret redis-password-secret": SECRET},
+    "ray-cluster.persistent-redis.yaml": {"Secret redis-password-secret": SECRET},
+    "ray-cluster.tls.yaml": {"Secret ca-tls": SECRET},
+    "ray-service.high-availability.yaml": {"Secret redis-password-secret": SECRET},
+}
+# sample -> (lint id, why the sample trips it, the waiver a user adds: a path in the environment and its value)
+WAIVED: dict[str, tuple[str, tuple[str | int, ...], Any]] = {
+    # the sample writes its Redis password into rayStartParams, which our lint takes for a credential in Git
+    "ray-cluster.deprecate-gcs-ft.yaml": (
+        "plaintext-secret",
+        ("lint", "notSecrets"),
+        ["clusters[0].head.rayStartParams.redis-password"],
+    ),
+    # the sample advertises 2 logical GPUs on a CPU-only head on purpose (num-gpus without nvidia.com/gpu)
+    "ray-job.resources.yaml": ("gpu-count", ("jobs", 0, "lint"), {"ignore": ["gpu-count"]}),
+}
+
+
+def _samples() -> list[str]:
+    return sorted(str(path.relative_to(SAMPLES)) for path in SAMPLES.rglob("*.yaml"))
+
+
+def _name(sample: str) -> str:
+    stem = Path(sample).stem.replace(".", "-").replace("_", "-").lower()
+    return stem[:40].strip("-")
+
+
+@pytest.fixture
+def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "environments").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _import(sample: str) -> tuple[int, str, str]:
+    name = _name(sample)
+    arguments = [
+        "import",
+        str(SAMPLES / sample),
+        "--env",
+        name,
+        "--kuberay-version",
+        "1.3.0",
+        "--cluster",
+        f"https://{name}.example.com",
+        "--repo-url",
+        REPO_URL,
+    ]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _waive(file: Path, path: tuple[str | int, ...], value: Any) -> None:
+    yaml = YAML()
+    data = yaml.load(file.read_text())
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    node[path[-1]] = value
+    with file.open("w") as stream:
+        yaml.dump(data, stream)
+
+
+def _kustomized(sample: str, tool: ToolData, repository: Path) -> list[dict[str, Any]]:
+    name = _name(sample)
+    result = build(BuildRequest(repository / "environments", (name,), tool))
+    assert not [problem for problem in result.problems if problem.is_error]
+    write_output(repository / "rendered", result.files, OutputScope(None))
+    return kustomize_build(repository / "rendered" / name / "workloads")
+
+
+@pytest.mark.parametrize("sample", _samples())
+def test_sample_comes_out_of_import_render_and_kustomize_as_it_went_in(
+    sample: str, tool: ToolData, repository: Path
+) -> None:
+    code, stdout, stderr = _import(sample)
+    file = repository / "environments" / f"{_name(sample)}.yaml"
+    refused = NOT_CARRIED.get(sample, {})
+    if sample in WAIVED:
+        rule, path, value = WAIVED[sample]
+        assert code == 1
+        assert f"[{rule}]" in stderr, stderr
+        _waive(file, path, value)
+    else:
+        lines = [line for line in stdout.splitlines() if not line.startswith(("note: ", "wrote "))]
+        expected = sorted(f"not carried: {SAMPLES / sample}" for _ in refused)
+        assert sorted(line.split(":", 2)[0] + ":" + line.split(":", 2)[1] for line in lines) == expected, stdout
+        for what, why in refused.items():
+            assert f"{what}: {why}" in stdout
+        assert code == (1 if refused else 0)
+        assert "error" not in stderr, stderr  # lint warnings (e.g. gpu-toleration) are printed, and pass
+    built = {(doc["kind"], doc["metadata"]["name"]): doc for doc in _kustomized(sample, tool, repository)}
+    for document in load_yaml_stream((SAMPLES / sample).read_text()):
+        if not isinstance(document, dict):
+            continue
+        manifest = normalized(document)
+        kind, name = manifest["kind"], manifest["metadata"]["name"]
+        if f"{kind} {name}" in refused:
+            assert (kind, name) not in built
+            continue
+        assert (kind, name) in built, f"{kind} {name} of {sample} is not in the overlay"
+        actual = normalized(built[(kind, name)])
+        if kind == "RoleBinding":  # kustomize's namespace transformer sets the ServiceAccount subjects' namespace
+            for subject in actual.get("subjects", []):
+                subject.pop("namespace", None)
+        assert list(differences(manifest, actual)) == [], f"{sample}: {kind} {name}"
+
+
+def test_every_sample_is_in_the_fixtures() -> None:
+    assert len(_samples()) >= 50
+    assert set(NOT_CARRIED) | set(WAIVED) <= set(_samples())
+
+
+def test_an_existing_environment_is_not_overwritten(repository: Path) -> None:
+    sample = "ray-cluster.sample.yaml"
+    (repository / "environments" / f"{_name(sample)}.yaml").write_text("name: mine\n")
+    code, _, stderr = _import(sample)
+    assert code == 2
+    assert stderr.startswith("kuberay-gitops: error: environments/ray-cluster-sample.yaml exists already")
+
+
+@pytest.mark.usefixtures("repository")
+def test_generate_name_becomes_a_name_with_a_note() -> None:
+    sample = "ray-job.kueue-toy-sample.yaml"
+    code, stdout, _ = _import(sample)
+    assert code == 0
+    assert "RayJob generateName rayjob-sample- is named rayjob-sample: GitOps needs a stable name" in stdout
+
+
+def test_octal_modes_are_written_in_octal(repository: Path) -> None:
+    manifest = repository / "cluster.yaml"
+    manifest.write_text(
+        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: modes}\nspec:\n  headGroupSpec:\n"
+        "    rayStartParams: {}\n    template:\n      spec:\n        containers:\n"
+        "          - {name: ray-head, image: rayproject/ray:2.41.0}\n"
+        "        volumes:\n          - {name: code, configMap: {name: code, defaultMode: 0755}}\n"
+    )
+    result = CliRunner().invoke(
+        main, ["import", "cluster.yaml", "--env", "modes", "--kuberay-version", "1.3.0", "--repo-url", REPO_URL]
+    )
+    assert result.exit_code == 0, result.output
+    assert "defaultMode: 0o755" in (repository / "environments" / "modes.yaml").read_text()
