@@ -182,3 +182,48 @@ def test_octal_modes_are_written_in_octal(repository: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "defaultMode: 0o755" in (repository / "environments" / "modes.yaml").read_text()
+
+
+def _cluster(key: str) -> str:
+    """A cluster spec under `key` of a RayJob's or RayService's spec."""
+    return (
+        f"  {key}:\n    headGroupSpec:\n      rayStartParams: {{}}\n      template:\n        spec:\n"
+        "          containers: [{name: ray-head, image: rayproject/ray:2.41.0}]\n"
+    )
+
+
+RAY_JOB = "apiVersion: ray.io/v1\nkind: RayJob\nmetadata: {name: strings}\nspec:\n  entrypoint: python a.py\n"
+RAY_SERVICE = "apiVersion: ray.io/v1\nkind: RayService\nmetadata: {name: serve}\nspec:\n"
+ODD_MANIFESTS = {
+    # YAML and JSON held in strings that the structured fields cannot hold stay the manifest's strings
+    "job-strings": RAY_JOB
+    + '  runtimeEnvYAML: |\n    - not\n    - a mapping\n  entrypointResources: \'{"custom": "1"}\'\n'
+    + _cluster("rayClusterSpec"),
+    "serve-unknown-field": RAY_SERVICE
+    + "  serveConfigV2: |\n    applications:\n      - name: app\n        import_path: app:app\n"
+    + "        some_future_field: 1\n"
+    + _cluster("rayClusterConfig"),
+    "serve-without-config": RAY_SERVICE + _cluster("rayClusterConfig"),
+    "list": "apiVersion: v1\nkind: List\nitems:\n"
+    + "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: '1'}}\n"
+    + "  - {apiVersion: v1, kind: Service, metadata: {name: b}, spec: {ports: [{port: 80}]}}\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_MANIFESTS))
+def test_manifests_the_structured_fields_cannot_hold_come_out_equal(case: str, repository: Path) -> None:
+    (repository / "manifest.yaml").write_text(ODD_MANIFESTS[case])
+    arguments = ["import", "manifest.yaml", "--env", "odd", "--kuberay-version", "1.3.0", "--repo-url", REPO_URL]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+
+
+def test_a_ray_container_without_an_image_is_not_carried(repository: Path) -> None:
+    (repository / "manifest.yaml").write_text(
+        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: c}\nspec: null\n"
+    )
+    arguments = ["import", "manifest.yaml", "--env", "odd", "--kuberay-version", "1.3.0", "--repo-url", REPO_URL]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "RayCluster c: a Ray container without an image cannot be rendered" in result.stdout, result.output
+    assert "internal error" not in result.stderr

@@ -79,11 +79,18 @@ def test_the_flux_workloads_role_grants_each_object_resource(rendered: Path) -> 
     }
     for item in _objects():
         assert (item["apiVersion"].rpartition("/")[0], resource_name(item["kind"])) in granted
-    # a Role among the objects grants what the account may grant only with escalate and bind on it
+    # a Role among the objects grants what the account may grant only with escalate and bind on it, and a
+    # RoleBinding to a ClusterRole needs bind on that ClusterRole
     assert any(
         rule.get("resourceNames") == ["ray-reader"] and set(rule["verbs"]) == {"escalate", "bind"}
         for rule in role["rules"]
     )
+    assert {
+        "apiGroups": ["rbac.authorization.k8s.io"],
+        "resources": ["clusterroles"],
+        "verbs": ["bind"],
+        "resourceNames": ["view"],
+    } in role["rules"]
 
 
 @pytest.mark.parametrize(
@@ -91,10 +98,11 @@ def test_the_flux_workloads_role_grants_each_object_resource(rendered: Path) -> 
     [
         ("Service", "services"),
         ("Ingress", "ingresses"),
-        ("NetworkPolicy", "networkpolicies"),
         ("Endpoints", "endpoints"),
         ("PodDisruptionBudget", "poddisruptionbudgets"),
         ("HTTPRoute", "httproutes"),
+        ("Gateway", "gateways"),
+        ("NetworkPolicy", "networkpolicies"),
         ("Queue", "queues"),
     ],
 )

@@ -96,6 +96,8 @@ PATCHES: list[Any] = [
         {"op": "test", "path": "/spec/workerGroupSpecs/0/replicas", "value": 2},
         {"op": "replace", "path": "/spec/headGroupSpec/serviceType", "value": "NodePort"},
         {"op": "add", "path": "/spec/headGroupSpec/template/spec/containers/0/env/0", "value": {"name": "Z"}},
+        {"op": "add", "path": "/spec/workerGroupSpecs/-1/idleTimeoutSeconds", "value": 60},  # from the end
+        {"op": "test", "path": "/spec/workerGroupSpecs/0/replicas", "value": 2.0},  # JSON numbers
     ],
 ]
 
@@ -118,6 +120,7 @@ def test_patches_apply_in_process_as_kubectl_kustomize_applies_them(patch: Any, 
         {"op": "remove", "path": "/spec/headGroupSpec/serviceType"},
         {"op": "remove", "path": "/spec/workerGroupSpecs/5"},
         {"op": "test", "path": "/spec/rayVersion", "value": "2.9.0"},
+        {"op": "test", "path": "/spec/workerGroupSpecs/0/replicas", "value": True},  # true is not 1 in JSON
     ],
 )
 def test_a_json_patch_that_kustomize_cannot_apply_fails_here_too(operation: dict[str, Any], tmp_path: Path) -> None:

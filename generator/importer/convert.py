@@ -14,31 +14,25 @@ from collections.abc import Mapping
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
 
 from generator.input.envschema import definitions
+from generator.model.fields import CLUSTER_SPEC_AT, JOB_SPEC_AT, KIND_SECTIONS
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 
-RAY_GROUP = "ray.io"
 RAY_VERSIONS = ("ray.io/v1", "ray.io/v1alpha1")
-SECTIONS = {"RayCluster": "clusters", "RayJob": "jobs", "RayService": "services", "RayCronJob": "cronJobs"}
-# Where each kind keeps its cluster spec in the object's spec, and in the environment item
-CLUSTER_SPEC: dict[str, tuple[str, ...]] = {
-    "RayCluster": (),
-    "RayJob": ("rayClusterSpec",),
-    "RayService": ("rayClusterConfig",),
-    "RayCronJob": ("jobTemplate", "rayClusterSpec"),
-}
-CLUSTER_ITEM: dict[str, tuple[str, ...]] = {
-    "RayCluster": (),
-    "RayJob": ("cluster",),
-    "RayService": ("cluster",),
-    "RayCronJob": ("job", "cluster"),
-}
-# Where a RayJob spec is: in the object's spec, and in the environment item
-JOB_SPEC: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "RayJob": ((), ()),
-    "RayCronJob": (("jobTemplate",), ("job",)),
-}
+SECTIONS = KIND_SECTIONS
+
+
+def _path(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split(".")) if dotted else ()
+
+
+# Where each kind keeps its cluster spec, in the object's spec and in the environment item (the field table's)
+CLUSTER_SPEC = {kind: _path(crd)[1:] for kind, (_, crd) in CLUSTER_SPEC_AT.items()}
+CLUSTER_ITEM = {kind: _path(env) for kind, (env, _) in CLUSTER_SPEC_AT.items()}
+# Where a RayJob spec is, in the object's spec and in the environment item
+JOB_SPEC = {kind: (_path(crd)[1:], _path(env)) for kind, (env, crd) in JOB_SPEC_AT.items()}
 # KubeRay's CRD defaults of a worker group's bounds (ray.io_rayclusters.yaml, v1.3.0 to v1.7.0): the API
 # server fills them in, so the import writes them where the manifest leaves them out (ours differ).
 WORKER_BOUND_DEFAULTS = {"replicas": 0, "minReplicas": 0, "maxReplicas": 2147483647}
@@ -186,23 +180,33 @@ def _container_fields(container: Mapping[str, Any], default_name: str) -> dict[s
 
 
 def _runtime_env(text: Any) -> dict[str, Any] | None:
-    """runtimeEnvYAML as the structured runtimeEnv, when it holds only the fields Ray documents."""
+    """runtimeEnvYAML as the structured runtimeEnv, when the environment schema takes it."""
+    parsed = _parsed_yaml(text)
+    return parsed if isinstance(parsed, dict) and _structured("runtimeEnv").is_valid(parsed) else None
+
+
+def _parsed_yaml(text: Any) -> Any:
     if not isinstance(text, str):
         return None
     try:
-        parsed = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError:
         return None
-    known = set(definitions()["runtimeEnv"]["properties"])
-    return parsed if isinstance(parsed, dict) and set(parsed) <= known else None
+
+
+def _structured(name: str) -> Draft202012Validator:
+    """A validator of one shape of the environment schema (its $defs)."""
+    shapes = definitions()
+    return Draft202012Validator({**shapes[name], "$defs": shapes})
 
 
 def _service_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {key: spec[key] for key in SERVICE_KEYS if key in spec}
     serve = spec.get("serveConfigV2")
-    parsed = yaml.safe_load(serve) if isinstance(serve, str) else None
-    # a config the structured serveConfig cannot hold stays a string, through `spec` (serveConfig is required)
-    fields["serveConfig"] = parsed if isinstance(parsed, dict) else {"applications": []}
+    parsed = _parsed_yaml(serve)
+    # a config the structured serveConfig cannot hold stays the manifest's string, through `spec`
+    if isinstance(parsed, dict) and _structured("serveConfig").is_valid(parsed):
+        fields["serveConfig"] = parsed
     strategy = spec.get("upgradeStrategy")
     if isinstance(strategy, dict) and "type" in strategy:
         fields["upgradeStrategy"] = strategy

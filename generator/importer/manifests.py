@@ -68,5 +68,10 @@ def _documents(file: Path) -> list[Manifest]:
             continue
         if not isinstance(document, dict) or "kind" not in document or "apiVersion" not in document:
             raise SetupError(f"{file}:{line}: a Kubernetes manifest has apiVersion and kind")
-        found.append(Manifest(f"{file}:{line}", without_nulls(document)))
+        # a List (what `kubectl get -o yaml` writes) stands for its items, as kubectl apply reads it
+        items = document.get("items") if document["kind"] == "List" else [document]
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or "kind" not in item or "apiVersion" not in item:
+                raise SetupError(f"{file}:{line}: an item of the List has no apiVersion or kind")
+            found.append(Manifest(f"{file}:{line}", without_nulls(item)))
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.input.resolve import MERGE_KEYS, NAME
+from generator.input.resolve import MERGE_KEYS, NAME, is_keyed_list
 
 
 class Inexpressible(Exception):
@@ -31,7 +31,7 @@ def override(base: Any, target: Any, key: str = NAME, path: tuple[str | int, ...
             elif base[field] != value:
                 result[field] = override(base[field], value, MERGE_KEYS.get(field, NAME), (*path, field))
         return result
-    if isinstance(base, list) and isinstance(target, list) and _keyed(base, key) and _keyed(target, key):
+    if isinstance(base, list) and isinstance(target, list) and is_keyed_list(base, key) and is_keyed_list(target, key):
         return _keyed_override(base, target, key, path)
     return target
 
@@ -48,8 +48,3 @@ def _keyed_override(base: list[Any], target: list[Any], key: str, path: tuple[st
         elif item != base[index]:
             result.append({key: item[key], **override(base[index], item, NAME, (*path, index))})
     return result
-
-
-def _keyed(items: list[Any], key: str) -> bool:
-    """As input/resolve.py decides whether a list merges item by item."""
-    return bool(items) and all(isinstance(item, dict) and isinstance(item.get(key), str) for item in items)

@@ -20,7 +20,7 @@ import jinja2
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarint import OctalInt
 
-from generator.importer.compare import normalized
+from generator.importer.compare import JSON_STRINGS, YAML_STRINGS, normalized
 from generator.importer.convert import (
     CLUSTER_ITEM,
     CLUSTER_SPEC,
@@ -37,7 +37,7 @@ from generator.model.build import UNCHECKED, build_environment, kubernetes_versi
 from generator.model.fields import OVERRIDE
 from generator.releases import KubeRayRelease
 from generator.render.workloads import workload_files
-from generator.rules.objects import SECRET_ALTERNATIVES, cluster_scoped
+from generator.rules.objects import RAY_GROUP, SECRET_ALTERNATIVES, cluster_scoped, plaintext_keys
 from generator.validate.kubernetes import KubernetesSchemas, schema_key
 
 # Volume fields that hold file modes: written as 0o... (YAML 1.2 octal), as people read them
@@ -94,7 +94,7 @@ def import_manifests(
             section = SECTIONS[manifest.kind]
             item = ray_item(document)
             try:
-                _add_residue(item, manifest.kind, expected, header, release, jinja)
+                _add_residue(item, manifest.kind, expected, document.get("spec") or {}, header, release, jinja)
             except Inexpressible as error:
                 imported.refused.append(
                     f"{manifest.source}: {manifest.kind} {manifest.name}: at spec.{error}, the manifest drops or "
@@ -123,13 +123,11 @@ def import_manifests(
 
 def _refusal(manifest: Manifest) -> str | None:
     document = manifest.document
-    if (
-        manifest.kind == "Secret"
-        and manifest.api_version == "v1"
-        and (document.get("data") or document.get("stringData"))
-    ):
+    if manifest.kind in SECTIONS and manifest.api_version in RAY_VERSIONS and not _ray_images(manifest.kind, document):
+        return "a Ray container without an image cannot be rendered; give every group's first container an image"
+    if plaintext_keys(document):
         return f"a Secret with its values in plain text is not carried into Git; {SECRET_ALTERNATIVES}"
-    if manifest.api_version.partition("/")[0] == "ray.io" and manifest.kind not in SECTIONS:
+    if manifest.api_version.partition("/")[0] == RAY_GROUP and manifest.kind not in SECTIONS:
         return f"{manifest.kind} is not supported by this release of kuberay-gitops"
     if cluster_scoped(manifest.api_version, manifest.kind):
         return (
@@ -137,6 +135,20 @@ def _refusal(manifest: Manifest) -> str | None:
             "platform configuration"
         )
     return None
+
+
+def _ray_images(kind: str, document: dict[str, Any]) -> bool:
+    """Whether the first container of every group of the object's cluster has an image (a RayJob on a
+    selected cluster has none to check)."""
+    cluster = descend(document.get("spec") or {}, CLUSTER_SPEC[kind])
+    if cluster is None and kind in JOB_SPEC:
+        return True
+    groups = [(cluster or {}).get("headGroupSpec") or {}, *((cluster or {}).get("workerGroupSpecs") or [])]
+    return all(
+        isinstance(group, dict)
+        and bool((((group.get("template") or {}).get("spec") or {}).get("containers") or [{}])[0].get("image"))
+        for group in groups
+    )
 
 
 def _plain_config_map(document: dict[str, Any]) -> bool:
@@ -162,6 +174,7 @@ def _add_residue(
     item: dict[str, Any],
     kind: str,
     expected: dict[str, Any],
+    manifest_spec: dict[str, Any],
     header: dict[str, Any],
     release: KubeRayRelease,
     jinja: jinja2.Environment,
@@ -171,9 +184,22 @@ def _add_residue(
     if rendered.get("spec") == expected.get("spec"):
         return
     patch = override(rendered.get("spec", {}), expected.get("spec", {}))
+    _restore_strings(patch, manifest_spec)
     _move_pod_templates(item, kind, patch)
     if patch:
         item[OVERRIDE] = patch
+
+
+def _restore_strings(patch: dict[str, Any], spec: dict[str, Any]) -> None:
+    """The fields that hold YAML or JSON in a string were compared as data; where the override writes one, it
+    writes the manifest's own string (a RayJob's, or a RayCronJob's jobTemplate's)."""
+    for at in ((), ("jobTemplate",)):
+        written, original = descend(patch, at), descend(spec, at)
+        if not isinstance(written, dict) or not isinstance(original, dict):
+            continue
+        for key in (YAML_STRINGS | JSON_STRINGS) & set(written):
+            if key in original:
+                written[key] = original[key]
 
 
 def _render(
@@ -232,6 +258,8 @@ def _prune(patch: dict[str, Any], keys: tuple[str, ...]) -> None:
 
 def environment_text(header_text: str, body: dict[str, Any]) -> str:
     """The header as `new` wrote it, then the imported sections in block style, modes in octal."""
+    if not body:
+        return header_text
     yaml = YAML()
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)

@@ -18,6 +18,9 @@ Schema = dict[str, Any]
 
 SCHEMA_ID = "https://kuberay-gitops.dev/schemas/environment.schema.json"
 DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+# A name that every kind accepts and that is safe as a file name: lower case DNS-1123 subdomain, plus the
+# ':' RBAC names use (system:aggregate-to-view); never '/' or '..' (Kubernetes path segment names)
+OBJECT_NAME = r"^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 QUANTITY = (
     r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
@@ -411,7 +414,7 @@ def service_schema() -> Schema:
             "annotations": string_map("Annotations of the RayService."),
             "spec": spec_override("RayService"),
         },
-        required=("name", "serveConfig", "cluster"),
+        required=("name", "cluster"),
     )
 
 
@@ -821,7 +824,13 @@ def environment_schema() -> Schema:
                         "metadata": {
                             "type": "object",
                             "description": "Object metadata; the name is required, the namespace is the environment's.",
-                            "properties": {"name": text("Object name.", minLength=1)},
+                            "properties": {
+                                "name": text(
+                                    "Object name: a DNS-1123 name (RBAC objects may also hold ':').",
+                                    pattern=OBJECT_NAME,
+                                    maxLength=253,
+                                )
+                            },
                         },
                     },
                     "required": ["apiVersion", "kind", "metadata"],
@@ -832,7 +841,7 @@ def environment_schema() -> Schema:
                 "description": "How `objects` of kinds outside the Kubernetes API are checked, by `apiVersion/kind` "
                 "(e.g. kueue.x-k8s.io/v1beta1/LocalQueue): a JSON Schema file, relative to the environment file, "
                 f"or `{UNCHECKED}` to render them unchecked.",
-                "propertyNames": {"pattern": "^[a-z0-9.-]+/[a-z0-9]+/[A-Z][A-Za-z0-9]*$"},
+                "propertyNames": {"pattern": "^([a-z0-9.-]+/)?[a-z0-9]+/[A-Z][A-Za-z0-9]*$"},
                 "additionalProperties": text("A JSON Schema file, or unchecked.", minLength=1),
             },
             "patches": array(

@@ -19,16 +19,17 @@ from typing import Any
 from generator.checks import DUPLICATE_NAME, EXTENDS
 from generator.errors import InputError, Location, Problem
 from generator.input.load import LoadedDocument
+from generator.model.fields import OVERRIDE, SECTION_KINDS
 from generator.source import Origin
 
 PARTIAL_PREFIX = "_"
 NAME = "name"
 # The merge key of lists that Kubernetes does not key by name (the patchMergeKey of their field in the API)
 MERGE_KEYS = {"volumeMounts": "mountPath", "volumeDevices": "devicePath", "workerGroupSpecs": "groupName"}
-# Where a null in a file survives resolution (keeps_override_nulls): the Ray sections' item `spec`, podTemplate
-RAY_SECTIONS = frozenset({"clusters", "jobs", "services"})
-OVERRIDE_KEY = "spec"
+# Where a null in a file survives resolution (keeps_override_nulls): below a Ray item's `spec`, a podTemplate,
+# a Kustomize patch (there `null` removes the field from the object, as the renderer's merge or kustomize do)
 POD_TEMPLATE = "podTemplate"
+PATCHES = ("patches", "patch")
 Path_ = tuple[str | int, ...]
 
 
@@ -110,8 +111,9 @@ Keeping = Callable[[tuple[str | int, ...]], bool] | None
 
 def keeps_override_nulls(path: tuple[str | int, ...]) -> bool:
     """Below a Ray item's `spec` or any `podTemplate`, null means "remove the generated field"."""
-    in_spec = len(path) > 3 and path[0] in RAY_SECTIONS and path[2] == OVERRIDE_KEY
-    return in_spec or POD_TEMPLATE in path[:-1]
+    in_spec = len(path) > 3 and path[0] in SECTION_KINDS and path[2] == OVERRIDE
+    in_patch = len(path) > 3 and (path[0], path[2]) == PATCHES
+    return in_spec or in_patch or POD_TEMPLATE in path[:-1]
 
 
 def _merge(
@@ -119,7 +121,7 @@ def _merge(
 ) -> tuple[Any, Origin]:
     if isinstance(base, dict) and isinstance(over, dict):
         return _merge_mappings(base, base_origin, over, over_origin, keeping, path)
-    if isinstance(base, list) and isinstance(over, list) and _is_keyed_list(base, key) and _is_keyed_list(over, key):
+    if isinstance(base, list) and isinstance(over, list) and is_keyed_list(base, key) and is_keyed_list(over, key):
         return _merge_keyed_lists(base, base_origin, over, over_origin, key, keeping, path)
     return _without_nulls(over, over_origin, keeping, path)
 
@@ -173,7 +175,7 @@ def _merge_keyed_lists(
     return data, Origin(over_origin.key, over_origin.value, children)
 
 
-def _is_keyed_list(items: list[Any], key: str) -> bool:
+def is_keyed_list(items: list[Any], key: str) -> bool:
     return bool(items) and all(isinstance(item, dict) and isinstance(item.get(key), str) for item in items)
 
 

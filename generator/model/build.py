@@ -136,7 +136,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
         services=tuple(
             RayService(
                 meta=_meta(item, name),
-                serve_config=item["serveConfig"],
+                serve_config=item.get("serveConfig"),
                 upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
                 cluster_upgrade_options=item.get("upgradeStrategy", {}).get("clusterUpgradeOptions"),
                 ray_cluster_deletion_delay_seconds=item.get("rayClusterDeletionDelaySeconds"),
@@ -472,10 +472,14 @@ def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str
     """The limits the Ray container of a group ends up with: the resources of the group, then whatever its
     podTemplate sets for the container of that name (merged as render/kube.py merges the pass-through)."""
     limits: dict[str, Any] = dict(resources(item).limits)
-    for written in item.get("podTemplate", {}).get("spec", {}).get("containers", []) or []:
+    for written in ((item.get("podTemplate") or {}).get("spec") or {}).get("containers") or []:
         if isinstance(written, dict) and written.get("name") == container:
             overrides = (written.get("resources") or {}).get("limits") or {}
-            limits.update(overrides)
+            for name, amount in overrides.items():
+                if amount is None:  # null removes the limit, as the renderer's merge does
+                    limits.pop(name, None)
+                else:
+                    limits[name] = amount
     return limits
 
 

@@ -55,14 +55,15 @@ def flux_names(environment: str) -> dict[str, str]:
 
 
 def resource_name(kind: str) -> str:
-    """The API resource of a kind, as Kubernetes guesses it (meta.UnsafeGuessKindToResource,
-    k8s.io/apimachinery/pkg/api/meta/restmapper.go:129-151): lower case, `s` -> `ses`, `y` -> `ies`, else `s`;
-    the resource an RBAC rule names for the kind."""
+    """The API resource of a kind, the name an RBAC rule gives it: the plural that Kubernetes guesses
+    (meta.UnsafeGuessKindToResource, k8s.io/apimachinery/pkg/api/meta/restmapper.go:129-151: lower case,
+    `s` -> `ses`, `y` -> `ies`, else `s`), except that a vowel before the `y` keeps it, as the CRDs that
+    declare their plural spell it (Gateway: gateways, not the guess's gatewaies)."""
     singular = kind.lower()
     if singular.endswith("endpoints"):
         return singular
     if singular.endswith("s"):
         return singular + "es"
-    if singular.endswith("y"):
+    if singular.endswith("y") and singular[-2:-1] not in ("a", "e", "i", "o", "u"):
         return singular[:-1] + "ies"
     return singular + "s"

@@ -185,7 +185,7 @@ class RayCronJob:
 @dataclass(frozen=True)
 class RayService:
     meta: ObjectMeta
-    serve_config: JsonMap
+    serve_config: JsonMap | None  # None: the RayService has no serveConfigV2 (or its `spec` writes it)
     upgrade_strategy: str | None
     cluster_upgrade_options: JsonMap | None
     ray_cluster_deletion_delay_seconds: int | None

@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.model import access, names
 from generator.model.build import IN_CLUSTER_SERVER
-from generator.model.fields import fill, runtime_owned
+from generator.model.fields import SECTION_KINDS, fill, runtime_owned
 from generator.model.types import ClusterSpec, Environment
 
 KUBERAY_HELM_REPOSITORY = "https://ray-project.github.io/kuberay-helm/"
@@ -165,7 +165,9 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
         accounts.append({"name": flux["operator"], "namespace": environment.gitops.flux_namespace, "rules": releases})
     if any(cluster.delivery == "helm" for cluster in environment.clusters):
         accounts.append({"name": flux["charts"], "namespace": environment.gitops.flux_namespace, "rules": releases})
-    ray_resources = ["rayclusters", "rayjobs", "rayservices"] + (["raycronjobs"] if environment.cron_jobs else [])
+    # the Ray kinds, RayCronJob only where the environment has one (an older release's API has none)
+    ray_kinds = [kind for kind in SECTION_KINDS.values() if kind != "RayCronJob" or environment.cron_jobs]
+    ray_resources = [names.resource_name(kind) for kind in ray_kinds]
     workloads: list[dict[str, Any]] = [
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": list(ALL_VERBS)},
         {"apiGroups": ["ray.io"], "resources": ray_resources, "verbs": list(ALL_VERBS)},
@@ -261,15 +263,26 @@ def object_rules(environment: Environment) -> list[dict[str, Any]]:
         {"apiGroups": [group], "resources": resources, "verbs": list(ALL_VERBS)}
         for group, resources in by_group.items()
     ]
-    roles = [
-        item["metadata"]["name"]
-        for item in environment.objects
-        if (item["apiVersion"], item["kind"]) == (f"{RBAC_GROUP}/v1", "Role")
-    ]
+    rbac = [item for item in environment.objects if str(item["apiVersion"]).startswith(f"{RBAC_GROUP}/")]
+    roles = [item["metadata"]["name"] for item in rbac if item["kind"] == "Role"]
     if roles:
         rules.append(
             {"apiGroups": [RBAC_GROUP], "resources": ["roles"], "verbs": ["escalate", "bind"], "resourceNames": roles}
         )
+    # a RoleBinding may name only a role whose permissions the account holds, or one it may `bind`
+    for kind, resource in (("Role", "roles"), ("ClusterRole", "clusterroles")):
+        bound = sorted(
+            {
+                str(item.get("roleRef", {}).get("name"))
+                for item in rbac
+                if item["kind"] == "RoleBinding" and item.get("roleRef", {}).get("kind") == kind
+            }
+            - set(roles if kind == "Role" else [])
+        )
+        if bound:
+            rules.append(
+                {"apiGroups": [RBAC_GROUP], "resources": [resource], "verbs": ["bind"], "resourceNames": bound}
+            )
     return rules
 
 

@@ -12,9 +12,12 @@ from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
 from generator.model.build import DEFAULT_SUBMISSION_MODE, submitter_container
+from generator.model.fields import OVERRIDE
 from generator.model.types import Operator
+from generator.releases import version_key
 from generator.rules.context import RuleContext, job_items
 from generator.rules.rule import rule
+from generator.source import value_at
 
 JOB = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}"
 
@@ -61,14 +64,16 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
         mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
         if mode == "K8sJobMode" and submitter_runs_own_command(job):
             continue  # a light-weight submitter: its command submits the job (the v1 CRD needs no entrypoint)
-        if mode != "InteractiveMode" and "entrypoint" not in job:
+        # the entrypoint written through the item's `spec` counts too
+        has_entrypoint = "entrypoint" in job or value_at(job, (OVERRIDE, "entrypoint")) is not None
+        if mode != "InteractiveMode" and not has_entrypoint:
             yield context.problem(
                 job_path,
                 f"job '{job['name']}' needs an entrypoint",
                 "add entrypoint: python script.py (only InteractiveMode runs without one)",
                 at_key=True,
             )
-        elif mode == "InteractiveMode" and "entrypoint" in job:
+        elif mode == "InteractiveMode" and has_entrypoint:
             yield context.problem(
                 (*job_path, "entrypoint"),
                 "InteractiveMode takes the entrypoint from `ray job submit`",
@@ -79,7 +84,7 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
 def submitter_runs_own_command(job: dict[str, Any]) -> bool:
     """The submitter's container (the first of its pod, ours merged with a podTemplate entry of its name)
     sets a command, which KubeRay keeps instead of `ray job submit`."""
-    containers = job.get("submitter", {}).get("podTemplate", {}).get("spec", {}).get("containers", [])
+    containers = value_at(job, ("submitter", "podTemplate", "spec", "containers")) or []
     return any(
         isinstance(container, dict) and container.get("name") == submitter_container(job) and container.get("command")
         for container in containers
@@ -184,35 +189,52 @@ def operator_deletes_jobs(operator: Operator) -> bool:
     )
 
 
-# A standard cron schedule as robfig/cron's ParseStandard reads it (the operator's parser): five fields, or a
-# descriptor; names of months and weekdays, ranges, lists and steps.
+# A standard cron schedule as robfig/cron's ParseStandard reads it (the operator's parser, parser.go): five
+# fields, each a list of `*`, `?`, a value or a range, with an optional /step, values in the field's bounds
+# (months and weekdays also by name); or a descriptor.
 CRON_DESCRIPTORS = re.compile(r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)$")
-CRON_FIELD = re.compile(
-    r"^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*$"
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+CRON_FIELDS = (  # name, low, high, names (the first name is low)
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, MONTHS),
+    ("day of week", 0, 6, WEEKDAYS),
 )
+_CRON_TERM = re.compile(r"^(?P<range>\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/(?P<step>[0-9]+))?$")
+# KubeRay 1.7.0 refuses a TZ= or CRON_TZ= prefix (timeZone came with it); 1.6 passes it to the parser
+TZ_PREFIX_REFUSED_SINCE = "1.7.0"
 
 
 @rule(
     "cron-schedule",
-    "a RayCronJob's schedule is a standard cron schedule (five fields or a descriptor such as @daily) without a "
-    "TZ= prefix, and its timeZone an IANA time zone",
-    f"{VALIDATION} (ValidateRayCronJobSpec, v1.6.0 and v1.7.0)",
+    "a RayCronJob's schedule is a standard cron schedule (five fields in their bounds, or a descriptor such as "
+    "@daily), without a TZ= prefix from 1.7.0 on, and its timeZone an IANA time zone",
+    f"{VALIDATION} (ValidateRayCronJobSpec, v1.6.0 and v1.7.0; robfig/cron ParseStandard)",
     fails="kuberay: {version: 1.6.0}\noperator: {install: true, featureGates: {RayCronJob: true}}\ncronJobs: [{name: "
-    "nightly, schedule: 'TZ=UTC 0 2 * *', job: {entrypoint: python run.py, cluster: {head: {cpu: '1'}}}}]",
+    "nightly, schedule: '0 25 * * *', job: {entrypoint: python run.py, cluster: {head: {cpu: '1'}}}}]",
     passes="kuberay: {version: 1.6.0}\noperator: {install: true, featureGates: {RayCronJob: true}}\ncronJobs: [{name: "
     "nightly, schedule: '0 2 * * *', job: {entrypoint: python run.py, cluster: {head: {cpu: '1'}}}}]",
     cases=("cron-schedule",),
 )
 def cron_schedule(context: RuleContext) -> Iterator[Problem]:
+    refuses_tz = version_key(context.version) >= version_key(TZ_PREFIX_REFUSED_SINCE)
     for index, cron in enumerate(context.data.get("cronJobs", [])):
         schedule = str(cron["schedule"]).strip()
         path = ("cronJobs", index, "schedule")
-        if "TZ" in schedule:
+        prefix, _, rest = schedule.partition(" ") if schedule.startswith(("TZ=", "CRON_TZ=")) else ("", "", schedule)
+        if prefix and refuses_tz:
             yield context.problem(path, "the schedule names a time zone, which the operator rejects", "use timeZone")
-        elif not CRON_DESCRIPTORS.match(schedule) and not _five_fields(schedule):
+            continue
+        if prefix and not _known_zone(prefix.partition("=")[2]):
+            yield context.problem(path, f"{prefix} names no time zone of the IANA database", "write e.g. TZ=Etc/UTC")
+            continue
+        wrong = _cron_error(rest.strip())
+        if wrong is not None:
             yield context.problem(
                 path,
-                f"{schedule!r} is not a cron schedule",
+                f"{schedule!r} is not a cron schedule: {wrong}",
                 "write five fields (minute hour day-of-month month day-of-week, e.g. '0 2 * * *') or @daily, @hourly",
             )
         zone = cron.get("timeZone")
@@ -224,16 +246,31 @@ def cron_schedule(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-def _five_fields(schedule: str) -> bool:
+def _cron_error(schedule: str) -> str | None:
+    """What is wrong with a schedule, or None."""
+    if CRON_DESCRIPTORS.match(schedule):
+        return None
     fields = schedule.split()
-    return len(fields) == 5 and all(CRON_FIELD.match(field) for field in fields)
+    if len(fields) != len(CRON_FIELDS):
+        return f"{len(fields)} fields, not 5"
+    for text, (name, low, high, names) in zip(fields, CRON_FIELDS, strict=True):
+        for term in text.split(","):
+            match = _CRON_TERM.match(term)
+            if match is None or (match.group("step") is not None and int(match.group("step")) == 0):
+                return f"the {name} {text!r} is not a value, range or step"
+            if match.group("range") in ("*", "?"):
+                continue
+            for bound in match.group("range").split("-"):
+                value = names.index(bound.lower()) + low if bound.lower() in names else None
+                if value is None and bound.isdigit():
+                    value = int(bound)
+                if value is None or not low <= value <= high:
+                    return f"the {name} {bound!r} is not in {low}-{high}"
+    return None
 
 
 def _known_zone(zone: str) -> bool:
     """Known to Python's zoneinfo (the operator's Go binary embeds the same IANA database); where this
     machine has no database at all, any name passes."""
-    try:
-        available = zoneinfo.available_timezones()
-    except Exception:
-        return True
+    available = zoneinfo.available_timezones()
     return not available or zone in available

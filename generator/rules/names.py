@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from generator.checks import TOOL
 from generator.errors import Problem
+from generator.releases import version_key
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
 
@@ -14,8 +15,18 @@ from generator.rules.rule import rule
 # RayCluster name may have 63 - 10 = 53 characters; RayJob and RayService names 6 fewer, because the
 # operator appends "-" and 5 random characters to name the RayCluster it creates for them.
 MAX_NAME_LENGTH = {"clusters": ("RayCluster", 53), "jobs": ("RayJob", 47), "services": ("RayService", 47)}
-# A RayCronJob names each RayJob it creates <name>-<11 characters> (MaxRayCronJobNameLength, constant.go at v1.7.0)
-MAX_NAME_LENGTH["cronJobs"] = ("RayCronJob", MAX_NAME_LENGTH["jobs"][1] - 11)
+# A RayCronJob names each RayJob it creates <name>-<suffix>, which must be a RayJob name: the suffix is 5 random
+# characters at v1.6.0 (raycronjob_controller.go:159), 10 digits from v1.7.0 (getRayJobName; the operator checks
+# MaxRayCronJobNameLength = MaxRayJobNameLength - 11, constant.go:385)
+CRON_NAME_SUFFIX = (("1.6.0", 6), ("1.7.0", 11))
+
+
+def cron_name_limit(version: str) -> int:
+    """The longest RayCronJob name whose RayJobs' names the operator of `version` accepts."""
+    suffix = max(length for since, length in CRON_NAME_SUFFIX if version_key(version) >= version_key(since))
+    return MAX_NAME_LENGTH["jobs"][1] - suffix
+
+
 # rendered/argocd/ is the root folder; Argo CD's built-in project "default" runs the root Application.
 RESERVED_NAMES = {
     "argocd": "rendered/argocd/ holds the root objects",
@@ -62,8 +73,9 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "ray-object-name",
-    "RayCluster names have at most 53 characters, RayJob and RayService names at most 47, all DNS-1035 labels: "
-    "the operator derives Service (`<name>-serve-svc`) and cluster (`<name>-xxxxx`) names from them",
+    "RayCluster names have at most 53 characters, RayJob and RayService names at most 47, RayCronJob names at "
+    "most 41 (1.6) or 36 (1.7), all DNS-1035 labels: the operator derives Service (`<name>-serve-svc`), cluster "
+    "(`<name>-xxxxx`) and RayJob names from them",
     "ray-operator/controllers/ray/utils/validation.go (ValidateRayClusterMetadata, ValidateRayJobMetadata, "
     "ValidateRayServiceMetadata; from 1.4.0) and constant.go (MaxRayClusterNameLength, ...)",
     fails="clusters: [{name: 1st-cluster, head: {cpu: '1'}}]",
@@ -72,7 +84,10 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 )
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:
     """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
-    for section, (kind, limit) in MAX_NAME_LENGTH.items():
+    limits = dict(MAX_NAME_LENGTH)
+    if version_key(context.version) >= version_key(CRON_NAME_SUFFIX[0][0]):
+        limits["cronJobs"] = ("RayCronJob", cron_name_limit(context.version))
+    for section, (kind, limit) in limits.items():
         for index, item in enumerate(context.data.get(section, [])):
             name = item["name"]
             path = (section, index, "name")

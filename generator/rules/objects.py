@@ -7,11 +7,12 @@ Git can keep, holds no credential, and is not one the generator writes itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from generator.checks import KUBERNETES_API
 from generator.errors import Problem
-from generator.model.fields import SECTION_KINDS
+from generator.model.fields import KIND_SECTIONS
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
 
@@ -83,7 +84,7 @@ def object_placement(context: RuleContext) -> Iterator[Problem]:
         kind, api_version = str(item["kind"]), str(item["apiVersion"])
         metadata = item["metadata"]
         if api_version.partition("/")[0] == RAY_GROUP:
-            section = {kind: section for section, kind in SECTION_KINDS.items()}.get(kind)
+            section = KIND_SECTIONS.get(kind)
             hint = f"write it under {section}:" if section else "Ray objects have sections of their own"
             yield context.problem((*path, "kind"), f"a {kind} is not an entry of objects", hint)
             continue
@@ -134,13 +135,17 @@ def object_placement(context: RuleContext) -> Iterator[Problem]:
 )
 def object_secrets(context: RuleContext) -> Iterator[Problem]:
     for index, item in enumerate(context.data.get("objects", [])):
-        if item["kind"] != "Secret" or str(item["apiVersion"]) != "v1":
-            continue
-        for key in ("data", "stringData"):
-            if item.get(key):
-                yield context.problem(
-                    ("objects", index, key),
-                    f"Secret {item['metadata'].get('name', '?')} holds its values in plain text ({key})",
-                    SECRET_ALTERNATIVES,
-                    at_key=True,
-                )
+        for key in plaintext_keys(item):
+            yield context.problem(
+                ("objects", index, key),
+                f"Secret {item['metadata'].get('name', '?')} holds its values in plain text ({key})",
+                SECRET_ALTERNATIVES,
+                at_key=True,
+            )
+
+
+def plaintext_keys(document: Mapping[str, Any]) -> list[str]:
+    """The fields of a Secret that hold its values in plain text (base64 is no encryption)."""
+    if document.get("kind") != "Secret" or str(document.get("apiVersion")) != "v1":
+        return []
+    return [key for key in ("data", "stringData") if document.get(key)]

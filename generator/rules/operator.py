@@ -365,7 +365,7 @@ def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
         if not autoscaling_enabled(spec_at.spec) or spec_at.spec.get("autoscaling", {}).get("version") != "v2":
             continue
         for path, group in groups(spec_at):
-            policy = group.get("podTemplate", {}).get("spec", {}).get("restartPolicy")
+            policy = ((group.get("podTemplate") or {}).get("spec") or {}).get("restartPolicy")
             if policy not in (None, "", "Never"):
                 yield context.problem(
                     (*path, "podTemplate", "spec", "restartPolicy"),

@@ -143,7 +143,7 @@ def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
             if not any(name.startswith("nvidia.com/") and _positive(amount) for name, amount in limits.items()):
                 continue
             written = pod_setting(group, defaults, "tolerations", []) or []
-            in_template = (group.get("podTemplate", {}).get("spec", {}) or {}).get("tolerations") or []
+            in_template = ((group.get("podTemplate") or {}).get("spec") or {}).get("tolerations") or []
             if not any(_tolerates_gpu_taint(item) for item in [*written, *in_template] if isinstance(item, dict)):
                 yield context.problem(
                     path,

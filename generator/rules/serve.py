@@ -40,7 +40,7 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
             ),
             default=Decimal(0),
         )
-        applications = service.get("serveConfig", {}).get("applications", [])
+        applications = (service.get("serveConfig") or {}).get("applications", [])
         for app_index, application in enumerate(applications):
             for deployment_index, deployment in enumerate(application.get("deployments", [])):
                 wanted = (deployment.get("ray_actor_options") or {}).get("num_gpus")

@@ -165,16 +165,41 @@ def _pointer(path: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
 
 
+def _index(items: list[Any], part: str, *, appending: bool = False) -> int | None:
+    """A list index of a JSON pointer as kustomize reads it: negative ones count from the end
+    (SupportNegativeIndices), `-` is the end when adding; None when it is not one of the list."""
+    if part == "-" and appending:
+        return len(items)
+    try:
+        index = int(part)
+    except ValueError:
+        return None
+    if index < 0:
+        index += len(items)
+    return index if 0 <= index < len(items) + (1 if appending else 0) else None
+
+
 def _parent(document: Any, parts: list[str], path: str) -> Any:
     node = document
     for part in parts[:-1]:
         if isinstance(node, dict) and part in node:
             node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+        elif isinstance(node, list) and (index := _index(node, part)) is not None:
+            node = node[index]
         else:
             raise PatchFailure(f"{path}: {part} does not exist")
     return node
+
+
+def _same(left: Any, right: Any) -> bool:
+    """JSON equality: true is not 1, and 1 is 1.0 (as JSON numbers are compared)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_same(left[key], right[key]) for key in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right, strict=True))
+    return bool(left == right)
 
 
 def _json_patch_operation(document: dict[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,7 +210,7 @@ def _json_patch_operation(document: dict[str, Any], operation: Mapping[str, Any]
             document = _json_patch_operation(document, {"op": "remove", "path": operation.get("from", "")})
         return _json_patch_operation(document, {"op": "add", "path": path, "value": value})
     if op == "test":
-        if _get(document, path) != operation.get("value"):
+        if not _same(_get(document, path), operation.get("value")):
             raise PatchFailure(f"test {path}: the value differs")
         return document
     parts = _pointer(path)
@@ -204,8 +229,8 @@ def _json_patch_operation(document: dict[str, Any], operation: Mapping[str, Any]
         else:
             raise PatchFailure(f"unknown JSON patch operation {op!r}")
     elif isinstance(parent, list):
-        index = len(parent) if last == "-" and op == "add" else int(last) if last.isdigit() else -1
-        if not 0 <= index <= len(parent) - (0 if op == "add" else 1):
+        index = _index(parent, last, appending=op == "add")
+        if index is None:
             raise PatchFailure(f"{op} {path}: index {last} is out of range")
         if op == "add":
             parent.insert(index, value)
@@ -227,8 +252,8 @@ def _get(document: Any, path: str) -> Any:
     parent, last = _parent(document, parts, path), parts[-1]
     if isinstance(parent, dict) and last in parent:
         return parent[last]
-    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        return parent[int(last)]
+    if isinstance(parent, list) and (index := _index(parent, last)) is not None:
+        return parent[index]
     raise PatchFailure(f"{path} does not exist")
 
 
