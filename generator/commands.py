@@ -256,6 +256,8 @@ def run_import(options: Options, request: ImportRequest, reporter: Reporter, *, 
         header = YAML(typ="safe").load(header_text)
         release = load_release(str(header["kuberay"]["version"]), options.tool.schemas)
         imported = import_manifests(manifests, header, release, jinja, KubernetesSchemas())
+        if imported.gates:  # written by the environment that installs the operator, if this is the one
+            header_text = new_environment_text(replace(new, gates=imported.gates), options.environments_dir, jinja)
         return environment_text(header_text, imported.body)
 
     failed = _write_new(file, text, reporter)

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 from jsonschema import Draft202012Validator
 
-from generator.checks import FILE_NAME, LINT_WAIVER, Check
+from generator.checks import CRD_SCHEMA, FILE_NAME, LINT_WAIVER, Check
 from generator.errors import InputError, Problem, SetupError
 from generator.files import ROOT_FOLDER, RenderedFile
 from generator.input.envschema import environment_schema
@@ -30,6 +30,7 @@ from generator.releases import FieldHistory, KubeRayRelease, load_field_history,
 from generator.render.gitops_files import render_root
 from generator.render.jinja import template_environment
 from generator.render.layout import render_environment
+from generator.render.workloads import overridden_objects
 from generator.rules import check_rules
 from generator.rules.catalogue import checks_by_id
 from generator.rules.context import RuleContext
@@ -37,6 +38,7 @@ from generator.rules.cross import check_environments
 from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered, findings_for
+from generator.validate.final_rules import object_rules, override_problems
 from generator.validate.kubernetes import KubernetesSchemas, object_problems
 from generator.validate.limits import size_problems
 from generator.validate.patches import patch_target_problems, patched_object_problems
@@ -215,8 +217,16 @@ def _render_environment(
         problems += chart_values_problems(context, rendered)
         problems += patch_target_problems(rendered, data, origin, file, environment.name)
         problems += patched_object_problems(
-            rendered, data, origin, file, environment.name, findings_for(stages.store, context.version)
+            rendered,
+            data,
+            origin,
+            file,
+            environment.name,
+            findings_for(stages.store, context.version),
+            object_rules(context, stages.validator),
         )
+        if not any(problem.rule == CRD_SCHEMA.id for problem in problems):  # the rules read schema-valid objects
+            problems += override_problems(overridden_objects(environment, stages.jinja), context, stages.validator)
         problems += object_problems(
             environment.objects, data, origin, file, environment.target.kubernetes_version, stages.kubernetes
         )

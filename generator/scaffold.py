@@ -43,6 +43,7 @@ class NewEnvironment:
     repo_url: str | None = None
     kuberay_version: str | None = None  # the release to pin, when the cluster has none yet
     imported_from: str | None = None  # `import`: the manifests, named in the header; no example workloads
+    gates: tuple[str, ...] = ()  # feature gates the workloads need, switched on where this one installs the operator
 
 
 def new_environment_text(request: NewEnvironment, environments_dir: Path, jinja: jinja2.Environment) -> str:
@@ -66,7 +67,7 @@ def new_environment_text(request: NewEnvironment, environments_dir: Path, jinja:
         "cluster": cluster,
         "namespace": namespace,
         "owner": owner.name if owner else None,
-        "feature_gates": _feature_gates(owner),
+        "feature_gates": _feature_gates(owner) if owner else dict.fromkeys(request.gates, True),
         "image": None if image else DEFAULT_IMAGE,
         "ray_version": DEFAULT_RAY_VERSION,
         "gpu": request.gpu,

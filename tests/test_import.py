@@ -204,6 +204,10 @@ ODD_MANIFESTS = {
     + "        some_future_field: 1\n"
     + _cluster("rayClusterConfig"),
     "serve-without-config": RAY_SERVICE + _cluster("rayClusterConfig"),
+    # a RayCronJob, whose environment then switches on the operator's RayCronJob gate
+    "cron-job": "apiVersion: ray.io/v1\nkind: RayCronJob\nmetadata: {name: nightly}\nspec:\n  schedule: '0 2 * * *'\n"
+    + "  jobTemplate:\n    entrypoint: python a.py\n"
+    + _cluster("rayClusterSpec").replace("\n  ", "\n    ").replace("  rayClusterSpec", "    rayClusterSpec", 1),
     "list": "apiVersion: v1\nkind: List\nitems:\n"
     + "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: '1'}}\n"
     + "  - {apiVersion: v1, kind: Service, metadata: {name: b}, spec: {ports: [{port: 80}]}}\n",
@@ -213,7 +217,8 @@ ODD_MANIFESTS = {
 @pytest.mark.parametrize("case", sorted(ODD_MANIFESTS))
 def test_manifests_the_structured_fields_cannot_hold_come_out_equal(case: str, repository: Path) -> None:
     (repository / "manifest.yaml").write_text(ODD_MANIFESTS[case])
-    arguments = ["import", "manifest.yaml", "--env", "odd", "--kuberay-version", "1.3.0", "--repo-url", REPO_URL]
+    version = "1.7.0" if case == "cron-job" else "1.3.0"
+    arguments = ["import", "manifest.yaml", "--env", "odd", "--kuberay-version", version, "--repo-url", REPO_URL]
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, ""), result.output
 

@@ -34,7 +34,7 @@ from generator.importer.convert import (
 from generator.importer.manifests import Manifest
 from generator.importer.patch import Inexpressible, override
 from generator.model.build import UNCHECKED, build_environment, kubernetes_version
-from generator.model.fields import OVERRIDE
+from generator.model.fields import CRON_GATE, OVERRIDE
 from generator.releases import KubeRayRelease
 from generator.render.workloads import workload_files
 from generator.rules.objects import RAY_GROUP, SECRET_ALTERNATIVES, cluster_scoped, plaintext_keys
@@ -63,6 +63,11 @@ class Imported:
 
     def add(self, section: str, item: Any) -> None:
         self.body.setdefault(section, []).append(item)
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        """The operator feature gates the imported kinds need to run at all (RayCronJob)."""
+        return (CRON_GATE,) if self.body.get(SECTIONS["RayCronJob"]) else ()
 
 
 def import_manifests(

@@ -41,21 +41,8 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
             labels=labels,
         )
 
-    def add_ray(path: PurePosixPath, template: str, override: JsonMap, **context: Any) -> None:
+    for path, template, override, context in ray_objects(environment):
         files.append(ray_object_file(jinja, environment.source, path, template, override, context))
-
-    for cluster in environment.clusters:
-        if cluster.delivery == "kustomize":
-            path = workloads / f"raycluster-{cluster.meta.name}.yaml"
-            add_ray(path, "workloads/raycluster.yaml.j2", cluster.override, cluster=cluster)
-    for job in environment.jobs:
-        add_ray(workloads / f"rayjob-{job.meta.name}.yaml", "workloads/rayjob.yaml.j2", job.override, job=job)
-    for service in environment.services:
-        path = workloads / f"rayservice-{service.meta.name}.yaml"
-        add_ray(path, "workloads/rayservice.yaml.j2", service.override, service=service)
-    for cron in environment.cron_jobs:
-        path = workloads / f"raycronjob-{cron.meta.name}.yaml"
-        add_ray(path, "workloads/raycronjob.yaml.j2", cron.override, cron=cron)
     for item in environment.objects:
         files.append(finish(workloads / object_file_name(item), environment.source, [dict(item)]))
     add(
@@ -65,6 +52,43 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
         resources=[file.path.name for file in files],
     )
     return files
+
+
+RayObject = tuple[PurePosixPath, str, JsonMap, dict[str, Any]]  # file, template, `spec` override, context
+
+
+def ray_objects(environment: Environment) -> list[RayObject]:
+    """The Ray objects of the workloads overlay: file, template, the item's `spec` and the template context."""
+    workloads = PurePosixPath(environment.name) / "workloads"
+    found: list[RayObject] = []
+    for cluster in environment.clusters:
+        if cluster.delivery == "kustomize":
+            path = workloads / f"raycluster-{cluster.meta.name}.yaml"
+            found.append((path, "workloads/raycluster.yaml.j2", cluster.override, {"cluster": cluster}))
+    for job in environment.jobs:
+        found.append(
+            (workloads / f"rayjob-{job.meta.name}.yaml", "workloads/rayjob.yaml.j2", job.override, {"job": job})
+        )
+    for service in environment.services:
+        path = workloads / f"rayservice-{service.meta.name}.yaml"
+        found.append((path, "workloads/rayservice.yaml.j2", service.override, {"service": service}))
+    for cron in environment.cron_jobs:
+        path = workloads / f"raycronjob-{cron.meta.name}.yaml"
+        found.append((path, "workloads/raycronjob.yaml.j2", cron.override, {"cron": cron}))
+    return found
+
+
+def overridden_objects(
+    environment: Environment, jinja: jinja2.Environment
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each Ray object whose item has a `spec`, rendered without it and with it."""
+    pairs = []
+    for path, template, override, context in ray_objects(environment):
+        if override:
+            without = render_documents(jinja, path, template, context)[0]
+            with_override = ray_object_file(jinja, environment.source, path, template, override, context)
+            pairs.append((without, with_override.documents[0]))
+    return pairs
 
 
 def ray_object_file(

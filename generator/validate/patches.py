@@ -264,14 +264,17 @@ def patched_object_problems(
     environment_file: Path,
     environment: str,
     check: Callable[[dict[str, Any]], list[tuple[str, Finding]]],
+    rules: Callable[[dict[str, Any], dict[str, Any]], list[Problem]] | None = None,
 ) -> list[Problem]:
     """The Ray objects of the overlay as `kubectl kustomize` builds them, after every patch, checked with
-    `check` (the CRD schema and CEL rules of the release); problems point at the last patch that changed
-    the object, and at a patch kustomize could not apply."""
+    `check` (the CRD schema and CEL rules of the release) and, once schema-valid, with `rules` (the problems
+    the patched object has and the unpatched one has not); problems point at the last patch that changed the
+    object, and at a patch kustomize could not apply."""
     patches = data.get("patches", [])
     if not patches:
         return []
     objects = {_identity(document): document for document in _overlay(files, environment) if _is_ray(document)}
+    unpatched = dict(objects)
     changed_by: dict[tuple[str, str], list[int]] = {}
     problems: list[Problem] = []
 
@@ -303,10 +306,14 @@ def patched_object_problems(
         kind, name = identity
         which = ", ".join(f"patches[{index}]" for index in indices)
         merged = any(isinstance(patches[index]["patch"], dict) for index in indices)
-        for rule, finding in check(objects[identity]):
+        found = check(objects[identity])
+        for rule, finding in found:
             message = f"{kind} {name} after {which}, {format_path(finding.path)}: {finding.message}"
             hint = finding.hint or (MERGE_HINT if merged else None)
             problems.append(problem(indices[-1], message, hint, rule))
+        if rules is not None and not found:
+            for new in rules(unpatched[identity], objects[identity]):
+                problems.append(problem(indices[-1], f"{kind} {name} after {which}: {new.message}", new.hint, new.rule))
     return problems
 
 

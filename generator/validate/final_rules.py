@@ -1,0 +1,83 @@
+"""The rules of docs/rules.md on a Ray object as its item's `spec` and the patches leave it.
+
+The rules read the environment's structured fields, and a `spec` override or a patch can change what they
+check. The object
+before and after the patches is read back into an environment item, the way `import` reads a manifest
+(importer/convert.py), and the rules run on each in an environment of that one item: a problem of the
+patched object that the unpatched one does not have is the patches' doing. Where either reading is not a
+schema-valid environment, the CRD schema check (validate/patches.py) is all there is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from generator.errors import Problem
+from generator.importer.convert import SECTIONS, ray_item
+from generator.model.fields import OVERRIDE, SECTION_KINDS
+from generator.rules import check_rules
+from generator.rules.context import RuleContext
+from generator.source import Origin, locate
+
+# What an environment holds besides its Ray objects' items, kept for the reading: the rest is left out,
+# so that only the one object's rules run
+LEFT_OUT = frozenset({*SECTION_KINDS, "objects", "configMaps", "patches", "lint"})
+
+
+@dataclass(frozen=True)
+class ObjectRules:
+    """Runs the rules on objects read back into items, for one environment."""
+
+    context: RuleContext
+    validator: Draft202012Validator
+    at: Origin  # where every problem of such a reading points (the caller relocates them)
+
+    def new_problems(self, before: dict[str, Any], after: dict[str, Any]) -> list[Problem]:
+        found_before, found_after = self._problems(before), self._problems(after)
+        if found_before is None or found_after is None:
+            return []
+        seen = {(problem.rule, problem.message) for problem in found_before}
+        return [problem for problem in found_after if (problem.rule, problem.message) not in seen]
+
+    def _problems(self, document: dict[str, Any]) -> list[Problem] | None:
+        section = SECTIONS.get(str(document.get("kind")))
+        if section is None:
+            return None
+        data = {key: value for key, value in self.context.data.items() if key not in LEFT_OUT}
+        data[section] = [ray_item(document)]
+        if not self.validator.is_valid(data):
+            return None
+        reading = RuleContext(self.context.file, data, self.at, self.context.release, self.context.history)
+        return [problem for problem in check_rules(reading) if problem.is_error]
+
+
+def object_rules(
+    context: RuleContext, validator: Draft202012Validator
+) -> Callable[[dict[str, Any], dict[str, Any]], list[Problem]]:
+    return ObjectRules(context, validator, Origin(context.origin.key, context.origin.value)).new_problems
+
+
+def override_problems(
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]],
+    context: RuleContext,
+    validator: Draft202012Validator,
+) -> list[Problem]:
+    """The rules on each Ray object as its item's `spec` leaves it: what it breaks that the structured fields
+    did not, reported at that `spec`."""
+    rules = ObjectRules(context, validator, Origin(context.origin.key, context.origin.value))
+    problems = []
+    for before, after in pairs:
+        kind, name = str(after["kind"]), str(after["metadata"]["name"])
+        section = SECTIONS[kind]
+        index = next(i for i, item in enumerate(context.data.get(section, [])) if item.get("name") == name)
+        at = (section, index, OVERRIDE)
+        for new in rules.new_problems(before, after):
+            message = f"{kind} {name} with its spec: {new.message}"
+            problems.append(
+                Problem(locate(context.origin, at), at, message, new.hint, file=context.file, rule=new.rule)
+            )
+    return problems
