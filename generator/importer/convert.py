@@ -102,8 +102,9 @@ def cluster_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
         worker: dict[str, Any] = {"name": str(group.get("groupName", ""))}
         for key, default in WORKER_BOUND_DEFAULTS.items():
             worker[key] = group.get(key, default)
-        if "numOfHosts" in group:
-            worker["numOfHosts"] = group["numOfHosts"]
+        for key in ("numOfHosts", "idleTimeoutSeconds"):
+            if key in group:
+                worker[key] = group[key]
         worker.update(_group(group, WORKER_CONTAINER))
         workers.append(worker)
     if workers:

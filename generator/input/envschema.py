@@ -203,6 +203,9 @@ def group_definitions() -> dict[str, Schema]:
         "minReplicas": integer("Lower bound of replicas."),
         "maxReplicas": integer("Upper bound of replicas."),
         "numOfHosts": integer("Hosts per replica (multi-host groups such as TPU slices).", minimum=1),
+        "idleTimeoutSeconds": integer(
+            "Seconds an idle worker of this group is kept before the autoscaler removes it (autoscaler v2 only)."
+        ),
         "containerName": container_name("Ray worker", WORKER_CONTAINER),
         **group_fields(),
     }

@@ -528,6 +528,7 @@ def _worker_group(
         min_replicas=min_replicas,
         max_replicas=max_replicas,
         num_of_hosts=item.get("numOfHosts"),
+        idle_timeout_seconds=item.get("idleTimeoutSeconds"),
         group=_group(item, False, cluster, defaults, level, token),
     )
 

@@ -165,6 +165,7 @@ FIELDS: tuple[Field, ...] = (
     Field("clusterSpec", "workerGroups[].minReplicas", "workerGroupSpecs[].minReplicas"),
     Field("clusterSpec", "workerGroups[].maxReplicas", "workerGroupSpecs[].maxReplicas"),
     Field("clusterSpec", "workerGroups[].numOfHosts", "workerGroupSpecs[].numOfHosts"),
+    Field("clusterSpec", "workerGroups[].idleTimeoutSeconds", "workerGroupSpecs[].idleTimeoutSeconds"),
     Field("clusterSpec", "workerGroups[].rayStartParams", "workerGroupSpecs[].rayStartParams"),
     Field("clusterSpec", "workerGroups[].podTemplate", "workerGroupSpecs[].template"),
     # RayCluster only

@@ -77,6 +77,7 @@ class WorkerGroup:
     min_replicas: int
     max_replicas: int
     num_of_hosts: int | None
+    idle_timeout_seconds: int | None
     group: Group
 
 

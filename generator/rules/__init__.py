@@ -62,6 +62,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.gcs_fault_tolerance_settings,
     operator.gcs_backend_settings,
     operator.autoscaler_v2_restart_policy,
+    operator.worker_idle_timeout,
     operator.incremental_upgrade,
     operator.gpus_match_ray_start_params,
     scheduling.tolerations_are_valid,

@@ -21,7 +21,7 @@ CLUSTER_FIELDS = (
     "annotations", "spec",
 )  # fmt: skip
 # Group fields it has no value for; image, imagePullPolicy and imagePullSecrets are one setting for the chart.
-GROUP_FIELDS = ("numOfHosts", "podTemplate")
+GROUP_FIELDS = ("numOfHosts", "idleTimeoutSeconds", "podTemplate")
 
 
 @rule(

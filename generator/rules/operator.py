@@ -346,6 +346,37 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+AUTOSCALER_V2_ENV = "RAY_ENABLE_AUTOSCALER_V2"  # how KubeRay < 1.4.0 switched the v2 autoscaler on
+
+
+@rule(
+    "worker-idle-timeout",
+    "a worker group's idleTimeoutSeconds needs the v2 autoscaler (autoscaling.version: v2, or "
+    "RAY_ENABLE_AUTOSCALER_V2 true in the head pod before 1.4.0): the operator rejects it otherwise from 1.6.0, "
+    "and the v1 autoscaler ignores it before",
+    f"{VALIDATION} (validateWorkerGroupIdleTimeout, lines 1006-1027 at v1.7.0)",
+    fails="kuberay: {version: 1.6.0}\nclusters: [{name: c, autoscaling: {enabled: true}, head: {cpu: '1'}, "
+    "workerGroups: [{name: w, idleTimeoutSeconds: 60}]}]",
+    passes="kuberay: {version: 1.6.0}\nclusters: [{name: c, autoscaling: {enabled: true, version: v2}, head: {cpu: "
+    "'1'}, workerGroups: [{name: w, idleTimeoutSeconds: 60}]}]",
+    cases=("worker-idle-timeout",),
+)
+def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
+    defaults = context.data.get("defaults", {})
+    for spec_at in cluster_specs(context.data):
+        variable = merged_by_name(spec_at.spec.get("head", {}), defaults, "env").get(AUTOSCALER_V2_ENV)
+        by_env = str(variable.item.get("value", "")).lower() if variable is not None else ""
+        if spec_at.spec.get("autoscaling", {}).get("version") == "v2" or by_env in ("1", "true"):
+            continue
+        for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
+            if "idleTimeoutSeconds" in group:
+                yield context.problem(
+                    (*spec_at.path, "workerGroups", index, "idleTimeoutSeconds"),
+                    "idleTimeoutSeconds is for the v2 autoscaler, which this cluster does not run",
+                    "set autoscaling: {enabled: true, version: v2} (KubeRay >= 1.4.0), or remove idleTimeoutSeconds",
+                )
+
+
 @rule(
     "autoscaler-v2-restart-policy",
     "autoscaler v2 needs Ray pods with restartPolicy Never or unset (1.4.0)",
