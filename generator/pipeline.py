@@ -226,7 +226,9 @@ def _render_environment(
             object_rules(context, stages.validator),
         )
         if not any(problem.rule == CRD_SCHEMA.id for problem in problems):  # the rules read schema-valid objects
-            problems += override_problems(overridden_objects(environment, stages.jinja), context, stages.validator)
+            problems += override_problems(
+                overridden_objects(environment, stages.jinja, rendered), context, stages.validator
+            )
         problems += object_problems(
             environment.objects, data, origin, file, environment.target.kubernetes_version, stages.kubernetes
         )

@@ -132,15 +132,17 @@ def test_cron_rules_follow_the_release(
         assert expected in result.stderr
 
 
-def test_rendered_yaml_of_an_override_is_plain_data(tool: ToolData, environments: Path) -> None:
+def test_override_text_reads_back_the_same_under_yaml_1_1(tool: ToolData, environments: Path) -> None:
+    # `yes` and `0644` are text in the environment file (YAML 1.2) but a boolean and 420 to kubectl (YAML 1.1)
     (environments / "_base.yaml").write_text(BASE)
     (environments / "plain.yaml").write_text(
         "name: plain\nextends: _base\nclusters:\n  - name: c\n    head: {cpu: '1'}\n"
-        "    spec: {headServiceAnnotations: {a: 'yes'}}\n"
+        "    spec: {headServiceAnnotations: {a: yes, b: '0644'}}\n"
     )
-    cluster = _render(tool, environments, "plain")["RayCluster/c"]
-    assert cluster["spec"]["headServiceAnnotations"] == {"a": "yes"}
-    assert load_yaml_stream("a: 'yes'\n") == [{"a": "yes"}]
+    result = build(BuildRequest(environments, ("plain",), tool))
+    (file,) = [file for file in result.files if file.path.name == "raycluster-c.yaml"]
+    (cluster,) = load_yaml_stream(file.content)
+    assert cluster["spec"]["headServiceAnnotations"] == {"a": "yes", "b": "0644"}
 
 
 def test_a_job_whose_entrypoint_is_in_its_spec_is_valid(environments: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -79,16 +80,15 @@ def ray_objects(environment: Environment) -> list[RayObject]:
 
 
 def overridden_objects(
-    environment: Environment, jinja: jinja2.Environment
+    environment: Environment, jinja: jinja2.Environment, rendered: Iterable[RenderedFile]
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """Each Ray object whose item has a `spec`, rendered without it and with it."""
-    pairs = []
-    for path, template, override, context in ray_objects(environment):
-        if override:
-            without = render_documents(jinja, path, template, context)[0]
-            with_override = ray_object_file(jinja, environment.source, path, template, override, context)
-            pairs.append((without, with_override.documents[0]))
-    return pairs
+    """Each Ray object whose item has a `spec`: rendered without it, and as `rendered` holds it."""
+    by_path = {file.path: file for file in rendered}
+    return [
+        (render_documents(jinja, path, template, context)[0], by_path[path].documents[0])
+        for path, template, override, context in ray_objects(environment)
+        if override
+    ]
 
 
 def ray_object_file(

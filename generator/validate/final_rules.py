@@ -58,7 +58,12 @@ class ObjectRules:
 def object_rules(
     context: RuleContext, validator: Draft202012Validator
 ) -> Callable[[dict[str, Any], dict[str, Any]], list[Problem]]:
-    return ObjectRules(context, validator, Origin(context.origin.key, context.origin.value)).new_problems
+    return _rules(context, validator).new_problems
+
+
+def _rules(context: RuleContext, validator: Draft202012Validator) -> ObjectRules:
+    """The rules of `context`'s environment on readings that point at the file's root (callers relocate)."""
+    return ObjectRules(context, validator, Origin(context.origin.key, context.origin.value))
 
 
 def override_problems(
@@ -68,7 +73,7 @@ def override_problems(
 ) -> list[Problem]:
     """The rules on each Ray object as its item's `spec` leaves it: what it breaks that the structured fields
     did not, reported at that `spec`."""
-    rules = ObjectRules(context, validator, Origin(context.origin.key, context.origin.value))
+    rules = _rules(context, validator)
     problems = []
     for before, after in pairs:
         kind, name = str(after["kind"]), str(after["metadata"]["name"])

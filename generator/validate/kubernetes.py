@@ -120,15 +120,20 @@ def object_problems(
                 rule=OBJECT_SCHEMA.id,
             )
         ]
+    read: dict[str, tuple[Validator | None, Problem | None]] = {}  # each objectSchemas file, read once
     for index, item in enumerate(objects):
         key = schema_key(item)
         where = ("objects", index)
         if key in chosen:
             if chosen[key] == UNCHECKED:
                 continue
-            validator, problem = _user_validator(environment_file, chosen[key], key, origin)
-            if problem is not None:
-                problems.append(problem)
+            if key not in read:
+                read[key] = _user_validator(environment_file, chosen[key], key, origin)
+                unreadable = read[key][1]
+                if unreadable is not None:
+                    problems.append(unreadable)  # reported once, at the objectSchemas entry
+            validator = read[key][0]
+            if validator is None:
                 continue
         else:
             validator = schemas.validator(version, str(item["apiVersion"]), str(item["kind"]))
