@@ -230,7 +230,15 @@ def _render_environment(
                 overridden_objects(environment, stages.jinja, rendered), context, stages.validator
             )
         problems += object_problems(
-            environment.objects, data, origin, file, environment.target.kubernetes_version, stages.kubernetes
+            [
+                *((("objects", index), item) for index, item in enumerate(environment.objects)),
+                *((("clusterObjects", index), item) for index, item in enumerate(environment.cluster_objects)),
+            ],
+            data,
+            origin,
+            file,
+            environment.target.kubernetes_version,
+            stages.kubernetes,
         )
         if problems:
             return _Outcome(problems + warnings, [])

@@ -37,7 +37,15 @@ from generator.model.build import UNCHECKED, build_environment, kubernetes_versi
 from generator.model.fields import CRON_GATE, OVERRIDE
 from generator.releases import KubeRayRelease
 from generator.render.workloads import workload_files
-from generator.rules.objects import RAY_GROUP, SECRET_ALTERNATIVES, cluster_scoped, plaintext_keys
+from generator.rules.objects import (
+    CLUSTER_OBJECT_NAMES,
+    PLATFORM_HINT,
+    RAY_GROUP,
+    SECRET_ALTERNATIVES,
+    cluster_object_kind,
+    cluster_scoped,
+    plaintext_keys,
+)
 from generator.validate.kubernetes import KubernetesSchemas, schema_key
 
 # Volume fields that hold file modes: written as 0o... (YAML 1.2 octal), as people read them
@@ -80,8 +88,9 @@ def import_manifests(
     """The environment items of `manifests`, for an environment whose header data is `header`."""
     imported = Imported()
     version = kubernetes_version(header)
+    moved = _moved_accounts(manifests, header["target"]["namespace"])
     for manifest in manifests:
-        document = manifest.document
+        document = _with_moved_subjects(manifest, moved, imported.notes)
         metadata = document.get("metadata") or {}
         if "generateName" in metadata and "name" not in metadata:
             imported.notes.append(
@@ -108,6 +117,8 @@ def import_manifests(
                 continue
         elif _plain_config_map(document):
             section, item = "configMaps", {"name": object_name(metadata), "data": dict(document.get("data") or {})}
+        elif cluster_object_kind(manifest.api_version, manifest.kind):
+            section, item = "clusterObjects", _object_entry(document)
         else:
             section, item = "objects", _object_entry(document)
             key = schema_key(document)
@@ -120,10 +131,51 @@ def import_manifests(
                 )
         imported.add(section, item)
         imported.carried.append(Carried(manifest, section, expected))
-    # objectSchemas after objects, in the file
-    if "objectSchemas" in imported.body:
-        imported.body["objectSchemas"] = imported.body.pop("objectSchemas")
+    # the other objects after the Ray objects in the file, and objectSchemas after them
+    for section in ("objects", "clusterObjects", "objectSchemas"):
+        if section in imported.body:
+            imported.body[section] = imported.body.pop(section)
     return imported
+
+
+# The namespace kubectl puts an object without one in (its context's namespace, `default` unless set)
+KUBECTL_NAMESPACE = "default"
+RBAC_BINDINGS = frozenset({"RoleBinding", "ClusterRoleBinding"})
+
+
+def _moved_accounts(manifests: list[Manifest], namespace: str) -> dict[tuple[str, str], str]:
+    """The ServiceAccounts among `manifests` that the environment moves to its namespace: (namespace they
+    were written for, name) to the environment's namespace."""
+    return {
+        ((account.document.get("metadata") or {}).get("namespace") or KUBECTL_NAMESPACE, account.name): namespace
+        for account in manifests
+        if account.kind == "ServiceAccount"
+        and account.api_version == "v1"
+        and ((account.document.get("metadata") or {}).get("namespace") or KUBECTL_NAMESPACE) != namespace
+    }
+
+
+def _with_moved_subjects(manifest: Manifest, moved: dict[tuple[str, str], str], notes: list[str]) -> dict[str, Any]:
+    """The manifest with its binding's subjects following the ServiceAccounts that the environment moves to its
+    namespace (a binding that kept naming the old namespace would grant nothing to the imported account)."""
+    document = manifest.document
+    if manifest.kind not in RBAC_BINDINGS or not str(manifest.api_version).startswith("rbac.authorization.k8s.io/"):
+        return document
+    subjects = document.get("subjects")
+    if not isinstance(subjects, list):
+        return document
+    rewritten = []
+    for subject in subjects:
+        if isinstance(subject, dict) and subject.get("kind") == "ServiceAccount":
+            key = (str(subject.get("namespace")), str(subject.get("name")))
+            if key in moved:
+                notes.append(
+                    f"{manifest.source}: {manifest.kind} {manifest.name} binds ServiceAccount {key[1]} in namespace "
+                    f"{moved[key]}, where the environment puts it (the manifest said {key[0]})"
+                )
+                subject = {**subject, "namespace": moved[key]}
+        rewritten.append(subject)
+    return {**document, "subjects": rewritten}
 
 
 def _refusal(manifest: Manifest) -> str | None:
@@ -134,11 +186,10 @@ def _refusal(manifest: Manifest) -> str | None:
         return f"a Secret with its values in plain text is not carried into Git; {SECRET_ALTERNATIVES}"
     if manifest.api_version.partition("/")[0] == RAY_GROUP and manifest.kind not in SECTIONS:
         return f"{manifest.kind} is not supported by this release of kuberay-gitops"
-    if cluster_scoped(manifest.api_version, manifest.kind):
-        return (
-            "cluster-scoped: an environment holds objects of its own namespace only; create it with the cluster's "
-            "platform configuration"
-        )
+    if cluster_scoped(manifest.api_version, manifest.kind) and not cluster_object_kind(
+        manifest.api_version, manifest.kind
+    ):
+        return f"cluster-scoped, and clusterObjects carries {CLUSTER_OBJECT_NAMES} only; {PLATFORM_HINT}"
     return None
 
 

@@ -818,26 +818,14 @@ def environment_schema() -> Schema:
                 "kubectl (Service, Ingress, PersistentVolumeClaim, ServiceAccount, Role, NetworkPolicy, ...): "
                 "checked against the OpenAPI schema of target.kubernetesVersion, or of objectSchemas for other "
                 "kinds. Secrets with data are refused: use SealedSecret, ExternalSecret or SOPS.",
-                {
-                    "type": "object",
-                    "description": "A namespaced Kubernetes object.",
-                    "properties": {
-                        "apiVersion": text("API group and version, e.g. v1 or networking.k8s.io/v1.", minLength=1),
-                        "kind": text("Kind, e.g. Service.", pattern="^[A-Z][A-Za-z0-9]*$"),
-                        "metadata": {
-                            "type": "object",
-                            "description": "Object metadata; the name is required, the namespace is the environment's.",
-                            "properties": {
-                                "name": text(
-                                    "Object name: a DNS-1123 name (RBAC objects may also hold ':').",
-                                    pattern=OBJECT_NAME,
-                                    maxLength=253,
-                                )
-                            },
-                        },
-                    },
-                    "required": ["apiVersion", "kind", "metadata"],
-                },
+                kubernetes_object_schema("A namespaced Kubernetes object.", "the namespace is the environment's"),
+            ),
+            "clusterObjects": array(
+                "Cluster-scoped objects the Ray workloads need (opt-in): ClusterRole, ClusterRoleBinding, "
+                "PriorityClass, StorageClass, IngressClass, RuntimeClass, PersistentVolume. Checked against the "
+                "OpenAPI schema of target.kubernetesVersion; the workloads' AppProject and Flux account may write "
+                "exactly these objects, by name.",
+                kubernetes_object_schema("A cluster-scoped Kubernetes object.", "it has no namespace"),
             ),
             "objectSchemas": {
                 "type": "object",
@@ -880,6 +868,31 @@ def environment_schema() -> Schema:
         "title": "KubeRay GitOps environment",
         **schema,
         "$defs": definitions(),
+    }
+
+
+def kubernetes_object_schema(description: str, namespace: str) -> Schema:
+    """An item of `objects` or `clusterObjects`: a Kubernetes object as written for kubectl, whose fields the
+    OpenAPI schema of its kind checks after rendering (validate/kubernetes.py)."""
+    return {
+        "type": "object",
+        "description": description,
+        "properties": {
+            "apiVersion": text("API group and version, e.g. v1 or networking.k8s.io/v1.", minLength=1),
+            "kind": text("Kind, e.g. Service.", pattern="^[A-Z][A-Za-z0-9]*$"),
+            "metadata": {
+                "type": "object",
+                "description": f"Object metadata; the name is required, {namespace}.",
+                "properties": {
+                    "name": text(
+                        "Object name: a DNS-1123 name (RBAC objects may also hold ':').",
+                        pattern=OBJECT_NAME,
+                        maxLength=253,
+                    )
+                },
+            },
+        },
+        "required": ["apiVersion", "kind", "metadata"],
     }
 
 

@@ -151,6 +151,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
         patches=tuple(Patch(item.get("target"), item["patch"]) for item in data.get("patches", [])),
         objects=tuple(kubernetes_object(item, name) for item in data.get("objects", [])),
         cron_jobs=tuple(_cron_job(item, defaults, name, level) for item in data.get("cronJobs", [])),
+        cluster_objects=tuple(kubernetes_object(item, name) for item in data.get("clusterObjects", [])),
     )
 
 
@@ -160,15 +161,16 @@ def kubernetes_version(data: Mapping[str, Any]) -> str:
 
 
 def kubernetes_object(item: Mapping[str, Any], environment: str) -> dict[str, Any]:
-    """An `objects` item as rendered: the generator's labels added, as on every object it writes (the
-    overlay's namespace replaces any other)."""
+    """An `objects` or `clusterObjects` item as rendered: the generator's labels added, as on every object it
+    writes (the overlay's namespace replaces any other, and leaves a cluster-scoped kind without one)."""
     metadata = dict(item["metadata"])
     metadata["labels"] = {**metadata.get("labels", {}), **generator_labels(environment)}
     return {**item, "metadata": metadata}
 
 
 def object_file_name(item: Mapping[str, Any]) -> str:
-    """The file of an `objects` item in the workloads overlay."""
+    """The file of an `objects` or `clusterObjects` item in the workloads overlay (a cluster-scoped kind has
+    a name of its own, ClusterRole beside Role)."""
     return f"{str(item['kind']).lower()}-{item['metadata']['name']}.yaml"
 
 

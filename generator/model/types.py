@@ -281,3 +281,6 @@ class Environment:
     namespace_grant: NamespaceGrant | None = None
     objects: tuple[JsonMap, ...] = ()  # other Kubernetes objects, as rendered (model/build.py kubernetes_object)
     cron_jobs: tuple[RayCronJob, ...] = ()
+    # cluster-scoped objects (`clusterObjects`), as rendered; the workloads' AppProject and Flux account may
+    # write exactly these, by name (render/gitops.py)
+    cluster_objects: tuple[JsonMap, ...] = ()

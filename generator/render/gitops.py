@@ -151,8 +151,9 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
     The operator and chart Kustomizations apply HelmReleases and their values ConfigMaps in Flux's namespace;
     the workloads Kustomization applies ConfigMaps and Ray objects in the environment's namespace (and the
     single-namespace operator's Role there, which it may grant as the Role names it: `escalate` and `bind`
-    on that one Role). The Namespace itself comes with this folder, so the workloads need nothing
-    cluster-scoped.
+    on that one Role). The Namespace itself comes with this folder; what the workloads need cluster-wide is a
+    Get of that Namespace and their `clusterObjects`, each by name (its ClusterRole keeps the name
+    `<account>-namespace` it had when the Namespace was all it held, so existing clusters see no rename).
     """
     flux = names.flux_names(environment.name)
     releases = [
@@ -193,7 +194,8 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
             "resources": ["namespaces"],
             "verbs": ["get"],
             "resourceNames": [environment.target.namespace],
-        }
+        },
+        *cluster_object_rules(environment),
     ]
     accounts.append(
         {
@@ -286,9 +288,66 @@ def object_rules(environment: Environment) -> list[dict[str, Any]]:
     return rules
 
 
+# What applying and pruning an object by name takes under server-side apply: kustomize-controller applies with
+# an apply patch, which the API server authorizes as `patch` and, when it creates the object, as `create` with
+# the object's name (k8s.io/apiserver pkg/endpoints/handlers/patch.go:203-214 at v0.34.10), so `create` can be
+# restricted by name too; it reads objects by name, as its status poller does unless DisableStatusPollerCache is
+# switched off (kustomize-controller main.go:268-270, internal/features/features.go:76-78), and prunes by name.
+NAMED_VERBS = ("get", "create", "update", "patch", "delete")
+
+
+def cluster_object_rules(environment: Environment) -> list[dict[str, Any]]:
+    """What the workloads Kustomization's account needs for `clusterObjects`: the named verbs on each object by
+    name; on its ClusterRoles `escalate` and `bind`, and `bind` on the ClusterRoles its ClusterRoleBindings name,
+    since RBAC lets an account grant only what it holds."""
+    by_resource: dict[tuple[str, str], list[str]] = {}
+    for item in environment.cluster_objects:
+        group = str(item["apiVersion"]).rpartition("/")[0]
+        names_of = by_resource.setdefault((group, names.resource_name(str(item["kind"]))), [])
+        names_of.append(str(item["metadata"]["name"]))
+    rules: list[dict[str, Any]] = [
+        {"apiGroups": [group], "resources": [resource], "verbs": list(NAMED_VERBS), "resourceNames": object_names}
+        for (group, resource), object_names in by_resource.items()
+    ]
+    roles = by_resource.get((RBAC_GROUP, "clusterroles"), [])
+    if roles:
+        rules.append(
+            {
+                "apiGroups": [RBAC_GROUP],
+                "resources": ["clusterroles"],
+                "verbs": ["escalate", "bind"],
+                "resourceNames": roles,
+            }
+        )
+    bound = sorted(
+        {
+            str(item.get("roleRef", {}).get("name"))
+            for item in environment.cluster_objects
+            if item["kind"] == "ClusterRoleBinding" and item.get("roleRef", {}).get("kind") == "ClusterRole"
+        }
+        - set(roles)
+    )
+    if bound:
+        rules.append(
+            {"apiGroups": [RBAC_GROUP], "resources": ["clusterroles"], "verbs": ["bind"], "resourceNames": bound}
+        )
+    return rules
+
+
+def cluster_object_entries(environment: Environment) -> list[tuple[str, str, str]]:
+    """The AppProject's allow-list entries of `clusterObjects`: group, kind and exact name. The names are
+    DNS-1123 (or RBAC names with ':'), so none holds a glob character, which Argo CD would expand
+    (ClusterResourceRestrictionItem, pkg/apis/application/v1alpha1/types.go:2913-2919 at v3.5.1)."""
+    return [
+        (str(item["apiVersion"]).rpartition("/")[0], str(item["kind"]), str(item["metadata"]["name"]))
+        for item in environment.cluster_objects
+    ]
+
+
 def workloads_project(environment: Environment) -> dict[str, Any]:
     """The workloads' AppProject: this repository (and the KubeRay charts for chart-delivered clusters), the
-    environment's namespace and nothing else, the Ray kinds and ConfigMaps, and its own Namespace by name."""
+    environment's namespace and nothing else, the Ray kinds and ConfigMaps, and its own Namespace and its
+    `clusterObjects` by name."""
     repositories = [environment.gitops.repo_url]
     if any(cluster.delivery == "helm" for cluster in environment.clusters):
         repositories.append(KUBERAY_HELM_REPOSITORY)
@@ -298,11 +357,13 @@ def workloads_project(environment: Environment) -> dict[str, Any]:
     if environment.namespace_grant is not None:
         namespaced_kinds += [("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "RoleBinding")]
     namespaced_kinds += [kind for kind in object_kinds(environment) if kind not in namespaced_kinds]
+    # a cluster-scoped object needs no destination: Argo CD checks only its kind and name against the project
+    # (validateSyncPermissions, controller/sync.go:647-671 at v3.5.1)
     project = _project(
         f"Ray workloads of environment {environment.name}",
         repositories,
         [destination(environment, environment.target.namespace)],
-        [("", "Namespace", environment.target.namespace)],
+        [("", "Namespace", environment.target.namespace), *cluster_object_entries(environment)],
         namespaced_kinds,
     )
     if environment.gitops.sync_windows:

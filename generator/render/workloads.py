@@ -44,7 +44,7 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
 
     for path, template, override, context in ray_objects(environment):
         files.append(ray_object_file(jinja, environment.source, path, template, override, context))
-    for item in environment.objects:
+    for item in (*environment.objects, *environment.cluster_objects):
         files.append(finish(workloads / object_file_name(item), environment.source, [dict(item)]))
     add(
         workloads / "kustomization.yaml",

@@ -74,6 +74,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     delivery.chart_release_names,
     secrets.plaintext_secrets,
     objects.object_placement,
+    objects.cluster_object_placement,
     objects.object_secrets,
 )
 

@@ -174,6 +174,41 @@ def owner_keeps_finished_jobs(contexts: Sequence[RuleContext]) -> Iterator[Confl
                 )
 
 
+CLUSTER_ROLE = "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: proxy}}"
+
+
+@rule(
+    "one-cluster-object-owner",
+    "a cluster-scoped object of `clusterObjects` belongs to one environment per cluster",
+    "Argo CD and Flux: two environments that apply one object overwrite each other's version of it, and "
+    "removing either one prunes it from the other",
+    fails=f"{TEAM_A}\nclusterObjects: [{CLUSTER_ROLE}]\n---\n{TEAM_B}\nclusterObjects: [{CLUSTER_ROLE}]",
+    passes=f"{TEAM_A}\nclusterObjects: [{CLUSTER_ROLE}]\n---\n{TEAM_B}",
+    cases=("shared-cluster-object",),
+)
+def one_cluster_object_owner(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
+    """Each cluster-scoped object is applied, and pruned, by one environment of its cluster."""
+    first: dict[tuple[str, str, str], tuple[RuleContext, int]] = {}
+    for context in contexts:
+        cluster = cluster_identity(context.data["target"]["cluster"])
+        for index, item in enumerate(context.data.get("clusterObjects", [])):
+            name = item["metadata"].get("name")
+            if not isinstance(name, str):
+                continue
+            owner, owner_index = first.setdefault((cluster, str(item["kind"]), name), (context, index))
+            if owner is not context:
+                yield _clash(
+                    context,
+                    ("clusterObjects", index, "metadata", "name"),
+                    owner,
+                    ("clusterObjects", owner_index, "metadata", "name"),
+                    f"{item['kind']} {name} on cluster {context.data['target']['cluster']} is an object of "
+                    f"environment {owner.data['name']} already",
+                    f"keep it in one environment of the cluster (or in a partial only that one extends), or give "
+                    f"the copy in {context.file.name} its own name",
+                )
+
+
 def _served_by_another(contexts: Sequence[RuleContext]) -> Iterator[tuple[RuleContext, RuleContext]]:
     """Each environment whose cluster's operator another environment installs, with that owner."""
     owners: dict[str, RuleContext] = {}
@@ -337,6 +372,7 @@ CROSS_RULES: tuple[Rule[CrossRun], ...] = (
     feature_gates_match_owner,
     owner_keeps_finished_jobs,
     one_environment_per_namespace,
+    one_cluster_object_owner,
     one_repository,
 )
 

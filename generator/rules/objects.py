@@ -1,8 +1,9 @@
-"""`objects`: other Kubernetes objects of the environment's namespace, and what GitOps cannot carry.
+"""`objects` and `clusterObjects`: other Kubernetes objects of the environment, and what GitOps cannot carry.
 
 Their fields are checked against the Kubernetes OpenAPI schemas after rendering (validate/kubernetes.py);
-these rules check what a schema cannot: that the object belongs in the environment's namespace, has a name
-Git can keep, holds no credential, and is not one the generator writes itself.
+these rules check what a schema cannot: that the object belongs in its section (the environment's namespace,
+or a cluster-scoped kind the overlay can carry), has a name Git can keep, holds no credential, and is not one
+the generator writes itself.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.checks import KUBERNETES_API
-from generator.errors import Problem
+from generator.errors import DocPath, Problem
 from generator.model.fields import KIND_SECTIONS
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
@@ -46,10 +47,39 @@ CLUSTER_SCOPED_CUSTOM_KINDS = frozenset(
 )  # fmt: skip
 
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
+# The cluster-scoped kinds `clusterObjects` carries: kinds of the Kubernetes API that Ray workloads use (RBAC
+# for a proxy or a job's controller, priority, storage, ingress and runtime classes, static volumes), each one
+# kustomize knows as cluster-scoped, so that the overlay's `namespace:` leaves it without one
+# (tests/test_objects.py builds every kind with the real kubectl kustomize). Kustomize stamps the overlay's
+# namespace on kinds it does not know, a CRD's (Volcano Queue, Kueue ClusterQueue) and the newer API kinds
+# alike; the Namespace is the generator's own, and CRDs, webhooks and nodes belong to the platform.
+CLUSTER_OBJECT_KINDS = (
+    (RBAC_GROUP, "ClusterRole"),
+    (RBAC_GROUP, "ClusterRoleBinding"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("storage.k8s.io", "StorageClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("", "PersistentVolume"),
+)
+CLUSTER_OBJECT_NAMES = ", ".join(kind for _, kind in CLUSTER_OBJECT_KINDS)
+PLATFORM_HINT = "create it with the cluster's platform configuration"
+
+
+def api_group(api_version: str) -> str:
+    return api_version.rpartition("/")[0]
+
+
+def cluster_object_kind(api_version: str, kind: str) -> bool:
+    """Whether `clusterObjects` carries objects of the kind."""
+    return (api_group(api_version), kind) in CLUSTER_OBJECT_KINDS
+
+
 def cluster_scoped(api_version: str, kind: str) -> bool:
     """Whether objects of the kind are cluster-scoped (as far as the tables above know): a kind of the
     Kubernetes API (core, or a *.k8s.io group or one without a dot, such as rbac or policy), or a known CRD."""
-    group = api_version.rpartition("/")[0]
+    group = api_group(api_version)
     kubernetes_api = not group or "." not in group or group.endswith(".k8s.io")
     if kubernetes_api and kind in CLUSTER_SCOPED_KINDS:
         return True
@@ -91,22 +121,16 @@ def object_placement(context: RuleContext) -> Iterator[Problem]:
         if cluster_scoped(api_version, kind):
             yield context.problem(
                 (*path, "kind"),
-                f"{kind} is cluster-scoped: an environment holds objects of its own namespace only",
-                "create it with the cluster's platform configuration (the environment's AppProject and Flux account "
-                "may not write cluster-scoped objects)",
+                f"{kind} is cluster-scoped: `objects` holds objects of the environment's namespace only",
+                "move it to clusterObjects, which grants the environment's AppProject and Flux account exactly "
+                "that object"
+                if cluster_object_kind(api_version, kind)
+                else f"{PLATFORM_HINT} ({_not_carried(api_version, kind)})",
             )
             continue
-        if "generateName" in metadata:
-            yield context.problem(
-                (*path, "metadata", "generateName"),
-                "generateName gives the object a new name at each apply, which GitOps can neither track nor prune",
-                "set metadata.name instead (`kuberay-gitops import` turns a generateName into a name)",
-                at_key=True,
-            )
-        name = metadata.get("name")
-        if not isinstance(name, str) or not name:
-            if "generateName" not in metadata:
-                yield context.problem((*path, "metadata"), "the object has no metadata.name", "add metadata.name")
+        problems, name = _stable_name(context, path, metadata)
+        yield from problems
+        if name is None:
             continue
         written = metadata.get("namespace")
         if written is not None and written != namespace:
@@ -120,6 +144,95 @@ def object_placement(context: RuleContext) -> Iterator[Problem]:
             yield context.problem(
                 (*path, "metadata", "name"),
                 f"{kind} {name} is written twice (first at {first[0]}[{first[1]}])",
+                "give each object its own name",
+            )
+
+
+def _stable_name(context: RuleContext, path: DocPath, metadata: Mapping[str, Any]) -> tuple[list[Problem], str | None]:
+    """The problems of an object's name (a generateName, no name), and the name when it has one."""
+    problems = []
+    if "generateName" in metadata:
+        problems.append(
+            context.problem(
+                (*path, "metadata", "generateName"),
+                "generateName gives the object a new name at each apply, which GitOps can neither track nor prune",
+                "set metadata.name instead (`kuberay-gitops import` turns a generateName into a name)",
+                at_key=True,
+            )
+        )
+    name = metadata.get("name")
+    if isinstance(name, str) and name:
+        return problems, name
+    if "generateName" not in metadata:
+        problems.append(context.problem((*path, "metadata"), "the object has no metadata.name", "add metadata.name"))
+    return problems, None
+
+
+def _not_carried(api_version: str, kind: str) -> str:
+    """Why `clusterObjects` does not carry a cluster-scoped kind."""
+    if kind == "Namespace" and api_version == "v1":
+        return "the generator writes the environment's Namespace itself"
+    if (api_group(api_version), kind) in CLUSTER_SCOPED_CUSTOM_KINDS:
+        return (
+            f"kustomize would give this custom kind the overlay's namespace; clusterObjects carries "
+            f"{CLUSTER_OBJECT_NAMES}"
+        )
+    return f"clusterObjects carries {CLUSTER_OBJECT_NAMES}"
+
+
+EXAMPLE_CLUSTER_ROLE = (
+    "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: token-reviewer}, rules: "
+    "[{apiGroups: [authentication.k8s.io], resources: [tokenreviews], verbs: [create]}]}"
+)
+
+
+@rule(
+    "cluster-object-placement",
+    f"an entry of `clusterObjects` is a cluster-scoped object of a kind the overlay carries ({CLUSTER_OBJECT_NAMES}) "
+    "with a stable name and no namespace, written once",
+    KUBERNETES_API,
+    fails="clusterObjects: [{apiVersion: v1, kind: Service, metadata: {name: redis}}]",
+    passes=f"clusterObjects: [{EXAMPLE_CLUSTER_ROLE}]",
+    cases=("cluster-object-placement",),
+)
+def cluster_object_placement(context: RuleContext) -> Iterator[Problem]:
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(context.data.get("clusterObjects", [])):
+        path = ("clusterObjects", index)
+        kind, api_version = str(item["kind"]), str(item["apiVersion"])
+        metadata = item["metadata"]
+        if not cluster_object_kind(api_version, kind):
+            if cluster_scoped(api_version, kind):
+                message, hint = (
+                    f"{kind} is not a kind clusterObjects carries",
+                    f"{PLATFORM_HINT} ({_not_carried(api_version, kind)})",
+                )
+            elif api_group(api_version) == RAY_GROUP:
+                message, hint = f"a {kind} is not an entry of clusterObjects", "Ray objects have sections of their own"
+            else:
+                message = f"{kind} of {api_version} is not a cluster-scoped kind clusterObjects carries"
+                hint = (
+                    f"write a namespaced object under objects; clusterObjects carries {CLUSTER_OBJECT_NAMES} "
+                    "(kustomize would give a kind it does not know the overlay's namespace)"
+                )
+            yield context.problem((*path, "kind"), message, hint)
+            continue
+        problems, name = _stable_name(context, path, metadata)
+        yield from problems
+        if "namespace" in metadata:
+            yield context.problem(
+                (*path, "metadata", "namespace"),
+                f"a {kind} is cluster-scoped and has no namespace",
+                "remove metadata.namespace",
+                at_key=True,
+            )
+        if name is None:
+            continue
+        first = seen.setdefault((kind, name), index)
+        if first != index:
+            yield context.problem(
+                (*path, "metadata", "name"),
+                f"{kind} {name} is written twice (first at clusterObjects[{first}])",
                 "give each object its own name",
             )
 

@@ -25,7 +25,7 @@ from generator.source import Origin, locate
 
 # What an environment holds besides its Ray objects' items, kept for the reading: the rest is left out,
 # so that only the one object's rules run
-LEFT_OUT = frozenset({*SECTION_KINDS, "objects", "configMaps", "patches", "lint"})
+LEFT_OUT = frozenset({*SECTION_KINDS, "objects", "clusterObjects", "configMaps", "patches", "lint"})
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,7 @@ from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 
 from generator.checks import OBJECT_SCHEMA
-from generator.errors import Problem, format_path
+from generator.errors import DocPath, Problem, format_path
 from generator.input.schema_check import findings
 from generator.model.build import UNCHECKED
 from generator.source import Origin, locate
@@ -97,14 +97,15 @@ def _api_version(entry: Mapping[str, Any]) -> str:
 
 
 def object_problems(
-    objects: tuple[Mapping[str, Any], ...],
+    objects: Sequence[tuple[DocPath, Mapping[str, Any]]],
     data: Mapping[str, Any],
     origin: Origin,
     environment_file: Path,
     version: str,
     schemas: KubernetesSchemas,
 ) -> list[Problem]:
-    """Each `objects` item against the schema of its kind, located at its line of the environment file."""
+    """Each item of `objects` and `clusterObjects` (with its document path) against the schema of its kind,
+    located at its line of the environment file."""
     problems: list[Problem] = []
     chosen = data.get("objectSchemas", {})
     if objects and version not in schemas.versions:
@@ -121,9 +122,8 @@ def object_problems(
             )
         ]
     read: dict[str, tuple[Validator | None, Problem | None]] = {}  # each objectSchemas file, read once
-    for index, item in enumerate(objects):
+    for where, item in objects:
         key = schema_key(item)
-        where = ("objects", index)
         if key in chosen:
             if chosen[key] == UNCHECKED:
                 continue
