@@ -192,3 +192,26 @@ def test_concurrent_renders_take_turns(project: Path) -> None:
     assert [process.wait() for process in processes] == [0, 0, 0, 0]
     assert run("check").exit_code == 0
     assert leftovers(project) == []
+
+
+def test_a_render_rewrites_only_what_changed_and_never_through_a_link(project: Path) -> None:
+    """The new tree links the files that stay (same inode, same modification time) and writes new files for
+    the changed ones; the old tree, whose files those links share, is never written to."""
+    assert run("render").exit_code == 0
+    rendered = project / "rendered"
+    changed = rendered / "demo" / "workloads" / "raycluster-small.yaml"
+    kept = rendered / "demo" / "workloads" / "kustomization.yaml"
+    changed.chmod(0o640)  # a mode someone chose survives the rewrite
+    old_changed, old_kept = changed.stat(), kept.stat()
+    held_open = changed.open("rb")  # the old tree's file, as a reader holding it sees it
+    try:
+        (project / "environments" / "demo.yaml").write_text(VALID.replace("memory: 2Gi", "memory: 3Gi"))
+        assert run("render").exit_code == 0
+        assert b"memory: 2Gi" in held_open.read()
+    finally:
+        held_open.close()
+    assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == (old_kept.st_ino, old_kept.st_mtime_ns)
+    assert changed.stat().st_ino != old_changed.st_ino
+    assert changed.stat().st_mode & 0o777 == 0o640
+    assert "memory: 3Gi" in changed.read_text()
+    assert run("check").exit_code == 0

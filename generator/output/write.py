@@ -3,7 +3,8 @@
 A file is ours when its first line is the generated-file marker; anything else under the output
 directory is hand-written and never touched. Writing builds the complete new tree in a temporary
 directory beside the output directory, then swaps the two with renames, so a failure at any point
-leaves the previous output exactly as it was.
+leaves the previous output exactly as it was. The new tree holds hard links to the files that stay as
+they are (no copying, and their modification times do not change) and new files for those that change.
 """
 
 from __future__ import annotations
@@ -116,20 +117,37 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
         # mkdtemp creates the folder private (0700); the output keeps the mode it had, or a usual one
         os.chmod(staging, output_dir.stat().st_mode & 0o7777 if output_dir.is_dir() else DIRECTORY_MODE)
         if output_dir.is_dir():
-            shutil.copytree(output_dir, staging, symlinks=True, dirs_exist_ok=True)
+            shutil.copytree(output_dir, staging, symlinks=True, dirs_exist_ok=True, copy_function=_link_or_copy)
         for file in files:
             _refuse_links(staging, file.path)
         for change in changes:
             if change.state == "stale":
                 (staging / change.path).unlink()
                 _remove_empty_parents(staging, staging / change.path)
+        written = {change.path for change in changes if change.state in ("added", "changed")}
         for file in files:
+            if file.path not in written:
+                continue
             target = staging / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
+            # a link to the current output's file: writing through it would change that tree before the swap
+            mode = target.stat().st_mode & 0o7777 if target.exists() else None
+            target.unlink(missing_ok=True)
             target.write_bytes(file.content.encode("utf-8"))
+            if mode is not None:
+                os.chmod(target, mode)
         replace_tree(staging, output_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the old tree, or nothing
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    """A hard link where the file system has them (the staging tree is beside the output, on the same one),
+    else a copy."""
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, destination, follow_symlinks=False)
 
 
 def _refuse_links(root: Path, relative: PurePosixPath) -> None:
