@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,9 @@ class FieldHistory:
     releases: tuple[str, ...]
     fields: Mapping[str, Mapping[str, list[list[str]]]]  # kind -> path -> [[first, last], ...]
     enums: Mapping[str, Mapping[str, Mapping[str, list[list[str]]]]]  # kind -> path -> value -> ranges
+    expanded: dict[tuple[tuple[str, ...], ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # ranges -> the releases they span, filled as asked
 
     def knows(self, kind: str, path: str) -> bool:
         """Whether any release has `path` (paths under Kubernetes types such as pod templates are not kept)."""
@@ -121,6 +124,13 @@ class FieldHistory:
         return self._expand(values.get(value, []))
 
     def _expand(self, ranges: list[list[str]]) -> tuple[str, ...]:
+        # every environment asks about the same few hundred fields: each list of ranges is expanded once
+        key = tuple(map(tuple, ranges))
+        if key not in self.expanded:
+            self.expanded[key] = self._expanded(ranges)
+        return self.expanded[key]
+
+    def _expanded(self, ranges: list[list[str]]) -> tuple[str, ...]:
         found: list[str] = []
         for first, last in ranges:
             start, end = self.releases.index(first), self.releases.index(last)

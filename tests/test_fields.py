@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from generator.errors import DocPath
+from generator.input.load import load_environment_file
+from generator.input.resolve import resolve_environment
 from generator.model import fields
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
@@ -139,3 +141,45 @@ def test_autoscaler_owned_fields_drive_the_argocd_ignore_list() -> None:
         "spec.rayClusterConfig.workerGroupSpecs[].replicas",
         "spec.rayClusterConfig.workerGroupSpecs[].scaleStrategy",
     ]
+
+
+def _occurrences(data: Any, pattern: tuple[str | int, ...]) -> Iterator[tuple[DocPath, Any]]:
+    """The plain reading of a pattern: every concrete path of it that is set (not None) in `data`."""
+    if not pattern:
+        if data is not None:
+            yield (), data
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == fields.EVERY:
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                for path, value in _occurrences(item, rest):
+                    yield (index, *path), value
+    elif isinstance(data, dict) and head in data:
+        for path, value in _occurrences(data[head], rest):
+            yield (head, *path), value
+
+
+def _resolved_environments() -> Iterator[dict[str, Any]]:
+    for folder in RENDERED_SOURCES:
+        partials = frozenset(path.stem for path in folder.glob("_*.yaml"))
+        for file in sorted(folder.glob("[!_]*.yaml")):
+            yield resolve_environment(file, load_environment_file, partials).data
+
+
+def test_the_pattern_tree_finds_what_each_pattern_finds() -> None:
+    """environment_occurrences walks each item once through a tree of the table's patterns; it must find
+    exactly, and in the same order, what reading each pattern on its own finds."""
+    checked = 0
+    for data in _resolved_environments():
+        expected = [
+            (entry, (section, index, *path), value)
+            for section, kind in fields.SECTION_KINDS.items()
+            for index, item in enumerate(data.get(section, []))
+            for entry in fields.kind_fields(kind)
+            if entry.env is not None
+            for path, value in _occurrences(item, entry.env)
+        ]
+        assert list(fields.environment_occurrences(data)) == expected
+        checked += len(expected)
+    assert checked > 200

@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, Event
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
 
 from generator.checks import DUPLICATE_KEY, OCTAL_NUMBER, PLAIN_DATA, YAML_LIMITS, YAML_SYNTAX
 from generator.errors import DocPath, InputError, Location, Problem
@@ -108,7 +109,8 @@ def _compose(file: Path, text: str) -> Node | None:
     if not _YAML11_LINE_BREAKS.search(text):
         try:
             composer = _composer(pure=False)
-            _check_nesting(file, composer.parse(text))
+            if _may_exceed_limits(text):
+                _check_nesting(file, composer.parse(text))
             return composer.compose(text)  # type: ignore[no-any-return]
         except YAMLError:
             pass  # the pure parser decides, and words the error the YAML 1.2 way
@@ -143,6 +145,25 @@ def _compose(file: Path, text: str) -> Node | None:
     return node
 
 
+def _may_exceed_limits(text: str) -> bool:
+    """Whether the text could hold more than MAX_EVENTS events or nest deeper than MAX_DEPTH, by a bound
+    that costs less than parsing it (most environment files are far within both, and skip the parse that
+    _check_nesting needs). No character yields more than two events (`a:` is four: a mapping's start and
+    end, a key, an empty value); a line nests at most two levels per column of indentation (a mapping,
+    and a sequence beside its key) plus one per indicator on it, and flow collections add one each."""
+    if 2 * len(text) + 4 > MAX_EVENTS:
+        return True
+    flow = text.count("[") + text.count("{")
+    deepest = max(
+        (
+            2 * (len(line) - len(line.lstrip(" ")) + 1) + line.count("-") + line.count(":") + line.count("?")
+            for line in text.splitlines()
+        ),
+        default=0,
+    )
+    return flow + deepest > MAX_DEPTH
+
+
 def _check_nesting(file: Path, events: Any) -> None:
     """Stop at the first collection nested deeper than MAX_DEPTH, before anything composes the file.
 
@@ -171,7 +192,30 @@ def _check_nesting(file: Path, events: Any) -> None:
 def _composer(*, pure: bool) -> YAML:
     yaml = YAML(typ="safe", pure=pure)
     yaml.version = (1, 2)
+    yaml.Resolver = _Resolver
     return yaml
+
+
+class _Resolver(VersionedResolver):
+    """ruamel.yaml's YAML 1.2 resolver with its per-scalar costs paid once per file: it looks the version up
+    again for every scalar, and gives every node a new Tag whose text is decoded on each read (together a
+    fifth of reading an environment file). Here the implicit resolvers are those of the one version read
+    (other versions are refused before composing), and nodes share one Tag per tag."""
+
+    def __init__(self, *arguments: Any, **options: Any) -> None:
+        super().__init__(*arguments, **options)
+        self._tags: dict[str, Any] = {}
+        self._resolvers: Any = None
+
+    @property
+    def versioned_resolver(self) -> Any:
+        if self._resolvers is None:
+            self._resolvers = super().versioned_resolver
+        return self._resolvers
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        return self._tags.setdefault(tag.suffix, tag) if tag.handle is None else tag
 
 
 class _Converter:

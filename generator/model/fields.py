@@ -345,32 +345,56 @@ def fill(pattern: tuple[str | int, ...], indices: tuple[int, ...]) -> DocPath:
     return tuple(next(remaining) if part == EVERY else part for part in pattern)
 
 
-def occurrences(data: Any, pattern: tuple[str | int, ...]) -> Iterator[tuple[DocPath, Any]]:
-    """Every concrete path of `pattern` that is set (not None) in `data`, with its value."""
-    if not pattern:
-        if data is not None:
-            yield (), data
+@dataclass
+class _PatternNode:
+    """The environment patterns of one kind's table entries as a tree: each item is walked once, not once
+    per entry (the table has hundreds)."""
+
+    ends: list[int] = field(default_factory=list)  # indices into kind_fields(kind) of the patterns ending here
+    children: dict[str | int, _PatternNode] = field(default_factory=dict)
+
+
+def _pattern_tree(entries: tuple[KindField, ...]) -> _PatternNode:
+    root = _PatternNode()
+    for index, entry in enumerate(entries):
+        if entry.env is None:
+            continue
+        node = root
+        for part in entry.env:
+            node = node.children.setdefault(part, _PatternNode())
+        node.ends.append(index)
+    return root
+
+
+def _walk(node: _PatternNode, data: Any, path: DocPath, found: list[tuple[int, DocPath, Any]]) -> None:
+    """Every concrete path of each pattern of the tree that is set (not None) in `data`, as (entry index, path,
+    value)."""
+    if data is None:
         return
-    head, rest = pattern[0], pattern[1:]
-    if head == EVERY:
-        if isinstance(data, list):
-            for index, item in enumerate(data):
-                for path, value in occurrences(item, rest):
-                    yield (index, *path), value
-    elif isinstance(data, dict) and head in data:
-        for path, value in occurrences(data[head], rest):
-            yield (head, *path), value
+    found.extend((index, path, data) for index in node.ends)
+    for part, child in node.children.items():
+        if part == EVERY:
+            if isinstance(data, list):
+                for index, item in enumerate(data):
+                    _walk(child, item, (*path, index), found)
+        elif isinstance(data, dict) and part in data:
+            _walk(child, data[part], (*path, part), found)
 
 
 def environment_occurrences(data: Mapping[str, Any]) -> Iterator[tuple[KindField, DocPath, Any]]:
-    """Every table field that the environment sets, with its full environment path and value."""
+    """Every table field that the environment sets, with its full environment path and value: by item, in
+    the table's order, each entry's places in the order of the data."""
     for section, kind in SECTION_KINDS.items():
+        entries = kind_fields(kind)
         for index, item in enumerate(data.get(section, [])):
-            for entry in kind_fields(kind):
-                if entry.env is None:
-                    continue
-                for path, value in occurrences(item, entry.env):
-                    yield entry, (section, index, *path), value
+            found: list[tuple[int, DocPath, Any]] = []
+            _walk(_PATTERN_TREES[kind], item, (), found)
+            found.sort(key=lambda occurrence: occurrence[0])  # stable: each entry's places keep their order
+            for entry_index, path, value in found:
+                yield entries[entry_index], (section, index, *path), value
+
+
+_PATTERN_TREES = {kind: _pattern_tree(entries) for kind, entries in _BY_KIND.items()}
 
 
 def runtime_owned(kind: str, owner: Owner) -> tuple[KindField, ...]:

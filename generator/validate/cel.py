@@ -26,9 +26,17 @@ class CelRules:
     """
 
     def __init__(self) -> None:
-        self.environment = celpy.Environment()
+        self._environment: celpy.Environment | None = None
         self.programs: dict[str, Any] = {}
         self.has_rules: dict[int, bool] = {}
+
+    @property
+    def environment(self) -> celpy.Environment:
+        """Built when a rule is first compiled: building it generates cel-python's parser, a quarter of a
+        second, which a run whose objects meet no rule does not pay."""
+        if self._environment is None:
+            self._environment = celpy.Environment()
+        return self._environment
 
     def findings(self, schema: Mapping[str, Any], instance: Any) -> list[Finding]:
         return list(self._walk(schema, schema, instance, ()))
