@@ -7,6 +7,7 @@ read them as text. No anchors, no line folding, no timestamps.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -57,18 +58,133 @@ _OutputDumper.add_representer(str, _represent_text)
 
 def dump_yaml(documents: Iterable[Any], header: str = "") -> str:
     """Serialize `documents` as one YAML stream with an optional comment header."""
-    parts = [
-        yaml.dump(
-            _ordered(document),
-            Dumper=_OutputDumper,
-            sort_keys=False,
-            allow_unicode=True,
-            width=1_000_000,
-            default_flow_style=False,
-        )
-        for document in documents
-    ]
-    return header + "---\n".join(parts)
+    return header + "---\n".join(_document(_ordered(document)) for document in documents)
+
+
+def _pyyaml(value: Any) -> str:
+    return yaml.dump(
+        value, Dumper=_OutputDumper, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False
+    )
+
+
+# What PyYAML writes, without PyYAML's representer walking every node (most of a render's time went there).
+# A document is written here as PyYAML's emitter lays out block collections (two spaces a level, sequences
+# in a mapping not indented, a mapping in a sequence item starting on the dash's line, `{}` and `[]` for empty
+# ones), and each scalar as PyYAML writes it in a block mapping, asked once per distinct scalar. What that
+# layout does not cover (a key PyYAML writes as a complex `? ` key, a type it has no representer for) makes
+# PyYAML write the whole document. tests/test_properties.py compares the two on generated documents.
+class _Unsupported(Exception):
+    """A value the layout below does not cover: PyYAML writes the document."""
+
+
+def _document(document: Any) -> str:
+    if not isinstance(document, dict) or not document:
+        return _pyyaml(document)
+    out: list[str] = []
+    try:
+        _mapping(document, 0, out, inline_first=False)
+    except _Unsupported:
+        return _pyyaml(document)
+    return "".join(out)
+
+
+def _mapping(mapping: dict[Any, Any], column: int, out: list[str], *, inline_first: bool) -> None:
+    indent = " " * column
+    for index, (key, value) in enumerate(mapping.items()):
+        head = f"{'' if inline_first and index == 0 else indent}{_key(key)}:"
+        if isinstance(value, dict):
+            if not value:
+                out.append(f"{head} {{}}\n")
+            else:
+                out.append(head + "\n")
+                _mapping(value, column + 2, out, inline_first=False)
+        elif isinstance(value, list):
+            if not value:
+                out.append(f"{head} []\n")
+            else:
+                out.append(head + "\n")
+                _sequence(value, column, out, inline_first=False)  # a mapping's sequence is not indented
+        else:
+            _scalar(head + " ", value, column + 2, out)
+
+
+def _sequence(items: list[Any], column: int, out: list[str], *, inline_first: bool) -> None:
+    indent = " " * column
+    for index, item in enumerate(items):
+        dash = f"{'' if inline_first and index == 0 else indent}-"
+        if isinstance(item, dict):
+            if not item:
+                out.append(f"{dash} {{}}\n")
+            else:
+                out.append(dash + " ")
+                _mapping(item, column + 2, out, inline_first=True)
+        elif isinstance(item, list):
+            if not item:
+                out.append(f"{dash} []\n")
+            else:
+                out.append(dash + " ")
+                _sequence(item, column + 2, out, inline_first=True)
+        else:
+            _scalar(dash + " ", item, column + 2, out)
+
+
+def _scalar(head: str, value: Any, content_column: int, out: list[str]) -> None:
+    try:
+        first, block = _scalar_text(_cache_key(value), value)
+    except TypeError as error:  # unhashable: not a scalar PyYAML writes plainly
+        raise _Unsupported from error
+    out.append(head + first + "\n")
+    indent = " " * content_column
+    out.extend(f"{indent}{line}\n" if line else "\n" for line in block)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, dict | list):
+        raise _Unsupported
+    try:
+        text = _key_text(_cache_key(key), key)
+    except TypeError as error:
+        raise _Unsupported from error
+    if text is None:
+        raise _Unsupported
+    return text
+
+
+def _cache_key(value: Any) -> str:
+    """What tells apart values that are equal but written differently: True == 1 == 1.0, 0.0 == -0.0."""
+    return f"{type(value).__name__}:{value!r}" if isinstance(value, float) else type(value).__name__
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _scalar_text(distinct: str, value: Any) -> tuple[str, tuple[str, ...]]:
+    """How PyYAML writes `value` as a block mapping's value: the text after `key: `, and for a literal block
+    its lines without their indentation."""
+    del distinct  # only for the cache
+    try:
+        written = _pyyaml({"k": value})
+    except yaml.YAMLError as error:
+        raise _Unsupported from error
+    first, _, rest = written.removeprefix("k: ").partition("\n")
+    if not rest:
+        return first, ()
+    if not first.startswith("|"):
+        raise _Unsupported
+    if first.endswith("+"):  # keeps its final line breaks: the emitter then ends the document with `...`
+        raise _Unsupported
+    return first, tuple(line[2:] for line in rest.removesuffix("\n").split("\n"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _key_text(distinct: str, key: Any) -> str | None:
+    """How PyYAML writes `key` as a simple key, None when it writes a complex (`? `) key."""
+    del distinct  # only for the cache
+    try:
+        written = _pyyaml({key: 0})
+    except yaml.YAMLError:
+        return None
+    if not written.endswith(": 0\n") or "\n" in written[:-1] or written.startswith("? "):
+        return None
+    return written.removesuffix(": 0\n")
 
 
 def load_yaml_stream(text: str) -> list[Any]:

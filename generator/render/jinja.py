@@ -18,8 +18,9 @@ import yaml
 
 from generator.errors import InternalError
 from generator.files import GENERATED_MARKER, ROOT_FOLDER, RenderedFile
-from generator.output.serialize import dump_yaml, load_yaml_stream
+from generator.output.serialize import dump_yaml
 from generator.render import kube
+from generator.render.template_yaml import load_template_output
 
 # YAML treats these as line breaks or forbids them raw, so inside a quoted scalar they are escaped.
 _YAML_UNSAFE = {
@@ -91,7 +92,7 @@ def render_documents(
     """The documents a template renders for the file at `path`, as data."""
     text = jinja.get_template(template).render(**context)
     try:
-        return [document for document in load_yaml_stream(text) if document is not None]
+        return load_template_output(text)
     except yaml.YAMLError as error:
         raise TemplateError(f"template {template} rendered invalid YAML for {path}: {error}") from error
 
