@@ -58,10 +58,18 @@ Examples:
     show_default=True,
     help="How problems and results are printed.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the per-environment work [default: one per CPU when there are enough environments].",
+)
 @click.pass_context
-def main(context: click.Context, environments_dir: Path, output_dir: Path, output_format: str) -> None:
+def main(
+    context: click.Context, environments_dir: Path, output_dir: Path, output_format: str, jobs: int | None
+) -> None:
     """Validate KubeRay environment files and render them for GitOps."""
-    context.obj = (environments_dir, output_dir, output_format)
+    context.obj = (environments_dir, output_dir, output_format, jobs)
 
 
 STRICT = click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too; nothing is written then.")
@@ -86,7 +94,7 @@ def _with_options(
     strict: bool,
     command: commands.Command,
 ) -> int:
-    environments_dir, output_dir, output_format = context.obj
+    environments_dir, output_dir, output_format, jobs = context.obj
     reporter = _reporter(output_format)
     try:
         tool = tool_data()
@@ -94,7 +102,7 @@ def _with_options(
         reporter.failure(str(error))
         reporter.close()
         return commands.EXIT_SETUP
-    return command(commands.Options(environments_dir, output_dir, selected, tool, strict), reporter)
+    return command(commands.Options(environments_dir, output_dir, selected, tool, strict, jobs), reporter)
 
 
 def _reporter(output_format: str) -> Reporter:

@@ -52,6 +52,7 @@ class Options:
     selected: tuple[str, ...]
     tool: ToolData
     strict: bool = False  # warnings fail the run (and nothing is written)
+    jobs: int | None = None  # processes for the per-environment work (None: as many as pay off)
 
 
 def run_render(options: Options, reporter: Reporter) -> int:
@@ -327,7 +328,7 @@ def _write_new(file: Path, text: Callable[[], str], reporter: Reporter) -> int |
 def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]) -> int:
     try:
         _check_directories(options)
-        result = build(BuildRequest(options.environments_dir, options.selected, options.tool))
+        result = build(BuildRequest(options.environments_dir, options.selected, options.tool, options.jobs))
         if result.problems:
             reporter.problems(result.problems)
         if any(problem.is_error for problem in result.problems):

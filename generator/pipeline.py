@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import jinja2
-from jsonschema import Draft202012Validator
 
 from generator.checks import CRD_SCHEMA, FILE_NAME, LINT_WAIVER, Check
 from generator.errors import InputError, Problem, SetupError
@@ -20,11 +20,12 @@ from generator.files import ROOT_FOLDER, RenderedFile
 from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
-from generator.input.schema_check import check_schema, schema_validator
-from generator.model.access import grant_for, namespace_grants
+from generator.input.schema_check import InputSchema, check_schema
+from generator.model.access import grant_for, namespace_grants, single_namespace
 from generator.model.build import build_environment
 from generator.model.types import Environment, NamespaceGrant
 from generator.output.write import OutputScope
+from generator.parallel import References, run_in_workers, worker_count
 from generator.paths import ToolData
 from generator.releases import FieldHistory, KubeRayRelease, load_field_history, load_release
 from generator.render.gitops_files import render_root
@@ -52,6 +53,7 @@ class BuildRequest:
     environments_dir: Path
     selected: tuple[str, ...]  # environment names; empty means every environment
     tool: ToolData
+    jobs: int | None = None  # processes for the per-environment work; None: one per CPU for a large repository
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class _Stages:
 
     request: BuildRequest
     found: EnvironmentFiles
-    validator: Draft202012Validator
+    validator: InputSchema
     jinja: jinja2.Environment
     load: _CachedLoader
     store: SchemaStore
@@ -122,7 +124,7 @@ def build(request: BuildRequest) -> BuildResult:
     stages = _Stages(
         request,
         found,
-        schema_validator(environment_schema()),
+        InputSchema(environment_schema()),
         template_environment(request.tool.templates),
         _CachedLoader(),
         SchemaStore(request.tool.schemas),
@@ -145,13 +147,7 @@ def build(request: BuildRequest) -> BuildResult:
     # Every environment is built, even for `render ENV`: conflicts between environments need all of them.
     # Only the named ones report their own problems and produce files.
     # The others skip output validation, the costly stage: their conflicts need only their data and names.
-    modelled = {name: _model_environment(stages, name) for name in sorted(found.environments)}
-    # a single-namespace operator's Role is rendered into the overlay of each namespace it watches
-    grants = namespace_grants(outcome.environment for outcome in modelled.values() if outcome.environment)
-    outcomes = {
-        name: _render_environment(stages, outcome, grants, check_output=name in names)
-        for name, outcome in modelled.items()
-    }
+    outcomes = _outcomes(stages, sorted(found.environments), frozenset(names))
     files = [file for name in names for file in outcomes[name].files]
     for name in names:
         problems.extend(outcomes[name].problems)
@@ -173,6 +169,33 @@ def build(request: BuildRequest) -> BuildResult:
     owned = frozenset(names) | ({ROOT_FOLDER} if complete else frozenset())
     scope = OutputScope(owned if request.selected else None)
     return BuildResult(tuple(names), tuple(files), unique_problems, scope)
+
+
+def _outcomes(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[str, _Outcome]:
+    """Each environment modelled and rendered (its output checked when it is in `focus`), in `every`'s order,
+    in several processes when the repository is large enough (generator/parallel.py)."""
+
+    def render(name: str, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]) -> _Outcome:
+        return _render_environment(stages, outcome, grants, check_output=name in focus)
+
+    workers = worker_count(stages.request.jobs, len(every))
+    if workers > 1:
+        references = References(stages.release, stages.history)
+        model = partial(_model_environment, stages)
+        return run_in_workers(every, workers, references, model, _single_namespace_owners, namespace_grants, render)
+    modelled = {name: _model_environment(stages, name) for name in every}
+    grants = namespace_grants(_single_namespace_owners(modelled))
+    return {name: render(name, outcome, grants) for name, outcome in modelled.items()}
+
+
+def _single_namespace_owners(modelled: Mapping[str, _Outcome]) -> list[Environment]:
+    """The environments whose operator is a single-namespace install, whose Role is rendered into the overlay
+    of each namespace it watches: all that the grants are made of, and all a worker sends before rendering."""
+    return [
+        outcome.environment
+        for outcome in modelled.values()
+        if outcome.environment is not None and single_namespace(outcome.environment)
+    ]
 
 
 def _model_environment(stages: _Stages, name: str) -> _Outcome:

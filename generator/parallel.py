@@ -1,0 +1,151 @@
+"""Per-environment work in several processes: each takes a fixed share of the environments, in two rounds.
+
+Round one models its environments and sends back the single-namespace operator owners; the parent turns
+those into the namespace grants (which cross environments) and sends them to every worker; round two
+renders and checks. The workers are forked, so they start with the parent's loaded schemas and templates
+and receive nothing but names; what they send back refers to the parent's release data and field history
+by name (pickle's persistent ids), never by copy. Output order is the caller's: the results are put back
+in the order of the names, so a parallel run is byte-for-byte a sequential one (tests/test_parallel.py).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import pickle
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+from generator.errors import InternalError
+from generator.releases import FieldHistory, KubeRayRelease
+
+# Fewer environments than this per worker and forking costs more than it saves.
+MIN_ENVIRONMENTS_PER_WORKER = 8
+
+Modelled = TypeVar("Modelled")
+Rendered = TypeVar("Rendered")
+Grants = TypeVar("Grants")
+
+
+def worker_count(requested: int | None, environments: int) -> int:
+    """How many processes to use: as asked (at most one per environment), else one per CPU this process may
+    use when each gets enough environments; 1 where processes cannot be forked."""
+    if not can_fork():
+        return 1
+    if requested is not None:
+        return max(1, min(requested, environments))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cpus, environments // MIN_ENVIRONMENTS_PER_WORKER))
+
+
+def can_fork() -> bool:
+    # macOS offers fork but its system libraries are not fork-safe (Python defaults to spawn there)
+    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+
+
+class References:
+    """The objects a worker shares with the parent and so sends by name: release data and field history."""
+
+    def __init__(self, release: Callable[[str], KubeRayRelease], history: FieldHistory) -> None:
+        self.release = release
+        self.history = history
+
+    def dumps(self, value: Any) -> bytes:
+        stream = io.BytesIO()
+        pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.persistent_id = self._reference  # type: ignore[method-assign]
+        pickler.dump(value)
+        return stream.getvalue()
+
+    def loads(self, data: bytes) -> Any:
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = self._resolve  # type: ignore[method-assign]
+        return unpickler.load()
+
+    def _reference(self, value: Any) -> tuple[str, str] | None:
+        if isinstance(value, KubeRayRelease):
+            return ("release", value.version)
+        if value is self.history:
+            return ("history", "")
+        return None
+
+    def _resolve(self, reference: tuple[str, str]) -> Any:
+        kind, name = reference
+        return self.release(name) if kind == "release" else self.history
+
+
+def run_in_workers(
+    names: Sequence[str],
+    workers: int,
+    references: References,
+    model: Callable[[str], Modelled],
+    owners: Callable[[Mapping[str, Modelled]], list[Any]],
+    grants: Callable[[list[Any]], Grants],
+    render: Callable[[str, Modelled, Grants], Rendered],
+) -> dict[str, Rendered]:
+    """render(name, model(name), grants(owners of every model)) for each name, in `workers` processes."""
+    context = multiprocessing.get_context("fork")
+    shares = [list(names[index::workers]) for index in range(workers)]  # interleaved: similar loads
+    connections: list[Connection] = []
+    processes = []
+    try:
+        for share in shares:
+            parent_end, child_end = context.Pipe()
+            process = context.Process(
+                target=_work, args=(share, child_end, references, model, owners, render), daemon=True
+            )
+            process.start()
+            child_end.close()
+            connections.append(parent_end)
+            processes.append(process)
+        found = [owner for connection in connections for owner in _receive(connection, references)]
+        shared = references.dumps(grants(found))
+        for connection in connections:
+            connection.send_bytes(shared)
+        results: dict[str, Rendered] = {}
+        for connection in connections:
+            results.update(_receive(connection, references))
+    finally:
+        for connection in connections:
+            connection.close()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+    return {name: results[name] for name in names}
+
+
+def _work(
+    names: list[str],
+    connection: Connection,
+    references: References,
+    model: Callable[[str], Modelled],
+    owners: Callable[[Mapping[str, Modelled]], list[Any]],
+    render: Callable[[str, Modelled, Grants], Rendered],
+) -> None:
+    """A worker: model its environments, send their operator owners, wait for the grants, render."""
+    try:
+        modelled = {name: model(name) for name in names}
+        connection.send_bytes(references.dumps(("ok", owners(modelled))))
+        shared: Grants = references.loads(connection.recv_bytes())
+        rendered = {name: render(name, outcome, shared) for name, outcome in modelled.items()}
+        connection.send_bytes(references.dumps(("ok", rendered)))
+    except BaseException:  # every failure goes to the parent, which reports it as a bug
+        connection.send_bytes(references.dumps(("error", traceback.format_exc())))
+    finally:
+        connection.close()
+
+
+def _receive(connection: Connection, references: References) -> Any:
+    try:
+        status, payload = references.loads(connection.recv_bytes())
+    except EOFError as error:
+        raise InternalError("a worker process ended without its results") from error
+    if status != "ok":
+        raise InternalError(f"a worker process failed:\n{payload}")
+    return payload

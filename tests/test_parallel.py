@@ -1,0 +1,84 @@
+"""The per-environment work in several processes gives exactly what one process gives: the same files, byte
+for byte, the same problems in the same order, the namespace grants that cross environments included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+from generator.errors import InternalError
+from generator.parallel import MIN_ENVIRONMENTS_PER_WORKER, can_fork, worker_count
+from generator.paths import PROJECT_ROOT, ToolData
+from generator.pipeline import BuildRequest, BuildResult, build
+
+CORPUS = PROJECT_ROOT / "tests" / "corpus"
+pytestmark = pytest.mark.skipif(not can_fork(), reason="processes are forked only where fork is safe")
+
+# A single-namespace operator owner and two environments in the namespaces it watches, in three files, so
+# that the workers must exchange the owner to render the other two.
+OWNER = """\
+name: a-owner
+kuberay: {version: 1.3.0}
+target: {cluster: shared, namespace: team-a}
+gitops: {engine: both, repoURL: https://git.example.com/ray.git}
+operator:
+  install: true
+  namespace: ray-system
+  watchNamespaces: [team-a, team-b, team-c]
+  values: {singleNamespaceInstall: true, crNamespacedRbacEnable: false}
+"""
+TEAM = """\
+name: NAME
+kuberay: {version: 1.3.0}
+target: {cluster: shared, namespace: NAME}
+gitops: {engine: both, repoURL: https://git.example.com/ray.git}
+defaults: {image: rayproject/ray:2.41.0}
+clusters:
+  - {name: tiny, head: {cpu: "1", memory: 2Gi}}
+"""
+
+
+def _same(one: BuildResult, other: BuildResult) -> None:
+    assert [(file.path, file.content) for file in one.files] == [(file.path, file.content) for file in other.files]
+    assert one.problems == other.problems
+    assert one.environments == other.environments
+
+
+@pytest.mark.parametrize("folder", ["valid", "invalid", "warning"])
+def test_two_processes_render_what_one_renders(tool: ToolData, folder: str) -> None:
+    sequential = build(BuildRequest(CORPUS / folder, (), tool, jobs=1))
+    parallel = build(BuildRequest(CORPUS / folder, (), tool, jobs=2))
+    _same(sequential, parallel)
+    assert sequential.files or sequential.problems
+
+
+def test_the_grants_of_an_owner_reach_the_other_workers(tool: ToolData, tmp_path: Path) -> None:
+    (tmp_path / "a-owner.yaml").write_text(OWNER)
+    for team in ("team-b", "team-c"):
+        (tmp_path / f"{team}.yaml").write_text(TEAM.replace("NAME", team))
+    sequential = build(BuildRequest(tmp_path, (), tool, jobs=1))
+    assert [problem for problem in sequential.problems if problem.is_error] == []
+    granted = [file.path for file in sequential.files if file.path.name == "operator-access.yaml"]
+    assert [str(path) for path in granted] == [
+        "a-owner/workloads/operator-access.yaml",
+        "team-b/workloads/operator-access.yaml",
+        "team-c/workloads/operator-access.yaml",
+    ]
+    _same(sequential, build(BuildRequest(tmp_path, (), tool, jobs=3)))
+
+
+def test_a_failing_worker_is_reported_as_a_bug(tool: ToolData, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug in a worker")
+
+    monkeypatch.setattr(pipeline, "_render_environment", broken)  # the forked workers inherit it
+    with pytest.raises(InternalError, match=r"(?s)a worker process failed:.*RuntimeError: a bug in a worker"):
+        build(BuildRequest(CORPUS / "valid", (), tool, jobs=2))
+
+
+def test_processes_are_used_only_where_they_pay() -> None:
+    assert worker_count(None, MIN_ENVIRONMENTS_PER_WORKER - 1) == 1
+    assert worker_count(4, 2) == 2  # never more processes than environments
+    assert worker_count(1, 1000) == 1
