@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from generator.errors import InternalError
 from generator.releases import FieldHistory, KubeRayRelease
+from generator.source import Origin
 
 # Fewer environments than this per worker and forking costs more than it saves.
 MIN_ENVIRONMENTS_PER_WORKER = 8
@@ -66,16 +67,37 @@ class References:
         unpickler.persistent_load = self._resolve  # type: ignore[method-assign]
         return unpickler.load()
 
-    def _reference(self, value: Any) -> tuple[str, str] | None:
+    def _reference(self, value: Any) -> tuple[str, Any] | None:
         if isinstance(value, KubeRayRelease):
             return ("release", value.version)
         if value is self.history:
             return ("history", "")
+        if isinstance(value, Origin):
+            # where each value of an environment file stands: hundreds of objects per environment, which the
+            # parent needs only to locate a problem between environments; sent as bytes, read when asked
+            return ("origin", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         return None
 
-    def _resolve(self, reference: tuple[str, str]) -> Any:
+    def _resolve(self, reference: tuple[str, Any]) -> Any:
         kind, name = reference
+        if kind == "origin":
+            return PickledOrigin(name)
         return self.release(name) if kind == "release" else self.history
+
+
+class PickledOrigin(Origin):
+    """An Origin tree as a worker sent it: read from its bytes when first asked for its positions."""
+
+    def __init__(self, pickled: bytes) -> None:  # not the dataclass's: its fields are set when read
+        object.__setattr__(self, "_pickled", pickled)
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not set yet: key, value, children
+        if name not in ("key", "value", "children"):
+            raise AttributeError(name)
+        origin: Origin = pickle.loads(object.__getattribute__(self, "_pickled"))
+        for field_name in ("key", "value", "children"):
+            object.__setattr__(self, field_name, getattr(origin, field_name))
+        return getattr(origin, name)
 
 
 def run_in_workers(

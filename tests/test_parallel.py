@@ -54,6 +54,14 @@ def test_two_processes_render_what_one_renders(tool: ToolData, folder: str) -> N
     assert sequential.files or sequential.problems
 
 
+@pytest.mark.parametrize("case", sorted(path.name for path in (CORPUS / "cross").iterdir() if path.is_dir()))
+def test_problems_across_environments_are_located_from_the_workers_positions(tool: ToolData, case: str) -> None:
+    """The rules across environments run in the parent, on source positions each worker sent as bytes."""
+    sequential = build(BuildRequest(CORPUS / "cross" / case, (), tool, jobs=1))
+    assert any(problem.is_error for problem in sequential.problems)
+    _same(sequential, build(BuildRequest(CORPUS / "cross" / case, (), tool, jobs=2)))
+
+
 def test_the_grants_of_an_owner_reach_the_other_workers(tool: ToolData, tmp_path: Path) -> None:
     (tmp_path / "a-owner.yaml").write_text(OWNER)
     for team in ("team-b", "team-c"):
