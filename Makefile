@@ -68,8 +68,15 @@ schemas: $(RUNTIME_STAMP)
 		$(if $(NOTIFICATION_CONTROLLER_GIT),--notification-controller $(NOTIFICATION_CONTROLLER_GIT))
 	$(BIN)/python -m scripts.write_environment_schema
 
-bench: $(DEV_STAMP)
-	$(BIN)/python benchmarks/run.py
+# kapitan 0.36 in a virtual environment of its own (its pinned dependencies would clash with ours), for the
+# comparison issue 13 asks for
+KAPITAN_VENV := .venv-kapitan
+$(KAPITAN_VENV)/bin/kapitan:
+	$(PYTHON) -m venv $(KAPITAN_VENV)
+	$(KAPITAN_VENV)/bin/python -m pip install --quiet 'kapitan==0.36.0'
+
+bench: $(DEV_STAMP) $(KAPITAN_VENV)/bin/kapitan
+	$(BIN)/python benchmarks/run.py --kapitan $(KAPITAN_VENV)/bin/kapitan
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(KAPITAN_VENV) .mypy_cache .pytest_cache .ruff_cache

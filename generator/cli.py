@@ -5,6 +5,7 @@ Exit codes: 0 fine; 1 invalid input or stale output; 2 usage or setup error; 3 i
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from generator import commands
 from generator.errors import SetupError
 from generator.paths import tool_data
 from generator.report import GithubReporter, JsonReporter, Reporter, TextReporter, running_in_github_actions
+
+GC_YOUNG_THRESHOLD = 100_000  # allocations between the collector's young collections (Python's default: 700)
 
 
 @click.group(
@@ -69,6 +72,12 @@ def main(
     context: click.Context, environments_dir: Path, output_dir: Path, output_format: str, jobs: int | None
 ) -> None:
     """Validate KubeRay environment files and render them for GitOps."""
+    # A run builds a few hundred thousand objects per hundred environments and frees few before it ends: the
+    # collector's default of a young collection every 700 allocations spent a fifth of a large run walking
+    # them (docs/benchmarks.md). The previous setting comes back when the command ends (tests run many).
+    previous = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 50, 100)
+    context.call_on_close(lambda: gc.set_threshold(*previous))
     context.obj = (environments_dir, output_dir, output_format, jobs)
 
 

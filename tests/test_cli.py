@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from generator.cli import main
+from generator import commands, pipeline
+from generator.cli import GC_YOUNG_THRESHOLD, main
 from generator.paths import PROJECT_ROOT
 from generator.report import ISSUES
 from tests.conftest import EXAMPLES, FIXTURES, GOLDEN
@@ -340,3 +342,19 @@ def test_an_environment_may_be_named_by_its_file() -> None:
         2,
         "kuberay-gitops: error: other/demo.yaml is not a file of the environments directory environments\n",
     )
+
+
+@pytest.mark.usefixtures("project")
+def test_a_command_raises_the_collector_threshold_for_its_run_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, int, int]] = []
+    original = pipeline.build
+
+    def build(request: pipeline.BuildRequest) -> pipeline.BuildResult:
+        seen.append(gc.get_threshold())
+        return original(request)
+
+    monkeypatch.setattr(commands, "build", build)
+    before = gc.get_threshold()
+    assert run("validate").exit_code == 0
+    assert seen == [(GC_YOUNG_THRESHOLD, 50, 100)]
+    assert gc.get_threshold() == before
