@@ -65,7 +65,7 @@ def run_render(options: Options, reporter: Reporter) -> int:
         )
         return EXIT_OK
 
-    return _run(options, reporter, act)
+    return _run(options, reporter, act, documents=False)
 
 
 def run_validate(options: Options, reporter: Reporter) -> int:
@@ -73,7 +73,7 @@ def run_validate(options: Options, reporter: Reporter) -> int:
         reporter.summary(f"{len(result.environments)} environment(s) valid")
         return EXIT_OK
 
-    return _run(options, reporter, act)
+    return _run(options, reporter, act, documents=False)
 
 
 def run_check(options: Options, reporter: Reporter) -> int:
@@ -91,7 +91,7 @@ def run_check(options: Options, reporter: Reporter) -> int:
         reporter.summary(f"{display_path(options.output_dir)} is current for {len(result.environments)} environment(s)")
         return EXIT_OK
 
-    return _run(options, reporter, act)
+    return _run(options, reporter, act, documents=False)
 
 
 @dataclass(frozen=True)
@@ -325,10 +325,13 @@ def _write_new(file: Path, text: Callable[[], str], reporter: Reporter) -> int |
     return code
 
 
-def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]) -> int:
+def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int], *, documents: bool = True) -> int:
+    """Build, report the problems, and `act` on a valid result; `documents`: whether `act` reads the documents
+    of every rendered file (render, check and validate read only the files' text)."""
     try:
         _check_directories(options)
-        result = build(BuildRequest(options.environments_dir, options.selected, options.tool, options.jobs))
+        request = BuildRequest(options.environments_dir, options.selected, options.tool, options.jobs, documents)
+        result = build(request)
         if result.problems:
             reporter.problems(result.problems)
         if any(problem.is_error for problem in result.problems):

@@ -35,7 +35,7 @@ from generator.render.workloads import overridden_objects
 from generator.rules import check_rules
 from generator.rules.catalogue import checks_by_id
 from generator.rules.context import RuleContext
-from generator.rules.cross import check_environments
+from generator.rules.cross import check_environments, named_across_environments
 from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered, findings_for
@@ -54,6 +54,10 @@ class BuildRequest:
     selected: tuple[str, ...]  # environment names; empty means every environment
     tool: ToolData
     jobs: int | None = None  # processes for the per-environment work; None: one per CPU for a large repository
+    # whether the result keeps every rendered file's documents; without, only those the rules across
+    # environments read once all are rendered (Argo CD and Flux objects) stay: the rest is a large repository's
+    # largest part in memory, and what workers would send for nothing
+    documents: bool = True
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,11 @@ def _render_environment(
         )
         if problems:
             return _Outcome(problems + warnings, [])
+    if not stages.request.documents:
+        rendered = [
+            file if any(map(named_across_environments, file.documents)) else replace(file, documents=())
+            for file in rendered
+        ]
     return _Outcome(warnings, rendered, environment, context)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from generator.errors import DocPath, Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where one value came from: its key (or list item) and the value itself, plus its children."""
 

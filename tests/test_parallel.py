@@ -12,6 +12,7 @@ from generator.errors import InternalError
 from generator.parallel import MIN_ENVIRONMENTS_PER_WORKER, can_fork, worker_count
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
+from generator.rules.cross import named_across_environments
 
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
 pytestmark = pytest.mark.skipif(not can_fork(), reason="processes are forked only where fork is safe")
@@ -90,3 +91,17 @@ def test_processes_are_used_only_where_they_pay() -> None:
     assert worker_count(None, MIN_ENVIRONMENTS_PER_WORKER - 1) == 1
     assert worker_count(4, 2) == 2  # never more processes than environments
     assert worker_count(1, 1000) == 1
+
+
+@pytest.mark.parametrize("folder", ["valid", "cross/clashing-names"])
+def test_a_result_without_documents_has_the_same_files_and_problems(tool: ToolData, folder: str) -> None:
+    """render, check and validate keep only the documents the rules across environments read: the text of
+    every file and every problem stay the same, in one process or two."""
+    full = build(BuildRequest(CORPUS / folder, (), tool, jobs=1))
+    for jobs in (1, 2):
+        lean = build(BuildRequest(CORPUS / folder, (), tool, jobs=jobs, documents=False))
+        _same(full, lean)
+        kept = {file.path for file in lean.files if file.documents}
+        assert kept == {file.path for file in full.files if any(map(named_across_environments, file.documents))} | {
+            file.path for file in full.files if file.environment is None
+        }

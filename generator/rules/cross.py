@@ -22,6 +22,7 @@ TEAM_A = "name: team-a\ntarget: {cluster: shared, namespace: team-a}"
 TEAM_B = "name: team-b\ntarget: {cluster: shared, namespace: team-b}"
 
 ARGOCD_GROUP = "argoproj.io"
+FLUX_GROUP_SUFFIX = "toolkit.fluxcd.io"
 
 
 def check_environments(
@@ -347,14 +348,22 @@ def unique_object_names(contexts: Sequence[RuleContext], files: Sequence[Rendere
                 )
 
 
-def _scope(document: Any, data: dict[str, Any]) -> tuple[str, ...] | None:
+def named_across_environments(document: Any) -> bool:
+    """Whether the document is an object whose name environments share a scope for: Argo CD's, or Flux's."""
     if not isinstance(document, dict):
+        return False
+    group = str(document.get("apiVersion", "")).partition("/")[0]
+    return group == ARGOCD_GROUP or group.endswith(FLUX_GROUP_SUFFIX)
+
+
+def _scope(document: Any, data: dict[str, Any]) -> tuple[str, ...] | None:
+    if not named_across_environments(document):
         return None
     group = str(document.get("apiVersion", "")).partition("/")[0]
     metadata = document.get("metadata", {})
     if group == ARGOCD_GROUP:
         return ("argocd", metadata.get("namespace", ""), document["kind"], metadata["name"])
-    if group.endswith("toolkit.fluxcd.io"):
+    if group.endswith(FLUX_GROUP_SUFFIX):
         return (
             cluster_identity(data["target"]["cluster"]),
             metadata.get("namespace", ""),
