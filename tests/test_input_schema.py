@@ -69,3 +69,16 @@ def test_both_validators_decide_alike_on_generated_values(field: str, value: Any
     }
     data[field] = value
     assert _agree(data)
+
+
+def test_where_the_regex_engines_part_jsonschema_decides() -> None:
+    """Python's `$` matches before a final line break, Rust's does not: jsonschema-rs refuses what jsonschema
+    accepts, and the verdict is jsonschema's, as it was before jsonschema-rs answered."""
+    data = {
+        "name": "demo",
+        "kuberay": {"version": "1.3.0"},
+        "target": {"cluster": "in-cluster", "namespace": "team-x\n"},
+        "gitops": {"engine": "argocd", "repoURL": "https://git.example.com/ray.git"},
+    }
+    assert not SCHEMA.fast.is_valid(data)
+    assert SCHEMA.is_valid(data) == (not list(SCHEMA.detailed.iter_errors(data)))

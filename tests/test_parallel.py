@@ -105,3 +105,20 @@ def test_a_result_without_documents_has_the_same_files_and_problems(tool: ToolDa
         assert kept == {file.path for file in full.files if any(map(named_across_environments, file.documents))} | {
             file.path for file in full.files if file.environment is None
         }
+
+
+def test_two_owners_of_one_namespace_grant_alike_in_any_process(tool: ToolData, tmp_path: Path) -> None:
+    """Two single-namespace operators watching one namespace is an error (one-operator-owner), but the files
+    of the build must still not depend on which worker met which owner first."""
+    for owner in ("b-own", "c-own"):
+        text = OWNER.replace("a-owner", owner).replace("namespace: ray-system", f"namespace: ops-{owner[0]}")
+        text = text.replace(
+            "target: {cluster: shared, namespace: team-a}", f"target: {{cluster: shared, namespace: {owner}}}"
+        )
+        (tmp_path / f"{owner}.yaml").write_text(text.replace("[team-a, team-b, team-c]", f"[{owner}, team-x]"))
+    (tmp_path / "a.yaml").write_text(TEAM.replace("NAME", "a"))
+    (tmp_path / "team-x.yaml").write_text(TEAM.replace("NAME", "team-x"))
+    sequential = build(BuildRequest(tmp_path, (), tool, jobs=1))
+    assert any(problem.rule == "one-operator-owner" for problem in sequential.problems)
+    assert any(file.path.parts[0] == "team-x" and file.path.name == "operator-access.yaml" for file in sequential.files)
+    _same(sequential, build(BuildRequest(tmp_path, (), tool, jobs=2)))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
@@ -61,6 +61,12 @@ yaml_documents = st.dictionaries(
 
 @settings(max_examples=500)
 @given(yaml_documents)
+# YAML's other line breaks, which PyYAML indents for the column it is at; text long enough to be folded
+@example({"a": {"b": "x\ny\u2028z"}})
+@example({"a": ["x\n\u2028y"]})
+@example({"a": {"b": "x\u2028y"}, "c\x85": 1})
+@example({"a": "x\ny\u2029"})
+@example({"a": {"k": "x" * 999_995 + " y z"}})
 def test_the_serializer_writes_what_pyyaml_writes(document: dict[Any, Any]) -> None:
     """dump_yaml lays out block collections itself and asks PyYAML for each scalar; the whole document must be
     byte for byte what PyYAML writes of it (the golden files check the same on every rendered file)."""

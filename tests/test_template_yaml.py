@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +95,18 @@ def test_generated_values_read_as_pyyaml_reads_them(value: Any, name: str, entri
         .render(value=value, name=name, entries=entries)
     )
     assert load_template_output(rendered) == _pyyaml(rendered)
+
+
+@pytest.mark.parametrize("text", ['a: "\\udc00"\n', 'a: {"k": "\\ud83d\\ude00"}\n'])
+def test_surrogate_escapes_are_left_to_pyyaml(text: str) -> None:
+    """json takes a lone surrogate escape (and joins a pair); PyYAML refuses the first and keeps the pair
+    apart: such text is PyYAML's to read, or to refuse."""
+    try:
+        expected: Any = _pyyaml(text)
+    except yaml.YAMLError as error:
+        expected = type(error)
+    try:
+        actual: Any = load_template_output(text)
+    except yaml.YAMLError as error:
+        actual = type(error)
+    assert actual == expected

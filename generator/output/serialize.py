@@ -128,7 +128,19 @@ def _sequence(items: list[Any], column: int, out: list[str], *, inline_first: bo
             _scalar(dash + " ", item, column + 2, out)
 
 
+# Line breaks to YAML besides \n, which PyYAML writes with the indentation of the column it is at, and text
+# long enough to reach the line width (PyYAML folds it where the column makes it cross): left to PyYAML.
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+_LONGEST = 100_000
+
+
+def _plain_layout(value: Any) -> bool:
+    return not isinstance(value, str) or (len(value) < _LONGEST and _OTHER_BREAKS.search(value) is None)
+
+
 def _scalar(head: str, value: Any, content_column: int, out: list[str]) -> None:
+    if not _plain_layout(value):
+        raise _Unsupported
     try:
         first, block = _scalar_text(_cache_key(value), value)
     except TypeError as error:  # unhashable: not a scalar PyYAML writes plainly
@@ -139,7 +151,7 @@ def _scalar(head: str, value: Any, content_column: int, out: list[str]) -> None:
 
 
 def _key(key: Any) -> str:
-    if isinstance(key, dict | list):
+    if isinstance(key, dict | list) or not _plain_layout(key):
         raise _Unsupported
     try:
         text = _key_text(_cache_key(key), key)

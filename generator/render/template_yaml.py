@@ -173,6 +173,8 @@ def _key_and_rest(content: str) -> tuple[Any, str]:
 
 def _scalar(text: str) -> Any:
     if text[0] in '{["':
+        if "\\ud" in text.lower():  # a surrogate escape: json takes it, PyYAML refuses a lone one
+            raise _Unsupported
         try:
             value, end = _JSON.raw_decode(text)
         except ValueError as error:
