@@ -11,6 +11,7 @@ target of issue 13 is missed, after writing them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +128,13 @@ def _yaml(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """What the command prints goes nowhere: only its time is measured."""
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        yield
+
+
 def measure(command: str, folder: Path, jobs: int | None) -> dict[str, float]:
     """Run one command in this (fresh) process, imports included, and report its time and peak memory."""
     start = time.perf_counter()
@@ -133,16 +142,12 @@ def measure(command: str, folder: Path, jobs: int | None) -> dict[str, float]:
 
     arguments = ["--environments", str(folder / "environments"), "--output", str(folder / "rendered")]
     arguments += [*(["--jobs", str(jobs)] if jobs else []), command]
-    with open(os.devnull, "w") as sink:
-        stdout, stderr = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = sink
+    with _silenced():
         try:
             # not standalone: click returns the command's exit code instead of leaving the process
             exit_code = int(main(arguments, standalone_mode=False) or 0)
         except Exception:
             exit_code = 3
-        finally:
-            sys.stdout, sys.stderr = stdout, stderr
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     workers_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest worker process
@@ -293,23 +298,19 @@ def profile(size: int) -> str:
         from generator.cli import main
 
         arguments = ["--environments", str(folder / "environments"), "--output", str(folder / "rendered")]
-        with open(os.devnull, "w") as sink:
-            stdout, stderr = sys.stdout, sys.stderr
-            sys.stdout = sys.stderr = sink
-            try:
-                main([*arguments, "render"], standalone_mode=False)
-                profiler = cProfile.Profile()
-                profiler.enable()
-                main([*arguments, "--jobs", "1", "check"], standalone_mode=False)  # the work, not the waiting
-                profiler.disable()
-            finally:
-                sys.stdout, sys.stderr = stdout, stderr
+        with _silenced():
+            main([*arguments, "render"], standalone_mode=False)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            main([*arguments, "--jobs", "1", "check"], standalone_mode=False)  # the work, not the waiting
+            profiler.disable()
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)
     stats.sort_stats("cumulative").print_stats(r"generator|yaml|jinja2|jsonschema|celpy|ruamel", PROFILE_ROWS)
     lines = [line for line in text.getvalue().splitlines() if line.strip()]
     start = next(index for index, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
-    return "\n".join(line.replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>") for line in lines[start:])
+    rows = [lines[start], *(line for line in lines[start + 1 :] if line != lines[start])]  # pstats repeats it
+    return "\n".join(line.replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>") for line in rows)
 
 
 def _workers(figure: dict[str, Any]) -> str:

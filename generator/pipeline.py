@@ -20,7 +20,7 @@ from generator.files import ROOT_FOLDER, RenderedFile
 from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import PARTIAL_PREFIX, duplicate_names, resolve_environment
-from generator.input.schema_check import InputSchema, check_schema
+from generator.input.schema_check import SchemaValidator, check_schema
 from generator.model.access import grant_for, namespace_grants, single_namespace
 from generator.model.build import build_environment
 from generator.model.types import Environment, NamespaceGrant
@@ -99,7 +99,7 @@ class _Stages:
 
     request: BuildRequest
     found: EnvironmentFiles
-    validator: InputSchema
+    validator: SchemaValidator
     jinja: jinja2.Environment
     load: _CachedLoader
     store: SchemaStore
@@ -128,7 +128,7 @@ def build(request: BuildRequest) -> BuildResult:
     stages = _Stages(
         request,
         found,
-        InputSchema(environment_schema()),
+        SchemaValidator(environment_schema()),
         template_environment(request.tool.templates),
         _CachedLoader(),
         SchemaStore(request.tool.schemas),

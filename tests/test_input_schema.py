@@ -15,10 +15,10 @@ from generator.errors import InputError
 from generator.input.envschema import environment_schema
 from generator.input.load import load_environment_file
 from generator.input.resolve import resolve_environment
-from generator.input.schema_check import InputSchema
+from generator.input.schema_check import SchemaValidator
 from generator.paths import PROJECT_ROOT
 
-SCHEMA = InputSchema(environment_schema())
+SCHEMA = SchemaValidator(environment_schema())
 FOLDERS = (
     *(PROJECT_ROOT / "tests" / "corpus" / kind for kind in ("valid", "invalid", "warning")),
     *(folder for folder in (PROJECT_ROOT / "tests" / "corpus" / "cross").iterdir() if folder.is_dir()),

@@ -35,6 +35,7 @@ from generator.importer.manifests import Manifest
 from generator.importer.patch import Inexpressible, override
 from generator.model.build import UNCHECKED, build_environment, kubernetes_version
 from generator.model.fields import CRON_GATE, OVERRIDE
+from generator.model.names import api_group
 from generator.releases import KubeRayRelease
 from generator.render.workloads import workload_files
 from generator.rules.objects import (
@@ -88,9 +89,10 @@ def import_manifests(
     """The environment items of `manifests`, for an environment whose header data is `header`."""
     imported = Imported()
     version = kubernetes_version(header)
-    moved = _moved_accounts(manifests, header["target"]["namespace"])
+    namespace = header["target"]["namespace"]
+    moved = _moved_accounts(manifests, namespace)
     for manifest in manifests:
-        document = _with_moved_subjects(manifest, moved, imported.notes)
+        document = _with_moved_subjects(manifest, moved, namespace, imported.notes)
         metadata = document.get("metadata") or {}
         if "generateName" in metadata and "name" not in metadata:
             imported.notes.append(
@@ -143,23 +145,27 @@ KUBECTL_NAMESPACE = "default"
 RBAC_BINDINGS = frozenset({"RoleBinding", "ClusterRoleBinding"})
 
 
-def _moved_accounts(manifests: list[Manifest], namespace: str) -> dict[tuple[str, str], str]:
-    """The ServiceAccounts among `manifests` that the environment moves to its namespace: (namespace they
-    were written for, name) to the environment's namespace."""
-    return {
-        ((account.document.get("metadata") or {}).get("namespace") or KUBECTL_NAMESPACE, account.name): namespace
+def _written_namespace(manifest: Manifest) -> str:
+    return str((manifest.document.get("metadata") or {}).get("namespace") or KUBECTL_NAMESPACE)
+
+
+def _moved_accounts(manifests: list[Manifest], namespace: str) -> frozenset[tuple[str, str]]:
+    """The ServiceAccounts among `manifests` that the environment moves into `namespace`, as (the namespace
+    they were written for, name)."""
+    return frozenset(
+        (_written_namespace(account), account.name)
         for account in manifests
-        if account.kind == "ServiceAccount"
-        and account.api_version == "v1"
-        and ((account.document.get("metadata") or {}).get("namespace") or KUBECTL_NAMESPACE) != namespace
-    }
+        if account.kind == "ServiceAccount" and account.api_version == "v1" and _written_namespace(account) != namespace
+    )
 
 
-def _with_moved_subjects(manifest: Manifest, moved: dict[tuple[str, str], str], notes: list[str]) -> dict[str, Any]:
-    """The manifest with its binding's subjects following the ServiceAccounts that the environment moves to its
-    namespace (a binding that kept naming the old namespace would grant nothing to the imported account)."""
+def _with_moved_subjects(
+    manifest: Manifest, moved: frozenset[tuple[str, str]], namespace: str, notes: list[str]
+) -> dict[str, Any]:
+    """The manifest with its binding's subjects following the ServiceAccounts that the environment moves into
+    `namespace` (a binding that kept naming the old namespace would grant nothing to the imported account)."""
     document = manifest.document
-    if manifest.kind not in RBAC_BINDINGS or not str(manifest.api_version).startswith("rbac.authorization.k8s.io/"):
+    if manifest.kind not in RBAC_BINDINGS or not manifest.api_version.startswith("rbac.authorization.k8s.io/"):
         return document
     subjects = document.get("subjects")
     if not isinstance(subjects, list):
@@ -167,13 +173,13 @@ def _with_moved_subjects(manifest: Manifest, moved: dict[tuple[str, str], str], 
     rewritten = []
     for subject in subjects:
         if isinstance(subject, dict) and subject.get("kind") == "ServiceAccount":
-            key = (str(subject.get("namespace")), str(subject.get("name")))
-            if key in moved:
+            written, name = str(subject.get("namespace")), str(subject.get("name"))
+            if (written, name) in moved:
                 notes.append(
-                    f"{manifest.source}: {manifest.kind} {manifest.name} binds ServiceAccount {key[1]} in namespace "
-                    f"{moved[key]}, where the environment puts it (the manifest said {key[0]})"
+                    f"{manifest.source}: {manifest.kind} {manifest.name} binds ServiceAccount {name} in namespace "
+                    f"{namespace}, where the environment puts it (the manifest said {written})"
                 )
-                subject = {**subject, "namespace": moved[key]}
+                subject = {**subject, "namespace": namespace}
         rewritten.append(subject)
     return {**document, "subjects": rewritten}
 
@@ -184,7 +190,7 @@ def _refusal(manifest: Manifest) -> str | None:
         return "a Ray container without an image cannot be rendered; give every group's first container an image"
     if plaintext_keys(document):
         return f"a Secret with its values in plain text is not carried into Git; {SECRET_ALTERNATIVES}"
-    if manifest.api_version.partition("/")[0] == RAY_GROUP and manifest.kind not in SECTIONS:
+    if api_group(manifest.api_version) == RAY_GROUP and manifest.kind not in SECTIONS:
         return f"{manifest.kind} is not supported by this release of kuberay-gitops"
     if cluster_scoped(manifest.api_version, manifest.kind) and not cluster_object_kind(
         manifest.api_version, manifest.kind

@@ -83,14 +83,18 @@ def schema_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-class InputSchema:
-    """The environment schema, twice: jsonschema-rs answers for valid data (compiled Rust, most environments
-    are valid), jsonschema decides the rest and words the errors. tests/test_input_schema.py proves that
-    jsonschema-rs accepts nothing jsonschema refuses, on every environment of the corpus and generated ones."""
+class SchemaValidator:
+    """A JSON Schema, twice: jsonschema-rs answers for valid data (compiled Rust, and most documents are
+    valid), jsonschema decides the rest and words the errors. For the environment schema and the CRDs'.
+    tests/test_input_schema.py proves that jsonschema-rs accepts no environment jsonschema refuses."""
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
         self.fast = jsonschema_rs.Draft202012Validator(dict(schema))
         self.detailed = schema_validator(schema)
+
+    def findings(self, document: Any) -> list[Finding]:
+        return [] if self.fast.is_valid(document) else findings(self.detailed, document)
 
     def is_valid(self, data: Any) -> bool:
         """jsonschema's verdict, taken from jsonschema-rs when it agrees that the data is valid: the Rust
@@ -108,10 +112,8 @@ class Finding:
     hint: str | None = None
 
 
-def check_schema(schema: InputSchema, data: Any, origin: Origin) -> list[Problem]:
+def check_schema(schema: SchemaValidator, data: Any, origin: Origin) -> list[Problem]:
     """Problems of environment data, located through its Origin tree."""
-    if schema.is_valid(data):
-        return []
     return [
         Problem(
             locate(origin, finding.path, at_key=finding.at_key),
@@ -120,7 +122,7 @@ def check_schema(schema: InputSchema, data: Any, origin: Origin) -> list[Problem
             finding.hint,
             rule=INPUT_SCHEMA.id,
         )
-        for finding in findings(schema.detailed, data)
+        for finding in schema.findings(data)
     ]
 
 

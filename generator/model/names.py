@@ -54,6 +54,11 @@ def flux_names(environment: str) -> dict[str, str]:
     }
 
 
+def api_group(api_version: str) -> str:
+    """The API group of an apiVersion: `rbac.authorization.k8s.io` of `rbac.authorization.k8s.io/v1`, `` of `v1`."""
+    return api_version.rpartition("/")[0]
+
+
 def resource_name(kind: str) -> str:
     """The API resource of a kind, the name an RBAC rule gives it: the plural that Kubernetes guesses
     (meta.UnsafeGuessKindToResource, k8s.io/apimachinery/pkg/api/meta/restmapper.go:129-151: lower case,

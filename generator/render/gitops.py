@@ -251,7 +251,7 @@ def repository_path(environment: Environment, *parts: str) -> str:
 
 def object_kinds(environment: Environment) -> list[tuple[str, str]]:
     """The API group and kind of each kind among `objects`, in order of first appearance."""
-    kinds = [(str(item["apiVersion"]).rpartition("/")[0], str(item["kind"])) for item in environment.objects]
+    kinds = [(names.api_group(str(item["apiVersion"])), str(item["kind"])) for item in environment.objects]
     return list(dict.fromkeys(kinds))
 
 
@@ -302,7 +302,7 @@ def cluster_object_rules(environment: Environment) -> list[dict[str, Any]]:
     since RBAC lets an account grant only what it holds."""
     by_resource: dict[tuple[str, str], list[str]] = {}
     for item in environment.cluster_objects:
-        group = str(item["apiVersion"]).rpartition("/")[0]
+        group = names.api_group(str(item["apiVersion"]))
         names_of = by_resource.setdefault((group, names.resource_name(str(item["kind"]))), [])
         names_of.append(str(item["metadata"]["name"]))
     rules: list[dict[str, Any]] = [
@@ -339,7 +339,7 @@ def cluster_object_entries(environment: Environment) -> list[tuple[str, str, str
     DNS-1123 (or RBAC names with ':'), so none holds a glob character, which Argo CD would expand
     (ClusterResourceRestrictionItem, pkg/apis/application/v1alpha1/types.go:2913-2919 at v3.5.1)."""
     return [
-        (str(item["apiVersion"]).rpartition("/")[0], str(item["kind"]), str(item["metadata"]["name"]))
+        (names.api_group(str(item["apiVersion"])), str(item["kind"]), str(item["metadata"]["name"]))
         for item in environment.cluster_objects
     ]
 

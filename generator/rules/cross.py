@@ -11,6 +11,7 @@ from generator.checks import LINT, TOOL, Check
 from generator.errors import DocPath, Location, Problem
 from generator.files import RenderedFile
 from generator.model.build import cluster_identity
+from generator.model.names import api_group
 from generator.rules.context import RuleContext, job_items
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
 from generator.rules.rule import Rule, rule
@@ -352,14 +353,14 @@ def named_across_environments(document: Any) -> bool:
     """Whether the document is an object whose name environments share a scope for: Argo CD's, or Flux's."""
     if not isinstance(document, dict):
         return False
-    group = str(document.get("apiVersion", "")).partition("/")[0]
+    group = api_group(str(document.get("apiVersion", "")))
     return group == ARGOCD_GROUP or group.endswith(FLUX_GROUP_SUFFIX)
 
 
 def _scope(document: Any, data: dict[str, Any]) -> tuple[str, ...] | None:
     if not named_across_environments(document):
         return None
-    group = str(document.get("apiVersion", "")).partition("/")[0]
+    group = api_group(str(document["apiVersion"]))
     metadata = document.get("metadata", {})
     if group == ARGOCD_GROUP:
         return ("argocd", metadata.get("namespace", ""), document["kind"], metadata["name"])

@@ -14,6 +14,7 @@ from typing import Any
 from generator.checks import KUBERNETES_API
 from generator.errors import DocPath, Problem
 from generator.model.fields import KIND_SECTIONS
+from generator.model.names import api_group
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
 
@@ -67,10 +68,6 @@ CLUSTER_OBJECT_NAMES = ", ".join(kind for _, kind in CLUSTER_OBJECT_KINDS)
 PLATFORM_HINT = "create it with the cluster's platform configuration"
 
 
-def api_group(api_version: str) -> str:
-    return api_version.rpartition("/")[0]
-
-
 def cluster_object_kind(api_version: str, kind: str) -> bool:
     """Whether `clusterObjects` carries objects of the kind."""
     return (api_group(api_version), kind) in CLUSTER_OBJECT_KINDS
@@ -113,7 +110,7 @@ def object_placement(context: RuleContext) -> Iterator[Problem]:
         path = ("objects", index)
         kind, api_version = str(item["kind"]), str(item["apiVersion"])
         metadata = item["metadata"]
-        if api_version.partition("/")[0] == RAY_GROUP:
+        if api_group(api_version) == RAY_GROUP:
             section = KIND_SECTIONS.get(kind)
             hint = f"write it under {section}:" if section else "Ray objects have sections of their own"
             yield context.problem((*path, "kind"), f"a {kind} is not an entry of objects", hint)

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from generator.checks import CRD_CEL, CRD_SCHEMA
 from generator.errors import Problem, SetupError, format_path
 from generator.files import RenderedFile
-from generator.input.schema_check import Finding, findings
+from generator.input.schema_check import Finding, SchemaValidator
+from generator.model.names import api_group
 from generator.releases import FieldHistory, release_tag
 from generator.source import Origin, locate
 from generator.validate.cel import CelRules
@@ -49,13 +46,13 @@ class SchemaStore:
 
     def __init__(self, schemas_dir: Path) -> None:
         self.schemas_dir = schemas_dir
-        self.validators: dict[str, KindValidator] = {}
+        self.validators: dict[str, SchemaValidator] = {}
         self._definitions: dict[str, Any] | None = None
         self.cel = CelRules()
 
-    def validator_for(self, document: dict[str, Any], kuberay_version: str) -> KindValidator | None:
+    def validator_for(self, document: dict[str, Any], kuberay_version: str) -> SchemaValidator | None:
         """The validator of the document's kind, or None for kinds without a CRD (core, kustomize)."""
-        group = str(document.get("apiVersion", "")).partition("/")[0]
+        group = api_group(str(document.get("apiVersion", "")))
         kind = document.get("kind")
         if group == RAY_GROUP:
             relative = f"kuberay/{release_tag(kuberay_version)}/{kind}.schema.json"
@@ -65,9 +62,7 @@ class SchemaStore:
             return None
         if relative not in self.validators:
             schema = {**self._load(relative), "$defs": self._shared_definitions()}
-            self.validators[relative] = KindValidator(
-                schema, jsonschema_rs.Draft202012Validator(schema), Draft202012Validator(schema)
-            )
+            self.validators[relative] = SchemaValidator(schema)
         return self.validators[relative]
 
     def _shared_definitions(self) -> dict[str, Any]:
@@ -84,18 +79,6 @@ class SchemaStore:
         # references into definitions.json become local ones: every schema carries the definitions itself
         document: dict[str, Any] = json.loads(text.replace(f'"{DEFINITIONS_URI}#', '"#'))
         return document
-
-
-@dataclass(frozen=True)
-class KindValidator:
-    schema: dict[str, Any]
-    fast: Any  # jsonschema_rs.Draft202012Validator (the package ships no type information)
-    detailed: Draft202012Validator
-
-    def findings(self, document: dict[str, Any]) -> list[Finding]:
-        if self.fast.is_valid(document):
-            return []
-        return findings(self.detailed, document)
 
 
 def check_rendered(
@@ -135,7 +118,7 @@ def check_rendered(
 
 
 def object_findings(
-    store: SchemaStore, validator: KindValidator, document: dict[str, Any]
+    store: SchemaStore, validator: SchemaValidator, document: dict[str, Any]
 ) -> list[tuple[str, Finding]]:
     """What the API server would refuse in `document`: its CRD schema, then (on a schema-valid object, as the
     API server evaluates them after the schema) the CRD's CEL rules; each with the id of its check."""

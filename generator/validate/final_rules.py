@@ -16,7 +16,7 @@ from typing import Any
 
 from generator.errors import Problem
 from generator.importer.convert import SECTIONS, ray_item
-from generator.input.schema_check import InputSchema
+from generator.input.schema_check import SchemaValidator
 from generator.model.fields import OVERRIDE, SECTION_KINDS
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
@@ -32,7 +32,7 @@ class ObjectRules:
     """Runs the rules on objects read back into items, for one environment."""
 
     context: RuleContext
-    validator: InputSchema
+    validator: SchemaValidator
     at: Origin  # where every problem of such a reading points (the caller relocates them)
 
     def new_problems(self, before: dict[str, Any], after: dict[str, Any]) -> list[Problem]:
@@ -55,12 +55,12 @@ class ObjectRules:
 
 
 def object_rules(
-    context: RuleContext, validator: InputSchema
+    context: RuleContext, validator: SchemaValidator
 ) -> Callable[[dict[str, Any], dict[str, Any]], list[Problem]]:
     return _rules(context, validator).new_problems
 
 
-def _rules(context: RuleContext, validator: InputSchema) -> ObjectRules:
+def _rules(context: RuleContext, validator: SchemaValidator) -> ObjectRules:
     """The rules of `context`'s environment on readings that point at the file's root (callers relocate)."""
     return ObjectRules(context, validator, Origin(context.origin.key, context.origin.value))
 
@@ -68,7 +68,7 @@ def _rules(context: RuleContext, validator: InputSchema) -> ObjectRules:
 def override_problems(
     pairs: list[tuple[dict[str, Any], dict[str, Any]]],
     context: RuleContext,
-    validator: InputSchema,
+    validator: SchemaValidator,
 ) -> list[Problem]:
     """The rules on each Ray object as its item's `spec` leaves it: what it breaks that the structured fields
     did not, reported at that `spec`."""
