@@ -1,4 +1,8 @@
-"""What each command does, on plain options: no click here, so the core is tested without a terminal."""
+"""What each command does, on plain options: no click here, so the core is tested without a terminal.
+
+The modules that only one of the other commands needs (import, diff, capacity, list, explain) are imported
+in that command's function: `validate`, `render` and `check` start without reading them.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,19 @@ import json
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 from ruamel.yaml import YAML
 
 from generator.errors import InputError, SetupError
-from generator.explain import explain
 from generator.files import ROOT_FOLDER, RenderedFile
-from generator.importer.compare import differences, normalized
-from generator.importer.manifests import read_manifests
-from generator.importer.run import Imported, environment_text, import_manifests
-from generator.input.envschema import editor_schema
-from generator.inventory import list_json, list_lines, summarize
 from generator.output.serialize import load_yaml_stream
 from generator.output.write import compare_output, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
 from generator.releases import SUPPORTED_RELEASES, load_field_history, load_release
 from generator.render.jinja import template_environment
-from generator.review.base import load_base
-from generator.review.capacity import object_capacities
-from generator.review.diff import diff_trees
-from generator.review.present import capacity_columns, capacity_report, json_report, markdown_report, text_report
-from generator.review.trees import tree_of_files
 from generator.scaffold import NewEnvironment, new_environment_text
-from generator.validate.kubernetes import KubernetesSchemas
 
 __all__ = ["DiffRequest", "NewEnvironment"]
 from generator.report import Reporter, display_path
@@ -101,16 +92,19 @@ class DiffRequest:
     exit_code: bool  # exit 1 when there are changes, as `git diff --exit-code`
 
 
-REPORTS = {"text": text_report, "markdown": markdown_report, "json": json_report}
-
-
 def run_diff(options: Options, request: DiffRequest, reporter: Reporter) -> int:
     """What the working tree's environments change against the base, per environment and object."""
+    from generator.review.base import load_base
+    from generator.review.diff import diff_trees
+    from generator.review.present import json_report, markdown_report, text_report
+    from generator.review.trees import tree_of_files
+
+    reports = {"text": text_report, "markdown": markdown_report, "json": json_report}
 
     def act(result: BuildResult) -> int:
         base = load_base(request.base, options.environments_dir, options.output_dir, options.tool)
         diffs = diff_trees(base.tree, tree_of_files(result.files), result.environments if options.selected else ())
-        reporter.output(REPORTS[request.output_format](diffs, base.label))
+        reporter.output(reports[request.output_format](diffs, base.label))
         return EXIT_INVALID if request.exit_code and diffs else EXIT_OK
 
     return _run(options, reporter, act)
@@ -118,6 +112,9 @@ def run_diff(options: Options, request: DiffRequest, reporter: Reporter) -> int:
 
 def run_capacity(options: Options, reporter: Reporter, *, as_json: bool) -> int:
     """The CPU, memory and GPUs each Ray object asks of its cluster, at minimum and maximum scale."""
+    from generator.review.capacity import object_capacities
+    from generator.review.present import capacity_columns, capacity_report
+    from generator.review.trees import tree_of_files
 
     def act(result: BuildResult) -> int:
         tree = tree_of_files(result.files)
@@ -162,10 +159,14 @@ def _listed_environments(document: object) -> set[str]:
 
 
 def schema_text() -> str:
+    from generator.input.envschema import editor_schema
+
     return json.dumps(editor_schema(), indent=2) + "\n"
 
 
 def version_text() -> str:
+    from importlib import metadata
+
     try:
         version = metadata.version("kuberay-gitops")
     except metadata.PackageNotFoundError:  # run from a checkout that was never installed
@@ -174,6 +175,8 @@ def version_text() -> str:
 
 
 def run_explain(options: Options, given: str, reporter: Reporter) -> int:
+    from generator.explain import explain
+
     try:
         text = explain(given, load_field_history(options.tool.schemas), options.tool.schemas)
     except SetupError as error:
@@ -186,6 +189,8 @@ def run_explain(options: Options, given: str, reporter: Reporter) -> int:
 
 
 def run_list(options: Options, reporter: Reporter, *, as_json: bool) -> int:
+    from generator.inventory import list_json, list_lines, summarize
+
     try:
         summaries = summarize(options.environments_dir)
     except SetupError as error:
@@ -235,6 +240,11 @@ class ImportRequest:
 def run_import(options: Options, request: ImportRequest, reporter: Reporter, *, as_json: bool) -> int:
     """Writes the environment of the manifests, validates it with every rule, and compares what it renders
     with the manifests: exit 0 only when every manifest is carried and comes out equal."""
+    from generator.importer.compare import differences, normalized
+    from generator.importer.manifests import read_manifests
+    from generator.importer.run import Imported, environment_text, import_manifests
+    from generator.validate.kubernetes import KubernetesSchemas
+
     file = options.environments_dir / f"{request.name}.yaml"
     imported = Imported()
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import InputError, format_path
 from generator.input.envschema import environment_schema
@@ -20,6 +18,9 @@ from generator.input.resolve import resolve_environment
 from generator.input.schema_check import findings, schema_validator
 from generator.model.fields import SECTION_KINDS
 from generator.pipeline import discover
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -110,6 +111,24 @@ def test_cel_rules_run_and_transition_rules_are_skipped() -> None:
     assert rules.findings(bundled, widget({"a": "x"})) == []
     [finding] = rules.findings(bundled, widget({"a": "x", "b": "y"}))
     assert (finding.path, finding.message) == (("spec",), "a and b exclude each other")
+
+
+def test_cel_results_are_reused_only_for_the_same_rule_and_value() -> None:
+    definition = crd({"n": {"type": "number"}, "d": {"type": "string"}}, [{"rule": "self.n > 1", "message": "small"}])
+    shared = SharedDefinitions("https://example.com/defs.json")
+    schema = object_schema(definition, "v1", "https://example.com/widget.json", shared)
+    bundled = json.loads(
+        json.dumps({**schema, "$defs": shared.document()["$defs"]}).replace('"https://example.com/defs.json#', '"#')
+    )
+    rules = CelRules()
+    assert rules.findings(bundled, widget({"n": 2})) == []
+    assert len(rules.findings(bundled, widget({"n": 1}))) == 1
+    assert rules.findings(bundled, widget({"n": 2})) == []  # the remembered result
+    assert len(rules.findings(bundled, widget({"n": 1.0}))) == 1  # 1.0 is not 1 to JSON, evaluated on its own
+    assert len(rules.results) == 3
+    # a value JSON cannot write is evaluated each time, never remembered
+    assert len(rules.findings(bundled, widget({"n": math.nan}))) == 1
+    assert len(rules.results) == 3
 
 
 def test_field_history_ranges() -> None:

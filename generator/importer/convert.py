@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from generator.input.envschema import definitions
 from generator.model.fields import CLUSTER_SPEC_AT, JOB_SPEC_AT, KIND_SECTIONS
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 RAY_VERSIONS = ("ray.io/v1", "ray.io/v1alpha1")
 SECTIONS = KIND_SECTIONS
@@ -197,6 +199,8 @@ def _parsed_yaml(text: Any) -> Any:
 
 def _structured(name: str) -> Draft202012Validator:
     """A validator of one shape of the environment schema (its $defs)."""
+    from jsonschema import Draft202012Validator  # only an import needs it: validate starts without it
+
     shapes = definitions()
     return Draft202012Validator({**shapes[name], "$defs": shapes})
 

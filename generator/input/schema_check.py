@@ -11,12 +11,10 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from jsonschema.protocols import Validator
 
 from generator.checks import INPUT_SCHEMA
 from generator.errors import DocPath, Problem
@@ -34,6 +32,11 @@ from generator.input.envschema import (
     ROUTE_PREFIX,
 )
 from generator.source import Origin, locate
+
+if TYPE_CHECKING:  # jsonschema itself is imported when a document is invalid: a valid run never needs it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _PATTERN_MEANINGS = {
@@ -80,6 +83,8 @@ _TYPE_NAMES = {
 
 
 def schema_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema)
 
 
@@ -91,7 +96,10 @@ class SchemaValidator:
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self.fast = jsonschema_rs.Draft202012Validator(dict(schema))
-        self.detailed = schema_validator(schema)
+
+    @cached_property
+    def detailed(self) -> Draft202012Validator:
+        return schema_validator(self.schema)
 
     def findings(self, document: Any) -> list[Finding]:
         return [] if self.fast.is_valid(document) else findings(self.detailed, document)
@@ -150,7 +158,7 @@ def _findings(error: ValidationError) -> Iterator[Finding]:
                 hint = f"add {name}: ({meaning[:1].lower() + meaning[1:]})" if description else None
                 yield Finding(path, True, f"missing required field '{name}'", hint)
     elif kind == "propertyNames":
-        names_validator = Draft202012Validator(rule)
+        names_validator = schema_validator(rule)
         for name in error.instance if isinstance(error.instance, dict) else ():
             if names_validator.is_valid(name):
                 continue

@@ -3,18 +3,19 @@ and the model's settings with their defaults applied (so that no rule works a de
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from functools import cached_property
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.model.build import cron_job_template, gitops_settings, operator_settings
-from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS
+from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS, KindField, environment_occurrences
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease
 from generator.source import Origin, locate, value_at
+
+Derived = TypeVar("Derived")
 
 
 @dataclass(frozen=True)
@@ -26,20 +27,33 @@ class RuleContext:
     history: FieldHistory
     rule: str = ""  # the id of the rule running, which every problem it finds carries (set by its runner)
     severity: Severity = "error"  # the severity of the rule running
+    # What is worked out from `data` once for all the rules: `for_rule` copies share this dictionary.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def version(self) -> str:
         return self.release.version
 
-    @cached_property
+    def once(self, name: str, compute: Callable[[], Derived]) -> Derived:
+        """`compute()`, worked out on the first call for this environment and shared by every rule after."""
+        if name not in self.derived:
+            self.derived[name] = compute()
+        return cast(Derived, self.derived[name])
+
+    @property
     def operator(self) -> Operator:
         """The operator settings as the model has them, defaults applied."""
-        return operator_settings(self.data.get("operator", {}))
+        return self.once("operator", lambda: operator_settings(self.data.get("operator", {})))
 
-    @cached_property
+    @property
     def gitops(self) -> GitOps:
         """The GitOps settings as the model has them, defaults applied."""
-        return gitops_settings(self.data["gitops"])
+        return self.once("gitops", lambda: gitops_settings(self.data["gitops"]))
+
+    @property
+    def occurrences(self) -> tuple[tuple[KindField, DocPath, Any], ...]:
+        """`environment_occurrences` of the data: every field of the field table that the environment sets."""
+        return self.once("occurrences", lambda: tuple(environment_occurrences(self.data)))
 
     def at(self, path: DocPath, *, at_key: bool = False) -> Location:
         return locate(self.origin, path, at_key=at_key)

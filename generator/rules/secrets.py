@@ -10,6 +10,7 @@ A value that only looks like a secret is waived by its path in the environment's
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import re
 from collections import Counter
@@ -116,6 +117,7 @@ def _mapping_secrets(mapping: dict[str, Any], path: DocPath) -> Iterator[tuple[D
             yield from _secrets(child, (*path, key))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # every environment repeats the same keys and env var names
 def _secret_name(name: str) -> bool:
     """A name whose last word says credential: DB_PASSWORD, hf-token, apiKey; not TOKEN_ENDPOINT, tokenizer,
     MAX_NUM_BATCHED_TOKENS or a name of a reference (passwordSecretName, tokenFile)."""
@@ -139,6 +141,7 @@ def _named_secret(value: Any) -> bool:
     return _shape(text) is None
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _shape(value: str) -> str | None:
     """What kind of credential `value` looks like by its form alone, or None."""
     if SOPS_VALUE.match(value):

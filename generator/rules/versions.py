@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from generator.checks import KUBERAY_VALIDATION
 from generator.errors import DocPath, Problem
 from generator.model.build import feature_gate_states
-from generator.model.fields import FIELDS, environment_occurrences
+from generator.model.fields import FIELDS
 from generator.releases import version_key
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
@@ -37,8 +38,27 @@ from generator.validate.chart_keys import key_tree, unknown_keys
 )
 def fields_in_release(context: RuleContext) -> Iterator[Problem]:
     """A field, or a CRD enum value, that the pinned release does not have."""
+    for gap in _release_gaps(context):
+        yield _missing(context, gap)
+
+
+@dataclass(frozen=True)
+class _Gap:
+    """A field or CRD enum value that the pinned release lacks: where, what, and which releases have it."""
+
+    path: DocPath
+    what: str
+    releases: tuple[str, ...]
+    replaced_by: str | None
+
+
+def _release_gaps(context: RuleContext) -> list[_Gap]:
+    return context.once("release-gaps", lambda: list(_find_release_gaps(context)))
+
+
+def _find_release_gaps(context: RuleContext) -> Iterator[_Gap]:
     reported: list[DocPath] = []
-    for entry, path, value in sorted(environment_occurrences(context.data), key=lambda found: len(found[1])):
+    for entry, path, value in sorted(context.occurrences, key=lambda found: len(found[1])):
         kind, crd_path = entry.kind, entry.crd_path
         if not context.history.knows(kind, crd_path):
             continue  # under a Kubernetes type (a pod template): the same in every release
@@ -47,12 +67,12 @@ def fields_in_release(context: RuleContext) -> Iterator[Problem]:
         releases = context.history.field_releases(kind, crd_path)
         if context.version not in releases:
             reported.append(path)
-            yield _missing(context, path, releases, f"{path[-1]}", entry.field.replaced_by)
+            yield _Gap(path, f"{path[-1]}", releases, entry.field.replaced_by)
             continue
         if isinstance(value, str) and not entry.field.values_since:
             value_releases = context.history.enum_releases(kind, crd_path, value)
             if value_releases is not None and context.version not in value_releases:
-                yield _missing(context, path, value_releases, f"{path[-1]} {value}", entry.field.replaced_by)
+                yield _Gap(path, f"{path[-1]} {value}", value_releases, entry.field.replaced_by)
 
 
 @rule(
@@ -68,7 +88,7 @@ def fields_in_release(context: RuleContext) -> Iterator[Problem]:
 )
 def values_in_release(context: RuleContext) -> Iterator[Problem]:
     """Values the operator checks though the CRD does not enumerate them (submissionMode, upgrade types)."""
-    for entry, path, value in environment_occurrences(context.data):
+    for entry, path, value in context.occurrences:
         if entry.field.values_since and isinstance(value, str):
             yield from _value_since(context, path, value, entry.field.values_since)
 
@@ -92,9 +112,7 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
     """Fields the operator ignores unless their feature gate is on, and gates the release does not know."""
     configured = context.operator.feature_gates
     registered = feature_gate_states(context.release, {})
-    known = set(registered) | {
-        gate for item in FIELDS for gate in (item.gate, *item.value_gates.values()) if gate is not None
-    }
+    known = set(registered) | _TABLE_GATES
     for gate in configured:
         if gate not in registered:
             if gate in known:  # a gate of another release: suggesting its own name would help no one
@@ -110,11 +128,13 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
                 at_key=True,
             )
     # fields_in_release / values_in_release report what the release lacks; the gate does not matter there
-    missing = [problem.path for problem in (*fields_in_release.run(context), *values_in_release.run(context))]
+    missing = [gap.path for gap in _release_gaps(context)]
+    missing += [problem.path for problem in values_in_release.run(context)]
+    gates_on = feature_gate_states(context.release, context.operator.feature_gates)
     for path, gate, what in _gated_fields(context):
         if any(path[: len(other)] == other or other[: len(path)] == path for other in missing):
             continue
-        if not _gate_on(context, gate):
+        if not gates_on.get(gate, False):
             yield context.problem(
                 path,
                 f"{what} needs the operator feature gate {gate}, which is off in this environment "
@@ -122,6 +142,9 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
                 f"set operator.featureGates.{gate}: true (on the operator that serves this cluster)",
             )
 
+
+# Every gate the field table names, in any release: a configured gate among them is one of another release.
+_TABLE_GATES = {gate for item in FIELDS for gate in (item.gate, *item.value_gates.values()) if gate is not None}
 
 # Chart values the generator sets from checked fields; operator.values may not override them unseen.
 MANAGED_CHART_VALUES = {
@@ -166,15 +189,11 @@ def operator_chart_values(context: RuleContext) -> Iterator[Problem]:
 
 def _gated_fields(context: RuleContext) -> Iterator[tuple[DocPath, str, str]]:
     """Each set field (or field value) that needs a feature gate: its path, the gate, how to name it."""
-    for entry, path, value in environment_occurrences(context.data):
+    for entry, path, value in context.occurrences:
         if entry.field.gate is not None:
             yield path, entry.field.gate, str(path[-1])
         if isinstance(value, str) and value in entry.field.value_gates:
             yield path, entry.field.value_gates[value], f"{path[-2]} {value}"
-
-
-def _gate_on(context: RuleContext, gate: str) -> bool:
-    return feature_gate_states(context.release, context.operator.feature_gates).get(gate, False)
 
 
 def _value_since(context: RuleContext, path: DocPath, value: str, since: Mapping[str, str]) -> Iterator[Problem]:
@@ -187,20 +206,18 @@ def _value_since(context: RuleContext, path: DocPath, value: str, since: Mapping
         )
 
 
-def _missing(
-    context: RuleContext, path: DocPath, releases: tuple[str, ...], what: str, replaced_by: str | None
-) -> Problem:
-    pinned = context.version
+def _missing(context: RuleContext, gap: _Gap) -> Problem:
+    pinned, releases, path = context.version, gap.releases, gap.path
     hint = "pin a KubeRay release that has it, or remove it"
     if not releases:
-        message = f"{what} is not in any supported KubeRay release"
+        message = f"{gap.what} is not in any supported KubeRay release"
     elif version_key(pinned) < version_key(releases[0]):
         message = f"needs KubeRay >= {releases[0]} (this environment pins {pinned})"
     elif version_key(pinned) > version_key(releases[-1]):
         message = f"was removed after KubeRay {releases[-1]} (this environment pins {pinned})"
-        hint = replaced_by or hint
+        hint = gap.replaced_by or hint
     else:
         message = f"is not in KubeRay {pinned} (it is in {', '.join(releases)})"
-    if what != path[-1]:
-        return context.problem(path, f"{what} {message}", hint)
+    if gap.what != path[-1]:
+        return context.problem(path, f"{gap.what} {message}", hint)
     return context.problem(path, message, hint, at_key=True)

@@ -3,19 +3,27 @@
 The API server runs these rules on create and update; jsonschema does not. Rules that compare with the
 previous object (`oldSelf`, transition rules) cannot apply to a first render and are skipped. Evaluation
 uses cel-python, a pure-Python implementation of the Common Expression Language.
+
+cel-python is imported, and its parser built, only when an object first meets a rule: a run that meets
+none pays neither. The parser's tables, which Lark works out from CEL's grammar in a fifth of a second, are
+kept in the user's cache folder (generator/cache.py).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import celpy
-from celpy.adapter import json_to_cel
-from celpy.evaluation import CELEvalError
-
+from generator.cache import cache_folder
 from generator.errors import DocPath
 from generator.input.schema_check import Finding
+
+if TYPE_CHECKING:
+    import celpy
 
 
 class CelRules:
@@ -29,13 +37,15 @@ class CelRules:
         self._environment: celpy.Environment | None = None
         self.programs: dict[str, Any] = {}
         self.has_rules: dict[int, bool] = {}
+        # (rule, the instance as JSON) -> whether it holds: environments repeat the same values, and a rule's
+        # result depends on its text and the instance alone
+        self.results: dict[tuple[str, str], bool] = {}
 
     @property
     def environment(self) -> celpy.Environment:
-        """Built when a rule is first compiled: building it generates cel-python's parser, a quarter of a
-        second, which a run whose objects meet no rule does not pay."""
+        """Built when a rule is first compiled."""
         if self._environment is None:
-            self._environment = celpy.Environment()
+            self._environment = _cel_environment()
         return self._environment
 
     def findings(self, schema: Mapping[str, Any], instance: Any) -> list[Finding]:
@@ -83,12 +93,15 @@ class CelRules:
         text = rule["rule"]
         if "oldSelf" in text:
             return
-        if text not in self.programs:
-            self.programs[text] = self.environment.program(self.environment.compile(text))
         try:
-            passed = bool(self.programs[text].evaluate({"self": json_to_cel(instance)}))
-        except CELEvalError:
-            passed = False  # the API server rejects an object its rule cannot be evaluated on
+            key: tuple[str, str] | None = (text, json.dumps(instance, sort_keys=True, allow_nan=False))
+        except (TypeError, ValueError):
+            key = None  # a value JSON has no form for (a timestamp, NaN): evaluated every time
+        passed = self.results.get(key) if key is not None else None
+        if passed is None:
+            passed = self._holds(text, instance)
+            if key is not None:
+                self.results[key] = passed
         if not passed:
             yield Finding(
                 path,
@@ -96,6 +109,47 @@ class CelRules:
                 rule.get("message") or f"failed the rule {text}",
                 f"change the fields so that the CRD's rule holds: {text}",
             )
+
+    def _holds(self, text: str, instance: Any) -> bool:
+        from celpy.adapter import json_to_cel
+        from celpy.evaluation import CELEvalError
+
+        if text not in self.programs:
+            self.programs[text] = self.environment.program(self.environment.compile(text))
+        try:
+            return bool(self.programs[text].evaluate({"self": json_to_cel(instance)}))
+        except CELEvalError:
+            return False  # the API server rejects an object its rule cannot be evaluated on
+
+
+def _cel_environment() -> celpy.Environment:
+    import celpy
+    import lark
+    from celpy.celparser import CELParser
+
+    if CELParser.CEL_PARSER is None:
+        # cel-python's own parser (celparser.py), built with Lark's cache: cel-python keeps one per process
+        # in this class attribute, which its documentation names as the place to set
+        grammar = (Path(celpy.__file__).parent / "cel.lark").read_text()
+        CELParser.CEL_PARSER = lark.Lark(
+            grammar,
+            parser="lalr",
+            start="expr",
+            debug=True,
+            g_regex_flags=re.M,
+            lexer_callbacks={"IDENT": CELParser.ambiguous_literals},
+            propagate_positions=True,
+            maybe_placeholders=False,
+            cache=_parser_cache(lark.__version__),
+        )
+    return celpy.Environment()
+
+
+def _parser_cache(lark_version: str) -> str | bool:
+    """Where Lark keeps CEL's parser tables (it checks the grammar's and options' hash stored there and
+    rebuilds them when they differ), or False: no cache."""
+    folder = cache_folder(os.environ, "cel")
+    return str(folder / f"parser-lark-{lark_version}.pickle") if folder is not None else False
 
 
 def _resolve(root: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:

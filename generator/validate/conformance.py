@@ -8,7 +8,7 @@ whenever there is one (see `provenance`), and always names the rendered object a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,8 @@ class SchemaStore:
         else:
             return None
         if relative not in self.validators:
-            schema = {**self._load(relative), "$defs": self._shared_definitions()}
+            schema = self._load(relative)
+            schema = {**schema, "$defs": _reachable(schema, self._shared_definitions())}
             self.validators[relative] = SchemaValidator(schema)
         return self.validators[relative]
 
@@ -79,6 +80,34 @@ class SchemaStore:
         # references into definitions.json become local ones: every schema carries the definitions itself
         document: dict[str, Any] = json.loads(text.replace(f'"{DEFINITIONS_URI}#', '"#'))
         return document
+
+
+def _reachable(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """The shared definitions that `schema` refers to, directly or through others: jsonschema-rs compiles
+    every definition it is given, and a kind needs a fifth of them (a validator is built five times faster)."""
+    needed: dict[str, Any] = {}
+    waiting = [schema]
+    while waiting:
+        for name in _local_references(waiting.pop()):
+            if name not in needed:
+                needed[name] = definitions[name]
+                waiting.append(definitions[name])
+    return needed
+
+
+def _local_references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        reference = node.get("$ref")
+        if isinstance(reference, str) and reference.startswith(_LOCAL_DEFINITION):
+            yield reference.removeprefix(_LOCAL_DEFINITION).split("/")[0]  # a definition, or a place in one
+        for value in node.values():
+            yield from _local_references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _local_references(value)
+
+
+_LOCAL_DEFINITION = "#/$defs/"
 
 
 def check_rendered(

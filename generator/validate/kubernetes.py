@@ -15,20 +15,20 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
-from referencing import Registry, Resource
 
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import DocPath, Problem, format_path
 from generator.input.schema_check import findings
 from generator.model.build import UNCHECKED
 from generator.source import Origin, locate
+
+if TYPE_CHECKING:  # jsonschema is imported when an environment has objects to check
+    from jsonschema import Draft202012Validator
+    from jsonschema.protocols import Validator
+    from referencing import Resource
 
 SCHEMAS_PACKAGE = "kubernetes_validate"
 SCHEMAS_FOLDER = "kubernetes-json-schema"
@@ -67,6 +67,9 @@ class KubernetesSchemas:
         return self._validators[key]
 
     def _load(self, version: str, api_version: str, kind: str) -> Draft202012Validator | None:
+        from jsonschema import Draft202012Validator
+        from referencing import Registry, Resource
+
         folder = self._root.joinpath(f"v{version}.0-local-strict")
         group_version = _GROUP_PREFIX.sub(r"\1-", api_version)
         document = folder.joinpath(f"{kind.lower()}-{group_version}.json")
@@ -83,6 +86,8 @@ class KubernetesSchemas:
         return Draft202012Validator(schema, registry=registry)
 
     def _definitions_of(self, version: str, folder: Any) -> tuple[str, Resource[Any]]:
+        from referencing import Resource
+
         if version not in self._definitions:
             self._definitions[version] = Resource.from_contents(
                 json.loads(folder.joinpath("_definitions.json").read_text())
@@ -172,6 +177,10 @@ def _user_validator(
     environment_file: Path, relative: str, key: str, origin: Origin
 ) -> tuple[Validator | None, Problem | None]:
     """The validator of a JSON Schema file that `objectSchemas` names (JSON or YAML, any draft jsonschema knows)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+
     path = environment_file.parent / relative
     try:
         schema = yaml.safe_load(path.read_text())

@@ -1,0 +1,41 @@
+"""The user's cache folder for what a run can reuse from an earlier one: the parser tables Lark works out from
+CEL's grammar, and the Python code Jinja compiles from each template. Both are worked out again whenever
+their source changes (Lark and Jinja store a checksum of it), so the cache never changes what a run does; it
+only saves the first fifth to half of a second of every run, which is most of a `validate` of a few files.
+
+The folder is $XDG_CACHE_HOME/kuberay-gitops, else ~/.cache/kuberay-gitops, and must be private to the user:
+what is in it is loaded as code (Jinja's marshalled bytecode, Lark's pickle). KUBERAY_GITOPS_NO_CACHE=1
+turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+FOLDER_NAME = "kuberay-gitops"
+NO_CACHE = "KUBERAY_GITOPS_NO_CACHE"
+
+
+def cache_folder(environ: Mapping[str, str], part: str) -> Path | None:
+    """The cache folder's sub-folder `part`, made if missing; None when caching is off or the folder is not
+    this user's alone (another user could put code there)."""
+    if environ.get(NO_CACHE):
+        return None
+    base = Path(environ["XDG_CACHE_HOME"]) if environ.get("XDG_CACHE_HOME") else _home(environ) / ".cache"
+    folder = base / FOLDER_NAME / part
+    try:
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        for checked in (folder.parent, folder):
+            status = checked.stat()
+            if status.st_uid != os.getuid() or status.st_mode & 0o022:
+                return None
+    except OSError:
+        return None
+    return folder
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    return Path(environ["HOME"]) if environ.get("HOME") else Path.home()
