@@ -6,13 +6,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
 from generator.errors import InputError
 from generator.input.load import (
     MAX_ALIAS_USES,
     MAX_DEPTH,
+    MAX_EVENTS,
     MAX_EXPANDED_VALUES,
     MAX_FILE_BYTES,
+    _composer,
+    _may_exceed_limits,
     load_environment_file,
     parse_environment_text,
 )
@@ -124,3 +131,30 @@ def test_quantities(text: str, value: str) -> None:
 @pytest.mark.parametrize("text", ["4GB", "lots", "", "1.2.3"])
 def test_not_quantities(text: str) -> None:
     assert parse_quantity(text) is None
+
+
+# Lines of block nesting: indentation, `- `, `? `, `key:`, flow brackets, and texts that join lines with \r.
+_NESTING_TEXT = st.lists(st.tuples(st.integers(0, 40), st.text(alphabet="-:? a[]{}\r", max_size=70)), max_size=12).map(
+    lambda lines: "".join(" " * indent + line + "\n" for indent, line in lines)
+)
+
+
+@given(_NESTING_TEXT)
+@settings(max_examples=400, deadline=None)
+@example("- " * (MAX_DEPTH + 2) + "a\n")
+@example("a:\n" + "".join(" " * (2 * level) + "- b:\n" for level in range(1, 40)))
+@example("[" * (MAX_DEPTH // 2) + "\r" + " " * 30 + "- - - - -\n")
+def test_the_bound_that_skips_the_nesting_check_holds(text: str) -> None:
+    """A file the cheap bound lets through (it skips the event pass) never nests deeper than MAX_DEPTH nor
+    yields more than MAX_EVENTS events, by the events the YAML 1.2 parser itself produces."""
+    if _may_exceed_limits(text):
+        return
+    depth = events = 0
+    try:
+        for event in _composer(pure=True).parse(text):
+            events += 1
+            depth += isinstance(event, CollectionStartEvent) - isinstance(event, CollectionEndEvent)
+            assert depth <= MAX_DEPTH + 1
+    except YAMLError:
+        pass  # not YAML: whatever came before the error counts
+    assert events <= MAX_EVENTS

@@ -40,6 +40,8 @@ MAX_EXPANDED_VALUES = 100_000
 MAX_EVENTS = 50_000
 
 _CORE = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ, _MERGE = _CORE + "str", _CORE + "map", _CORE + "seq", _CORE + "merge"
+_TEXT_TAGS = (_STR, _CORE + "value", _MERGE)
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
 _OCTAL = re.compile(r"0o[0-7]+")
 _HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+")
@@ -154,10 +156,15 @@ def _may_exceed_limits(text: str) -> bool:
     if 2 * len(text) + 4 > MAX_EVENTS:
         return True
     flow = text.count("[") + text.count("{")
+    # A line adds at most 2 * (indentation + 1) + (length - indentation) <= 2 * length + 2 levels, so only
+    # lines longer than `shortest` can reach the limit: just those are measured (a \r may join lines below,
+    # so then every line is).
+    shortest = max(0, (MAX_DEPTH - flow - 2) // 2 + 1)
+    lines = re.finditer(f"^[^\n]{{{shortest},}}", text, re.MULTILINE) if "\r" not in text else None
     deepest = max(
         (
             2 * (len(line) - len(line.lstrip(" ")) + 1) + line.count("-") + line.count(":") + line.count("?")
-            for line in text.splitlines()
+            for line in (text.splitlines() if lines is None else (found.group() for found in lines))
         ),
         default=0,
     )
@@ -206,6 +213,7 @@ class _Resolver(VersionedResolver):
         super().__init__(*arguments, **options)
         self._tags: dict[str, Any] = {}
         self._resolvers: Any = None
+        self._plain: dict[str, Any] = {}  # plain scalar text -> its tag: a file repeats most of its values
 
     @property
     def versioned_resolver(self) -> Any:
@@ -214,7 +222,15 @@ class _Resolver(VersionedResolver):
         return self._resolvers
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        tag = super().resolve(kind, value, implicit)
+        if kind is ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            # a plain scalar's tag depends on its text alone
+            tag = self._plain.get(value)
+            if tag is None:
+                tag = self._plain[value] = self._shared(super().resolve(kind, value, implicit))
+            return tag
+        return self._shared(super().resolve(kind, value, implicit))
+
+    def _shared(self, tag: Any) -> Any:
         return self._tags.setdefault(tag.suffix, tag) if tag.handle is None else tag
 
 
@@ -257,7 +273,7 @@ class _Converter:
             self.inside_alias -= 1
 
     def _node(self, node: Node, path: DocPath, key: Location, value: Location, depth: int) -> tuple[Any, Origin]:
-        if isinstance(node, MappingNode | SequenceNode) and node.tag not in (_CORE + "map", _CORE + "seq"):
+        if isinstance(node, MappingNode | SequenceNode) and node.tag not in (_MAP, _SEQ):
             # a tag on a collection asks a loader to build an object from it (!!python/object:...)
             self.problems.append(
                 Problem(
@@ -305,7 +321,8 @@ class _Converter:
         return data, Origin(key, value, children)
 
     def _key(self, node: Node, path: DocPath, at: Location) -> str | None:
-        if node.tag == _CORE + "merge":
+        tag = node.tag
+        if tag == _MERGE:
             self.problems.append(
                 Problem(
                     at,
@@ -316,7 +333,7 @@ class _Converter:
                 )
             )
             return None
-        if not isinstance(node, ScalarNode) or node.tag != _CORE + "str":
+        if not isinstance(node, ScalarNode) or tag != _STR:
             shown = node.value if isinstance(node, ScalarNode) else "a collection"
             self.problems.append(
                 Problem(at, path, f"keys must be text, not {shown}", f"quote it: '{shown}'", rule=PLAIN_DATA.id)
@@ -342,7 +359,7 @@ class _Converter:
         if self.expanded_chars > MAX_EXPANDED_CHARS:
             message = f"aliases expand the file to more than {MAX_EXPANDED_CHARS} characters"
             raise InputError([Problem(at, path, message, "write the values out, or shorten them", rule=YAML_LIMITS.id)])
-        if tag in (_CORE + "str", _CORE + "value", _CORE + "merge"):
+        if tag in _TEXT_TAGS:
             # `=` and `<<` are plain text in YAML 1.2's core schema (the 1.1 value and merge types are gone)
             return self._text(node, path, at)
         if tag == _CORE + "null":
@@ -410,7 +427,7 @@ class _Converter:
 
     def _text(self, node: ScalarNode, path: DocPath, at: Location) -> str:
         text: str = node.value
-        if _SURROGATE.search(text):
+        if not text.isascii() and _SURROGATE.search(text):
             # YAML's \uD800-\uDFFF escapes (JSON-style surrogate pairs) are not characters; no API takes them
             self.problems.append(
                 Problem(

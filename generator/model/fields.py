@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from generator.errors import DocPath
@@ -243,7 +244,7 @@ class KindField:
     env: tuple[str | int, ...] | None  # None: nothing in the environment writes it
     crd: tuple[str | int, ...]
 
-    @property
+    @cached_property  # asked for every field every environment sets
     def crd_path(self) -> str:
         """The CRD path as field-history.json spells it: `spec.workerGroupSpecs[].replicas`."""
         return _join(self.crd)

@@ -90,8 +90,12 @@ def _document(document: Any) -> str:
 
 def _mapping(mapping: dict[Any, Any], column: int, out: list[str], *, inline_first: bool) -> None:
     indent = " " * column
-    for index, (key, value) in enumerate(mapping.items()):
-        head = f"{'' if inline_first and index == 0 else indent}{_key(key)}:"
+    first = inline_first
+    for key, value in mapping.items():
+        # str keys and str, int, bool, None values (nearly all of them) go by their cached text directly
+        name = _text_key(key) if type(key) is str else _key(key)
+        head = f"{name}:" if first else f"{indent}{name}:"
+        first = False
         if isinstance(value, dict):
             if not value:
                 out.append(f"{head} {{}}\n")
@@ -104,6 +108,8 @@ def _mapping(mapping: dict[Any, Any], column: int, out: list[str], *, inline_fir
             else:
                 out.append(head + "\n")
                 _sequence(value, column, out, inline_first=False)  # a mapping's sequence is not indented
+        elif type(value) in _EXACT_SCALARS:
+            _written(head + " ", _exact_scalar_text(value), column + 2, out)
         else:
             _scalar(head + " ", value, column + 2, out)
 
@@ -124,6 +130,8 @@ def _sequence(items: list[Any], column: int, out: list[str], *, inline_first: bo
             else:
                 out.append(dash + " ")
                 _sequence(item, column + 2, out, inline_first=True)
+        elif type(item) in _EXACT_SCALARS:
+            _written(dash + " ", _exact_scalar_text(item), column + 2, out)
         else:
             _scalar(dash + " ", item, column + 2, out)
 
@@ -142,12 +150,36 @@ def _scalar(head: str, value: Any, content_column: int, out: list[str]) -> None:
     if not _plain_layout(value):
         raise _Unsupported
     try:
-        first, block = _scalar_text(_cache_key(value), value)
+        written = _scalar_text(_cache_key(value), value)
     except TypeError as error:  # unhashable: not a scalar PyYAML writes plainly
         raise _Unsupported from error
+    _written(head, written, content_column, out)
+
+
+def _written(head: str, written: tuple[str, tuple[str, ...]], content_column: int, out: list[str]) -> None:
+    first, block = written
     out.append(head + first + "\n")
-    indent = " " * content_column
-    out.extend(f"{indent}{line}\n" if line else "\n" for line in block)
+    if block:
+        indent = " " * content_column
+        out.extend(f"{indent}{line}\n" if line else "\n" for line in block)
+
+
+# Types whose equal values are written alike, so that a cache by value (and type) may answer for them; not
+# float (0.0 == -0.0) and not subclasses (a str subclass may be written otherwise).
+_EXACT_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)  # typed: True == 1, written differently
+def _exact_scalar_text(value: str | int | bool | None) -> tuple[str, tuple[str, ...]]:
+    if not _plain_layout(value):
+        raise _Unsupported
+    return _scalar_text(_cache_key(value), value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_key(key: str) -> str:
+    """`_key` of a str key."""
+    return _key(key)
 
 
 def _key(key: Any) -> str:

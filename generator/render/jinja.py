@@ -62,8 +62,9 @@ def template_environment(templates: Path) -> jinja2.Environment:
 
 def to_json(value: Any) -> str:
     """A value as one-line JSON that every YAML parser reads back unchanged."""
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=_json_default)
-    return text.translate(_YAML_UNSAFE)
+    text = _JSON.encode(value)
+    # ASCII text holds none of the escaped characters but DEL
+    return text if text.isascii() and "\x7f" not in text else text.translate(_YAML_UNSAFE)
 
 
 def to_yaml(value: Any) -> str:
@@ -77,6 +78,10 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, tuple | frozenset):
         return list(value)
     raise TypeError(f"cannot render a {type(value).__name__} as JSON")
+
+
+# json.dumps with options builds an encoder per call: one for every value of every template is built once
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_json_default)
 
 
 def health_script(jinja: jinja2.Environment, kind: str) -> str:
