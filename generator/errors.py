@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 DocPath = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
@@ -22,6 +22,11 @@ class Location:
     file: Path
     line: int
     column: int
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # by its fields: a slotted dataclass is otherwise pickled through Python-level state functions, and
+        # workers send hundreds of thousands of locations (generator/parallel.py)
+        return (Location, (self.file, self.line, self.column))
 
 
 @dataclass(frozen=True)

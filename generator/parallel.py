@@ -4,12 +4,14 @@ Round one models its environments and sends back the single-namespace operator o
 those into the namespace grants (which cross environments) and sends them to every worker; round two
 renders and checks. The workers are forked, so they start with the parent's loaded schemas and templates
 and receive nothing but names; what they send back refers to the parent's release data and field history
-by name (pickle's persistent ids), never by copy. Output order is the caller's: the results are put back
-in the order of the names, so a parallel run is byte-for-byte a sequential one (tests/test_parallel.py).
+by name (a stand-in call that the parent's unpickler resolves), never by copy. Output order is the caller's:
+the results are put back in the order of the names, so a parallel run is byte-for-byte a sequential one
+(tests/test_parallel.py).
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
@@ -57,32 +59,55 @@ class References:
 
     def dumps(self, value: Any) -> bytes:
         stream = io.BytesIO()
-        pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.persistent_id = self._reference  # type: ignore[method-assign]
-        pickler.dump(value)
+        _ReferencingPickler(stream, self.history).dump(value)
         return stream.getvalue()
 
     def loads(self, data: bytes) -> Any:
-        unpickler = pickle.Unpickler(io.BytesIO(data))
-        unpickler.persistent_load = self._resolve  # type: ignore[method-assign]
-        return unpickler.load()
+        return _ResolvingUnpickler(io.BytesIO(data), self).load()
 
-    def _reference(self, value: Any) -> tuple[str, Any] | None:
-        if isinstance(value, KubeRayRelease):
-            return ("release", value.version)
-        if value is self.history:
-            return ("history", "")
-        if isinstance(value, Origin):
-            # where each value of an environment file stands: hundreds of objects per environment, which the
-            # parent needs only to locate a problem between environments; sent as bytes, read when asked
-            return ("origin", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        return None
-
-    def _resolve(self, reference: tuple[str, Any]) -> Any:
-        kind, name = reference
+    def resolve(self, kind: str, name: Any) -> Any:
+        """The parent's object for a reference a worker wrote (see `_ReferencingPickler`)."""
         if kind == "origin":
             return PickledOrigin(name)
         return self.release(name) if kind == "release" else self.history
+
+
+def _reference(kind: str, _name: Any) -> Any:
+    """Stands in a pickle for an object sent by name; `_ResolvingUnpickler` calls its References instead."""
+    raise InternalError(f"a {kind} reference was read without the References of the run")
+
+
+class _ReferencingPickler(pickle.Pickler):
+    """Writes release data, the field history and Origin trees as calls of `_reference`.
+
+    reducer_override is asked only about objects of other than the built-in types (pickle.Pickler's own
+    persistent_id hook is asked about every string and number, which took a fifth of a worker's time)."""
+
+    def __init__(self, stream: io.BytesIO, history: FieldHistory) -> None:
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.history = history
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, KubeRayRelease):
+            return (_reference, ("release", obj.version))
+        if obj is self.history:
+            return (_reference, ("history", ""))
+        if isinstance(obj, Origin):
+            # where each value of an environment file stands: hundreds of objects per environment, which the
+            # parent needs only to locate a problem between environments; sent as bytes, read when asked
+            return (_reference, ("origin", pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)))
+        return NotImplemented
+
+
+class _ResolvingUnpickler(pickle.Unpickler):
+    def __init__(self, stream: io.BytesIO, references: References) -> None:
+        super().__init__(stream)
+        self.references = references
+
+    def find_class(self, module_name: str, name: str) -> Any:
+        if (module_name, name) == (__name__, _reference.__name__):
+            return self.references.resolve
+        return super().find_class(module_name, name)
 
 
 class PickledOrigin(Origin):
@@ -90,6 +115,9 @@ class PickledOrigin(Origin):
 
     def __init__(self, pickled: bytes) -> None:  # not the dataclass's: its fields are set when read
         object.__setattr__(self, "_pickled", pickled)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PickledOrigin, (object.__getattribute__(self, "_pickled"),))
 
     def __getattr__(self, name: str) -> Any:  # only for what is not set yet: key, value, children
         if name not in ("key", "value", "children"):
@@ -111,19 +139,27 @@ def run_in_workers(
 ) -> dict[str, Rendered]:
     """render(name, model(name), grants(owners of every model)) for each name, in `workers` processes."""
     context = multiprocessing.get_context("fork")
+    # What the parent has built (schemas, templates, release data) is left out of the workers' collections:
+    # a collection there would touch every object and so copy every page the fork shares
     shares = [list(names[index::workers]) for index in range(workers)]  # interleaved: similar loads
     connections: list[Connection] = []
     processes = []
     try:
-        for share in shares:
-            parent_end, child_end = context.Pipe()
-            process = context.Process(
-                target=_work, args=(share, child_end, references, model, owners, render), daemon=True
-            )
-            process.start()
-            child_end.close()
-            connections.append(parent_end)
-            processes.append(process)
+        gc.freeze()
+        try:
+            for share in shares:
+                parent_end, child_end = context.Pipe()
+                connections.append(parent_end)
+                process = context.Process(
+                    target=_work,
+                    args=(share, child_end, list(connections), references, model, owners, render),
+                    daemon=True,
+                )
+                process.start()
+                child_end.close()
+                processes.append(process)
+        finally:
+            gc.unfreeze()
         found = [owner for connection in connections for owner in _receive(connection, references)]
         shared = references.dumps(grants(found))
         for connection in connections:
@@ -145,12 +181,17 @@ def run_in_workers(
 def _work(
     names: list[str],
     connection: Connection,
+    parent_ends: list[Connection],
     references: References,
     model: Callable[[str], Modelled],
     owners: Callable[[Mapping[str, Modelled]], list[Any]],
     render: Callable[[str, Modelled, Grants], Rendered],
 ) -> None:
     """A worker: model its environments, send their operator owners, wait for the grants, render."""
+    # The parent's ends of this and the earlier workers' pipes came with the fork: held open here, they would
+    # keep this worker waiting for ever on a parent that was killed, which it would otherwise read as the end.
+    for parent_end in parent_ends:
+        parent_end.close()
     try:
         modelled = {name: model(name) for name in names}
         connection.send_bytes(references.dumps(("ok", owners(modelled))))

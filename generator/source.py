@@ -23,6 +23,9 @@ class Origin:
     value: Location
     children: Mapping[str | int, Origin] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Origin, (self.key, self.value, self.children))  # by its fields, as Location (errors.py)
+
     def child(self, part: str | int) -> Origin | None:
         return self.children.get(part)
 

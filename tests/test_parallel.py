@@ -3,6 +3,9 @@ for byte, the same problems in the same order, the namespace grants that cross e
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +125,46 @@ def test_two_owners_of_one_namespace_grant_alike_in_any_process(tool: ToolData, 
     assert any(problem.rule == "one-operator-owner" for problem in sequential.problems)
     assert any(file.path.parts[0] == "team-x" and file.path.name == "operator-access.yaml" for file in sequential.files)
     _same(sequential, build(BuildRequest(tmp_path, (), tool, jobs=2)))
+
+
+# A parent that starts two workers whose modelling takes a while, writes their process ids, and waits.
+_PARENT = """
+import os, sys, time
+from generator.parallel import References, run_in_workers
+
+def model(name):
+    with open(os.path.join(sys.argv[1], name), "w") as handle:
+        handle.write(str(os.getpid()))
+    time.sleep(1.0)
+    return name
+
+run_in_workers(["a", "b"], 2, References(lambda version: None, None), model, lambda found: [], lambda found: None,
+               lambda name, modelled, grants: modelled)
+"""
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_of_a_killed_parent_end(tmp_path: Path) -> None:
+    """kill -9 of a render while its workers run: each worker reads the end of its pipe and exits. Workers
+    used to hold the parent's ends of the pipes themselves and wait for ever."""
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(tmp_path)], cwd=PROJECT_ROOT)
+    deadline = time.monotonic() + 30
+    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = [int(file.read_text()) for file in tmp_path.iterdir()]
+    assert len(workers) == 2
+    parent.kill()
+    parent.wait()
+    while any(_running(worker) for worker in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(worker) for worker in workers)
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and has not ended (an orphan's zombie, if nothing reaps it, has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    state = next(line for line in status.splitlines() if line.startswith("State:"))
+    return "Z" not in state.split()[1]

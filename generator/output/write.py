@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -45,31 +45,37 @@ def compare_output(output_dir: Path, files: Iterable[RenderedFile], scope: Outpu
     """What writing `files` would change, in path order; empty when the output is current."""
     wanted = {file.path: file.content for file in files}
     changes: list[Change] = []
+    root = str(output_dir)
     for path, content in wanted.items():
-        current = _read_text(output_dir / path)
+        current = _read_text(os.path.join(root, path))
         if current is None:
             changes.append(Change(path, "added"))
         elif not current.startswith(GENERATED_MARKER):
             changes.append(Change(path, "conflict"))
         elif current != content:
             changes.append(Change(path, "changed"))
-    for path in generated_files(output_dir):
-        if path not in wanted and scope.owns(path):
+    # the files just compared are not opened again
+    for path in generated_files(output_dir, besides={str(path) for path in wanted}):
+        if scope.owns(path):
             changes.append(Change(path, "stale"))
     return sorted(changes, key=lambda change: change.path)
 
 
-def generated_files(output_dir: Path) -> list[PurePosixPath]:
-    """Files under `output_dir` that carry the generated-file marker."""
+def generated_files(output_dir: Path, besides: Collection[str] = ()) -> list[PurePosixPath]:
+    """Files under `output_dir` that carry the generated-file marker, but those whose relative paths (with
+    `/`) are `besides`."""
     if not output_dir.is_dir():
         return []
+    root = str(output_dir)
     found = []
     # os.walk does not descend into linked folders: nothing outside the output directory is read or pruned
-    for folder, _, names in os.walk(output_dir):
+    for folder, _, names in os.walk(root):
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:
-            path = Path(folder) / name
-            if not path.is_symlink() and _is_generated(path):
-                found.append(PurePosixPath(path.relative_to(output_dir).as_posix()))
+            path = name if relative == "." else f"{relative}/{name}"
+            full = os.path.join(folder, name)
+            if path not in besides and not os.path.islink(full) and _is_generated(full):
+                found.append(PurePosixPath(path))
     return sorted(found)
 
 
@@ -181,17 +187,18 @@ def _remove_empty_parents(root: Path, removed: Path) -> None:
         folder = folder.parent
 
 
-def _is_generated(path: Path) -> bool:
+def _is_generated(path: str | Path) -> bool:
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return handle.read(len(GENERATED_MARKER)) == GENERATED_MARKER.encode()
     except OSError:
         return False
 
 
-def _read_text(path: Path) -> str | None:
+def _read_text(path: str | Path) -> str | None:
     """The file's text exactly as stored: no newline translation, so a CRLF file differs from an LF one."""
     try:
-        return path.read_bytes().decode("utf-8")
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
