@@ -1,7 +1,9 @@
-"""The user's cache folder for what a run can reuse from an earlier one: the parser tables Lark works out from
-CEL's grammar, and the Python code Jinja compiles from each template. Both are worked out again whenever
-their source changes (Lark and Jinja store a checksum of it), so the cache never changes what a run does; it
-only saves the first fifth to half of a second of every run, which is most of a `validate` of a few files.
+"""The user's cache folder for what a run can reuse from an earlier one: the Python code Jinja compiles from
+each template, the parser tables Lark works out from CEL's grammar, and the results of CEL rules on the
+values they met (validate/cel_results.py). Each is worked out again whenever what it came from changes (Jinja
+and Lark store a checksum of their source, the CEL results the stamps of the code that evaluated them), so
+the cache never changes what a run does; it saves up to half a second of every run, which is most of a
+`validate` of a few files.
 
 The folder is $XDG_CACHE_HOME/kuberay-gitops, else ~/.cache/kuberay-gitops, and must be private to the user:
 what is in it is loaded as code (Jinja's marshalled bytecode, Lark's pickle). KUBERAY_GITOPS_NO_CACHE=1

@@ -3,15 +3,17 @@ what a run writes."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator.cache import NO_CACHE, cache_folder
 from generator.paths import ToolData
 from generator.render.jinja import template_environment
-from generator.validate import cel
+from generator.validate import cel, cel_results
 
 
 def test_the_folder_is_made_private_under_xdg_cache_home(tmp_path: Path) -> None:
@@ -72,3 +74,62 @@ def test_the_cel_parser_tables_are_kept_and_read_back(tmp_path: Path, monkeypatc
         program = env.program(env.compile("self.a > 1 && true"))
         assert program.evaluate({"self": json_to_cel({"a": 2})})
         assert not program.evaluate({"self": json_to_cel({"a": 1})})
+
+
+def _schema_with_rule() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"spec": {"type": "object", "x-kubernetes-validations": [{"rule": "self.n > 1"}]}},
+    }
+
+
+def test_cel_results_are_kept_for_the_next_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = tmp_path / cel_results.FILE_NAME
+    first = cel.CelRules(kept)
+    assert first.findings(_schema_with_rule(), {"spec": {"n": 2}}) == []
+    assert len(first.findings(_schema_with_rule(), {"spec": {"n": 1}})) == 1
+    assert kept.is_file()
+
+    def not_evaluated(*_: Any) -> bool:
+        raise AssertionError("evaluated again")
+
+    second = cel.CelRules(kept)
+    monkeypatch.setattr(second, "_holds", not_evaluated)
+    assert second.findings(_schema_with_rule(), {"spec": {"n": 2}}) == []
+    assert len(second.findings(_schema_with_rule(), {"spec": {"n": 1}})) == 1
+
+
+def test_cel_results_of_other_code_are_not_used(tmp_path: Path) -> None:
+    """A result belongs to the code that evaluated it: another cel-python, or another evaluating module."""
+    kept = tmp_path / cel_results.FILE_NAME
+    cel.CelRules(kept).findings(_schema_with_rule(), {"spec": {"n": 2}})
+    document = json.loads(kept.read_text())
+    [[rule, value, _]] = document["results"]
+    kept.write_text(json.dumps({**document, "results": [[rule, value, False]]}))  # as another run would say
+    assert len(cel.CelRules(kept).findings(_schema_with_rule(), {"spec": {"n": 2}})) == 1  # read from the file
+    kept.write_text(json.dumps({"engine": "celpy 0.1", "results": [[rule, value, False]]}))
+    assert cel.CelRules(kept).findings(_schema_with_rule(), {"spec": {"n": 2}}) == []  # evaluated afresh
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[]", '{"engine": 1}', '{"results": [[1]]}'])
+def test_an_unreadable_results_file_is_no_results(tmp_path: Path, text: str) -> None:
+    kept = tmp_path / cel_results.FILE_NAME
+    kept.write_text(text)
+    assert cel.CelRules(kept).findings(_schema_with_rule(), {"spec": {"n": 2}}) == []
+    assert json.loads(kept.read_text())["results"]  # written anew
+
+
+def test_large_values_and_writes_beyond_the_bounds_are_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cel_results, "MAX_WRITES", 3)
+    monkeypatch.setattr(cel_results, "MAX_KEPT", 2)
+    kept = tmp_path / cel_results.FILE_NAME
+    rules = cel.CelRules(kept)
+    rules.findings(_schema_with_rule(), {"spec": {"n": 2, "text": "x" * cel_results.MAX_VALUE_CHARS}})
+    assert not kept.exists()  # too large to keep
+    for n in range(2, 8):
+        rules.findings(_schema_with_rule(), {"spec": {"n": n}})
+    values = [json.loads(value)["n"] for _, value, _ in json.loads(kept.read_text())["results"]]
+    assert values == [3, 4]  # three writes, the last two results of them kept
+    assert len(rules.results) == 7  # this run remembers them all

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from generator.cache import cache_folder
 from generator.errors import DocPath
 from generator.input.schema_check import Finding
+from generator.validate.cel_results import KeptResults
 
 if TYPE_CHECKING:
     import celpy
@@ -33,13 +34,14 @@ class CelRules:
     root being walked. Subtrees without any rule are skipped, which is most of a pod template.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kept: Path | None = None) -> None:
+        """`kept`: the file of results kept between runs (cel_results.py), None for this run's alone."""
         self._environment: celpy.Environment | None = None
         self.programs: dict[str, Any] = {}
         self.has_rules: dict[int, bool] = {}
         # (rule, the instance as JSON) -> whether it holds: environments repeat the same values, and a rule's
         # result depends on its text and the instance alone
-        self.results: dict[tuple[str, str], bool] = {}
+        self.results = KeptResults(kept, Path(__file__))
 
     @property
     def environment(self) -> celpy.Environment:
@@ -101,7 +103,7 @@ class CelRules:
         if passed is None:
             passed = self._holds(text, instance)
             if key is not None:
-                self.results[key] = passed
+                self.results.add(key, passed)
         if not passed:
             yield Finding(
                 path,

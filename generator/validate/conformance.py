@@ -8,6 +8,7 @@ whenever there is one (see `provenance`), and always names the rendered object a
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from generator.model.names import api_group
 from generator.releases import FieldHistory, release_tag
 from generator.source import Origin, locate
 from generator.validate.cel import CelRules
+from generator.validate.cel_results import results_file
 from generator.validate.provenance import environment_path
 
 SCHEMA_BASE = "https://kuberay-gitops.dev/schemas/"
@@ -48,7 +50,7 @@ class SchemaStore:
         self.schemas_dir = schemas_dir
         self.validators: dict[str, SchemaValidator] = {}
         self._definitions: dict[str, Any] | None = None
-        self.cel = CelRules()
+        self.cel = CelRules(results_file(os.environ))
 
     def validator_for(self, document: dict[str, Any], kuberay_version: str) -> SchemaValidator | None:
         """The validator of the document's kind, or None for kinds without a CRD (core, kustomize)."""
