@@ -19,7 +19,7 @@ import pickle
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
 from generator.errors import InternalError
@@ -165,8 +165,18 @@ def run_in_workers(
         for connection in connections:
             connection.send_bytes(shared)
         results: dict[str, Rendered] = {}
-        for connection in connections:
-            results.update(_receive(connection, references))
+        # each environment's result as it comes, from whichever worker sends first: the parent reads while the
+        # workers render, instead of after
+        working = list(connections)
+        while working:
+            for ready in wait(working):
+                assert isinstance(ready, Connection)
+                received = _receive(ready, references)
+                if received is None:
+                    working.remove(ready)
+                else:
+                    name, result = received
+                    results[name] = result
     finally:
         for connection in connections:
             connection.close()
@@ -196,8 +206,9 @@ def _work(
         modelled = {name: model(name) for name in names}
         connection.send_bytes(references.dumps(("ok", owners(modelled))))
         shared: Grants = references.loads(connection.recv_bytes())
-        rendered = {name: render(name, outcome, shared) for name, outcome in modelled.items()}
-        connection.send_bytes(references.dumps(("ok", rendered)))
+        for name, outcome in modelled.items():
+            connection.send_bytes(references.dumps(("ok", (name, render(name, outcome, shared)))))
+        connection.send_bytes(references.dumps(("ok", None)))  # this worker is done
     except BaseException:  # every failure goes to the parent, which reports it as a bug
         connection.send_bytes(references.dumps(("error", traceback.format_exc())))
     finally:

@@ -34,6 +34,10 @@ class RuleContext:
     def version(self) -> str:
         return self.release.version
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # what the rules worked out stays in the process that ran them: a worker sends the context without it
+        return (RuleContext, (self.file, self.data, self.origin, self.release, self.history, self.rule, self.severity))
+
     def once(self, name: str, compute: Callable[[], Derived]) -> Derived:
         """`compute()`, worked out on the first call for this environment and shared by every rule after."""
         if name not in self.derived:
