@@ -310,7 +310,8 @@ def profile(size: int) -> str:
     lines = [line for line in text.getvalue().splitlines() if line.strip()]
     start = next(index for index, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
     rows = [lines[start], *(line for line in lines[start + 1 :] if line != lines[start])]  # pstats repeats it
-    return "\n".join(line.replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>") for line in rows)
+    # the virtual environment first: it may lie inside the project
+    return "\n".join(line.replace(sys.prefix, "<venv>").replace(str(ROOT) + "/", "") for line in rows)
 
 
 def _workers(figure: dict[str, Any]) -> str:
@@ -403,7 +404,8 @@ def report(
             f"partial, each with {CLUSTERS} RayClusters, {JOBS} RayJobs and {SERVICES} RayServices of "
             f"{WORKER_GROUPS} worker groups, half synced by Argo CD and half by Flux, one operator owner per "
             f"{ENVIRONMENTS_PER_CLUSTER} environments. Each command runs in a fresh process (its imports "
-            "included); peak memory is that process's maximum resident set size.",
+            "included), with Python's bytecode and the user's cache folder (generator/cache.py) as an earlier "
+            "run left them; peak memory is that process's maximum resident set size.",
             "",
             f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
             f"{platform.python_version()}, {len(os.sched_getaffinity(0))} CPU(s).",
