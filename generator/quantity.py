@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +22,11 @@ def parse_quantity(value: str | int | float) -> Decimal | None:
         return None
     if isinstance(value, int | float):
         return Decimal(str(value))
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # environments repeat the same few quantities
+def _parse_text(value: str) -> Decimal | None:
     match = _QUANTITY.match(value)
     if match is None:
         return None

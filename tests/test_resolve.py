@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.errors import InputError
+from generator.errors import InputError, Location
+from generator.input import resolve as resolve_module
 from generator.input.load import load_environment_file
 from generator.input.resolve import ResolvedEnvironment, duplicate_names, resolve_environment
-from generator.source import locate
+from generator.source import Origin, locate
 
 
 def resolve(folder: Path, files: dict[str, str], name: str) -> ResolvedEnvironment:
@@ -113,3 +117,45 @@ def test_the_same_volume_at_two_paths_is_no_duplicate_but_two_mounts_at_one_path
     [problem] = duplicate_names(load_environment_file(path))
     assert problem.message == "duplicate mountPath '/a' (first used at line 2)"
     assert problem.hint == "give each item its own mountPath"
+
+
+_LEAVES = st.one_of(st.none(), st.integers(), st.text(max_size=3))
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("abc"), inner, max_size=3)),
+    max_leaves=12,
+)
+
+
+def _origins(value: Any, line: int, complete: bool, draw: Any) -> Origin:
+    """An origin tree for `value`, with every child (as loaded files have) or with some left out (as the
+    generator's own values have)."""
+    children: dict[str | int, Origin] = {}
+    parts = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for part, item in parts:
+        if complete or draw(st.booleans()):
+            children[part] = _origins(item, line + 1 + len(children), complete, draw)
+    return Origin(Location(Path("f.yaml"), line, 1), Location(Path("f.yaml"), line, 3), children)
+
+
+def _paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    yield path
+    parts = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for part, item in parts:
+        yield from _paths(item, (*path, part))
+
+
+@given(_VALUES, st.booleans(), st.data())
+@settings(max_examples=300, deadline=None)
+def test_a_value_without_nulls_is_taken_as_it_is(value: Any, complete: bool, data: st.DataObject) -> None:
+    """`_without_nulls` gives back a value without nulls and with a complete origin tree as it is: equal data,
+    and every path located where the full walk (the oracle: the shortcut turned off) locates it."""
+    origin = _origins(value, 1, complete, data.draw)
+    found, found_origin = resolve_module._without_nulls(value, origin)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(resolve_module, "_no_nulls", lambda *_: False)
+        walked, walked_origin = resolve_module._without_nulls(value, origin)
+    assert found == walked
+    for path in _paths(walked):
+        for at_key in (False, True):
+            assert locate(found_origin, path, at_key=at_key) == locate(walked_origin, path, at_key=at_key)

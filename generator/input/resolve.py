@@ -185,6 +185,8 @@ def _keeps(keeping: Keeping, path: Path_) -> bool:
 
 def _without_nulls(value: Any, origin: Origin, keeping: Keeping = None, path: Path_ = ()) -> tuple[Any, Origin]:
     """A value taken whole still obeys 'null removes': its mappings drop null entries (except where kept)."""
+    if _no_nulls(value, origin):
+        return value, origin  # what the walk below would build, equal: most values hold no null
     if isinstance(value, dict):
         data: dict[str, Any] = {}
         children: dict[str | int, Origin] = {}
@@ -202,6 +204,24 @@ def _without_nulls(value: Any, origin: Origin, keeping: Keeping = None, path: Pa
             origin.key, origin.value, {index: child for index, (_, child) in enumerate(pairs)}
         )
     return value, origin
+
+
+def _no_nulls(value: Any, origin: Origin) -> bool:
+    """Whether no mapping within `value` holds a null and `origin` has a child for every key and item (then
+    `_without_nulls` would give back a copy of both)."""
+    if isinstance(value, dict):
+        children = origin.children
+        for key, item in value.items():
+            child = children.get(key)
+            if item is None or child is None or not _no_nulls(item, child):
+                return False
+    elif isinstance(value, list):
+        children = origin.children
+        for index, item in enumerate(value):
+            child = children.get(index)
+            if child is None or not _no_nulls(item, child):
+                return False
+    return True
 
 
 def duplicate_names(document: LoadedDocument) -> list[Problem]:

@@ -4,7 +4,7 @@ and the model's settings with their defaults applied (so that no rule works a de
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -69,7 +69,13 @@ class RuleContext:
 
     def for_rule(self, rule: str, severity: Severity = "error") -> RuleContext:
         """This context, for the rule `rule`: the problems found through it carry its id and severity."""
-        return replace(self, rule=rule, severity=severity)
+        # built directly: dataclasses.replace, asked for each rule of each environment, cost as much as a rule
+        return RuleContext(self.file, self.data, self.origin, self.release, self.history, rule, severity, self.derived)
+
+    @property
+    def cluster_specs(self) -> tuple[ClusterSpecAt, ...]:
+        """`cluster_specs` of the data, which a dozen rules read."""
+        return self.once("cluster-specs", lambda: tuple(cluster_specs(self.data)))
 
 
 @dataclass(frozen=True)

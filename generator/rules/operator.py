@@ -18,7 +18,7 @@ from generator.model.build import autoscaling_enabled, container_gpus, merged_by
 from generator.model.fields import INCREMENTAL_UPGRADE, RAYSERVICE_UPGRADE_TYPES
 from generator.quantity import parse_quantity
 from generator.releases import version_key
-from generator.rules.context import RuleContext, cluster_specs, groups, job_items
+from generator.rules.context import RuleContext, groups, job_items
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -218,7 +218,7 @@ def _policy_rules(
 def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
     """With gcsFaultTolerance, Redis settings come from it alone (ValidateRayClusterSpec)."""
     defaults = context.data.get("defaults", {})
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         # only the head pod is checked, as the operator does; its annotations are the owning object's
         annotations = value_at(context.data, (*spec_at.path[:2], "annotations")) or {}
         # fault tolerance is on with gcsFaultTolerance, or with the older annotation (IsGCSFaultToleranceEnabled)
@@ -289,7 +289,7 @@ STORAGE_SIZED = ("size", "storageClassName", "accessModes")
 )
 def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         options = spec_at.spec.get("gcsFaultTolerance")
         if not isinstance(options, dict):
             continue
@@ -363,7 +363,7 @@ AUTOSCALER_V2_ENV = "RAY_ENABLE_AUTOSCALER_V2"  # how KubeRay < 1.4.0 switched t
 )
 def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         variable = merged_by_name(spec_at.spec.get("head", {}), defaults, "env").get(AUTOSCALER_V2_ENV)
         by_env = str(variable.item.get("value", "")).lower() if variable is not None else ""
         if spec_at.spec.get("autoscaling", {}).get("version") == "v2" or by_env in ("1", "true"):
@@ -391,7 +391,7 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
 )
 def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
     """Autoscaler v2 needs Ray pods that are never restarted in place (validation.go, 1.4.0+)."""
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         # the operator checks this only with the autoscaler on (IsAutoscalingV2Enabled)
         if not autoscaling_enabled(spec_at.spec) or spec_at.spec.get("autoscaling", {}).get("version") != "v2":
             continue
@@ -489,7 +489,7 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
     Not an operator rule (the operator does not compare them); a misconfiguration caught here because it
     only shows as tasks failing on a GPU that is not there.
     """
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             declared = group.get("rayStartParams", {}).get("num-gpus")
             if declared is None:

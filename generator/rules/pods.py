@@ -9,7 +9,7 @@ from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.model.build import RESOURCE_SHORTHAND, group_image, pod_volumes, resources, volume_sources
 from generator.quantity import parse_quantity
-from generator.rules.context import RuleContext, cluster_specs, groups, job_items
+from generator.rules.context import RuleContext, groups, job_items
 from generator.rules.rule import rule
 
 K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/validation/validation.go)"
@@ -25,7 +25,7 @@ K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/valid
 )
 def image_is_set(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             if group_image(group, spec_at.spec, defaults) is None:
                 yield context.problem(
@@ -57,7 +57,7 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
     cases=("duplicate-port",),
 )
 def unique_container_ports(context: RuleContext) -> Iterator[Problem]:
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             seen_ports: dict[int, str] = {}
             for index, port in enumerate(group.get("ports", [])):
@@ -84,7 +84,7 @@ def unique_container_ports(context: RuleContext) -> Iterator[Problem]:
 )
 def unique_mount_paths(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             seen_mounts: dict[str, str] = {}
             for name, volume in pod_volumes(group, defaults).items():
@@ -108,7 +108,7 @@ def unique_mount_paths(context: RuleContext) -> Iterator[Problem]:
 )
 def one_volume_source(context: RuleContext) -> Iterator[Problem]:
     owners: list[tuple[DocPath, dict[str, Any]]] = [(("defaults",), context.data.get("defaults", {}))]
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         owners.extend(groups(spec_at))
     for owner_path, owner in owners:
         for index, volume in enumerate(owner.get("volumes", [])):
@@ -147,7 +147,7 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
         (("defaults",), context.data.get("defaults", {})),
         (("operator",), context.data.get("operator", {})),
     ]
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         owners.extend(groups(spec_at))
         owners.append(((*spec_at.path, "autoscaling"), spec_at.spec.get("autoscaling", {})))
     for job_path, job in job_items(context.data):
@@ -181,7 +181,7 @@ NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memo
 )
 def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
     """The API server rejects a pod whose request exceeds its limit; the operator would only log it."""
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             wanted = resources(group)
             for resource, requested in wanted.requests.items():
@@ -207,7 +207,7 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
 )
 def ray_start_params_are_numbers(context: RuleContext) -> Iterator[Problem]:
     """`ray start` fails on a non-numeric num-cpus, num-gpus or memory, after the pod is scheduled."""
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             for name in NUMERIC_RAY_START_PARAMS:
                 value = group.get("rayStartParams", {}).get(name)

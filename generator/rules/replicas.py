@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from generator.checks import LINT
 from generator.errors import Problem
 from generator.model.build import worker_bounds
-from generator.rules.context import RuleContext, cluster_specs
+from generator.rules.context import RuleContext
 from generator.rules.rule import rule
 
 
@@ -22,7 +22,7 @@ from generator.rules.rule import rule
     cases=("replica-bounds", "replicas-outside-bounds"),
 )
 def replica_bounds(context: RuleContext) -> Iterator[Problem]:
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
             path = (*spec_at.path, "workerGroups", index)
             # the bounds as the model renders them: unset ones follow replicas

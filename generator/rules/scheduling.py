@@ -20,7 +20,7 @@ from generator.model.build import (
     ray_container,
     ray_container_limits,
 )
-from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.context import RuleContext, groups
 from generator.rules.rule import rule
 
 TOLERATION_VALIDATION = (
@@ -136,7 +136,7 @@ def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[s
 )
 def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             container = ray_container(group, path[-1] == "head")
             limits = ray_container_limits(group, container)
@@ -184,7 +184,7 @@ def _positive(amount: Any) -> bool:
     severity="warning",
 )
 def gpu_resource_names(context: RuleContext) -> Iterator[Problem]:
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             for section in ("extendedResources", "requests", "limits"):
                 for name in group.get(section, {}) or {}:
@@ -221,7 +221,7 @@ def _release_parts(version: str) -> tuple[str, ...]:
 )
 def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
-    for spec_at in cluster_specs(context.data):
+    for spec_at in context.cluster_specs:
         ray_version = cluster_ray_version(spec_at.spec, defaults)
         if ray_version is None:
             continue

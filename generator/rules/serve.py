@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
-from generator.rules.context import RuleContext, cluster_specs, groups
+from generator.rules.context import RuleContext, groups
 from generator.rules.rule import rule
 
 SERVICE_GPU_EXAMPLE = (
@@ -28,7 +28,7 @@ SERVICE_GPU_EXAMPLE = (
     cases=("serve-gpus-do-not-fit",),
 )
 def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
-    specs = {spec_at.path[:2]: spec_at for spec_at in cluster_specs(context.data) if spec_at.path[0] == "services"}
+    specs = {spec_at.path[:2]: spec_at for spec_at in context.cluster_specs if spec_at.path[0] == "services"}
     for index, service in enumerate(context.data.get("services", [])):
         spec_at = specs.get(("services", index))
         if spec_at is None:
