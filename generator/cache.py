@@ -5,7 +5,8 @@ and Lark store a checksum of their source, the CEL results the stamps of the cod
 the cache never changes what a run does; it saves up to half a second of every run, which is most of a
 `validate` of a few files.
 
-The folder is $XDG_CACHE_HOME/kuberay-gitops, else ~/.cache/kuberay-gitops, and must be private to the user:
+The folder is $XDG_CACHE_HOME/kuberay-gitops, else ~/.cache/kuberay-gitops (no cache without a home folder),
+and must be private to the user:
 what is in it is loaded as code (Jinja's marshalled bytecode, Lark's pickle). KUBERAY_GITOPS_NO_CACHE=1
 turns it off.
 """
@@ -25,19 +26,23 @@ def cache_folder(environ: Mapping[str, str], part: str) -> Path | None:
     this user's alone (another user could put code there)."""
     if environ.get(NO_CACHE):
         return None
-    base = Path(environ["XDG_CACHE_HOME"]) if environ.get("XDG_CACHE_HOME") else _home(environ) / ".cache"
-    folder = base / FOLDER_NAME / part
     try:
+        folder = _base(environ) / FOLDER_NAME / part
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
         for checked in (folder.parent, folder):
             status = checked.stat()
             if status.st_uid != os.getuid() or status.st_mode & 0o022:
                 return None
-    except OSError:
+    except (OSError, RuntimeError, KeyError):  # no home folder: a container run as a user without one
         return None
     return folder
 
 
-def _home(environ: Mapping[str, str]) -> Path:
-    return Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+def _base(environ: Mapping[str, str]) -> Path:
+    """$XDG_CACHE_HOME when it is an absolute path (the XDG spec has a relative one ignored), else ~/.cache."""
+    given = Path(environ.get("XDG_CACHE_HOME", ""))
+    if given.is_absolute():
+        return given
+    home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+    return home / ".cache"

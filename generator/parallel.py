@@ -11,6 +11,7 @@ the results are put back in the order of the names, so a parallel run is byte-fo
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import multiprocessing
@@ -210,7 +211,9 @@ def _work(
             connection.send_bytes(references.dumps(("ok", (name, render(name, outcome, shared)))))
         connection.send_bytes(references.dumps(("ok", None)))  # this worker is done
     except BaseException:  # every failure goes to the parent, which reports it as a bug
-        connection.send_bytes(references.dumps(("error", traceback.format_exc())))
+        # the parent may have gone, or stopped on another worker's failure: then no one is left to tell
+        with contextlib.suppress(OSError):
+            connection.send_bytes(references.dumps(("error", traceback.format_exc())))
     finally:
         connection.close()
 

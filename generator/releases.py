@@ -108,13 +108,20 @@ class FieldHistory:
     expanded: dict[tuple[tuple[str, ...], ...], tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )  # ranges -> the releases they span, filled as asked
+    expanded_fields: dict[tuple[str, str], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # (kind, path) -> field_releases, filled as asked: every environment asks about the same fields
 
     def knows(self, kind: str, path: str) -> bool:
         """Whether any release has `path` (paths under Kubernetes types such as pod templates are not kept)."""
         return path in self.fields.get(kind, {})
 
     def field_releases(self, kind: str, path: str) -> tuple[str, ...]:
-        return self._expand(self.fields.get(kind, {}).get(path, []))
+        key = (kind, path)
+        found = self.expanded_fields.get(key)
+        if found is None:
+            found = self.expanded_fields[key] = self._expand(self.fields.get(kind, {}).get(path, []))
+        return found
 
     def enum_releases(self, kind: str, path: str, value: str) -> tuple[str, ...] | None:
         """Releases that accept `value` at `path`, or None when the CRD puts no enum there."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import celpy
@@ -15,6 +16,16 @@ FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 EXAMPLES = PROJECT_ROOT / "environments"
 GOLDEN = PROJECT_ROOT / "tests" / "golden"
 RENDERED = PROJECT_ROOT / "rendered"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's cache folder (generator/cache.py) of the test session: results cached by an earlier run, or
+    by another checkout, never answer for the code under test, and tests write nothing into the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))  # and every process the tests start
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,22 @@ def test_without_xdg_cache_home_the_folder_is_under_home(tmp_path: Path) -> None
     assert cache_folder({"HOME": str(tmp_path)}, "cel") == tmp_path / ".cache" / "kuberay-gitops" / "cel"
 
 
+def test_a_relative_xdg_cache_home_is_ignored(tmp_path: Path) -> None:
+    """As the XDG spec has it: a relative path would put the cache in whatever folder the run started in."""
+    folder = cache_folder({"XDG_CACHE_HOME": "relative/cache", "HOME": str(tmp_path)}, "cel")
+    assert folder == tmp_path / ".cache" / "kuberay-gitops" / "cel"
+
+
+def test_no_home_folder_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container run as a user id without an entry in /etc/passwd and without HOME: the run goes on."""
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert cache_folder({}, "templates") is None
+
+
 def test_no_cache_when_turned_off(tmp_path: Path) -> None:
     assert cache_folder({"XDG_CACHE_HOME": str(tmp_path), NO_CACHE: "1"}, "cel") is None
     assert not (tmp_path / "kuberay-gitops").exists()
@@ -133,3 +149,20 @@ def test_large_values_and_writes_beyond_the_bounds_are_not_kept(
     values = [json.loads(value)["n"] for _, value, _ in json.loads(kept.read_text())["results"]]
     assert values == [3, 4]  # three writes, the last two results of them kept
     assert len(rules.results) == 7  # this run remembers them all
+
+
+def test_the_cel_parser_has_cel_pythons_own_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cel.py builds cel-python's parser itself (to give it Lark's cache): with the options cel-python gives it,
+    so that a rule parses alike whoever built the parser."""
+    from celpy.celparser import CELParser
+
+    monkeypatch.setenv(NO_CACHE, "1")
+    monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+    cel._cel_environment()
+    ours = CELParser.CEL_PARSER
+    monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+    CELParser()
+    theirs = CELParser.CEL_PARSER
+    assert ours is not None
+    assert theirs is not None
+    assert ours.options.options == theirs.options.options

@@ -81,13 +81,17 @@ def test_the_grants_of_an_owner_reach_the_other_workers(tool: ToolData, tmp_path
     _same(sequential, build(BuildRequest(tmp_path, (), tool, jobs=3)))
 
 
-def test_a_failing_worker_is_reported_as_a_bug(tool: ToolData, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_worker_is_reported_as_a_bug(
+    tool: ToolData, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("a bug in a worker")
 
     monkeypatch.setattr(pipeline, "_render_environment", broken)  # the forked workers inherit it
     with pytest.raises(InternalError, match=r"(?s)a worker process failed:.*RuntimeError: a bug in a worker"):
-        build(BuildRequest(CORPUS / "valid", (), tool, jobs=2))
+        build(BuildRequest(CORPUS / "valid", (), tool, jobs=4))
+    # the workers still running when the parent stops find their pipes closed, and end without a word
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_processes_are_used_only_where_they_pay() -> None:
@@ -133,8 +137,9 @@ import os, sys, time
 from generator.parallel import References, run_in_workers
 
 def model(name):
-    with open(os.path.join(sys.argv[1], name), "w") as handle:
+    with open(os.path.join(sys.argv[1], "." + name), "w") as handle:
         handle.write(str(os.getpid()))
+    os.rename(os.path.join(sys.argv[1], "." + name), os.path.join(sys.argv[1], name))  # whole when seen
     time.sleep(1.0)
     return name
 
@@ -149,9 +154,9 @@ def test_workers_of_a_killed_parent_end(tmp_path: Path) -> None:
     used to hold the parent's ends of the pipes themselves and wait for ever."""
     parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(tmp_path)], cwd=PROJECT_ROOT)
     deadline = time.monotonic() + 30
-    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+    while len(list(tmp_path.glob("[!.]*"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    workers = [int(file.read_text()) for file in tmp_path.iterdir()]
+    workers = [int(file.read_text()) for file in tmp_path.glob("[!.]*")]
     assert len(workers) == 2
     parent.kill()
     parent.wait()

@@ -42,6 +42,7 @@ def template_environment(templates: Path) -> jinja2.Environment:
     jinja = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None,
+        auto_reload=False,  # a run's templates do not change: no modification time read for every use
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,

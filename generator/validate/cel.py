@@ -130,8 +130,9 @@ def _cel_environment() -> celpy.Environment:
     from celpy.celparser import CELParser
 
     if CELParser.CEL_PARSER is None:
-        # cel-python's own parser (celparser.py), built with Lark's cache: cel-python keeps one per process
-        # in this class attribute, which its documentation names as the place to set
+        # cel-python's own parser (celparser.py, the same options: tests/test_cache.py compares them), built
+        # with Lark's cache: cel-python keeps one per process in this class attribute, which its documentation
+        # names as the place to set
         grammar = (Path(celpy.__file__).parent / "cel.lark").read_text()
         CELParser.CEL_PARSER = lark.Lark(
             grammar,
@@ -142,6 +143,8 @@ def _cel_environment() -> celpy.Environment:
             lexer_callbacks={"IDENT": CELParser.ambiguous_literals},
             propagate_positions=True,
             maybe_placeholders=False,
+            priority="invert",
+            tree_class=lark.Tree,
             cache=_parser_cache(lark.__version__),
         )
     return celpy.Environment()

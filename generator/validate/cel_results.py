@@ -3,8 +3,9 @@ values neither imports cel-python nor builds its parser (a tenth to a fifth of a
 `validate` of a few Flux environments).
 
 The results live in the user's cache folder (generator/cache.py) as JSON, keyed by the rule's text and the
-value's JSON, and belong to the code that evaluated them: the file records the size and modification time
-of cel-python's modules and of the evaluating module, and is ignored when any differs. Only small values
+value's JSON, and belong to the code that evaluated them: the file records Python's version and the size and
+modification time of cel-python's modules, of Lark's and of the evaluating module, and is ignored when any
+differs. Only small values
 are kept (a whole spec that differs in every environment would only grow the file), at most MAX_KEPT
 results, and a process rewrites the file at most MAX_WRITES times.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from functools import cached_property
@@ -23,10 +25,10 @@ from typing import Any
 from generator.cache import cache_folder
 
 MAX_KEPT = 4096
-MAX_VALUE_CHARS = 4096
+MAX_VALUE_CHARS = 1024  # with MAX_KEPT, the file stays within about 4 MB
 MAX_WRITES = 64
 FILE_NAME = "results.json"
-# the modules whose code decides a result: cel-python's and the one that calls it
+# the modules whose code decides a result: cel-python's, Lark's version, and the one that calls them
 _DECIDING_MODULES = ("__init__.py", "evaluation.py", "celtypes.py", "adapter.py", "celparser.py", "cel.lark")
 
 Key = tuple[str, str]  # the rule's text, the value as JSON
@@ -71,10 +73,8 @@ class KeptResults:
     @cached_property
     def engine(self) -> str:
         """The sizes and modification times of the code that evaluates: a result of other code is not kept."""
-        spec = importlib.util.find_spec("celpy")  # finds the package without importing it
-        folders = list(spec.submodule_search_locations or []) if spec is not None else []
-        files = [Path(folder) / name for folder in folders[:1] for name in _DECIDING_MODULES] + [self.evaluator]
-        stamps = []
+        files = [*_package_files("celpy", _DECIDING_MODULES), *_package_files("lark", ("__init__.py",)), self.evaluator]
+        stamps = [f"python:{sys.version_info[0]}.{sys.version_info[1]}"]
         for file in files:
             try:
                 status = file.stat()
@@ -83,6 +83,12 @@ class KeptResults:
                 continue
             stamps.append(f"{file.name}:{status.st_size}:{status.st_mtime_ns}")
         return ";".join(stamps)
+
+
+def _package_files(package: str, names: tuple[str, ...]) -> list[Path]:
+    spec = importlib.util.find_spec(package)  # finds the package without importing it
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    return [Path(folders[0]) / name for name in names] if folders else [Path(package, "missing")]
 
 
 def _load(file: Path, engine: str) -> dict[Key, bool]:
