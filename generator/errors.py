@@ -9,24 +9,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, NamedTuple
 
 DocPath = tuple[str | int, ...]
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Location:
-    """A position in a source file; line and column count from 1."""
+class Location(NamedTuple):
+    """A position in a source file; line and column count from 1.
+
+    A named tuple, not a frozen dataclass: loading makes two for every value of every file, and a named tuple
+    is made in half the time (the same order, equality and hash: by file, line, column)."""
 
     file: Path
     line: int
     column: int
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # by its fields: a slotted dataclass is otherwise pickled through Python-level state functions, and
-        # workers send hundreds of thousands of locations (generator/parallel.py)
-        return (Location, (self.file, self.line, self.column))
 
 
 @dataclass(frozen=True)

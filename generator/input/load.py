@@ -247,7 +247,8 @@ class _Converter:
         self.expanded_chars = 0
 
     def at(self, node: Node) -> Location:
-        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
 
     def convert(self, node: Node, path: DocPath, key: Location, depth: int) -> tuple[Any, Origin]:
         value = self.at(node)
@@ -273,7 +274,9 @@ class _Converter:
             self.inside_alias -= 1
 
     def _node(self, node: Node, path: DocPath, key: Location, value: Location, depth: int) -> tuple[Any, Origin]:
-        if isinstance(node, MappingNode | SequenceNode) and node.tag not in (_MAP, _SEQ):
+        if isinstance(node, ScalarNode):  # most nodes
+            return self._scalar(node, path, value), Origin(key, value)
+        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in (_MAP, _SEQ):
             # a tag on a collection asks a loader to build an object from it (!!python/object:...)
             self.problems.append(
                 Problem(
@@ -289,11 +292,7 @@ class _Converter:
             return self._mapping(node, path, key, value, depth)
         if isinstance(node, SequenceNode):
             return self._sequence(node, path, key, value, depth)
-        if not isinstance(node, ScalarNode):
-            raise InputError(
-                [Problem(value, path, f"unsupported YAML node {type(node).__name__}", rule=YAML_SYNTAX.id)]
-            )
-        return self._scalar(node, path, value), Origin(key, value)
+        raise InputError([Problem(value, path, f"unsupported YAML node {type(node).__name__}", rule=YAML_SYNTAX.id)])
 
     def _mapping(
         self, node: MappingNode, path: DocPath, key: Location, value: Location, depth: int
