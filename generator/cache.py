@@ -19,6 +19,9 @@ from pathlib import Path
 
 FOLDER_NAME = "kuberay-gitops"
 NO_CACHE = "KUBERAY_GITOPS_NO_CACHE"
+# the sub-folders, one per kind of entry
+TEMPLATES = "templates"  # Jinja's compiled templates
+CEL = "cel"  # Lark's tables of CEL's grammar, and the CEL results kept between runs
 
 
 def cache_folder(environ: Mapping[str, str], part: str) -> Path | None:

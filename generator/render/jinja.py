@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from generator.cache import cache_folder
+from generator.cache import TEMPLATES, cache_folder
 from generator.errors import InternalError
 from generator.files import GENERATED_MARKER, ROOT_FOLDER, RenderedFile
 from generator.output.serialize import dump_yaml
@@ -38,7 +38,7 @@ class TemplateError(InternalError):
 def template_environment(templates: Path) -> jinja2.Environment:
     # Jinja compiles each template to Python first, most of a short run: the code is kept in the user's cache
     # folder, checked against the template's source on every load (generator/cache.py)
-    folder = cache_folder(os.environ, "templates")
+    folder = cache_folder(os.environ, TEMPLATES)
     jinja = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None,

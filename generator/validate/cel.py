@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.cache import cache_folder
+from generator.cache import CEL, cache_folder
 from generator.errors import DocPath
 from generator.input.schema_check import Finding
 from generator.validate.cel_results import KeptResults
@@ -153,7 +153,7 @@ def _cel_environment() -> celpy.Environment:
 def _parser_cache(lark_version: str) -> str | bool:
     """Where Lark keeps CEL's parser tables (it checks the grammar's and options' hash stored there and
     rebuilds them when they differ), or False: no cache."""
-    folder = cache_folder(os.environ, "cel")
+    folder = cache_folder(os.environ, CEL)
     return str(folder / f"parser-lark-{lark_version}.pickle") if folder is not None else False
 
 

@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator.cache import cache_folder
+from generator.cache import CEL, cache_folder
 
 MAX_KEPT = 4096
 MAX_VALUE_CHARS = 1024  # with MAX_KEPT, the file stays within about 4 MB
@@ -35,7 +35,7 @@ Key = tuple[str, str]  # the rule's text, the value as JSON
 
 
 def results_file(environ: Mapping[str, str]) -> Path | None:
-    folder = cache_folder(environ, "cel")
+    folder = cache_folder(environ, CEL)
     return folder / FILE_NAME if folder is not None else None
 
 
