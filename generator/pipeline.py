@@ -186,16 +186,10 @@ def _outcomes(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[
     if workers > 1:
         references = References(stages.release, stages.history)
         model = partial(_model_environment, stages)
-        return run_in_workers(every, workers, references, model, _single_namespace_owners, _grants, render)
+        return run_in_workers(every, workers, references, model, _single_namespace_owners, namespace_grants, render)
     modelled = {name: _model_environment(stages, name) for name in every}
-    grants = _grants(_single_namespace_owners(modelled))
+    grants = namespace_grants(_single_namespace_owners(modelled))
     return {name: render(name, outcome, grants) for name, outcome in modelled.items()}
-
-
-def _grants(owners: list[Environment]) -> dict[tuple[str, str], NamespaceGrant]:
-    """The grants of the owners taken in name order, as one process meets them: where two owners watch one
-    namespace (an error of its own, one-operator-owner) the later one's grant is rendered, in any process."""
-    return namespace_grants(sorted(owners, key=lambda owner: owner.name))
 
 
 def _single_namespace_owners(modelled: Mapping[str, _Outcome]) -> list[Environment]:

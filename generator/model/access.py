@@ -82,9 +82,11 @@ def namespace_rules(environment: Environment) -> tuple[Mapping[str, Any], ...]:
 
 
 def namespace_grants(environments: Iterable[Environment]) -> dict[tuple[str, str], NamespaceGrant]:
-    """(cluster, namespace) -> the Role a single-namespace operator needs there, for every operator owner."""
+    """(cluster, namespace) -> the Role a single-namespace operator needs there, for every operator owner.
+    Where two owners watch one namespace (an error of its own, one-operator-owner), the grant is that of the
+    one whose name comes last, in whatever order the owners come (one process or several)."""
     grants: dict[tuple[str, str], NamespaceGrant] = {}
-    for owner in environments:
+    for owner in sorted(environments, key=lambda environment: environment.name):
         if not single_namespace(owner):
             continue
         grant = NamespaceGrant(
