@@ -1,14 +1,14 @@
 """The user's cache folder for what a run can reuse from an earlier one: the Python code Jinja compiles from
-each template, the parser tables Lark works out from CEL's grammar, and the results of CEL rules on the
-values they met (validate/cel_results.py). Each is worked out again whenever what it came from changes (Jinja
-and Lark store a checksum of their source, the CEL results the stamps of the code that evaluated them), so
-the cache never changes what a run does; it saves up to half a second of every run, which is most of a
-`validate` of a few files.
+each template, the parser tables Lark works out from CEL's grammar, the results of CEL rules on the values
+they met (validate/cel_results.py), and each environment's outcome (outcome_cache.py). Each is worked out
+again whenever what it came from changes (Jinja and Lark store a checksum of their source, the CEL results
+and the outcomes the stamps of the code that worked them out), so the cache never changes what a run does;
+it saves up to half a second of every run, which is most of a `validate` of a few files, and in a large
+repository all the work on the environments that did not change.
 
 The folder is $XDG_CACHE_HOME/kuberay-gitops, else ~/.cache/kuberay-gitops (no cache without a home folder),
-and must be private to the user:
-what is in it is loaded as code (Jinja's marshalled bytecode, Lark's pickle). KUBERAY_GITOPS_NO_CACHE=1
-turns it off.
+and must be private to the user: what is in it is loaded as code (Jinja's marshalled bytecode, Lark's and the
+outcomes' pickles). KUBERAY_GITOPS_NO_CACHE=1 turns it off.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ NO_CACHE = "KUBERAY_GITOPS_NO_CACHE"
 # the sub-folders, one per kind of entry
 TEMPLATES = "templates"  # Jinja's compiled templates
 CEL = "cel"  # Lark's tables of CEL's grammar, and the CEL results kept between runs
+OUTCOMES = "outcomes"  # each environment's outcome, kept between runs (generator/outcome_cache.py)
 
 
 def cache_folder(environ: Mapping[str, str], part: str) -> Path | None:

@@ -137,8 +137,9 @@ def run_in_workers(
     owners: Callable[[Mapping[str, Modelled]], list[Any]],
     grants: Callable[[list[Any]], Grants],
     render: Callable[[str, Modelled, Grants], Rendered],
-) -> dict[str, Rendered]:
-    """render(name, model(name), grants(owners of every model)) for each name, in `workers` processes."""
+) -> tuple[Grants, dict[str, Rendered]]:
+    """The grants of the owners of every model, and render(name, model(name), those grants) for each name, in
+    `workers` processes."""
     context = multiprocessing.get_context("fork")
     # What the parent has built (schemas, templates, release data) is left out of the workers' collections:
     # a collection there would touch every object and so copy every page the fork shares
@@ -162,7 +163,8 @@ def run_in_workers(
         finally:
             gc.unfreeze()
         found = [owner for connection in connections for owner in _receive(connection, references)]
-        shared = references.dumps(grants(found))
+        granted = grants(found)
+        shared = references.dumps(granted)
         for connection in connections:
             connection.send_bytes(shared)
         results: dict[str, Rendered] = {}
@@ -186,7 +188,7 @@ def run_in_workers(
             if process.is_alive():
                 process.kill()
                 process.join()
-    return {name: results[name] for name in names}
+    return granted, {name: results[name] for name in names}
 
 
 def _work(

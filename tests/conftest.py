@@ -6,6 +6,7 @@ from pathlib import Path
 import celpy
 import pytest
 
+from generator import pipeline
 from generator.paths import PROJECT_ROOT, ToolData, tool_data
 
 # cel-python raises the recursion limit when its first Environment is made; doing that at import keeps it
@@ -26,6 +27,16 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(folder))  # and every process the tests start
         yield folder
+
+
+@pytest.fixture(autouse=True)
+def no_kept_outcomes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds in the test process work out every environment, unless the test is marked outcome_cache: a test
+    that builds twice (one process against two, say) must compare two workings, not one and its copy; and a test
+    that patches the code must not meet outcomes kept under the same stamp. tests/test_outcome_cache.py proves
+    that kept outcomes are the outcomes."""
+    if request.node.get_closest_marker("outcome_cache") is None:
+        monkeypatch.setattr(pipeline, "outcome_cache", lambda _environ: None)
 
 
 @pytest.fixture(scope="session")

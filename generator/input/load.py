@@ -62,10 +62,11 @@ class LoadedDocument:
     origin: Origin
 
 
-def load_environment_file(file: Path) -> LoadedDocument:
-    """Parse `file`; raise InputError with every problem found in it."""
+def load_environment_file(file: Path, raw: bytes | None = None) -> LoadedDocument:
+    """Parse `file` (whose bytes are `raw` when the caller has read them); raise InputError with every problem
+    found in it."""
     try:
-        raw = file.read_bytes()
+        raw = file.read_bytes() if raw is None else raw
     except OSError as error:
         raise InputError([_file_problem(file, f"cannot read the file: {error.strerror}", YAML_SYNTAX.id)]) from error
     if len(raw) > MAX_FILE_BYTES:

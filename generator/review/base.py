@@ -54,7 +54,7 @@ def load_base(given: str | None, environments_dir: Path, output_dir: Path, tool:
         environments = scratch / _inside(top, environments_dir)
         if not environments.is_dir():
             return Base({}, label)
-        result = build(BuildRequest(environments, (), tool))
+        result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
         if any(problem.is_error for problem in result.problems):
             raise SetupError(f"the environments of {ref} do not validate: compare with a rendered folder (--base DIR)")
         return Base(tree_of_files(result.files), label)

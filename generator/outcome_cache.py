@@ -1,0 +1,178 @@
+"""Each environment's outcome kept between runs, so that a run works only on what changed since the last.
+
+An outcome (problems, rendered files, model, rule context) depends on nothing but the inputs its key names:
+the tool that worked it out (its code, templates and schemas, the Python and the installed distributions), the
+environment file and every partial beside it, where they were read from, and what the run asked for (whether
+the output is checked, whether documents are kept). The namespace grant, the one input that crosses
+environments, is kept beside the outcome and compared by the pipeline before an outcome is reused. So a kept
+outcome is the one the run would work out again; tests/test_outcome_cache.py proves it on every corpus.
+
+The tool is told apart by the contents of its files (whose digest is kept under their sizes and modification
+times, so that it is worked out only when one changed), and the distributions by the names of their
+metadata folders, which carry their versions. The entries are pickles (generator/parallel.py's, which refer
+to release data by name), in the user's private cache folder (generator/cache.py); an entry that cannot be
+read is a miss, never an error. A run that added entries removes those not used for PRUNE_AFTER, and the
+least recently used beyond MAX_BYTES, at most once every PRUNE_EVERY.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from generator.cache import OUTCOMES, cache_folder
+from generator.paths import PACKAGE_DIR, ToolData
+
+PRUNE_AFTER = 14 * 24 * 3600  # seconds an entry stays unused before a run removes it
+# the most the entries take together: the least recently used beyond it are removed (1,000 environments of
+# make bench's kind take about 75 MB)
+MAX_BYTES = 1 << 30
+PRUNE_EVERY = 3600  # seconds: a run that added entries prunes when no run did for this long
+_TOUCH_AFTER = 24 * 3600  # an entry read is marked used at most this often, so a warm run writes nothing
+_PRUNED_STAMP = ".pruned"  # its modification time: when entries were last pruned
+_ENTRY_SUFFIX = ".pickle"  # an outcome
+_STAMP_SUFFIX = ".stamp"  # the digest of the tool's files, under their paths, sizes and modification times
+_DIGEST_SIZE = 32
+_DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def tool_stamp(tool: ToolData, cache: OutcomeCache | None) -> bytes:
+    """What tells this tool apart from any other: Python, the installed distributions, and the contents of
+    every file of the package, its templates and its schemas. Contents, not modification times: a CI job
+    checks out and installs the same tool anew each time, and should still find what the last job kept. The
+    digest of the contents is kept under one of the files' paths, sizes and modification times, so that a
+    run reads them only when one of those changed."""
+    digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+    digest.update(f"{sys.version}\0{sys.implementation.cache_tag}\0".encode())
+    # only the folders that hold distributions: the others (the script's or working folder) differ between
+    # `python -m generator`, the console script and a test run of one and the same tool
+    for entry in filter(None, sys.path):
+        with contextlib.suppress(OSError):  # a path entry that is a zip file or gone
+            names = sorted(name for name in os.listdir(entry) if name.endswith(_DISTRIBUTION_SUFFIXES))
+            if names:
+                digest.update(f"{entry}\0{','.join(names)}\0".encode())
+    files = _tool_files(tool)
+    signature = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+    for _relative, path, status in files:
+        signature.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+    known = cache.get(signature.hexdigest(), _STAMP_SUFFIX) if cache is not None else None
+    if known is None or len(known) != _DIGEST_SIZE:
+        contents = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+        for relative, path, _status in files:
+            with open(path, "rb") as handle:
+                data = handle.read()
+            contents.update(f"{relative}\0{len(data)}\0".encode())
+            contents.update(data)
+        known = contents.digest()
+        if cache is not None:
+            cache.put(signature.hexdigest(), known, _STAMP_SUFFIX)
+    digest.update(known)
+    return digest.digest()
+
+
+def _tool_files(tool: ToolData) -> list[tuple[str, str, os.stat_result]]:
+    """Each file of the package, the templates and the schemas (but Python's bytecode): its path relative to
+    its folder, named by the folder's part, its path and its status."""
+    files: list[tuple[str, str, os.stat_result]] = []
+    roots = {"package": PACKAGE_DIR, "templates": tool.templates, "schemas": tool.schemas}
+    for part, root in roots.items():
+        if part == "package" or not root.is_relative_to(PACKAGE_DIR):  # else an installed tool's, walked already
+            _walk(str(root), f"{part}/", files)
+    return files
+
+
+def _walk(folder: str, prefix: str, files: list[tuple[str, str, os.stat_result]]) -> None:
+    # os.scandir rather than os.walk: its entries tell folders apart without asking, and carry their status
+    with os.scandir(folder) as scanned:
+        entries = sorted(scanned, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _walk(entry.path, f"{prefix}{entry.name}/", files)
+        else:
+            files.append((prefix + entry.name, entry.path, entry.stat()))
+
+
+def outcome_key(stamp: bytes, parts: Iterable[bytes]) -> str:
+    """The key of one environment's outcome: the tool's stamp and the inputs, each length-prefixed so that no
+    two lists of parts run together into the same bytes."""
+    digest = hashlib.blake2b(stamp, digest_size=_DIGEST_SIZE)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+class OutcomeCache:
+    """The entries of one cache folder: get and put pickled outcomes by key."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, key: str, suffix: str = _ENTRY_SUFFIX) -> bytes | None:
+        path = self.folder / (key + suffix)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+                if time.time() - os.fstat(handle.fileno()).st_mtime > _TOUCH_AFTER:
+                    os.utime(handle.fileno())
+        except OSError:
+            return None
+        return data
+
+    def put(self, key: str, data: bytes, suffix: str = _ENTRY_SUFFIX) -> None:
+        """Write an entry whole or not at all (a reader never meets half of one); failing to is no error."""
+        try:
+            handle, staged = tempfile.mkstemp(dir=self.folder, prefix=".entry-")
+        except OSError:  # the folder went, or the disk is full
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(staged, self.folder / (key + suffix))
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(staged)
+
+    def prune(self, now: float | None = None) -> int:
+        """Remove the entries unused for PRUNE_AFTER, and the least recently used beyond MAX_BYTES, unless that
+        was done less than PRUNE_EVERY ago; the number removed. Called by runs that added entries (by the
+        parent, for its workers' too)."""
+        now = time.time() if now is None else now
+        stamp = self.folder / _PRUNED_STAMP
+        try:
+            if now - stamp.stat().st_mtime < PRUNE_EVERY:
+                return 0
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return 0
+        entries = []
+        with contextlib.suppress(OSError):
+            stamp.touch()
+            for entry in os.scandir(self.folder):
+                with contextlib.suppress(OSError):  # another run pruning at the same time
+                    if entry.name.endswith((_ENTRY_SUFFIX, _STAMP_SUFFIX)) or entry.name.startswith(".entry-"):
+                        status = entry.stat()
+                        entries.append((status.st_mtime, status.st_size, entry.path))
+        entries.sort(reverse=True)  # the most recently used first
+        total, removed = 0, 0
+        for modified, size, path in entries:
+            total += size
+            if now - modified > PRUNE_AFTER or total > MAX_BYTES:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                    removed += 1
+        return removed
+
+
+def outcome_cache(environ: Mapping[str, str]) -> OutcomeCache | None:
+    """The user's outcome cache, or None when caching is off or there is no private cache folder."""
+    folder = cache_folder(environ, OUTCOMES)
+    return OutcomeCache(folder) if folder is not None else None

@@ -1,0 +1,331 @@
+"""Kept outcomes are the outcomes (generator/outcome_cache.py): a run that takes environments from the cache
+gives exactly what a run that works every one out gives, on every corpus, in one process or several; an
+environment is worked out again when its file, a partial, the tool or the namespace grant it was rendered with
+changes, and only then."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+from generator.errors import Problem
+from generator.outcome_cache import PRUNE_AFTER, PRUNE_EVERY, OutcomeCache, outcome_cache, tool_stamp
+from generator.parallel import can_fork
+from generator.paths import PROJECT_ROOT, ToolData
+from generator.pipeline import BuildRequest, BuildResult, build
+from tests.test_parallel import OWNER, TEAM
+
+pytestmark = pytest.mark.outcome_cache
+CORPUS = PROJECT_ROOT / "tests" / "corpus"
+FOLDERS = [
+    CORPUS / "valid",
+    CORPUS / "invalid",
+    CORPUS / "warning",
+    PROJECT_ROOT / "tests" / "fixtures" / "environments",
+]
+FOLDERS += sorted(path for path in (CORPUS / "cross").iterdir() if path.is_dir())
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own: what it keeps, it kept itself."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder / "kuberay-gitops" / "outcomes"
+
+
+@pytest.fixture
+def worked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the environments modelled (not taken from the cache), in one process."""
+    names: list[str] = []
+    model = pipeline._model_environment
+
+    def counted(stages: pipeline._Stages, name: str) -> pipeline._Outcome:
+        names.append(name)
+        return model(stages, name)
+
+    monkeypatch.setattr(pipeline, "_model_environment", counted)
+    return names
+
+
+def _uncached(request: BuildRequest) -> BuildResult:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "outcome_cache", lambda _environ: None)
+        return build(request)
+
+
+def _same(one: BuildResult, other: BuildResult) -> None:
+    assert [(file.path, file.content, file.documents) for file in one.files] == [
+        (file.path, file.content, file.documents) for file in other.files
+    ]
+    assert one.problems == other.problems
+    assert [problem.location for problem in one.problems] == [problem.location for problem in other.problems]
+    assert one.environments == other.environments
+    assert one.scope == other.scope
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+@pytest.mark.parametrize("documents", [False, True])
+def test_kept_outcomes_are_the_outcomes(folder: Path, documents: bool, tool: ToolData, worked: list[str]) -> None:
+    request = BuildRequest(folder, (), tool, jobs=1, documents=documents)
+    expected = _uncached(request)
+    worked.clear()
+    _same(build(request), expected)  # works every environment out, and keeps it
+    assert worked == list(expected.environments)  # every environment is modelled, the failing ones too
+    worked.clear()
+    _same(build(request), expected)  # takes every one from the cache
+    assert worked == []
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_one_environment_named_is_kept_apart_from_all(folder: Path, tool: ToolData) -> None:
+    """`render ENV` checks ENV's output only: the others' outcomes, unchecked, are not those of a full run (the
+    invalid corpus has environments whose only problems are in their output)."""
+    first = sorted(path.stem for path in folder.glob("[!_]*.yaml"))[0]
+    one = BuildRequest(folder, (first,), tool, jobs=1)
+    _same(build(one), _uncached(one))
+    every = BuildRequest(folder, (), tool, jobs=1)
+    _same(build(every), _uncached(every))
+    _same(build(one), _uncached(one))
+
+
+def test_a_changed_environment_alone_is_worked_out_again(tmp_path: Path, tool: ToolData, worked: list[str]) -> None:
+    folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
+    request = BuildRequest(folder, (), tool, jobs=1)
+    build(request)
+    changed = sorted(folder.glob("[!_]*.yaml"))[1]
+    changed.write_text(changed.read_text() + "# a comment changes no outcome, but the file\n")
+    worked.clear()
+    result = build(request)
+    assert worked == [changed.stem]
+    _same(result, _uncached(request))
+
+
+def test_a_changed_partial_works_every_environment_out_again(tmp_path: Path, tool: ToolData, worked: list[str]) -> None:
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    (folder / "_base.yaml").write_text("defaults: {image: rayproject/ray:2.41.0}\n")
+    for name in ("team-a", "team-b"):
+        team = TEAM.replace("NAME", name).replace("defaults: {image: rayproject/ray:2.41.0}\n", "")
+        (folder / f"{name}.yaml").write_text("extends: _base\n" + team)
+    request = BuildRequest(folder, (), tool, jobs=1)
+    first = build(request)
+    assert not first.problems
+    (folder / "_base.yaml").write_text("defaults: {image: rayproject/ray:2.40.0}\n")
+    worked.clear()
+    second = build(request)
+    assert worked == ["team-a", "team-b"]
+    _same(second, _uncached(request))
+    assert "2.40.0" in "".join(file.content for file in second.files)
+
+
+def _owner_and_teams(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a-owner.yaml").write_text(OWNER)
+    for name in ("team-b", "team-c"):
+        (folder / f"{name}.yaml").write_text(TEAM.replace("NAME", name))
+
+
+def test_a_new_grant_renders_a_kept_environment_again(tmp_path: Path, tool: ToolData, worked: list[str]) -> None:
+    """team-c's Role comes of a-owner's watchNamespaces: when a-owner stops watching it, team-c's kept outcome
+    no longer holds, though team-c's file did not change."""
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    request = BuildRequest(folder, (), tool, jobs=1)
+    before = build(request)
+    (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b"))
+    rendered: list[str] = []
+    render = pipeline._render_environment
+
+    def counted(stages: pipeline._Stages, outcome: pipeline._Outcome, *args: object, **kwargs: bool) -> object:
+        rendered.append(outcome.environment.name if outcome.environment else "")
+        return render(stages, outcome, *args, **kwargs)  # type: ignore[arg-type]
+
+    worked.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "_render_environment", counted)
+        result = build(request)
+    assert worked == ["a-owner"]  # team-c is not modelled again: its model holds, only its render does not
+    assert sorted(rendered) == ["a-owner", "team-c"]
+    _same(result, _uncached(request))
+    assert [problem.rule for problem in result.problems] == ["owner-watches-namespace"]
+    assert not before.problems
+
+
+def test_an_output_error_under_another_grant_is_worked_out_again(
+    tmp_path: Path, tool: ToolData, worked: list[str]
+) -> None:
+    """A kept outcome whose output failed holds no model to render again: the environment is worked out anew."""
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    request = BuildRequest(folder, (), tool, jobs=1)
+    render = pipeline._render_environment
+
+    def failing(stages: pipeline._Stages, outcome: pipeline._Outcome, *args: object, **kwargs: bool) -> object:
+        if outcome.environment is not None and outcome.environment.name == "team-c":
+            return pipeline._Outcome([Problem(None, (), "an output problem", file=Path("team-c.yaml"), rule="x")], [])
+        return render(stages, outcome, *args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "_render_environment", failing)
+        build(request)
+    (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b"))
+    worked.clear()
+    result = build(request)
+    assert worked == ["a-owner", "team-c"]
+    _same(result, _uncached(request))
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_render_with_kept_owners(tmp_path: Path, tool: ToolData) -> None:
+    """Two workers render the changed environments with the grants of an operator owner taken from the cache."""
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    for name in ("team-d", "team-e"):
+        (folder / f"{name}.yaml").write_text(TEAM.replace("NAME", name))
+    (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b, team-c, team-d, team-e"))
+    request = BuildRequest(folder, (), tool, jobs=2)
+    build(request)
+    for name in ("team-c", "team-d", "team-e"):
+        (folder / f"{name}.yaml").write_text(TEAM.replace("NAME", name) + "# changed\n")
+    _same(build(request), _uncached(BuildRequest(folder, (), tool, jobs=1)))
+
+
+def test_problems_are_located_from_where_the_run_was_started(
+    tmp_path: Path, tool: ToolData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A problem names its file as the run was given it: the same files, reached from another folder, are
+    other outcomes."""
+    shutil.copytree(CORPUS / "invalid", tmp_path / "a" / "environments")
+    request = BuildRequest(Path("environments"), (), tool, jobs=1)
+    monkeypatch.chdir(tmp_path / "a")
+    build(request)
+    shutil.move(tmp_path / "a", tmp_path / "b")
+    monkeypatch.chdir(tmp_path / "b")
+    result = build(request)
+    _same(result, _uncached(request))
+    assert result.problems
+    assert all(
+        problem.location is None or problem.location.file.parts[0] == "environments" for problem in result.problems
+    )
+
+
+def test_an_unreadable_entry_is_a_miss(own_cache: Path, tool: ToolData, worked: list[str]) -> None:
+    request = BuildRequest(CORPUS / "valid", (), tool, jobs=1)
+    expected = build(request)
+    entries = sorted(own_cache.glob("*.pickle"))
+    assert entries
+    for index, entry in enumerate(entries):
+        entry.write_bytes([b"", b"not a pickle", entry.read_bytes()[:100]][index % 3])
+    worked.clear()
+    _same(build(request), expected)
+    assert len(worked) == len(entries)
+
+
+def test_an_entry_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    cache = OutcomeCache(tmp_path / "gone")
+    cache.put("key", b"data")  # its folder went: no error, no entry
+    assert cache.get("key") is None
+    cache = OutcomeCache(tmp_path)
+    cache.put("key", b"data")
+    assert cache.get("key") == b"data"
+    assert [path.name for path in tmp_path.iterdir()] == ["key.pickle"]
+
+
+def test_entries_unused_for_long_are_pruned_once_an_hour(tmp_path: Path) -> None:
+    cache = OutcomeCache(tmp_path)
+    cache.put("old", b"1")
+    cache.put("used", b"2")
+    cache.put("tool", b"3", ".stamp")
+    long_ago = time.time() - PRUNE_AFTER - 3600
+    for name in ("old.pickle", "used.pickle", "tool.stamp"):
+        os.utime(tmp_path / name, (long_ago, long_ago))
+    assert cache.get("used") == b"2"  # reading an entry marks it used
+    assert cache.prune() == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".pruned", "used.pickle"]
+    os.utime(tmp_path / "used.pickle", (long_ago, long_ago))
+    assert cache.prune() == 0  # pruned within the hour already
+    assert cache.prune(now=time.time() + PRUNE_EVERY + 1) == 1
+
+
+def test_the_least_recently_used_beyond_the_limit_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("generator.outcome_cache.MAX_BYTES", 25)
+    cache = OutcomeCache(tmp_path)
+    for age, name in enumerate(["newest", "newer", "older", "oldest"]):
+        cache.put(name, bytes(10))
+        os.utime(tmp_path / f"{name}.pickle", (time.time() - age * 60, time.time() - age * 60))
+    assert cache.prune() == 2
+    assert sorted(path.name for path in tmp_path.glob("*.pickle")) == ["newer.pickle", "newest.pickle"]
+
+
+def test_a_throwaway_copy_keeps_nothing(own_cache: Path, tool: ToolData) -> None:
+    """diff's build of the base branch's environments, in a folder no later run meets again."""
+    build(BuildRequest(CORPUS / "valid", (), tool, jobs=2, keep_outcomes=False))
+    assert not own_cache.exists() or not any(own_cache.iterdir())
+
+
+def test_no_cache_without_a_private_folder(tmp_path: Path) -> None:
+    assert outcome_cache({"KUBERAY_GITOPS_NO_CACHE": "1", "XDG_CACHE_HOME": str(tmp_path)}) is None
+    assert outcome_cache({"XDG_CACHE_HOME": str(tmp_path)}) is not None
+
+
+def _tool(folder: Path) -> ToolData:
+    data = ToolData(templates=folder / "templates", schemas=folder / "schemas")
+    for part in (data.templates, data.schemas):
+        part.mkdir(parents=True)
+        (part / "file").write_text("one")
+    return data
+
+
+@pytest.mark.parametrize("part", ["templates", "schemas"])
+def test_the_tool_stamp_changes_with_the_contents_of_its_files(tmp_path: Path, part: str) -> None:
+    tool = _tool(tmp_path)
+    stamp = tool_stamp(tool, None)
+    file = tmp_path / part / "file"
+    os.utime(file, ns=(0, 10**18))
+    assert tool_stamp(tool, None) == stamp  # touched, not changed: a checkout of the same tool
+    status = file.stat()
+    file.write_text("two")  # the same size and, below, the same modification time: told apart by contents
+    os.utime(file, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert tool_stamp(tool, None) != stamp
+    stamp = tool_stamp(tool, None)
+    (tmp_path / part / "new").write_text("")
+    assert tool_stamp(tool, None) != stamp
+
+
+def test_a_checkout_elsewhere_is_the_same_tool(tmp_path: Path) -> None:
+    assert tool_stamp(_tool(tmp_path / "one"), None) == tool_stamp(_tool(tmp_path / "two"), None)
+
+
+def test_the_digest_of_the_contents_is_kept_under_the_files_status(tmp_path: Path) -> None:
+    tool = _tool(tmp_path / "tool")
+    cache = OutcomeCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    stamp = tool_stamp(tool, cache)
+    assert tool_stamp(tool, None) == stamp
+    [kept] = cache.folder.glob("*.stamp")
+    kept.write_bytes(bytes(32))  # another digest under the same status: read instead of the files
+    assert tool_stamp(tool, cache) != stamp
+    os.utime(tool.templates / "file", ns=(0, 10**18))  # another status: the files are read again
+    assert tool_stamp(tool, cache) == stamp
+
+
+def test_the_tool_stamp_changes_with_the_installed_distributions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tool = _tool(tmp_path)
+    site = tmp_path / "site-packages"
+    (site / "jinja2-3.1.6.dist-info").mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    stamp = tool_stamp(tool, None)
+    (site / "jinja2-3.1.6.dist-info").rename(site / "jinja2-3.1.7.dist-info")
+    assert tool_stamp(tool, None) != stamp
+    stamp = tool_stamp(tool, None)
+    monkeypatch.setattr(sys, "path", ["", *sys.path, str(tmp_path / "templates")])  # folders of no distribution
+    assert tool_stamp(tool, None) == stamp
