@@ -3,16 +3,17 @@
 An outcome (problems, rendered files, model, rule context) depends on nothing but the inputs its key names:
 the tool that worked it out (its code, templates and schemas, the Python and the installed distributions), the
 environment file and every partial beside it, where they were read from, and what the run asked for (whether
-the output is checked, whether documents are kept). The namespace grant, the one input that crosses
-environments, is kept beside the outcome and compared by the pipeline before an outcome is reused. So a kept
-outcome is the one the run would work out again; tests/test_outcome_cache.py proves it on every corpus.
+the output is checked, whether documents are kept). Two inputs are checked beside the key, by the pipeline,
+before an outcome is reused: the namespace grant, which crosses environments, and the files its
+`objectSchemas` names, by digest. tests/test_outcome_cache.py proves on every corpus that a kept outcome is
+the one the run would work out again.
 
-The tool is told apart by the contents of its files (whose digest is kept under their sizes and modification
-times, so that it is worked out only when one changed), and the distributions by the names of their
-metadata folders, which carry their versions. The entries are pickles (generator/parallel.py's, which refer
-to release data by name), in the user's private cache folder (generator/cache.py); an entry that cannot be
-read is a miss, never an error. A run that added entries removes those not used for PRUNE_AFTER, and the
-least recently used beyond MAX_BYTES, at most once every PRUNE_EVERY.
+The tool is told apart by the contents of its files (whose digest is kept under their status, so that it is
+worked out only when one changed), and the distributions by the names of their metadata folders, which carry
+their versions. The entries are pickles (generator/parallel.py's, which refer to release data by name), in
+the user's private cache folder (generator/cache.py); an entry that cannot be read is a miss, never an error.
+A run that added entries removes those not used for PRUNE_AFTER, and the least recently used beyond
+MAX_BYTES, at most once every PRUNE_EVERY.
 """
 
 from __future__ import annotations
@@ -53,22 +54,22 @@ def tool_stamp(tool: ToolData, cache: OutcomeCache | None) -> bytes:
     # only the folders that hold distributions: the others (the script's or working folder) differ between
     # `python -m generator`, the console script and a test run of one and the same tool
     for entry in filter(None, sys.path):
-        with contextlib.suppress(OSError):  # a path entry that is a zip file or gone
+        if os.path.isfile(entry):  # a zip file or egg: told apart by its status, as a file of the tool
+            digest.update(f"{entry}\0{_status_text(entry)}\0".encode())
+        with contextlib.suppress(OSError):  # a path entry that is a file or gone
             names = sorted(name for name in os.listdir(entry) if name.endswith(_DISTRIBUTION_SUFFIXES))
             if names:
                 digest.update(f"{entry}\0{','.join(names)}\0".encode())
     files = _tool_files(tool)
     signature = hashlib.blake2b(digest_size=_DIGEST_SIZE)
-    for _relative, path, status in files:
-        signature.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+    for _relative, path in files:
+        signature.update(f"{path}\0{_status_text(path)}\0".encode())
     known = cache.get(signature.hexdigest(), _STAMP_SUFFIX) if cache is not None else None
     if known is None or len(known) != _DIGEST_SIZE:
         contents = hashlib.blake2b(digest_size=_DIGEST_SIZE)
-        for relative, path, _status in files:
-            with open(path, "rb") as handle:
-                data = handle.read()
-            contents.update(f"{relative}\0{len(data)}\0".encode())
-            contents.update(data)
+        for relative, path in files:
+            contents.update(f"{relative}\0".encode())
+            contents.update(file_digest(path) or b"unreadable")
         known = contents.digest()
         if cache is not None:
             cache.put(signature.hexdigest(), known, _STAMP_SUFFIX)
@@ -76,10 +77,31 @@ def tool_stamp(tool: ToolData, cache: OutcomeCache | None) -> bytes:
     return digest.digest()
 
 
-def _tool_files(tool: ToolData) -> list[tuple[str, str, os.stat_result]]:
+def file_digest(path: str | Path) -> bytes | None:
+    """The digest of a file's contents; None when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=_DIGEST_SIZE)).digest()
+    except OSError:
+        return None
+
+
+def _status_text(path: str) -> str:
+    """What tells a file's contents apart without reading them, as far as they can be: its size, its
+    modification time, and also the time of its last change of status and its inode, which no copy that keeps
+    modification times (cp -p, rsync -a, tar, an image built with fixed times) keeps too; Git's index looks at
+    the same. A file that cannot be looked at is told by that."""
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        return f"unreadable {error.errno}"
+    return f"{status.st_size} {status.st_mtime_ns} {status.st_ctime_ns} {status.st_ino} {status.st_dev}"
+
+
+def _tool_files(tool: ToolData) -> list[tuple[str, str]]:
     """Each file of the package, the templates and the schemas (but Python's bytecode): its path relative to
-    its folder, named by the folder's part, its path and its status."""
-    files: list[tuple[str, str, os.stat_result]] = []
+    its folder, named by the folder's part, and its path."""
+    files: list[tuple[str, str]] = []
     roots = {"package": PACKAGE_DIR, "templates": tool.templates, "schemas": tool.schemas}
     for part, root in roots.items():
         if part == "package" or not root.is_relative_to(PACKAGE_DIR):  # else an installed tool's, walked already
@@ -87,16 +109,19 @@ def _tool_files(tool: ToolData) -> list[tuple[str, str, os.stat_result]]:
     return files
 
 
-def _walk(folder: str, prefix: str, files: list[tuple[str, str, os.stat_result]]) -> None:
-    # os.scandir rather than os.walk: its entries tell folders apart without asking, and carry their status
-    with os.scandir(folder) as scanned:
-        entries = sorted(scanned, key=lambda entry: entry.name)
+def _walk(folder: str, prefix: str, files: list[tuple[str, str]]) -> None:
+    # os.scandir rather than os.walk: its entries tell folders apart without asking
+    try:
+        with os.scandir(folder) as scanned:
+            entries = sorted(scanned, key=lambda entry: entry.name)
+    except OSError:  # a folder that cannot be listed: told by its missing files
+        return
     for entry in entries:
         if entry.is_dir():
             if entry.name != "__pycache__":
                 _walk(entry.path, f"{prefix}{entry.name}/", files)
         else:
-            files.append((prefix + entry.name, entry.path, entry.stat()))
+            files.append((prefix + entry.name, entry.path))
 
 
 def outcome_key(stamp: bytes, parts: Iterable[bytes]) -> str:
@@ -121,7 +146,8 @@ class OutcomeCache:
             with open(path, "rb") as handle:
                 data = handle.read()
                 if time.time() - os.fstat(handle.fileno()).st_mtime > _TOUCH_AFTER:
-                    os.utime(handle.fileno())
+                    with contextlib.suppress(OSError):  # a cache folder that is read-only: still read
+                        os.utime(handle.fileno())
         except OSError:
             return None
         return data

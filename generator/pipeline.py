@@ -27,7 +27,7 @@ from generator.input.schema_check import SchemaValidator, check_schema
 from generator.model.access import grant_for, namespace_grants, single_namespace
 from generator.model.build import build_environment
 from generator.model.types import Environment, NamespaceGrant
-from generator.outcome_cache import OutcomeCache, outcome_cache, outcome_key, tool_stamp
+from generator.outcome_cache import OutcomeCache, file_digest, outcome_cache, outcome_key, tool_stamp
 from generator.output.write import OutputScope
 from generator.parallel import References, run_in_workers, worker_count
 from generator.paths import ToolData
@@ -44,7 +44,7 @@ from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered, findings_for
 from generator.validate.final_rules import object_rules, override_problems
-from generator.validate.kubernetes import KubernetesSchemas, object_problems
+from generator.validate.kubernetes import KubernetesSchemas, object_problems, schema_files
 from generator.validate.limits import size_problems
 from generator.validate.patches import patch_target_problems, patched_object_problems
 from generator.validate.pod_security import pod_security_problems
@@ -201,11 +201,13 @@ def _outcomes(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[
         return namespace_grants(owners + kept_owners)
 
     def render(name: str, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]) -> _Outcome:
-        rendered = _render_environment(stages, outcome, grants, check_output=name in focus)
         key = keys.get(name)
+        # read before the render reads them: a file changed meanwhile is then a miss, never a stale hit
+        reads = _other_reads(outcome) if stages.cache is not None and key is not None else ()
+        rendered = _render_environment(stages, outcome, grants, check_output=name in focus)
         if stages.cache is not None and key is not None:
             grant = grant_for(outcome.environment, grants) if outcome.environment else None
-            stages.cache.put(key, references.dumps(_Kept(grant, outcome.environment, rendered)))
+            stages.cache.put(key, references.dumps(_Kept(grant, outcome.environment, rendered, reads)))
         return rendered
 
     missing = [name for name in every if name not in kept]
@@ -237,6 +239,15 @@ class _Kept:
     grant: NamespaceGrant | None  # the namespace grant it was rendered with, which depends on other environments
     environment: Environment | None  # its model before the grant, when it has one: what the grants are made of
     outcome: _Outcome
+    # the files besides its own and the partials that it read (objectSchemas), each with the digest of its
+    # contents (None: it could not be read): they must read the same for the outcome to hold
+    reads: tuple[tuple[Path, bytes | None], ...]
+
+
+def _other_reads(outcome: _Outcome) -> tuple[tuple[Path, bytes | None], ...]:
+    if outcome.context is None:  # not modelled: nothing but its own files and partials was read
+        return ()
+    return tuple((path, file_digest(path)) for path in schema_files(outcome.context.file, outcome.context.data))
 
 
 def _outcome_keys(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[str, str]:
@@ -245,20 +256,21 @@ def _outcome_keys(stages: _Stages, every: list[str], focus: frozenset[str]) -> d
     if stages.cache is None:
         return {}
     folder = stages.request.environments_dir
-    shared = [bytes(Path.cwd()), b"documents" if stages.request.documents else b""]
+    # each file as given (problems name it so) and as resolved (rendered headers name its real folder)
+    shared = [b"documents" if stages.request.documents else b""]
     try:
         for partial_name in sorted(stages.found.partials):
             path = folder / f"{partial_name}{ENVIRONMENT_SUFFIX}"
-            shared += [bytes(path), stages.load.read(path)]
-    except OSError:  # reported where the partial is loaded; its environments are worked out, not kept
+            shared += [bytes(path), bytes(path.resolve()), stages.load.read(path)]
+        stamp = tool_stamp(stages.request.tool, stages.cache)
+    except (OSError, RuntimeError):  # reported where the partial is loaded; the environments are worked out
         return {}
-    stamp = tool_stamp(stages.request.tool, stages.cache)
     keys = {}
     for name in every:
         file = stages.found.environments[name]
-        with contextlib.suppress(OSError):
-            parts = [*shared, bytes(file), stages.load.read(file), b"checked" if name in focus else b""]
-            keys[name] = outcome_key(stamp, parts)
+        with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: a loop of symbolic links
+            parts = [*shared, bytes(file), bytes(file.resolve()), stages.load.read(file)]
+            keys[name] = outcome_key(stamp, [*parts, b"checked" if name in focus else b""])
     return keys
 
 
@@ -286,7 +298,9 @@ def _kept(stages: _Stages, references: References, key: str | None) -> _Kept | N
         kept = references.loads(data)
     except Exception:  # an entry that cannot be read (cut short, of another layout) is a miss, never an error
         return None
-    return kept if isinstance(kept, _Kept) else None
+    if not isinstance(kept, _Kept) or any(file_digest(path) != digest for path, digest in kept.reads):
+        return None
+    return kept
 
 
 def _single_namespace_owners(modelled: Mapping[str, _Outcome]) -> list[Environment]:

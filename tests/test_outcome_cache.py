@@ -5,6 +5,7 @@ changes, and only then."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -197,23 +198,74 @@ def test_workers_render_with_kept_owners(tmp_path: Path, tool: ToolData) -> None
     _same(build(request), _uncached(BuildRequest(folder, (), tool, jobs=1)))
 
 
-def test_problems_are_located_from_where_the_run_was_started(
+def test_the_same_files_in_another_folder_are_another_outcome(
     tmp_path: Path, tool: ToolData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A problem names its file as the run was given it: the same files, reached from another folder, are
-    other outcomes."""
-    shutil.copytree(CORPUS / "invalid", tmp_path / "a" / "environments")
-    request = BuildRequest(Path("environments"), (), tool, jobs=1)
-    monkeypatch.chdir(tmp_path / "a")
+    """`--environments .` in two folders of the same files: the rendered headers name the folder."""
+    request = BuildRequest(Path("."), (), tool, jobs=1)
+    for team in ("team-a", "team-b"):
+        shutil.copytree(CORPUS / "valid", tmp_path / team)
+        monkeypatch.chdir(tmp_path / team)
+        result = build(request)
+        _same(result, _uncached(request))
+        assert f"{team}/objects.yaml" in "".join(file.content for file in result.files)
+
+
+def test_a_symbolic_link_pointed_elsewhere_is_another_outcome(tmp_path: Path, tool: ToolData) -> None:
+    for team in ("team-a", "team-b"):
+        shutil.copytree(CORPUS / "valid", tmp_path / team)
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    for name in ("_base.yaml", "objects.yaml", "schemas"):
+        (folder / name).symlink_to(tmp_path / "team-a" / name)
+    request = BuildRequest(folder, (), tool, jobs=1)
     build(request)
-    shutil.move(tmp_path / "a", tmp_path / "b")
-    monkeypatch.chdir(tmp_path / "b")
+    (folder / "objects.yaml").unlink()
+    (folder / "objects.yaml").symlink_to(tmp_path / "team-b" / "objects.yaml")
     result = build(request)
     _same(result, _uncached(request))
-    assert result.problems
-    assert all(
-        problem.location is None or problem.location.file.parts[0] == "environments" for problem in result.problems
-    )
+    assert "team-b/objects.yaml" in "".join(file.content for file in result.files)
+
+
+@pytest.mark.parametrize("change", ["stricter", "added"])
+def test_the_object_schemas_an_environment_names_are_read_again(
+    tmp_path: Path, tool: ToolData, worked: list[str], change: str
+) -> None:
+    """objectSchemas names files beside the environment's own: a kept outcome holds only while they read the
+    same (a stricter schema must fail the object; a schema added must stop the complaint that it is missing)."""
+    folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
+    schema = folder / "schemas" / "sealedsecret.schema.yaml"
+    text = schema.read_text()
+    if change == "added":
+        schema.unlink()
+    request = BuildRequest(folder, ("objects",), tool, jobs=1)
+    first = build(request)
+    assert bool(first.problems) == (change == "added")
+    schema.write_text(text.replace("required: [encryptedData]", "required: [encryptedData, sealed]"))
+    worked.clear()
+    result = build(request)
+    assert worked == ["objects"]
+    _same(result, _uncached(request))
+    assert [problem.rule for problem in result.problems] == ["object-schema"]
+    worked.clear()
+    build(request)
+    assert worked == []
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_take_the_grants_into_a_kept_outcome(tmp_path: Path, tool: ToolData) -> None:
+    """a-owner starts watching team-c and team-b changes: two workers model those two, and team-c, kept, must
+    be rendered again with the grant that a-owner's new model makes in a worker."""
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b"))
+    request = BuildRequest(folder, (), tool, jobs=2)
+    build(request)
+    (folder / "a-owner.yaml").write_text(OWNER)
+    (folder / "team-b.yaml").write_text(TEAM.replace("NAME", "team-b") + "# changed\n")
+    result = build(request)
+    _same(result, _uncached(BuildRequest(folder, (), tool, jobs=1)))
+    assert any(file.path.parts[0] == "team-c" and file.path.name == "operator-access.yaml" for file in result.files)
 
 
 def test_an_unreadable_entry_is_a_miss(own_cache: Path, tool: ToolData, worked: list[str]) -> None:
@@ -228,7 +280,7 @@ def test_an_unreadable_entry_is_a_miss(own_cache: Path, tool: ToolData, worked: 
     assert len(worked) == len(entries)
 
 
-def test_an_entry_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+def test_an_entry_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = OutcomeCache(tmp_path / "gone")
     cache.put("key", b"data")  # its folder went: no error, no entry
     assert cache.get("key") is None
@@ -236,6 +288,33 @@ def test_an_entry_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     cache.put("key", b"data")
     assert cache.get("key") == b"data"
     assert [path.name for path in tmp_path.iterdir()] == ["key.pickle"]
+
+    def cut_short(_source: str, _target: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", cut_short)
+    cache.put("other", b"data")  # a failure before the entry is whole leaves nothing behind
+    assert [path.name for path in tmp_path.iterdir()] == ["key.pickle"]
+
+
+def test_a_read_only_cache_is_still_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = OutcomeCache(tmp_path)
+    cache.put("key", b"data")
+    long_ago = time.time() - 2 * 24 * 3600
+    os.utime(tmp_path / "key.pickle", (long_ago, long_ago))
+
+    def read_only(*_arguments: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "utime", read_only)
+    assert cache.get("key") == b"data"
+
+
+def test_reading_kept_outcomes_leaves_the_collector_on(tool: ToolData) -> None:
+    request = BuildRequest(CORPUS / "valid", (), tool, jobs=1)
+    build(request)
+    build(request)
+    assert gc.isenabled()
 
 
 def test_entries_unused_for_long_are_pruned_once_an_hour(tmp_path: Path) -> None:
@@ -273,6 +352,8 @@ def test_a_throwaway_copy_keeps_nothing(own_cache: Path, tool: ToolData) -> None
 def test_no_cache_without_a_private_folder(tmp_path: Path) -> None:
     assert outcome_cache({"KUBERAY_GITOPS_NO_CACHE": "1", "XDG_CACHE_HOME": str(tmp_path)}) is None
     assert outcome_cache({"XDG_CACHE_HOME": str(tmp_path)}) is not None
+    (tmp_path / "kuberay-gitops" / "outcomes").chmod(0o777)  # anyone could put a pickle there
+    assert outcome_cache({"XDG_CACHE_HOME": str(tmp_path)}) is None
 
 
 def _tool(folder: Path) -> ToolData:
@@ -312,8 +393,36 @@ def test_the_digest_of_the_contents_is_kept_under_the_files_status(tmp_path: Pat
     [kept] = cache.folder.glob("*.stamp")
     kept.write_bytes(bytes(32))  # another digest under the same status: read instead of the files
     assert tool_stamp(tool, cache) != stamp
+    kept.write_bytes(b"short")  # not a digest: the files are read
+    assert tool_stamp(tool, cache) == stamp
+    kept.write_bytes(bytes(32))
     os.utime(tool.templates / "file", ns=(0, 10**18))  # another status: the files are read again
     assert tool_stamp(tool, cache) == stamp
+
+
+def test_a_copy_that_keeps_size_and_modification_time_is_told_apart(tmp_path: Path) -> None:
+    """cp -p, rsync -a, tar and images built with fixed times keep a file's modification time: its change of
+    status and inode still tell the copy apart."""
+    tool = _tool(tmp_path / "tool")
+    cache = OutcomeCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    stamp = tool_stamp(tool, cache)
+    file = tool.templates / "file"
+    status = file.stat()
+    replacement = tmp_path / "replacement"
+    replacement.write_text("two")
+    os.utime(replacement, ns=(status.st_atime_ns, status.st_mtime_ns))
+    replacement.replace(file)
+    assert file.stat().st_mtime_ns == status.st_mtime_ns
+    assert file.stat().st_size == status.st_size
+    assert tool_stamp(tool, cache) != stamp
+
+
+def test_a_broken_link_among_the_tool_files_is_no_error(tmp_path: Path) -> None:
+    tool = _tool(tmp_path)
+    stamp = tool_stamp(tool, None)
+    (tool.templates / ".#file").symlink_to(tmp_path / "nowhere")  # an editor's lock file
+    assert tool_stamp(tool, None) != stamp
 
 
 def test_the_tool_stamp_changes_with_the_installed_distributions(
@@ -329,3 +438,11 @@ def test_the_tool_stamp_changes_with_the_installed_distributions(
     stamp = tool_stamp(tool, None)
     monkeypatch.setattr(sys, "path", ["", *sys.path, str(tmp_path / "templates")])  # folders of no distribution
     assert tool_stamp(tool, None) == stamp
+
+
+def test_documents_are_kept_apart_from_text_only(tool: ToolData) -> None:
+    """render, check and validate keep only the files' text; diff and capacity need their documents too."""
+    folder = CORPUS / "valid"
+    build(BuildRequest(folder, (), tool, jobs=1, documents=False))
+    request = BuildRequest(folder, (), tool, jobs=1, documents=True)
+    _same(build(request), _uncached(request))

@@ -173,6 +173,17 @@ def object_problems(
     return problems
 
 
+def schema_files(environment_file: Path, data: Mapping[str, Any]) -> list[Path]:
+    """The JSON Schema files that an environment's `objectSchemas` names: files besides its own that its
+    outcome depends on (the outcome cache checks them before it reuses one)."""
+    named = data.get("objectSchemas", {})
+    return [_schema_path(environment_file, relative) for relative in named.values() if relative != UNCHECKED]
+
+
+def _schema_path(environment_file: Path, relative: str) -> Path:
+    return environment_file.parent / relative
+
+
 def _user_validator(
     environment_file: Path, relative: str, key: str, origin: Origin
 ) -> tuple[Validator | None, Problem | None]:
@@ -181,7 +192,7 @@ def _user_validator(
     from jsonschema.exceptions import SchemaError
     from jsonschema.validators import validator_for
 
-    path = environment_file.parent / relative
+    path = _schema_path(environment_file, relative)
     try:
         schema = yaml.safe_load(path.read_text())
         if not isinstance(schema, dict):
