@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.cache import OUTCOMES, cache_folder
@@ -35,6 +36,7 @@ PRUNE_AFTER = 14 * 24 * 3600  # seconds an entry stays unused before a run remov
 # make bench's kind take about 75 MB)
 MAX_BYTES = 1 << 30
 PRUNE_EVERY = 3600  # seconds: a run that added entries prunes when no run did for this long
+SETTLE_SECONDS = 2.0  # a file of the tool changed more recently than this may change again unseen
 _TOUCH_AFTER = 24 * 3600  # an entry read is marked used at most this often, so a warm run writes nothing
 _PRUNED_STAMP = ".pruned"  # its modification time: when entries were last pruned
 _ENTRY_SUFFIX = ".pickle"  # an outcome
@@ -43,38 +45,77 @@ _DIGEST_SIZE = 32
 _DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info")
 
 
-def tool_stamp(tool: ToolData, cache: OutcomeCache | None) -> bytes:
+@dataclass(frozen=True)
+class ToolStamp:
+    digest: bytes  # what tells this tool apart from any other: a part of every key
+    signature: str  # the status of its files: `tool_signature` tells whether one changed since
+    # no file of the tool changed within SETTLE_SECONDS: a file written again within the same tick of the
+    # file system's clock, at the same size, would keep its status (Git's index calls such a file racy)
+    settled: bool
+
+
+def tool_stamp(tool: ToolData, cache: OutcomeCache | None, now: float | None = None) -> ToolStamp:
     """What tells this tool apart from any other: Python, the installed distributions, and the contents of
     every file of the package, its templates and its schemas. Contents, not modification times: a CI job
     checks out and installs the same tool anew each time, and should still find what the last job kept. The
-    digest of the contents is kept under one of the files' paths, sizes and modification times, so that a
-    run reads them only when one of those changed."""
+    digest of the contents is kept under the files' status (`tool_signature`), so that a run reads them only
+    when one changed, and only once they have settled."""
     digest = hashlib.blake2b(digest_size=_DIGEST_SIZE)
     digest.update(f"{sys.version}\0{sys.implementation.cache_tag}\0".encode())
     # only the folders that hold distributions: the others (the script's or working folder) differ between
     # `python -m generator`, the console script and a test run of one and the same tool
     for entry in filter(None, sys.path):
         if os.path.isfile(entry):  # a zip file or egg: told apart by its status, as a file of the tool
-            digest.update(f"{entry}\0{_status_text(entry)}\0".encode())
+            digest.update(f"{entry}\0{_status_line(_status(entry))}\0".encode())
         with contextlib.suppress(OSError):  # a path entry that is a file or gone
             names = sorted(name for name in os.listdir(entry) if name.endswith(_DISTRIBUTION_SUFFIXES))
             if names:
                 digest.update(f"{entry}\0{','.join(names)}\0".encode())
     files = _tool_files(tool)
-    signature = hashlib.blake2b(digest_size=_DIGEST_SIZE)
-    for _relative, path in files:
-        signature.update(f"{path}\0{_status_text(path)}\0".encode())
-    known = cache.get(signature.hexdigest(), _STAMP_SUFFIX) if cache is not None else None
+    statuses = [_status(path) for _relative, path in files]
+    signature = _signature(files, statuses)
+    latest = max((max(status.st_mtime, status.st_ctime) for status in statuses if status), default=0.0)
+    settled = (time.time() if now is None else now) - latest > SETTLE_SECONDS
+    known = cache.get(signature, _STAMP_SUFFIX) if cache is not None and settled else None
     if known is None or len(known) != _DIGEST_SIZE:
         contents = hashlib.blake2b(digest_size=_DIGEST_SIZE)
         for relative, path in files:
             contents.update(f"{relative}\0".encode())
             contents.update(file_digest(path) or b"unreadable")
         known = contents.digest()
-        if cache is not None:
-            cache.put(signature.hexdigest(), known, _STAMP_SUFFIX)
+        if cache is not None and settled:
+            cache.put(signature, known, _STAMP_SUFFIX)
     digest.update(known)
-    return digest.digest()
+    return ToolStamp(digest.digest(), signature, settled)
+
+
+def tool_signature(tool: ToolData) -> str:
+    """The status of the tool's files: the same as a stamp's while none changed."""
+    files = _tool_files(tool)
+    return _signature(files, [_status(path) for _relative, path in files])
+
+
+def _signature(files: list[tuple[str, str]], statuses: list[os.stat_result | None]) -> str:
+    """A file's size, modification time, and also the time of its last change of status and its inode, which
+    no copy that keeps modification times (cp -p, rsync -a, tar, an image built with fixed times) keeps too;
+    Git's index looks at the same. A file that cannot be looked at is told by that."""
+    signature = hashlib.blake2b(digest_size=_DIGEST_SIZE)
+    for (_relative, path), status in zip(files, statuses, strict=True):
+        signature.update(f"{path}\0{_status_line(status)}\0".encode())
+    return signature.hexdigest()
+
+
+def _status_line(status: os.stat_result | None) -> str:
+    if status is None:
+        return "unreadable"
+    return f"{status.st_size} {status.st_mtime_ns} {status.st_ctime_ns} {status.st_ino} {status.st_dev}"
+
+
+def _status(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def file_digest(path: str | Path) -> bytes | None:
@@ -84,18 +125,6 @@ def file_digest(path: str | Path) -> bytes | None:
             return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=_DIGEST_SIZE)).digest()
     except OSError:
         return None
-
-
-def _status_text(path: str) -> str:
-    """What tells a file's contents apart without reading them, as far as they can be: its size, its
-    modification time, and also the time of its last change of status and its inode, which no copy that keeps
-    modification times (cp -p, rsync -a, tar, an image built with fixed times) keeps too; Git's index looks at
-    the same. A file that cannot be looked at is told by that."""
-    try:
-        status = os.stat(path)
-    except OSError as error:
-        return f"unreadable {error.errno}"
-    return f"{status.st_size} {status.st_mtime_ns} {status.st_ctime_ns} {status.st_ino} {status.st_dev}"
 
 
 def _tool_files(tool: ToolData) -> list[tuple[str, str]]:
@@ -165,6 +194,10 @@ class OutcomeCache:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(staged)
+
+    def remove(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.folder / (key + _ENTRY_SUFFIX))
 
     def prune(self, now: float | None = None) -> int:
         """Remove the entries unused for PRUNE_AFTER, and the least recently used beyond MAX_BYTES, unless that

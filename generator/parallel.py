@@ -93,6 +93,8 @@ class _ReferencingPickler(pickle.Pickler):
             return (_reference, ("release", obj.version))
         if obj is self.history:
             return (_reference, ("history", ""))
+        if isinstance(obj, PickledOrigin):  # read from a worker or the outcome cache and sent on: its bytes
+            return (_reference, ("origin", object.__getattribute__(obj, "_pickled")))
         if isinstance(obj, Origin):
             # where each value of an environment file stands: hundreds of objects per environment, which the
             # parent needs only to locate a problem between environments; sent as bytes, read when asked
@@ -146,6 +148,9 @@ def run_in_workers(
     shares = [list(names[index::workers]) for index in range(workers)]  # interleaved: similar loads
     connections: list[Connection] = []
     processes = []
+    # what the caller froze stays frozen (the outcomes read from the cache, generator/pipeline.py): unfreezing
+    # thaws everything
+    thaw = gc.get_freeze_count() == 0
     try:
         gc.freeze()
         try:
@@ -161,7 +166,8 @@ def run_in_workers(
                 child_end.close()
                 processes.append(process)
         finally:
-            gc.unfreeze()
+            if thaw:
+                gc.unfreeze()
         found = [owner for connection in connections for owner in _receive(connection, references)]
         granted = grants(found)
         shared = references.dumps(granted)

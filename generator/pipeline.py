@@ -27,7 +27,15 @@ from generator.input.schema_check import SchemaValidator, check_schema
 from generator.model.access import grant_for, namespace_grants, single_namespace
 from generator.model.build import build_environment
 from generator.model.types import Environment, NamespaceGrant
-from generator.outcome_cache import OutcomeCache, file_digest, outcome_cache, outcome_key, tool_stamp
+from generator.outcome_cache import (
+    OutcomeCache,
+    ToolStamp,
+    file_digest,
+    outcome_cache,
+    outcome_key,
+    tool_signature,
+    tool_stamp,
+)
 from generator.output.write import OutputScope
 from generator.parallel import References, run_in_workers, worker_count
 from generator.paths import ToolData
@@ -189,7 +197,7 @@ def _outcomes(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[
     in several processes when the repository is large enough (generator/parallel.py); an environment whose
     inputs an earlier run met already is taken from the outcome cache instead (generator/outcome_cache.py)."""
     references = References(stages.release, stages.history)
-    keys = _outcome_keys(stages, every, focus)
+    keys, stamp = _outcome_keys(stages, every, focus)
     with _uncollected():
         kept = {name: found for name in every if (found := _kept(stages, references, keys.get(name))) is not None}
     # the grants are made of every model, failed renders' too: the kept ones' are those before their grant
@@ -219,15 +227,23 @@ def _outcomes(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[
         modelled = {name: _model_environment(stages, name) for name in missing}
         grants = grants_of(_single_namespace_owners(modelled))
         fresh = {name: render(name, outcome, grants) for name, outcome in modelled.items()}
+    worked = list(missing)
     for name, item in kept.items():
         if item.environment is None or grant_for(item.environment, grants) == item.grant:
             fresh[name] = item.outcome
-        elif item.outcome.context is not None:  # rendered with another grant, and without an error: render again
+            continue
+        worked.append(name)
+        if item.outcome.context is not None:  # rendered with another grant, and without an error: render again
             unrendered = _Outcome(item.outcome.problems, [], item.environment, item.outcome.context)
             fresh[name] = render(name, unrendered, grants)
         else:  # the error may have come of the other grant: work it out again
             fresh[name] = render(name, _model_environment(stages, name), grants)
-    if stages.cache is not None and missing:
+    if stages.cache is not None and stamp is not None and worked:
+        # a template or schema read after the stamp was taken may have changed since: what this run kept may
+        # then come of files that its stamp does not describe
+        if tool_signature(stages.request.tool) != stamp.signature:
+            for key in filter(None, map(keys.get, worked)):
+                stages.cache.remove(key)
         stages.cache.prune()
     return {name: fresh[name] for name in every}
 
@@ -250,11 +266,12 @@ def _other_reads(outcome: _Outcome) -> tuple[tuple[Path, bytes | None], ...]:
     return tuple((path, file_digest(path)) for path in schema_files(outcome.context.file, outcome.context.data))
 
 
-def _outcome_keys(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[str, str]:
-    """The outcome cache's key of each environment whose files could be read (generator/outcome_cache.py);
-    the bytes read are those the run loads, so that a file changed meanwhile never lands under another key."""
+def _outcome_keys(stages: _Stages, every: list[str], focus: frozenset[str]) -> tuple[dict[str, str], ToolStamp | None]:
+    """The outcome cache's key of each environment whose files could be read (generator/outcome_cache.py),
+    and the tool's stamp they hold; none while the tool's files are not settled. The bytes read are those the
+    run loads, so that a file changed meanwhile never lands under another key."""
     if stages.cache is None:
-        return {}
+        return {}, None
     folder = stages.request.environments_dir
     # each file as given (problems name it so) and as resolved (rendered headers name its real folder)
     shared = [b"documents" if stages.request.documents else b""]
@@ -264,14 +281,16 @@ def _outcome_keys(stages: _Stages, every: list[str], focus: frozenset[str]) -> d
             shared += [bytes(path), bytes(path.resolve()), stages.load.read(path)]
         stamp = tool_stamp(stages.request.tool, stages.cache)
     except (OSError, RuntimeError):  # reported where the partial is loaded; the environments are worked out
-        return {}
+        return {}, None
+    if not stamp.settled:
+        return {}, None
     keys = {}
     for name in every:
         file = stages.found.environments[name]
         with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: a loop of symbolic links
             parts = [*shared, bytes(file), bytes(file.resolve()), stages.load.read(file)]
-            keys[name] = outcome_key(stamp, [*parts, b"checked" if name in focus else b""])
-    return keys
+            keys[name] = outcome_key(stamp.digest, [*parts, b"checked" if name in focus else b""])
+    return keys, stamp
 
 
 @contextlib.contextmanager

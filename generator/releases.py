@@ -83,7 +83,7 @@ def load_release(version: str, schemas_dir: Path) -> KubeRayRelease:
 def _operator_gates(schemas_dir: Path, version: str) -> dict[str, bool]:
     path = schemas_dir / "kuberay" / release_tag(version) / "feature-gates.json"
     try:
-        gates: dict[str, bool] = json.loads(path.read_text())["gates"]
+        gates: dict[str, bool] = json.loads(path.read_text(encoding="utf-8"))["gates"]
     except (OSError, ValueError, KeyError) as error:
         raise SetupError(f"cannot read {path}: {error} (run `make schemas`)") from error
     return gates
@@ -92,7 +92,7 @@ def _operator_gates(schemas_dir: Path, version: str) -> dict[str, bool]:
 def _chart_document(schemas_dir: Path, version: str, chart: str) -> dict[str, Any]:
     path = schemas_dir / "kuberay" / release_tag(version) / f"{chart}.values.json"
     try:
-        document: dict[str, Any] = json.loads(path.read_text())
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SetupError(f"cannot read the derived chart data {path}: {error} (run `make schemas`)") from error
     return document
@@ -148,7 +148,7 @@ class FieldHistory:
 def load_field_history(schemas_dir: Path) -> FieldHistory:
     path = schemas_dir / "kuberay" / "field-history.json"
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SetupError(f"cannot read {path}: {error} (run `make schemas`)") from error
     kinds = document["kinds"]

@@ -7,6 +7,12 @@ impersonated Flux account what its Role does not grant.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +126,68 @@ def test_the_schemas_of_core_kinds_are_found_and_strict() -> None:
     # an apiVersion whose group shares its first label with a core group is not that group's kind
     assert schemas.validator("1.34", "networking.example.com/v1", "Ingress") is None
     assert schemas.validator("1.34", "kueue.x-k8s.io/v1beta1", "LocalQueue") is None
+
+
+SEALED_SECRET_SPEC = {
+    "type": "object",
+    "required": ["encryptedData"],
+    "properties": {"encryptedData": {"type": "object", "additionalProperties": {"type": "string"}}},
+}
+
+
+def _with_schema(tmp_path: Path, schema: dict[str, Any]) -> Path:
+    folder = shutil.copytree(VALID, tmp_path / "environments")
+    (folder / "schemas" / "sealedsecret.schema.yaml").write_text(json.dumps(schema))
+    return folder
+
+
+def test_an_object_schema_refers_within_itself(tmp_path: Path, tool: ToolData) -> None:
+    schema = {"$defs": {"spec": SEALED_SECRET_SPEC}, "type": "object", "properties": {"spec": {"$ref": "#/$defs/spec"}}}
+    result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
+    assert result.problems == ()
+    strict = {**schema, "$defs": {"spec": {**SEALED_SECRET_SPEC, "required": ["encryptedData", "sealed"]}}}
+    result = build(BuildRequest(_with_schema(tmp_path / "strict", strict), (ENVIRONMENT,), tool))
+    assert [problem.message for problem in result.problems] == [
+        "SealedSecret redis-password, spec: missing required field 'sealed'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "reference", ["spec.json", "file:///etc/spec.json", "https://schemas.example.invalid/spec.json", "spec.json#/x"]
+)
+def test_an_object_schema_never_fetches_what_it_refers_to(
+    tmp_path: Path, tool: ToolData, reference: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jsonschema would fetch another file or address with urlopen: the run would depend on the network and
+    on files no outcome's key names, and a relative reference ended it in an error of jsonschema's."""
+
+    def no_fetching(*_arguments: object, **_options: object) -> None:
+        raise AssertionError("fetched")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_fetching)
+    schema = {"type": "object", "properties": {"spec": {"$ref": reference}}}
+    result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
+    assert [(problem.rule, problem.message) for problem in result.problems] == [
+        (
+            "object-schema",
+            f"schemas/sealedsecret.schema.yaml refers to {reference}, outside itself",
+        )
+    ]
+
+
+def test_an_object_schema_is_read_as_utf8_in_any_locale(tmp_path: Path) -> None:
+    """What a schema means never depends on the locale (an ASCII one read a UTF-8 comment as an error)."""
+    folder = shutil.copytree(VALID, tmp_path / "environments")
+    schema = folder / "schemas" / "sealedsecret.schema.yaml"
+    schema.write_text("# Schéma du SealedSecret\n" + schema.read_text(), encoding="utf-8")
+    environment = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "generator", "--environments", str(folder), "validate", ENVIRONMENT],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr

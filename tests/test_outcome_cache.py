@@ -16,10 +16,11 @@ import pytest
 
 from generator import pipeline
 from generator.errors import Problem
-from generator.outcome_cache import PRUNE_AFTER, PRUNE_EVERY, OutcomeCache, outcome_cache, tool_stamp
-from generator.parallel import can_fork
+from generator.outcome_cache import PRUNE_AFTER, PRUNE_EVERY, SETTLE_SECONDS, OutcomeCache, outcome_cache, tool_stamp
+from generator.parallel import References, can_fork
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
+from generator.releases import load_field_history, load_release
 from tests.test_parallel import OWNER, TEAM
 
 pytestmark = pytest.mark.outcome_cache
@@ -367,37 +368,38 @@ def _tool(folder: Path) -> ToolData:
 @pytest.mark.parametrize("part", ["templates", "schemas"])
 def test_the_tool_stamp_changes_with_the_contents_of_its_files(tmp_path: Path, part: str) -> None:
     tool = _tool(tmp_path)
-    stamp = tool_stamp(tool, None)
+    stamp = tool_stamp(tool, None).digest
     file = tmp_path / part / "file"
     os.utime(file, ns=(0, 10**18))
-    assert tool_stamp(tool, None) == stamp  # touched, not changed: a checkout of the same tool
+    assert tool_stamp(tool, None).digest == stamp  # touched, not changed: a checkout of the same tool
     status = file.stat()
     file.write_text("two")  # the same size and, below, the same modification time: told apart by contents
     os.utime(file, ns=(status.st_atime_ns, status.st_mtime_ns))
-    assert tool_stamp(tool, None) != stamp
-    stamp = tool_stamp(tool, None)
+    assert tool_stamp(tool, None).digest != stamp
+    stamp = tool_stamp(tool, None).digest
     (tmp_path / part / "new").write_text("")
-    assert tool_stamp(tool, None) != stamp
+    assert tool_stamp(tool, None).digest != stamp
 
 
 def test_a_checkout_elsewhere_is_the_same_tool(tmp_path: Path) -> None:
-    assert tool_stamp(_tool(tmp_path / "one"), None) == tool_stamp(_tool(tmp_path / "two"), None)
+    assert tool_stamp(_tool(tmp_path / "one"), None).digest == tool_stamp(_tool(tmp_path / "two"), None).digest
 
 
 def test_the_digest_of_the_contents_is_kept_under_the_files_status(tmp_path: Path) -> None:
     tool = _tool(tmp_path / "tool")
     cache = OutcomeCache(tmp_path / "cache")
     cache.folder.mkdir()
-    stamp = tool_stamp(tool, cache)
-    assert tool_stamp(tool, None) == stamp
+    later = time.time() + 10  # the files settled
+    stamp = tool_stamp(tool, cache, later)
+    assert tool_stamp(tool, None, later) == stamp
     [kept] = cache.folder.glob("*.stamp")
     kept.write_bytes(bytes(32))  # another digest under the same status: read instead of the files
-    assert tool_stamp(tool, cache) != stamp
+    assert tool_stamp(tool, cache, later).digest != stamp.digest
     kept.write_bytes(b"short")  # not a digest: the files are read
-    assert tool_stamp(tool, cache) == stamp
+    assert tool_stamp(tool, cache, later) == stamp
     kept.write_bytes(bytes(32))
     os.utime(tool.templates / "file", ns=(0, 10**18))  # another status: the files are read again
-    assert tool_stamp(tool, cache) == stamp
+    assert tool_stamp(tool, cache, later).digest == stamp.digest
 
 
 def test_a_copy_that_keeps_size_and_modification_time_is_told_apart(tmp_path: Path) -> None:
@@ -406,7 +408,8 @@ def test_a_copy_that_keeps_size_and_modification_time_is_told_apart(tmp_path: Pa
     tool = _tool(tmp_path / "tool")
     cache = OutcomeCache(tmp_path / "cache")
     cache.folder.mkdir()
-    stamp = tool_stamp(tool, cache)
+    later = time.time() + 10
+    stamp = tool_stamp(tool, cache, later)
     file = tool.templates / "file"
     status = file.stat()
     replacement = tmp_path / "replacement"
@@ -415,14 +418,14 @@ def test_a_copy_that_keeps_size_and_modification_time_is_told_apart(tmp_path: Pa
     replacement.replace(file)
     assert file.stat().st_mtime_ns == status.st_mtime_ns
     assert file.stat().st_size == status.st_size
-    assert tool_stamp(tool, cache) != stamp
+    assert tool_stamp(tool, cache, later).digest != stamp.digest
 
 
 def test_a_broken_link_among_the_tool_files_is_no_error(tmp_path: Path) -> None:
     tool = _tool(tmp_path)
-    stamp = tool_stamp(tool, None)
+    stamp = tool_stamp(tool, None).digest
     (tool.templates / ".#file").symlink_to(tmp_path / "nowhere")  # an editor's lock file
-    assert tool_stamp(tool, None) != stamp
+    assert tool_stamp(tool, None).digest != stamp
 
 
 def test_the_tool_stamp_changes_with_the_installed_distributions(
@@ -432,12 +435,12 @@ def test_the_tool_stamp_changes_with_the_installed_distributions(
     site = tmp_path / "site-packages"
     (site / "jinja2-3.1.6.dist-info").mkdir(parents=True)
     monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
-    stamp = tool_stamp(tool, None)
+    stamp = tool_stamp(tool, None).digest
     (site / "jinja2-3.1.6.dist-info").rename(site / "jinja2-3.1.7.dist-info")
-    assert tool_stamp(tool, None) != stamp
-    stamp = tool_stamp(tool, None)
+    assert tool_stamp(tool, None).digest != stamp
+    stamp = tool_stamp(tool, None).digest
     monkeypatch.setattr(sys, "path", ["", *sys.path, str(tmp_path / "templates")])  # folders of no distribution
-    assert tool_stamp(tool, None) == stamp
+    assert tool_stamp(tool, None).digest == stamp
 
 
 def test_documents_are_kept_apart_from_text_only(tool: ToolData) -> None:
@@ -446,3 +449,51 @@ def test_documents_are_kept_apart_from_text_only(tool: ToolData) -> None:
     build(BuildRequest(folder, (), tool, jobs=1, documents=False))
     request = BuildRequest(folder, (), tool, jobs=1, documents=True)
     _same(build(request), _uncached(request))
+
+
+def test_a_tool_file_changed_a_moment_ago_keeps_nothing(tmp_path: Path) -> None:
+    """A file written again within the file system's clock tick, at the same size, keeps its status: until
+    the tool's files have settled, neither their digest nor any outcome is kept."""
+    tool = _tool(tmp_path / "tool")
+    cache = OutcomeCache(tmp_path / "cache")
+    cache.folder.mkdir()
+    stamp = tool_stamp(tool, cache)
+    assert not stamp.settled
+    assert not list(cache.folder.iterdir())
+    assert tool_stamp(tool, cache, time.time() + SETTLE_SECONDS + 1).settled
+    assert list(cache.folder.glob("*.stamp"))
+
+
+def test_outcomes_of_a_tool_changed_during_the_run_are_dropped(
+    own_cache: Path, tool: ToolData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template saved while a run renders: what the run kept may come of it, under the stamp of before."""
+    monkeypatch.setattr(pipeline, "tool_signature", lambda _tool: "another")
+    build(BuildRequest(CORPUS / "valid", (), tool, jobs=1))
+    assert own_cache.is_dir()
+    assert not list(own_cache.glob("*.pickle"))
+
+
+def test_origins_read_back_are_written_as_they_came(own_cache: Path, tool: ToolData) -> None:
+    """A kept outcome stored again (rendered with another grant) keeps its source positions' bytes as they
+    were, rather than wrapping them once more each time."""
+    build(BuildRequest(CORPUS / "valid", (), tool, jobs=1))
+    references = References(lambda version: load_release(version, tool.schemas), load_field_history(tool.schemas))
+    entries = sorted(own_cache.glob("*.pickle"))
+    assert entries
+    for entry in entries:
+        once = references.dumps(references.loads(entry.read_bytes()))
+        assert references.dumps(references.loads(once)) == once
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_what_the_caller_froze_stays_frozen_through_the_workers(tmp_path: Path, tool: ToolData) -> None:
+    folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
+    request = BuildRequest(folder, (), tool, jobs=2)
+    build(request)
+    for file in sorted(folder.glob("[!_]*.yaml"))[:4]:
+        file.write_text(file.read_text() + "# changed\n")
+    gc.unfreeze()
+    build(request)  # reads the kept outcomes, freezes them, and starts workers for the changed
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()

@@ -51,7 +51,7 @@ def read_manifests(paths: Iterable[Path]) -> list[Manifest]:
 
 
 def _documents(file: Path) -> list[Manifest]:
-    text = file.read_text()
+    text = file.read_text(encoding="utf-8")
     try:
         # kubectl reads manifests as YAML 1.1 (0644 is octal there), and so does this
         documents = load_yaml_stream(text)

@@ -132,6 +132,6 @@ def vendored_base(environment: Environment, folder: PurePosixPath, schemas_dir: 
             text = gzip.decompress(path.read_bytes()).decode()
             relative = relative.with_suffix("")
         else:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         files.append(RenderedFile(folder / VENDOR / relative.as_posix(), environment.name, header + text, ()))
     return files

@@ -133,7 +133,7 @@ def _cel_environment() -> celpy.Environment:
         # cel-python's own parser (celparser.py, the same options: tests/test_cache.py compares them), built
         # with Lark's cache: cel-python keeps one per process in this class attribute, which its documentation
         # names as the place to set
-        grammar = (Path(celpy.__file__).parent / "cel.lark").read_text()
+        grammar = (Path(celpy.__file__).parent / "cel.lark").read_text(encoding="utf-8")
         CELParser.CEL_PARSER = lark.Lark(
             grammar,
             parser="lalr",

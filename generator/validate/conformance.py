@@ -76,7 +76,7 @@ class SchemaStore:
     def _load(self, relative: str) -> dict[str, Any]:
         path = self.schemas_dir / relative
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise SetupError(f"cannot read the derived schema {path}: {error} (run `make schemas`)") from error
         # references into definitions.json become local ones: every schema carries the definitions itself

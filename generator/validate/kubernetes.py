@@ -75,7 +75,7 @@ class KubernetesSchemas:
         document = folder.joinpath(f"{kind.lower()}-{group_version}.json")
         if not document.is_file():
             return None
-        schema = json.loads(document.read_text())
+        schema = json.loads(document.read_text(encoding="utf-8"))
         # a kind's file describes one apiVersion; a file of another group with the same first label is not it
         kinds = schema.get("x-kubernetes-group-version-kind") or []
         if not any(_api_version(entry) == api_version and entry.get("kind") == kind for entry in kinds):
@@ -90,7 +90,7 @@ class KubernetesSchemas:
 
         if version not in self._definitions:
             self._definitions[version] = Resource.from_contents(
-                json.loads(folder.joinpath("_definitions.json").read_text())
+                json.loads(folder.joinpath("_definitions.json").read_text(encoding="utf-8"))
             )
         definitions = self._definitions[version]
         return str(definitions.id()), definitions
@@ -187,32 +187,50 @@ def _schema_path(environment_file: Path, relative: str) -> Path:
 def _user_validator(
     environment_file: Path, relative: str, key: str, origin: Origin
 ) -> tuple[Validator | None, Problem | None]:
-    """The validator of a JSON Schema file that `objectSchemas` names (JSON or YAML, any draft jsonschema knows)."""
+    """The validator of a JSON Schema file that `objectSchemas` names (JSON or YAML, any draft jsonschema knows).
+
+    The file must hold all it refers to: jsonschema would otherwise fetch a `$ref` to another file or address
+    (with urlopen, so from the network too) when it meets it, which makes a run depend on what no key of the
+    outcome cache sees (generator/outcome_cache.py) and a relative one ends the run in an error of jsonschema's.
+    The validator's registry fetches nothing, as a second guard."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
     from jsonschema.validators import validator_for
+    from referencing import Registry
 
     path = _schema_path(environment_file, relative)
+    where = ("objectSchemas", key)
+    hint = "name a JSON Schema file, relative to the environment file, or write unchecked"
     try:
-        schema = yaml.safe_load(path.read_text())
+        schema = yaml.safe_load(path.read_text(encoding="utf-8"))
         if not isinstance(schema, dict):
             raise ValueError("it is not a JSON Schema object")
         cls = validator_for(schema, default=Draft202012Validator)
         cls.check_schema(schema)
     except (OSError, ValueError, yaml.YAMLError, SchemaError) as error:
-        where = ("objectSchemas", key)
         what = (
             f"{relative} is not a valid JSON Schema: {str(error).splitlines()[0]}"
             if isinstance(error, SchemaError)
             else f"cannot read the JSON Schema {relative}: {error}"
         )
-        problem = Problem(
-            locate(origin, where),
-            where,
-            what,
-            "name a JSON Schema file, relative to the environment file, or write unchecked",
-            file=environment_file,
-            rule=OBJECT_SCHEMA.id,
-        )
-        return None, problem
-    return cls(schema), None
+        return None, Problem(locate(origin, where), where, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
+    outside = sorted(set(_references_outside(schema)))
+    if outside:
+        what = f"{relative} refers to {outside[0]}, outside itself"
+        hint = "copy what it refers to under $defs in the file and refer to it as #/$defs/NAME"
+        return None, Problem(locate(origin, where), where, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
+    return cls(schema, registry=Registry()), None
+
+
+def _references_outside(schema: Any) -> list[str]:
+    """The `$ref`s (and `$dynamicRef`s) of a schema that name another document: all but `#...` ones."""
+    if isinstance(schema, list):
+        return [found for item in schema for found in _references_outside(item)]
+    if not isinstance(schema, dict):
+        return []
+    found = [
+        value
+        for name in ("$ref", "$dynamicRef")
+        if isinstance(value := schema.get(name), str) and not value.startswith("#")
+    ]
+    return found + [reference for value in schema.values() for reference in _references_outside(value)]
