@@ -831,7 +831,7 @@ def environment_schema() -> Schema:
                 "type": "object",
                 "description": "How `objects` of kinds outside the Kubernetes API are checked, by `apiVersion/kind` "
                 "(e.g. kueue.x-k8s.io/v1beta1/LocalQueue): a JSON Schema file, relative to the environment file, "
-                f"or `{UNCHECKED}` to render them unchecked.",
+                f"that holds all it refers to (`#/$defs/...`), or `{UNCHECKED}` to render them unchecked.",
                 "propertyNames": {"pattern": "^([a-z0-9.-]+/)?[a-z0-9]+/[A-Z][A-Za-z0-9]*$"},
                 "additionalProperties": text("A JSON Schema file, or unchecked.", minLength=1),
             },
