@@ -31,9 +31,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-from ruamel.yaml import YAML
-
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (10, 100, 1000)
 CLUSTERS, JOBS, SERVICES, WORKER_GROUPS = 3, 2, 2, 3
@@ -132,6 +129,9 @@ def write_repository(folder: Path, size: int) -> None:
 
 
 def _yaml(data: dict[str, Any]) -> str:
+    # imported here, not at the top: a measured process (`--measure`) imports only what the command does
+    import yaml
+
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
@@ -247,6 +247,8 @@ def measure_size(size: int, cache: Path) -> dict[str, Any]:
 def copy_environments(folder: Path, total: int) -> list[str]:
     """`total` environments made of copies of this repository's, in turn, each on a cluster of its own, and
     its partials; the names of the copies."""
+    from ruamel.yaml import YAML
+
     reader = YAML(typ="safe", pure=True)  # YAML 1.2, as the tool reads environment files
     source, target = ROOT / "environments", folder / "environments"
     target.mkdir(parents=True)
