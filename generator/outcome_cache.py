@@ -50,7 +50,8 @@ class ToolStamp:
     digest: bytes  # what tells this tool apart from any other: a part of every key
     signature: str  # the status of its files: `tool_signature` tells whether one changed since
     # no file of the tool changed within SETTLE_SECONDS: a file written again within the same tick of the
-    # file system's clock, at the same size, would keep its status (Git's index calls such a file racy)
+    # file system's clock, at the same size, would keep its status (Git's index calls such a file racy); until
+    # then the digest is worked out from the contents each run, and outcomes are read but not kept
     settled: bool
 
 
@@ -74,8 +75,11 @@ def tool_stamp(tool: ToolData, cache: OutcomeCache | None, now: float | None = N
     files = _tool_files(tool)
     statuses = [_status(path) for _relative, path in files]
     signature = _signature(files, statuses)
-    latest = max((max(status.st_mtime, status.st_ctime) for status in statuses if status), default=0.0)
-    settled = (time.time() if now is None else now) - latest > SETTLE_SECONDS
+    # the status-change time, which the kernel sets by its own clock: a modification time may be in the future
+    # (a tarball made on a machine ahead), which would leave the files unsettled for good
+    latest = max((status.st_ctime for status in statuses if status), default=0.0)
+    now = time.time() if now is None else now
+    settled = not now - SETTLE_SECONDS <= latest <= now + SETTLE_SECONDS
     known = cache.get(signature, _STAMP_SUFFIX) if cache is not None and settled else None
     if known is None or len(known) != _DIGEST_SIZE:
         contents = hashlib.blake2b(digest_size=_DIGEST_SIZE)

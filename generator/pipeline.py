@@ -209,7 +209,8 @@ def _outcomes(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[
         return namespace_grants(owners + kept_owners)
 
     def render(name: str, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]) -> _Outcome:
-        key = keys.get(name)
+        # kept only once the tool's files have settled (ToolStamp.settled)
+        key = keys.get(name) if stamp is not None and stamp.settled else None
         # read before the render reads them: a file changed meanwhile is then a miss, never a stale hit
         reads = _other_reads(outcome) if stages.cache is not None and key is not None else ()
         rendered = _render_environment(stages, outcome, grants, check_output=name in focus)
@@ -268,8 +269,8 @@ def _other_reads(outcome: _Outcome) -> tuple[tuple[Path, bytes | None], ...]:
 
 def _outcome_keys(stages: _Stages, every: list[str], focus: frozenset[str]) -> tuple[dict[str, str], ToolStamp | None]:
     """The outcome cache's key of each environment whose files could be read (generator/outcome_cache.py),
-    and the tool's stamp they hold; none while the tool's files are not settled. The bytes read are those the
-    run loads, so that a file changed meanwhile never lands under another key."""
+    and the tool's stamp they hold. The bytes read are those the run loads, so that a file changed meanwhile
+    never lands under another key."""
     if stages.cache is None:
         return {}, None
     folder = stages.request.environments_dir
@@ -281,8 +282,6 @@ def _outcome_keys(stages: _Stages, every: list[str], focus: frozenset[str]) -> t
             shared += [bytes(path), bytes(path.resolve()), stages.load.read(path)]
         stamp = tool_stamp(stages.request.tool, stages.cache)
     except (OSError, RuntimeError):  # reported where the partial is loaded; the environments are worked out
-        return {}, None
-    if not stamp.settled:
         return {}, None
     keys = {}
     for name in every:

@@ -166,3 +166,17 @@ def test_the_cel_parser_has_cel_pythons_own_options(monkeypatch: pytest.MonkeyPa
     assert ours is not None
     assert theirs is not None
     assert ours.options.options == theirs.options.options
+
+
+def test_cel_results_of_a_copy_that_keeps_modification_times_are_not_kept(tmp_path: Path) -> None:
+    """A copy of the evaluating code with the size and modification time of the first (cp -p, tar, a store
+    with fixed times) is other code: its status-change time and inode tell it apart."""
+    evaluator = tmp_path / "evaluator.py"
+    evaluator.write_text("one")
+    engine = cel_results.KeptResults(None, evaluator).engine
+    status = evaluator.stat()
+    replacement = tmp_path / "replacement.py"
+    replacement.write_text("two")
+    os.utime(replacement, ns=(status.st_atime_ns, status.st_mtime_ns))
+    replacement.replace(evaluator)
+    assert cel_results.KeptResults(None, evaluator).engine != engine

@@ -191,3 +191,15 @@ def test_an_object_schema_is_read_as_utf8_in_any_locale(tmp_path: Path) -> None:
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+@pytest.mark.parametrize("reference", ["#/$defs/missing", "#nowhere"])
+def test_a_reference_to_nowhere_in_an_object_schema_is_a_problem(
+    tmp_path: Path, tool: ToolData, reference: str
+) -> None:
+    """It ended the run in an error of jsonschema's."""
+    schema = {"type": "object", "properties": {"spec": {"$ref": reference}}}
+    result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
+    assert [(problem.rule, problem.message) for problem in result.problems] == [
+        ("object-schema", f"schemas/sealedsecret.schema.yaml refers to {reference}, which is not in it")
+    ]

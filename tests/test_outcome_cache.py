@@ -5,18 +5,28 @@ changes, and only then."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator import pipeline
 from generator.errors import Problem
-from generator.outcome_cache import PRUNE_AFTER, PRUNE_EVERY, SETTLE_SECONDS, OutcomeCache, outcome_cache, tool_stamp
+from generator.outcome_cache import (
+    PRUNE_AFTER,
+    PRUNE_EVERY,
+    SETTLE_SECONDS,
+    OutcomeCache,
+    ToolStamp,
+    outcome_cache,
+    tool_stamp,
+)
 from generator.parallel import References, can_fork
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
@@ -497,3 +507,32 @@ def test_what_the_caller_froze_stays_frozen_through_the_workers(tmp_path: Path, 
     build(request)  # reads the kept outcomes, freezes them, and starts workers for the changed
     assert gc.get_freeze_count() > 0
     gc.unfreeze()
+
+
+def test_a_tool_file_dated_in_the_future_settles(tmp_path: Path) -> None:
+    """A tarball made on a machine whose clock was ahead: the modification time stays in the future, the
+    status-change time is the kernel's own."""
+    tool = _tool(tmp_path)
+    ahead = time.time() + 3600
+    os.utime(tool.templates / "file", (ahead, ahead))
+    assert tool_stamp(tool, None, time.time() + SETTLE_SECONDS + 1).settled
+
+
+def test_outcomes_are_read_but_not_kept_while_the_tool_settles(
+    own_cache: Path, tool: ToolData, worked: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = BuildRequest(CORPUS / "valid", (), tool, jobs=1)
+    expected = build(request)
+    kept = sorted(own_cache.glob("*.pickle"))
+    stamp = tool_stamp
+
+    def unsettled(*arguments: Any) -> ToolStamp:
+        return dataclasses.replace(stamp(*arguments), settled=False)
+
+    monkeypatch.setattr(pipeline, "tool_stamp", unsettled)
+    worked.clear()
+    _same(build(request), expected)
+    assert worked == []
+    changed = shutil.copytree(CORPUS / "valid", own_cache.parent / "changed")
+    build(BuildRequest(changed, (), tool, jobs=1))
+    assert sorted(own_cache.glob("*.pickle")) == kept

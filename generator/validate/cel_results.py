@@ -72,16 +72,18 @@ class KeptResults:
 
     @cached_property
     def engine(self) -> str:
-        """The sizes and modification times of the code that evaluates: a result of other code is not kept."""
+        """The paths, sizes, and modification and status-change times and inodes of the code that evaluates, as
+        the outcome cache tells the tool's files apart (a copy that keeps modification times is not the same
+        file): a result of other code is not kept."""
         files = [*_package_files("celpy", _DECIDING_MODULES), *_package_files("lark", ("__init__.py",)), self.evaluator]
-        stamps = [f"python:{sys.version_info[0]}.{sys.version_info[1]}"]
+        stamps = [f"python:{sys.version}"]
         for file in files:
             try:
                 status = file.stat()
             except OSError:
-                stamps.append(f"{file.name}:missing")
+                stamps.append(f"{file}:missing")
                 continue
-            stamps.append(f"{file.name}:{status.st_size}:{status.st_mtime_ns}")
+            stamps.append(f"{file}:{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}")
         return ";".join(stamps)
 
 

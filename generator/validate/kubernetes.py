@@ -111,6 +111,8 @@ def object_problems(
 ) -> list[Problem]:
     """Each item of `objects` and `clusterObjects` (with its document path) against the schema of its kind,
     located at its line of the environment file."""
+    from referencing.exceptions import Unresolvable
+
     problems: list[Problem] = []
     chosen = data.get("objectSchemas", {})
     if objects and version not in schemas.versions:
@@ -158,7 +160,25 @@ def object_problems(
             )
             continue
         assert validator is not None
-        for finding in findings(validator, dict(item)):
+        try:
+            found = findings(validator, dict(item))
+        except Unresolvable as error:  # a `#...` reference of an objectSchemas file that points nowhere in it
+            entry = ("objectSchemas", key)
+            # referencing names a missing anchor bare, and a JSON pointer without its #
+            anchor, ref = getattr(error, "anchor", None), str(getattr(error, "ref", ""))
+            pointer = f"#{anchor}" if anchor else f"#{ref}" if ref.startswith("/") else ref or "a $ref"
+            problems.append(
+                Problem(
+                    locate(origin, entry),
+                    entry,
+                    f"{chosen[key]} refers to {pointer}, which is not in it",
+                    "point the $ref at a part of the file, such as #/$defs/NAME",
+                    file=environment_file,
+                    rule=OBJECT_SCHEMA.id,
+                )
+            )
+            continue
+        for finding in found:
             path = (*where, *finding.path)
             problems.append(
                 Problem(
