@@ -203,3 +203,26 @@ def test_a_reference_to_nowhere_in_an_object_schema_is_a_problem(
     assert [(problem.rule, problem.message) for problem in result.problems] == [
         ("object-schema", f"schemas/sealedsecret.schema.yaml refers to {reference}, which is not in it")
     ]
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {  # a $ref to the document's own $id
+            "$id": "https://schemas.example.com/sealedsecret.json",
+            "$defs": {"spec": SEALED_SECRET_SPEC},
+            "properties": {"spec": {"$ref": "https://schemas.example.com/sealedsecret.json#/$defs/spec"}},
+        },
+        {  # a $ref to a sub-schema's own $id
+            "$defs": {"spec": {**SEALED_SECRET_SPEC, "$id": "spec.json"}},
+            "properties": {"spec": {"$ref": "spec.json"}},
+        },
+        {"properties": {"spec": {**SEALED_SECRET_SPEC, "examples": [{"$ref": "spec.json"}]}}},  # data, no $ref
+    ],
+)
+def test_references_an_object_schema_holds_itself_are_followed(
+    tmp_path: Path, tool: ToolData, schema: dict[str, Any]
+) -> None:
+    """What the file resolves by itself is no reference outside it, whatever the URI looks like."""
+    result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
+    assert result.problems == ()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # jsonschema is imported when an environment has objects to c
     from jsonschema import Draft202012Validator
     from jsonschema.protocols import Validator
     from referencing import Resource
+    from referencing.exceptions import Unresolvable
 
 SCHEMAS_PACKAGE = "kubernetes_validate"
 SCHEMAS_FOLDER = "kubernetes-json-schema"
@@ -162,21 +163,8 @@ def object_problems(
         assert validator is not None
         try:
             found = findings(validator, dict(item))
-        except Unresolvable as error:  # a `#...` reference of an objectSchemas file that points nowhere in it
-            entry = ("objectSchemas", key)
-            # referencing names a missing anchor bare, and a JSON pointer without its #
-            anchor, ref = getattr(error, "anchor", None), str(getattr(error, "ref", ""))
-            pointer = f"#{anchor}" if anchor else f"#{ref}" if ref.startswith("/") else ref or "a $ref"
-            problems.append(
-                Problem(
-                    locate(origin, entry),
-                    entry,
-                    f"{chosen[key]} refers to {pointer}, which is not in it",
-                    "point the $ref at a part of the file, such as #/$defs/NAME",
-                    file=environment_file,
-                    rule=OBJECT_SCHEMA.id,
-                )
-            )
+        except Unresolvable as error:  # a $ref of an objectSchemas file to what is not in it (nothing is fetched)
+            problems.append(_unresolvable(error, chosen[key], ("objectSchemas", key), origin, environment_file))
             continue
         for finding in found:
             path = (*where, *finding.path)
@@ -191,6 +179,22 @@ def object_problems(
                 )
             )
     return problems
+
+
+def _unresolvable(
+    error: Unresolvable, relative: str, entry: DocPath, origin: Origin, environment_file: Path
+) -> Problem:
+    """A $ref of an objectSchemas file that its own document does not hold: another file or address, or a part
+    of the file that is not there."""
+    # referencing names a missing anchor bare, and a missing JSON pointer without its #
+    anchor, ref = getattr(error, "anchor", None), str(getattr(error, "ref", ""))
+    if anchor or not ref or ref.startswith("/"):
+        what = f"{relative} refers to {f'#{anchor}' if anchor else f'#{ref}'}, which is not in it"
+        hint = "point the $ref at a part of the file, such as #/$defs/NAME"
+    else:
+        what = f"{relative} refers to {ref}, outside itself"
+        hint = "copy what it refers to under $defs in the file and refer to it as #/$defs/NAME"
+    return Problem(locate(origin, entry), entry, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
 
 
 def schema_files(environment_file: Path, data: Mapping[str, Any]) -> list[Path]:
@@ -211,8 +215,8 @@ def _user_validator(
 
     The file must hold all it refers to: jsonschema would otherwise fetch a `$ref` to another file or address
     (with urlopen, so from the network too) when it meets it, which makes a run depend on what no key of the
-    outcome cache sees (generator/outcome_cache.py) and a relative one ends the run in an error of jsonschema's.
-    The validator's registry fetches nothing, as a second guard."""
+    outcome cache sees (generator/outcome_cache.py). The validator's registry holds the file alone (and the
+    metaschemas jsonschema adds): a `$ref` it does not resolve is a problem (`_unresolvable`)."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
     from jsonschema.validators import validator_for
@@ -234,23 +238,4 @@ def _user_validator(
             else f"cannot read the JSON Schema {relative}: {error}"
         )
         return None, Problem(locate(origin, where), where, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
-    outside = sorted(set(_references_outside(schema)))
-    if outside:
-        what = f"{relative} refers to {outside[0]}, outside itself"
-        hint = "copy what it refers to under $defs in the file and refer to it as #/$defs/NAME"
-        return None, Problem(locate(origin, where), where, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
     return cls(schema, registry=Registry()), None
-
-
-def _references_outside(schema: Any) -> list[str]:
-    """The `$ref`s (and `$dynamicRef`s) of a schema that name another document: all but `#...` ones."""
-    if isinstance(schema, list):
-        return [found for item in schema for found in _references_outside(item)]
-    if not isinstance(schema, dict):
-        return []
-    found = [
-        value
-        for name in ("$ref", "$dynamicRef")
-        if isinstance(value := schema.get(name), str) and not value.startswith("#")
-    ]
-    return found + [reference for value in schema.values() for reference in _references_outside(value)]
