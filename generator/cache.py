@@ -50,3 +50,20 @@ def _base(environ: Mapping[str, str]) -> Path:
         return given
     home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
     return home / ".cache"
+
+
+def file_status(path: str | Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def status_text(status: os.stat_result | None) -> str:
+    """What tells a file's contents apart without reading them, for what the cache keeps of code and data: its
+    size and modification time, and also the time of its last change of status and its inode and device, which
+    no copy that keeps modification times (cp -p, rsync -a, tar, an image built with fixed times) keeps too;
+    Git's index looks at the same. A file that cannot be looked at is told by that."""
+    if status is None:
+        return "unreadable"
+    return f"{status.st_size} {status.st_mtime_ns} {status.st_ctime_ns} {status.st_ino} {status.st_dev}"

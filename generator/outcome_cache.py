@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.cache import OUTCOMES, cache_folder
+from generator.cache import OUTCOMES, cache_folder, file_status, status_text
 from generator.paths import PACKAGE_DIR, ToolData
 
 PRUNE_AFTER = 14 * 24 * 3600  # seconds an entry stays unused before a run removes it
@@ -67,13 +67,13 @@ def tool_stamp(tool: ToolData, cache: OutcomeCache | None, now: float | None = N
     # `python -m generator`, the console script and a test run of one and the same tool
     for entry in filter(None, sys.path):
         if os.path.isfile(entry):  # a zip file or egg: told apart by its status, as a file of the tool
-            digest.update(f"{entry}\0{_status_line(_status(entry))}\0".encode())
+            digest.update(f"{entry}\0{status_text(file_status(entry))}\0".encode())
         with contextlib.suppress(OSError):  # a path entry that is a file or gone
             names = sorted(name for name in os.listdir(entry) if name.endswith(_DISTRIBUTION_SUFFIXES))
             if names:
                 digest.update(f"{entry}\0{','.join(names)}\0".encode())
     files = _tool_files(tool)
-    statuses = [_status(path) for _relative, path in files]
+    statuses = [file_status(path) for _relative, path in files]
     signature = _signature(files, statuses)
     # the status-change time, which the kernel sets by its own clock: a modification time may be in the future
     # (a tarball made on a machine ahead), which would leave the files unsettled for good
@@ -96,30 +96,15 @@ def tool_stamp(tool: ToolData, cache: OutcomeCache | None, now: float | None = N
 def tool_signature(tool: ToolData) -> str:
     """The status of the tool's files: the same as a stamp's while none changed."""
     files = _tool_files(tool)
-    return _signature(files, [_status(path) for _relative, path in files])
+    return _signature(files, [file_status(path) for _relative, path in files])
 
 
 def _signature(files: list[tuple[str, str]], statuses: list[os.stat_result | None]) -> str:
-    """A file's size, modification time, and also the time of its last change of status and its inode, which
-    no copy that keeps modification times (cp -p, rsync -a, tar, an image built with fixed times) keeps too;
-    Git's index looks at the same. A file that cannot be looked at is told by that."""
+    """The files' paths and statuses (generator/cache.py `status_text`)."""
     signature = hashlib.blake2b(digest_size=_DIGEST_SIZE)
     for (_relative, path), status in zip(files, statuses, strict=True):
-        signature.update(f"{path}\0{_status_line(status)}\0".encode())
+        signature.update(f"{path}\0{status_text(status)}\0".encode())
     return signature.hexdigest()
-
-
-def _status_line(status: os.stat_result | None) -> str:
-    if status is None:
-        return "unreadable"
-    return f"{status.st_size} {status.st_mtime_ns} {status.st_ctime_ns} {status.st_ino} {status.st_dev}"
-
-
-def _status(path: str) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
 
 
 def file_digest(path: str | Path) -> bytes | None:

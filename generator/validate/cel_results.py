@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator.cache import CEL, cache_folder
+from generator.cache import CEL, cache_folder, file_status, status_text
 
 MAX_KEPT = 4096
 MAX_VALUE_CHARS = 1024  # with MAX_KEPT, the file stays within about 4 MB
@@ -72,19 +72,10 @@ class KeptResults:
 
     @cached_property
     def engine(self) -> str:
-        """The paths, sizes, and modification and status-change times and inodes of the code that evaluates, as
-        the outcome cache tells the tool's files apart (a copy that keeps modification times is not the same
-        file): a result of other code is not kept."""
+        """The paths and statuses of the code that evaluates (generator/cache.py `status_text`): a result of
+        other code is not kept."""
         files = [*_package_files("celpy", _DECIDING_MODULES), *_package_files("lark", ("__init__.py",)), self.evaluator]
-        stamps = [f"python:{sys.version}"]
-        for file in files:
-            try:
-                status = file.stat()
-            except OSError:
-                stamps.append(f"{file}:missing")
-                continue
-            stamps.append(f"{file}:{status.st_size}:{status.st_mtime_ns}:{status.st_ctime_ns}:{status.st_ino}")
-        return ";".join(stamps)
+        return ";".join([f"python:{sys.version}", *(f"{file}:{status_text(file_status(file))}" for file in files)])
 
 
 def _package_files(package: str, names: tuple[str, ...]) -> list[Path]:
