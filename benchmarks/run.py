@@ -169,17 +169,16 @@ def child_environment(cache: Path) -> dict[str, str]:
     return {**environment, CACHE_HOME: str(cache)}
 
 
+def outcomes_folder(cache: Path) -> Path:
+    """The outcome cache's folder in the benchmark's cache home."""
+    from generator.cache import FOLDER_NAME, OUTCOMES
+
+    return cache / FOLDER_NAME / OUTCOMES
+
+
 def forget_outcomes(cache: Path) -> None:
     """Nothing kept: the outcomes of earlier runs removed, the compiled templates and CEL tables left."""
-    from generator.cache import FOLDER_NAME, OUTCOMES
-
-    shutil.rmtree(cache / FOLDER_NAME / OUTCOMES, ignore_errors=True)
-
-
-def outcome_entries(cache: Path) -> list[Path]:
-    from generator.cache import FOLDER_NAME, OUTCOMES
-
-    return list((cache / FOLDER_NAME / OUTCOMES).iterdir())
+    shutil.rmtree(outcomes_folder(cache), ignore_errors=True)
 
 
 def run_python(cache: Path, *arguments: str) -> str:
@@ -235,9 +234,9 @@ def measure_size(size: int, cache: Path) -> dict[str, Any]:
         for replicas, command in enumerate(COMMANDS, start=2):  # a change of its own for each: each a miss
             changed.write_text(original.replace("replicas: 1", f"replicas: {replicas}", 1))
             if command == "check":  # the pull request commits the output of the change, not its outcome
-                entries = set(outcome_entries(cache))
+                entries = set(outcomes_folder(cache).iterdir())
                 run("render")
-                for entry in set(outcome_entries(cache)) - entries:
+                for entry in set(outcomes_folder(cache).iterdir()) - entries:
                     entry.unlink()
             figures[(command, ONE_CHANGED)] = run(command)
         figures["files"] = len(after)
