@@ -40,7 +40,7 @@ SETTLE_SECONDS = 2.0  # a file of the tool changed more recently than this may c
 _TOUCH_AFTER = 24 * 3600  # an entry read is marked used at most this often, so a warm run writes nothing
 _PRUNED_STAMP = ".pruned"  # its modification time: when entries were last pruned
 _ENTRY_SUFFIX = ".pickle"  # an outcome
-_STAMP_SUFFIX = ".stamp"  # the digest of the tool's files, under their paths, sizes and modification times
+_STAMP_SUFFIX = ".stamp"  # the digest of the tool's files, under their status (cache.status_text)
 _DIGEST_SIZE = 32
 _DISTRIBUTION_SUFFIXES = (".dist-info", ".egg-info")
 
