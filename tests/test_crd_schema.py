@@ -7,6 +7,9 @@ import math
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -168,3 +171,69 @@ def test_committed_schema_size_stays_reasonable() -> None:
     assert total < 2_000_000, f"schemas/ holds {total} bytes of JSON; was ~1 MB when shared subtrees were introduced"
     definitions = json.loads((PROJECT_ROOT / "schemas" / "definitions.json").read_text())
     assert definitions["$defs"]
+
+
+def _schema_graph(edges: list[list[int]], ruled: set[int], inline: set[int]) -> dict[str, Any]:
+    """A bundled root whose definitions d0..dN refer to each other (loops included) as `edges` says: a child is
+    a `$ref`, or, when its index is in `inline`, an object whose one property is that `$ref`."""
+
+    def child(target: int) -> dict[str, Any]:
+        reference = {"$ref": f"#/$defs/d{target}"}
+        return {"type": "object", "properties": {"x": reference}} if target in inline else reference
+
+    definitions: dict[str, Any] = {}
+    for index, targets in enumerate(edges):
+        node: dict[str, Any] = {"type": "object", "properties": {f"p{n}": child(t) for n, t in enumerate(targets)}}
+        if index in ruled:
+            node["x-kubernetes-validations"] = [{"rule": "true"}]
+        definitions[f"d{index}"] = node
+    return {"$defs": definitions}
+
+
+@given(
+    st.integers(min_value=1, max_value=8).flatmap(
+        lambda size: st.tuples(
+            st.lists(st.lists(st.integers(0, size - 1), max_size=3), min_size=size, max_size=size),
+            st.sets(st.integers(0, size - 1), max_size=2),
+            st.sets(st.integers(0, size - 1)),
+            st.permutations(range(size)),
+        )
+    )
+)
+# d1 is first met inside the loop back to d0, before d0's rule-bearing d2 is: its False is not final then
+@example(([[1, 2], [0], []], {2}, set(), [0, 1, 2]))
+def test_cel_rule_search_matches_reachability(case: tuple[list[list[int]], set[int], set[int], list[int]]) -> None:
+    """Whether a schema has rules below it is whether it reaches a schema with rules, whatever the loops among
+    them and the order the walk asks in (the answers it keeps must not depend on it)."""
+    edges, ruled, inline, order = case
+    root = _schema_graph(edges, ruled, inline)
+    rules = CelRules()
+    for start in order:
+        reached, waiting = set(), [start]
+        while waiting:
+            node = waiting.pop()
+            if node not in reached:
+                reached.add(node)
+                waiting.extend(edges[node])
+        assert rules._contains_rules(root, root["$defs"][f"d{start}"]) == bool(reached & ruled)
+
+
+def test_cel_rule_search_looks_through_each_schema_once() -> None:
+    """The walk asks about each field of an object it meets; each schema below is looked through once a run."""
+    store = SchemaStore(PROJECT_ROOT / "schemas")
+    [file, *_] = sorted((PROJECT_ROOT / "tests/golden/full/workloads").glob("raycluster-*.yaml"))
+    document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    validator = store.validator_for(document, SUPPORTED_RELEASES[-1])
+    assert validator is not None
+    looked: list[int] = []
+    rules_below = store.cel._rules_below
+
+    def counting(root: Any, schema: Any, on_path: dict[int, int]) -> tuple[bool, int]:
+        if id(schema) not in store.cel.has_rules and id(schema) not in on_path:
+            looked.append(id(schema))
+        return rules_below(root, schema, on_path)
+
+    store.cel._rules_below = counting  # type: ignore[method-assign]
+    store.cel.findings(validator.schema, document)
+    assert looked
+    assert len(looked) == len(set(looked))

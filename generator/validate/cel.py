@@ -72,24 +72,40 @@ class CelRules:
             for index, item in enumerate(instance):
                 yield from self._walk(root, schema["items"], item, (*path, index))
 
-    def _contains_rules(
-        self, root: Mapping[str, Any], schema: Mapping[str, Any], visiting: frozenset[int] = frozenset()
-    ) -> bool:
+    def _contains_rules(self, root: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
+        return self._rules_below(root, schema, {})[0]
+
+    def _rules_below(
+        self, root: Mapping[str, Any], schema: Mapping[str, Any], on_path: dict[int, int]
+    ) -> tuple[bool, int]:
+        """Whether `schema` or a schema below it has rules, and the depth of the shallowest schema of `on_path`
+        (those being worked out, by depth) that the answer went through: deeper than the caller when none.
+
+        Every answer is kept once final, so that each schema is looked through once per run (keeping only the
+        outermost answers made the walk look through a pod template's schema again for each of its fields).
+        True is final at once. False is final when the schemas it went through, looping back, are this one or
+        below it: all it reaches is then known; a loop back to a schema above may still find a rule there."""
         key = id(schema)
         if key in self.has_rules:
-            return self.has_rules[key]
-        if key in visiting:
-            return False  # a cycle adds no rules of its own; the outer call decides and caches
+            return self.has_rules[key], len(on_path) + 1
+        if key in on_path:
+            return False, on_path[key]  # a loop adds no rule of its own: the schema it returns to decides
+        depth = on_path[key] = len(on_path)
         children = [*schema.get("properties", {}).values()]
         for nested in (schema.get("items"), schema.get("additionalProperties")):
             if isinstance(nested, dict):
                 children.append(nested)
-        found = "x-kubernetes-validations" in schema or any(
-            self._contains_rules(root, _resolve(root, child), visiting | {key}) for child in children
-        )
-        if not visiting:
-            self.has_rules[key] = found  # only a top-level answer is final in a recursive schema
-        return found
+        found, shallowest = "x-kubernetes-validations" in schema, depth
+        for child in children:
+            if found:
+                break
+            found, reached = self._rules_below(root, _resolve(root, child), on_path)
+            shallowest = min(shallowest, reached)
+        del on_path[key]
+        if found or shallowest >= depth:
+            self.has_rules[key] = found
+            return found, depth + 1
+        return found, shallowest
 
     def _evaluate(self, rule: Mapping[str, Any], instance: Any, path: DocPath) -> Iterator[Finding]:
         text = rule["rule"]
