@@ -4,7 +4,8 @@ Round one models its environments and sends back the single-namespace operator o
 those into the namespace grants (which cross environments) and sends them to every worker; round two
 renders and checks. The workers are forked, so they start with the parent's loaded schemas and templates
 and receive nothing but names; what they send back refers to the parent's release data and field history
-by name (a stand-in call that the parent's unpickler resolves), never by copy. Output order is the caller's:
+by name (a stand-in call that the parent's unpickler resolves), never by copy. Each rendered result is pickled
+once, by the worker's own render (`Pickled`), whose bytes the outcome cache keeps too. Output order is the caller's:
 the results are put back in the order of the names, so a parallel run is byte-for-byte a sequential one
 (tests/test_parallel.py).
 """
@@ -20,8 +21,9 @@ import pickle
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from generator.errors import InternalError
 from generator.releases import FieldHistory, KubeRayRelease
@@ -31,8 +33,8 @@ from generator.source import Origin
 MIN_ENVIRONMENTS_PER_WORKER = 8
 
 Modelled = TypeVar("Modelled")
-Rendered = TypeVar("Rendered")
 Grants = TypeVar("Grants")
+Loaded = TypeVar("Loaded")
 
 
 def worker_count(requested: int | None, environments: int) -> int:
@@ -76,6 +78,14 @@ class References:
 def _reference(kind: str, _name: Any) -> Any:
     """Stands in a pickle for an object sent by name; `_ResolvingUnpickler` calls its References instead."""
     raise InternalError(f"a {kind} reference was read without the References of the run")
+
+
+@dataclass(frozen=True)
+class Pickled(Generic[Loaded]):
+    """A worker's result, pickled by the worker with References.dumps (the outcome cache keeps these bytes too):
+    sent as they are rather than pickled again, and loaded by the parent as it arrives."""
+
+    data: bytes
 
 
 class _ReferencingPickler(pickle.Pickler):
@@ -138,8 +148,8 @@ def run_in_workers(
     model: Callable[[str], Modelled],
     owners: Callable[[Mapping[str, Modelled]], list[Any]],
     grants: Callable[[list[Any]], Grants],
-    render: Callable[[str, Modelled, Grants], Rendered],
-) -> tuple[Grants, dict[str, Rendered]]:
+    render: Callable[[str, Modelled, Grants], Pickled[Loaded]],
+) -> tuple[Grants, dict[str, Loaded]]:
     """The grants of the owners of every model, and render(name, model(name), those grants) for each name, in
     `workers` processes."""
     context = multiprocessing.get_context("fork")
@@ -173,7 +183,7 @@ def run_in_workers(
         shared = references.dumps(granted)
         for connection in connections:
             connection.send_bytes(shared)
-        results: dict[str, Rendered] = {}
+        results: dict[str, Loaded] = {}
         # each environment's result as it comes, from whichever worker sends first: the parent reads while the
         # workers render, instead of after
         working = list(connections)
@@ -185,7 +195,7 @@ def run_in_workers(
                     working.remove(ready)
                 else:
                     name, result = received
-                    results[name] = result
+                    results[name] = references.loads(result.data)
     finally:
         for connection in connections:
             connection.close()
@@ -204,7 +214,7 @@ def _work(
     references: References,
     model: Callable[[str], Modelled],
     owners: Callable[[Mapping[str, Modelled]], list[Any]],
-    render: Callable[[str, Modelled, Grants], Rendered],
+    render: Callable[[str, Modelled, Grants], Pickled[Any]],
 ) -> None:
     """A worker: model its environments, send their operator owners, wait for the grants, render."""
     # The parent's ends of this and the earlier workers' pipes came with the fork: held open here, they would

@@ -37,7 +37,7 @@ from generator.outcome_cache import (
     tool_stamp,
 )
 from generator.output.write import OutputScope
-from generator.parallel import References, run_in_workers, worker_count
+from generator.parallel import Pickled, References, run_in_workers, worker_count
 from generator.paths import ToolData
 from generator.releases import FieldHistory, KubeRayRelease, load_field_history, load_release
 from generator.render.gitops_files import render_root
@@ -208,22 +208,40 @@ def _outcomes(stages: _Stages, every: list[str], focus: frozenset[str]) -> dict[
     def grants_of(owners: list[Environment]) -> Mapping[tuple[str, str], NamespaceGrant]:
         return namespace_grants(owners + kept_owners)
 
-    def render(name: str, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]) -> _Outcome:
+    def render_and_keep(
+        name: str, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]
+    ) -> tuple[_Outcome, bytes | None]:
+        """The rendered outcome, and what the outcome cache keeps of it (None: nothing)."""
         # kept only once the tool's files have settled (ToolStamp.settled)
         key = keys.get(name) if stamp is not None and stamp.settled else None
         # read before the render reads them: a file changed meanwhile is then a miss, never a stale hit
         reads = _other_reads(outcome) if stages.cache is not None and key is not None else ()
         rendered = _render_environment(stages, outcome, grants, check_output=name in focus)
-        if stages.cache is not None and key is not None:
-            grant = grant_for(outcome.environment, grants) if outcome.environment else None
-            stages.cache.put(key, references.dumps(_Kept(grant, outcome.environment, rendered, reads)))
-        return rendered
+        if stages.cache is None or key is None:
+            return rendered, None
+        grant = grant_for(outcome.environment, grants) if outcome.environment else None
+        data = references.dumps(_Kept(grant, outcome.environment, rendered, reads))
+        stages.cache.put(key, data)
+        return rendered, data
+
+    def render(name: str, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]) -> _Outcome:
+        return render_and_keep(name, outcome, grants)[0]
+
+    def render_to_send(
+        name: str, outcome: _Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]
+    ) -> Pickled[_Kept | _Outcome]:
+        # a worker sends what it kept as it is, rather than pickle the outcome once more (1.5 ms an environment)
+        rendered, data = render_and_keep(name, outcome, grants)
+        return Pickled(references.dumps(rendered) if data is None else data)
 
     missing = [name for name in every if name not in kept]
     workers = worker_count(stages.request.jobs, len(missing))
     if workers > 1:
         model = partial(_model_environment, stages)
-        grants, fresh = run_in_workers(missing, workers, references, model, _single_namespace_owners, grants_of, render)
+        grants, sent = run_in_workers(
+            missing, workers, references, model, _single_namespace_owners, grants_of, render_to_send
+        )
+        fresh = {name: _received(item) for name, item in sent.items()}
     else:
         modelled = {name: _model_environment(stages, name) for name in missing}
         grants = grants_of(_single_namespace_owners(modelled))
@@ -259,6 +277,11 @@ class _Kept:
     # the files besides its own and the partials that it read (objectSchemas), each with the digest of its
     # contents (None: it could not be read): they must read the same for the outcome to hold
     reads: tuple[tuple[Path, bytes | None], ...]
+
+
+def _received(item: _Outcome | _Kept) -> _Outcome:
+    """A worker's outcome, or what it kept of one (`render_to_send`)."""
+    return item.outcome if isinstance(item, _Kept) else item
 
 
 def _other_reads(outcome: _Outcome) -> tuple[tuple[Path, bytes | None], ...]:

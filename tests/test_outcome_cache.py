@@ -95,6 +95,25 @@ def test_kept_outcomes_are_the_outcomes(folder: Path, documents: bool, tool: Too
     assert worked == []
 
 
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
+def test_workers_send_what_they_keep(folder: Path, tool: ToolData, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker sends each outcome as the bytes it kept, pickled once; the parent reads from them the outcome a
+    run without the cache works out."""
+    sent: list[str] = []
+    received = pipeline._received
+
+    def recorded(item: Any) -> pipeline._Outcome:
+        sent.append(type(item).__name__)
+        return received(item)
+
+    monkeypatch.setattr(pipeline, "_received", recorded)
+    expected = _uncached(BuildRequest(folder, (), tool, jobs=1))
+    _same(build(BuildRequest(folder, (), tool, jobs=2)), expected)
+    workers = len(expected.environments) > 1  # one environment is worked out in the parent
+    assert sent == (["_Kept"] * len(expected.environments) if workers else [])
+
+
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.name)
 def test_one_environment_named_is_kept_apart_from_all(folder: Path, tool: ToolData) -> None:
     """`render ENV` checks ENV's output only: the others' outcomes, unchecked, are not those of a full run (the

@@ -134,7 +134,7 @@ def test_two_owners_of_one_namespace_grant_alike_in_any_process(tool: ToolData, 
 # A parent that starts two workers whose modelling takes a while, writes their process ids, and waits.
 _PARENT = """
 import os, sys, time
-from generator.parallel import References, run_in_workers
+from generator.parallel import Pickled, References, run_in_workers
 
 def model(name):
     with open(os.path.join(sys.argv[1], "." + name), "w") as handle:
@@ -144,7 +144,7 @@ def model(name):
     return name
 
 run_in_workers(["a", "b"], 2, References(lambda version: None, None), model, lambda found: [], lambda found: None,
-               lambda name, modelled, grants: modelled)
+               lambda name, modelled, grants: Pickled(b""))
 """
 
 
