@@ -215,3 +215,39 @@ def test_a_render_rewrites_only_what_changed_and_never_through_a_link(project: P
     assert changed.stat().st_mode & 0o777 == 0o640
     assert "memory: 3Gi" in changed.read_text()
     assert run("check").exit_code == 0
+
+
+BIGGER = ("memory: 2Gi", "memory: 3Gi")  # raycluster-small.yaml changes
+ANOTHER = ("clusters:\n", "clusters:\n  - name: big\n    head: {cpu: '2', memory: 4Gi}\n")  # it stays
+
+
+@pytest.mark.parametrize(
+    ("linked", "edit"),
+    [
+        ("demo/workloads", BIGGER),  # a folder below one looked at already (demo, through demo/argocd/...)
+        ("demo/workloads/raycluster-small.yaml", BIGGER),  # a file the run rewrites
+        ("demo/workloads/raycluster-small.yaml", ANOTHER),  # a file that stays as it is while others change
+    ],
+)
+def test_a_symbolic_link_anywhere_on_a_generated_path_is_refused(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, linked: str, edit: tuple[str, str]
+) -> None:
+    """Each folder of the output is looked at once, whatever number of files it holds: a link below one looked
+    at already, or at a file's own place, is still found."""
+    assert run("render").exit_code == 0
+    outside = tmp_path_factory.mktemp("outside")
+    place = project / "rendered" / linked
+    shutil.move(place, outside / place.name)
+    place.symlink_to(outside / place.name, target_is_directory=(outside / place.name).is_dir())
+    before = snapshot(outside)
+    environment = project / "environments" / "demo.yaml"
+    assert edit[0] in environment.read_text()
+    environment.write_text(environment.read_text().replace(*edit))
+    result = run("render")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"kuberay-gitops: error: the output holds a symbolic link at {linked}; refusing to write through it "
+        "(nothing was written)\n",
+    )
+    assert snapshot(outside) == before
+    assert leftovers(project) == []
