@@ -15,6 +15,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,39 +74,41 @@ class CelRules:
                 yield from self._walk(root, schema["items"], item, (*path, index))
 
     def _contains_rules(self, root: Mapping[str, Any], schema: Mapping[str, Any]) -> bool:
-        return self._rules_below(root, schema, {})[0]
+        """Whether `schema` or a schema it reaches has rules; each schema is looked through once a run."""
+        if id(schema) not in self.has_rules:
+            self._settle(root, schema, _Search())
+        return self.has_rules[id(schema)]
 
-    def _rules_below(
-        self, root: Mapping[str, Any], schema: Mapping[str, Any], on_path: dict[int, int]
-    ) -> tuple[bool, int]:
-        """Whether `schema` or a schema below it has rules, and the depth of the shallowest schema of `on_path`
-        (those being worked out, by depth) that the answer went through: deeper than the caller when none.
-
-        Every answer is kept once final, so that each schema is looked through once per run (keeping only the
-        outermost answers made the walk look through a pod template's schema again for each of its fields).
-        True is final at once. False is final when the schemas it went through, looping back, are this one or
-        below it: all it reaches is then known; a loop back to a schema above may still find a rule there."""
+    def _settle(self, root: Mapping[str, Any], schema: Mapping[str, Any], search: _Search) -> None:
+        """Work out whether `schema` has rules below it, and so for every schema it reaches, by Tarjan's
+        strongly connected components: the schemas of a loop of `$ref`s reach the same schemas, so they get
+        one answer together when the loop's first schema is done, and none is looked through twice (keeping
+        only the outermost answers made the walk look through a pod template's schema again for each of its
+        fields). Once one rule is found, the rest of a schema's children need not be looked at: any schema
+        that reaches it has a rule too."""
         key = id(schema)
-        if key in self.has_rules:
-            return self.has_rules[key], len(on_path) + 1
-        if key in on_path:
-            return False, on_path[key]  # a loop adds no rule of its own: the schema it returns to decides
-        depth = on_path[key] = len(on_path)
-        children = [*schema.get("properties", {}).values()]
-        for nested in (schema.get("items"), schema.get("additionalProperties")):
-            if isinstance(nested, dict):
-                children.append(nested)
-        found, shallowest = "x-kubernetes-validations" in schema, depth
-        for child in children:
+        search.order[key] = search.lowest[key] = len(search.order)
+        search.open.append(key)
+        found = "x-kubernetes-validations" in schema
+        for child in _children(schema):
             if found:
                 break
-            found, reached = self._rules_below(root, _resolve(root, child), on_path)
-            shallowest = min(shallowest, reached)
-        del on_path[key]
-        if found or shallowest >= depth:
-            self.has_rules[key] = found
-            return found, depth + 1
-        return found, shallowest
+            child = _resolve(root, child)
+            child_key = id(child)
+            if child_key not in self.has_rules and child_key not in search.order:
+                self._settle(root, child, search)
+            if child_key in self.has_rules:  # worked out, on its own or with its loop
+                found = self.has_rules[child_key]
+            else:  # in a loop with this schema, still open
+                search.lowest[key] = min(search.lowest[key], search.lowest[child_key])
+        search.found[key] = found
+        if search.lowest[key] == search.order[key]:  # the first schema of its loop: the loop is complete
+            first = search.open.index(key)
+            members = search.open[first:]
+            del search.open[first:]
+            answer = any(search.found[member] for member in members)
+            for member in members:
+                self.has_rules[member] = answer
 
     def _evaluate(self, rule: Mapping[str, Any], instance: Any, path: DocPath) -> Iterator[Finding]:
         text = rule["rule"]
@@ -171,6 +174,26 @@ def _parser_cache(lark_version: str) -> str | bool:
     rebuilds them when they differ), or False: no cache."""
     folder = cache_folder(os.environ, CEL)
     return str(folder / f"parser-lark-{lark_version}.pickle") if folder is not None else False
+
+
+@dataclass
+class _Search:
+    """One search for rules (`CelRules._settle`): the order schemas were met in, the earliest open schema each
+    reaches, whether each has a rule or reaches a finished schema with one, and the schemas not finished yet."""
+
+    order: dict[int, int] = field(default_factory=dict)
+    lowest: dict[int, int] = field(default_factory=dict)
+    found: dict[int, bool] = field(default_factory=dict)
+    open: list[int] = field(default_factory=list)
+
+
+def _children(schema: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The schemas of an object's properties, a list's items and a map's values."""
+    children = [*schema.get("properties", {}).values()]
+    for nested in (schema.get("items"), schema.get("additionalProperties")):
+        if isinstance(nested, dict):
+            children.append(nested)
+    return children
 
 
 def _resolve(root: Mapping[str, Any], schema: Mapping[str, Any]) -> Mapping[str, Any]:
