@@ -224,7 +224,8 @@ ANOTHER = ("clusters:\n", "clusters:\n  - name: big\n    head: {cpu: '2', memory
 @pytest.mark.parametrize(
     ("linked", "edit"),
     [
-        ("demo/workloads", BIGGER),  # a folder below one looked at already (demo, through demo/argocd/...)
+        ("demo/workloads", BIGGER),  # a folder, met on the first file written
+        ("demo/argocd", BIGGER),  # a folder below one looked at already (demo, through demo/workloads/...)
         ("demo/workloads/raycluster-small.yaml", BIGGER),  # a file the run rewrites
         ("demo/workloads/raycluster-small.yaml", ANOTHER),  # a file that stays as it is while others change
     ],
