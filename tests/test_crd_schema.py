@@ -176,7 +176,8 @@ def test_committed_schema_size_stays_reasonable() -> None:
 
 def _schema_graph(edges: list[list[int]], ruled: set[int], inline: set[int]) -> dict[str, Any]:
     """A bundled root whose definitions d0..dN refer to each other (loops included) as `edges` says: a child is
-    a `$ref`, or, when its index is in `inline`, an object whose one property is that `$ref`."""
+    a `$ref`, or, when its index is in `inline`, an object whose one property is that `$ref`. A definition's
+    first child is a property, its second its `items`, its third its `additionalProperties`."""
 
     def child(target: int) -> dict[str, Any]:
         reference = {"$ref": f"#/$defs/d{target}"}
@@ -184,7 +185,12 @@ def _schema_graph(edges: list[list[int]], ruled: set[int], inline: set[int]) -> 
 
     definitions: dict[str, Any] = {}
     for index, targets in enumerate(edges):
-        node: dict[str, Any] = {"type": "object", "properties": {f"p{n}": child(t) for n, t in enumerate(targets)}}
+        node: dict[str, Any] = {"type": "object", "properties": {}}
+        for place, target in zip(("properties", "items", "additionalProperties"), targets, strict=False):
+            if place == "properties":
+                node["properties"]["p"] = child(target)
+            else:
+                node[place] = child(target)
         if index in ruled:
             node["x-kubernetes-validations"] = [{"rule": "true"}]
         definitions[f"d{index}"] = node

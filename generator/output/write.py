@@ -168,7 +168,7 @@ def _refuse_links(root: Path, paths: Iterable[PurePosixPath]) -> None:
             shown = "/".join(parts[:depth])
             if shown in folders:
                 continue
-            # Path.is_symlink raises on errors but "no such file" (os.path.islink would take them for "no")
+            # Path.is_symlink raises on errors other than a path that is not there (os.path.islink says no)
             if Path(top, shown).is_symlink():
                 raise SetupError(
                     f"the output holds a symbolic link at {shown}; refusing to write through it (nothing was written)"

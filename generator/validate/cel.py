@@ -82,10 +82,11 @@ class CelRules:
     def _settle(self, root: Mapping[str, Any], schema: Mapping[str, Any], search: _Search) -> None:
         """Work out whether `schema` has rules below it, and so for every schema it reaches, by Tarjan's
         strongly connected components: the schemas of a loop of `$ref`s reach the same schemas, so they get
-        one answer together when the loop's first schema is done, and none is looked through twice (keeping
+        their answer together when the loop's first schema is done, and none is looked through twice (keeping
         only the outermost answers made the walk look through a pod template's schema again for each of its
         fields). Once one rule is found, the rest of a schema's children need not be looked at: any schema
-        that reaches it has a rule too."""
+        that reaches it has a rule too. Such a schema may then close its part of a loop early, with True,
+        which is the answer of every schema of the loop that reaches it."""
         key = id(schema)
         search.order[key] = search.lowest[key] = len(search.order)
         search.open.append(key)
@@ -98,7 +99,7 @@ class CelRules:
             if child_key not in self.has_rules and child_key not in search.order:
                 self._settle(root, child, search)
             if child_key in self.has_rules:  # worked out, on its own or with its loop
-                found = self.has_rules[child_key]
+                found = found or self.has_rules[child_key]
             else:  # in a loop with this schema, still open
                 search.lowest[key] = min(search.lowest[key], search.lowest[child_key])
         search.found[key] = found
