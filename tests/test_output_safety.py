@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.output import atomic
+from generator.errors import SetupError
+from generator.output import atomic, write
 from tests.test_cli import VALID, run, snapshot
 
 
@@ -252,3 +257,46 @@ def test_a_symbolic_link_anywhere_on_a_generated_path_is_refused(
     )
     assert snapshot(outside) == before
     assert leftovers(project) == []
+
+
+def _refused_at(root: Path, paths: list[PurePosixPath]) -> str | None:
+    """What looking at every part of every path, in order, finds first: the check as it was first written."""
+    for relative in paths:
+        for depth in range(1, len(relative.parts) + 1):
+            if root.joinpath(*relative.parts[:depth]).is_symlink():
+                return "/".join(relative.parts[:depth])
+    return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "a/b", "a/b/c", "d", "d/e"]), st.sampled_from(["folder", "file", "none"]))
+    ).map(dict),
+    st.lists(st.sampled_from(["a", "a/b", "a/b/c", "d", "d/e", "a/x", "d/y"]), min_size=1, max_size=4),
+    st.lists(st.sampled_from(["a/b/c/f.yaml", "a/b/g.yaml", "a/h.yaml", "d/e/i.yaml", "d/j.yaml", "k.yaml"])),
+)
+def test_the_link_check_finds_what_looking_at_every_path_finds(
+    links: dict[str, str], folders: list[str], paths: list[str]
+) -> None:
+    """Listing the tree once finds the link that looking at each part of each path, in order, finds first: links
+    to folders, to files, dangling ones, below linked folders and on no generated path."""
+    with tempfile.TemporaryDirectory() as temporary:
+        root, outside = Path(temporary, "tree"), Path(temporary, "outside")
+        (outside / "folder").mkdir(parents=True)
+        (outside / "file").write_text("x")
+        for folder in folders:
+            if not any(root.joinpath(*PurePosixPath(folder).parts[:depth]).is_symlink() for depth in range(1, 4)):
+                (root / folder).mkdir(parents=True, exist_ok=True)
+        for place, target in links.items():
+            link = root / place
+            if link.parent.is_dir() and not link.parent.is_symlink() and not link.exists() and not link.is_symlink():
+                link.symlink_to(outside / target)
+        root.mkdir(exist_ok=True)
+        generated = [PurePosixPath(path) for path in paths]
+        expected = _refused_at(root, generated)
+        if expected is None:
+            write._refuse_links(root, generated)
+        else:
+            with pytest.raises(SetupError, match=f"symbolic link at {re.escape(expected)};"):
+                write._refuse_links(root, generated)

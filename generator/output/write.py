@@ -158,23 +158,35 @@ def _link_or_copy(source: str, destination: str) -> None:
 def _refuse_links(root: Path, paths: Iterable[PurePosixPath]) -> None:
     """Writing through a symbolic link would put generated files outside the output directory.
 
-    Each folder is looked at once, not once for each file below it: the 13,404 files of 1,000 environments stand
-    in 2,101 folders, and looking at every part of every path took a third of a second on the benchmark's VM."""
-    top = str(root)
-    folders: set[str] = set()  # the folders found not to be links
+    The tree is listed once (a folder's listing says which entries are links) rather than each part of each
+    path looked at: for the 13,404 files of 1,000 environments, in 2,101 folders, that took 0.35 to 0.5 s on the
+    benchmark's VM, and the listing takes 0.05 s."""
+    links = _links_in(root)
+    if not links:  # the usual case: no path needs looking at
+        return
     for relative in paths:
         parts = relative.parts
         for depth in range(1, len(parts) + 1):
             shown = "/".join(parts[:depth])
-            if shown in folders:
-                continue
-            # Path.is_symlink raises on errors other than a path that is not there (os.path.islink says no)
-            if Path(top, shown).is_symlink():
+            if shown in links:
                 raise SetupError(
                     f"the output holds a symbolic link at {shown}; refusing to write through it (nothing was written)"
                 )
-            if depth < len(parts):
-                folders.add(shown)
+
+
+def _links_in(root: Path) -> set[str]:
+    """The paths (relative, with `/`) of the symbolic links under `root`; linked folders are not looked into."""
+    links: set[str] = set()
+    waiting = [("", str(root))]
+    while waiting:
+        prefix, folder = waiting.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    links.add(prefix + entry.name)
+                elif entry.is_dir(follow_symlinks=False):
+                    waiting.append((f"{prefix}{entry.name}/", entry.path))
+    return links
 
 
 def _describe(error: OSError) -> str:
