@@ -271,16 +271,20 @@ def _refused_at(root: Path, paths: list[PurePosixPath]) -> str | None:
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["a", "a/b", "a/b/c", "d", "d/e"]), st.sampled_from(["folder", "file", "none"]))
+        st.tuples(st.sampled_from(["a", "ab", "a/b", "a/b/c", "d", "d/e"]), st.sampled_from(["folder", "file", "none"]))
     ).map(dict),
-    st.lists(st.sampled_from(["a", "a/b", "a/b/c", "d", "d/e", "a/x", "d/y"]), min_size=1, max_size=4),
-    st.lists(st.sampled_from(["a/b/c/f.yaml", "a/b/g.yaml", "a/h.yaml", "d/e/i.yaml", "d/j.yaml", "k.yaml"])),
+    st.lists(st.sampled_from(["a", "ab", "a/b", "a/b/c", "d", "d/e", "a/x", "d/y"]), min_size=1, max_size=4),
+    st.lists(
+        st.sampled_from(["a/b/c/f.yaml", "a/b/g.yaml", "a/h.yaml", "ab/l.yaml", "d/e/i.yaml", "d/j.yaml", "k.yaml"]),
+        min_size=1,
+    ),
 )
 def test_the_link_check_finds_what_looking_at_every_path_finds(
     links: dict[str, str], folders: list[str], paths: list[str]
 ) -> None:
-    """Listing the tree once finds the link that looking at each part of each path, in order, finds first: links
-    to folders, to files, dangling ones, below linked folders and on no generated path."""
+    """The link check refuses at the link that looking at each part of each path, in order, finds first: links
+    to folders, to files and to nothing, at any depth, beside names that begin alike, and on no generated path
+    (the listing that spares the looking when there is no link must not miss one)."""
     with tempfile.TemporaryDirectory() as temporary:
         root, outside = Path(temporary, "tree"), Path(temporary, "outside")
         (outside / "folder").mkdir(parents=True)
