@@ -82,8 +82,9 @@ def _reference(kind: str, _name: Any) -> Any:
 
 @dataclass(frozen=True)
 class Pickled(Generic[Loaded]):
-    """A worker's result, pickled by the worker with References.dumps (the outcome cache keeps these bytes too):
-    sent as they are rather than pickled again, and loaded by the parent as it arrives."""
+    """A worker's result, pickled by the worker with References.dumps (the very bytes the outcome cache keeps,
+    when it keeps the result): sent as they are rather than pickled again, and loaded by the parent as it
+    arrives."""
 
     data: bytes
 

@@ -238,8 +238,8 @@ ANOTHER = ("clusters:\n", "clusters:\n  - name: big\n    head: {cpu: '2', memory
 def test_a_symbolic_link_anywhere_on_a_generated_path_is_refused(
     project: Path, tmp_path_factory: pytest.TempPathFactory, linked: str, edit: tuple[str, str]
 ) -> None:
-    """Each folder of the output is looked at once, whatever number of files it holds: a link below one looked
-    at already, or at a file's own place, is still found."""
+    """A link in the output is found wherever it stands on a generated path: at a folder, below a folder looked
+    at already, or at a file's own place, whether that file is rewritten or stays."""
     assert run("render").exit_code == 0
     outside = tmp_path_factory.mktemp("outside")
     place = project / "rendered" / linked
