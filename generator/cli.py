@@ -201,7 +201,9 @@ def new(
     repo_url: str | None,
 ) -> None:
     """Write environments/NAME.yaml: a valid environment that fits the others, ready to edit and render."""
-    request = commands.NewEnvironment(name, source, cluster, namespace, gpu, repo_url)
+    from generator.scaffold import NewEnvironment  # imported by the command that needs it (commands.py says why)
+
+    request = NewEnvironment(name, source, cluster, namespace, gpu, repo_url)
     _execute(context, (), lambda options, reporter: commands.run_new(options, request, reporter))
 
 

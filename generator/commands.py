@@ -1,7 +1,8 @@
 """What each command does, on plain options: no click here, so the core is tested without a terminal.
 
-The modules that only one of the other commands needs (import, diff, capacity, list, explain) are imported
-in that command's function: `validate`, `render` and `check` start without reading them.
+The modules that only one of the other commands needs (new, import, diff, capacity, list, explain) are
+imported in that command's function: `validate`, `render` and `check` start without reading them, and with
+their outcomes kept, without Jinja and the YAML parsers too (docs/architecture.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -11,21 +12,18 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-
-from ruamel.yaml import YAML
+from typing import TYPE_CHECKING
 
 from generator.errors import InputError, SetupError
 from generator.files import ROOT_FOLDER, RenderedFile
-from generator.output.serialize import load_yaml_stream
 from generator.output.write import compare_output, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
 from generator.releases import SUPPORTED_RELEASES, load_field_history, load_release
-from generator.render.jinja import template_environment
-from generator.scaffold import NewEnvironment, new_environment_text
-
-__all__ = ["DiffRequest", "NewEnvironment"]
 from generator.report import Reporter, display_path
+
+if TYPE_CHECKING:
+    from generator.scaffold import NewEnvironment
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -136,6 +134,8 @@ def run_capacity(options: Options, reporter: Reporter, *, as_json: bool) -> int:
 
 def root_listing_gaps(output_dir: Path, files: tuple[RenderedFile, ...]) -> list[str]:
     """Why the root kustomization is stale, in terms of environments: Argo CD would miss or keep them."""
+    from generator.output.serialize import load_yaml_stream
+
     path = PurePosixPath(ROOT_FOLDER, "kustomization.yaml")
     wanted = next((file for file in files if file.path == path), None)
     try:
@@ -208,6 +208,9 @@ def run_list(options: Options, reporter: Reporter, *, as_json: bool) -> int:
 def run_new(options: Options, request: NewEnvironment, reporter: Reporter) -> int:
     """Writes the new environment, then validates it with every rule (and against the other environments);
     a file that would not render is removed again, with its problems printed."""
+    from generator.render.jinja import template_environment
+    from generator.scaffold import new_environment_text
+
     file = options.environments_dir / f"{request.name}.yaml"
     failed = _write_new(
         file,
@@ -240,9 +243,13 @@ class ImportRequest:
 def run_import(options: Options, request: ImportRequest, reporter: Reporter, *, as_json: bool) -> int:
     """Writes the environment of the manifests, validates it with every rule, and compares what it renders
     with the manifests: exit 0 only when every manifest is carried and comes out equal."""
+    from ruamel.yaml import YAML
+
     from generator.importer.compare import differences, normalized
     from generator.importer.manifests import read_manifests
     from generator.importer.run import Imported, environment_text, import_manifests
+    from generator.render.jinja import template_environment
+    from generator.scaffold import NewEnvironment, new_environment_text
     from generator.validate.kubernetes import KubernetesSchemas
 
     file = options.environments_dir / f"{request.name}.yaml"

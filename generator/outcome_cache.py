@@ -5,7 +5,8 @@ the tool that worked it out (its code, templates and schemas, the Python and the
 environment file and every partial beside it, where they were read from, and what the run asked for (whether
 the output is checked, whether documents are kept). Two inputs are checked beside the key, by the pipeline,
 before an outcome is reused: the namespace grant, which crosses environments, and the files its
-`objectSchemas` names, by digest. tests/test_outcome_cache.py proves on every corpus that a kept outcome is
+`objectSchemas` names, by digest. The root files are kept too, under the keys of every environment together
+(generator/pipeline.py). tests/test_outcome_cache.py proves on every corpus that a kept outcome is
 the one the run would work out again.
 
 The tool is told apart by the contents of its files (whose digest is kept under their status, so that it is

@@ -15,19 +15,20 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
-import multiprocessing
 import os
 import pickle
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from generator.errors import InternalError
 from generator.releases import FieldHistory, KubeRayRelease
 from generator.source import Origin
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 # Fewer environments than this per worker and forking costs more than it saves.
 MIN_ENVIRONMENTS_PER_WORKER = 8
@@ -40,7 +41,7 @@ Loaded = TypeVar("Loaded")
 def worker_count(requested: int | None, environments: int) -> int:
     """How many processes to use: as asked (at most one per environment), else one per CPU this process may
     use when each gets enough environments; 1 where processes cannot be forked."""
-    if not can_fork():
+    if environments <= 1 or not can_fork():  # multiprocessing is then not even imported (a kept run's start)
         return 1
     if requested is not None:
         return max(1, min(requested, environments))
@@ -49,6 +50,8 @@ def worker_count(requested: int | None, environments: int) -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing  # imported by runs that may fork, not by those that work nothing out
+
     # macOS offers fork but its system libraries are not fork-safe (Python defaults to spawn there)
     return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
 
@@ -153,6 +156,9 @@ def run_in_workers(
 ) -> tuple[Grants, dict[str, Loaded]]:
     """The grants of the owners of every model, and render(name, model(name), those grants) for each name, in
     `workers` processes."""
+    import multiprocessing
+    from multiprocessing.connection import Connection, wait
+
     context = multiprocessing.get_context("fork")
     # What the parent has built (schemas, templates, release data) is left out of the workers' collections:
     # a collection there would touch every object and so copy every page the fork shares

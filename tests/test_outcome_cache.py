@@ -9,6 +9,7 @@ import dataclasses
 import gc
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,8 +17,11 @@ from typing import Any
 
 import pytest
 
-from generator import pipeline
+from generator import pipeline, stages
 from generator.errors import Problem
+from generator.files import RenderedFile
+from generator.model.types import Environment
+from generator.outcome import Outcome
 from generator.outcome_cache import (
     PRUNE_AFTER,
     PRUNE_EVERY,
@@ -56,14 +60,28 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def worked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the environments modelled (not taken from the cache), in one process."""
     names: list[str] = []
-    model = pipeline._model_environment
+    model = stages.model_environment
 
-    def counted(stages: pipeline._Stages, name: str) -> pipeline._Outcome:
+    def counted(shared: stages.Stages, name: str) -> Outcome:
         names.append(name)
-        return model(stages, name)
+        return model(shared, name)
 
-    monkeypatch.setattr(pipeline, "_model_environment", counted)
+    monkeypatch.setattr(stages, "model_environment", counted)
     return names
+
+
+@pytest.fixture
+def rooted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """For each time the root files are rendered (not taken from the cache), the number of environments."""
+    counts: list[int] = []
+    root_files = stages.root_files
+
+    def counted(shared: stages.Stages, environments: list[Environment]) -> list[RenderedFile]:
+        counts.append(len(environments))
+        return root_files(shared, environments)
+
+    monkeypatch.setattr(stages, "root_files", counted)
+    return counts
 
 
 def _uncached(request: BuildRequest) -> BuildResult:
@@ -103,7 +121,7 @@ def test_workers_send_what_they_keep(folder: Path, tool: ToolData, monkeypatch: 
     sent: list[str] = []
     received = pipeline._received
 
-    def recorded(item: Any) -> pipeline._Outcome:
+    def recorded(item: Any) -> Outcome:
         sent.append(type(item).__name__)
         return received(item)
 
@@ -172,15 +190,15 @@ def test_a_new_grant_renders_a_kept_environment_again(tmp_path: Path, tool: Tool
     before = build(request)
     (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b"))
     rendered: list[str] = []
-    render = pipeline._render_environment
+    render = stages.render_modelled
 
-    def counted(stages: pipeline._Stages, outcome: pipeline._Outcome, *args: object, **kwargs: bool) -> object:
+    def counted(shared: stages.Stages, outcome: Outcome, *args: object, **kwargs: bool) -> object:
         rendered.append(outcome.environment.name if outcome.environment else "")
-        return render(stages, outcome, *args, **kwargs)  # type: ignore[arg-type]
+        return render(shared, outcome, *args, **kwargs)  # type: ignore[arg-type]
 
     worked.clear()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "_render_environment", counted)
+        patch.setattr(stages, "render_modelled", counted)
         result = build(request)
     assert worked == ["a-owner"]  # team-c is not modelled again: its model holds, only its render does not
     assert sorted(rendered) == ["a-owner", "team-c"]
@@ -196,15 +214,15 @@ def test_an_output_error_under_another_grant_is_worked_out_again(
     folder = tmp_path / "environments"
     _owner_and_teams(folder)
     request = BuildRequest(folder, (), tool, jobs=1)
-    render = pipeline._render_environment
+    render = stages.render_modelled
 
-    def failing(stages: pipeline._Stages, outcome: pipeline._Outcome, *args: object, **kwargs: bool) -> object:
+    def failing(shared: stages.Stages, outcome: Outcome, *args: object, **kwargs: bool) -> object:
         if outcome.environment is not None and outcome.environment.name == "team-c":
-            return pipeline._Outcome([Problem(None, (), "an output problem", file=Path("team-c.yaml"), rule="x")], [])
-        return render(stages, outcome, *args, **kwargs)  # type: ignore[arg-type]
+            return Outcome([Problem(None, (), "an output problem", file=Path("team-c.yaml"), rule="x")], [])
+        return render(shared, outcome, *args, **kwargs)  # type: ignore[arg-type]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "_render_environment", failing)
+        patch.setattr(stages, "render_modelled", failing)
         build(request)
     (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b"))
     worked.clear()
@@ -298,16 +316,78 @@ def test_workers_take_the_grants_into_a_kept_outcome(tmp_path: Path, tool: ToolD
     assert any(file.path.parts[0] == "team-c" and file.path.name == "operator-access.yaml" for file in result.files)
 
 
-def test_an_unreadable_entry_is_a_miss(own_cache: Path, tool: ToolData, worked: list[str]) -> None:
+def test_an_unreadable_entry_is_a_miss(own_cache: Path, tool: ToolData, worked: list[str], rooted: list[int]) -> None:
     request = BuildRequest(CORPUS / "valid", (), tool, jobs=1)
     expected = build(request)
     entries = sorted(own_cache.glob("*.pickle"))
-    assert entries
+    assert len(entries) == len(expected.environments) + 1  # and the root files'
     for index, entry in enumerate(entries):
         entry.write_bytes([b"", b"not a pickle", entry.read_bytes()[:100]][index % 3])
     worked.clear()
+    rooted.clear()
     _same(build(request), expected)
-    assert len(worked) == len(entries)
+    assert worked == list(expected.environments)
+    assert rooted == [len(expected.environments)]
+
+
+def test_the_root_files_are_kept_under_the_keys_of_every_environment(
+    tmp_path: Path, tool: ToolData, rooted: list[int]
+) -> None:
+    """The root files list every environment: kept, they are rendered again when the set of environments
+    changes, though each environment left is taken from the cache."""
+    folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
+    request = BuildRequest(folder, (), tool, jobs=1)
+    first = build(request)
+    assert any(file.path.parts[0] == "argocd" for file in first.files)
+    assert rooted == [len(first.environments)]
+    rooted.clear()
+    _same(build(request), first)
+    assert rooted == []
+    gone = sorted(folder.glob("[!_]*.yaml"))[0]
+    text = gone.read_text()
+    gone.unlink()
+    fewer = build(request)
+    assert rooted == [len(first.environments) - 1]
+    _same(fewer, _uncached(request))
+    assert fewer.files != first.files
+    rooted.clear()
+    gone.write_text(text)
+    _same(build(request), first)
+    assert rooted == []  # the root files of that set of environments are kept still
+
+
+_STARTED = """
+import sys
+from generator.cli import main
+code = main(sys.argv[1:-1], standalone_mode=False)
+print(code, *sorted(set(sys.modules) & set(sys.argv[-1].split(","))))
+"""
+# what only a run that works an environment out needs
+_STAGES = {"generator.stages", "jinja2", "ruamel.yaml", "yaml", "jsonschema_rs"}
+_HEAVY = _STAGES | {"jsonschema", "referencing", "multiprocessing"}
+
+
+def test_a_run_that_works_nothing_out_starts_without_the_stages(tmp_path: Path) -> None:
+    """With every outcome kept, `render`, `check` and `validate` import neither Jinja, the YAML parsers, the
+    validators nor multiprocessing (docs/architecture.md, "Start-up"); a run that works environments out does."""
+    folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
+
+    def imported(command: str) -> set[str]:
+        arguments = ["--environments", str(folder), "--output", str(tmp_path / "rendered"), command]
+        completed = subprocess.run(
+            [sys.executable, "-c", _STARTED, *arguments, ",".join(sorted(_HEAVY))],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=PROJECT_ROOT,
+        )
+        code, *names = completed.stdout.splitlines()[-1].split()
+        assert code == "0", completed.stdout
+        return set(names)
+
+    assert imported("render") >= _STAGES
+    for command in ("check", "validate", "render"):
+        assert imported(command) == set(), command
 
 
 def test_an_entry_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline
+from generator import stages
 from generator.errors import InternalError
 from generator.parallel import MIN_ENVIRONMENTS_PER_WORKER, can_fork, worker_count
 from generator.paths import PROJECT_ROOT, ToolData
@@ -87,7 +87,7 @@ def test_a_failing_worker_is_reported_as_a_bug(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("a bug in a worker")
 
-    monkeypatch.setattr(pipeline, "_render_environment", broken)  # the forked workers inherit it
+    monkeypatch.setattr(stages, "render_modelled", broken)  # the forked workers inherit it
     with pytest.raises(InternalError, match=r"(?s)a worker process failed:.*RuntimeError: a bug in a worker"):
         build(BuildRequest(CORPUS / "valid", (), tool, jobs=4))
     # the workers still running when the parent stops find their pipes closed, and end without a word

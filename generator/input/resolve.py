@@ -14,13 +14,15 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.checks import DUPLICATE_NAME, EXTENDS
 from generator.errors import InputError, Location, Problem
-from generator.input.load import LoadedDocument
 from generator.model.fields import OVERRIDE, SECTION_KINDS
 from generator.source import Origin
+
+if TYPE_CHECKING:  # the parser is imported where files are loaded, not where their names are only read
+    from generator.input.load import LoadedDocument
 
 PARTIAL_PREFIX = "_"
 NAME = "name"
