@@ -101,6 +101,7 @@ class _Run:
     request: BuildRequest
     found: EnvironmentFiles
     raw: dict[Path, bytes]  # files read for their keys, until the loader takes them: the bytes keyed are loaded
+    located: dict[Path, bytes]  # where each file keyed was found, resolved as its key took it
     history: FieldHistory
     releases: dict[str, KubeRayRelease]
     checks: dict[str, Check]
@@ -129,6 +130,7 @@ def build(request: BuildRequest) -> BuildResult:
     run = _Run(
         request,
         found,
+        {},
         {},
         load_field_history(request.tool.schemas),
         {},
@@ -250,9 +252,10 @@ def _outcomes(
         else:  # the error may have come of the other grant: work it out again
             fresh[name] = render(name, model(name), grants)
     if run.cache is not None and stamp is not None and worked:
-        # a template or schema read after the stamp was taken may have changed since: what this run kept may
-        # then come of files that its stamp does not describe
-        if tool_signature(run.request.tool) != stamp.signature:
+        # a template or schema read after the stamp was taken may have changed since, or a symbolic link among
+        # the environment files been pointed elsewhere: what this run kept may then come of files that its keys
+        # do not describe
+        if not _unchanged_since(run, stamp):
             for key in filter(None, map(keys.get, worked)):
                 run.cache.remove(key)
         run.cache.prune()
@@ -295,7 +298,7 @@ def _root_files(
 
     files = root_files(run.stages, environments)
     # kept once the tool has settled, and only when no template changed while they were rendered (_outcomes)
-    settled = stamp is not None and stamp.settled and tool_signature(run.request.tool) == stamp.signature
+    settled = stamp is not None and stamp.settled and _unchanged_since(run, stamp)
     if run.cache is not None and key is not None and settled:
         run.cache.put(key, references.dumps(_KeptRoot(tuple(files))))
     return files
@@ -318,7 +321,7 @@ def _outcome_keys(run: _Run, every: list[str], focus: frozenset[str]) -> tuple[d
     try:
         for partial_name in sorted(run.found.partials):
             path = folder / f"{partial_name}{ENVIRONMENT_SUFFIX}"
-            shared += [bytes(path), bytes(path.resolve()), run.read(path)]
+            shared += [bytes(path), _located(run, path), run.read(path)]
         stamp = tool_stamp(run.request.tool, run.cache)
     except (OSError, RuntimeError):  # reported where the partial is loaded; the environments are worked out
         return {}, None
@@ -326,9 +329,27 @@ def _outcome_keys(run: _Run, every: list[str], focus: frozenset[str]) -> tuple[d
     for name in every:
         file = run.found.environments[name]
         with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: a loop of symbolic links
-            parts = [*shared, bytes(file), bytes(file.resolve()), run.read(file)]
+            parts = [*shared, bytes(file), _located(run, file), run.read(file)]
             keys[name] = outcome_key(stamp.digest, [*parts, b"checked" if name in focus else b""])
     return keys, stamp
+
+
+def _located(run: _Run, path: Path) -> bytes:
+    """Where `path` leads, resolved, as the keys take it: the rendered headers name that folder."""
+    run.located[path] = bytes(path.resolve())
+    return run.located[path]
+
+
+def _unchanged_since(run: _Run, stamp: ToolStamp) -> bool:
+    """Whether the tool's files and where each file keyed leads are as they were when the keys were taken:
+    a file of the tool saved, or a link retargeted, during the run leaves what it worked out under keys that
+    do not describe it (the stages read the files afterwards)."""
+    if tool_signature(run.request.tool) != stamp.signature:
+        return False
+    try:
+        return all(bytes(path.resolve()) == located for path, located in run.located.items())
+    except (OSError, RuntimeError):  # gone, or a loop of links now
+        return False
 
 
 @contextlib.contextmanager

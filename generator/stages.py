@@ -2,8 +2,9 @@
 check what it renders.
 
 They need Jinja, the YAML parser and the validators, whose imports and set-up take most of a short run:
-generator/pipeline.py imports this module only when some environment must be worked out, so that a run which
-takes every environment from the outcome cache does without them (docs/architecture.md, "Start-up").
+generator/pipeline.py imports this module only when some environment must be worked out (or rendered again
+under another namespace grant) or the root files rendered, so that a run which takes every environment and the
+root files from the outcome cache does without them (docs/architecture.md, "Start-up").
 """
 
 from __future__ import annotations

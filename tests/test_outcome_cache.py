@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -330,11 +330,20 @@ def test_an_unreadable_entry_is_a_miss(own_cache: Path, tool: ToolData, worked: 
     assert rooted == [len(expected.environments)]
 
 
+def _settled(tool: ToolData) -> None:
+    """Wait until the tool's files have settled (ToolStamp.settled), as a test that counts on outcomes being
+    kept must: within SETTLE_SECONDS of a change to a file of the tool, none is."""
+    deadline = time.monotonic() + SETTLE_SECONDS + 5
+    while not tool_stamp(tool, None).settled and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def test_the_root_files_are_kept_under_the_keys_of_every_environment(
     tmp_path: Path, tool: ToolData, rooted: list[int]
 ) -> None:
     """The root files list every environment: kept, they are rendered again when the set of environments
     changes, though each environment left is taken from the cache."""
+    _settled(tool)
     folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
     request = BuildRequest(folder, (), tool, jobs=1)
     first = build(request)
@@ -356,6 +365,82 @@ def test_the_root_files_are_kept_under_the_keys_of_every_environment(
     assert rooted == []  # the root files of that set of environments are kept still
 
 
+def test_the_root_files_of_one_environment_named_list_a_new_one(
+    tmp_path: Path, tool: ToolData, rooted: list[int]
+) -> None:
+    """`render team-b` writes the root files, which list every environment: a new team-d, whose outcome no
+    run kept, is listed although team-b's own outcome and the others' are kept."""
+    _settled(tool)
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b, team-c, team-d"))
+    request = BuildRequest(folder, ("team-b",), tool, jobs=1)
+    build(request)
+    (folder / "team-d.yaml").write_text(TEAM.replace("NAME", "team-d"))
+    rooted.clear()
+    result = build(request)
+    assert rooted == [4]
+    _same(result, _uncached(request))
+    [listing] = [file for file in result.files if file.path.as_posix() == "argocd/kustomization.yaml"]
+    assert "../team-d/argocd" in listing.content
+
+
+def test_the_root_files_follow_what_an_environment_says_of_them(
+    tmp_path: Path, tool: ToolData, rooted: list[int]
+) -> None:
+    """The same environments, one of which tracks another revision: the root Application then follows the
+    default branch (render/gitops_files.py), and the kept root files are not taken."""
+    _settled(tool)
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    request = BuildRequest(folder, (), tool, jobs=1)
+    before = build(request)
+    team = folder / "team-b.yaml"
+    team.write_text(team.read_text().replace("repoURL:", "targetRevision: release-1, repoURL:"))
+    rooted.clear()
+    result = build(request)
+    assert rooted == [3]
+    _same(result, _uncached(request))
+    root = PurePosixPath("argocd/root-application.yaml")
+    [was] = [file.content for file in before.files if file.path == root]
+    [now] = [file.content for file in result.files if file.path == root]
+    assert "targetRevision: HEAD" in now
+    assert now != was
+
+
+def test_a_link_pointed_elsewhere_during_the_run_keeps_nothing_of_it(tmp_path: Path, tool: ToolData) -> None:
+    """team-b.yaml is a link, pointed from d1/ to d2/ after the keys were taken and before team-b is modelled:
+    what the run works out names d2/ in its headers, under keys that say d1/, so nothing of it is kept (a
+    later run with the link back on d1/ would otherwise take it)."""
+    _settled(tool)
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    for target in ("d1", "d2"):
+        (tmp_path / target).mkdir()
+        (tmp_path / target / "team-b.yaml").write_text(TEAM.replace("NAME", "team-b"))
+    link = folder / "team-b.yaml"
+    link.unlink()
+    link.symlink_to(tmp_path / "d1" / "team-b.yaml")
+    request = BuildRequest(folder, (), tool, jobs=1)
+    model = stages.model_environment
+
+    def pointed_elsewhere(shared: stages.Stages, name: str) -> Outcome:
+        if name == "team-b":
+            link.unlink()
+            link.symlink_to(tmp_path / "d2" / "team-b.yaml")
+        return model(shared, name)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stages, "model_environment", pointed_elsewhere)
+        moved = build(request)
+    assert any("d2/team-b.yaml" in file.content for file in moved.files)
+    link.unlink()
+    link.symlink_to(tmp_path / "d1" / "team-b.yaml")
+    result = build(request)
+    _same(result, _uncached(request))
+    assert not any("d2/team-b.yaml" in file.content for file in result.files)
+
+
 _STARTED = """
 import sys
 from generator.cli import main
@@ -367,9 +452,10 @@ _STAGES = {"generator.stages", "jinja2", "ruamel.yaml", "yaml", "jsonschema_rs"}
 _HEAVY = _STAGES | {"jsonschema", "referencing", "multiprocessing"}
 
 
-def test_a_run_that_works_nothing_out_starts_without_the_stages(tmp_path: Path) -> None:
+def test_a_run_that_works_nothing_out_starts_without_the_stages(tmp_path: Path, tool: ToolData) -> None:
     """With every outcome kept, `render`, `check` and `validate` import neither Jinja, the YAML parsers, the
     validators nor multiprocessing (docs/architecture.md, "Start-up"); a run that works environments out does."""
+    _settled(tool)
     folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
 
     def imported(command: str) -> set[str]:
