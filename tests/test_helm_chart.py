@@ -13,11 +13,13 @@ import helm_python
 import pytest
 import yaml
 
+from generator.model.access import installed_cluster_objects
+from generator.model.build import operator_settings
 from generator.model.names import OPERATOR_RELEASE
 from generator.output.serialize import load_yaml_stream
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
-from generator.releases import release_tag
+from generator.releases import load_release, release_tag
 from tests.conftest import FIXTURES
 from tests.test_gitops import CLUSTER
 
@@ -169,6 +171,28 @@ def test_operator_chart_runs_what_the_environment_asks(tmp_path: Path, tool: Too
         assert [
             role["rules"] for role in ours if role["kind"] == "Role" and role["metadata"].get("namespace") == "ml-solo"
         ] == expected
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.5.0", "1.7.0"])
+@pytest.mark.parametrize("rbac", [True, False], ids=["rbac", "no-rbac"])
+@pytest.mark.parametrize("single", [False, True], ids=["cluster-wide", "single-namespace"])
+@pytest.mark.parametrize("fullname", [None, "ray-operator"], ids=["named", "renamed"])
+def test_the_cluster_roles_of_an_install_are_those_the_chart_creates(
+    tool: ToolData, version: str, rbac: bool, single: bool, fullname: str | None
+) -> None:
+    """What `clusterObjects` may not name on a cluster whose operator an environment installs (rules/cross.py)."""
+    values: dict[str, Any] = {"rbacEnable": rbac, "singleNamespaceInstall": single}
+    if fullname is not None:
+        values["fullnameOverride"] = fullname
+    objects = render_chart(release_tag(version), "kuberay-operator", values, OPERATOR_RELEASE, "ray-system")
+    created = {
+        (document["kind"], document["metadata"]["name"])
+        for document in objects
+        if document["kind"] in ("ClusterRole", "ClusterRoleBinding")
+    }
+    assert created or not rbac or single  # the chart creates some whenever it creates any RBAC cluster-wide
+    operator = operator_settings({"install": True, "values": values})
+    assert set(installed_cluster_objects(load_release(version, tool.schemas), operator)) == created
 
 
 def allowed(

@@ -17,7 +17,8 @@ from ruamel.yaml import YAML
 
 from generator.input.load import load_environment_file
 from generator.input.resolve import resolve_environment
-from generator.model.build import DEFAULT_OPERATOR_NAMESPACE
+from generator.model.access import installed_cluster_objects
+from generator.model.build import DEFAULT_OPERATOR_NAMESPACE, operator_settings
 from generator.model.names import OPERATOR_RELEASE
 from generator.output.write import OutputScope, write_output
 from generator.paths import ToolData
@@ -120,6 +121,13 @@ def test_kustomize_delivery_gives_the_operator_of_the_chart(
             assert (group, document["kind"]) in kinds
         else:
             assert (group, document["kind"], document["metadata"]["name"]) in cluster
+    # the ClusterRoles and bindings it creates are those that `clusterObjects` may not name (cross.py)
+    operator = operator_settings(yaml.safe_load(environment(version, single=single))["operator"])
+    assert {
+        (document["kind"], document["metadata"]["name"])
+        for document in built
+        if document["kind"] in ("ClusterRole", "ClusterRoleBinding")
+    } == set(installed_cluster_objects(load_release(version, tool.schemas), operator))
 
 
 def same_operator(

@@ -15,7 +15,8 @@ from typing import Any
 
 from generator.model.build import cluster_identity, feature_gate_states
 from generator.model.names import OPERATOR_RELEASE
-from generator.model.types import Environment, NamespaceGrant
+from generator.model.types import Environment, NamespaceGrant, Operator
+from generator.releases import KubeRayRelease
 
 # The values the chart's per-namespace rules read, and the scheduler names it compares against; any other
 # scheduler name renders the same rules as none.
@@ -24,14 +25,20 @@ CHART_SCHEDULER_NAMES = ("volcano", "scheduler-plugins")
 
 def chart_values(environment: Environment) -> dict[str, Any]:
     """The operator chart's values where the Role and its subject are concerned: defaults, then the environment's."""
-    return {**environment.release.operator_chart_defaults, **environment.operator.values}
+    return operator_chart_values(environment.release, environment.operator)
+
+
+def operator_chart_values(release: KubeRayRelease, operator: Operator) -> dict[str, Any]:
+    """`chart_values` of an operator's settings (what the rules across environments read)."""
+    return {**release.operator_chart_defaults, **operator.values}
 
 
 def single_namespace(environment: Environment) -> bool:
-    values = chart_values(environment)
-    return (
-        environment.operator.install and values.get("singleNamespaceInstall") is True and bool(values.get("rbacEnable"))
-    )
+    return _single_namespace(environment.operator, chart_values(environment))
+
+
+def _single_namespace(operator: Operator, values: Mapping[str, Any]) -> bool:
+    return operator.install and values.get("singleNamespaceInstall") is True and bool(values.get("rbacEnable"))
 
 
 def watched_namespaces(environment: Environment) -> tuple[str, ...]:
@@ -43,7 +50,10 @@ def operator_fullname(environment: Environment) -> str:
     """The chart's kuberay-operator.fullname, which names its Role, ClusterRole and bindings: fullnameOverride,
     else the release name with the chart name (nameOverride) unless the release name contains it; both
     truncated to 63 characters. tests/test_helm_chart.py compares it with what the chart renders."""
-    values = chart_values(environment)
+    return _fullname(chart_values(environment))
+
+
+def _fullname(values: Mapping[str, Any]) -> str:
     if values.get("fullnameOverride"):
         return str(values["fullnameOverride"])[:63].rstrip("-")
     name = str(values.get("nameOverride") or OPERATOR_RELEASE)
@@ -60,8 +70,35 @@ def service_account(environment: Environment) -> str:
 
 def cluster_objects(environment: Environment) -> list[tuple[str, str]]:
     """The chart's cluster-scoped objects by kind and exact name, for the AppProject's allow-list."""
-    fullname = operator_fullname(environment)
-    return [(kind, name.replace("{fullname}", fullname)) for kind, name in environment.release.operator_cluster_objects]
+    return _cluster_objects(environment.release, operator_fullname(environment))
+
+
+def _cluster_objects(release: KubeRayRelease, fullname: str) -> list[tuple[str, str]]:
+    return [(kind, name.replace("{fullname}", fullname)) for kind, name in release.operator_cluster_objects]
+
+
+def installed_cluster_objects(release: KubeRayRelease, operator: Operator) -> list[tuple[str, str]]:
+    """The ClusterRoles and ClusterRoleBindings, by kind and exact name, that an operator install creates (its
+    CRDs and Namespace are kinds `clusterObjects` cannot hold).
+
+    The chart creates them only with rbacEnable and without singleNamespaceInstall: every template of a
+    cluster-scoped object starts `if and .Values.rbacEnable (not .Values.singleNamespaceInstall)`
+    (helm-chart/kuberay-operator/templates/role.yaml:1, rolebinding.yaml:1, ray_*_role.yaml:1, at v1.3.0 and
+    v1.7.0). The Kustomize base has only the operator's own ClusterRole and binding, not the editor and viewer
+    roles (ray-operator/config/rbac/kustomization.yaml:1-6 at v1.3.0 and v1.7.0), and a single-namespace
+    overlay deletes those two (render/operator_kustomize.py). tests/test_helm_chart.py and
+    tests/test_operator_kustomize.py compare this with what the chart and the base create."""
+    if not operator.install:
+        return []
+    values = operator_chart_values(release, operator)
+    fullname = _fullname(values)
+    objects = _cluster_objects(release, fullname)
+    if operator.delivery == "kustomize":
+        single = _single_namespace(operator, values)
+        return [] if single else [(kind, name) for kind, name in objects if name == fullname]
+    if not values.get("rbacEnable") or values.get("singleNamespaceInstall"):
+        return []
+    return objects
 
 
 def namespace_rules(environment: Environment) -> tuple[Mapping[str, Any], ...]:

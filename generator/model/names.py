@@ -54,6 +54,12 @@ def flux_names(environment: str) -> dict[str, str]:
     }
 
 
+def flux_namespace_role(environment: str) -> str:
+    """The ClusterRole, and its binding, of an environment's Flux workloads account: the Get of its Namespace and
+    its `clusterObjects` by name (render/gitops.py, flux_accounts)."""
+    return f"{flux_names(environment)['workloads']}-namespace"
+
+
 def api_group(api_version: str) -> str:
     """The API group of an apiVersion: `rbac.authorization.k8s.io` of `rbac.authorization.k8s.io/v1`, `` of `v1`."""
     return api_version.rpartition("/")[0]

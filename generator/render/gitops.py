@@ -202,6 +202,7 @@ def flux_accounts(environment: Environment) -> list[dict[str, Any]]:
             "name": flux["workloads"],
             "namespace": environment.target.namespace,
             "rules": workloads,
+            "cluster_role": names.flux_namespace_role(environment.name),
             "cluster_rules": namespace_rules,
         }
     )

@@ -10,10 +10,12 @@ from typing import Any
 from generator.checks import LINT, TOOL, Check
 from generator.errors import DocPath, Location, Problem
 from generator.files import RenderedFile
+from generator.model.access import installed_cluster_objects
 from generator.model.build import cluster_identity
-from generator.model.names import api_group
+from generator.model.names import api_group, flux_namespace_role
 from generator.rules.context import RuleContext, job_items
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
+from generator.rules.objects import RBAC_GROUP
 from generator.rules.rule import Rule, rule
 from generator.rules.waivers import is_waived, waived_lints
 
@@ -211,6 +213,53 @@ def one_cluster_object_owner(contexts: Sequence[RuleContext]) -> Iterator[Confli
                 )
 
 
+OPERATOR_ROLE = "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: rayjob-editor-role}}"
+
+
+@rule(
+    "cluster-object-name-taken",
+    "an object of `clusterObjects` is none of the ClusterRoles and ClusterRoleBindings that an operator install "
+    "(the chart's or the Kustomize base's) or a Flux workloads account of its cluster creates",
+    "Argo CD and Flux: the environment's version and the operator's (or the account's) overwrite each other, "
+    "and removing the object from the environment prunes what the operator or Flux needs",
+    fails=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}\nclusterObjects: [{OPERATOR_ROLE}]",
+    passes=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}\nclusterObjects: [{CLUSTER_ROLE}]",
+    cases=("cluster-object-of-the-operator",),
+)
+def cluster_object_name_taken(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
+    """The cluster-scoped objects that the generator and the operator install already put on each cluster, by
+    kind and name, are no environment's `clusterObjects`."""
+    taken: dict[tuple[str, str, str], tuple[RuleContext, DocPath, str]] = {}
+    for context in contexts:
+        cluster = cluster_identity(context.data["target"]["cluster"])
+        name = context.data["name"]
+        for kind, object_name in installed_cluster_objects(context.release, context.operator):
+            what = f"is created by the KubeRay operator that environment {name} installs"
+            taken.setdefault((cluster, kind, object_name), (context, ("operator", "install"), what))
+        if context.gitops.flux:
+            for kind in ("ClusterRole", "ClusterRoleBinding"):
+                what = f"is the {kind} of environment {name}'s Flux workloads account"
+                taken.setdefault((cluster, kind, flux_namespace_role(name)), (context, ("gitops", "engine"), what))
+    for context in contexts:
+        cluster = cluster_identity(context.data["target"]["cluster"])
+        for index, item in enumerate(context.data.get("clusterObjects", [])):
+            name = item["metadata"].get("name")
+            if api_group(str(item["apiVersion"])) != RBAC_GROUP or not isinstance(name, str):
+                continue
+            found = taken.get((cluster, str(item["kind"]), name))
+            if found is not None:
+                owner, owner_path, what = found
+                yield _clash(
+                    context,
+                    ("clusterObjects", index, "metadata", "name"),
+                    owner,
+                    owner_path,
+                    f"{item['kind']} {name} on cluster {context.data['target']['cluster']} {what}",
+                    "give it a name of its own: the two versions would overwrite each other, and removing this one "
+                    "would remove the other's",
+                )
+
+
 def _served_by_another(contexts: Sequence[RuleContext]) -> Iterator[tuple[RuleContext, RuleContext]]:
     """Each environment whose cluster's operator another environment installs, with that owner."""
     owners: dict[str, RuleContext] = {}
@@ -383,6 +432,7 @@ CROSS_RULES: tuple[Rule[CrossRun], ...] = (
     owner_keeps_finished_jobs,
     one_environment_per_namespace,
     one_cluster_object_owner,
+    cluster_object_name_taken,
     one_repository,
 )
 
