@@ -83,7 +83,7 @@ def installed_cluster_objects(release: KubeRayRelease, operator: Operator) -> li
 
     The chart creates them only with rbacEnable and without singleNamespaceInstall: every template of a
     cluster-scoped object starts `if and .Values.rbacEnable (not .Values.singleNamespaceInstall)`
-    (helm-chart/kuberay-operator/templates/role.yaml:1, rolebinding.yaml:1, ray_*_role.yaml:1, at v1.3.0 and
+    (helm-chart/kuberay-operator/templates/role.yaml:1, rolebinding.yaml:1, ray_*_role.yaml:2, at v1.3.0 and
     v1.7.0). The Kustomize base has only the operator's own ClusterRole and binding, not the editor and viewer
     roles (ray-operator/config/rbac/kustomization.yaml:1-6 at v1.3.0 and v1.7.0), and a single-namespace
     overlay deletes those two (render/operator_kustomize.py). tests/test_helm_chart.py and
@@ -94,6 +94,8 @@ def installed_cluster_objects(release: KubeRayRelease, operator: Operator) -> li
     fullname = _fullname(values)
     objects = _cluster_objects(release, fullname)
     if operator.delivery == "kustomize":
+        # the base's own name is the chart's default full name, which a Kustomize delivery cannot override
+        # (operator-kustomize-settings)
         single = _single_namespace(operator, values)
         return [] if single else [(kind, name) for kind, name in objects if name == fullname]
     if not values.get("rbacEnable") or values.get("singleNamespaceInstall"):

@@ -233,13 +233,14 @@ def cluster_object_name_taken(contexts: Sequence[RuleContext]) -> Iterator[Confl
     for context in contexts:
         cluster = cluster_identity(context.data["target"]["cluster"])
         name = context.data["name"]
+        source = "Helm chart" if context.operator.delivery == "helm" else "Kustomize base"
         for kind, object_name in installed_cluster_objects(context.release, context.operator):
-            what = f"is created by the KubeRay operator that environment {name} installs"
+            what = f"is part of the kuberay-operator install (its {source}) of environment {name}"
             taken.setdefault((cluster, kind, object_name), (context, ("operator", "install"), what))
         if context.gitops.flux:
             for kind in ("ClusterRole", "ClusterRoleBinding"):
                 what = f"is the {kind} of environment {name}'s Flux workloads account"
-                taken.setdefault((cluster, kind, flux_namespace_role(name)), (context, ("gitops", "engine"), what))
+                taken.setdefault((cluster, kind, flux_namespace_role(name)), (context, ("name",), what))
     for context in contexts:
         cluster = cluster_identity(context.data["target"]["cluster"])
         for index, item in enumerate(context.data.get("clusterObjects", [])):
@@ -256,7 +257,7 @@ def cluster_object_name_taken(contexts: Sequence[RuleContext]) -> Iterator[Confl
                     owner_path,
                     f"{item['kind']} {name} on cluster {context.data['target']['cluster']} {what}",
                     "give it a name of its own: the two versions would overwrite each other, and removing this one "
-                    "would remove the other's",
+                    "would remove the other's (to grant an existing role, bind it under a name of your own)",
                 )
 
 
