@@ -170,6 +170,16 @@ OBJECT_SCHEMA = Check(
     "the Kubernetes OpenAPI documents of each release, as JSON Schema (kubernetes-validate)",
     cases=("object-schema",),
 )
+OBJECT_IDENTITY = Check(
+    "object-identity",
+    "no entry of `objects` is an object that the generator writes itself in the environment's namespace (the "
+    "Role and RoleBinding of a single-namespace operator, or of the Flux workloads account), by group, kind and "
+    "name",
+    "Kustomize (two objects of one identity fail the build: api/resmap/reswrangler.go:63-70, "
+    "api/builtins/NamespaceTransformer.go:45-49) and GitOps (two Kustomizations that apply one object "
+    "overwrite each other's version)",
+    cases=("object-written-twice", "object-written-twice-grant"),
+)
 # Waivers (rules/waivers.py)
 LINT_WAIVER = Check(
     "lint-waiver",
@@ -183,5 +193,8 @@ STAGE_CHECKS: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("Merging partials", (EXTENDS, DUPLICATE_NAME, FILE_NAME)),
     ("The environment schema", (INPUT_SCHEMA,)),
     ("Waivers", (LINT_WAIVER,)),
-    ("Rendered objects", (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES, PATCH_TARGET, OBJECT_SCHEMA)),
+    (
+        "Rendered objects",
+        (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES, PATCH_TARGET, OBJECT_SCHEMA, OBJECT_IDENTITY),
+    ),
 )

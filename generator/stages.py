@@ -40,6 +40,7 @@ from generator.rules.delivery import chart_values_problems
 from generator.rules.waivers import is_waived, waived_lints, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered, findings_for
 from generator.validate.final_rules import object_rules, override_problems
+from generator.validate.identities import written_twice_problems
 from generator.validate.kubernetes import KubernetesSchemas, object_problems, schema_files
 from generator.validate.limits import size_problems
 from generator.validate.patches import patch_target_problems, patched_object_problems
@@ -142,6 +143,7 @@ def render_modelled(
             problems += override_problems(
                 overridden_objects(environment, stages.jinja, rendered), context, stages.validator
             )
+        problems += written_twice_problems(rendered, environment, origin, file)
         problems += object_problems(
             [
                 *((("objects", index), item) for index, item in enumerate(environment.objects)),

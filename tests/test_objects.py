@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 
+from generator import stages
 from generator.model.names import resource_name
 from generator.output.serialize import load_yaml_stream
 from generator.output.write import OutputScope, write_output
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from generator.validate.kubernetes import KubernetesSchemas
-from tests.kustomize import kustomize_build
+from tests.kustomize import KUBECTL, kustomize_build
 
 VALID = PROJECT_ROOT / "tests" / "corpus" / "valid"
 ENVIRONMENT = "objects"
@@ -226,3 +227,36 @@ def test_references_an_object_schema_holds_itself_are_followed(
     """What the file resolves by itself is no reference outside it, whatever the URI looks like."""
     result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
     assert result.problems == ()
+
+
+WRITTEN_TWICE = PROJECT_ROOT / "tests" / "corpus" / "cross" / "object-written-twice-grant"
+
+
+def test_an_object_the_generator_writes_too_fails_kustomize(
+    tmp_path: Path, tool: ToolData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """team-b's RoleBinding kuberay-operator is the one the generator writes for the single-namespace operator
+    that watches team-b: rendered regardless (the check switched off), the overlay fails the real kubectl
+    kustomize, which is what `object-identity` says instead."""
+    environments = shutil.copytree(WRITTEN_TWICE, tmp_path / "environments")
+    request = BuildRequest(environments, (), tool)
+    assert [(problem.rule, problem.path) for problem in build(request).problems] == [
+        ("object-identity", ("objects", 0, "metadata", "name"))
+    ]
+    monkeypatch.setattr(stages, "written_twice_problems", lambda *_: [])
+    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+    assert not result.problems
+    write_output(tmp_path / "rendered", result.files, OutputScope(None))
+    completed = subprocess.run(
+        [str(KUBECTL), "kustomize", str(tmp_path / "rendered" / "team-b" / "workloads")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode != 0
+    assert "namespace transformation produces ID conflict" in completed.stderr
+    renamed = (environments / "team-b.yaml").read_text().replace("name: kuberay-operator}", "name: team-b-view}")
+    (environments / "team-b.yaml").write_text(renamed)
+    monkeypatch.undo()
+    assert not build(request).problems
