@@ -174,7 +174,7 @@ OBJECT_IDENTITY = Check(
     "object-identity",
     "no entry of `objects` is an object that the generator writes itself in the environment's namespace (the "
     "Role and RoleBinding of a single-namespace operator, or of the Flux workloads account), by group, kind and "
-    "name",
+    "name, nor is written to a file of the generator's",
     "Kustomize (two objects of one identity fail the build: api/resmap/reswrangler.go:63-70, "
     "api/builtins/NamespaceTransformer.go:45-49) and GitOps (two Kustomizations that apply one object "
     "overwrite each other's version)",

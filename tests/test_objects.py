@@ -25,7 +25,7 @@ from generator.output.write import OutputScope, write_output
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from generator.validate.kubernetes import KubernetesSchemas
-from tests.kustomize import KUBECTL, kustomize_build
+from tests.kustomize import kustomize_build, kustomize_failure
 
 VALID = PROJECT_ROOT / "tests" / "corpus" / "valid"
 ENVIRONMENT = "objects"
@@ -236,27 +236,29 @@ def test_an_object_the_generator_writes_too_fails_kustomize(
     tmp_path: Path, tool: ToolData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """team-b's RoleBinding kuberay-operator is the one the generator writes for the single-namespace operator
-    that watches team-b: rendered regardless (the check switched off), the overlay fails the real kubectl
-    kustomize, which is what `object-identity` says instead."""
+    that watches team-b, and its `Operator access` would be written to that very file: rendered regardless (the
+    check switched off), the overlay fails the real kubectl kustomize for each, which is what `object-identity`
+    says instead; renamed, the overlay builds."""
     environments = shutil.copytree(WRITTEN_TWICE, tmp_path / "environments")
+    team = environments / "team-b.yaml"
     request = BuildRequest(environments, (), tool)
     assert [(problem.rule, problem.path) for problem in build(request).problems] == [
-        ("object-identity", ("objects", 0, "metadata", "name"))
+        ("object-identity", ("objects", 0, "metadata", "name")),
+        ("object-identity", ("objects", 1, "metadata", "name")),
     ]
-    monkeypatch.setattr(stages, "written_twice_problems", lambda *_: [])
-    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
-    assert not result.problems
-    write_output(tmp_path / "rendered", result.files, OutputScope(None))
-    completed = subprocess.run(
-        [str(KUBECTL), "kustomize", str(tmp_path / "rendered" / "team-b" / "workloads")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert completed.returncode != 0
-    assert "namespace transformation produces ID conflict" in completed.stderr
-    renamed = (environments / "team-b.yaml").read_text().replace("name: kuberay-operator}", "name: team-b-view}")
-    (environments / "team-b.yaml").write_text(renamed)
-    monkeypatch.undo()
+
+    def overlay(folder: str) -> Path:
+        result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+        assert not result.problems
+        write_output(tmp_path / folder, result.files, OutputScope(None))
+        return tmp_path / folder / "team-b" / "workloads"
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stages, "written_twice_problems", lambda *_: [])
+        # the file listed twice, the generator's overwritten
+        assert "may not add resource with an already registered id" in kustomize_failure(overlay("both"))
+        team.write_text(team.read_text().replace("name: access}", "name: team-b}"))
+        assert "namespace transformation produces ID conflict" in kustomize_failure(overlay("binding"))
+    team.write_text(team.read_text().replace("name: kuberay-operator}", "name: team-b-view}"))
     assert not build(request).problems
+    assert kustomize_build(overlay("renamed"))

@@ -54,6 +54,10 @@ def flux_names(environment: str) -> dict[str, str]:
     }
 
 
+# The file of the workloads overlay that holds a single-namespace operator's Role and RoleBinding (model/access.py)
+OPERATOR_ACCESS_FILE = "operator-access.yaml"
+
+
 def flux_namespace_role(environment: str) -> str:
     """The ClusterRole, and its binding, of an environment's Flux workloads account: the Get of its Namespace and
     its `clusterObjects` by name (render/gitops.py, flux_accounts)."""

@@ -28,7 +28,7 @@ def workload_files(environment: Environment, jinja: jinja2.Environment, labels: 
     add(workloads / "namespace.yaml", "workloads/namespace.yaml.j2", environment=environment, labels=labels)
     if environment.namespace_grant is not None:
         add(
-            workloads / "operator-access.yaml",
+            workloads / names.OPERATOR_ACCESS_FILE,
             "workloads/operator-access.yaml.j2",
             environment=environment,
             grant=environment.namespace_grant,
