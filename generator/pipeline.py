@@ -153,7 +153,7 @@ def build(request: BuildRequest) -> BuildResult:
     # The others skip output validation, the costly stage: their conflicts need only their data and names.
     every = sorted(found.environments)
     keys, stamp = _outcome_keys(run, every, frozenset(names))
-    outcomes = _outcomes(run, every, frozenset(names), keys, stamp)
+    outcomes, worked = _outcomes(run, every, frozenset(names), keys, stamp)
     files = [file for name in names for file in outcomes[name].files]
     for name in names:
         problems.extend(outcomes[name].problems)
@@ -169,9 +169,12 @@ def build(request: BuildRequest) -> BuildResult:
     # The root objects list every environment: written by every run (`render ENV` too, so that a new
     # environment reaches Argo CD), but only when every environment is valid, so that none drops out of them.
     complete = len(valid) == len(outcomes) and not any(problem.is_error for problem in problems)
+    root_entry = None
     if complete:
         environments = [outcome.environment for outcome in valid if outcome.environment]
-        files.extend(_root_files(run, environments, [keys.get(name) for name in every], stamp))
+        root, root_entry = _root_files(run, environments, [keys.get(name) for name in every], stamp)
+        files.extend(root)
+    _settle(run, stamp, keys, worked, root_entry)
     unique_problems = tuple(sorted(dict.fromkeys(problems), key=Problem.sort_key))
     owned = frozenset(names) | ({ROOT_FOLDER} if complete else frozenset())
     scope = OutputScope(owned if request.selected else None)
@@ -180,10 +183,11 @@ def build(request: BuildRequest) -> BuildResult:
 
 def _outcomes(
     run: _Run, every: list[str], focus: frozenset[str], keys: dict[str, str], stamp: ToolStamp | None
-) -> dict[str, Outcome]:
+) -> tuple[dict[str, Outcome], list[str]]:
     """Each environment modelled and rendered (its output checked when it is in `focus`), in `every`'s order,
     in several processes when the repository is large enough (generator/parallel.py); an environment whose
-    inputs an earlier run met already is taken from the outcome cache instead (generator/outcome_cache.py)."""
+    inputs an earlier run met already is taken from the outcome cache instead (generator/outcome_cache.py).
+    Also the names of those worked out, whose outcomes `_settle` may have to drop again."""
     references = References(run.release, run.history)
     with _uncollected():
         kept = {name: found for name in every if (found := _kept(run, references, keys.get(name))) is not None}
@@ -251,15 +255,7 @@ def _outcomes(
             fresh[name] = render(name, unrendered, grants)
         else:  # the error may have come of the other grant: work it out again
             fresh[name] = render(name, model(name), grants)
-    if run.cache is not None and stamp is not None and worked:
-        # a template or schema read after the stamp was taken may have changed since, or a symbolic link among
-        # the environment files been pointed elsewhere: what this run kept may then come of files that its keys
-        # do not describe
-        if not _unchanged_since(run, stamp):
-            for key in filter(None, map(keys.get, worked)):
-                run.cache.remove(key)
-        run.cache.prune()
-    return {name: fresh[name] for name in every}
+    return {name: fresh[name] for name in every}, worked
 
 
 @dataclass(frozen=True)
@@ -283,9 +279,10 @@ class _KeptRoot:
 
 def _root_files(
     run: _Run, environments: list[Environment], keys: list[str | None], stamp: ToolStamp | None
-) -> list[RenderedFile]:
+) -> tuple[list[RenderedFile], tuple[str, bytes] | None]:
     """The root files of every environment, all valid: kept under the keys of all of them, which name all that
-    the root files are made of (each environment's model, and so the namespace grants that cross them)."""
+    the root files are made of (each environment's model, and so the namespace grants that cross them). Also,
+    when they were rendered, the cache entry to keep of them (`_settle` keeps it)."""
     references = References(run.release, run.history)
     key = None
     if run.cache is not None and stamp is not None and None not in keys:
@@ -293,15 +290,32 @@ def _root_files(
         data = run.cache.get(key)
         kept = _loaded(references, data) if data is not None else None
         if isinstance(kept, _KeptRoot):
-            return list(kept.files)
+            return list(kept.files), None
     from generator.stages import root_files  # imported at first use (the module's docstring says why)
 
     files = root_files(run.stages, environments)
-    # kept once the tool has settled, and only when no template changed while they were rendered (_outcomes)
-    settled = stamp is not None and stamp.settled and _unchanged_since(run, stamp)
-    if run.cache is not None and key is not None and settled:
-        run.cache.put(key, references.dumps(_KeptRoot(tuple(files))))
-    return files
+    if key is None or stamp is None or not stamp.settled:  # kept once the tool has settled, as outcomes are
+        return files, None
+    return files, (key, references.dumps(_KeptRoot(tuple(files))))
+
+
+def _settle(
+    run: _Run, stamp: ToolStamp | None, keys: dict[str, str], worked: list[str], root: tuple[str, bytes] | None
+) -> None:
+    """What the run keeps, decided once all it reads has been read: a template or schema read after the stamp
+    was taken may have changed since, or a symbolic link among the environment files it loaded been pointed
+    elsewhere, and what the run worked out would then stand under keys that do not describe it. Its outcomes
+    (kept as they were worked out, by the workers too) are then removed again, and the root files not kept."""
+    if run.cache is None or stamp is None or not (worked or root):
+        return
+    if _unchanged_since(run, stamp, worked):
+        if root is not None:
+            run.cache.put(*root)
+    else:
+        for key in filter(None, map(keys.get, worked)):
+            run.cache.remove(key)
+    if worked:
+        run.cache.prune()
 
 
 def _received(item: Outcome | _Kept) -> Outcome:
@@ -340,14 +354,20 @@ def _located(run: _Run, path: Path) -> bytes:
     return run.located[path]
 
 
-def _unchanged_since(run: _Run, stamp: ToolStamp) -> bool:
-    """Whether the tool's files and where each file keyed leads are as they were when the keys were taken:
-    a file of the tool saved, or a link retargeted, during the run leaves what it worked out under keys that
-    do not describe it (the stages read the files afterwards)."""
+def _unchanged_since(run: _Run, stamp: ToolStamp, worked: list[str]) -> bool:
+    """Whether the tool's files, and where the files of the environments worked out and the partials lead, are
+    as they were when the keys were taken (the stages, in this process or a worker, load the files afterwards).
+    Not the files of the environments taken from the cache, which no stage read: at 1,000 environments,
+    resolving every path took 40 ms."""
     if tool_signature(run.request.tool) != stamp.signature:
         return False
+    read = {run.found.environments[name] for name in worked}
     try:
-        return all(bytes(path.resolve()) == located for path, located in run.located.items())
+        return all(
+            bytes(path.resolve()) == located
+            for path, located in run.located.items()
+            if path in read or path.stem in run.found.partials
+        )
     except (OSError, RuntimeError):  # gone, or a loop of links now
         return False
 

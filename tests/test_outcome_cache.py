@@ -32,7 +32,7 @@ from generator.outcome_cache import (
     tool_stamp,
 )
 from generator.parallel import References, can_fork
-from generator.paths import PROJECT_ROOT, ToolData
+from generator.paths import PROJECT_ROOT, ToolData, tool_data
 from generator.pipeline import BuildRequest, BuildResult, build
 from generator.releases import load_field_history, load_release
 from tests.test_parallel import OWNER, TEAM
@@ -46,6 +46,16 @@ FOLDERS = [
     PROJECT_ROOT / "tests" / "fixtures" / "environments",
 ]
 FOLDERS += sorted(path for path in (CORPUS / "cross").iterdir() if path.is_dir())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def settled_tool() -> None:
+    """Wait until the tool's files have settled (ToolStamp.settled): within SETTLE_SECONDS of a change to a file
+    of the tool no outcome is kept, and the tests here count on outcomes being kept."""
+    tool = tool_data()
+    deadline = time.monotonic() + SETTLE_SECONDS + 5
+    while not tool_stamp(tool, None).settled and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 @pytest.fixture(autouse=True)
@@ -330,20 +340,11 @@ def test_an_unreadable_entry_is_a_miss(own_cache: Path, tool: ToolData, worked: 
     assert rooted == [len(expected.environments)]
 
 
-def _settled(tool: ToolData) -> None:
-    """Wait until the tool's files have settled (ToolStamp.settled), as a test that counts on outcomes being
-    kept must: within SETTLE_SECONDS of a change to a file of the tool, none is."""
-    deadline = time.monotonic() + SETTLE_SECONDS + 5
-    while not tool_stamp(tool, None).settled and time.monotonic() < deadline:
-        time.sleep(0.1)
-
-
 def test_the_root_files_are_kept_under_the_keys_of_every_environment(
     tmp_path: Path, tool: ToolData, rooted: list[int]
 ) -> None:
     """The root files list every environment: kept, they are rendered again when the set of environments
     changes, though each environment left is taken from the cache."""
-    _settled(tool)
     folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
     request = BuildRequest(folder, (), tool, jobs=1)
     first = build(request)
@@ -370,7 +371,6 @@ def test_the_root_files_of_one_environment_named_list_a_new_one(
 ) -> None:
     """`render team-b` writes the root files, which list every environment: a new team-d, whose outcome no
     run kept, is listed although team-b's own outcome and the others' are kept."""
-    _settled(tool)
     folder = tmp_path / "environments"
     _owner_and_teams(folder)
     (folder / "a-owner.yaml").write_text(OWNER.replace("team-b, team-c", "team-b, team-c, team-d"))
@@ -390,7 +390,6 @@ def test_the_root_files_follow_what_an_environment_says_of_them(
 ) -> None:
     """The same environments, one of which tracks another revision: the root Application then follows the
     default branch (render/gitops_files.py), and the kept root files are not taken."""
-    _settled(tool)
     folder = tmp_path / "environments"
     _owner_and_teams(folder)
     request = BuildRequest(folder, (), tool, jobs=1)
@@ -408,11 +407,11 @@ def test_the_root_files_follow_what_an_environment_says_of_them(
     assert now != was
 
 
-def test_a_link_pointed_elsewhere_during_the_run_keeps_nothing_of_it(tmp_path: Path, tool: ToolData) -> None:
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.skipif(not can_fork(), reason="forks"))])
+def test_a_link_pointed_elsewhere_during_the_run_keeps_nothing_of_it(tmp_path: Path, tool: ToolData, jobs: int) -> None:
     """team-b.yaml is a link, pointed from d1/ to d2/ after the keys were taken and before team-b is modelled:
     what the run works out names d2/ in its headers, under keys that say d1/, so nothing of it is kept (a
-    later run with the link back on d1/ would otherwise take it)."""
-    _settled(tool)
+    later run with the link back on d1/ would otherwise take it). With workers too, which load the files."""
     folder = tmp_path / "environments"
     _owner_and_teams(folder)
     for target in ("d1", "d2"):
@@ -421,7 +420,7 @@ def test_a_link_pointed_elsewhere_during_the_run_keeps_nothing_of_it(tmp_path: P
     link = folder / "team-b.yaml"
     link.unlink()
     link.symlink_to(tmp_path / "d1" / "team-b.yaml")
-    request = BuildRequest(folder, (), tool, jobs=1)
+    request = BuildRequest(folder, (), tool, jobs=jobs)
     model = stages.model_environment
 
     def pointed_elsewhere(shared: stages.Stages, name: str) -> Outcome:
@@ -452,10 +451,9 @@ _STAGES = {"generator.stages", "jinja2", "ruamel.yaml", "yaml", "jsonschema_rs"}
 _HEAVY = _STAGES | {"jsonschema", "referencing", "multiprocessing"}
 
 
-def test_a_run_that_works_nothing_out_starts_without_the_stages(tmp_path: Path, tool: ToolData) -> None:
+def test_a_run_that_works_nothing_out_starts_without_the_stages(tmp_path: Path) -> None:
     """With every outcome kept, `render`, `check` and `validate` import neither Jinja, the YAML parsers, the
     validators nor multiprocessing (docs/architecture.md, "Start-up"); a run that works environments out does."""
-    _settled(tool)
     folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
 
     def imported(command: str) -> set[str]:
