@@ -175,9 +175,9 @@ OBJECT_IDENTITY = Check(
     "no entry of `objects` is an object that the generator writes itself in the environment's namespace (the "
     "Role and RoleBinding of a single-namespace operator, or of the Flux workloads account), by group, kind and "
     "name, nor is written to a file of the generator's",
-    "Kustomize (two objects of one identity fail the build: api/resmap/reswrangler.go:63-70, "
-    "api/builtins/NamespaceTransformer.go:45-49) and GitOps (two Kustomizations that apply one object "
-    "overwrite each other's version)",
+    "Kustomize (two objects of one identity fail the build: api/resmap/reswrangler.go:76-84, "
+    "api/internal/builtins/NamespaceTransformer.go:68-72 at api/v0.21.1) and Flux (two Kustomizations that "
+    'apply one object take it from each other: docs/gitops.md, "One object, one source")',
     cases=("object-written-twice", "object-written-twice-grant"),
 )
 # Waivers (rules/waivers.py)

@@ -220,8 +220,8 @@ OPERATOR_ROLE = "{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, m
     "cluster-object-name-taken",
     "an object of `clusterObjects` is none of the ClusterRoles and ClusterRoleBindings that an operator install "
     "(the chart's or the Kustomize base's) or a Flux workloads account of its cluster creates",
-    "Argo CD and Flux: the environment's version and the operator's (or the account's) overwrite each other, "
-    "and removing the object from the environment prunes what the operator or Flux needs",
+    "Argo CD and Flux: two sources of one object take it from each other, and either may prune it (docs/gitops.md, "
+    '"One object, one source"): the operator or Flux would lose what it needs',
     fails=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}\nclusterObjects: [{OPERATOR_ROLE}]",
     passes=f"{TEAM_A}\noperator: {{install: true}}\n---\n{TEAM_B}\nclusterObjects: [{CLUSTER_ROLE}]",
     cases=("cluster-object-of-the-operator",),

@@ -2,11 +2,9 @@
 
 In the workloads overlay, kustomize refuses to build two objects of one identity (its identity holds the
 version too; here the group, kind, namespace and name are compared, which is what two GitOps sources of one
-object share): when it reads them ("may not add resource with an already registered id",
-api/resmap/reswrangler.go:63-70) or when its namespace transformer makes them one ("namespace transformation
-produces ID conflict", api/builtins/NamespaceTransformer.go:45-49; kubernetes-sigs/kustomize at 1ee16d9f), so
-the overlay would never sync. In another folder of the environment (its Flux access, applied by another
-Kustomization), two Kustomizations would apply one object, each overwriting the other's version. The
+object share), so the overlay would never sync. In another folder of the environment (its Flux access, applied
+by another Kustomization), two Kustomizations would apply one object, each taking it from the other.
+docs/gitops.md, "One object, one source", cites kustomize and Flux for both. The
 generator writes such objects in the environment's namespace for the operator of a single-namespace install
 (its Role and RoleBinding, `operator-access.yaml`) and for the Flux workloads account (its Role and
 RoleBinding). tests/test_objects.py builds the first case with the real kubectl kustomize.
