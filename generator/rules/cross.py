@@ -15,6 +15,7 @@ from generator.model.build import cluster_identity
 from generator.model.names import api_group, flux_namespace_role
 from generator.rules.context import RuleContext, job_items
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
+from generator.rules.namespaces import KUBERNETES_NAMESPACES, OWNS, held_namespaces
 from generator.rules.objects import RBAC_GROUP
 from generator.rules.rule import Rule, rule
 from generator.rules.waivers import is_waived, waived_lints
@@ -298,6 +299,44 @@ def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
         )
 
 
+@rule(
+    "namespace-taken",
+    "`target.namespace` is not a namespace that another environment of its cluster puts its operator install, "
+    "its Flux controllers or Argo CD in: the output owns its namespace",
+    "Argo CD: an Application's resources finalizer deletes every object it manages but CRDs "
+    "(controller/appcontroller.go, shouldBeDeleted): the namespace would go, with the other's operator or "
+    "controllers in it",
+    fails=f"{TEAM_A}\noperator: {{install: true, namespace: team-b}}\n---\n{TEAM_B}",
+    passes=f"{TEAM_A}\noperator: {{install: true, namespace: kuberay-system}}\n---\n{TEAM_B}",
+    cases=("namespace-of-the-operator",),
+)
+def namespace_taken(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
+    """No environment's namespace holds what another environment of its cluster installs or is synced by."""
+    held: dict[tuple[str, str], list[tuple[RuleContext, DocPath, str]]] = {}
+    for context in contexts:
+        cluster = cluster_identity(context.data["target"]["cluster"])
+        for found in held_namespaces(context):
+            held.setdefault((cluster, found.namespace), []).append((context, found.path, found.what))
+    for context in contexts:
+        namespace = context.data["target"]["namespace"]
+        # what namespace-of-its-own or one-environment-per-namespace reports already is not reported again
+        if namespace in KUBERNETES_NAMESPACES or any(
+            found.namespace == namespace and not found.own_workloads_allowed for found in held_namespaces(context)
+        ):
+            continue
+        for owner, owner_path, what in held.get((cluster_identity(context.data["target"]["cluster"]), namespace), []):
+            if owner is not context and owner.data["target"]["namespace"] != namespace:
+                yield _clash(
+                    context,
+                    ("target", "namespace"),
+                    owner,
+                    owner_path,
+                    f"namespace {namespace} on cluster {context.data['target']['cluster']} {what}",
+                    f"give {context.data['name']} a namespace of its own in {context.file.name}: {OWNS}",
+                )
+                break
+
+
 def _later_of_same(
     contexts: Sequence[RuleContext], key: Callable[[dict[str, Any]], Hashable]
 ) -> Iterator[tuple[RuleContext, RuleContext]]:
@@ -432,6 +471,7 @@ CROSS_RULES: tuple[Rule[CrossRun], ...] = (
     feature_gates_match_owner,
     owner_keeps_finished_jobs,
     one_environment_per_namespace,
+    namespace_taken,
     one_cluster_object_owner,
     cluster_object_name_taken,
     one_repository,

@@ -1,0 +1,159 @@
+"""The target namespace is the environment's own (rules/namespaces.py, `namespace-taken` in rules/cross.py).
+
+What the rules rest on is shown on the output itself: the workloads overlay writes the target namespace as a
+Namespace object with a pod security level, and its Argo CD Application carries the resources finalizer with
+prune on, which deletes every object the Application manages but CRDs (argo-cd v3.5.1
+controller/appcontroller.go:1252-1260).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.output.serialize import load_yaml_stream
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+
+BASE = """\
+kuberay: {version: 1.6.0}
+gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
+defaults: {image: rayproject/ray:2.46.0}
+"""
+
+
+def _problems(tool: ToolData, folder: Path, environments: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(file, rule, message) of each problem of `environments` (name -> the YAML below `name:` and `extends:`)."""
+    (folder / "_base.yaml").write_text(BASE)
+    for name, body in environments.items():
+        (folder / f"{name}.yaml").write_text(f"name: {name}\nextends: _base\n{body}")
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    return [
+        (problem.location.file.name if problem.location else "", problem.rule, problem.message)
+        for problem in result.problems
+    ]
+
+
+@pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public", "kube-node-lease"])
+def test_kubernetes_own_namespaces_are_refused(tool: ToolData, environments: Path, namespace: str) -> None:
+    problems = _problems(tool, environments, {"team": f"target: {{cluster: prod, namespace: {namespace}}}\n"})
+    assert [(rule, message.split(" (")[0]) for _, rule, message in problems] == [
+        ("namespace-of-its-own", f"namespace {namespace} belongs to Kubernetes itself")
+    ]
+
+
+@pytest.mark.parametrize("namespace", ["kube-ray", "defaults", "argocd-apps", "ray"])
+def test_names_that_only_look_alike_are_accepted(tool: ToolData, environments: Path, namespace: str) -> None:
+    assert _problems(tool, environments, {"team": f"target: {{cluster: in-cluster, namespace: {namespace}}}\n"}) == []
+
+
+@pytest.mark.parametrize(
+    "cluster", ["in-cluster", "https://kubernetes.default.svc", "https://kubernetes.default.svc:443/"]
+)
+def test_argo_cds_namespace_is_refused_on_its_own_cluster(tool: ToolData, environments: Path, cluster: str) -> None:
+    problems = _problems(tool, environments, {"team": f"target: {{cluster: '{cluster}', namespace: argocd}}\n"})
+    assert [rule for _, rule, _ in problems] == ["namespace-of-its-own"]
+    assert "holds Argo CD" in problems[0][2]
+
+
+def test_a_namespace_named_as_argo_cds_is_accepted_on_another_cluster(tool: ToolData, environments: Path) -> None:
+    assert _problems(tool, environments, {"team": "target: {cluster: prod, namespace: argocd}\n"}) == []
+
+
+@pytest.mark.parametrize("engine", ["flux", "both"])
+def test_the_flux_namespace_is_refused(tool: ToolData, environments: Path, engine: str) -> None:
+    body = f"target: {{cluster: prod, namespace: gitops}}\ngitops: {{engine: {engine}, fluxNamespace: gitops}}\n"
+    problems = _problems(tool, environments, {"team": body})
+    assert [(rule, message) for _, rule, message in problems] == [
+        (
+            "namespace-of-its-own",
+            "namespace gitops holds the Flux controllers that sync environment team "
+            "(gitops.fluxNamespace)",
+        )
+    ]
+
+
+def test_the_operator_may_share_its_environments_namespace(tool: ToolData, environments: Path) -> None:
+    """An operator that watches the namespace it is installed in, with that environment's Ray objects: all of it
+    is the one environment's (the chart's singleNamespaceInstall case)."""
+    body = "target: {cluster: prod, namespace: ray}\noperator: {install: true, namespace: ray}\n"
+    assert _problems(tool, environments, {"team": body}) == []
+
+
+def test_another_environments_operator_namespace_is_refused(tool: ToolData, environments: Path) -> None:
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "platform": "target: {cluster: gpu, namespace: ray-platform}\noperator: {install: true, namespace: ops}\n",
+            "team": "target: {cluster: gpu, namespace: ops}\n",
+            "other": "target: {cluster: cpu, namespace: ops}\n",  # another cluster: its own namespace
+        },
+    )
+    assert problems == [
+        (
+            "team.yaml",
+            "namespace-taken",
+            "namespace ops on cluster gpu holds the KubeRay operator that environment platform "
+            "installs (see platform.yaml:4)",
+        )
+    ]
+
+
+def test_a_namespace_shared_with_the_operators_environment_is_reported_once(tool: ToolData, environments: Path) -> None:
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "platform": "target: {cluster: gpu, namespace: ray}\noperator: {install: true, namespace: ray}\n",
+            "team": "target: {cluster: gpu, namespace: ray}\n",
+        },
+    )
+    assert [(file, rule) for file, rule, _ in problems] == [("team.yaml", "one-environment-per-namespace")]
+
+
+def test_the_controllers_of_another_environment_are_seen(tool: ToolData, environments: Path) -> None:
+    """A Flux environment puts the Flux controllers' namespace on its cluster; an Argo CD environment on Argo CD's
+    own cluster puts Argo CD's there. An environment of the other engine does not know it from its own file."""
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "flux-team": "target: {cluster: gpu, namespace: ray-a}\ngitops: {engine: flux}\n",
+            "argo-team": "target: {cluster: gpu, namespace: flux-system}\n",
+            "local": "target: {cluster: in-cluster, namespace: ray-b}\n",
+            "flux-local": "target: {cluster: in-cluster, namespace: argocd}\ngitops: {engine: flux}\n",
+        },
+    )
+    assert sorted((file, rule, message.split(" (see")[0]) for file, rule, message in problems) == [
+        (
+            "argo-team.yaml",
+            "namespace-taken",
+            "namespace flux-system on cluster gpu holds the Flux controllers that sync environment "
+            "flux-team (gitops.fluxNamespace)",
+        ),
+        (
+            "flux-local.yaml",
+            "namespace-taken",
+            "namespace argocd on cluster in-cluster holds Argo CD, which runs on this cluster and "
+            "syncs environment local (gitops.argocdNamespace)",
+        ),
+    ]
+
+
+def test_the_output_owns_and_deletes_its_namespace(tool: ToolData, environments: Path) -> None:
+    """What the rules protect against: the target namespace is an object of the workloads Application, which
+    deletes the objects it manages when the environment goes."""
+    (environments / "_base.yaml").write_text(BASE)
+    (environments / "team.yaml").write_text("name: team\nextends: _base\ntarget: {cluster: gpu, namespace: ray}\n")
+    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+    assert result.problems == ()
+    documents = {str(file.path): list(load_yaml_stream(file.content)) for file in result.files}
+    namespace = documents["team/workloads/namespace.yaml"][0]
+    assert (namespace["kind"], namespace["metadata"]["name"]) == ("Namespace", "ray")
+    assert "pod-security.kubernetes.io/enforce" in namespace["metadata"]["labels"]
+    assert "namespace.yaml" in documents["team/workloads/kustomization.yaml"][0]["resources"]
+    application = documents["team/argocd/application-workloads.yaml"][0]
+    assert application["metadata"]["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
+    assert application["spec"]["syncPolicy"]["automated"]["prune"] is True
