@@ -77,6 +77,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     secrets.plaintext_secrets,
     objects.object_placement,
     objects.cluster_object_placement,
+    objects.cluster_objects_are_not_kubernetes_own,
     objects.object_secrets,
 )
 

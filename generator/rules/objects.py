@@ -234,6 +234,60 @@ def cluster_object_placement(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+# The cluster-scoped objects Kubernetes makes itself, by kind: the API server creates its default RBAC roles and
+# bindings at start and reconciles them (kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go:
+# cluster-admin, admin, edit, view, and the system: ones), and refuses a PriorityClass whose name starts with
+# system- unless it is one of its own (pkg/apis/scheduling/validation/validation.go, ValidatePriorityClass).
+KUBERNETES_OBJECT_NAMES: dict[tuple[str, str], tuple[frozenset[str], str]] = {
+    (RBAC_GROUP, "ClusterRole"): (frozenset({"cluster-admin", "admin", "edit", "view"}), "system:"),
+    (RBAC_GROUP, "ClusterRoleBinding"): (frozenset({"cluster-admin"}), "system:"),
+    ("scheduling.k8s.io", "PriorityClass"): (frozenset(), "system-"),
+}
+
+
+def kubernetes_object(api_version: str, kind: str, name: str) -> bool:
+    """Whether a cluster-scoped object of this kind and name is one Kubernetes makes itself."""
+    found = KUBERNETES_OBJECT_NAMES.get((api_group(api_version), kind))
+    return found is not None and (name in found[0] or name.startswith(found[1]))
+
+
+@rule(
+    "cluster-object-of-kubernetes",
+    "an entry of `clusterObjects` is none of Kubernetes' own objects: the default ClusterRoles and bindings "
+    "(cluster-admin, admin, edit, view, system:*) and the system- PriorityClasses",
+    "Kubernetes: the API server creates and reconciles its default RBAC objects "
+    "(plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go) and refuses other system- PriorityClasses "
+    "(pkg/apis/scheduling/validation/validation.go, ValidatePriorityClass)",
+    fails="clusterObjects: [{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: view}, "
+    "rules: []}]",
+    passes=f"clusterObjects: [{EXAMPLE_CLUSTER_ROLE}]",
+    cases=("cluster-object-of-kubernetes",),
+)
+def cluster_objects_are_not_kubernetes_own(context: RuleContext) -> Iterator[Problem]:
+    for index, item in enumerate(context.data.get("clusterObjects", [])):
+        name = item["metadata"].get("name")
+        api_version, kind = str(item["apiVersion"]), str(item["kind"])
+        if not isinstance(name, str) or not kubernetes_object(api_version, kind, name):
+            continue
+        if kind == "PriorityClass":
+            message = f"PriorityClass {name} has the system- prefix, which the API server keeps for its own classes"
+            hint = "give the PriorityClass a name without the prefix"
+        else:
+            names, prefix = KUBERNETES_OBJECT_NAMES[(RBAC_GROUP, kind)]
+            kept = ", ".join([*sorted(names), f"{prefix}*"])
+            message = f"{kind} {name} has a name that Kubernetes keeps for its own {kind}s ({kept})"
+            hint = (
+                "give it a name of its own: the environment would replace Kubernetes' version, and delete it with "
+                "the environment"
+            )
+            if kind == "ClusterRole":
+                hint += (
+                    " (to extend a default role, label a ClusterRole of your own "
+                    'rbac.authorization.k8s.io/aggregate-to-view, -edit or -admin: "true")'
+                )
+        yield context.problem(("clusterObjects", index, "metadata", "name"), message, hint)
+
+
 @rule(
     "object-secret",
     "no Secret with data or stringData in `objects`: the environment file and rendered/ are in Git in plain text",
