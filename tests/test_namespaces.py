@@ -68,17 +68,39 @@ def test_the_flux_namespace_is_refused(tool: ToolData, environments: Path, engin
     assert [(rule, message) for _, rule, message in problems] == [
         (
             "namespace-of-its-own",
-            "namespace gitops holds the Flux controllers that sync environment team "
-            "(gitops.fluxNamespace)",
+            "namespace gitops holds the Flux controllers that sync environment team (gitops.fluxNamespace)",
         )
     ]
 
 
 def test_the_operator_may_share_its_environments_namespace(tool: ToolData, environments: Path) -> None:
     """An operator that watches the namespace it is installed in, with that environment's Ray objects: all of it
-    is the one environment's (the chart's singleNamespaceInstall case)."""
-    body = "target: {cluster: prod, namespace: ray}\noperator: {install: true, namespace: ray}\n"
+    is the one environment's (the chart's singleNamespaceInstall case). The chart's release writes no Namespace."""
+    body = "target: {cluster: prod, namespace: ray}\noperator: {install: true, namespace: ray, delivery: helm}\n"
     assert _problems(tool, environments, {"team": body}) == []
+
+
+def test_the_kustomize_base_may_not_share_it(tool: ToolData, environments: Path) -> None:
+    """The Kustomize base's overlay writes the operator's Namespace, which the workloads write too."""
+    body = "target: {cluster: prod, namespace: ray}\noperator: {install: true, namespace: ray, delivery: kustomize}\n"
+    problems = _problems(tool, environments, {"team": body})
+    assert [(rule, message.split(" with ")[0]) for _, rule, message in problems] == [
+        ("namespace-of-its-own", "namespace ray holds the KubeRay operator that environment team installs")
+    ]
+    (environments / "team.yaml").write_text(
+        "name: team\nextends: _base\ntarget: {cluster: prod, namespace: ray}\n"
+        "operator: {install: true, namespace: ray-operator, delivery: kustomize}\n"
+    )
+    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+    assert result.problems == ()
+    written = {
+        (str(file.path), document["kind"], document["metadata"]["name"])
+        for file in result.files
+        for document in load_yaml_stream(file.content)
+        if isinstance(document, dict) and "metadata" in document
+    }
+    assert ("team/operator/namespace.yaml", "Namespace", "ray-operator") in written
+    assert ("team/workloads/namespace.yaml", "Namespace", "ray") in written
 
 
 def test_another_environments_operator_namespace_is_refused(tool: ToolData, environments: Path) -> None:

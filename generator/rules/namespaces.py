@@ -44,8 +44,11 @@ class HeldNamespace:
     namespace: str
     path: DocPath  # where the environment sets it (or its nearest ancestor, when a default applies)
     what: str  # what is there, as "holds ..."
-    # whether the environment's own workloads may be there too: the operator's namespace may (an operator that
-    # watches its own namespace, the chart's singleNamespaceInstall), whatever is there being this environment's
+    # whether the environment's own workloads may be there too: the namespace of an operator installed with the
+    # chart may (an operator that watches its own namespace, the chart's singleNamespaceInstall), whatever is there
+    # being this environment's. The chart's release writes no Namespace: Helm (pkg/action/install.go:369-390 at
+    # v3.21.4) and Argo CD's CreateNamespace (controller/sync_namespace.go:21-28 at v3.5.1) create it only when it
+    # is missing, and do not manage it. The Kustomize base's overlay writes it (operator/namespace.yaml).
     own_workloads_allowed: bool = False
 
 
@@ -58,8 +61,9 @@ def held_namespaces(context: RuleContext) -> list[HeldNamespace]:
     held: list[HeldNamespace] = []
     if context.operator.install:
         what = f"holds the KubeRay operator that environment {name} installs"
+        by_chart = context.operator.delivery == "helm"
         held.append(
-            HeldNamespace(context.operator.namespace, ("operator", "namespace"), what, own_workloads_allowed=True)
+            HeldNamespace(context.operator.namespace, ("operator", "namespace"), what, own_workloads_allowed=by_chart)
         )
     if gitops.flux:
         what = f"holds the Flux controllers that sync environment {name} (gitops.fluxNamespace)"
@@ -73,14 +77,14 @@ def held_namespaces(context: RuleContext) -> list[HeldNamespace]:
 @rule(
     "namespace-of-its-own",
     "`target.namespace` is none of Kubernetes' own namespaces (default, kube-system, kube-public, "
-    "kube-node-lease), nor the namespace of the Flux controllers or, on Argo CD's own cluster, of Argo CD: "
-    "the output owns its namespace",
+    "kube-node-lease), nor the namespace of the Flux controllers or, on Argo CD's own cluster, of Argo CD, nor "
+    "that of its own operator when the Kustomize base installs it: the output owns its namespace",
     "Kubernetes: the API server creates these namespaces and refuses to delete default, kube-system and "
     "kube-public (apiserver pkg/admission/plugin/namespace/lifecycle/admission.go); Argo CD: an Application's "
     "resources finalizer deletes every object it manages but CRDs (controller/appcontroller.go, shouldBeDeleted)",
     fails="target: {cluster: in-cluster, namespace: kube-system}",
     passes="target: {cluster: in-cluster, namespace: ray}",
-    cases=("kubernetes-namespace", "flux-namespace"),
+    cases=("kubernetes-namespace", "flux-namespace", "operator-namespace-kustomize"),
 )
 def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
     namespace = context.data["target"]["namespace"]
@@ -93,5 +97,15 @@ def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
         )
         return
     for held in held_namespaces(context):
-        if held.namespace == namespace and not held.own_workloads_allowed:
+        if held.namespace != namespace or held.own_workloads_allowed:
+            continue
+        if held.path[0] == "operator":  # its own operator, installed with the Kustomize base
+            yield context.problem(
+                ("target", "namespace"),
+                f"namespace {namespace} {held.what} with the Kustomize base, whose overlay writes this Namespace "
+                "too (operator/namespace.yaml): two sources of one object overwrite each other's version",
+                "install the operator with operator.delivery: helm, which creates its namespace only when it is "
+                "missing, or in a namespace of its own (operator.namespace)",
+            )
+        else:
             yield context.problem(("target", "namespace"), f"namespace {namespace} {held.what}", hint)
