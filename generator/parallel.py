@@ -21,9 +21,10 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from generator.errors import InternalError
+from generator.errors import InternalError, Location
 from generator.releases import FieldHistory, KubeRayRelease
 from generator.source import Origin
 
@@ -112,8 +113,58 @@ class _ReferencingPickler(pickle.Pickler):
         if isinstance(obj, Origin):
             # where each value of an environment file stands: hundreds of objects per environment, which the
             # parent needs only to locate a problem between environments; sent as bytes, read when asked
-            return (_reference, ("origin", pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)))
+            return (_reference, ("origin", _origin_bytes(obj)))
         return NotImplemented
+
+
+def _origin_bytes(origin: Origin) -> bytes:
+    """An Origin tree as bytes: its files, and each node's two positions, count of children and their keys, in
+    one flat list, depth first. A third of the time of pickling the tree itself, which pays a Python call for
+    each Origin and each Location (1.3 of 2 ms an environment), and half its size."""
+    files: dict[Path, int] = {}
+    flat: list[Any] = []
+
+    def visit(node: Origin) -> None:
+        key, value = node.key, node.value
+        flat.extend(
+            (
+                files.setdefault(key.file, len(files)),
+                key.line,
+                key.column,
+                files.setdefault(value.file, len(files)),
+                value.line,
+                value.column,
+                len(node.children),
+            )
+        )
+        for part, child in node.children.items():
+            flat.append(part)
+            visit(child)
+
+    visit(origin)
+    return pickle.dumps((list(files), flat), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _origin_from_bytes(data: bytes) -> Origin:
+    files, flat = pickle.loads(data)
+    position = 0
+
+    def build() -> Origin:
+        nonlocal position
+        key_file, key_line, key_column, value_file, value_line, value_column, count = flat[position : position + 7]
+        position += 7
+        children: dict[str | int, Origin] = {}
+        for _ in range(count):
+            part = flat[position]
+            position += 1
+            children[part] = build()
+        return Origin(
+            Location(files[key_file], key_line, key_column),
+            Location(files[value_file], value_line, value_column),
+            children,
+        )
+
+    return build()
 
 
 class _ResolvingUnpickler(pickle.Unpickler):
@@ -128,7 +179,8 @@ class _ResolvingUnpickler(pickle.Unpickler):
 
 
 class PickledOrigin(Origin):
-    """An Origin tree as a worker sent it: read from its bytes when first asked for its positions."""
+    """An Origin tree as a worker sent it (`_origin_bytes`): read from its bytes when first asked for its
+    positions."""
 
     def __init__(self, pickled: bytes) -> None:  # not the dataclass's: its fields are set when read
         object.__setattr__(self, "_pickled", pickled)
@@ -139,7 +191,7 @@ class PickledOrigin(Origin):
     def __getattr__(self, name: str) -> Any:  # only for what is not set yet: key, value, children
         if name not in ("key", "value", "children"):
             raise AttributeError(name)
-        origin: Origin = pickle.loads(object.__getattribute__(self, "_pickled"))
+        origin = _origin_from_bytes(object.__getattribute__(self, "_pickled"))
         for field_name in ("key", "value", "children"):
             object.__setattr__(self, field_name, getattr(origin, field_name))
         return getattr(origin, name)

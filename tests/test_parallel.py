@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from generator import stages
-from generator.errors import InternalError
-from generator.parallel import MIN_ENVIRONMENTS_PER_WORKER, can_fork, worker_count
+from generator.errors import InputError, InternalError
+from generator.input.load import load_environment_file
+from generator.input.resolve import resolve_environment
+from generator.parallel import MIN_ENVIRONMENTS_PER_WORKER, PickledOrigin, References, can_fork, worker_count
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
+from generator.releases import FieldHistory
 from generator.rules.cross import named_across_environments
 
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
@@ -173,3 +176,26 @@ def _running(pid: int) -> bool:
         return False
     state = next(line for line in status.splitlines() if line.startswith("State:"))
     return "Z" not in state.split()[1]
+
+
+@pytest.mark.parametrize("folder", ["valid", "cross/namespace-of-the-operator", "invalid"])
+def test_origins_cross_processes_unchanged(folder: str) -> None:
+    """Every value's position, as the parent reads it from a worker's bytes, is where the worker had it: the
+    files of the partials merged in, the keys of mappings and the indexes of lists."""
+    references = References(
+        lambda version: pytest.fail(f"no release is sent here: {version}"), FieldHistory((), {}, {})
+    )
+    directory = CORPUS / folder
+    partials = frozenset(path.stem for path in directory.glob("_*.yaml"))
+    origins = []
+    for file in sorted(directory.glob("[!_]*.yaml")):
+        try:
+            origins.append(resolve_environment(file, load_environment_file, partials).origin)
+        except InputError:
+            continue  # the file's own errors: nothing to send
+    assert len(origins) > 1
+    for origin in origins:
+        sent = references.loads(references.dumps({"origin": origin}))["origin"]
+        assert isinstance(sent, PickledOrigin)
+        assert (sent.key, sent.value, sent.children) == (origin.key, origin.value, origin.children)
+        assert references.loads(references.dumps(sent)).children == origin.children  # sent on again as it came
