@@ -84,8 +84,8 @@ def test_the_kustomize_base_may_not_share_it(tool: ToolData, environments: Path)
     """The Kustomize base's overlay writes the operator's Namespace, which the workloads write too."""
     body = "target: {cluster: prod, namespace: ray}\noperator: {install: true, namespace: ray, delivery: kustomize}\n"
     problems = _problems(tool, environments, {"team": body})
-    assert [(rule, message.split(" with ")[0]) for _, rule, message in problems] == [
-        ("namespace-of-its-own", "namespace ray holds the KubeRay operator that environment team installs")
+    assert [(rule, message.split(", which")[0]) for _, rule, message in problems] == [
+        ("namespace-of-its-own", "namespace ray is the operator's too")
     ]
     (environments / "team.yaml").write_text(
         "name: team\nextends: _base\ntarget: {cluster: prod, namespace: ray}\n"
@@ -117,8 +117,7 @@ def test_another_environments_operator_namespace_is_refused(tool: ToolData, envi
         (
             "team.yaml",
             "namespace-taken",
-            "namespace ops on cluster gpu holds the KubeRay operator that environment platform "
-            "installs (see platform.yaml:4)",
+            "namespace ops on cluster gpu holds the KubeRay operator of environment platform (see platform.yaml:4)",
         )
     ]
 
@@ -152,14 +151,13 @@ def test_the_controllers_of_another_environment_are_seen(tool: ToolData, environ
         (
             "argo-team.yaml",
             "namespace-taken",
-            "namespace flux-system on cluster gpu holds the Flux controllers that sync environment "
-            "flux-team (gitops.fluxNamespace)",
+            "namespace flux-system on cluster gpu holds the Flux controllers that sync environment flux-team",
         ),
         (
             "flux-local.yaml",
             "namespace-taken",
-            "namespace argocd on cluster in-cluster holds Argo CD, which runs on this cluster and "
-            "syncs environment local (gitops.argocdNamespace)",
+            "namespace argocd on cluster in-cluster holds Argo CD, which runs on this cluster and syncs environment "
+            "local",
         ),
     ]
 
@@ -179,3 +177,72 @@ def test_the_output_owns_and_deletes_its_namespace(tool: ToolData, environments:
     application = documents["team/argocd/application-workloads.yaml"][0]
     assert application["metadata"]["finalizers"] == ["resources-finalizer.argocd.argoproj.io"]
     assert application["spec"]["syncPolicy"]["automated"]["prune"] is True
+
+
+def test_the_clusters_are_told_apart_as_argo_cd_does(tool: ToolData, environments: Path) -> None:
+    """`in-cluster` and Argo CD's address of it are one cluster; each namespace is reported once, whatever holds it
+    twice."""
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "platform": "target: {cluster: in-cluster, namespace: ray-platform}\n"
+            "operator: {install: true, namespace: shared}\ngitops: {engine: both, fluxNamespace: shared}\n",
+            "team": "target: {cluster: 'https://kubernetes.default.svc:443', namespace: shared}\n",
+        },
+    )
+    assert [(file, rule, message.split(" (see")[0]) for file, rule, message in problems] == [
+        (
+            "team.yaml",
+            "namespace-taken",
+            "namespace shared on cluster https://kubernetes.default.svc:443 holds the KubeRay operator of "
+            "environment platform",
+        )
+    ]
+
+
+def test_the_operators_namespace_is_checked_when_the_kustomize_base_owns_it(tool: ToolData, environments: Path) -> None:
+    """The Kustomize base's overlay writes the operator's Namespace, which its Application or Kustomization deletes
+    with the install; the chart's release only creates a missing one."""
+    kustomize = "operator: {install: true, delivery: kustomize, namespace: NAMESPACE}\n"
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "argo": "target: {cluster: in-cluster, namespace: ray-a}\n" + kustomize.replace("NAMESPACE", "argocd"),
+            "system": "target: {cluster: gpu, namespace: ray-b}\n" + kustomize.replace("NAMESPACE", "kube-system"),
+            "chart": "target: {cluster: cpu, namespace: ray-c}\n"
+            "operator: {install: true, delivery: helm, namespace: kube-system}\n",
+        },
+    )
+    assert sorted((file, rule, message.split(" (")[0]) for file, rule, message in problems) == [
+        (
+            "argo.yaml",
+            "namespace-of-its-own",
+            "namespace argocd holds Argo CD, which runs on this cluster and syncs environment argo",
+        ),
+        (
+            "system.yaml",
+            "namespace-of-its-own",
+            "namespace kube-system belongs to Kubernetes itself",
+        ),
+    ]
+
+
+def test_an_operator_namespace_the_kustomize_base_owns_is_not_anothers(tool: ToolData, environments: Path) -> None:
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "flux-team": "target: {cluster: gpu, namespace: ray-a}\ngitops: {engine: flux}\n",
+            "platform": "target: {cluster: gpu, namespace: ray-b}\n"
+            "operator: {install: true, delivery: kustomize, namespace: flux-system}\n",
+        },
+    )
+    assert [(file, rule, message.split(" (see")[0]) for file, rule, message in problems] == [
+        (
+            "platform.yaml",
+            "namespace-taken",
+            "namespace flux-system on cluster gpu holds the Flux controllers that sync environment flux-team",
+        )
+    ]

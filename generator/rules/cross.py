@@ -15,7 +15,7 @@ from generator.model.build import cluster_identity
 from generator.model.names import api_group, flux_namespace_role
 from generator.rules.context import RuleContext, job_items
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
-from generator.rules.namespaces import KUBERNETES_NAMESPACES, OWNS, held_namespaces
+from generator.rules.namespaces import HeldNamespace, held_namespaces, own_namespace_hint, owned_namespaces
 from generator.rules.objects import RBAC_GROUP
 from generator.rules.rule import Rule, rule
 from generator.rules.waivers import is_waived, waived_lints
@@ -301,8 +301,9 @@ def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
 
 @rule(
     "namespace-taken",
-    "`target.namespace` is not a namespace that another environment of its cluster puts its operator install, "
-    "its Flux controllers or Argo CD in: the output owns its namespace",
+    "no namespace the output owns (`target.namespace`, and `operator.namespace` when the Kustomize base installs "
+    "the operator) is one that another environment of its cluster puts its operator install, its Flux "
+    "controllers or Argo CD in: the output owns its namespaces",
     "Argo CD: an Application's resources finalizer deletes every object it manages but CRDs "
     "(controller/appcontroller.go, shouldBeDeleted): the namespace would go, with the other's operator or "
     "controllers in it",
@@ -311,30 +312,30 @@ def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
     cases=("namespace-of-the-operator",),
 )
 def namespace_taken(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
-    """No environment's namespace holds what another environment of its cluster installs or is synced by."""
-    held: dict[tuple[str, str], list[tuple[RuleContext, DocPath, str]]] = {}
+    """No namespace an environment owns holds what another environment of its cluster installs or is synced by.
+    An environment whose own namespaces namespace-of-its-own refuses has no context here (stages.py): the rules
+    across environments see only environments without an error of their own."""
+    held: dict[tuple[str, str], list[tuple[RuleContext, HeldNamespace]]] = {}
     for context in contexts:
         cluster = cluster_identity(context.data["target"]["cluster"])
         for found in held_namespaces(context):
-            held.setdefault((cluster, found.namespace), []).append((context, found.path, found.what))
+            held.setdefault((cluster, found.namespace), []).append((context, found))
     for context in contexts:
-        namespace = context.data["target"]["namespace"]
-        # what namespace-of-its-own or one-environment-per-namespace reports already is not reported again
-        if namespace in KUBERNETES_NAMESPACES or any(
-            found.namespace == namespace and not found.own_workloads_allowed for found in held_namespaces(context)
-        ):
-            continue
-        for owner, owner_path, what in held.get((cluster_identity(context.data["target"]["cluster"]), namespace), []):
-            if owner is not context and owner.data["target"]["namespace"] != namespace:
-                yield _clash(
-                    context,
-                    ("target", "namespace"),
-                    owner,
-                    owner_path,
-                    f"namespace {namespace} on cluster {context.data['target']['cluster']} {what}",
-                    f"give {context.data['name']} a namespace of its own in {context.file.name}: {OWNS}",
-                )
-                break
+        cluster = cluster_identity(context.data["target"]["cluster"])
+        for owned in owned_namespaces(context):
+            namespace = owned.namespace
+            for owner, found in held.get((cluster, namespace), []):
+                # an owner that targets the namespace too: one-environment-per-namespace says so
+                if owner is not context and owner.data["target"]["namespace"] != namespace:
+                    yield _clash(
+                        context,
+                        owned.path,
+                        owner,
+                        found.path,
+                        f"namespace {namespace} on cluster {context.data['target']['cluster']} holds {found.what}",
+                        own_namespace_hint(context.data["name"], owned),
+                    )
+                    break
 
 
 def _later_of_same(

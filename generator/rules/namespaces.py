@@ -1,13 +1,15 @@
-"""The environment's namespace is its own: not one that Kubernetes itself, the GitOps controllers or an operator
-install put on the cluster.
+"""The namespaces an environment's output owns are its own: not ones that Kubernetes itself, the GitOps
+controllers or another environment's operator install put on the cluster.
 
 The output owns the target namespace (templates/workloads/namespace.yaml.j2): it sets the namespace's labels, the
 pod security level among them, and under Argo CD the workloads Application deletes it with the environment: its
 resources finalizer deletes every object the Application manages but CRDs (argo-cd v3.5.1
 controller/appcontroller.go:1252-1260, `shouldBeDeleted`, called from `finalizeApplicationDeletion` at :1361). Under
-Flux the namespace is applied with prune disabled (render/gitops.py `FLUX_NAMESPACE_ANNOTATIONS`), so only its
-labels are at stake. In a namespace that something else put there, that breaks the other: system
-pods refused by the pod security level, Argo CD or the operator deleted with a team's environment.
+Flux the target namespace is applied with prune disabled (render/gitops.py `FLUX_NAMESPACE_ANNOTATIONS`), so only
+its labels are at stake. An operator installed with the Kustomize base owns its namespace too: the overlay writes
+it (operator/namespace.yaml), and the operator's Application or Kustomization (prune on) deletes it with the
+install. In a namespace that something else put there, that breaks the other: system pods refused by the pod
+security level, Argo CD, Flux or an operator deleted with a team's environment.
 """
 
 from __future__ import annotations
@@ -31,10 +33,17 @@ KUBERNETES_NAMESPACES = {
     "kube-public": "the namespace readable by everyone, the cluster's public information",
     "kube-node-lease": "the namespace of the nodes' heartbeats",
 }
-OWNS = (
-    "the output sets its namespace's labels (the pod security level among them) and, under Argo CD, deletes the "
-    "namespace with the environment"
-)
+TARGET = ("target", "namespace")
+OPERATOR = ("operator", "namespace")
+
+
+@dataclass(frozen=True)
+class OwnedNamespace:
+    """A namespace that an environment's output writes as a Namespace object, and so owns."""
+
+    namespace: str
+    path: DocPath  # the setting that names it
+    does: str  # what the output does to it, for the hints
 
 
 @dataclass(frozen=True)
@@ -42,14 +51,23 @@ class HeldNamespace:
     """A namespace of the target cluster that an environment's setup puts software in."""
 
     namespace: str
-    path: DocPath  # where the environment sets it (or its nearest ancestor, when a default applies)
-    what: str  # what is there, as "holds ..."
-    # whether the environment's own workloads may be there too: the namespace of an operator installed with the
-    # chart may (an operator that watches its own namespace, the chart's singleNamespaceInstall), whatever is there
-    # being this environment's. The chart's release writes no Namespace: Helm (pkg/action/install.go:369-390 at
-    # v3.21.4) and Argo CD's CreateNamespace (controller/sync_namespace.go:21-28 at v3.5.1) create it only when it
-    # is missing, and do not manage it. The Kustomize base's overlay writes it (operator/namespace.yaml).
-    own_workloads_allowed: bool = False
+    path: DocPath  # the setting that names it (or its nearest ancestor, when a default applies)
+    what: str  # what is there, e.g. "the Flux controllers that sync environment dev"
+
+
+def owned_namespaces(context: RuleContext) -> list[OwnedNamespace]:
+    """The target namespace, and the operator's when the Kustomize base installs it. The chart's release writes no
+    Namespace: Helm (pkg/action/install.go:369-390 at v3.21.4) and Argo CD's CreateNamespace
+    (controller/sync_namespace.go:21-28 at v3.5.1) create it only when it is missing, and do not manage it."""
+    labels = "sets its labels (the pod security level among them)"
+    does = f"{labels} and deletes it with the environment" if context.gitops.argocd else labels
+    owned = [OwnedNamespace(context.data["target"]["namespace"], TARGET, does)]
+    operator = context.operator
+    if operator.install and operator.delivery == "kustomize":
+        owned.append(
+            OwnedNamespace(operator.namespace, OPERATOR, "writes the namespace and deletes it with the operator")
+        )
+    return owned
 
 
 def held_namespaces(context: RuleContext) -> list[HeldNamespace]:
@@ -60,52 +78,71 @@ def held_namespaces(context: RuleContext) -> list[HeldNamespace]:
     gitops = context.gitops
     held: list[HeldNamespace] = []
     if context.operator.install:
-        what = f"holds the KubeRay operator that environment {name} installs"
-        by_chart = context.operator.delivery == "helm"
-        held.append(
-            HeldNamespace(context.operator.namespace, ("operator", "namespace"), what, own_workloads_allowed=by_chart)
-        )
+        held.append(HeldNamespace(context.operator.namespace, OPERATOR, f"the KubeRay operator of environment {name}"))
     if gitops.flux:
-        what = f"holds the Flux controllers that sync environment {name} (gitops.fluxNamespace)"
+        what = f"the Flux controllers that sync environment {name}"
         held.append(HeldNamespace(gitops.flux_namespace, ("gitops", "fluxNamespace"), what))
     if gitops.argocd and cluster_identity(context.data["target"]["cluster"]) == IN_CLUSTER_SERVER:
-        what = f"holds Argo CD, which runs on this cluster and syncs environment {name} (gitops.argocdNamespace)"
+        what = f"Argo CD, which runs on this cluster and syncs environment {name}"
         held.append(HeldNamespace(gitops.argocd_namespace, ("gitops", "argocdNamespace"), what))
     return held
 
 
+def setting(path: DocPath) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def own_namespace_hint(name: str, owned: OwnedNamespace) -> str:
+    if owned.path == OPERATOR:
+        return (
+            f"install the operator of {name} in a namespace of its own (operator.namespace), or with "
+            f"operator.delivery: helm, which only creates a missing namespace: the output {owned.does}"
+        )
+    return f"give {name} a namespace of its own in {setting(owned.path)}: the output {owned.does}"
+
+
 @rule(
     "namespace-of-its-own",
-    "`target.namespace` is none of Kubernetes' own namespaces (default, kube-system, kube-public, "
-    "kube-node-lease), nor the namespace of the Flux controllers or, on Argo CD's own cluster, of Argo CD, nor "
-    "that of its own operator when the Kustomize base installs it: the output owns its namespace",
+    "the namespaces the output owns (`target.namespace`, and `operator.namespace` when the Kustomize base installs "
+    "the operator) are none of Kubernetes' own (default, kube-system, kube-public, kube-node-lease), nor the "
+    "namespace of the Flux controllers or, on Argo CD's own cluster, of Argo CD; and the Kustomize base's operator "
+    "does not share the target namespace: the output owns its namespaces",
     "Kubernetes: the API server creates these namespaces and refuses to delete default, kube-system and "
     "kube-public (apiserver pkg/admission/plugin/namespace/lifecycle/admission.go); Argo CD: an Application's "
     "resources finalizer deletes every object it manages but CRDs (controller/appcontroller.go, shouldBeDeleted)",
     fails="target: {cluster: in-cluster, namespace: kube-system}",
     passes="target: {cluster: in-cluster, namespace: ray}",
-    cases=("kubernetes-namespace", "flux-namespace", "operator-namespace-kustomize"),
+    cases=("kubernetes-namespace", "flux-namespace", "operator-namespace-kustomize", "operator-namespace-system"),
 )
 def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
-    namespace = context.data["target"]["namespace"]
-    hint = f"give {context.data['name']} a namespace of its own: {OWNS}"
-    if namespace in KUBERNETES_NAMESPACES:
+    name = context.data["name"]
+    owned = owned_namespaces(context)
+    if len(owned) == 2 and owned[0].namespace == owned[1].namespace:
         yield context.problem(
-            ("target", "namespace"),
-            f"namespace {namespace} belongs to Kubernetes itself ({KUBERNETES_NAMESPACES[namespace]})",
-            hint,
+            TARGET,
+            f"namespace {owned[0].namespace} is the operator's too, which the Kustomize base installs: its overlay "
+            "writes this Namespace as the workloads do, and two sources of one object overwrite each other's "
+            "version",
+            "install the operator with operator.delivery: helm, which creates its namespace only when it is "
+            "missing, or in a namespace of its own (operator.namespace)",
         )
-        return
-    for held in held_namespaces(context):
-        if held.namespace != namespace or held.own_workloads_allowed:
-            continue
-        if held.path[0] == "operator":  # its own operator, installed with the Kustomize base
+        owned = owned[:1]
+    for item in owned:
+        if item.namespace in KUBERNETES_NAMESPACES:
             yield context.problem(
-                ("target", "namespace"),
-                f"namespace {namespace} {held.what} with the Kustomize base, whose overlay writes this Namespace "
-                "too (operator/namespace.yaml): two sources of one object overwrite each other's version",
-                "install the operator with operator.delivery: helm, which creates its namespace only when it is "
-                "missing, or in a namespace of its own (operator.namespace)",
+                item.path,
+                f"namespace {item.namespace} belongs to Kubernetes itself ({KUBERNETES_NAMESPACES[item.namespace]})",
+                own_namespace_hint(name, item),
             )
-        else:
-            yield context.problem(("target", "namespace"), f"namespace {namespace} {held.what}", hint)
+            continue
+        holders = [
+            f"{held.what} ({setting(held.path)})"
+            for held in held_namespaces(context)
+            if held.namespace == item.namespace and held.path != OPERATOR
+        ]
+        if holders:
+            yield context.problem(
+                item.path,
+                f"namespace {item.namespace} holds {' and '.join(holders)}",
+                own_namespace_hint(name, item),
+            )
