@@ -62,15 +62,30 @@ def test_a_namespace_named_as_argo_cds_is_accepted_on_another_cluster(tool: Tool
 
 
 @pytest.mark.parametrize("engine", ["flux", "both"])
-def test_the_flux_namespace_is_refused(tool: ToolData, environments: Path, engine: str) -> None:
-    body = f"target: {{cluster: prod, namespace: gitops}}\ngitops: {{engine: {engine}, fluxNamespace: gitops}}\n"
+def test_the_flux_controllers_namespace_is_refused(tool: ToolData, environments: Path, engine: str) -> None:
+    body = f"target: {{cluster: prod, namespace: flux-system}}\ngitops: {{engine: {engine}}}\n"
     problems = _problems(tool, environments, {"team": body})
     assert [(rule, message) for _, rule, message in problems] == [
         (
             "namespace-of-its-own",
-            "namespace gitops holds the Flux controllers that sync environment team (gitops.fluxNamespace)",
+            "namespace flux-system holds the Flux controllers, where `flux install` and `flux bootstrap` put them",
         )
     ]
+
+
+def test_a_tenants_flux_objects_may_share_its_namespace(tool: ToolData, environments: Path) -> None:
+    """Flux's multi-tenant layout: a tenant's GitRepository, Kustomizations and service account in the tenant's
+    namespace. Under Flux the output only sets the namespace's labels; the objects are the environment's own,
+    and another Flux environment may keep its objects there too."""
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "team-a": "target: {cluster: prod, namespace: ray-a}\ngitops: {engine: flux, fluxNamespace: ray-a}\n",
+            "team-b": "target: {cluster: prod, namespace: ray-b}\ngitops: {engine: flux, fluxNamespace: ray-a}\n",
+        },
+    )
+    assert problems == []
 
 
 def test_the_operator_may_share_its_environments_namespace(tool: ToolData, environments: Path) -> None:
@@ -135,15 +150,15 @@ def test_a_namespace_shared_with_the_operators_environment_is_reported_once(tool
 
 
 def test_the_controllers_of_another_environment_are_seen(tool: ToolData, environments: Path) -> None:
-    """A Flux environment puts the Flux controllers' namespace on its cluster; an Argo CD environment on Argo CD's
-    own cluster puts Argo CD's there. An environment of the other engine does not know it from its own file."""
+    """A Flux environment keeps its Flux objects on its cluster, which an environment that Argo CD syncs would delete
+    with its namespace; every environment that Argo CD syncs puts Argo CD's namespace on Argo CD's own cluster, where
+    a Flux environment's namespace would take Argo CD's labels. Neither knows it from its own file."""
     problems = _problems(
         tool,
         environments,
         {
             "flux-team": "target: {cluster: gpu, namespace: ray-a}\ngitops: {engine: flux}\n",
             "argo-team": "target: {cluster: gpu, namespace: flux-system}\n",
-            "local": "target: {cluster: in-cluster, namespace: ray-b}\n",
             "flux-local": "target: {cluster: in-cluster, namespace: argocd}\ngitops: {engine: flux}\n",
         },
     )
@@ -151,14 +166,36 @@ def test_the_controllers_of_another_environment_are_seen(tool: ToolData, environ
         (
             "argo-team.yaml",
             "namespace-taken",
-            "namespace flux-system on cluster gpu holds the Flux controllers that sync environment flux-team",
+            "namespace flux-system on cluster gpu holds the Flux objects of environment flux-team",
         ),
         (
             "flux-local.yaml",
             "namespace-taken",
-            "namespace argocd on cluster in-cluster holds Argo CD, which runs on this cluster and syncs environment "
-            "local",
+            "namespace argocd on cluster in-cluster holds Argo CD, which runs on cluster in-cluster and syncs "
+            "environment argo-team",
         ),
+    ]
+
+
+def test_argo_cds_namespace_is_taken_whatever_the_argo_cd_environments_target(
+    tool: ToolData, environments: Path
+) -> None:
+    problems = _problems(
+        tool,
+        environments,
+        {
+            "remote": "target: {cluster: https://prod.example.com, namespace: ray-a}\n",
+            "local": "target: {cluster: in-cluster, namespace: ray-b}\ngitops: {engine: flux}\n"
+            "operator: {install: true, delivery: kustomize, namespace: argocd}\n",
+        },
+    )
+    assert [(file, rule, message.split(" (see")[0]) for file, rule, message in problems] == [
+        (
+            "local.yaml",
+            "namespace-taken",
+            "namespace argocd on cluster in-cluster holds Argo CD, which runs on cluster in-cluster and syncs "
+            "environment remote",
+        )
     ]
 
 
@@ -219,7 +256,7 @@ def test_the_operators_namespace_is_checked_when_the_kustomize_base_owns_it(tool
         (
             "argo.yaml",
             "namespace-of-its-own",
-            "namespace argocd holds Argo CD, which runs on this cluster and syncs environment argo",
+            "namespace argocd holds Argo CD, which runs on cluster in-cluster and syncs environment argo",
         ),
         (
             "system.yaml",
@@ -243,6 +280,6 @@ def test_an_operator_namespace_the_kustomize_base_owns_is_not_anothers(tool: Too
         (
             "platform.yaml",
             "namespace-taken",
-            "namespace flux-system on cluster gpu holds the Flux controllers that sync environment flux-team",
+            "namespace flux-system on cluster gpu holds the Flux objects of environment flux-team",
         )
     ]

@@ -15,7 +15,7 @@ from generator.model.build import cluster_identity
 from generator.model.names import api_group, flux_namespace_role
 from generator.rules.context import RuleContext, job_items
 from generator.rules.jobs import SELF_DELETE_ENV, SELF_DELETE_HINT, operator_deletes_jobs
-from generator.rules.namespaces import HeldNamespace, held_namespaces, own_namespace_hint, owned_namespaces
+from generator.rules.namespaces import FLUX, HeldNamespace, held_namespaces, own_namespace_hint, owned_namespaces
 from generator.rules.objects import RBAC_GROUP
 from generator.rules.rule import Rule, rule
 from generator.rules.waivers import is_waived, waived_lints
@@ -302,8 +302,9 @@ def one_environment_per_namespace(contexts: Sequence[RuleContext]) -> Iterator[C
 @rule(
     "namespace-taken",
     "no namespace the output owns (`target.namespace`, and `operator.namespace` when the Kustomize base installs "
-    "the operator) is one that another environment of its cluster puts its operator install, its Flux "
-    "controllers or Argo CD in: the output owns its namespaces",
+    "the operator) is one that another environment of its cluster puts its operator install or, when the output "
+    "would delete it, its Flux objects in, nor Argo CD's namespace on Argo CD's own cluster: the output owns its "
+    "namespaces",
     "Argo CD: an Application's resources finalizer deletes every object it manages but CRDs "
     "(controller/appcontroller.go, shouldBeDeleted): the namespace would go, with the other's operator or "
     "controllers in it",
@@ -319,14 +320,16 @@ def namespace_taken(contexts: Sequence[RuleContext]) -> Iterator[Conflict]:
     for context in contexts:
         cluster = cluster_identity(context.data["target"]["cluster"])
         for found in held_namespaces(context):
-            held.setdefault((cluster, found.namespace), []).append((context, found))
+            held.setdefault((found.cluster or cluster, found.namespace), []).append((context, found))
     for context in contexts:
         cluster = cluster_identity(context.data["target"]["cluster"])
         for owned in owned_namespaces(context):
             namespace = owned.namespace
             for owner, found in held.get((cluster, namespace), []):
-                # an owner that targets the namespace too: one-environment-per-namespace says so
-                if owner is not context and owner.data["target"]["namespace"] != namespace:
+                if owner is context or (found.path == FLUX and not owned.deletes):
+                    continue  # its own; or labels only, on a namespace of Flux objects (a tenant's layout)
+                owner_target = (cluster_identity(owner.data["target"]["cluster"]), owner.data["target"]["namespace"])
+                if owner_target != (cluster, namespace):  # else both target it: one-environment-per-namespace
                     yield _clash(
                         context,
                         owned.path,

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from generator.errors import DocPath, Problem
-from generator.model.build import IN_CLUSTER_SERVER, cluster_identity
+from generator.model.build import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, cluster_identity
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
 
@@ -35,6 +35,12 @@ KUBERNETES_NAMESPACES = {
 }
 TARGET = ("target", "namespace")
 OPERATOR = ("operator", "namespace")
+FLUX = ("gitops", "fluxNamespace")
+ARGOCD = ("gitops", "argocdNamespace")
+# Where `flux install` and `flux bootstrap` put the Flux controllers unless told otherwise (fluxcd/flux2
+# pkg/manifestgen/install/options.go, MakeDefaultOptions): an environment may keep its own Flux objects in its
+# namespace (a tenant's layout), but not take the controllers' namespace.
+FLUX_CONTROLLERS_NAMESPACE = "flux-system"
 
 
 @dataclass(frozen=True)
@@ -44,15 +50,17 @@ class OwnedNamespace:
     namespace: str
     path: DocPath  # the setting that names it
     does: str  # what the output does to it, for the hints
+    deletes: bool  # whether the output deletes it (else it only sets its labels)
 
 
 @dataclass(frozen=True)
 class HeldNamespace:
-    """A namespace of the target cluster that an environment's setup puts software in."""
+    """A namespace that an environment's setup puts something in."""
 
     namespace: str
     path: DocPath  # the setting that names it (or its nearest ancestor, when a default applies)
-    what: str  # what is there, e.g. "the Flux controllers that sync environment dev"
+    what: str  # what is there, e.g. "the Flux objects of environment dev"
+    cluster: str | None = None  # the cluster (cluster_identity), when not the environment's target cluster
 
 
 def owned_namespaces(context: RuleContext) -> list[OwnedNamespace]:
@@ -61,30 +69,29 @@ def owned_namespaces(context: RuleContext) -> list[OwnedNamespace]:
     (controller/sync_namespace.go:21-28 at v3.5.1) create it only when it is missing, and do not manage it."""
     labels = "sets its labels (the pod security level among them)"
     does = f"{labels} and deletes it with the environment" if context.gitops.argocd else labels
-    owned = [OwnedNamespace(context.data["target"]["namespace"], TARGET, does)]
+    owned = [OwnedNamespace(context.data["target"]["namespace"], TARGET, does, context.gitops.argocd)]
     operator = context.operator
     if operator.install and operator.delivery == "kustomize":
-        owned.append(
-            OwnedNamespace(operator.namespace, OPERATOR, "writes the namespace and deletes it with the operator")
-        )
+        does = "writes the namespace and deletes it with the operator"
+        owned.append(OwnedNamespace(operator.namespace, OPERATOR, does, True))
     return owned
 
 
 def held_namespaces(context: RuleContext) -> list[HeldNamespace]:
-    """The namespaces of the target cluster that hold the operator this environment installs, the Flux controllers
-    that sync it (Flux applies to the cluster it runs on), and Argo CD when the environment's target is Argo CD's
-    own cluster."""
+    """The namespaces that hold the operator this environment installs and its Flux objects (GitRepository,
+    Kustomizations, service account: Flux applies to the cluster it runs on), on its target cluster, and Argo CD's
+    namespace on Argo CD's own cluster (`in-cluster`), whatever the environment's target."""
     name = context.data["name"]
     gitops = context.gitops
     held: list[HeldNamespace] = []
     if context.operator.install:
         held.append(HeldNamespace(context.operator.namespace, OPERATOR, f"the KubeRay operator of environment {name}"))
     if gitops.flux:
-        what = f"the Flux controllers that sync environment {name}"
-        held.append(HeldNamespace(gitops.flux_namespace, ("gitops", "fluxNamespace"), what))
-    if gitops.argocd and cluster_identity(context.data["target"]["cluster"]) == IN_CLUSTER_SERVER:
-        what = f"Argo CD, which runs on this cluster and syncs environment {name}"
-        held.append(HeldNamespace(gitops.argocd_namespace, ("gitops", "argocdNamespace"), what))
+        what = f"the Flux objects of environment {name}"
+        held.append(HeldNamespace(gitops.flux_namespace, FLUX, what))
+    if gitops.argocd:
+        what = f"Argo CD, which runs on cluster {IN_CLUSTER_NAME} and syncs environment {name}"
+        held.append(HeldNamespace(gitops.argocd_namespace, ARGOCD, what, IN_CLUSTER_SERVER))
     return held
 
 
@@ -104,9 +111,9 @@ def own_namespace_hint(name: str, owned: OwnedNamespace) -> str:
 @rule(
     "namespace-of-its-own",
     "the namespaces the output owns (`target.namespace`, and `operator.namespace` when the Kustomize base installs "
-    "the operator) are none of Kubernetes' own (default, kube-system, kube-public, kube-node-lease), nor the "
-    "namespace of the Flux controllers or, on Argo CD's own cluster, of Argo CD; and the Kustomize base's operator "
-    "does not share the target namespace: the output owns its namespaces",
+    "the operator) are none of Kubernetes' own (default, kube-system, kube-public, kube-node-lease), nor, under "
+    "Flux, flux-system (where Flux's controllers are installed), nor, on Argo CD's own cluster, Argo CD's; and the "
+    "Kustomize base's operator does not share the target namespace: the output owns its namespaces",
     "Kubernetes: the API server creates these namespaces and refuses to delete default, kube-system and "
     "kube-public (apiserver pkg/admission/plugin/namespace/lifecycle/admission.go); Argo CD: an Application's "
     "resources finalizer deletes every object it manages but CRDs (controller/appcontroller.go, shouldBeDeleted)",
@@ -117,7 +124,32 @@ def own_namespace_hint(name: str, owned: OwnedNamespace) -> str:
 def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
     name = context.data["name"]
     owned = owned_namespaces(context)
-    if len(owned) == 2 and owned[0].namespace == owned[1].namespace:
+    on_argo_cds_cluster = cluster_identity(context.data["target"]["cluster"]) == IN_CLUSTER_SERVER
+    refused = False
+    for item in owned:
+        if item.namespace in KUBERNETES_NAMESPACES:
+            refused = True
+            yield context.problem(
+                item.path,
+                f"namespace {item.namespace} belongs to Kubernetes itself ({KUBERNETES_NAMESPACES[item.namespace]})",
+                own_namespace_hint(name, item),
+            )
+            continue
+        holders = [
+            f"{held.what} ({_named_by(context, held.path)})"
+            for held in held_namespaces(context)
+            if held.namespace == item.namespace and held.path == ARGOCD and on_argo_cds_cluster
+        ]
+        if context.gitops.flux and item.namespace == FLUX_CONTROLLERS_NAMESPACE:
+            holders.append("the Flux controllers, where `flux install` and `flux bootstrap` put them")
+        if holders:
+            refused = True
+            yield context.problem(
+                item.path,
+                f"namespace {item.namespace} holds {' and '.join(holders)}",
+                own_namespace_hint(name, item),
+            )
+    if not refused and len(owned) == 2 and owned[0].namespace == owned[1].namespace:
         yield context.problem(
             TARGET,
             f"namespace {owned[0].namespace} is the operator's too, which the Kustomize base installs: its overlay "
@@ -126,23 +158,11 @@ def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
             "install the operator with operator.delivery: helm, which creates its namespace only when it is "
             "missing, or in a namespace of its own (operator.namespace)",
         )
-        owned = owned[:1]
-    for item in owned:
-        if item.namespace in KUBERNETES_NAMESPACES:
-            yield context.problem(
-                item.path,
-                f"namespace {item.namespace} belongs to Kubernetes itself ({KUBERNETES_NAMESPACES[item.namespace]})",
-                own_namespace_hint(name, item),
-            )
-            continue
-        holders = [
-            f"{held.what} ({setting(held.path)})"
-            for held in held_namespaces(context)
-            if held.namespace == item.namespace and held.path != OPERATOR
-        ]
-        if holders:
-            yield context.problem(
-                item.path,
-                f"namespace {item.namespace} holds {' and '.join(holders)}",
-                own_namespace_hint(name, item),
-            )
+
+
+def _named_by(context: RuleContext, path: DocPath) -> str:
+    """The setting that names a namespace, and whether it is its default."""
+    found: object = context.data
+    for part in path:
+        found = found.get(part) if isinstance(found, dict) else None
+    return setting(path) if found is not None else f"{setting(path)}, by default"

@@ -234,30 +234,32 @@ def cluster_object_placement(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-# The cluster-scoped objects Kubernetes makes itself, by kind: the API server creates its default RBAC roles and
-# bindings at start and reconciles them (kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go:
-# cluster-admin, admin, edit, view, and the system: ones), and refuses a PriorityClass whose name starts with
-# system- unless it is one of its own (pkg/apis/scheduling/validation/validation.go, ValidatePriorityClass).
-KUBERNETES_OBJECT_NAMES: dict[tuple[str, str], tuple[frozenset[str], str]] = {
-    (RBAC_GROUP, "ClusterRole"): (frozenset({"cluster-admin", "admin", "edit", "view"}), "system:"),
-    (RBAC_GROUP, "ClusterRoleBinding"): (frozenset({"cluster-admin"}), "system:"),
-    ("scheduling.k8s.io", "PriorityClass"): (frozenset(), "system-"),
+# The cluster-scoped objects Kubernetes makes itself. The API server creates its default RBAC roles and bindings at
+# start and reconciles them (kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go): besides those
+# named below, every one is named system:..., a prefix Kubernetes keeps for its control plane. It creates the two
+# system PriorityClasses, and refuses any other PriorityClass whose name starts with system-, or whose value is
+# above 1,000,000,000 (pkg/apis/scheduling/validation/validation.go, ValidatePriorityClass;
+# pkg/apis/scheduling/types.go, HighestUserDefinablePriority).
+DEFAULT_RBAC_NAMES = {
+    "ClusterRole": ("cluster-admin", "admin", "edit", "view"),
+    "ClusterRoleBinding": ("cluster-admin",),
 }
-
-
-def kubernetes_object(api_version: str, kind: str, name: str) -> bool:
-    """Whether a cluster-scoped object of this kind and name is one Kubernetes makes itself."""
-    found = KUBERNETES_OBJECT_NAMES.get((api_group(api_version), kind))
-    return found is not None and (name in found[0] or name.startswith(found[1]))
+AGGREGATED_ROLES = ("admin", "edit", "view")  # the default roles that take in the rules of labelled ClusterRoles
+RBAC_PREFIX = "system:"
+SYSTEM_PRIORITY_CLASSES = ("system-cluster-critical", "system-node-critical")
+PRIORITY_CLASS_PREFIX = "system-"
+HIGHEST_USER_PRIORITY = 1_000_000_000
+REPLACES = "the environment would replace Kubernetes' version, and delete it with the environment"
 
 
 @rule(
     "cluster-object-of-kubernetes",
-    "an entry of `clusterObjects` is none of Kubernetes' own objects: the default ClusterRoles and bindings "
-    "(cluster-admin, admin, edit, view, system:*) and the system- PriorityClasses",
+    "an entry of `clusterObjects` is none of Kubernetes' own objects: its default ClusterRoles and bindings "
+    "(cluster-admin, admin, edit, view, and the system: prefix) and its PriorityClasses (the system- prefix, values "
+    "above 1,000,000,000)",
     "Kubernetes: the API server creates and reconciles its default RBAC objects "
-    "(plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go) and refuses other system- PriorityClasses "
-    "(pkg/apis/scheduling/validation/validation.go, ValidatePriorityClass)",
+    "(plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go) and refuses other system- PriorityClasses and "
+    "values above 1,000,000,000 (pkg/apis/scheduling/validation/validation.go, ValidatePriorityClass)",
     fails="clusterObjects: [{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: view}, "
     "rules: []}]",
     passes=f"clusterObjects: [{EXAMPLE_CLUSTER_ROLE}]",
@@ -266,26 +268,44 @@ def kubernetes_object(api_version: str, kind: str, name: str) -> bool:
 def cluster_objects_are_not_kubernetes_own(context: RuleContext) -> Iterator[Problem]:
     for index, item in enumerate(context.data.get("clusterObjects", [])):
         name = item["metadata"].get("name")
-        api_version, kind = str(item["apiVersion"]), str(item["kind"])
-        if not isinstance(name, str) or not kubernetes_object(api_version, kind, name):
+        group, kind = api_group(str(item["apiVersion"])), str(item["kind"])
+        path: DocPath = ("clusterObjects", index, "metadata", "name")
+        if not isinstance(name, str):
             continue
-        if kind == "PriorityClass":
-            message = f"PriorityClass {name} has the system- prefix, which the API server keeps for its own classes"
-            hint = "give the PriorityClass a name without the prefix"
-        else:
-            names, prefix = KUBERNETES_OBJECT_NAMES[(RBAC_GROUP, kind)]
-            kept = ", ".join([*sorted(names), f"{prefix}*"])
-            message = f"{kind} {name} has a name that Kubernetes keeps for its own {kind}s ({kept})"
-            hint = (
-                "give it a name of its own: the environment would replace Kubernetes' version, and delete it with "
-                "the environment"
-            )
-            if kind == "ClusterRole":
+        if group == RBAC_GROUP and name in DEFAULT_RBAC_NAMES.get(kind, ()):
+            hint = f"give it a name of its own: {REPLACES}"
+            if kind == "ClusterRole" and name in AGGREGATED_ROLES:
                 hint += (
-                    " (to extend a default role, label a ClusterRole of your own "
-                    'rbac.authorization.k8s.io/aggregate-to-view, -edit or -admin: "true")'
+                    f" (to add to {name}, label a ClusterRole of your own "
+                    f'rbac.authorization.k8s.io/aggregate-to-{name}: "true")'
                 )
-        yield context.problem(("clusterObjects", index, "metadata", "name"), message, hint)
+            yield context.problem(path, f"{kind} {name} is one of Kubernetes' default {kind}s", hint)
+        elif group == RBAC_GROUP and kind in DEFAULT_RBAC_NAMES and name.startswith(RBAC_PREFIX):
+            yield context.problem(
+                path,
+                f"{kind} {name} has the {RBAC_PREFIX} prefix, which Kubernetes keeps for its control plane's RBAC "
+                "objects",
+                f"give it a name without the prefix: were it one of Kubernetes' own, {REPLACES}",
+            )
+        elif group == "scheduling.k8s.io" and kind == "PriorityClass":
+            if name in SYSTEM_PRIORITY_CLASSES:
+                yield context.problem(
+                    path, f"PriorityClass {name} is one of Kubernetes' own", f"give it a name of its own: {REPLACES}"
+                )
+            elif name.startswith(PRIORITY_CLASS_PREFIX):
+                yield context.problem(
+                    path,
+                    f"the API server refuses a PriorityClass named {PRIORITY_CLASS_PREFIX}... that is not one of its "
+                    f"own ({', '.join(SYSTEM_PRIORITY_CLASSES)})",
+                    "give the PriorityClass a name without the prefix",
+                )
+            elif isinstance(item.get("value"), int) and item["value"] > HIGHEST_USER_PRIORITY:
+                yield context.problem(
+                    ("clusterObjects", index, "value"),
+                    f"the API server refuses a PriorityClass value above {HIGHEST_USER_PRIORITY:,} that is not one "
+                    "of its own classes",
+                    f"give it a value of at most {HIGHEST_USER_PRIORITY:,}",
+                )
 
 
 @rule(
