@@ -176,7 +176,8 @@ def test_operator_chart_runs_what_the_environment_asks(tmp_path: Path, tool: Too
 @pytest.mark.parametrize("version", ["1.3.0", "1.5.0", "1.7.0"])
 @pytest.mark.parametrize("rbac", [True, False], ids=["rbac", "no-rbac"])
 @pytest.mark.parametrize("single", [False, True], ids=["cluster-wide", "single-namespace"])
-@pytest.mark.parametrize("fullname", [None, "ray-operator"], ids=["named", "renamed"])
+# "ops--": the chart's trimSuffix takes one trailing dash off, not every one
+@pytest.mark.parametrize("fullname", [None, "ray-operator", "ops--"], ids=["named", "renamed", "dashes"])
 def test_the_cluster_roles_of_an_install_are_those_the_chart_creates(
     tool: ToolData, version: str, rbac: bool, single: bool, fullname: str | None
 ) -> None:

@@ -25,6 +25,7 @@ from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from generator.releases import load_release
 from generator.render.operator_kustomize import CRD_ANNOTATIONS, REMOTE_BASE
+from generator.rules.objects import RBAC_GROUP
 from tests.conftest import EXAMPLES as EXAMPLES_DIR
 from tests.kustomize import kustomize_build
 from tests.test_helm_chart import allowed, build_files, render_chart
@@ -121,13 +122,23 @@ def test_kustomize_delivery_gives_the_operator_of_the_chart(
             assert (group, document["kind"]) in kinds
         else:
             assert (group, document["kind"], document["metadata"]["name"]) in cluster
-    # the ClusterRoles and bindings it creates are those that `clusterObjects` may not name (cross.py)
+    # the ClusterRoles and bindings it creates are those that `clusterObjects` may not name (cross.py), and those
+    # the platform AppProject allows, no more; with the chart, those the chart creates
     operator = operator_settings(yaml.safe_load(environment(version, single=single))["operator"])
-    assert {
+    assert cluster_rbac(built) == set(installed_cluster_objects(load_release(version, tool.schemas), operator))
+    assert {(kind, name) for group, kind, name in cluster if group == RBAC_GROUP} == cluster_rbac(built)
+    [helm_project] = charted["kz/argocd/appproject-platform.yaml"]
+    allowed = {(item["kind"], item["name"]) for item in helm_project["spec"]["clusterResourceWhitelist"]}
+    assert {item for item in allowed if item[0] in ("ClusterRole", "ClusterRoleBinding")} == cluster_rbac(chart)
+
+
+def cluster_rbac(documents: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """The ClusterRoles and ClusterRoleBindings among `documents`, by kind and name."""
+    return {
         (document["kind"], document["metadata"]["name"])
-        for document in built
+        for document in documents
         if document["kind"] in ("ClusterRole", "ClusterRoleBinding")
-    } == set(installed_cluster_objects(load_release(version, tool.schemas), operator))
+    }
 
 
 def same_operator(

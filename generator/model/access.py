@@ -49,16 +49,17 @@ def watched_namespaces(environment: Environment) -> tuple[str, ...]:
 def operator_fullname(environment: Environment) -> str:
     """The chart's kuberay-operator.fullname, which names its Role, ClusterRole and bindings: fullnameOverride,
     else the release name with the chart name (nameOverride) unless the release name contains it; both
-    truncated to 63 characters. tests/test_helm_chart.py compares it with what the chart renders."""
+    truncated to 63 characters, less one trailing dash (trimSuffix). tests/test_helm_chart.py compares it with what
+    the chart renders."""
     return _fullname(chart_values(environment))
 
 
 def _fullname(values: Mapping[str, Any]) -> str:
     if values.get("fullnameOverride"):
-        return str(values["fullnameOverride"])[:63].rstrip("-")
+        return str(values["fullnameOverride"])[:63].removesuffix("-")
     name = str(values.get("nameOverride") or OPERATOR_RELEASE)
     full = OPERATOR_RELEASE if name in OPERATOR_RELEASE else f"{OPERATOR_RELEASE}-{name}"
-    return full[:63].rstrip("-")
+    return full[:63].removesuffix("-")
 
 
 def service_account(environment: Environment) -> str:
@@ -66,11 +67,6 @@ def service_account(environment: Environment) -> str:
     account = chart_values(environment).get("serviceAccount") or {}
     name = account.get("name") if isinstance(account, dict) else None
     return str(name) if name else operator_fullname(environment)
-
-
-def cluster_objects(environment: Environment) -> list[tuple[str, str]]:
-    """The chart's cluster-scoped objects by kind and exact name, for the AppProject's allow-list."""
-    return _cluster_objects(environment.release, operator_fullname(environment))
 
 
 def _cluster_objects(release: KubeRayRelease, fullname: str) -> list[tuple[str, str]]:
