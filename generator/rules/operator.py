@@ -346,13 +346,23 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
-AUTOSCALER_V2_ENV = "RAY_ENABLE_AUTOSCALER_V2"  # how KubeRay < 1.4.0 switched the v2 autoscaler on
+# How KubeRay < 1.4.0 switched the v2 autoscaler on: the head container's env, spelled as Ray reads it
+# (constant.go RAY_ENABLE_AUTOSCALER_V2 = "RAY_enable_autoscaler_v2", v1.4.0 to v1.7.0), whose value the operator
+# compares exactly with "1" and "true" (validation.go, validateWorkerGroupIdleTimeout and ValidateRayClusterSpec).
+AUTOSCALER_V2_ENV = "RAY_enable_autoscaler_v2"
+AUTOSCALER_V2_ON = ("1", "true")
+
+
+def _autoscaler_v2(spec: dict[str, Any]) -> bool:
+    """Whether the rendered RayCluster runs autoscaler v2 by its options: autoscalerOptions, which is rendered only
+    with the autoscaler on, says version v2 (IsAutoscalingV2Enabled, utils/util.go)."""
+    return autoscaling_enabled(spec) and spec.get("autoscaling", {}).get("version") == "v2"
 
 
 @rule(
     "worker-idle-timeout",
-    "a worker group's idleTimeoutSeconds needs the v2 autoscaler (autoscaling.version: v2, or "
-    "RAY_ENABLE_AUTOSCALER_V2 true in the head pod before 1.4.0): the operator rejects it otherwise from 1.6.0, "
+    "a worker group's idleTimeoutSeconds needs the v2 autoscaler (autoscaling: {enabled: true, version: v2}, or "
+    f"{AUTOSCALER_V2_ENV} 1 or true in the head pod before 1.4.0): the operator rejects it otherwise from 1.6.0, "
     "and the v1 autoscaler ignores it before",
     f"{VALIDATION} (validateWorkerGroupIdleTimeout, lines 1006-1027 at v1.7.0)",
     fails="kuberay: {version: 1.6.0}\nclusters: [{name: c, autoscaling: {enabled: true}, head: {cpu: '1'}, "
@@ -365,8 +375,8 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
         variable = merged_by_name(spec_at.spec.get("head", {}), defaults, "env").get(AUTOSCALER_V2_ENV)
-        by_env = str(variable.item.get("value", "")).lower() if variable is not None else ""
-        if spec_at.spec.get("autoscaling", {}).get("version") == "v2" or by_env in ("1", "true"):
+        by_env = variable is not None and variable.item.get("value") in AUTOSCALER_V2_ON
+        if _autoscaler_v2(spec_at.spec) or by_env:
             continue
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
             if "idleTimeoutSeconds" in group:
@@ -375,6 +385,47 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
                     "idleTimeoutSeconds is for the v2 autoscaler, which this cluster does not run",
                     "set autoscaling: {enabled: true, version: v2} (KubeRay >= 1.4.0), or remove idleTimeoutSeconds",
                 )
+
+
+# Since which release the operator refuses each: both ways to ask for v2 at once (1.4.0), and the env's v2 without
+# the autoscaler (1.5.0)
+AUTOSCALER_V2_ENV_SINCE = {"both": "1.4.0", "without": "1.5.0"}
+
+
+@rule(
+    "autoscaler-v2-env",
+    f"the head's {AUTOSCALER_V2_ENV} is not set beside autoscaling.version (from 1.4.0), nor to 1 or true without "
+    "the autoscaler (from 1.5.0)",
+    f"{VALIDATION} (ValidateRayClusterSpec, lines 209 and 223 at v1.7.0)",
+    fails=f"kuberay: {{version: 1.5.0}}\nclusters: [{{name: c, head: {{cpu: '1', env: [{{name: {AUTOSCALER_V2_ENV}, "
+    "value: 'true'}]}}]",
+    passes="kuberay: {version: 1.5.0}\nclusters: [{name: c, autoscaling: {enabled: true, version: v2}, head: {cpu: "
+    "'1'}}]",
+    cases=("autoscaler-v2-env",),
+)
+def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
+    version = version_key(context.version)
+    defaults = context.data.get("defaults", {})
+    for spec_at in context.cluster_specs:
+        variable = merged_by_name(spec_at.spec.get("head", {}), defaults, "env").get(AUTOSCALER_V2_ENV)
+        if variable is None:
+            continue
+        at = (*variable.written_at((*spec_at.path, "head")), "name")
+        enabled = autoscaling_enabled(spec_at.spec)
+        both = enabled and "version" in spec_at.spec.get("autoscaling", {})
+        without = not enabled and variable.item.get("value") in AUTOSCALER_V2_ON
+        if both and version >= version_key(AUTOSCALER_V2_ENV_SINCE["both"]):
+            yield context.problem(
+                at,
+                f"{AUTOSCALER_V2_ENV} and autoscaling.version both choose the autoscaler's version",
+                f"keep autoscaling.version and remove {AUTOSCALER_V2_ENV}",
+            )
+        elif without and version >= version_key(AUTOSCALER_V2_ENV_SINCE["without"]):
+            yield context.problem(
+                at,
+                f"{AUTOSCALER_V2_ENV} asks for autoscaler v2, but the cluster has no autoscaler",
+                "set autoscaling: {enabled: true, version: v2}, or remove the variable",
+            )
 
 
 @rule(
