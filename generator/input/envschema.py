@@ -348,7 +348,10 @@ def job_schema() -> Schema:
                 enum=["DeleteCluster", "DeleteWorkers", "DeleteSelf", "DeleteNone"],
             ),
             "cluster": closed("The Ray cluster created for this job.", cluster_spec_fields(), required=("head",)),
-            "clusterSelector": string_map("Labels of an existing RayCluster to run on instead of a new one."),
+            "clusterSelector": string_map(
+                "An existing RayCluster to run on instead of a new one, by its ray.io/cluster label: "
+                "{ray.io/cluster: NAME}."
+            ),
             "submitter": closed("The submitter pod that runs `ray job submit`.", submitter_fields),
             "labels": string_map("Labels of the RayJob."),
             "annotations": string_map("Annotations of the RayJob."),

@@ -22,10 +22,18 @@ from generator.source import value_at
 JOB = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}"
 
 
+# The label by which a RayJob's clusterSelector names its RayCluster: KubeRay takes the cluster's name from it
+# (rayjob_controller.go:715-723 at v1.3.0, RayJobDefaultClusterSelectorKey), and refuses a selector without it from
+# 1.5.0 ("cluster name in ClusterSelector should not be empty", validation.go:567-571 at v1.7.0)
+CLUSTER_SELECTOR_KEY = "ray.io/cluster"
+
+
 @rule(
     "job-cluster-or-selector",
-    "a job has `cluster` (its own RayCluster) or `clusterSelector` (a running one), not both",
-    f"{VALIDATION} (ValidateRayJobSpec: one of RayClusterSpec or ClusterSelector must be set)",
+    "a job has `cluster` (its own RayCluster) or `clusterSelector` (a running one), not both; a clusterSelector "
+    f"names the cluster by {CLUSTER_SELECTOR_KEY}",
+    f"{VALIDATION} (ValidateRayJobSpec: one of RayClusterSpec or ClusterSelector must be set; cluster name in "
+    "ClusterSelector should not be empty), rayjob_controller.go (the cluster's name from ray.io/cluster)",
     fails="jobs: [{name: j, entrypoint: python run.py}]",
     passes=f"jobs: [{JOB}]",
     cases=("job-cluster-and-selector", "job-without-cluster"),
@@ -33,6 +41,13 @@ JOB = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}"
 def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
         path = job_path
+        selector = job.get("clusterSelector")
+        if isinstance(selector, dict) and not selector.get(CLUSTER_SELECTOR_KEY):
+            yield context.problem(
+                (*path, "clusterSelector"),
+                f"clusterSelector has no {CLUSTER_SELECTOR_KEY}: KubeRay finds the running cluster by that label alone",
+                f"add {CLUSTER_SELECTOR_KEY}: NAME, the name of the RayCluster to run on",
+            )
         if "cluster" in job and "clusterSelector" in job:
             yield context.problem(
                 (*path, "clusterSelector"),
