@@ -73,6 +73,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     scheduling.gpu_resource_names,
     scheduling.ray_version_matches_image,
     serve.serve_gpus_fit,
+    serve.service_head_service_name,
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,
     secrets.plaintext_secrets,

@@ -59,3 +59,28 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
                         f"cluster of {service.get('name')} has more than {most}: Ray can never place it",
                         "give a worker group that many GPUs (gpu:), or lower num_gpus",
                     )
+
+
+@rule(
+    "service-head-service-name",
+    "a RayService's head Service (`cluster.head.service`) has no metadata.name: the operator names the Services of "
+    "each cluster it creates",
+    "ray-operator/controllers/ray/utils/validation.go (ValidateRayServiceSpec: headService.metadata.name should "
+    "not be set; lines 154-156 at v1.3.0, 689-691 at v1.7.0)",
+    fails="services: [{name: s, cluster: {head: {cpu: '1', service: {metadata: {name: my-head}}}}}]",
+    passes="services: [{name: s, cluster: {head: {cpu: '1', service: {metadata: {labels: {team: ml}}}}}}]",
+    cases=("service-head-service-name",),
+)
+def service_head_service_name(context: RuleContext) -> Iterator[Problem]:
+    for spec_at in context.cluster_specs:
+        if spec_at.path[0] != "services":
+            continue
+        metadata = ((spec_at.spec.get("head") or {}).get("service") or {}).get("metadata") or {}
+        if "name" in metadata:
+            yield context.problem(
+                (*spec_at.path, "head", "service", "metadata", "name"),
+                "a RayService's head Service takes no name: the operator names the Services of the clusters it "
+                "creates, one per upgrade",
+                "remove metadata.name",
+                at_key=True,
+            )
