@@ -15,24 +15,11 @@ import pytest
 from generator.output.serialize import load_yaml_stream
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
-
-BASE = """\
-kuberay: {version: 1.6.0}
-gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
-defaults: {image: rayproject/ray:2.46.0}
-"""
+from tests.problems import BASE, problems_of
 
 
 def _problems(tool: ToolData, folder: Path, environments: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(file, rule, message) of each problem of `environments` (name -> the YAML below `name:` and `extends:`)."""
-    (folder / "_base.yaml").write_text(BASE)
-    for name, body in environments.items():
-        (folder / f"{name}.yaml").write_text(f"name: {name}\nextends: _base\n{body}")
-    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
-    return [
-        (problem.location.file.name if problem.location else "", problem.rule, problem.message)
-        for problem in result.problems
-    ]
+    return problems_of(tool, folder, environments)
 
 
 @pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public", "kube-node-lease"])

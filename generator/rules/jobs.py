@@ -207,7 +207,12 @@ def operator_deletes_jobs(operator: Operator) -> bool:
 # A standard cron schedule as robfig/cron's ParseStandard reads it (the operator's parser, parser.go): five
 # fields, each a list of `*`, `?`, a value or a range, with an optional /step, values in the field's bounds
 # (months and weekdays also by name); or a descriptor.
-CRON_DESCRIPTORS = re.compile(r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)$")
+CRON_DESCRIPTORS = re.compile(r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$")
+# "@every " and a duration as Go's time.ParseDuration reads it (robfig/cron v3 parser.go, parseDescriptor)
+CRON_EVERY = "@every "
+_GO_DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+# time.LoadLocation takes these two names besides the IANA database's (Go's time/zoneinfo.go)
+GO_ZONE_NAMES = ("UTC", "Local")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 CRON_FIELDS = (  # name, low, high, names (the first name is low)
@@ -224,8 +229,9 @@ TZ_PREFIX_REFUSED_SINCE = "1.7.0"
 
 @rule(
     "cron-schedule",
-    "a RayCronJob's schedule is a standard cron schedule (five fields in their bounds, or a descriptor such as "
-    "@daily), without a TZ= prefix from 1.7.0 on, and its timeZone an IANA time zone",
+    "a RayCronJob's schedule is a standard cron schedule (five fields in their bounds, ranges in order, or a "
+    "descriptor such as @daily or @every with a Go duration), without a TZ= prefix from 1.7.0 on, and its "
+    "timeZone an IANA time zone, UTC or Local",
     f"{VALIDATION} (ValidateRayCronJobSpec, v1.6.0 and v1.7.0; robfig/cron ParseStandard)",
     fails="kuberay: {version: 1.6.0}\noperator: {install: true, featureGates: {RayCronJob: true}}\ncronJobs: [{name: "
     "nightly, schedule: '0 25 * * *', job: {entrypoint: python run.py, cluster: {head: {cpu: '1'}}}}]",
@@ -265,6 +271,9 @@ def _cron_error(schedule: str) -> str | None:
     """What is wrong with a schedule, or None."""
     if CRON_DESCRIPTORS.match(schedule):
         return None
+    if schedule.startswith(CRON_EVERY):
+        duration = schedule.removeprefix(CRON_EVERY)
+        return None if _GO_DURATION.fullmatch(duration) else f"{duration!r} is not a duration such as 90m or 1h30m"
     fields = schedule.split()
     if len(fields) != len(CRON_FIELDS):
         return f"{len(fields)} fields, not 5"
@@ -275,12 +284,16 @@ def _cron_error(schedule: str) -> str | None:
                 return f"the {name} {text!r} is not a value, range or step"
             if match.group("range") in ("*", "?"):
                 continue
+            values = []
             for bound in match.group("range").split("-"):
                 value = names.index(bound.lower()) + low if bound.lower() in names else None
                 if value is None and bound.isdigit():
                     value = int(bound)
                 if value is None or not low <= value <= high:
                     return f"the {name} {bound!r} is not in {low}-{high}"
+                values.append(value)
+            if values != sorted(values):  # robfig/cron refuses a range that ends before it starts (getRange)
+                return f"the {name} range {match.group('range')!r} ends before it starts"
     return None
 
 
@@ -288,4 +301,4 @@ def _known_zone(zone: str) -> bool:
     """Known to Python's zoneinfo (the operator's Go binary embeds the same IANA database); where this
     machine has no database at all, any name passes."""
     available = zoneinfo.available_timezones()
-    return not available or zone in available
+    return not available or zone in available or zone in GO_ZONE_NAMES

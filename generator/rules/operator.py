@@ -456,10 +456,15 @@ def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+# Since when the operator refuses a stepSizePercent above maxSurgePercent (validation.go:736-737 at v1.7.0; 1.5 and
+# 1.6 check each alone, :382-386 at v1.5.0)
+STEP_WITHIN_SURGE = "1.7.0"
+
+
 @rule(
     "incremental-upgrade",
     "NewClusterWithIncrementalUpgrade needs the autoscaler and clusterUpgradeOptions with gatewayClassName, "
-    "stepSizePercent 0-100 and at most maxSurgePercent, intervalSeconds > 0",
+    "maxSurgePercent and stepSizePercent 0-100, the step at most maxSurgePercent (1.7.0), intervalSeconds > 0",
     f"{VALIDATION} (ValidateRayServiceSpec, 1.5.0+)",
     fails="kuberay: {version: 1.7.0}\noperator: {install: true}\nservices: [{name: s, serveConfig: {applications: "
     "[{name: app, import_path: app:app}]}, upgradeStrategy: {type: NewClusterWithIncrementalUpgrade}, cluster: "
@@ -500,6 +505,12 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
                 at_key=True,
             )
         step, surge = options.get("stepSizePercent"), options.get("maxSurgePercent", 100)
+        if isinstance(surge, int) and not 0 <= surge <= 100:
+            yield context.problem(
+                (*path, "clusterUpgradeOptions", "maxSurgePercent"),
+                "clusterUpgradeOptions.maxSurgePercent must be between 0 and 100",
+                "set maxSurgePercent to at most 100",
+            )
         if not isinstance(step, int) or not 0 <= step <= 100:
             yield context.problem(
                 (*path, "clusterUpgradeOptions"),
@@ -507,7 +518,7 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
                 "set stepSizePercent",
                 at_key=True,
             )
-        elif isinstance(surge, int) and step > surge:
+        elif isinstance(surge, int) and step > surge and version_key(context.version) >= version_key(STEP_WITHIN_SURGE):
             yield context.problem(
                 (*path, "clusterUpgradeOptions", "stepSizePercent"),
                 f"stepSizePercent {step} is more than maxSurgePercent {surge}",

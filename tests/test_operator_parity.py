@@ -1,0 +1,65 @@
+"""Rules that follow the KubeRay operator's own validation release by release (ray-operator/controllers/ray/utils/
+validation.go): what one release refuses and an earlier one accepts is refused only from that release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.paths import ToolData
+from tests.problems import BASE, problems_of
+
+INCREMENTAL = """\
+kuberay: {version: VERSION}
+operator: {install: true, featureGates: {RayServiceIncrementalUpgrade: true}}
+services:
+  - name: serve
+    serveConfig: {applications: [{name: app, import_path: app:app}]}
+    upgradeStrategy:
+      type: NewClusterWithIncrementalUpgrade
+      clusterUpgradeOptions: {gatewayClassName: istio, maxSurgePercent: 20, stepSizePercent: 50, intervalSeconds: 30}
+    cluster: {autoscaling: {enabled: true}, head: {cpu: "1"}}
+target: {cluster: in-cluster, namespace: ray}
+"""
+
+
+@pytest.mark.parametrize(("version", "refused"), [("1.5.0", False), ("1.6.0", False), ("1.7.0", True)])
+def test_a_step_above_the_surge_is_refused_from_1_7_0(
+    tool: ToolData, environments: Path, version: str, refused: bool
+) -> None:
+    """validation.go:736-737 at v1.7.0; 1.5 and 1.6 check each percentage alone (:382-386 at v1.5.0)."""
+    problems = problems_of(tool, environments, {"team": INCREMENTAL.replace("VERSION", version)})
+    assert [(rule, message) for _, rule, message in problems] == (
+        [("incremental-upgrade", "stepSizePercent 50 is more than maxSurgePercent 20")] if refused else []
+    )
+
+
+AUTOSCALER_V2_BY_ENV = """\
+kuberay: {version: VERSION}
+target: {cluster: in-cluster, namespace: ray}
+clusters:
+  - name: c
+    AUTOSCALING
+    head: {cpu: "1", env: [{name: RAY_enable_autoscaler_v2, value: "VALUE"}]}
+    workerGroups: [{name: w, replicas: 1, maxReplicas: 2, cpu: "1", idleTimeoutSeconds: 60}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "autoscaling", "value", "rules"),
+    [
+        ("1.3.0", "autoscaling: {enabled: true}", "true", []),  # how 1.3.0 asked for v2 (its own sample)
+        ("1.6.0", "autoscaling: {enabled: true}", "1", []),
+        ("1.6.0", "autoscaling: {enabled: true}", "True", ["worker-idle-timeout"]),  # compared exactly
+        ("1.6.0", "autoscaling: {enabled: true, version: v2}", "true", ["autoscaler-v2-env"]),
+        ("1.3.0", "autoscaling: {enabled: false}", "true", []),
+        ("1.5.0", "autoscaling: {enabled: false}", "true", ["autoscaler-v2-env"]),
+    ],
+)
+def test_the_v2_autoscaler_by_the_head_env(
+    tool: ToolData, environments: Path, version: str, autoscaling: str, value: str, rules: list[str]
+) -> None:
+    body = AUTOSCALER_V2_BY_ENV.replace("VERSION", version).replace("AUTOSCALING", autoscaling)
+    problems = problems_of(tool, environments, {"team": body.replace("VALUE", value)}, BASE)
+    assert sorted(rule for _, rule, _ in problems) == sorted(rules)
