@@ -165,6 +165,7 @@ def test_lints_are_ours_and_marked() -> None:
         "gpu-count",
         "gpu-resource-name",
         "gpu-toleration",
+        "interactive-entrypoint",
         "owner-keeps-finished-jobs",
         "plaintext-secret",
         "ray-version-image",

@@ -43,6 +43,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     pods.ray_start_params_are_numbers,
     jobs.cluster_or_selector,
     jobs.entrypoint_unless_interactive,
+    jobs.interactive_entrypoint,
     jobs.no_self_deleting_jobs,
     jobs.cron_schedule,
     wiring.operator_watches_target_namespace,

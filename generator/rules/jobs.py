@@ -65,8 +65,8 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "job-entrypoint",
-    "`entrypoint` is set, except in InteractiveMode, where `ray job submit` gives it and it must be absent, and "
-    "in K8sJobMode with a submitter container that runs its own command (KubeRay then adds no `ray job submit`)",
+    "`entrypoint` is set, except in InteractiveMode, where `ray job submit` gives it, and in K8sJobMode with a "
+    "submitter container that runs its own command (KubeRay then adds no `ray job submit`)",
     "KubeRay: the default submitter runs `ray job submit -- <entrypoint>` (common/job.go, GetK8sJobCommand), a "
     "given submitter command is kept (rayjob_controller.go:642-646 at v1.7.0); the v1 CRD requires no entrypoint",
     fails="jobs: [{name: j, cluster: {head: {cpu: '1'}}}]",
@@ -88,11 +88,29 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
                 "add entrypoint: python script.py (only InteractiveMode runs without one)",
                 at_key=True,
             )
-        elif mode == "InteractiveMode" and has_entrypoint:
+
+
+@rule(
+    "interactive-entrypoint",
+    "a job in InteractiveMode has no entrypoint: the operator creates the cluster and waits for `ray job submit`, "
+    "which gives the entrypoint, so one written here is never run (a warning: neither the operator nor the CRD "
+    "refuses it)",
+    LINT,
+    fails="jobs: [{name: j, submissionMode: InteractiveMode, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}]",
+    passes="jobs: [{name: j, submissionMode: InteractiveMode, cluster: {head: {cpu: '1'}}}]",
+    cases=("interactive-entrypoint",),
+    severity="warning",
+)
+def interactive_entrypoint(context: RuleContext) -> Iterator[Problem]:
+    """rayjob_controller.go:225-228 at v1.7.0: in InteractiveMode the RayJob waits, and no submitter runs."""
+    for job_path, job in job_items(context.data):
+        if job.get("submissionMode", DEFAULT_SUBMISSION_MODE) != "InteractiveMode":
+            continue
+        if "entrypoint" in job or value_at(job, (OVERRIDE, "entrypoint")) is not None:
             yield context.problem(
                 (*job_path, "entrypoint"),
-                "InteractiveMode takes the entrypoint from `ray job submit`",
-                "remove entrypoint or choose another submissionMode",
+                "InteractiveMode takes the entrypoint from `ray job submit`: this one is never run",
+                "remove entrypoint, or choose another submissionMode",
             )
 
 
