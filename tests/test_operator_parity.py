@@ -63,3 +63,37 @@ def test_the_v2_autoscaler_by_the_head_env(
     body = AUTOSCALER_V2_BY_ENV.replace("VERSION", version).replace("AUTOSCALING", autoscaling)
     problems = problems_of(tool, environments, {"team": body.replace("VALUE", value)}, BASE)
     assert sorted(rule for _, rule, _ in problems) == sorted(rules)
+
+
+PODTEMPLATE_ENV = """\
+kuberay: {version: 1.6.0}
+target: {cluster: in-cluster, namespace: ray}
+clusters:
+  - name: c
+    AUTOSCALING
+    head:
+      cpu: "1"
+      podTemplate: {spec: {containers: [{name: ray-head, env: [{name: RAY_enable_autoscaler_v2, value: "true"}]}]}}
+    workerGroups: [{name: w, replicas: 1, maxReplicas: 2, cpu: "1", idleTimeoutSeconds: 60}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("autoscaling", "rules"),
+    [("autoscaling: {enabled: true}", []), ("autoscaling: {enabled: false}", ["autoscaler-v2-env"])],
+)
+def test_the_head_env_of_the_pod_template_counts(
+    tool: ToolData, environments: Path, autoscaling: str, rules: list[str]
+) -> None:
+    """The podTemplate's Ray container env is the head container's too, which the operator reads."""
+    problems = problems_of(tool, environments, {"team": PODTEMPLATE_ENV.replace("AUTOSCALING", autoscaling)})
+    assert sorted(rule for _, rule, _ in problems) == rules
+
+
+def test_idle_timeouts_are_refused_from_1_6_0_only(tool: ToolData, environments: Path) -> None:
+    """The v1 autoscaler of 1.5 ignores the field, and its operator takes it (validateWorkerGroupIdleTimeout came
+    in 1.6.0)."""
+    body = AUTOSCALER_V2_BY_ENV.replace("AUTOSCALING", "autoscaling: {enabled: true}").replace("VALUE", "no")
+    assert problems_of(tool, environments, {"team": body.replace("VERSION", "1.5.0")}) == []
+    problems = problems_of(tool, environments, {"team": body.replace("VERSION", "1.6.0")})
+    assert [rule for _, rule, _ in problems] == ["worker-idle-timeout"]

@@ -68,6 +68,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.autoscaler_v2_restart_policy,
     operator.worker_idle_timeout,
     operator.autoscaler_v2_env,
+    operator.auth_options,
     operator.incremental_upgrade,
     operator.gpus_match_ray_start_params,
     scheduling.tolerations_are_valid,

@@ -41,20 +41,20 @@ CLUSTER_SELECTOR_KEY = "ray.io/cluster"
 def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
         path = job_path
-        selector = job.get("clusterSelector")
-        if isinstance(selector, dict) and not selector.get(CLUSTER_SELECTOR_KEY):
+        selector = job.get("clusterSelector")  # an empty one is none, for the operator too (len != 0)
+        if isinstance(selector, dict) and selector and not selector.get(CLUSTER_SELECTOR_KEY):
             yield context.problem(
                 (*path, "clusterSelector"),
                 f"clusterSelector has no {CLUSTER_SELECTOR_KEY}: KubeRay finds the running cluster by that label alone",
                 f"add {CLUSTER_SELECTOR_KEY}: NAME, the name of the RayCluster to run on",
             )
-        if "cluster" in job and "clusterSelector" in job:
+        if "cluster" in job and selector:
             yield context.problem(
                 (*path, "clusterSelector"),
                 "a job sets both cluster and clusterSelector",
                 "use cluster to create a cluster for the job, or clusterSelector to reuse a running one",
             )
-        elif "cluster" not in job and "clusterSelector" not in job:
+        elif "cluster" not in job and not selector:
             yield context.problem(
                 path,
                 f"job '{job['name']}' needs cluster or clusterSelector",
@@ -228,7 +228,7 @@ def operator_deletes_jobs(operator: Operator) -> bool:
 CRON_DESCRIPTORS = re.compile(r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$")
 # "@every " and a duration as Go's time.ParseDuration reads it (robfig/cron v3 parser.go, parseDescriptor)
 CRON_EVERY = "@every "
-_GO_DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
+_GO_DURATION = re.compile(r"[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
 # time.LoadLocation takes these two names besides the IANA database's (Go's time/zoneinfo.go)
 GO_ZONE_NAMES = ("UTC", "Local")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -274,7 +274,10 @@ def cron_schedule(context: RuleContext) -> Iterator[Problem]:
             yield context.problem(
                 path,
                 f"{schedule!r} is not a cron schedule: {wrong}",
-                "write five fields (minute hour day-of-month month day-of-week, e.g. '0 2 * * *') or @daily, @hourly",
+                "write @every and a duration, e.g. '@every 1h30m'"
+                if rest.strip().startswith(CRON_EVERY)
+                else "write five fields (minute hour day-of-month month day-of-week, e.g. '0 2 * * *') or @daily, "
+                "@hourly",
             )
         zone = cron.get("timeZone")
         if zone is not None and not _known_zone(str(zone)):

@@ -8,17 +8,24 @@ side of it), so the rule applies to every release; docs/rules.md lists each rule
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
-from generator.errors import Problem
-from generator.model.build import autoscaling_enabled, container_gpus, merged_by_name, ray_container
+from generator.errors import DocPath, Problem
+from generator.model.build import (
+    autoscaling_enabled,
+    cluster_ray_version,
+    container_gpus,
+    merged_by_name,
+    ray_container,
+)
 from generator.model.fields import INCREMENTAL_UPGRADE, RAYSERVICE_UPGRADE_TYPES
 from generator.quantity import parse_quantity
 from generator.releases import version_key
-from generator.rules.context import RuleContext, groups, job_items
+from generator.rules.context import ClusterSpecAt, RuleContext, groups, job_items
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -353,17 +360,42 @@ AUTOSCALER_V2_ENV = "RAY_enable_autoscaler_v2"
 AUTOSCALER_V2_ON = ("1", "true")
 
 
+def _head_env(spec_at: ClusterSpecAt, defaults: dict[str, Any], name: str) -> tuple[Any, DocPath] | None:
+    """The value of the head's Ray container variable `name` as rendered, and where it is written: the group's (or
+    the defaults') env, then the podTemplate's container of that name, merged by name as render/kube.py merges the
+    pass-through (an item written there takes the place of the group's)."""
+    head = spec_at.spec.get("head", {})
+    head_path = (*spec_at.path, "head")
+    found: tuple[Any, DocPath] | None = None
+    variable = merged_by_name(head, defaults, "env").get(name)
+    if variable is not None:
+        found = (variable.item.get("value"), (*variable.written_at(head_path), "name"))
+    containers = ((head.get("podTemplate") or {}).get("spec") or {}).get("containers") or []
+    for index, container in enumerate(containers):
+        if not isinstance(container, dict) or container.get("name") != ray_container(head, True):
+            continue
+        for position, item in enumerate(container.get("env") or []):
+            if isinstance(item, dict) and item.get("name") == name:
+                value = item["value"] if "value" in item else (found[0] if found else None)
+                found = (value, (*head_path, "podTemplate", "spec", "containers", index, "env", position, "name"))
+    return found
+
+
 def _autoscaler_v2(spec: dict[str, Any]) -> bool:
     """Whether the rendered RayCluster runs autoscaler v2 by its options: autoscalerOptions, which is rendered only
     with the autoscaler on, says version v2 (IsAutoscalingV2Enabled, utils/util.go)."""
     return autoscaling_enabled(spec) and spec.get("autoscaling", {}).get("version") == "v2"
 
 
+# Since when the operator refuses idleTimeoutSeconds without autoscaler v2 (validation.go:144 at v1.6.0)
+IDLE_TIMEOUT_CHECKED_SINCE = "1.6.0"
+
+
 @rule(
     "worker-idle-timeout",
     "a worker group's idleTimeoutSeconds needs the v2 autoscaler (autoscaling: {enabled: true, version: v2}, or "
-    f"{AUTOSCALER_V2_ENV} 1 or true in the head pod before 1.4.0): the operator rejects it otherwise from 1.6.0, "
-    "and the v1 autoscaler ignores it before",
+    f"{AUTOSCALER_V2_ENV} 1 or true in the head's Ray container): the operator rejects it otherwise from 1.6.0 "
+    "(the v1 autoscaler of earlier releases ignores it)",
     f"{VALIDATION} (validateWorkerGroupIdleTimeout, lines 1006-1027 at v1.7.0)",
     fails="kuberay: {version: 1.6.0}\nclusters: [{name: c, autoscaling: {enabled: true}, head: {cpu: '1'}, "
     "workerGroups: [{name: w, idleTimeoutSeconds: 60}]}]",
@@ -372,10 +404,12 @@ def _autoscaler_v2(spec: dict[str, Any]) -> bool:
     cases=("worker-idle-timeout",),
 )
 def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
+    if version_key(context.version) < version_key(IDLE_TIMEOUT_CHECKED_SINCE):
+        return  # the v1 autoscaler of older releases ignores the field; their operator takes it
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
-        variable = merged_by_name(spec_at.spec.get("head", {}), defaults, "env").get(AUTOSCALER_V2_ENV)
-        by_env = variable is not None and variable.item.get("value") in AUTOSCALER_V2_ON
+        variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
+        by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
         if _autoscaler_v2(spec_at.spec) or by_env:
             continue
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
@@ -407,13 +441,13 @@ def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
     version = version_key(context.version)
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
-        variable = merged_by_name(spec_at.spec.get("head", {}), defaults, "env").get(AUTOSCALER_V2_ENV)
+        variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
         if variable is None:
             continue
-        at = (*variable.written_at((*spec_at.path, "head")), "name")
+        value, at = variable
         enabled = autoscaling_enabled(spec_at.spec)
         both = enabled and "version" in spec_at.spec.get("autoscaling", {})
-        without = not enabled and variable.item.get("value") in AUTOSCALER_V2_ON
+        without = not enabled and value in AUTOSCALER_V2_ON
         if both and version >= version_key(AUTOSCALER_V2_ENV_SINCE["both"]):
             yield context.problem(
                 at,
@@ -565,3 +599,86 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
                     f"num-gpus {declared} is more than the {available} GPU(s) the container has",
                     "set gpu: to the GPUs the pod requests; KubeRay derives num-gpus from it",
                 )
+
+
+# What the operator asks of `authOptions` (validation.go: ValidateRayClusterSpec from 1.5.1, lines 284-313 at
+# v1.7.0; ValidateRayJobSpec and ValidateRayServiceSpec from 1.6.0, lines 607 and 682 at v1.7.0): token mode from
+# Ray 2.52.0, Kubernetes token auth from Ray 2.55.0, only with token mode, without secretName, and not for a RayJob's
+# or RayService's cluster
+AUTH_CHECKED_SINCE = "1.5.1"
+TOKEN_RAY_VERSION = (2, 52, 0)
+K8S_TOKEN_RAY_VERSION = (2, 55, 0)
+_RAY_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def _ray_version(text: str | None) -> tuple[int, int, int] | None:
+    """A rayVersion as the operator reads it (k8s.io/apimachinery version.ParseGeneric), or None."""
+    found = _RAY_VERSION.match(text or "")
+    return (int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)) if found else None
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+@rule(
+    "auth-options",
+    "`auth` (authOptions) as the operator takes it (1.5.1): mode token needs rayVersion 2.52.0 or later; "
+    "enableK8sTokenAuth needs mode token, rayVersion 2.55.0 or later, no secretName, and a RayCluster of its own "
+    "(not a RayJob's or RayService's)",
+    f"{VALIDATION} (ValidateRayClusterSpec, lines 284-313 at v1.7.0; ValidateRayJobSpec and "
+    "ValidateRayServiceSpec, K8s token auth mode is currently not supported)",
+    fails="kuberay: {version: 1.6.0}\nclusters: [{name: c, rayVersion: 2.46.0, auth: {mode: token}, head: {cpu: '1', "
+    "image: 'rayproject/ray:2.46.0'}}]",
+    passes="kuberay: {version: 1.6.0}\nclusters: [{name: c, rayVersion: 2.52.0, auth: {mode: token}, head: {cpu: "
+    "'1', image: 'rayproject/ray:2.52.0'}}]",
+    cases=("auth-options",),
+)
+def auth_options(context: RuleContext) -> Iterator[Problem]:
+    if version_key(context.version) < version_key(AUTH_CHECKED_SINCE):
+        return  # field-in-release says the field is not there
+    defaults = context.data.get("defaults", {})
+    for spec_at in context.cluster_specs:
+        auth = spec_at.spec.get("auth")
+        if not isinstance(auth, dict):
+            continue
+        path = (*spec_at.path, "auth")
+        written = cluster_ray_version(spec_at.spec, defaults)
+        ray = _ray_version(written)
+        token = auth.get("mode") == "token"
+        k8s = auth.get("enableK8sTokenAuth") is True
+        if token and (ray is None or ray < TOKEN_RAY_VERSION):
+            yield context.problem(
+                (*path, "mode"),
+                f"token authentication needs Ray {_dotted(TOKEN_RAY_VERSION)} or later, and this cluster runs "
+                f"{written or 'no rayVersion'}",
+                f"set rayVersion (and the image) to {_dotted(TOKEN_RAY_VERSION)} or later",
+            )
+        if not k8s:
+            continue
+        if not token:
+            yield context.problem(
+                (*path, "enableK8sTokenAuth"),
+                "enableK8sTokenAuth needs mode: token",
+                "set auth.mode: token",
+            )
+        elif ray is not None and TOKEN_RAY_VERSION <= ray < K8S_TOKEN_RAY_VERSION:
+            yield context.problem(
+                (*path, "enableK8sTokenAuth"),
+                f"Kubernetes token authentication needs Ray {_dotted(K8S_TOKEN_RAY_VERSION)} or later, and this "
+                f"cluster runs {written}",
+                f"set rayVersion (and the image) to {_dotted(K8S_TOKEN_RAY_VERSION)} or later",
+            )
+        if auth.get("secretName"):
+            yield context.problem(
+                (*path, "secretName"),
+                "secretName and enableK8sTokenAuth exclude each other",
+                "remove secretName, or enableK8sTokenAuth",
+            )
+        if spec_at.path[0] != "clusters":
+            yield context.problem(
+                (*path, "enableK8sTokenAuth"),
+                "the operator takes Kubernetes token authentication only for a RayCluster of its own, not for a "
+                "RayJob's or RayService's",
+                "remove enableK8sTokenAuth, or run the workload on a RayCluster of the clusters section",
+            )

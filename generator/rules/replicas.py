@@ -36,10 +36,11 @@ def worker_replica_range(context: RuleContext) -> Iterator[Problem]:
             _replicas, low, high = worker_bounds(group)
             if high < low:
                 written = [key for key in ("maxReplicas", "minReplicas") if key in group]
+                minimum = f"minReplicas {low}" if "minReplicas" in group else f"minReplicas (unset: replicas, {low})"
                 yield context.problem(
                     (*path, written[0]) if written else path,
-                    f"maxReplicas {high} is less than minReplicas {low}: the operator refuses the group",
-                    "raise maxReplicas or lower minReplicas",
+                    f"maxReplicas {high} is less than {minimum}: the operator refuses the group",
+                    "raise maxReplicas, or lower minReplicas or replicas",
                     at_key=not written,
                 )
 

@@ -76,7 +76,7 @@ def service_head_service_name(context: RuleContext) -> Iterator[Problem]:
         if spec_at.path[0] != "services":
             continue
         metadata = ((spec_at.spec.get("head") or {}).get("service") or {}).get("metadata") or {}
-        if "name" in metadata:
+        if metadata.get("name"):  # the operator checks Name != ""
             yield context.problem(
                 (*spec_at.path, "head", "service", "metadata", "name"),
                 "a RayService's head Service takes no name: the operator names the Services of the clusters it "
