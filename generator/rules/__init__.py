@@ -69,6 +69,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.worker_idle_timeout,
     operator.autoscaler_v2_env,
     operator.auth_options,
+    operator.ray_group_params,
     operator.incremental_upgrade,
     operator.gpus_match_ray_start_params,
     scheduling.tolerations_are_valid,

@@ -22,7 +22,7 @@ from generator.model.build import (
     merged_by_name,
     ray_container,
 )
-from generator.model.fields import INCREMENTAL_UPGRADE, RAYSERVICE_UPGRADE_TYPES
+from generator.model.fields import INCREMENTAL_UPGRADE, OVERRIDE, RAYSERVICE_UPGRADE_TYPES
 from generator.quantity import parse_quantity
 from generator.releases import version_key
 from generator.rules.context import ClusterSpecAt, RuleContext, groups, job_items
@@ -114,7 +114,8 @@ def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "job-sidecar-mode",
-    "SidecarMode takes no clusterSelector and no submitter pod template (1.5.0)",
+    "SidecarMode takes no clusterSelector, no submitter pod template, no submitterConfig, and a head pod whose "
+    "restartPolicy is Never or unset (1.5.0)",
     f"{VALIDATION} (ValidateRayJobSpec)",
     fails=f"kuberay: {{version: 1.5.0}}\njobs: [{JOB_START}, submissionMode: SidecarMode, submitter: {{cpu: '1'}}}}]",
     passes=f"kuberay: {{version: 1.5.0}}\npodSecurity: baseline\njobs: [{JOB_START}, submissionMode: SidecarMode}}]",
@@ -135,6 +136,21 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
                 (*job_path, "submitter"),
                 "SidecarMode does not take a submitter pod template",
                 "remove submitter, or use K8sJobMode",
+            )
+        if value_at(job, (OVERRIDE, "submitterConfig")) is not None:
+            yield context.problem(
+                (*job_path, OVERRIDE, "submitterConfig"),
+                "SidecarMode does not take a submitterConfig",
+                "remove spec.submitterConfig, or use K8sJobMode",
+                at_key=True,
+            )
+        head = (job.get("cluster") or {}).get("head") or {}
+        policy = ((head.get("podTemplate") or {}).get("spec") or {}).get("restartPolicy")
+        if policy not in (None, "", "Never"):
+            yield context.problem(
+                (*job_path, "cluster", "head", "podTemplate", "spec", "restartPolicy"),
+                f"restartPolicy {policy} is not allowed for the head in SidecarMode: the submitter runs beside it",
+                "set restartPolicy: Never or remove it",
             )
 
 
@@ -682,3 +698,43 @@ def auth_options(context: RuleContext) -> Iterator[Problem]:
                 "RayJob's or RayService's",
                 "remove enableK8sTokenAuth, or run the workload on a RayCluster of the clusters section",
             )
+
+
+# Since when the operator refuses a group whose rayStartParams set resources beside its `resources` map
+# (rayResources here), or set `labels` at all (validateRayGroupResources and validateRayGroupLabels, validation.go:
+# 40-70 at v1.5.0)
+GROUP_PARAMS_CHECKED_SINCE = "1.5.0"
+RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
+
+
+@rule(
+    "ray-group-params",
+    "a group's rayStartParams set no resources (num-cpus, num-gpus, memory, resources) beside rayResources, and no "
+    "labels, for which rayLabels is the field (1.5.0)",
+    f"{VALIDATION} (validateRayGroupResources, validateRayGroupLabels)",
+    fails="kuberay: {version: 1.5.0}\nclusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: '0'}, "
+    "rayResources: {TPU: '4'}}}]",
+    passes="kuberay: {version: 1.5.0}\nclusters: [{name: c, head: {cpu: '1', rayResources: {CPU: '0', TPU: '4'}}}]",
+    cases=("ray-group-params",),
+)
+def ray_group_params(context: RuleContext) -> Iterator[Problem]:
+    if version_key(context.version) < version_key(GROUP_PARAMS_CHECKED_SINCE):
+        return
+    for spec_at in context.cluster_specs:
+        for path, group in groups(spec_at):
+            params = group.get("rayStartParams") or {}
+            if "labels" in params:
+                yield context.problem(
+                    (*path, "rayStartParams", "labels"),
+                    "rayStartParams.labels is refused by the operator",
+                    "write the labels under rayLabels",
+                    at_key=True,
+                )
+            set_here = [name for name in RESOURCE_PARAMS if params.get(name)]
+            if set_here and group.get("rayResources"):
+                yield context.problem(
+                    (*path, "rayStartParams", set_here[0]),
+                    f"rayStartParams.{set_here[0]} and rayResources both give the group's Ray resources",
+                    "use one of the two: rayResources takes CPU, GPU and memory too",
+                    at_key=True,
+                )
