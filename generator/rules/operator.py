@@ -705,12 +705,16 @@ def auth_options(context: RuleContext) -> Iterator[Problem]:
 # 40-70 at v1.5.0)
 GROUP_PARAMS_CHECKED_SINCE = "1.5.0"
 RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
+# A Kubernetes label value, which the operator asks of rayLabels' values (validation.IsValidLabelValue of
+# k8s.io/apimachinery pkg/util/validation)
+LABEL_VALUE_LENGTH = 63
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
 @rule(
     "ray-group-params",
     "a group's rayStartParams set no resources (num-cpus, num-gpus, memory, resources) beside rayResources, and no "
-    "labels, for which rayLabels is the field (1.5.0)",
+    "labels, for which rayLabels is the field, whose values are label values (1.5.0)",
     f"{VALIDATION} (validateRayGroupResources, validateRayGroupLabels)",
     fails="kuberay: {version: 1.5.0}\nclusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: '0'}, "
     "rayResources: {TPU: '4'}}}]",
@@ -730,6 +734,14 @@ def ray_group_params(context: RuleContext) -> Iterator[Problem]:
                     "write the labels under rayLabels",
                     at_key=True,
                 )
+            for key, value in (group.get("rayLabels") or {}).items():
+                if not (isinstance(value, str) and len(value) <= LABEL_VALUE_LENGTH and _LABEL_VALUE.fullmatch(value)):
+                    yield context.problem(
+                        (*path, "rayLabels", key),
+                        f"{value!r} is not a label value: at most {LABEL_VALUE_LENGTH} letters, digits, '-', '_' or "
+                        "'.', starting and ending with a letter or digit",
+                        "write the value as a label value, e.g. us-east-1a",
+                    )
             set_here = [name for name in RESOURCE_PARAMS if params.get(name)]
             if set_here and group.get("rayResources"):
                 yield context.problem(
