@@ -25,7 +25,6 @@ from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from generator.releases import load_release
 from generator.render.operator_kustomize import CRD_ANNOTATIONS, REMOTE_BASE
-from generator.rules.objects import RBAC_GROUP
 from tests.conftest import EXAMPLES as EXAMPLES_DIR
 from tests.kustomize import kustomize_build
 from tests.test_helm_chart import allowed, build_files, render_chart
@@ -122,14 +121,18 @@ def test_kustomize_delivery_gives_the_operator_of_the_chart(
             assert (group, document["kind"]) in kinds
         else:
             assert (group, document["kind"], document["metadata"]["name"]) in cluster
-    # the ClusterRoles and bindings it creates are those that `clusterObjects` may not name (cross.py), and those
-    # the platform AppProject allows, no more; with the chart, those the chart creates
+    # the ClusterRoles and bindings it creates are those that `clusterObjects` may not name (cross.py); the platform
+    # AppProject of either delivery allows those of both, and those of the chart with RBAC on, cluster-wide, which
+    # a sync after a change of delivery or values must be allowed to prune (access.cluster_objects)
+    release = load_release(version, tool.schemas)
     operator = operator_settings(yaml.safe_load(environment(version, single=single))["operator"])
-    assert cluster_rbac(built) == set(installed_cluster_objects(load_release(version, tool.schemas), operator))
-    assert {(kind, name) for group, kind, name in cluster if group == RBAC_GROUP} == cluster_rbac(built)
+    assert cluster_rbac(built) == set(installed_cluster_objects(release, operator))
+    wide = render_chart(f"v{version}", "kuberay-operator", {}, OPERATOR_RELEASE, "ray-system")
     [helm_project] = charted["kz/argocd/appproject-platform.yaml"]
-    allowed = {(item["kind"], item["name"]) for item in helm_project["spec"]["clusterResourceWhitelist"]}
-    assert {item for item in allowed if item[0] in ("ClusterRole", "ClusterRoleBinding")} == cluster_rbac(chart)
+    for allow_list in (project, helm_project):
+        names = {(item["kind"], item["name"]) for item in allow_list["spec"]["clusterResourceWhitelist"]}
+        assert {item for item in names if item[0] in ("ClusterRole", "ClusterRoleBinding")} == cluster_rbac(wide)
+        assert cluster_rbac(built) | cluster_rbac(chart) <= names
 
 
 def cluster_rbac(documents: list[dict[str, Any]]) -> set[tuple[str, str]]:

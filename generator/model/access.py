@@ -69,6 +69,16 @@ def service_account(environment: Environment) -> str:
     return str(name) if name else operator_fullname(environment)
 
 
+def cluster_objects(environment: Environment) -> list[tuple[str, str]]:
+    """The ClusterRoles and bindings, by kind and exact name, that an install of the release may create whatever its
+    delivery and chart values: those of the chart with RBAC on, cluster-wide. The platform AppProject allows them
+    all, not only `installed_cluster_objects`: Argo CD checks the project's permission for the objects a sync
+    prunes too (gitops-engine/pkg/sync/sync_context.go:1090 at argo-cd v3.5.1, where a prune task's object is the
+    live one), so switching an install to singleNamespaceInstall, to rbacEnable off or to the Kustomize delivery
+    must still let it delete the roles it created before."""
+    return _cluster_objects(environment.release, operator_fullname(environment))
+
+
 def _cluster_objects(release: KubeRayRelease, fullname: str) -> list[tuple[str, str]]:
     return [(kind, name.replace("{fullname}", fullname)) for kind, name in release.operator_cluster_objects]
 

@@ -390,8 +390,8 @@ def notification_annotations(environment: Environment) -> dict[str, str]:
 
 def platform_project(environment: Environment) -> dict[str, Any]:
     """The AppProject of the CRDs and the operator: KubeRay's repositories only, the operator's namespace,
-    the release's CRDs and, by exact name, the ClusterRoles and bindings that the install creates (the chart's
-    only with rbacEnable and without singleNamespaceInstall; the Kustomize base's only its own)."""
+    the release's CRDs and, by exact name, the ClusterRoles and bindings that an install of the release may create
+    (access.cluster_objects: also those an earlier setting created, which a sync must be allowed to prune)."""
     namespaced_kinds = list(OPERATOR_NAMESPACED_KINDS)
     if _service_monitor_enabled(environment):
         namespaced_kinds.append(SERVICE_MONITOR)
@@ -399,10 +399,7 @@ def platform_project(environment: Environment) -> dict[str, Any]:
         # CreateNamespace=true creates it, and Argo CD checks it against the project like any resource
         ("", "Namespace", environment.operator.namespace),
         *((CRD_GROUP, "CustomResourceDefinition", name) for name in environment.release.crd_names),
-        *(
-            (RBAC_GROUP, kind, name)
-            for kind, name in access.installed_cluster_objects(environment.release, environment.operator)
-        ),
+        *((RBAC_GROUP, kind, name) for kind, name in access.cluster_objects(environment)),
     ]
     # the Helm delivery reads KubeRay's chart repository and, for the CRDs, its Git repository; the Kustomize
     # delivery reads its overlay from this repository (a remote base is fetched by the repo server itself)
