@@ -144,14 +144,18 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
                 "remove spec.submitterConfig, or use K8sJobMode",
                 at_key=True,
             )
-        head = (job.get("cluster") or {}).get("head") or {}
-        policy = ((head.get("podTemplate") or {}).get("spec") or {}).get("restartPolicy")
-        if policy not in (None, "", "Never"):
-            yield context.problem(
-                (*job_path, "cluster", "head", "podTemplate", "spec", "restartPolicy"),
-                f"restartPolicy {policy} is not allowed for the head in SidecarMode: the submitter runs beside it",
-                "set restartPolicy: Never or remove it",
-            )
+        # the head's restartPolicy, written in its podTemplate or through the job's spec
+        for where in (
+            ("cluster", "head", "podTemplate", "spec", "restartPolicy"),
+            (OVERRIDE, "rayClusterSpec", "headGroupSpec", "template", "spec", "restartPolicy"),
+        ):
+            policy = value_at(job, where)
+            if policy not in (None, "", "Never"):
+                yield context.problem(
+                    (*job_path, *where),
+                    f"restartPolicy {policy} is not allowed for the head in SidecarMode: the submitter runs beside it",
+                    "set restartPolicy: Never or remove it",
+                )
 
 
 @rule(
@@ -707,7 +711,8 @@ GROUP_PARAMS_CHECKED_SINCE = "1.5.0"
 RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
 # A Kubernetes label value, which the operator asks of rayLabels' values (validation.IsValidLabelValue of
 # k8s.io/apimachinery pkg/util/validation)
-LABEL_VALUE_LENGTH = 63
+LABEL_VALUE_LENGTH = 63  # also the most a key's name may have (IsQualifiedName)
+LABEL_PREFIX_LENGTH = 253  # a key's prefix is a DNS subdomain
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
@@ -735,6 +740,15 @@ def ray_group_params(context: RuleContext) -> Iterator[Problem]:
                     at_key=True,
                 )
             for key, value in (group.get("rayLabels") or {}).items():
+                prefix, _, name = key.rpartition("/")
+                if len(name) > LABEL_VALUE_LENGTH or len(prefix) > LABEL_PREFIX_LENGTH:
+                    yield context.problem(
+                        (*path, "rayLabels", key),
+                        f"the label key {key!r} is too long: at most {LABEL_VALUE_LENGTH} characters after an "
+                        f"optional prefix of at most {LABEL_PREFIX_LENGTH} and '/'",
+                        "shorten the key",
+                        at_key=True,
+                    )
                 if not (isinstance(value, str) and len(value) <= LABEL_VALUE_LENGTH and _LABEL_VALUE.fullmatch(value)):
                     yield context.problem(
                         (*path, "rayLabels", key),
