@@ -97,3 +97,17 @@ def test_idle_timeouts_are_refused_from_1_6_0_only(tool: ToolData, environments:
     assert problems_of(tool, environments, {"team": body.replace("VERSION", "1.5.0")}) == []
     problems = problems_of(tool, environments, {"team": body.replace("VERSION", "1.6.0")})
     assert [rule for _, rule, _ in problems] == ["worker-idle-timeout"]
+
+
+@pytest.mark.parametrize(("version", "refused"), [("1.4.0", False), ("1.5.0", True)])
+def test_the_initializing_timeout_is_checked_from_1_5_0(
+    tool: ToolData, environments: Path, version: str, refused: bool
+) -> None:
+    """validateInitializingTimeout came in 1.5.0 (validation.go:308-338); 1.4 reads no such annotation."""
+    body = (
+        f"kuberay: {{version: {version}}}\ntarget: {{cluster: in-cluster, namespace: ray}}\nservices: [{{name: s, "
+        "annotations: {ray.io/initializing-timeout: soon}, serveConfig: {applications: [{name: a, import_path: "
+        "a:app}]}, cluster: {head: {cpu: '1'}}}]\n"
+    )
+    problems = problems_of(tool, environments, {"team": body})
+    assert [rule for _, rule, _ in problems] == (["service-initializing-timeout"] if refused else [])

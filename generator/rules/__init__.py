@@ -78,6 +78,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     scheduling.ray_version_matches_image,
     serve.serve_gpus_fit,
     serve.service_head_service_name,
+    serve.service_initializing_timeout,
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,
     secrets.plaintext_secrets,

@@ -3,12 +3,15 @@ own shape, ray_actor_options keys, route_prefix and import_path, is checked by t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
+from generator.releases import version_key
 from generator.rules.context import RuleContext, groups
+from generator.rules.jobs import GO_DURATION
 from generator.rules.rule import rule
 
 SERVICE_GPU_EXAMPLE = (
@@ -84,3 +87,41 @@ def service_head_service_name(context: RuleContext) -> Iterator[Problem]:
                 "remove metadata.name",
                 at_key=True,
             )
+
+
+# The RayService annotation that bounds how long a new cluster may take to initialize, and since when the
+# operator checks it: a positive Go duration or a positive number of seconds (validateInitializingTimeout,
+# validation.go:308-338 at v1.5.0)
+INITIALIZING_TIMEOUT = "ray.io/initializing-timeout"
+INITIALIZING_TIMEOUT_SINCE = "1.5.0"
+_SECONDS = re.compile(r"[-+]?[0-9]+")
+
+
+@rule(
+    "service-initializing-timeout",
+    f"a RayService's {INITIALIZING_TIMEOUT} annotation is a positive Go duration (5m, 1h30m) or a positive number "
+    "of seconds (1.5.0)",
+    "ray-operator/controllers/ray/utils/validation.go (validateInitializingTimeout, lines 308-338 at v1.5.0)",
+    fails="kuberay: {version: 1.5.0}\nservices: [{name: s, annotations: {ray.io/initializing-timeout: ten minutes}, "
+    "cluster: {head: {cpu: '1'}}}]",
+    passes="kuberay: {version: 1.5.0}\nservices: [{name: s, annotations: {ray.io/initializing-timeout: 10m}, "
+    "cluster: {head: {cpu: '1'}}}]",
+    cases=("service-initializing-timeout",),
+)
+def service_initializing_timeout(context: RuleContext) -> Iterator[Problem]:
+    if version_key(context.version) < version_key(INITIALIZING_TIMEOUT_SINCE):
+        return
+    for index, service in enumerate(context.data.get("services", [])):
+        value = (service.get("annotations") or {}).get(INITIALIZING_TIMEOUT)
+        if not value:  # absent or empty: the operator's default
+            continue
+        text = str(value)
+        positive = not text.startswith("-") and re.search("[1-9]", text) is not None
+        duration = GO_DURATION.fullmatch(text) is not None
+        if (duration or _SECONDS.fullmatch(text)) and positive:
+            continue
+        yield context.problem(
+            ("services", index, "annotations", INITIALIZING_TIMEOUT),
+            f"{text!r} is not a positive duration (5m, 1h30m) or a positive number of seconds",
+            "write e.g. 10m, or 600",
+        )
