@@ -111,3 +111,16 @@ def test_the_initializing_timeout_is_checked_from_1_5_0(
     )
     problems = problems_of(tool, environments, {"team": body})
     assert [rule for _, rule, _ in problems] == (["service-initializing-timeout"] if refused else [])
+
+
+@pytest.mark.parametrize("schedule", ["1,,2 * * * *", "TZ= 0 2 * * *", "CRON_TZ=Local 0 2 * * *"])
+def test_schedules_robfig_cron_takes_on_1_6_0(tool: ToolData, environments: Path, schedule: str) -> None:
+    """robfig/cron drops empty items of a field (strings.FieldsFunc in getField), and hands the prefix's zone to
+    Go's time.LoadLocation, for which "" is UTC and Local the operator's own zone; 1.6.0 takes the prefix."""
+    body = (
+        "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\n"
+        "operator: {install: true, featureGates: {RayCronJob: true}}\n"
+        f"cronJobs: [{{name: nightly, schedule: '{schedule}', job: {{entrypoint: python run.py, "
+        "cluster: {head: {cpu: '1'}}}}]\n"
+    )
+    assert problems_of(tool, environments, {"team": body}) == []

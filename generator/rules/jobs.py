@@ -266,7 +266,8 @@ def cron_schedule(context: RuleContext) -> Iterator[Problem]:
         if prefix and refuses_tz:
             yield context.problem(path, "the schedule names a time zone, which the operator rejects", "use timeZone")
             continue
-        if prefix and not _known_zone(prefix.partition("=")[2]):
+        # an empty zone is UTC to Go's time.LoadLocation, which robfig/cron calls on the prefix
+        if prefix and prefix.partition("=")[2] and not _known_zone(prefix.partition("=")[2]):
             yield context.problem(path, f"{prefix} names no time zone of the IANA database", "write e.g. TZ=Etc/UTC")
             continue
         wrong = _cron_error(rest.strip())
@@ -299,7 +300,8 @@ def _cron_error(schedule: str) -> str | None:
     if len(fields) != len(CRON_FIELDS):
         return f"{len(fields)} fields, not 5"
     for text, (name, low, high, names) in zip(fields, CRON_FIELDS, strict=True):
-        for term in text.split(","):
+        # robfig/cron splits a field with strings.FieldsFunc, which drops empty items ("1,,2")
+        for term in filter(None, text.split(",")):
             match = _CRON_TERM.match(term)
             if match is None or (match.group("step") is not None and int(match.group("step")) == 0):
                 return f"the {name} {text!r} is not a value, range or step"
