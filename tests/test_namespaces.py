@@ -18,13 +18,9 @@ from generator.pipeline import BuildRequest, build
 from tests.problems import BASE, problems_of
 
 
-def _problems(tool: ToolData, folder: Path, environments: dict[str, str]) -> list[tuple[str, str, str]]:
-    return problems_of(tool, folder, environments)
-
-
 @pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public", "kube-node-lease"])
 def test_kubernetes_own_namespaces_are_refused(tool: ToolData, environments: Path, namespace: str) -> None:
-    problems = _problems(tool, environments, {"team": f"target: {{cluster: prod, namespace: {namespace}}}\n"})
+    problems = problems_of(tool, environments, {"team": f"target: {{cluster: prod, namespace: {namespace}}}\n"})
     assert [(rule, message.split(" (")[0]) for _, rule, message in problems] == [
         ("namespace-of-its-own", f"namespace {namespace} belongs to Kubernetes itself")
     ]
@@ -32,26 +28,26 @@ def test_kubernetes_own_namespaces_are_refused(tool: ToolData, environments: Pat
 
 @pytest.mark.parametrize("namespace", ["kube-ray", "defaults", "argocd-apps", "ray"])
 def test_names_that_only_look_alike_are_accepted(tool: ToolData, environments: Path, namespace: str) -> None:
-    assert _problems(tool, environments, {"team": f"target: {{cluster: in-cluster, namespace: {namespace}}}\n"}) == []
+    assert problems_of(tool, environments, {"team": f"target: {{cluster: in-cluster, namespace: {namespace}}}\n"}) == []
 
 
 @pytest.mark.parametrize(
     "cluster", ["in-cluster", "https://kubernetes.default.svc", "https://kubernetes.default.svc:443/"]
 )
 def test_argo_cds_namespace_is_refused_on_its_own_cluster(tool: ToolData, environments: Path, cluster: str) -> None:
-    problems = _problems(tool, environments, {"team": f"target: {{cluster: '{cluster}', namespace: argocd}}\n"})
+    problems = problems_of(tool, environments, {"team": f"target: {{cluster: '{cluster}', namespace: argocd}}\n"})
     assert [rule for _, rule, _ in problems] == ["namespace-of-its-own"]
     assert "holds Argo CD" in problems[0][2]
 
 
 def test_a_namespace_named_as_argo_cds_is_accepted_on_another_cluster(tool: ToolData, environments: Path) -> None:
-    assert _problems(tool, environments, {"team": "target: {cluster: prod, namespace: argocd}\n"}) == []
+    assert problems_of(tool, environments, {"team": "target: {cluster: prod, namespace: argocd}\n"}) == []
 
 
 @pytest.mark.parametrize("engine", ["flux", "both"])
 def test_the_flux_controllers_namespace_is_refused(tool: ToolData, environments: Path, engine: str) -> None:
     body = f"target: {{cluster: prod, namespace: flux-system}}\ngitops: {{engine: {engine}}}\n"
-    problems = _problems(tool, environments, {"team": body})
+    problems = problems_of(tool, environments, {"team": body})
     assert [(rule, message) for _, rule, message in problems] == [
         (
             "namespace-of-its-own",
@@ -64,7 +60,7 @@ def test_a_tenants_flux_objects_may_share_its_namespace(tool: ToolData, environm
     """Flux's multi-tenant layout: a tenant's GitRepository, Kustomizations and service account in the tenant's
     namespace. Under Flux the output only sets the namespace's labels; the objects are the environment's own,
     and another Flux environment may keep its objects there too."""
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {
@@ -79,13 +75,13 @@ def test_the_operator_may_share_its_environments_namespace(tool: ToolData, envir
     """An operator that watches the namespace it is installed in, with that environment's Ray objects: all of it
     is the one environment's (the chart's singleNamespaceInstall case). The chart's release writes no Namespace."""
     body = "target: {cluster: prod, namespace: ray}\noperator: {install: true, namespace: ray, delivery: helm}\n"
-    assert _problems(tool, environments, {"team": body}) == []
+    assert problems_of(tool, environments, {"team": body}) == []
 
 
 def test_the_kustomize_base_may_not_share_it(tool: ToolData, environments: Path) -> None:
     """The Kustomize base's overlay writes the operator's Namespace, which the workloads write too."""
     body = "target: {cluster: prod, namespace: ray}\noperator: {install: true, namespace: ray, delivery: kustomize}\n"
-    problems = _problems(tool, environments, {"team": body})
+    problems = problems_of(tool, environments, {"team": body})
     assert [(rule, message.split(", which")[0]) for _, rule, message in problems] == [
         ("namespace-of-its-own", "namespace ray is the operator's too")
     ]
@@ -106,7 +102,7 @@ def test_the_kustomize_base_may_not_share_it(tool: ToolData, environments: Path)
 
 
 def test_another_environments_operator_namespace_is_refused(tool: ToolData, environments: Path) -> None:
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {
@@ -125,7 +121,7 @@ def test_another_environments_operator_namespace_is_refused(tool: ToolData, envi
 
 
 def test_a_namespace_shared_with_the_operators_environment_is_reported_once(tool: ToolData, environments: Path) -> None:
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {
@@ -140,7 +136,7 @@ def test_the_controllers_of_another_environment_are_seen(tool: ToolData, environ
     """A Flux environment keeps its Flux objects on its cluster, which an environment that Argo CD syncs would delete
     with its namespace; every environment that Argo CD syncs puts Argo CD's namespace on Argo CD's own cluster, where
     a Flux environment's namespace would take Argo CD's labels. Neither knows it from its own file."""
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {
@@ -167,7 +163,7 @@ def test_the_controllers_of_another_environment_are_seen(tool: ToolData, environ
 def test_argo_cds_namespace_is_taken_whatever_the_argo_cd_environments_target(
     tool: ToolData, environments: Path
 ) -> None:
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {
@@ -206,7 +202,7 @@ def test_the_output_owns_and_deletes_its_namespace(tool: ToolData, environments:
 def test_the_clusters_are_told_apart_as_argo_cd_does(tool: ToolData, environments: Path) -> None:
     """`in-cluster` and Argo CD's address of it are one cluster; each namespace is reported once, whatever holds it
     twice."""
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {
@@ -229,7 +225,7 @@ def test_the_operators_namespace_is_checked_when_the_kustomize_base_owns_it(tool
     """The Kustomize base's overlay writes the operator's Namespace, which its Application or Kustomization deletes
     with the install; the chart's release only creates a missing one."""
     kustomize = "operator: {install: true, delivery: kustomize, namespace: NAMESPACE}\n"
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {
@@ -254,7 +250,7 @@ def test_the_operators_namespace_is_checked_when_the_kustomize_base_owns_it(tool
 
 
 def test_an_operator_namespace_the_kustomize_base_owns_is_not_anothers(tool: ToolData, environments: Path) -> None:
-    problems = _problems(
+    problems = problems_of(
         tool,
         environments,
         {

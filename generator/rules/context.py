@@ -12,7 +12,7 @@ from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.model.build import cron_job_template, gitops_settings, operator_settings
 from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS, KindField, environment_occurrences
 from generator.model.types import GitOps, Operator
-from generator.releases import FieldHistory, KubeRayRelease
+from generator.releases import FieldHistory, KubeRayRelease, version_key
 from generator.source import Origin, locate, value_at
 
 Derived = TypeVar("Derived")
@@ -33,6 +33,10 @@ class RuleContext:
     @property
     def version(self) -> str:
         return self.release.version
+
+    def since(self, release: str) -> bool:
+        """Whether the environment pins `release` or a later one: the release a rule's check came with."""
+        return version_key(self.release.version) >= version_key(release)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # what the rules worked out stays in the process that ran them: a worker sends the context without it

@@ -14,7 +14,6 @@ from generator.errors import Problem
 from generator.model.build import DEFAULT_SUBMISSION_MODE, submitter_container
 from generator.model.fields import OVERRIDE
 from generator.model.types import Operator
-from generator.releases import version_key
 from generator.rules.context import RuleContext, job_items
 from generator.rules.rule import rule
 from generator.source import value_at
@@ -258,7 +257,7 @@ TZ_PREFIX_REFUSED_SINCE = "1.7.0"
     cases=("cron-schedule",),
 )
 def cron_schedule(context: RuleContext) -> Iterator[Problem]:
-    refuses_tz = version_key(context.version) >= version_key(TZ_PREFIX_REFUSED_SINCE)
+    refuses_tz = context.since(TZ_PREFIX_REFUSED_SINCE)
     for index, cron in enumerate(context.data.get("cronJobs", [])):
         schedule = str(cron["schedule"]).strip()
         path = ("cronJobs", index, "schedule")

@@ -85,7 +85,7 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:
     """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
     limits = dict(MAX_NAME_LENGTH)
-    if version_key(context.version) >= version_key(CRON_NAME_SUFFIX[0][0]):
+    if context.since(CRON_NAME_SUFFIX[0][0]):
         limits["cronJobs"] = ("RayCronJob", cron_name_limit(context.version))
     for section, (kind, limit) in limits.items():
         for index, item in enumerate(context.data.get(section, [])):

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from generator.errors import DocPath, Problem
+from generator.errors import DocPath, Problem, format_path
 from generator.model.build import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, cluster_identity
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
+from generator.source import value_at
 
 # The namespaces that the API server creates itself. default, kube-system and kube-public are immortal: its
 # NamespaceLifecycle admission refuses to delete them (k8s.io/apiserver v0.36.3,
@@ -95,17 +96,13 @@ def held_namespaces(context: RuleContext) -> list[HeldNamespace]:
     return held
 
 
-def setting(path: DocPath) -> str:
-    return ".".join(str(part) for part in path)
-
-
 def own_namespace_hint(name: str, owned: OwnedNamespace) -> str:
     if owned.path == OPERATOR:
         return (
             f"install the operator of {name} in a namespace of its own (operator.namespace), or with "
             f"operator.delivery: helm, which only creates a missing namespace: the output {owned.does}"
         )
-    return f"give {name} a namespace of its own in {setting(owned.path)}: the output {owned.does}"
+    return f"give {name} a namespace of its own in {format_path(owned.path)}: the output {owned.does}"
 
 
 @rule(
@@ -124,7 +121,7 @@ def own_namespace_hint(name: str, owned: OwnedNamespace) -> str:
 def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
     name = context.data["name"]
     owned = owned_namespaces(context)
-    on_argo_cds_cluster = cluster_identity(context.data["target"]["cluster"]) == IN_CLUSTER_SERVER
+    cluster = cluster_identity(context.data["target"]["cluster"])
     refused = False
     for item in owned:
         if item.namespace in KUBERNETES_NAMESPACES:
@@ -135,10 +132,11 @@ def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
                 own_namespace_hint(name, item),
             )
             continue
+        # its own operator and Flux objects may share the namespace; Argo CD, on its own cluster, may not
         holders = [
             f"{held.what} ({_named_by(context, held.path)})"
             for held in held_namespaces(context)
-            if held.namespace == item.namespace and held.path == ARGOCD and on_argo_cds_cluster
+            if held.namespace == item.namespace and held.path == ARGOCD and held.cluster == cluster
         ]
         if context.gitops.flux and item.namespace == FLUX_CONTROLLERS_NAMESPACE:
             holders.append("the Flux controllers, where `flux install` and `flux bootstrap` put them")
@@ -162,7 +160,5 @@ def namespace_of_its_own(context: RuleContext) -> Iterator[Problem]:
 
 def _named_by(context: RuleContext, path: DocPath) -> str:
     """The setting that names a namespace, and whether it is its default."""
-    found: object = context.data
-    for part in path:
-        found = found.get(part) if isinstance(found, dict) else None
-    return setting(path) if found is not None else f"{setting(path)}, by default"
+    written = value_at(context.data, path) is not None
+    return format_path(path) if written else f"{format_path(path)}, by default"

@@ -24,7 +24,6 @@ from generator.model.build import (
 )
 from generator.model.fields import INCREMENTAL_UPGRADE, OVERRIDE, RAYSERVICE_UPGRADE_TYPES
 from generator.quantity import parse_quantity
-from generator.releases import version_key
 from generator.rules.context import ClusterSpecAt, RuleContext, groups, job_items
 from generator.rules.rule import rule
 from generator.source import value_at
@@ -424,7 +423,7 @@ IDLE_TIMEOUT_CHECKED_SINCE = "1.6.0"
     cases=("worker-idle-timeout",),
 )
 def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
-    if version_key(context.version) < version_key(IDLE_TIMEOUT_CHECKED_SINCE):
+    if not context.since(IDLE_TIMEOUT_CHECKED_SINCE):
         return  # the v1 autoscaler of older releases ignores the field; their operator takes it
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
@@ -458,7 +457,6 @@ AUTOSCALER_V2_ENV_SINCE = {"both": "1.4.0", "without": "1.5.0"}
     cases=("autoscaler-v2-env",),
 )
 def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
-    version = version_key(context.version)
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
         variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
@@ -468,13 +466,13 @@ def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
         enabled = autoscaling_enabled(spec_at.spec)
         both = enabled and "version" in spec_at.spec.get("autoscaling", {})
         without = not enabled and value in AUTOSCALER_V2_ON
-        if both and version >= version_key(AUTOSCALER_V2_ENV_SINCE["both"]):
+        if both and context.since(AUTOSCALER_V2_ENV_SINCE["both"]):
             yield context.problem(
                 at,
                 f"{AUTOSCALER_V2_ENV} and autoscaling.version both choose the autoscaler's version",
                 f"keep autoscaling.version and remove {AUTOSCALER_V2_ENV}",
             )
-        elif without and version >= version_key(AUTOSCALER_V2_ENV_SINCE["without"]):
+        elif without and context.since(AUTOSCALER_V2_ENV_SINCE["without"]):
             yield context.problem(
                 at,
                 f"{AUTOSCALER_V2_ENV} asks for autoscaler v2, but the cluster has no autoscaler",
@@ -534,7 +532,7 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
     for index, service in enumerate(context.data.get("services", [])):
         strategy = service.get("upgradeStrategy", {})
         kind = strategy.get("type")
-        if kind != INCREMENTAL_UPGRADE or version_key(context.version) < version_key(RAYSERVICE_UPGRADE_TYPES[kind]):
+        if kind != INCREMENTAL_UPGRADE or not context.since(RAYSERVICE_UPGRADE_TYPES[kind]):
             continue  # a release without the upgrade type: rules/versions.py reports that instead
         path = ("services", index, "upgradeStrategy")
         if not autoscaling_enabled(service["cluster"]):
@@ -572,7 +570,7 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
                 "set stepSizePercent",
                 at_key=True,
             )
-        elif isinstance(surge, int) and step > surge and version_key(context.version) >= version_key(STEP_WITHIN_SURGE):
+        elif isinstance(surge, int) and step > surge and context.since(STEP_WITHIN_SURGE):
             yield context.problem(
                 (*path, "clusterUpgradeOptions", "stepSizePercent"),
                 f"stepSizePercent {step} is more than maxSurgePercent {surge}",
@@ -655,7 +653,7 @@ def _dotted(version: tuple[int, ...]) -> str:
     cases=("auth-options",),
 )
 def auth_options(context: RuleContext) -> Iterator[Problem]:
-    if version_key(context.version) < version_key(AUTH_CHECKED_SINCE):
+    if not context.since(AUTH_CHECKED_SINCE):
         return  # field-in-release says the field is not there
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
@@ -727,7 +725,7 @@ _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
     cases=("ray-group-params",),
 )
 def ray_group_params(context: RuleContext) -> Iterator[Problem]:
-    if version_key(context.version) < version_key(GROUP_PARAMS_CHECKED_SINCE):
+    if not context.since(GROUP_PARAMS_CHECKED_SINCE):
         return
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):

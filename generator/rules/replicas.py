@@ -8,7 +8,6 @@ from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
 from generator.model.build import worker_bounds
-from generator.releases import version_key
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
 
@@ -28,7 +27,7 @@ RANGE_CHECKED_SINCE = "1.6.0"
     cases=("worker-replica-range",),
 )
 def worker_replica_range(context: RuleContext) -> Iterator[Problem]:
-    if version_key(context.version) < version_key(RANGE_CHECKED_SINCE):
+    if not context.since(RANGE_CHECKED_SINCE):
         return  # worker-bounds, a lint, says so before
     for spec_at in context.cluster_specs:
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
@@ -62,7 +61,7 @@ def replica_bounds(context: RuleContext) -> Iterator[Problem]:
             # the bounds as the model renders them: unset ones follow replicas
             replicas, low, high = worker_bounds(group)
             written = [key for key in ("maxReplicas", "minReplicas", "replicas") if key in group]
-            if high < low and version_key(context.version) >= version_key(RANGE_CHECKED_SINCE):
+            if high < low and context.since(RANGE_CHECKED_SINCE):
                 continue  # the operator's own rule (worker-replica-range) says so
             if high < low:
                 yield context.problem(

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
-from generator.releases import version_key
 from generator.rules.context import RuleContext, groups
 from generator.rules.jobs import GO_DURATION
 from generator.rules.rule import rule
@@ -109,7 +108,7 @@ _SECONDS = re.compile(r"[-+]?[0-9]+")
     cases=("service-initializing-timeout",),
 )
 def service_initializing_timeout(context: RuleContext) -> Iterator[Problem]:
-    if version_key(context.version) < version_key(INITIALIZING_TIMEOUT_SINCE):
+    if not context.since(INITIALIZING_TIMEOUT_SINCE):
         return
     for index, service in enumerate(context.data.get("services", [])):
         value = (service.get("annotations") or {}).get(INITIALIZING_TIMEOUT)

@@ -198,7 +198,7 @@ def _gated_fields(context: RuleContext) -> Iterator[tuple[DocPath, str, str]]:
 
 def _value_since(context: RuleContext, path: DocPath, value: str, since: Mapping[str, str]) -> Iterator[Problem]:
     first = since.get(value)
-    if first is not None and version_key(context.version) < version_key(first):
+    if first is not None and not context.since(first):
         yield context.problem(
             path,
             f"{path[-1]} {value} needs KubeRay >= {first} (this environment pins {context.version})",
