@@ -124,3 +124,66 @@ def test_schedules_robfig_cron_takes_on_1_6_0(tool: ToolData, environments: Path
         "cluster: {head: {cpu: '1'}}}}]\n"
     )
     assert problems_of(tool, environments, {"team": body}) == []
+
+
+DELETION_RULES = """\
+kuberay: {version: VERSION}
+target: {cluster: in-cluster, namespace: ray}
+operator: {install: true, featureGates: {RayJobDeletionPolicy: true}}
+jobs:
+  - name: j
+    entrypoint: python run.py
+    SELECTOR
+    deletionStrategy: {deletionRules: RULES}
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "selector", "rules", "messages"),
+    [
+        # equal TTLs keep the order; the order is per condition: a later cluster deletion on success is fine
+        (
+            "1.5.0",
+            "",
+            "[{condition: {jobStatus: FAILED, ttlSeconds: 60}, policy: DeleteWorkers}, {condition: {jobStatus: "
+            "FAILED, ttlSeconds: 60}, policy: DeleteCluster}, {condition: {jobStatus: SUCCEEDED}, "
+            "policy: DeleteWorkers}]",
+            [],
+        ),
+        # each policy is compared with the one before it that is there (validateTTLConsistency's prevTTL)
+        (
+            "1.7.0",
+            "",
+            "[{condition: {jobStatus: FAILED, ttlSeconds: 60}, policy: DeleteCluster}, {condition: {jobStatus: "
+            "FAILED, ttlSeconds: 30}, policy: DeleteSelf}, {condition: {jobStatus: FAILED, ttlSeconds: 90}, policy: "
+            "DeleteWorkers}]",
+            [
+                "the DeleteCluster rule's ttlSeconds (60) is below the DeleteWorkers rule's (90) for jobStatus FAILED",
+                "the DeleteSelf rule's ttlSeconds (30) is below the DeleteCluster rule's (60) for jobStatus FAILED",
+            ],
+        ),
+        # a rule the operator refused already is left out of the pairs (validation.go:821-828 at v1.7.0)
+        (
+            "1.6.0",
+            "clusterSelector: {ray.io/cluster: shared}",
+            "[{condition: {jobStatus: FAILED}, policy: DeleteCluster}, {condition: {jobStatus: FAILED}, "
+            "policy: DeleteCluster}, {condition: {jobStatus: FAILED}, policy: DeleteNone}, {condition: "
+            "{jobStatus: FAILED, ttlSeconds: 5}, policy: DeleteNone}]",
+            [
+                "DeleteCluster is not supported with clusterSelector",
+                "DeleteCluster is not supported with clusterSelector",
+                "a second DeleteNone rule for jobStatus FAILED (the first is deletionRules[2])",
+            ],
+        ),
+    ],
+)
+def test_deletion_rules_as_validate_deletion_rules_reads_them(
+    tool: ToolData, environments: Path, version: str, selector: str, rules: str, messages: list[str]
+) -> None:
+    """validateDeletionRules (v1.5.0:447-498, v1.7.0:797-868): one rule per condition and policy, and TTLs that
+    do not decrease from DeleteWorkers to DeleteCluster to DeleteSelf."""
+    body = DELETION_RULES.replace("VERSION", version).replace("SELECTOR", selector).replace("RULES", rules)
+    if not selector:
+        body = body.replace("    \n", "    cluster: {head: {cpu: '1'}}\n")
+    problems = problems_of(tool, environments, {"team": body})
+    assert [message for _, rule, message in problems if rule == "job-deletion"] == messages

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
@@ -160,7 +161,9 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
 @rule(
     "job-deletion",
     "deletionRules exclude shutdownAfterJobFinishes; DeleteCluster and DeleteWorkers not with clusterSelector; "
-    "DeleteWorkers not with autoscaling; shutdownAfterJobFinishes not with DeleteNone",
+    "DeleteWorkers not with autoscaling; shutdownAfterJobFinishes not with DeleteNone; onSuccess and onFailure "
+    "name a policy; one deletion rule per condition and policy, their ttlSeconds in the order DeleteWorkers, "
+    "DeleteCluster, DeleteSelf",
     f"{VALIDATION} (validateDeletionConfiguration, validateDeletionRules)",
     fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: "
     "shared}, deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
@@ -194,17 +197,16 @@ def job_deletion(context: RuleContext) -> Iterator[Problem]:
                 "shutdownAfterJobFinishes and deletionStrategy.deletionRules are mutually exclusive",
                 "express the cluster deletion as a deletion rule and remove shutdownAfterJobFinishes",
             )
-        for index_rule, deletion_rule in enumerate(strategy.get("deletionRules", [])):
-            if isinstance(deletion_rule, dict) and isinstance(deletion_rule.get("policy"), str):
-                yield from _policy_rules(
-                    context,
-                    (*where, "deletionRules", index_rule, "policy"),
-                    deletion_rule["policy"],
-                    selector,
-                    autoscaling,
-                )
+        yield from _deletion_rules(context, where, strategy.get("deletionRules"), selector, autoscaling)
         for outcome in ("onSuccess", "onFailure"):
             legacy = strategy.get(outcome)
+            if isinstance(legacy, dict) and legacy.get("policy") is None:
+                # the CRD leaves the policy optional; validateLegacyDeletionPolicies refuses it unset
+                yield context.problem(
+                    (*where, outcome),
+                    f"deletionStrategy.{outcome} needs a policy",
+                    "set policy: DeleteCluster, DeleteWorkers, DeleteSelf or DeleteNone",
+                )
             if isinstance(legacy, dict) and isinstance(legacy.get("policy"), str):
                 yield from _policy_rules(context, (*where, outcome, "policy"), legacy["policy"], selector, autoscaling)
                 if job.get("shutdownAfterJobFinishes") and legacy["policy"] == "DeleteNone":
@@ -214,6 +216,58 @@ def job_deletion(context: RuleContext) -> Iterator[Problem]:
                         "shutdownAfterJobFinishes: true contradicts the DeleteNone policy",
                         "remove one of them",
                     )
+
+
+# validateTTLConsistency: for one condition, the workers go first, then the cluster, then the RayJob itself
+DELETION_ORDER = ("DeleteWorkers", "DeleteCluster", "DeleteSelf")
+
+
+def _deletion_rules(
+    context: RuleContext, where: DocPath, rules: Any, selector: bool, autoscaling: bool
+) -> Iterator[Problem]:
+    """validateDeletionRules: each rule's policy, then, among the rules the operator did not refuse already,
+    one rule per (condition, policy) and TTLs that do not decrease along DELETION_ORDER."""
+    if not isinstance(rules, list):
+        return
+    # (condition field, its value) -> policy -> (ttlSeconds, index of the rule)
+    by_condition: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    for index, deletion_rule in enumerate(rules):
+        if not isinstance(deletion_rule, dict) or not isinstance(deletion_rule.get("policy"), str):
+            continue
+        policy = deletion_rule["policy"]
+        refused = list(
+            _policy_rules(context, (*where, "deletionRules", index, "policy"), policy, selector, autoscaling)
+        )
+        yield from refused
+        condition = deletion_rule.get("condition")
+        if refused or not isinstance(condition, dict):
+            continue
+        statuses = [field for field in ("jobStatus", "jobDeploymentStatus") if isinstance(condition.get(field), str)]
+        ttl = condition.get("ttlSeconds", 0)
+        if len(statuses) != 1 or not isinstance(ttl, int):  # the CRD's own rules refuse these
+            continue
+        key = (statuses[0], condition[statuses[0]])
+        policies = by_condition.setdefault(key, {})
+        if policy in policies:
+            first = policies[policy][1]
+            yield context.problem(
+                (*where, "deletionRules", index),
+                f"a second {policy} rule for {key[0]} {key[1]} (the first is deletionRules[{first}])",
+                "keep one rule for each condition and policy",
+            )
+            continue
+        policies[policy] = (ttl, index)
+    for (field, status), policies in by_condition.items():
+        ordered = [(policy, *policies[policy]) for policy in DELETION_ORDER if policy in policies]
+        for (before, before_ttl, _), (policy, ttl, index) in pairwise(ordered):
+            if ttl < before_ttl:
+                yield context.problem(
+                    (*where, "deletionRules", index, "condition", "ttlSeconds"),
+                    f"the {policy} rule's ttlSeconds ({ttl}) is below the {before} rule's ({before_ttl}) for "
+                    f"{field} {status}",
+                    f"the operator deletes in the order {', '.join(DELETION_ORDER)}: give {policy} a ttlSeconds of "
+                    f"at least {before_ttl}",
+                )
 
 
 def _policy_rules(
