@@ -5,6 +5,9 @@ chart makes of our values against the one the overlay holds."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ import helm_python
 import pytest
 import yaml
 
+from generator.errors import format_path
 from generator.model.access import installed_cluster_objects
 from generator.model.build import operator_settings
 from generator.model.names import OPERATOR_RELEASE
@@ -299,3 +303,50 @@ def _without_key(value: Any, name: str) -> Any:
     if isinstance(value, list):
         return [_without_key(item, name) for item in value]
     return value
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.7.0"])
+def test_the_chart_writes_names_and_the_ray_version_unquoted(tmp_path: Path, tool: ToolData, version: str) -> None:
+    """What rule chart-plain-text guards against, shown with the chart itself: the values our renderer gives it,
+    with a group named `on` and rayVersion 2.46, come back from Kubernetes' reader (kubectl's) as a boolean and a
+    number; `rtx-4090` stays text."""
+    text = CLUSTER.replace("version: 1.6.0", f"version: {version}").replace("DELIVERY", "helm")
+    [values] = build_files(tmp_path, tool, text)["both/charts/raycluster-analytics.values.yaml"]
+    values["worker"]["groupName"] = "on"
+    values["additionalWorkerGroups"] = {"rtx-4090": values["additionalWorkerGroups"]["gpu"]}
+    values["head"]["rayVersion"] = "2.46"
+    with helm_python.Chart.load(CHARTS / release_tag(version) / "ray-cluster") as loaded:
+        rendered = loaded.render(values, name="analytics", namespace="ray")
+    [manifest] = [text for text in rendered.values() if "kind: RayCluster" in text]
+    [cluster] = decoded_by_kubectl(manifest)
+    assert cluster["spec"]["rayVersion"] == 2.46
+    assert sorted(map(repr, (group["groupName"] for group in cluster["spec"]["workerGroupSpecs"]))) == [
+        "'rtx-4090'",
+        "True",
+    ]
+    assert [(rule, path) for rule, path in _chart_plain_text_problems(tmp_path / "ours", tool, text)] == [
+        ("chart-plain-text", "defaults.rayVersion"),
+        ("chart-plain-text", "clusters[0].workerGroups[0].name"),
+    ]
+
+
+def decoded_by_kubectl(manifest: str) -> list[dict[str, Any]]:
+    """The objects of `manifest` as sigs.k8s.io/yaml reads them (kubectl, offline)."""
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "kubectl"), "label", "--local", "-f", "-", "a=b", "-o", "json"],
+        input=manifest,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    decoded = json.loads(completed.stdout)
+    return list(decoded["items"]) if decoded.get("kind") == "List" else [decoded]
+
+
+def _chart_plain_text_problems(folder: Path, tool: ToolData, text: str) -> list[tuple[str, str]]:
+    """The environment of `text` with the group and the version of the test above: the rule's findings."""
+    folder.mkdir()
+    changed = text.replace("{name: cpu,", "{name: 'on',").replace('rayVersion: "2.46.0"', 'rayVersion: "2.46"')
+    (folder / "both.yaml").write_text(changed)
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    return [(problem.rule, format_path(problem.path)) for problem in result.problems if problem.is_error]

@@ -81,6 +81,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     serve.service_initializing_timeout,
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,
+    delivery.chart_plain_text,
     secrets.plaintext_secrets,
     objects.object_placement,
     objects.cluster_object_placement,

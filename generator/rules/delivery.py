@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from generator.files import RenderedFile
 from generator.model.build import cluster_delivery, group_image, pod_setting
 from generator.model.names import chart_release_name, chart_values_file
 from generator.rules.context import RuleContext
+from generator.rules.go_yaml import plain_scalar_type
 from generator.rules.rule import rule
 from generator.validate.chart_keys import key_tree, unknown_keys
 
@@ -71,6 +73,53 @@ def _chart_wide_settings(group: dict[str, Any], cluster: dict[str, Any], default
         "imagePullPolicy": pod_setting(group, defaults, "imagePullPolicy"),
         "imagePullSecrets": pod_setting(group, defaults, "imagePullSecrets", []),
     }
+
+
+@rule(
+    "chart-plain-text",
+    "with delivery: helm, the cluster name, worker group names, rayVersion and serviceAccountName stay text "
+    "when read back: the ray-cluster chart writes them unquoted, and Kubernetes' YAML reader takes `on`, `no` or "
+    "`4090` for a boolean or a number",
+    "the ray-cluster chart's templates/raycluster-cluster.yaml (name, rayVersion, groupName and "
+    "serviceAccountName without quote), read by sigs.k8s.io/yaml (goyaml.v2/resolve.go)",
+    fails="clusters: [{name: c, delivery: helm, head: {cpu: '1'}, workerGroups: [{name: '4090', replicas: 1}]}]",
+    passes="clusters: [{name: c, delivery: helm, head: {cpu: '1'}, workerGroups: [{name: rtx-4090, replicas: 1}]}]",
+    cases=("helm-delivery-limits",),
+)
+def chart_plain_text(context: RuleContext) -> Iterator[Problem]:
+    defaults = context.data.get("defaults", {})
+    written: dict[DocPath, Any] = {}  # where each value the chart writes is set (defaults' once for all)
+    for index, cluster in enumerate(context.data.get("clusters", [])):
+        if cluster_delivery(cluster) != "helm":
+            continue
+        path: DocPath = ("clusters", index)
+        written[(*path, "name")] = cluster.get("name")
+        written.update([_where_set(path, cluster, defaults, "rayVersion")])
+        groups = [((*path, "head"), cluster["head"])]
+        groups += [((*path, "workerGroups", i), group) for i, group in enumerate(cluster.get("workerGroups", []))]
+        for group_path, group in groups:
+            if group_path[-1] != "head":
+                written[(*group_path, "name")] = group.get("name")
+            written.update([_where_set(group_path, group, defaults, "serviceAccountName")])
+    for field_path, value in written.items():
+        read_as = plain_scalar_type(value) if isinstance(value, str) else "text"
+        if read_as != "text":
+            fix = "give it a name that starts with a letter and is no YAML word such as on, no or null"
+            if field_path[-1] == "rayVersion":
+                parts = [*value.split("."), "0", "0"][:3] if re.fullmatch(r"[0-9]+(\.[0-9]+)?", value) else []
+                fix = f"write all three parts of the version ({'.'.join(parts) if parts else 'e.g. 2.46.0'})"
+            yield context.problem(
+                field_path,
+                f"the ray-cluster chart writes {value} without quotes, and Kubernetes reads it back as "
+                f"{read_as}, which the RayCluster's string field refuses",
+                f"{fix}, or {HINT}",
+            )
+
+
+def _where_set(path: DocPath, item: dict[str, Any], defaults: dict[str, Any], key: str) -> tuple[DocPath, Any]:
+    """Where a setting of `item` is written and its value: the item's own, else defaults' (as pod_setting and
+    cluster_ray_version read it)."""
+    return ((*path, key), item[key]) if key in item else (("defaults", key), defaults.get(key))
 
 
 LABEL_VALUE_LIMIT = 63
