@@ -187,3 +187,48 @@ def test_deletion_rules_as_validate_deletion_rules_reads_them(
         body = body.replace("    \n", "    cluster: {head: {cpu: '1'}}\n")
     problems = problems_of(tool, environments, {"team": body})
     assert [message for _, rule, message in problems if rule == "job-deletion"] == messages
+
+
+POD_TEMPLATE_HEAD = """\
+kuberay: {version: 1.7.0}
+target: {cluster: in-cluster, namespace: ray}
+operator: {install: true, featureGates: {GCSFaultToleranceEmbeddedStorage: true}}
+clusters:
+  - name: c
+    TOLERANCE
+    head:
+      cpu: "1"
+      podTemplate:
+        spec:
+          containers: [{name: ray-head, env: [ENV], volumeMounts: [MOUNTS]}]
+          volumes: [VOLUMES]
+"""
+
+
+@pytest.mark.parametrize(
+    ("gcs", "env", "mounts", "volumes", "rules"),
+    [
+        ("", "{name: RAY_REDIS_ADDRESS, value: 'redis:6379'}", "", "", ["gcs-fault-tolerance"]),
+        ("gcsFaultTolerance: {redisAddress: 'redis:6379'}",
+         "{name: REDIS_PASSWORD, valueFrom: {secretKeyRef: {name: s, key: k}}}", "", "", ["gcs-fault-tolerance"]),
+        ("gcsFaultTolerance: {backend: rocksdb}", "{name: RAY_gcs_storage, value: x}", "", "", [
+            "gcs-backend-settings"
+        ]),
+        ("gcsFaultTolerance: {backend: rocksdb}", "", "{name: state, mountPath: /data/gcs}", "{name: state, "
+         "emptyDir: {}}", ["gcs-backend-settings"]),
+        ("gcsFaultTolerance: {backend: rocksdb}", "", "", "{name: gcs-storage, emptyDir: {}}", [
+            "gcs-backend-settings"
+        ]),
+        # the same variable in a sidecar is no concern of the operator's: it reads the Ray container alone
+        ("", "{name: OTHER, value: x}", "", "", []),
+    ],
+)  # fmt: skip
+def test_the_head_pod_template_counts_for_gcs_fault_tolerance(
+    tool: ToolData, environments: Path, gcs: str, env: str, mounts: str, volumes: str, rules: list[str]
+) -> None:
+    """ValidateRayClusterSpec and validateGcsFaultToleranceBackend read the head's Ray container and pod as
+    rendered (v1.7.0:154-190, 356-368), which the podTemplate's container of the Ray container's name is part of."""
+    body = POD_TEMPLATE_HEAD.replace("TOLERANCE", gcs).replace("ENV", env).replace("MOUNTS", mounts)
+    body = body.replace("VOLUMES", volumes)
+    problems = problems_of(tool, environments, {"team": body})
+    assert [rule for _, rule, _ in problems] == rules

@@ -21,6 +21,9 @@ DNS1123_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # A name that every kind accepts and that is safe as a file name: lower case DNS-1123 subdomain, plus the
 # ':' RBAC names use (system:aggregate-to-view); never '/' or '..' (Kubernetes path segment names)
 OBJECT_NAME = r"^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$"
+# A worker group's name: the operator puts it in the label ray.io/group and lower-cases it in pod names
+# (utils.PodName), so upper case works; networkPolicy (1.7.0) wants a DNS-1123 label (rule network-policy).
+GROUP_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$"
 DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 QUANTITY = (
     r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
@@ -198,7 +201,11 @@ def group_definitions() -> dict[str, Schema]:
         ),
     }
     worker_fields = {
-        "name": text("Worker group name (groupName).", pattern=DNS1123_LABEL, maxLength=63),
+        "name": text(
+            "Worker group name (groupName): letters, digits and '-'; lower case with networkPolicy.",
+            pattern=GROUP_NAME,
+            maxLength=63,
+        ),
         "replicas": integer("Desired number of worker pods (the autoscaler changes it when enabled)."),
         "minReplicas": integer("Lower bound of replicas."),
         "maxReplicas": integer("Upper bound of replicas."),

@@ -24,6 +24,7 @@ from generator.input.envschema import (
     DNS1123_SUBDOMAIN,
     DURATION,
     GATE_NAME,
+    GROUP_NAME,
     IMPORT_PATH,
     OBJECT_NAME,
     QUALIFIED_NAME,
@@ -45,6 +46,10 @@ _PATTERN_MEANINGS = {
         "use lower case letters, digits and '-', starting and ending with a letter or digit",
     ),
     DNS1123_SUBDOMAIN: ("is not a DNS-1123 name", "use lower case letters, digits, '-' and '.'"),
+    GROUP_NAME: (
+        "is not a worker group name",
+        "use letters, digits and '-', starting and ending with a letter or digit",
+    ),
     OBJECT_NAME: ("is not an object name", "use lower case letters, digits, '-', '.' (and ':' for RBAC objects)"),
     QUANTITY: ("is not a Kubernetes quantity", "write e.g. 500m, 2, 1.5 or 4Gi"),
     QUALIFIED_NAME: ("is not a valid key", "use an optional DNS prefix and a name, e.g. example.com/team"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from generator.errors import Problem
 from generator.rules import (
+    cluster_options,
     delivery,
     jobs,
     names,
@@ -71,7 +72,12 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.auth_options,
     operator.ray_group_params,
     operator.incremental_upgrade,
+    operator.owned_cluster_upgrade_strategy,
     operator.gpus_match_ray_start_params,
+    cluster_options.network_policy,
+    cluster_options.tls_options,
+    cluster_options.autoscaler_start_command,
+    cluster_options.history_server,
     scheduling.tolerations_are_valid,
     scheduling.gpu_groups_tolerate_gpu_taints,
     scheduling.gpu_resource_names,

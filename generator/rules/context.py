@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
-from generator.model.build import cron_job_template, gitops_settings, operator_settings
+from generator.model.build import cron_job_template, gitops_settings, merged_by_name, operator_settings, ray_container
 from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS, KindField, environment_occurrences
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease, version_key
@@ -116,3 +116,49 @@ def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
         yield (*spec_at.path, "head"), spec_at.spec["head"]
     for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
         yield (*spec_at.path, "workerGroups", index), group
+
+
+def _ray_container_passed(group: dict[str, Any], head: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The podTemplate containers that merge into the group's Ray container (by its name), with their index."""
+    containers = ((group.get("podTemplate") or {}).get("spec") or {}).get("containers") or []
+    for index, container in enumerate(containers):
+        if isinstance(container, dict) and container.get("name") == ray_container(group, head):
+            yield index, container
+
+
+def ray_container_env(
+    group_path: DocPath, group: dict[str, Any], head: bool, defaults: dict[str, Any]
+) -> dict[str, tuple[Any, DocPath]]:
+    """Each variable of a group's Ray container as rendered, by name: its value and where its name is written.
+    The group's (or the defaults') env first, then the podTemplate's container of that name, merged by name as
+    render/kube.py merges the pass-through (an item written there takes the place of the group's, and keeps
+    its value when it writes none)."""
+    found: dict[str, tuple[Any, DocPath]] = {
+        name: (variable.item.get("value"), (*variable.written_at(group_path), "name"))
+        for name, variable in merged_by_name(group, defaults, "env").items()
+    }
+    for index, container in _ray_container_passed(group, head):
+        for position, item in enumerate(container.get("env") or []):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                value = item["value"] if "value" in item else found.get(item["name"], (None,))[0]
+                at = (*group_path, "podTemplate", "spec", "containers", index, "env", position, "name")
+                found[item["name"]] = (value, at)
+    return found
+
+
+def ray_container_mounts(
+    group_path: DocPath, group: dict[str, Any], head: bool, defaults: dict[str, Any]
+) -> list[tuple[Any, Any, DocPath]]:
+    """Each volume mount of a group's Ray container as rendered: (name, mountPath, where it is written). The
+    group's (or the defaults') volumes, then the podTemplate container's volumeMounts, which replace those of
+    the same mountPath (the merge key of volumeMounts, input/resolve.py)."""
+    found: dict[Any, tuple[Any, Any, DocPath]] = {
+        volume.item.get("mountPath"): (name, volume.item.get("mountPath"), volume.written_at(group_path))
+        for name, volume in merged_by_name(group, defaults, "volumes").items()
+    }
+    for index, container in _ray_container_passed(group, head):
+        for position, mount in enumerate(container.get("volumeMounts") or []):
+            if isinstance(mount, dict):
+                at = (*group_path, "podTemplate", "spec", "containers", index, "volumeMounts", position)
+                found[mount.get("mountPath")] = (mount.get("name"), mount.get("mountPath"), at)
+    return list(found.values())

@@ -20,12 +20,24 @@ from generator.model.build import (
     autoscaling_enabled,
     cluster_ray_version,
     container_gpus,
-    merged_by_name,
     ray_container,
 )
-from generator.model.fields import INCREMENTAL_UPGRADE, OVERRIDE, RAYSERVICE_UPGRADE_TYPES
+from generator.model.fields import (
+    CLUSTER_SPEC_AT,
+    INCREMENTAL_UPGRADE,
+    OVERRIDE,
+    RAYSERVICE_UPGRADE_TYPES,
+    SECTION_KINDS,
+)
 from generator.quantity import parse_quantity
-from generator.rules.context import ClusterSpecAt, RuleContext, groups, job_items
+from generator.rules.context import (
+    ClusterSpecAt,
+    RuleContext,
+    groups,
+    job_items,
+    ray_container_env,
+    ray_container_mounts,
+)
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -331,9 +343,8 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
                 "use gcsFaultTolerance.redisPassword (a Secret reference)",
                 at_key=True,
             )
-        # the head's environment as rendered: defaults.env merged with the group's by name
-        for name, variable in merged_by_name(group, defaults, "env").items():
-            written = (*variable.written_at(path), "name")
+        # the head's Ray container environment as rendered (the operator reads that container's alone)
+        for name, (_value, written) in ray_container_env(path, group, True, defaults).items():
             if name in GCS_FT_ENV and (managed or name == "REDIS_USERNAME"):
                 yield context.problem(
                     written,
@@ -409,21 +420,24 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
             )
         head = spec_at.spec.get("head", {})
         head_path = (*spec_at.path, "head")
-        for name, variable in merged_by_name(head, defaults, "env").items():
+        for name, (_value, written) in ray_container_env(head_path, head, True, defaults).items():
             if name in GCS_STORAGE_ENV:
                 yield context.problem(
-                    (*variable.written_at(head_path), "name"),
-                    f"{name} is written by KubeRay for the embedded GCS store",
-                    f"remove {name}",
+                    written, f"{name} is written by KubeRay for the embedded GCS store", f"remove {name}"
                 )
-        for name, volume in merged_by_name(head, defaults, "volumes").items():
-            if name == GCS_STORAGE_VOLUME or volume.item.get("mountPath") == GCS_STORAGE_MOUNT_PATH:
-                yield context.problem(
-                    volume.written_at(head_path),
-                    f"the volume {GCS_STORAGE_VOLUME} at {GCS_STORAGE_MOUNT_PATH} is KubeRay's, for the embedded GCS "
-                    "store",
-                    "use another volume name and mount path",
-                )
+        volumes = ((head.get("podTemplate") or {}).get("spec") or {}).get("volumes") or []
+        taken = [
+            *(at for name, mount_path, at in ray_container_mounts(head_path, head, True, defaults)
+              if name == GCS_STORAGE_VOLUME or mount_path == GCS_STORAGE_MOUNT_PATH),
+            *((*head_path, "podTemplate", "spec", "volumes", index) for index, volume in enumerate(volumes)
+              if isinstance(volume, dict) and volume.get("name") == GCS_STORAGE_VOLUME),
+        ]  # fmt: skip
+        for at in taken:
+            yield context.problem(
+                at,
+                f"the volume {GCS_STORAGE_VOLUME} at {GCS_STORAGE_MOUNT_PATH} is KubeRay's, for the embedded GCS store",
+                "use another volume name and mount path",
+            )
 
 
 # How KubeRay < 1.4.0 switched the v2 autoscaler on: the head container's env, spelled as Ray reads it
@@ -434,24 +448,9 @@ AUTOSCALER_V2_ON = ("1", "true")
 
 
 def _head_env(spec_at: ClusterSpecAt, defaults: dict[str, Any], name: str) -> tuple[Any, DocPath] | None:
-    """The value of the head's Ray container variable `name` as rendered, and where it is written: the group's (or
-    the defaults') env, then the podTemplate's container of that name, merged by name as render/kube.py merges the
-    pass-through (an item written there takes the place of the group's)."""
+    """The value of the head's Ray container variable `name` as rendered, and where it is written."""
     head = spec_at.spec.get("head", {})
-    head_path = (*spec_at.path, "head")
-    found: tuple[Any, DocPath] | None = None
-    variable = merged_by_name(head, defaults, "env").get(name)
-    if variable is not None:
-        found = (variable.item.get("value"), (*variable.written_at(head_path), "name"))
-    containers = ((head.get("podTemplate") or {}).get("spec") or {}).get("containers") or []
-    for index, container in enumerate(containers):
-        if not isinstance(container, dict) or container.get("name") != ray_container(head, True):
-            continue
-        for position, item in enumerate(container.get("env") or []):
-            if isinstance(item, dict) and item.get("name") == name:
-                value = item["value"] if "value" in item else (found[0] if found else None)
-                found = (value, (*head_path, "podTemplate", "spec", "containers", index, "env", position, "name"))
-    return found
+    return ray_container_env((*spec_at.path, "head"), head, True, defaults).get(name)
 
 
 def _autoscaler_v2(spec: dict[str, Any]) -> bool:
@@ -565,6 +564,38 @@ def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
 # Since when the operator refuses a stepSizePercent above maxSurgePercent (validation.go:736-737 at v1.7.0; 1.5 and
 # 1.6 check each alone, :382-386 at v1.5.0)
 STEP_WITHIN_SURGE = "1.7.0"
+UPGRADE_STRATEGY_SINCE = "1.6.0"  # RayClusterSpec.upgradeStrategy and ValidateRayClusterUpgradeOptions
+
+
+@rule(
+    "owned-cluster-upgrade-strategy",
+    "the RayCluster a RayJob, RayCronJob or RayService creates has no upgradeStrategy (written through the item's "
+    "`spec`): the operator refuses it on a cluster it did not get from the user directly",
+    f"{VALIDATION} (ValidateRayClusterUpgradeOptions, lines 42-57 at v1.7.0; the field came in 1.6.0)",
+    fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, spec: "
+    "{rayClusterSpec: {upgradeStrategy: {type: Recreate}}}}]",
+    passes="kuberay: {version: 1.6.0}\nclusters: [{name: c, head: {cpu: '1'}, upgradeStrategy: {type: Recreate}}]",
+    cases=("owned-cluster-upgrade-strategy",),
+)
+def owned_cluster_upgrade_strategy(context: RuleContext) -> Iterator[Problem]:
+    if not context.since(UPGRADE_STRATEGY_SINCE):
+        return  # no such field before: the CRD schema check names it
+    for section, kind in SECTION_KINDS.items():
+        if kind == "RayCluster":
+            continue
+        # the item's `spec` is the object's spec: the cluster spec's path in the CRD without its "spec."
+        at = (OVERRIDE, *CLUSTER_SPEC_AT[kind][1].removeprefix("spec.").split("."), "upgradeStrategy")
+        for index, item in enumerate(context.data.get(section, [])):
+            if value_at(item, at) is not None:
+                yield context.problem(
+                    (section, index, *at),
+                    f"upgradeStrategy cannot be set on the RayCluster a {kind} creates: the operator refuses that "
+                    "cluster",
+                    "remove it: set the RayService's own upgradeStrategy (services[].upgradeStrategy)"
+                    if kind == "RayService"
+                    else "remove it: each run of the job gets a cluster of its own",
+                    at_key=True,
+                )
 
 
 @rule(
