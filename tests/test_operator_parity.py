@@ -232,3 +232,42 @@ def test_the_head_pod_template_counts_for_gcs_fault_tolerance(
     body = body.replace("VOLUMES", volumes)
     problems = problems_of(tool, environments, {"team": body})
     assert [rule for _, rule, _ in problems] == rules
+
+
+@pytest.mark.parametrize(
+    ("timeout", "refused"),
+    [
+        ("10m", False),
+        ("+5", False),  # strconv.Atoi takes a sign
+        ("0.5s", False),
+        ("0.0000000001s", True),  # ParseDuration reads 0, which is not positive
+        ("0", True),
+        ("2562048h", True),  # beyond an int64 of nanoseconds: ParseDuration fails, and Atoi too
+        ("9223372036854775808", True),  # beyond Atoi's int64
+    ],
+)
+def test_the_initializing_timeout_as_go_reads_it(
+    tool: ToolData, environments: Path, timeout: str, refused: bool
+) -> None:
+    """validateInitializingTimeout (v1.5.0:308-338): time.ParseDuration, then strconv.Atoi, each above zero."""
+    body = (
+        f"kuberay: {{version: 1.5.0}}\ntarget: {{cluster: in-cluster, namespace: ray}}\nservices: [{{name: s, "
+        f"annotations: {{ray.io/initializing-timeout: '{timeout}'}}, serveConfig: {{applications: [{{name: a, "
+        "import_path: a:app}]}, cluster: {head: {cpu: '1'}}}]\n"
+    )
+    problems = problems_of(tool, environments, {"team": body})
+    assert [rule for _, rule, _ in problems] == (["service-initializing-timeout"] if refused else [])
+
+
+@pytest.mark.parametrize(("every", "refused"), [("2562047h", False), ("2562048h", True), ("-1h", False)])
+def test_every_takes_what_parse_duration_takes(tool: ToolData, environments: Path, every: str, refused: bool) -> None:
+    """robfig/cron's parseDescriptor hands @every's duration to time.ParseDuration, which refuses more than an
+    int64 of nanoseconds; a negative one it takes (Every rounds it up to a second)."""
+    body = (
+        "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\n"
+        "operator: {install: true, featureGates: {RayCronJob: true}}\n"
+        f"cronJobs: [{{name: nightly, schedule: '@every {every}', job: {{entrypoint: python run.py, "
+        "cluster: {head: {cpu: '1'}}}}]\n"
+    )
+    problems = problems_of(tool, environments, {"team": body})
+    assert [rule for _, rule, _ in problems] == (["cron-schedule"] if refused else [])

@@ -15,6 +15,7 @@ from generator.model.build import DEFAULT_SUBMISSION_MODE, submitter_container
 from generator.model.fields import OVERRIDE
 from generator.model.types import Operator
 from generator.rules.context import RuleContext, job_items
+from generator.rules.go_duration import go_duration
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -227,7 +228,6 @@ def operator_deletes_jobs(operator: Operator) -> bool:
 CRON_DESCRIPTORS = re.compile(r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$")
 # "@every " and a duration as Go's time.ParseDuration reads it (robfig/cron v3 parser.go, parseDescriptor)
 CRON_EVERY = "@every "
-GO_DURATION = re.compile(r"[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)")
 # time.LoadLocation takes these two names besides the IANA database's (Go's time/zoneinfo.go)
 GO_ZONE_NAMES = ("UTC", "Local")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -294,7 +294,7 @@ def _cron_error(schedule: str) -> str | None:
         return None
     if schedule.startswith(CRON_EVERY):
         duration = schedule.removeprefix(CRON_EVERY)
-        return None if GO_DURATION.fullmatch(duration) else f"{duration!r} is not a duration such as 90m or 1h30m"
+        return None if go_duration(duration) is not None else f"{duration!r} is not a duration such as 90m or 1h30m"
     fields = schedule.split()
     if len(fields) != len(CRON_FIELDS):
         return f"{len(fields)} fields, not 5"

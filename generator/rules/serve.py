@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
 from generator.rules.context import RuleContext, groups
-from generator.rules.jobs import GO_DURATION
+from generator.rules.go_duration import go_duration
 from generator.rules.rule import rule
 
 SERVICE_GPU_EXAMPLE = (
@@ -115,9 +115,11 @@ def service_initializing_timeout(context: RuleContext) -> Iterator[Problem]:
         if not value:  # absent or empty: the operator's default
             continue
         text = str(value)
-        positive = not text.startswith("-") and re.search("[1-9]", text) is not None
-        duration = GO_DURATION.fullmatch(text) is not None
-        if (duration or _SECONDS.fullmatch(text)) and positive:
+        # time.ParseDuration first, then strconv.Atoi (an int64 of seconds), each value above zero
+        duration = go_duration(text)
+        if duration is not None and duration > 0:
+            continue
+        if duration is None and _SECONDS.fullmatch(text) and 0 < int(text) < 1 << 63:
             continue
         yield context.problem(
             ("services", index, "annotations", INITIALIZING_TIMEOUT),
