@@ -8,6 +8,7 @@ documented pass-through fields that take raw Kubernetes or Ray structures.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator.model.build import DEFAULT_KUBERNETES_VERSION, UNCHECKED
@@ -44,7 +45,13 @@ ENVIRONMENT_NAME_MAX = 40
 ROUTE_PREFIX = r"^/([^{}]*[^/{}])?$"
 IMPORT_PATH = r"^([^:]+:[^:]+|[^:.][^:]*\.[^:]*[^:.])$"
 # A qualified Kubernetes name with an optional DNS prefix, as used by label keys and resource names.
-QUALIFIED_NAME = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+# A label value (apimachinery validation.IsValidLabelValue): empty, or letters and digits with '-', '_' and '.'
+# inside, at most LABEL_VALUE_MAX characters; a qualified name's name part is a non-empty one
+LABEL_VALUE_MAX = 63
+DNS1123_SUBDOMAIN_MAX = 253  # a qualified name's prefix
+_LABEL_VALUE_BODY = "[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+LABEL_VALUE = rf"^({_LABEL_VALUE_BODY})?$"
+QUALIFIED_NAME = rf"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?{_LABEL_VALUE_BODY}$"
 
 
 def closed(description: str, properties: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema:
@@ -955,3 +962,20 @@ def _layer(schema: Any, *, top: bool = False) -> Any:
 
 def _nullable(schema: Schema) -> Schema:
     return {"description": schema.get("description", ""), "anyOf": [{"type": "null"}, schema]}
+
+
+def is_qualified_name(key: str) -> bool:
+    """A label or taint key as the API server checks it (IsQualifiedName): an optional DNS-1123 subdomain prefix
+    and '/', then a name part (envschema.QUALIFIED_NAME, with its lengths)."""
+    prefix, _, name = key.rpartition("/")
+    return (
+        re.fullmatch(QUALIFIED_NAME, key) is not None
+        and len(prefix) <= DNS1123_SUBDOMAIN_MAX
+        and len(name) <= LABEL_VALUE_MAX
+        and all(re.fullmatch(DNS1123_LABEL, label) for label in prefix.split(".") if prefix)
+    )
+
+
+def is_label_value(value: object) -> bool:
+    """A label value (IsValidLabelValue), which taint values and rayLabels' values must be."""
+    return isinstance(value, str) and len(value) <= LABEL_VALUE_MAX and re.fullmatch(LABEL_VALUE, value) is not None

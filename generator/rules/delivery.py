@@ -9,6 +9,7 @@ from typing import Any
 from generator.checks import CHART_VALUES
 from generator.errors import DocPath, Problem
 from generator.files import RenderedFile
+from generator.input.envschema import LABEL_VALUE_MAX
 from generator.model.build import cluster_delivery, group_image, pod_setting
 from generator.model.names import chart_release_name, chart_values_file
 from generator.rules.context import RuleContext
@@ -122,9 +123,6 @@ def _where_set(path: DocPath, item: dict[str, Any], defaults: dict[str, Any], ke
     return ((*path, key), item[key]) if key in item else (("defaults", key), defaults.get(key))
 
 
-LABEL_VALUE_LIMIT = 63
-
-
 @rule(
     "chart-release-name",
     "the name <env>-raycluster-<name> of a chart-delivered cluster's Application and HelmRelease fits a label "
@@ -141,10 +139,10 @@ def chart_release_names(context: RuleContext) -> Iterator[Problem]:
         if cluster_delivery(cluster) != "helm":
             continue
         name = chart_release_name(context.data["name"], cluster["name"])
-        if len(name) > LABEL_VALUE_LIMIT:
+        if len(name) > LABEL_VALUE_MAX:
             yield context.problem(
                 ("clusters", index, "name"),
-                f"the generated release name {name} has {len(name)} characters; label values allow 63",
+                f"the generated release name {name} has {len(name)} characters; label values allow {LABEL_VALUE_MAX}",
                 "shorten the cluster or the environment name",
             )
 

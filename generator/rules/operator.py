@@ -8,7 +8,6 @@ side of it), so the rule applies to every release; docs/rules.md lists each rule
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
+from generator.input.envschema import DNS1123_SUBDOMAIN_MAX, LABEL_VALUE_MAX, is_label_value
 from generator.model.build import (
     autoscaling_enabled,
     cluster_ray_version,
@@ -38,6 +38,7 @@ from generator.rules.context import (
     ray_container_env,
     ray_container_mounts,
 )
+from generator.rules.go_version import compare_versions, dotted, generic_version
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -711,17 +712,6 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
 AUTH_CHECKED_SINCE = "1.5.1"
 TOKEN_RAY_VERSION = (2, 52, 0)
 K8S_TOKEN_RAY_VERSION = (2, 55, 0)
-_RAY_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
-
-
-def _ray_version(text: str | None) -> tuple[int, int, int] | None:
-    """A rayVersion as the operator reads it (k8s.io/apimachinery version.ParseGeneric), or None."""
-    found = _RAY_VERSION.match(text or "")
-    return (int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)) if found else None
-
-
-def _dotted(version: tuple[int, ...]) -> str:
-    return ".".join(map(str, version))
 
 
 @rule(
@@ -747,15 +737,15 @@ def auth_options(context: RuleContext) -> Iterator[Problem]:
             continue
         path = (*spec_at.path, "auth")
         written = cluster_ray_version(spec_at.spec, defaults)
-        ray = _ray_version(written)
+        ray = generic_version(written)
         token = auth.get("mode") == "token"
         k8s = auth.get("enableK8sTokenAuth") is True
-        if token and (ray is None or ray < TOKEN_RAY_VERSION):
+        if token and (ray is None or compare_versions(ray, TOKEN_RAY_VERSION) < 0):
             yield context.problem(
                 (*path, "mode"),
-                f"token authentication needs Ray {_dotted(TOKEN_RAY_VERSION)} or later, and this cluster runs "
+                f"token authentication needs Ray {dotted(TOKEN_RAY_VERSION)} or later, and this cluster runs "
                 f"{written or 'no rayVersion'}",
-                f"set rayVersion (and the image) to {_dotted(TOKEN_RAY_VERSION)} or later",
+                f"set rayVersion (and the image) to {dotted(TOKEN_RAY_VERSION)} or later",
             )
         if not k8s:
             continue
@@ -765,12 +755,12 @@ def auth_options(context: RuleContext) -> Iterator[Problem]:
                 "enableK8sTokenAuth needs mode: token",
                 "set auth.mode: token",
             )
-        elif ray is not None and TOKEN_RAY_VERSION <= ray < K8S_TOKEN_RAY_VERSION:
+        elif ray is not None and compare_versions(ray, K8S_TOKEN_RAY_VERSION) < 0:
             yield context.problem(
                 (*path, "enableK8sTokenAuth"),
-                f"Kubernetes token authentication needs Ray {_dotted(K8S_TOKEN_RAY_VERSION)} or later, and this "
+                f"Kubernetes token authentication needs Ray {dotted(K8S_TOKEN_RAY_VERSION)} or later, and this "
                 f"cluster runs {written}",
-                f"set rayVersion (and the image) to {_dotted(K8S_TOKEN_RAY_VERSION)} or later",
+                f"set rayVersion (and the image) to {dotted(K8S_TOKEN_RAY_VERSION)} or later",
             )
         if auth.get("secretName"):
             yield context.problem(
@@ -792,11 +782,6 @@ def auth_options(context: RuleContext) -> Iterator[Problem]:
 # 40-70 at v1.5.0)
 GROUP_PARAMS_CHECKED_SINCE = "1.5.0"
 RESOURCE_PARAMS = ("num-cpus", "num-gpus", "memory", "resources")
-# A Kubernetes label value, which the operator asks of rayLabels' values (validation.IsValidLabelValue of
-# k8s.io/apimachinery pkg/util/validation)
-LABEL_VALUE_LENGTH = 63  # also the most a key's name may have (IsQualifiedName)
-LABEL_PREFIX_LENGTH = 253  # a key's prefix is a DNS subdomain
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
 @rule(
@@ -824,18 +809,19 @@ def ray_group_params(context: RuleContext) -> Iterator[Problem]:
                 )
             for key, value in (group.get("rayLabels") or {}).items():
                 prefix, _, name = key.rpartition("/")
-                if len(name) > LABEL_VALUE_LENGTH or len(prefix) > LABEL_PREFIX_LENGTH:
+                if len(name) > LABEL_VALUE_MAX or len(prefix) > DNS1123_SUBDOMAIN_MAX:
                     yield context.problem(
                         (*path, "rayLabels", key),
-                        f"the label key {key!r} is too long: at most {LABEL_VALUE_LENGTH} characters after an "
-                        f"optional prefix of at most {LABEL_PREFIX_LENGTH} and '/'",
+                        f"the label key {key!r} is too long: at most {LABEL_VALUE_MAX} characters after an "
+                        f"optional prefix of at most {DNS1123_SUBDOMAIN_MAX} and '/'",
                         "shorten the key",
                         at_key=True,
                     )
-                if not (isinstance(value, str) and len(value) <= LABEL_VALUE_LENGTH and _LABEL_VALUE.fullmatch(value)):
+                # the operator asks a label value of each (validation.IsValidLabelValue)
+                if not is_label_value(value):
                     yield context.problem(
                         (*path, "rayLabels", key),
-                        f"{value!r} is not a label value: at most {LABEL_VALUE_LENGTH} letters, digits, '-', '_' or "
+                        f"{value!r} is not a label value: at most {LABEL_VALUE_MAX} letters, digits, '-', '_' or "
                         "'.', starting and ending with a letter or digit",
                         "write the value as a label value, e.g. us-east-1a",
                     )

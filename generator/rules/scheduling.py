@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
+from generator.input.envschema import LABEL_VALUE_MAX, is_label_value, is_qualified_name
 from generator.model.build import (
     GPU_RESOURCE,
     cluster_ray_version,
@@ -21,6 +22,7 @@ from generator.model.build import (
     ray_container_limits,
 )
 from generator.rules.context import RuleContext, groups
+from generator.rules.go_version import compare_versions, generic_version
 from generator.rules.rule import rule
 
 TOLERATION_VALIDATION = (
@@ -29,12 +31,6 @@ TOLERATION_VALIDATION = (
 )
 TOLERATION_OPERATORS = ("Equal", "Exists")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-# A label value (tolerations match taint values, which are label values), and a qualified key.
-LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-# A qualified name as the API server checks a taint key (IsQualifiedName): an optional DNS-1123 subdomain
-# prefix of at most 253 characters, then a name of at most 63.
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-NAME_PART = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 # The images whose tag starts with the Ray version they hold.
 RAY_IMAGES = re.compile(r"^(docker\.io/)?rayproject/ray(-ml)?:(?P<version>[0-9]+\.[0-9]+\.[0-9]+)([-.].*)?$")
 GPU_TOLERATION = "{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}"
@@ -71,13 +67,6 @@ def _tolerations(value: Any, path: DocPath) -> Iterator[tuple[DocPath, dict[str,
             yield from _tolerations(child, (*path, index))
 
 
-def is_qualified_name(key: str) -> bool:
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not all(DNS_LABEL.match(label) for label in prefix.split("."))):
-        return False
-    return len(name) <= 63 and NAME_PART.match(name) is not None
-
-
 def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[str, Any]) -> Iterator[Problem]:
     key, operator, value = toleration.get("key", ""), toleration.get("operator", ""), toleration.get("value", "")
     effect = toleration.get("effect", "")
@@ -98,15 +87,16 @@ def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[s
         yield context.problem(
             (*path, "key"),
             f"{key!r} is not a valid taint key",
-            "an optional DNS prefix (example.com/) and a name of at most 63 letters, digits, '-', '_' or '.'",
+            f"an optional DNS prefix (example.com/) and a name of at most {LABEL_VALUE_MAX} letters, digits, '-', '_' "
+            "or '.'",
         )
     if operator == "Exists" and value:
         yield context.problem(
             (*path, "value"), "operator: Exists takes no value", "remove value, or use operator: Equal"
         )
-    elif value and not (isinstance(value, str) and LABEL_VALUE.match(value) and len(value) <= 63):
+    elif value and not is_label_value(value):
         yield context.problem(
-            (*path, "value"), f"{value!r} is not a valid taint value", "at most 63 letters, digits, -_."
+            (*path, "value"), f"{value!r} is not a valid taint value", f"at most {LABEL_VALUE_MAX} letters, digits, -_."
         )
     if effect and effect not in TAINT_EFFECTS:
         close = difflib.get_close_matches(str(effect), TAINT_EFFECTS, n=1)
@@ -203,12 +193,6 @@ def _misspelt_gpu(name: str, version: str) -> bool:
     return last.lower().rstrip("s") == "gpu" and not is_gpu_resource(name, version)
 
 
-def _release_parts(version: str) -> tuple[str, ...]:
-    """2.41 and 2.41.0 are one version to KubeRay (version.ParseGeneric pads missing parts with zeros)."""
-    parts = version.split(".")
-    return tuple(parts + ["0"] * (3 - len(parts)))
-
-
 @rule(
     "ray-version-image",
     "rayVersion is the Ray version of the rayproject image the cluster runs: KubeRay picks the health probes "
@@ -228,7 +212,11 @@ def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
         for path, group in groups(spec_at):
             image = group_image(group, spec_at.spec, defaults) or ""
             found = RAY_IMAGES.match(image)
-            if found is not None and _release_parts(found.group("version")) != _release_parts(ray_version):
+            if found is None:
+                continue
+            # 2.41 and 2.41.0 are one version to KubeRay, which reads rayVersion with version.ParseGeneric
+            written = generic_version(ray_version)
+            if written is None or compare_versions(written, generic_version(found.group("version")) or ()) != 0:
                 where = (*spec_at.path, "rayVersion") if "rayVersion" in spec_at.spec else ("defaults", "rayVersion")
                 group_name = "the head" if path[-1] == "head" else f"worker group {group.get('name')}"
                 yield context.problem(
