@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,10 +18,14 @@ KUBECTL = Path(sys.executable).parent / "kubectl"
 SPELLINGS = [
     "gpu", "on", "ON", "oN", "Yes", "y", "n", "N", "off", "4090", "a100", "0x1f", "0o17", "0O17", "0b2",
     "0b101", "1e3", "1e-3", "1E3", "1e400", "1e-400", "2024-01-02", "2023-02-30", "08", "007", "2.46",
-    "2.46.0", "-1", "+1", ".5", ".5e3", "._5", ".5_5", "v1", "1_000", "1__0", "null", "NuLL", "~",
-    "0000-02-29", "-0b11", "99999999999999999999999", "0x", "0b", "1-", "1-2", "12e", "1e", "0xg",
-    "1.2.3", "1.", "0x1_f",
+    "2.46.0", "-1", "+1", ".5", ".5e3", "._5", ".5_5", "v1", "1_000", "1__0", "null", "Null", "NULL", "NuLL",
+    "~", "0000-02-29", "-0b11", "99999999999999999999999", "0x", "0b", "1-", "1-2", "12e", "1e", "0xg",
+    "1.2.3", "1.", "0x1_f", "0x1ffffffffffffffff", "-0x8000000000000001", "0xffffffffffffffff",
+    "-0x8000000000000000", "0o7777777777777777777777", "0b" + "1" * 65, ".\u0663", "\u0663", "a#b", "x:y", "-x",
 ]  # fmt: skip
+# Spellings YAML reads as something else than their text (a comment, a mapping, a list, trimmed text): each is
+# decoded in a document of its own, as some are not even valid there
+SYNTAX = ["#2", "2.46 ", " 2.46", "2.46 # c", "a: b", "a:", "[x]", "{x: 1}", "'x'", "&a x", "!x y", "- x", "? x"]
 
 
 def decoded(values: list[str]) -> list[object]:
@@ -55,6 +60,17 @@ def test_plain_scalar_types_as_kubectl_reads_the_spellings() -> None:
     assert [plain_scalar_type(value) for value in SPELLINGS] == [
         kind(item, value) for item, value in zip(decoded(SPELLINGS), SPELLINGS, strict=True)
     ]
+
+
+@pytest.mark.parametrize("value", SYNTAX)
+def test_yaml_syntax_is_another_value(value: str) -> None:
+    """Where the text holds YAML syntax, kubectl reads something else, or refuses the document."""
+    assert plain_scalar_type(value) == "another value"
+    try:
+        [item] = decoded([value])
+    except subprocess.CalledProcessError:
+        return
+    assert item != value
 
 
 NAME = st.from_regex(r"\A[A-Za-z0-9]([-A-Za-z0-9]{0,8}[A-Za-z0-9])?\Z")

@@ -219,7 +219,7 @@ clusters:
         ("gcsFaultTolerance: {backend: rocksdb}", "", "", "{name: gcs-storage, emptyDir: {}}", [
             "gcs-backend-settings"
         ]),
-        # the same variable in a sidecar is no concern of the operator's: it reads the Ray container alone
+        # a variable of no concern to the GCS checks
         ("", "{name: OTHER, value: x}", "", "", []),
     ],
 )  # fmt: skip

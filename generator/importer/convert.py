@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from generator.input.envschema import definitions
-from generator.model.fields import CLUSTER_SPEC_AT, JOB_SPEC_AT, KIND_SECTIONS
+from generator.model.fields import CLUSTER_SPEC_AT, FIELDS, JOB_SPEC_AT, KIND_SECTIONS
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 
 if TYPE_CHECKING:
@@ -43,6 +43,11 @@ AUTOSCALER_KEYS = (
     "securityContext", "command", "args",
 )  # fmt: skip
 POD_KEYS = ("nodeSelector", "tolerations", "affinity", "serviceAccountName")
+# Cluster spec fields the environment passes on as written, by their CRD name (the field table's)
+AS_WRITTEN = ("auth", "networkPolicy", "tlsOptions", "historyServer")
+CLUSTER_AS_WRITTEN = {
+    field.crd: field.env for field in FIELDS if field.scope == "clusterSpec" and field.env in AS_WRITTEN
+}
 JOB_KEYS = (
     "entrypoint", "submissionMode", "shutdownAfterJobFinishes", "ttlSecondsAfterFinished", "activeDeadlineSeconds",
     "backoffLimit", "suspend", "preRunningDeadlineSeconds", "entrypointNumCpus", "entrypointNumGpus", "jobId",
@@ -91,8 +96,9 @@ def cluster_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     options = spec.get("autoscalerOptions") or {}
     if spec.get("enableInTreeAutoscaling") is True:
         fields["autoscaling"] = {"enabled": True, **{key: options[key] for key in AUTOSCALER_KEYS if key in options}}
-    if "authOptions" in spec:
-        fields["auth"] = spec["authOptions"]
+    for crd, env in CLUSTER_AS_WRITTEN.items():
+        if crd in spec:
+            fields[env] = spec[crd]
     head = spec.get("headGroupSpec") or {}
     fields["head"] = _group(head, HEAD_CONTAINER)
     if "serviceType" in head:

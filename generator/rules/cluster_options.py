@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
-from generator.errors import DocPath, Problem
+from generator.errors import DocPath, Problem, format_path
 from generator.model.build import ray_container
+from generator.model.fields import CLUSTER_SPEC_AT, OVERRIDE, SECTION_KINDS
 from generator.rules.context import ClusterSpecAt, RuleContext, groups, ray_container_env, ray_container_mounts
 from generator.rules.rule import rule
+from generator.source import value_at
 
 OPTIONS_SINCE = "1.7.0"
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -76,14 +78,31 @@ def network_policy(context: RuleContext) -> Iterator[Problem]:
                     at_key=True,
                 )
         workers = [(group_path, group) for group_path, group in groups(spec_at) if group_path[-1] != "head"]
-        names = {group.get("name") for _, group in workers}
+        # the item's `spec` may add groups (merged by groupName): the rendered object has those too
+        names = {group.get("name") for _, group in workers} | _override_group_names(context, spec_at)
+        seen: dict[Any, int] = {}
         for index, entry in enumerate(listed):
-            if isinstance(entry, dict) and entry.get("groupName") not in names:
+            if not isinstance(entry, dict):
+                continue
+            listed_name = entry.get("groupName")
+            if listed_name in seen:  # the CRD's list is a map keyed by groupName
                 yield context.problem(
                     (*path, "workerGroups", index, "groupName"),
-                    f"networkPolicy.workerGroups names {entry.get('groupName')}, which is no worker group of the "
-                    "cluster",
-                    f"name one of: {', '.join(sorted(str(name) for name in names)) or 'none (the cluster has none)'}",
+                    f"networkPolicy.workerGroups names {listed_name} twice (first at "
+                    f"workerGroups[{seen[listed_name]}])",
+                    "merge the two entries",
+                )
+                continue
+            seen[listed_name] = index
+            if listed_name not in names:
+                known = sorted(str(name) for name in names)
+                differs_in_case = [name for name in known if name.lower() == str(listed_name).lower()]
+                yield context.problem(
+                    (*path, "workerGroups", index, "groupName"),
+                    f"networkPolicy.workerGroups names {listed_name}, which is no worker group of the cluster",
+                    f"the group is named {differs_in_case[0]}: name it in lower case at both places"
+                    if differs_in_case
+                    else f"name one of: {', '.join(known) or 'none (the cluster has none)'}",
                 )
         for group_path, group in workers:
             name = group.get("name")
@@ -94,6 +113,17 @@ def network_policy(context: RuleContext) -> Iterator[Problem]:
                     "in the name of the group's NetworkPolicy",
                     f"write it in lower case: {name.lower()}",
                 )
+
+
+def _override_group_names(context: RuleContext, spec_at: ClusterSpecAt) -> set[Any]:
+    """The worker groups the item's `spec` writes into its cluster spec (workerGroupSpecs[].groupName)."""
+    section, index = spec_at.path[0], spec_at.path[1]
+    kind = SECTION_KINDS[str(section)]
+    at = (OVERRIDE, *(part for part in CLUSTER_SPEC_AT[kind][1].split(".")[1:]), "workerGroupSpecs")
+    written = value_at(context.data[str(section)][int(index)], at)
+    return (
+        {group.get("groupName") for group in written if isinstance(group, dict)} if isinstance(written, list) else set()
+    )
 
 
 @rule(
@@ -118,7 +148,14 @@ def tls_options(context: RuleContext) -> Iterator[Problem]:
         for group_path, group in groups(spec_at):
             head = group_path[-1] == "head"
             for name, (_value, written) in ray_container_env(group_path, group, head, defaults).items():
-                if name in TLS_ENV:
+                if name in TLS_ENV and written[0] == "defaults":
+                    yield context.problem(
+                        written,
+                        f"{name} cannot be set with tlsOptions, which {format_path(spec_at.path)} has",
+                        "set it in the groups of the clusters without tlsOptions instead of defaults: the operator "
+                        "configures TLS itself",
+                    )
+                elif name in TLS_ENV:
                     yield context.problem(written, f"{name} cannot be set with tlsOptions", hint)
             for name, mount_path, written in ray_container_mounts(group_path, group, head, defaults):
                 if name == TLS_VOLUME or mount_path == TLS_MOUNT_PATH:

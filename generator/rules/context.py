@@ -138,6 +138,8 @@ def ray_container_env(
         for name, variable in merged_by_name(group, defaults, "env").items()
     }
     for index, container in _ray_container_passed(group, head):
+        if "env" in container and not container["env"]:  # null removes the list, an empty one replaces it
+            found = {}
         for position, item in enumerate(container.get("env") or []):
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 value = item["value"] if "value" in item else found.get(item["name"], (None,))[0]
@@ -157,8 +159,12 @@ def ray_container_mounts(
         for name, volume in merged_by_name(group, defaults, "volumes").items()
     }
     for index, container in _ray_container_passed(group, head):
+        if "volumeMounts" in container and not container["volumeMounts"]:  # as env above
+            found = {}
         for position, mount in enumerate(container.get("volumeMounts") or []):
             if isinstance(mount, dict):
                 at = (*group_path, "podTemplate", "spec", "containers", index, "volumeMounts", position)
-                found[mount.get("mountPath")] = (mount.get("name"), mount.get("mountPath"), at)
+                # a mount without a name keeps the one it replaces, as the merge keeps a key left out
+                name = mount["name"] if "name" in mount else found.get(mount.get("mountPath"), (None,))[0]
+                found[mount.get("mountPath")] = (name, mount.get("mountPath"), at)
     return list(found.values())

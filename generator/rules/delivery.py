@@ -109,10 +109,13 @@ def chart_plain_text(context: RuleContext) -> Iterator[Problem]:
             if field_path[-1] == "rayVersion":
                 parts = [*value.split("."), "0", "0"][:3] if re.fullmatch(r"[0-9]+(\.[0-9]+)?", value) else []
                 fix = f"write all three parts of the version ({'.'.join(parts) if parts else 'e.g. 2.46.0'})"
+            outcome = {
+                "null": "null, and drops the field from the object",
+                "another value": "another value (YAML syntax in it makes a comment, a mapping or other text of it)",
+            }.get(read_as, f"{read_as}, which the RayCluster's string field refuses")
             yield context.problem(
                 field_path,
-                f"the ray-cluster chart writes {value} without quotes, and Kubernetes reads it back as "
-                f"{read_as}, which the RayCluster's string field refuses",
+                f"the ray-cluster chart writes {value!r} without quotes, and Kubernetes reads it back as {outcome}",
                 f"{fix}, or {HINT}",
             )
 

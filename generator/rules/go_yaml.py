@@ -22,26 +22,40 @@ _NULLS = frozenset(["", "~", "null", "Null", "NULL"])
 _FLOATS = frozenset([
     ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
 ])  # fmt: skip
-# strconv.ParseInt / ParseUint with base 0 (underscores removed first): decimal, 0x, 0o, 0b and 0-octal
-_GO_INTEGER = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)")
+# strconv.ParseInt / ParseUint with base 0 (underscores removed first): decimal, 0x, 0o, 0b and 0-octal. A prefixed
+# one beyond int64 and uint64 stays text; a decimal one is then read as a float (yamlStyleFloat matches it).
+_PREFIXED_INTEGER = re.compile(r"[+-]?0([xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)")
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
+_INTEGER_RANGE = range(-(1 << 63), 1 << 64)
 # yamlStyleFloat, then strconv.ParseFloat, which fails beyond float64's range
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+# What a plain scalar may not hold to be read as written, as a mapping's value: a leading indicator (a '-', '?' or
+# ':' only before a space or at the end), a comment (' #'), a mapping (': ', a ':' at the end), whitespace at
+# either end (dropped), a line break or another control character
+_NOT_AS_WRITTEN = re.compile(r"""^[,\[\]{}#&*!|>'"%@`]|^[-?:]( |$)|\s#|: |:$|^\s|\s$|[\x00-\x1f\x7f]""")
 
 
 def plain_scalar_type(value: str) -> str:
-    """What sigs.k8s.io/yaml reads `value`, written as a plain scalar, as: text, a boolean, null or a number."""
+    """What sigs.k8s.io/yaml reads `value`, written as a plain scalar, as: text, a boolean, null, a number, or
+    another value (YAML syntax in it makes a comment, a mapping or other text of it)."""
     if value in _BOOLEANS:
         return "a boolean"
     if value in _NULLS:
         return "null"
     if value in _FLOATS:
         return "a number"
+    if _NOT_AS_WRITTEN.search(value):
+        return "another value"
     if value[0] == ".":  # strconv.ParseFloat alone, which takes '_' between digits as Python's float does
-        return "a number" if _finite_float(value) else "text"
-    if not (value[0].isdigit() or value[0] in "+-"):  # only these reach the numbers
+        return "a number" if value.isascii() and _finite_float(value) else "text"
+    if value[0] not in "0123456789+-":  # only these reach the numbers (ASCII digits: Go's resolveTable)
         return "text"
     plain = value.replace("_", "")
-    if _GO_INTEGER.fullmatch(plain) or (_YAML_FLOAT.fullmatch(plain) and _finite_float(plain)):
+    if not plain.isascii():
+        return "text"
+    if _PREFIXED_INTEGER.fullmatch(plain):
+        return "a number" if int(plain, 0) in _INTEGER_RANGE else "text"
+    if _DECIMAL.fullmatch(plain) or (_YAML_FLOAT.fullmatch(plain) and _finite_float(plain)):
         return "a number"
     return "text"
 

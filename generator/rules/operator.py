@@ -20,6 +20,7 @@ from generator.model.build import (
     autoscaling_enabled,
     cluster_ray_version,
     container_gpus,
+    merged_by_name,
     ray_container,
 )
 from generator.model.fields import (
@@ -427,13 +428,17 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
                     written, f"{name} is written by KubeRay for the embedded GCS store", f"remove {name}"
                 )
         volumes = ((head.get("podTemplate") or {}).get("spec") or {}).get("volumes") or []
+        # the Ray container's mounts by name or path, and the pod's volumes by name: the group's own (whose mount a
+        # podTemplate may have moved) and the podTemplate's
         taken = [
             *(at for name, mount_path, at in ray_container_mounts(head_path, head, True, defaults)
               if name == GCS_STORAGE_VOLUME or mount_path == GCS_STORAGE_MOUNT_PATH),
+            *(volume.written_at(head_path) for name, volume in merged_by_name(head, defaults, "volumes").items()
+              if name == GCS_STORAGE_VOLUME),
             *((*head_path, "podTemplate", "spec", "volumes", index) for index, volume in enumerate(volumes)
               if isinstance(volume, dict) and volume.get("name") == GCS_STORAGE_VOLUME),
         ]  # fmt: skip
-        for at in taken:
+        for at in dict.fromkeys(taken):  # one problem where a volume and its mount are one entry
             yield context.problem(
                 at,
                 f"the volume {GCS_STORAGE_VOLUME} at {GCS_STORAGE_MOUNT_PATH} is KubeRay's, for the embedded GCS store",
@@ -587,7 +592,7 @@ def owned_cluster_upgrade_strategy(context: RuleContext) -> Iterator[Problem]:
         # the item's `spec` is the object's spec: the cluster spec's path in the CRD without its "spec."
         at = (OVERRIDE, *CLUSTER_SPEC_AT[kind][1].removeprefix("spec.").split("."), "upgradeStrategy")
         for index, item in enumerate(context.data.get(section, [])):
-            if value_at(item, at) is not None:
+            if value_at(item, (*at, "type")) is not None:  # the operator looks at the type alone
                 yield context.problem(
                     (section, index, *at),
                     f"upgradeStrategy cannot be set on the RayCluster a {kind} creates: the operator refuses that "
