@@ -44,6 +44,11 @@ def kubectl_takes(duration: str) -> bool:
         ("9223372036854775807ns", (1 << 63) - 1),
         ("0.0000000001s", 0),  # the float fraction drops what is below a nanosecond
         ("1.0000000000000000000000001s", 1_000_000_000),  # digits beyond uint64 are dropped, not refused
+        ("-9223372036854775808ns", -(1 << 63)),
+        ("-9223372036.854775808s", -(1 << 63)),
+        # Go sums in a uint64: 2^63 twice wraps to 0, which is no overflow there
+        ("9223372036854775808ns9223372036854775808ns", 0),
+        ("9223372036854775808ns9223372036854775808ns5s", 5_000_000_000),
         ("2562048h", None),
         ("9223372036854775808ns", None),
         ("1e", None),

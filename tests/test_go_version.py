@@ -58,3 +58,16 @@ def test_token_auth_reads_ray_version_as_the_operator(
     )
     problems = problems_of(tool, environments, {"team": body})
     assert [rule for _, rule, _ in problems if rule == "auth-options"] == (["auth-options"] if refused else [])
+
+
+def test_one_message_for_a_ray_version_below_both_auth_modes(tool: ToolData, environments: Path) -> None:
+    """Below 2.52.0 the operator stops at the token mode (validation.go:290-298 at v1.7.0): the Kubernetes token
+    auth's own version is not asked as well."""
+    body = (
+        "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\nclusters: [{name: c, rayVersion: "
+        "'2.51.0', auth: {mode: token, enableK8sTokenAuth: true}, head: {cpu: '1', image: 'rayproject/ray:2.51.0'}}]\n"
+    )
+    problems = problems_of(tool, environments, {"team": body})
+    assert [message for _, rule, message in problems if rule == "auth-options"] == [
+        "token authentication needs Ray 2.52.0 or later, and this cluster runs 2.51.0"
+    ]

@@ -22,6 +22,8 @@ SPELLINGS = [
     "~", "0000-02-29", "-0b11", "99999999999999999999999", "0x", "0b", "1-", "1-2", "12e", "1e", "0xg",
     "1.2.3", "1.", "0x1_f", "0x1ffffffffffffffff", "-0x8000000000000001", "0xffffffffffffffff",
     "-0x8000000000000000", "0o7777777777777777777777", "0b" + "1" * 65, ".\u0663", "\u0663", "a#b", "x:y", "-x",
+    "+0x8000000000000000", "+0xffffffffffffffff", "+0x7fffffffffffffff", "+0b" + "1" * 64, "9" * 320,
+    "-" + "9" * 320, "a\u00a0#b", "\u00a0x", "x\u3000",
 ]  # fmt: skip
 # Spellings YAML reads as something else than their text (a comment, a mapping, a list, trimmed text): each is
 # decoded in a document of its own, as some are not even valid there

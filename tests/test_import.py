@@ -209,6 +209,15 @@ ODD_MANIFESTS = {
     "cron-job": "apiVersion: ray.io/v1\nkind: RayCronJob\nmetadata: {name: nightly}\nspec:\n  schedule: '0 2 * * *'\n"
     + "  jobTemplate:\n    entrypoint: python a.py\n"
     + _cluster("rayClusterSpec").replace("\n  ", "\n    ").replace("  rayClusterSpec", "    rayClusterSpec", 1),
+    # fields behind operator feature gates, which the environment then switches on (1.7.0)
+    "gated-cluster-options": "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: guarded}\nspec:\n"
+    + "  networkPolicy: {mode: DenyAllIngress}\n  tlsOptions: {enabled: true}\n  headGroupSpec:\n"
+    + "    rayStartParams: {}\n    template:\n      spec:\n"
+    + "        containers: [{name: ray-head, image: rayproject/ray:2.41.0}]\n",
+    "gated-deletion": RAY_JOB.replace("strings", "cleaned")
+    + "  deletionStrategy:\n    deletionRules:\n"
+    + "      - {condition: {jobStatus: FAILED, ttlSeconds: 60}, policy: DeleteCluster}\n"
+    + _cluster("rayClusterSpec"),
     "list": "apiVersion: v1\nkind: List\nitems:\n"
     + "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: '1'}}\n"
     + "  - {apiVersion: v1, kind: Service, metadata: {name: b}, spec: {ports: [{port: 80}]}}\n",
@@ -218,7 +227,7 @@ ODD_MANIFESTS = {
 @pytest.mark.parametrize("case", sorted(ODD_MANIFESTS))
 def test_manifests_the_structured_fields_cannot_hold_come_out_equal(case: str, repository: Path) -> None:
     (repository / "manifest.yaml").write_text(ODD_MANIFESTS[case])
-    version = "1.7.0" if case == "cron-job" else "1.3.0"
+    version = {"cron-job": "1.7.0", "gated-cluster-options": "1.7.0", "gated-deletion": "1.5.0"}.get(case, "1.3.0")
     arguments = ["import", "manifest.yaml", "--env", "odd", "--kuberay-version", version, "--repo-url", REPO_URL]
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, ""), result.output

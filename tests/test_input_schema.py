@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,3 +83,32 @@ def test_where_the_regex_engines_part_jsonschema_decides() -> None:
     }
     assert not SCHEMA.fast.is_valid(data)
     assert SCHEMA.is_valid(data) == (not list(SCHEMA.detailed.iter_errors(data)))
+
+
+@pytest.mark.parametrize(
+    ("field", "key", "valid"),
+    [
+        ("labels", "example.com/team", True),
+        ("labels", "a" * 63, True),
+        ("labels", "a" * 64, False),  # the name part holds at most 63
+        ("labels", "a..b/key", False),  # the prefix is a DNS-1123 subdomain
+        ("labels", "x.-y/key", False),
+        ("labels", "x" * 253 + "/key", True),
+        ("labels", "x" * 254 + "/key", False),  # and at most 253 characters
+        ("labels", "Example.com/team", False),
+        ("annotations", "Example.com/owner", True),  # ValidateAnnotations checks the key lower-cased
+        ("annotations", "a..b/owner", False),
+    ],
+)
+def test_label_and_annotation_keys_as_the_api_server_checks_them(field: str, key: str, valid: bool) -> None:
+    """IsQualifiedName, on label keys as they are and on annotation keys lower-cased (apimachinery
+    ValidateLabels and ValidateAnnotations)."""
+    data = {
+        "name": "demo",
+        "kuberay": {"version": "1.3.0"},
+        "target": {"cluster": "in-cluster", "namespace": "ray"},
+        "gitops": {"engine": "argocd", "repoURL": "https://git.example.com/ray.git"},
+        "clusters": [{"name": "c", field: {key: "v"}, "head": {"cpu": "1"}}],
+    }
+    assert SCHEMA.is_valid(data) == valid
+    assert _agree(data)

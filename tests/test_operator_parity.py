@@ -259,14 +259,19 @@ def test_the_initializing_timeout_as_go_reads_it(
     assert [rule for _, rule, _ in problems] == (["service-initializing-timeout"] if refused else [])
 
 
-@pytest.mark.parametrize(("every", "refused"), [("2562047h", False), ("2562048h", True), ("-1h", False)])
+@pytest.mark.parametrize(
+    ("every", "refused"),
+    [("@every 2562047h", False), ("@every 2562048h", True), ("@every -1h", False), ("@every 1h ", True),
+     (" @daily", True), ("0 2 * * * ", False), ("TZ=UTC  @every 1h ", False)],
+)  # fmt: skip
 def test_every_takes_what_parse_duration_takes(tool: ToolData, environments: Path, every: str, refused: bool) -> None:
     """robfig/cron's parseDescriptor hands @every's duration to time.ParseDuration, which refuses more than an
-    int64 of nanoseconds; a negative one it takes (Every rounds it up to a second)."""
+    int64 of nanoseconds; a negative one it takes (Every rounds it up to a second). Parser.Parse trims the
+    schedule only after a TZ= prefix (1.6.0 takes one)."""
     body = (
         "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\n"
         "operator: {install: true, featureGates: {RayCronJob: true}}\n"
-        f"cronJobs: [{{name: nightly, schedule: '@every {every}', job: {{entrypoint: python run.py, "
+        f"cronJobs: [{{name: nightly, schedule: '{every}', job: {{entrypoint: python run.py, "
         "cluster: {head: {cpu: '1'}}}}]\n"
     )
     problems = problems_of(tool, environments, {"team": body})

@@ -34,7 +34,7 @@ from generator.importer.convert import (
 from generator.importer.manifests import Manifest
 from generator.importer.patch import Inexpressible, override
 from generator.model.build import UNCHECKED, build_environment, kubernetes_version
-from generator.model.fields import CRON_GATE, OVERRIDE
+from generator.model.fields import OVERRIDE, environment_occurrences, gated_occurrences
 from generator.model.names import api_group
 from generator.releases import KubeRayRelease
 from generator.render.workloads import workload_files
@@ -75,8 +75,10 @@ class Imported:
 
     @property
     def gates(self) -> tuple[str, ...]:
-        """The operator feature gates the imported kinds need to run at all (RayCronJob)."""
-        return (CRON_GATE,) if self.body.get(SECTIONS["RayCronJob"]) else ()
+        """The operator feature gates the imported objects need: RayCronJob for its kind, and each gated field
+        or value they set (the field table's, as rule feature-gate reads it)."""
+        needed = [gate for _, gate, _ in gated_occurrences(environment_occurrences(self.body))]
+        return tuple(dict.fromkeys(needed))
 
 
 def import_manifests(

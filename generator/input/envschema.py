@@ -25,7 +25,8 @@ OBJECT_NAME = r"^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$"
 # A worker group's name: the operator puts it in the label ray.io/group and lower-cases it in pod names
 # (utils.PodName), so upper case works; networkPolicy (1.7.0) wants a DNS-1123 label (rule network-policy).
 GROUP_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$"
-DNS1123_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+_SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+DNS1123_SUBDOMAIN = rf"^{_SUBDOMAIN}$"
 QUANTITY = (
     r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 )
@@ -44,14 +45,19 @@ ENVIRONMENT_NAME_MAX = 40
 # import_path_format_valid): one colon not at either end, or else a dot not at either end.
 ROUTE_PREFIX = r"^/([^{}]*[^/{}])?$"
 IMPORT_PATH = r"^([^:]+:[^:]+|[^:.][^:]*\.[^:]*[^:.])$"
-# A qualified Kubernetes name with an optional DNS prefix, as used by label keys and resource names.
-# A label value (apimachinery validation.IsValidLabelValue): empty, or letters and digits with '-', '_' and '.'
-# inside, at most LABEL_VALUE_MAX characters; a qualified name's name part is a non-empty one
+# Label values and keys as the API server checks them (apimachinery validation: IsValidLabelValue and
+# IsQualifiedName): a name part of at most LABEL_VALUE_MAX letters and digits with '-', '_' and '.' inside,
+# after an optional DNS-1123 subdomain prefix of at most DNS1123_SUBDOMAIN_MAX characters and '/'. The
+# lengths are in the patterns (a lookahead bounds the prefix). A label value may be empty. Annotation keys are
+# checked lower-cased (ValidateAnnotations), so their prefix may hold upper case.
 LABEL_VALUE_MAX = 63
-DNS1123_SUBDOMAIN_MAX = 253  # a qualified name's prefix
-_LABEL_VALUE_BODY = "[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
-LABEL_VALUE = rf"^({_LABEL_VALUE_BODY})?$"
-QUALIFIED_NAME = rf"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?{_LABEL_VALUE_BODY}$"
+DNS1123_SUBDOMAIN_MAX = 253
+_LABEL_NAME = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_ANY_CASE_SUBDOMAIN = _SUBDOMAIN.replace("a-z0-9", "A-Za-z0-9")
+_PREFIX_LENGTH = f"(?=[^/]{{1,{DNS1123_SUBDOMAIN_MAX}}}/)"
+LABEL_VALUE = rf"^({_LABEL_NAME})?$"
+QUALIFIED_NAME = rf"^({_PREFIX_LENGTH}{_SUBDOMAIN}/)?{_LABEL_NAME}$"
+ANNOTATION_KEY = rf"^({_PREFIX_LENGTH}{_ANY_CASE_SUBDOMAIN}/)?{_LABEL_NAME}$"
 
 
 def closed(description: str, properties: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema:
@@ -93,13 +99,17 @@ def array(description: str, items: Schema, **constraints: Any) -> Schema:
     return {"type": "array", "description": description, "items": items, **constraints}
 
 
-def string_map(description: str) -> Schema:
+def string_map(description: str, keys: str = QUALIFIED_NAME) -> Schema:
     return {
         "type": "object",
         "description": description,
-        "propertyNames": {"pattern": QUALIFIED_NAME},
+        "propertyNames": {"pattern": keys},
         "additionalProperties": {"type": "string"},
     }
+
+
+def annotation_map(description: str) -> Schema:
+    return string_map(description, ANNOTATION_KEY)
 
 
 def pod_fields() -> dict[str, Schema]:
@@ -116,7 +126,7 @@ def pod_fields() -> dict[str, Schema]:
         "serviceAccountName": text("ServiceAccount the pods run as.", pattern=DNS1123_SUBDOMAIN),
         "env": ref("envList", "Environment variables of the Ray containers; items merge by name."),
         "labels": string_map("Labels added to the pods."),
-        "annotations": string_map("Annotations added to the pods."),
+        "annotations": annotation_map("Annotations added to the pods."),
         "volumes": ref("volumeList", "Volumes mounted into the Ray containers; items merge by name."),
     }
 
@@ -301,7 +311,7 @@ def cluster_spec_fields() -> dict[str, Schema]:
             "1.6.0); the RayCluster authOptions field as is."
         ),
         "labels": string_map("Labels of the generated object."),
-        "annotations": string_map("Annotations of the generated object."),
+        "annotations": annotation_map("Annotations of the generated object."),
     }
 
 
@@ -368,7 +378,7 @@ def job_schema() -> Schema:
             ),
             "submitter": closed("The submitter pod that runs `ray job submit`.", submitter_fields),
             "labels": string_map("Labels of the RayJob."),
-            "annotations": string_map("Annotations of the RayJob."),
+            "annotations": annotation_map("Annotations of the RayJob."),
             "spec": spec_override("RayJob"),
         },
         required=("name",),
@@ -396,7 +406,7 @@ def cron_job_schema() -> Schema:
             "suspend": boolean("Start no new RayJob while true (running ones go on)."),
             "job": closed("The RayJob each run creates: the fields of a jobs[] item.", template),
             "labels": string_map("Labels of the RayCronJob."),
-            "annotations": string_map("Annotations of the RayCronJob."),
+            "annotations": annotation_map("Annotations of the RayCronJob."),
             "spec": spec_override("RayCronJob"),
         },
         required=("name", "schedule", "job"),
@@ -431,7 +441,7 @@ def service_schema() -> Schema:
             ),
             "cluster": closed("The Ray cluster of this service.", cluster_spec_fields(), required=("head",)),
             "labels": string_map("Labels of the RayService."),
-            "annotations": string_map("Annotations of the RayService."),
+            "annotations": annotation_map("Annotations of the RayService."),
             "spec": spec_override("RayService"),
         },
         required=("name", "cluster"),
@@ -965,17 +975,10 @@ def _nullable(schema: Schema) -> Schema:
 
 
 def is_qualified_name(key: str) -> bool:
-    """A label or taint key as the API server checks it (IsQualifiedName): an optional DNS-1123 subdomain prefix
-    and '/', then a name part (envschema.QUALIFIED_NAME, with its lengths)."""
-    prefix, _, name = key.rpartition("/")
-    return (
-        re.fullmatch(QUALIFIED_NAME, key) is not None
-        and len(prefix) <= DNS1123_SUBDOMAIN_MAX
-        and len(name) <= LABEL_VALUE_MAX
-        and all(re.fullmatch(DNS1123_LABEL, label) for label in prefix.split(".") if prefix)
-    )
+    """A label or taint key as the API server checks it (IsQualifiedName)."""
+    return re.fullmatch(QUALIFIED_NAME, key) is not None
 
 
 def is_label_value(value: object) -> bool:
     """A label value (IsValidLabelValue), which taint values and rayLabels' values must be."""
-    return isinstance(value, str) and len(value) <= LABEL_VALUE_MAX and re.fullmatch(LABEL_VALUE, value) is not None
+    return isinstance(value, str) and re.fullmatch(LABEL_VALUE, value) is not None

@@ -19,6 +19,7 @@ import jsonschema_rs
 from generator.checks import INPUT_SCHEMA
 from generator.errors import DocPath, Problem
 from generator.input.envschema import (
+    ANNOTATION_KEY,
     CONFIG_MAP_KEY,
     DNS1123_LABEL,
     DNS1123_SUBDOMAIN,
@@ -52,7 +53,16 @@ _PATTERN_MEANINGS = {
     ),
     OBJECT_NAME: ("is not an object name", "use lower case letters, digits, '-', '.' (and ':' for RBAC objects)"),
     QUANTITY: ("is not a Kubernetes quantity", "write e.g. 500m, 2, 1.5 or 4Gi"),
-    QUALIFIED_NAME: ("is not a valid key", "use an optional DNS prefix and a name, e.g. example.com/team"),
+    QUALIFIED_NAME: (
+        "is not a valid key",
+        "use an optional DNS prefix (lower case, at most 253 characters) and '/', then a name of at most 63 "
+        "letters, digits, '-', '_' or '.', e.g. example.com/team",
+    ),
+    ANNOTATION_KEY: (
+        "is not a valid annotation key",
+        "use an optional DNS prefix (at most 253 characters) and '/', then a name of at most 63 letters, digits, "
+        "'-', '_' or '.', e.g. example.com/owner",
+    ),
     "^_": ("is not a partial name", "partials are files named _NAME.yaml; write extends: _NAME"),
     "^/": ("is not an absolute path", "start the path with /"),
     REPOSITORY_PATH: ("is not a relative path in the repository", "write e.g. rendered or deploy/rendered"),

@@ -16,7 +16,7 @@ Paths are dotted, `[]` for "every item of this list"; an entry covers the subtre
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -401,3 +401,15 @@ _PATTERN_TREES = {kind: _pattern_tree(entries) for kind, entries in _BY_KIND.ite
 def runtime_owned(kind: str, owner: Owner) -> tuple[KindField, ...]:
     """The entries of `kind` that `owner` writes at run time, in table order."""
     return tuple(entry for entry in kind_fields(kind) if entry.field.owner == owner)
+
+
+def gated_occurrences(
+    occurrences: Iterable[tuple[KindField, DocPath, Any]],
+) -> Iterator[tuple[DocPath, str, str]]:
+    """Each set field (or field value) of `occurrences` that needs an operator feature gate: its path, the gate,
+    and how to name what needs it."""
+    for entry, path, value in occurrences:
+        if entry.field.gate is not None:
+            yield path, entry.field.gate, str(path[-1])
+        if isinstance(value, str) and value in entry.field.value_gates:
+            yield path, entry.field.value_gates[value], f"{path[-2]} {value}"

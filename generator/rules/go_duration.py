@@ -55,7 +55,7 @@ def go_duration(text: str) -> int | None:
             value += int(float(digits) * (float(unit) / scale))
             if value > _LIMIT:
                 return None
-        total += value
+        total = (total + value) % (1 << 64)  # a uint64 in Go: 2^63 + 2^63 wraps to 0
         if total > _LIMIT:
             return None
     if negative:

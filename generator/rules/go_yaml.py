@@ -27,12 +27,13 @@ _FLOATS = frozenset([
 _PREFIXED_INTEGER = re.compile(r"[+-]?0([xX][0-9a-fA-F]+|[oO][0-7]+|[bB][01]+)")
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
 _INTEGER_RANGE = range(-(1 << 63), 1 << 64)
+_SIGNED_RANGE = range(-(1 << 63), 1 << 63)
 # yamlStyleFloat, then strconv.ParseFloat, which fails beyond float64's range
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 # What a plain scalar may not hold to be read as written, as a mapping's value: a leading indicator (a '-', '?' or
 # ':' only before a space or at the end), a comment (' #'), a mapping (': ', a ':' at the end), whitespace at
 # either end (dropped), a line break or another control character
-_NOT_AS_WRITTEN = re.compile(r"""^[,\[\]{}#&*!|>'"%@`]|^[-?:]( |$)|\s#|: |:$|^\s|\s$|[\x00-\x1f\x7f]""")
+_NOT_AS_WRITTEN = re.compile(r"""^[,\[\]{}#&*!|>'"%@`]|^[-?:]( |$)|[ \t]#|: |:$|^[ \t]|[ \t]$|[\x00-\x1f\x7f]""")
 
 
 def plain_scalar_type(value: str) -> str:
@@ -53,9 +54,12 @@ def plain_scalar_type(value: str) -> str:
     plain = value.replace("_", "")
     if not plain.isascii():
         return "text"
-    if _PREFIXED_INTEGER.fullmatch(plain):
-        return "a number" if int(plain, 0) in _INTEGER_RANGE else "text"
-    if _DECIMAL.fullmatch(plain) or (_YAML_FLOAT.fullmatch(plain) and _finite_float(plain)):
+    prefixed = _PREFIXED_INTEGER.fullmatch(plain) is not None
+    # ParseInt takes an int64, with a sign or without; ParseUint an uint64 without a sign
+    within = _SIGNED_RANGE if plain[0] in "+-" else _INTEGER_RANGE
+    if (prefixed or _DECIMAL.fullmatch(plain)) and int(plain, 0 if prefixed else 10) in within:
+        return "a number"
+    if _YAML_FLOAT.fullmatch(plain) and _finite_float(plain):  # a decimal beyond both, too
         return "a number"
     return "text"
 

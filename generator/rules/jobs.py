@@ -225,7 +225,7 @@ def operator_deletes_jobs(operator: Operator) -> bool:
 # A standard cron schedule as robfig/cron's ParseStandard reads it (the operator's parser, parser.go): five
 # fields, each a list of `*`, `?`, a value or a range, with an optional /step, values in the field's bounds
 # (months and weekdays also by name); or a descriptor.
-CRON_DESCRIPTORS = re.compile(r"^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$")
+CRON_DESCRIPTORS = re.compile(r"@(yearly|annually|monthly|weekly|daily|midnight|hourly)")
 # "@every " and a duration as Go's time.ParseDuration reads it (robfig/cron v3 parser.go, parseDescriptor)
 CRON_EVERY = "@every "
 # time.LoadLocation takes these two names besides the IANA database's (Go's time/zoneinfo.go)
@@ -259,23 +259,25 @@ TZ_PREFIX_REFUSED_SINCE = "1.7.0"
 def cron_schedule(context: RuleContext) -> Iterator[Problem]:
     refuses_tz = context.since(TZ_PREFIX_REFUSED_SINCE)
     for index, cron in enumerate(context.data.get("cronJobs", [])):
-        schedule = str(cron["schedule"]).strip()
+        # robfig/cron's Parser.Parse trims the schedule only after a TZ= prefix: " @daily" is one field
+        schedule = str(cron["schedule"])
         path = ("cronJobs", index, "schedule")
         prefix, _, rest = schedule.partition(" ") if schedule.startswith(("TZ=", "CRON_TZ=")) else ("", "", schedule)
-        if prefix and refuses_tz:
+        rest = rest.strip() if prefix else rest
+        if refuses_tz and "TZ" in schedule:  # ValidateRayCronJobSpec at 1.7.0: strings.Contains(schedule, "TZ")
             yield context.problem(path, "the schedule names a time zone, which the operator rejects", "use timeZone")
             continue
         # an empty zone is UTC to Go's time.LoadLocation, which robfig/cron calls on the prefix
         if prefix and prefix.partition("=")[2] and not _known_zone(prefix.partition("=")[2]):
             yield context.problem(path, f"{prefix} names no time zone of the IANA database", "write e.g. TZ=Etc/UTC")
             continue
-        wrong = _cron_error(rest.strip())
+        wrong = _cron_error(rest)
         if wrong is not None:
             yield context.problem(
                 path,
                 f"{schedule!r} is not a cron schedule: {wrong}",
                 "write @every and a duration, e.g. '@every 1h30m'"
-                if rest.strip().startswith(CRON_EVERY)
+                if rest.startswith(CRON_EVERY)
                 else "write five fields (minute hour day-of-month month day-of-week, e.g. '0 2 * * *') or @daily, "
                 "@hourly",
             )
@@ -290,7 +292,7 @@ def cron_schedule(context: RuleContext) -> Iterator[Problem]:
 
 def _cron_error(schedule: str) -> str | None:
     """What is wrong with a schedule, or None."""
-    if CRON_DESCRIPTORS.match(schedule):
+    if CRON_DESCRIPTORS.fullmatch(schedule):
         return None
     if schedule.startswith(CRON_EVERY):
         duration = schedule.removeprefix(CRON_EVERY)

@@ -15,7 +15,7 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.input.envschema import DNS1123_SUBDOMAIN_MAX, LABEL_VALUE_MAX, is_label_value
+from generator.input.envschema import LABEL_VALUE_MAX, is_label_value
 from generator.model.build import (
     autoscaling_enabled,
     cluster_ray_version,
@@ -760,7 +760,11 @@ def auth_options(context: RuleContext) -> Iterator[Problem]:
                 "enableK8sTokenAuth needs mode: token",
                 "set auth.mode: token",
             )
-        elif ray is not None and compare_versions(ray, K8S_TOKEN_RAY_VERSION) < 0:
+        elif (
+            ray is not None
+            and compare_versions(ray, TOKEN_RAY_VERSION) >= 0  # below, the token mode's problem says it all
+            and compare_versions(ray, K8S_TOKEN_RAY_VERSION) < 0
+        ):
             yield context.problem(
                 (*path, "enableK8sTokenAuth"),
                 f"Kubernetes token authentication needs Ray {dotted(K8S_TOKEN_RAY_VERSION)} or later, and this "
@@ -812,16 +816,8 @@ def ray_group_params(context: RuleContext) -> Iterator[Problem]:
                     "write the labels under rayLabels",
                     at_key=True,
                 )
+            # the keys are qualified names (the schema's propertyNames); each value a label value
             for key, value in (group.get("rayLabels") or {}).items():
-                prefix, _, name = key.rpartition("/")
-                if len(name) > LABEL_VALUE_MAX or len(prefix) > DNS1123_SUBDOMAIN_MAX:
-                    yield context.problem(
-                        (*path, "rayLabels", key),
-                        f"the label key {key!r} is too long: at most {LABEL_VALUE_MAX} characters after an "
-                        f"optional prefix of at most {DNS1123_SUBDOMAIN_MAX} and '/'",
-                        "shorten the key",
-                        at_key=True,
-                    )
                 # the operator asks a label value of each (validation.IsValidLabelValue)
                 if not is_label_value(value):
                     yield context.problem(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from generator.checks import KUBERAY_VALIDATION
 from generator.errors import DocPath, Problem
 from generator.model.build import feature_gate_states
-from generator.model.fields import FIELDS
+from generator.model.fields import FIELDS, gated_occurrences
 from generator.releases import version_key
 from generator.rules.context import RuleContext
 from generator.rules.rule import rule
@@ -131,7 +131,7 @@ def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
     missing = [gap.path for gap in _release_gaps(context)]
     missing += [problem.path for problem in values_in_release.run(context)]
     gates_on = feature_gate_states(context.release, context.operator.feature_gates)
-    for path, gate, what in _gated_fields(context):
+    for path, gate, what in gated_occurrences(context.occurrences):
         if any(path[: len(other)] == other or other[: len(path)] == path for other in missing):
             continue
         if not gates_on.get(gate, False):
@@ -185,15 +185,6 @@ def operator_chart_values(context: RuleContext) -> Iterator[Problem]:
             else "see the chart's values.yaml for its keys",
             at_key=True,
         )
-
-
-def _gated_fields(context: RuleContext) -> Iterator[tuple[DocPath, str, str]]:
-    """Each set field (or field value) that needs a feature gate: its path, the gate, how to name it."""
-    for entry, path, value in context.occurrences:
-        if entry.field.gate is not None:
-            yield path, entry.field.gate, str(path[-1])
-        if isinstance(value, str) and value in entry.field.value_gates:
-            yield path, entry.field.value_gates[value], f"{path[-2]} {value}"
 
 
 def _value_since(context: RuleContext, path: DocPath, value: str, since: Mapping[str, str]) -> Iterator[Problem]:
