@@ -447,7 +447,7 @@ def report(
     checks.append(
         (
             f"a render that changes nothing takes ≤ the time of `check` (both with every outcome kept; the fastest of "
-            f"{NOOP_RUNS} runs each, in turns)",
+            f"{NOOP_RUNS} runs each, in turns; within 5 % for noise)",
             f"{noop['seconds']:.2f} s against {check_kept:.2f} s",
             noop["seconds"] <= check_kept * 1.05,  # the same work: 5 % for noise
         )
