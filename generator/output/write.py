@@ -44,6 +44,8 @@ class OutputScope:
 def compare_output(output_dir: Path, files: Iterable[RenderedFile], scope: OutputScope) -> list[Change]:
     """What writing `files` would change, in path order; empty when the output is current."""
     wanted = {file.path: file.content for file in files}
+    if not output_dir.is_dir():  # a first render: every file is new, and none need be looked for
+        return sorted((Change(path, "added") for path in wanted), key=lambda change: change.path)
     changes: list[Change] = []
     root = str(output_dir)
     for path, content in wanted.items():
@@ -122,7 +124,8 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
     try:
         # mkdtemp creates the folder private (0700); the output keeps the mode it had, or a usual one
         os.chmod(staging, output_dir.stat().st_mode & 0o7777 if output_dir.is_dir() else DIRECTORY_MODE)
-        if output_dir.is_dir():
+        fresh = not output_dir.is_dir()  # a first render: the staging tree holds nothing yet
+        if not fresh:
             shutil.copytree(output_dir, staging, symlinks=True, dirs_exist_ok=True, copy_function=_link_or_copy)
         _refuse_links(staging, [file.path for file in files])
         for change in changes:
@@ -130,14 +133,19 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
                 (staging / change.path).unlink()
                 _remove_empty_parents(staging, staging / change.path)
         written = {change.path for change in changes if change.state in ("added", "changed")}
+        folders: set[Path] = set()  # made already: one mkdir for each folder, not for each file
         for file in files:
             if file.path not in written:
                 continue
             target = staging / file.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            # a link to the current output's file: writing through it would change that tree before the swap
-            mode = target.stat().st_mode & 0o7777 if target.exists() else None
-            target.unlink(missing_ok=True)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            mode = None
+            if not fresh:
+                # a link to the current output's file: writing through it would change that tree before the swap
+                mode = target.stat().st_mode & 0o7777 if target.exists() else None
+                target.unlink(missing_ok=True)
             target.write_bytes(file.content.encode("utf-8"))
             if mode is not None:
                 os.chmod(target, mode)
