@@ -237,6 +237,28 @@ def test_the_ray_container_alone_counts_for_gcs(
     assert [rule for rule, _ in problems(tool, environments, "", head=head)] == rules
 
 
+@pytest.mark.parametrize(
+    ("head", "refused"),
+    [
+        (", volumes: [{name: gcs-storage, mountPath: /state, emptyDir: {}}]", True),
+        # the podTemplate's mount moves the group's: the pod still holds a volume named gcs-storage
+        (", volumes: [{name: gcs-storage, mountPath: /state, emptyDir: {}}], podTemplate: {spec: {containers: [{name: "
+         "ray-head, volumeMounts: [{name: other, mountPath: /state}]}], volumes: [{name: other, emptyDir: {}}]}}",
+         True),
+        # an empty list of volumes replaces the group's: none is left
+        (", volumes: [{name: gcs-storage, mountPath: /state, emptyDir: {}}], podTemplate: {spec: {containers: [{name: "
+         "ray-head, volumeMounts: []}], volumes: []}}", False),
+    ],
+)  # fmt: skip
+def test_the_embedded_gcs_volume_name_in_the_pod(tool: ToolData, environments: Path, head: str, refused: bool) -> None:
+    """validateGcsFaultToleranceBackend refuses a head pod volume named gcs-storage (v1.7.0:364-368)."""
+    body = BODY.replace("VERSION", "1.7.0").replace("HEAD", head).replace("DEFAULTS", "").replace("WORKER", "w")
+    body = body.replace(GATES, "{GCSFaultToleranceEmbeddedStorage: true}")
+    body = body.replace("CLUSTER", "gcsFaultTolerance: {backend: rocksdb}")
+    rules = [rule for _, rule, _ in problems_of(tool, environments, {"team": body})]
+    assert rules == (["gcs-backend-settings"] if refused else [])
+
+
 def test_a_pod_template_variable_without_a_value_keeps_the_groups(tool: ToolData, environments: Path) -> None:
     """The merge keeps the group's value for an env item that writes none: the v2 switch stays on."""
     head = (

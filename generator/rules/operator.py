@@ -427,14 +427,16 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
                 yield context.problem(
                     written, f"{name} is written by KubeRay for the embedded GCS store", f"remove {name}"
                 )
-        volumes = ((head.get("podTemplate") or {}).get("spec") or {}).get("volumes") or []
+        pod = (head.get("podTemplate") or {}).get("spec") or {}
+        volumes = pod.get("volumes") or []
+        # an empty or null list of the podTemplate replaces the group's volumes (input/resolve.py)
+        group_volumes = {} if "volumes" in pod and not pod["volumes"] else merged_by_name(head, defaults, "volumes")
         # the Ray container's mounts by name or path, and the pod's volumes by name: the group's own (whose mount a
         # podTemplate may have moved) and the podTemplate's
         taken = [
             *(at for name, mount_path, at in ray_container_mounts(head_path, head, True, defaults)
               if name == GCS_STORAGE_VOLUME or mount_path == GCS_STORAGE_MOUNT_PATH),
-            *(volume.written_at(head_path) for name, volume in merged_by_name(head, defaults, "volumes").items()
-              if name == GCS_STORAGE_VOLUME),
+            *(volume.written_at(head_path) for name, volume in group_volumes.items() if name == GCS_STORAGE_VOLUME),
             *((*head_path, "podTemplate", "spec", "volumes", index) for index, volume in enumerate(volumes)
               if isinstance(volume, dict) and volume.get("name") == GCS_STORAGE_VOLUME),
         ]  # fmt: skip
