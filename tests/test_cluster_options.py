@@ -287,3 +287,25 @@ def test_a_second_deletion_rule_does_not_take_the_firsts_place(tool: ToolData, e
     assert [message for _, rule, message in problems_of(tool, environments, {"team": body})] == [
         "a second DeleteCluster rule for jobStatus FAILED (the first is deletionRules[1])"
     ]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "spec: {headGroupSpec: {template: {spec: {containers: [{name: ray-head, volumeMounts: [{name: certs, "
+            "mountPath: /etc/ray/tls}]}], volumes: [{name: certs, emptyDir: {}}]}}}}",
+            "RayCluster c with its spec: a volume mount named ray-tls or at /etc/ray/tls cannot be set with "
+            "tlsOptions: the operator mounts the certificates there",
+        ),
+        # the same mount path the structured fields gave before: nothing new
+        ("spec: {headGroupSpec: {template: {spec: {containers: [{name: ray-head, volumeMounts: [{name: certs, "
+         "mountPath: /certs}]}], volumes: [{name: certs, emptyDir: {}}]}}}}", None),
+    ],
+)  # fmt: skip
+def test_mounts_written_through_spec_are_read_back(
+    tool: ToolData, environments: Path, override: str, message: str | None
+) -> None:
+    """validate/final_rules.py reads the Ray container's mounts of the object as `spec` leaves it."""
+    found = problems(tool, environments, f"tlsOptions: {{enabled: true}}\n    {override}")
+    assert found == ([("tls-options", message)] if message else [])

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import Problem
-from generator.importer.convert import SECTIONS, ray_item
+from generator.importer.convert import CLUSTER_ITEM, CLUSTER_SPEC, SECTIONS, ray_item
 from generator.input.schema_check import SchemaValidator
+from generator.model.build import ray_container
 from generator.model.fields import OVERRIDE, SECTION_KINDS
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
-from generator.source import Origin, locate
+from generator.source import Origin, locate, value_at
 
 # What an environment holds besides its Ray objects' items, kept for the reading: the rest is left out,
 # so that only the one object's rules run
@@ -47,7 +48,7 @@ class ObjectRules:
         if section is None:
             return None
         data = {key: value for key, value in self.context.data.items() if key not in LEFT_OUT}
-        data[section] = [ray_item(document)]
+        data[section] = [_with_ray_mounts(ray_item(document), document)]
         if not self.validator.is_valid(data):
             return None
         reading = RuleContext(self.context.file, data, self.at, self.context.release, self.context.history)
@@ -85,3 +86,36 @@ def override_problems(
                 Problem(locate(context.origin, at), at, message, new.hint, file=context.file, rule=new.rule)
             )
     return problems
+
+
+def _with_ray_mounts(item: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """The reading of `document` with each group's Ray container mounts and pod volumes as a podTemplate, which
+    the structured fields do not read back (the TLS and GCS rules look at them): a mount written through `spec`
+    or a patch is then seen."""
+    kind = str(document["kind"])
+    spec = value_at(document.get("spec") or {}, CLUSTER_SPEC[kind])
+    cluster = value_at(item, CLUSTER_ITEM[kind])
+    if not isinstance(spec, dict) or not isinstance(cluster, dict):
+        return item
+    pairs = [(spec.get("headGroupSpec"), cluster.get("head"), True)]
+    pairs += [
+        (group_spec, group_item, False)
+        for group_spec, group_item in zip(
+            spec.get("workerGroupSpecs") or [], cluster.get("workerGroups") or [], strict=False
+        )
+    ]
+    for group_spec, group_item, head in pairs:
+        pod = value_at(group_spec, ("template", "spec")) if isinstance(group_spec, dict) else None
+        if not isinstance(pod, dict) or not isinstance(group_item, dict):
+            continue
+        containers = pod.get("containers") or [{}]
+        mounts = containers[0].get("volumeMounts") if isinstance(containers[0], dict) else None
+        if not mounts and not pod.get("volumes"):
+            continue
+        template: dict[str, Any] = {
+            "containers": [{"name": ray_container(group_item, head), "volumeMounts": mounts or []}]
+        }
+        if pod.get("volumes"):
+            template["volumes"] = pod["volumes"]
+        group_item["podTemplate"] = {"spec": template}
+    return item
