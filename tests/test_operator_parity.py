@@ -276,3 +276,30 @@ def test_every_takes_what_parse_duration_takes(tool: ToolData, environments: Pat
     )
     problems = problems_of(tool, environments, {"team": body})
     assert [rule for _, rule, _ in problems] == (["cron-schedule"] if refused else [])
+
+
+@pytest.mark.parametrize(
+    ("cluster", "refused"),
+    [
+        ("autoscaling: {enabled: true}, spec: {autoscalerOptions: {version: v2}}", False),
+        ("spec: {enableInTreeAutoscaling: true, autoscalerOptions: {version: v2}}", False),
+        (
+            "autoscaling: {enabled: true}, spec: {enableInTreeAutoscaling: false, autoscalerOptions: {version: v2}}",
+            True,
+        ),
+        ("autoscaling: {enabled: true}, spec: {autoscalerOptions: {version: v1}}", True),
+    ],
+)
+def test_the_v2_autoscaler_asked_for_through_spec(
+    tool: ToolData, environments: Path, cluster: str, refused: bool
+) -> None:
+    """The item's `spec` is merged over the rendered object last: v2 asked for there is what the operator sees.
+    (An autoscaler switched on through `spec` alone gets no securityContext: pod-security says so, apart.)"""
+    body = (
+        "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\nclusters: [{name: c, "
+        f"{cluster}, head: {{cpu: '1'}}, workerGroups: [{{name: w, replicas: 1, maxReplicas: 2, cpu: '1', "
+        "idleTimeoutSeconds: 60}]}]\n"
+    )
+    problems = problems_of(tool, environments, {"team": body})
+    found = [rule for _, rule, _ in problems if rule != "pod-security"]
+    assert found == (["worker-idle-timeout"] if refused else [])

@@ -15,10 +15,15 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import DocPath, Problem, format_path
 from generator.model.build import ray_container
-from generator.model.fields import CLUSTER_SPEC_AT, OVERRIDE, SECTION_KINDS
-from generator.rules.context import ClusterSpecAt, RuleContext, groups, ray_container_env, ray_container_mounts
+from generator.rules.context import (
+    ClusterSpecAt,
+    RuleContext,
+    groups,
+    ray_container_env,
+    ray_container_mounts,
+    written_by_spec,
+)
 from generator.rules.rule import rule
-from generator.source import value_at
 
 OPTIONS_SINCE = "1.7.0"
 DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -117,10 +122,7 @@ def network_policy(context: RuleContext) -> Iterator[Problem]:
 
 def _override_group_names(context: RuleContext, spec_at: ClusterSpecAt) -> set[Any]:
     """The worker groups the item's `spec` writes into its cluster spec (workerGroupSpecs[].groupName)."""
-    section, index = spec_at.path[0], spec_at.path[1]
-    kind = SECTION_KINDS[str(section)]
-    at = (OVERRIDE, *(part for part in CLUSTER_SPEC_AT[kind][1].split(".")[1:]), "workerGroupSpecs")
-    written = value_at(context.data[str(section)][int(index)], at)
+    written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
     return (
         {group.get("groupName") for group in written if isinstance(group, dict)} if isinstance(written, list) else set()
     )

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.model.build import cron_job_template, gitops_settings, merged_by_name, operator_settings, ray_container
-from generator.model.fields import CLUSTER_SPEC_AT, SECTION_KINDS, KindField, environment_occurrences
+from generator.model.fields import CLUSTER_SPEC_AT, OVERRIDE, SECTION_KINDS, KindField, environment_occurrences
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease, version_key
 from generator.source import Origin, locate, value_at
@@ -108,6 +108,14 @@ def job_items(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
     for index, cron in enumerate(data.get("cronJobs", [])):
         if isinstance(cron.get("job"), dict):
             yield ("cronJobs", index, "job"), cron_job_template(cron)
+
+
+def written_by_spec(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPath) -> Any:
+    """What the item's `spec` writes at `crd_path` of the cluster spec at `spec_at` (None: nothing): the `spec`
+    is merged over the rendered object last, so its value is the rendered one."""
+    section, index = str(spec_at.path[0]), int(spec_at.path[1])
+    in_spec = CLUSTER_SPEC_AT[SECTION_KINDS[section]][1].split(".")[1:]  # the object's spec is the item's `spec`
+    return value_at(data[section][index], (OVERRIDE, *in_spec, *crd_path))
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:

@@ -38,6 +38,7 @@ from generator.rules.context import (
     job_items,
     ray_container_env,
     ray_container_mounts,
+    written_by_spec,
 )
 from generator.rules.go_version import compare_versions, dotted, generic_version
 from generator.rules.rule import rule
@@ -490,7 +491,12 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
         by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
-        if _autoscaler_v2(spec_at.spec) or by_env:
+        # the item's `spec` may ask for v2 itself: it is merged over the rendered options
+        enabled = written_by_spec(context.data, spec_at, ("enableInTreeAutoscaling",))
+        by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2" and (
+            enabled is True or (enabled is None and autoscaling_enabled(spec_at.spec))
+        )
+        if _autoscaler_v2(spec_at.spec) or by_env or by_spec:
             continue
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
             if "idleTimeoutSeconds" in group:
