@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
-from generator.importer.convert import CLUSTER_SPEC, RAY_VERSIONS, WORKER_BOUND_DEFAULTS, descend, object_name
+from generator.importer.convert import RAY_VERSIONS, WORKER_BOUND_DEFAULTS, descend, object_name
 from generator.model.build import ENVIRONMENT_LABEL, MANAGED_BY_LABEL
+from generator.model.fields import CLUSTER_SPEC
 
 # Fields that hold YAML or JSON in a string: compared as the data they hold
 YAML_STRINGS = frozenset({"serveConfigV2", "runtimeEnvYAML"})

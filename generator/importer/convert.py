@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from generator.input.envschema import definitions
-from generator.model.fields import CLUSTER_SPEC_AT, FIELDS, JOB_SPEC_AT, KIND_SECTIONS
+from generator.model.fields import FIELDS, JOB_SPEC_AT, KIND_SECTIONS
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 
 if TYPE_CHECKING:
@@ -30,9 +30,6 @@ def _path(dotted: str) -> tuple[str, ...]:
     return tuple(dotted.split(".")) if dotted else ()
 
 
-# Where each kind keeps its cluster spec, in the object's spec and in the environment item (the field table's)
-CLUSTER_SPEC = {kind: _path(crd)[1:] for kind, (_, crd) in CLUSTER_SPEC_AT.items()}
-CLUSTER_ITEM = {kind: _path(env) for kind, (env, _) in CLUSTER_SPEC_AT.items()}
 # Where a RayJob spec is, in the object's spec and in the environment item
 JOB_SPEC = {kind: (_path(crd)[1:], _path(env)) for kind, (env, crd) in JOB_SPEC_AT.items()}
 # KubeRay's CRD defaults of a worker group's bounds (ray.io_rayclusters.yaml, v1.3.0 to v1.7.0): the API

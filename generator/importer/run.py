@@ -22,8 +22,6 @@ from ruamel.yaml.scalarint import OctalInt
 
 from generator.importer.compare import JSON_STRINGS, YAML_STRINGS, normalized
 from generator.importer.convert import (
-    CLUSTER_ITEM,
-    CLUSTER_SPEC,
     JOB_SPEC,
     RAY_VERSIONS,
     SECTIONS,
@@ -34,7 +32,7 @@ from generator.importer.convert import (
 from generator.importer.manifests import Manifest
 from generator.importer.patch import Inexpressible, override
 from generator.model.build import UNCHECKED, build_environment, kubernetes_version
-from generator.model.fields import OVERRIDE, environment_occurrences, gated_occurrences
+from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, OVERRIDE, environment_occurrences, gated_occurrences
 from generator.model.names import api_group
 from generator.releases import KubeRayRelease
 from generator.render.workloads import workload_files

@@ -40,6 +40,13 @@ CLUSTER_SPEC_AT: dict[str, tuple[str, str]] = {
     "RayService": ("cluster", "spec.rayClusterConfig"),
     "RayCronJob": ("job.cluster", "spec.jobTemplate.rayClusterSpec"),
 }
+# The same places as paths: in the object's spec (which is also where an item's `spec` writes it), and in the item
+CLUSTER_SPEC: dict[str, tuple[str, ...]] = {
+    kind: tuple(crd.split("."))[1:] for kind, (_, crd) in CLUSTER_SPEC_AT.items()
+}
+CLUSTER_ITEM: dict[str, tuple[str, ...]] = {
+    kind: tuple(env.split(".")) if env else () for kind, (env, _) in CLUSTER_SPEC_AT.items()
+}
 # Where a RayJob spec sits: a RayJob's spec, a RayCronJob's jobTemplate (its `job` in the environment)
 JOB_SPEC_AT: dict[str, tuple[str, str]] = {"RayJob": ("", "spec"), "RayCronJob": ("job", "spec.jobTemplate")}
 # Kinds whose items a scope applies to, and the CRD root of the scope's paths.

@@ -10,7 +10,14 @@ from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.model.build import cron_job_template, gitops_settings, merged_by_name, operator_settings, ray_container
-from generator.model.fields import CLUSTER_SPEC_AT, OVERRIDE, SECTION_KINDS, KindField, environment_occurrences
+from generator.model.fields import (
+    CLUSTER_ITEM,
+    CLUSTER_SPEC,
+    OVERRIDE,
+    SECTION_KINDS,
+    KindField,
+    environment_occurrences,
+)
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease, version_key
 from generator.source import Origin, locate, value_at
@@ -93,7 +100,7 @@ class ClusterSpecAt:
 def cluster_specs(data: dict[str, Any]) -> Iterator[ClusterSpecAt]:
     """Every cluster spec of the environment, where the field table says each kind keeps it."""
     for section, kind in SECTION_KINDS.items():
-        keys = tuple(CLUSTER_SPEC_AT[kind][0].split(".")) if CLUSTER_SPEC_AT[kind][0] else ()
+        keys = CLUSTER_ITEM[kind]
         for index, item in enumerate(data.get(section, [])):
             spec = value_at(item, keys)
             if isinstance(spec, dict):
@@ -114,8 +121,7 @@ def written_by_spec(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocP
     """What the item's `spec` writes at `crd_path` of the cluster spec at `spec_at` (None: nothing): the `spec`
     is merged over the rendered object last, so its value is the rendered one."""
     section, index = str(spec_at.path[0]), int(spec_at.path[1])
-    in_spec = CLUSTER_SPEC_AT[SECTION_KINDS[section]][1].split(".")[1:]  # the object's spec is the item's `spec`
-    return value_at(data[section][index], (OVERRIDE, *in_spec, *crd_path))
+    return value_at(data[section][index], (OVERRIDE, *CLUSTER_SPEC[SECTION_KINDS[section]], *crd_path))
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:

@@ -24,7 +24,7 @@ from generator.model.build import (
     ray_container,
 )
 from generator.model.fields import (
-    CLUSTER_SPEC_AT,
+    CLUSTER_SPEC,
     INCREMENTAL_UPGRADE,
     OVERRIDE,
     RAYSERVICE_UPGRADE_TYPES,
@@ -597,8 +597,7 @@ def owned_cluster_upgrade_strategy(context: RuleContext) -> Iterator[Problem]:
     for section, kind in SECTION_KINDS.items():
         if kind == "RayCluster":
             continue
-        # the item's `spec` is the object's spec: the cluster spec's path in the CRD without its "spec."
-        at = (OVERRIDE, *CLUSTER_SPEC_AT[kind][1].removeprefix("spec.").split("."), "upgradeStrategy")
+        at = (OVERRIDE, *CLUSTER_SPEC[kind], "upgradeStrategy")  # the item's `spec` is the object's spec
         for index, item in enumerate(context.data.get(section, [])):
             if value_at(item, (*at, "type")) is not None:  # the operator looks at the type alone
                 yield context.problem(

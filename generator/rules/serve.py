@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
+from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
 from generator.rules.context import RuleContext, groups
@@ -67,7 +68,7 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
     "service-head-service-name",
     "a RayService's head Service (`cluster.head.service`) has no metadata.name: the operator names the Services of "
     "each cluster it creates",
-    "ray-operator/controllers/ray/utils/validation.go (ValidateRayServiceSpec: headService.metadata.name should "
+    f"{VALIDATION} (ValidateRayServiceSpec: headService.metadata.name should "
     "not be set; lines 154-156 at v1.3.0, 689-691 at v1.7.0)",
     fails="services: [{name: s, cluster: {head: {cpu: '1', service: {metadata: {name: my-head}}}}}]",
     passes="services: [{name: s, cluster: {head: {cpu: '1', service: {metadata: {labels: {team: ml}}}}}}]",
@@ -100,7 +101,7 @@ _SECONDS = re.compile(r"[-+]?[0-9]+")
     "service-initializing-timeout",
     f"a RayService's {INITIALIZING_TIMEOUT} annotation is a positive Go duration (5m, 1h30m) or a positive number "
     "of seconds (1.5.0)",
-    "ray-operator/controllers/ray/utils/validation.go (validateInitializingTimeout, lines 308-338 at v1.5.0)",
+    f"{VALIDATION} (validateInitializingTimeout, lines 308-338 at v1.5.0)",
     fails="kuberay: {version: 1.5.0}\nservices: [{name: s, annotations: {ray.io/initializing-timeout: ten minutes}, "
     "cluster: {head: {cpu: '1'}}}]",
     passes="kuberay: {version: 1.5.0}\nservices: [{name: s, annotations: {ray.io/initializing-timeout: 10m}, "

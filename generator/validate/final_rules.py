@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import Problem
-from generator.importer.convert import CLUSTER_ITEM, CLUSTER_SPEC, SECTIONS, ray_item
+from generator.importer.convert import SECTIONS, ray_item
 from generator.input.schema_check import SchemaValidator
 from generator.model.build import ray_container
-from generator.model.fields import OVERRIDE, SECTION_KINDS
+from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, OVERRIDE, SECTION_KINDS
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
 from generator.source import Origin, locate, value_at
