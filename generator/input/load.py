@@ -1,5 +1,8 @@
 """Stage 1: read one environment file into plain data plus source positions.
 
+Most files are read line by line (block_yaml.py), which gives the same data and positions as what follows;
+the rest are composed.
+
 ruamel.yaml composes the YAML 1.2 node graph (with its libyaml-based C parser from ruamel.yaml.clib when
 installed: about ten times faster than round-trip loading, see docs/architecture.md); every node carries
 its line and column. This module builds plain data from the nodes by the YAML 1.2 core schema itself,
@@ -9,6 +12,7 @@ tags. Limits on size, nesting depth and alias use keep a hostile or broken file 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -24,6 +28,8 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from generator.checks import DUPLICATE_KEY, OCTAL_NUMBER, PLAIN_DATA, YAML_LIMITS, YAML_SYNTAX
 from generator.errors import DocPath, InputError, Location, Problem
+from generator.input.block_yaml import TEXT_TAGS as _TEXT_TAGS
+from generator.input.block_yaml import read_block_yaml
 from generator.input.syntax import read_syntax_error
 from generator.source import Origin
 
@@ -41,7 +47,6 @@ MAX_EVENTS = 50_000
 
 _CORE = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ, _MERGE = _CORE + "str", _CORE + "map", _CORE + "seq", _CORE + "merge"
-_TEXT_TAGS = (_STR, _CORE + "value", _MERGE)
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
 _OCTAL = re.compile(r"0o[0-7]+")
 _HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+")
@@ -81,6 +86,9 @@ def load_environment_file(file: Path, raw: bytes | None = None) -> LoadedDocumen
 
 
 def parse_environment_text(file: Path, text: str) -> LoadedDocument:
+    read = read_lines(file, text)
+    if read is not None:
+        return LoadedDocument(file, *read)
     root = _compose(file, text)
     start = Location(file, 1, 1)
     if root is None:
@@ -94,6 +102,15 @@ def parse_environment_text(file: Path, text: str) -> LoadedDocument:
     if converter.problems:
         raise InputError(converter.problems)
     return LoadedDocument(file, data, origin)
+
+
+def read_lines(file: Path, text: str) -> tuple[dict[str, Any], Origin] | None:
+    """The file read line by line (block_yaml.py), as composing it would read it; None where it must be
+    composed: block_yaml.py gives up, or the file comes near a limit on its size or nesting."""
+    if _may_exceed_limits(text):
+        return None
+    converter = _Converter(file)
+    return read_block_yaml(file, text, _plain_tag, converter.typed, converter.problems)
 
 
 def _compose(file: Path, text: str) -> Node | None:
@@ -195,6 +212,12 @@ def _check_nesting(file: Path, events: Any) -> None:
                 raise InputError([Problem(at, (), message, "flatten the structure", rule=YAML_LIMITS.id)])
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _plain_tag(text: str) -> str:
+    """The tag a plain scalar gets from the YAML 1.2 resolver the composer uses."""
+    return str(_Resolver(version=(1, 2)).resolve(ScalarNode, text, (True, False)))
 
 
 def _composer(*, pure: bool) -> YAML:
@@ -362,6 +385,11 @@ class _Converter:
         if tag in _TEXT_TAGS:
             # `=` and `<<` are plain text in YAML 1.2's core schema (the 1.1 value and merge types are gone)
             return self._text(node, path, at)
+        return self.typed(tag, text, path, at)
+
+    def typed(self, tag: str | None, text: str, path: DocPath, at: Location) -> Any:
+        """A scalar of any tag but text's, constructed by the YAML 1.2 core schema (a problem when it is
+        none of its types)."""
         if tag == _CORE + "null":
             return None
         if tag == _CORE + "bool":
