@@ -23,6 +23,7 @@ from generator.review.diff import diff_trees
 from generator.review.fields import field_changes
 from generator.review.trees import ObjectKey
 from generator.source import GENERATED
+from generator.validate.limits import written_bytes
 
 # Text as users can write it in a UTF-8 file (no surrogates), including YAML's special characters.
 any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
@@ -71,6 +72,17 @@ def test_the_serializer_writes_what_pyyaml_writes(document: dict[Any, Any]) -> N
     """dump_yaml lays out block collections itself and asks PyYAML for each scalar; the whole document must be
     byte for byte what PyYAML writes of it (the golden files check the same on every rendered file)."""
     assert dump_yaml([document]) == _pyyaml(_ordered(document))
+
+
+@settings(max_examples=300)
+@given(yaml_documents)
+@example({"a": ""})
+@example({"a": float("inf"), "b": ['"\\'], "\x01": "\x01\n"})
+@example({"\\" * 50: "\\" * 1000, "t": "\t" * 100, "q": '"' * 100})  # near the bound: each takes two bytes in JSON
+def test_an_object_s_json_takes_at_most_twice_the_bytes_of_its_yaml(document: dict[Any, Any]) -> None:
+    """The bound by which size_problems skips the files far within the API server's limits."""
+    encoded = json.dumps(_ordered(document), ensure_ascii=False, separators=(",", ":")).encode()
+    assert len(encoded) <= 2 * written_bytes(dump_yaml([document]))
 
 
 def load_yaml_1_2(text: str) -> Any:

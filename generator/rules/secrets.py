@@ -87,34 +87,38 @@ def plaintext_secrets(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-def _secrets(value: Any, path: DocPath) -> Iterator[tuple[DocPath, str]]:
+def _secrets(value: Any, path: DocPath, found: list[tuple[DocPath, str]] | None = None) -> list[tuple[DocPath, str]]:
+    """Each value that looks like a credential, with what it looks like, in the order of the data (gathered in
+    one list: a generator per value made the walk a tenth of the rules' time)."""
+    found = [] if found is None else found
     if path[:2] == NOT_SECRETS or path[:1] == OBJECT_SCHEMAS or (path and path[-1] in ENCRYPTED_KEYS):
-        return
+        return found
     if isinstance(value, dict):
-        yield from _mapping_secrets(value, path)
+        _mapping_secrets(value, path, found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             previous = value[index - 1] if index else None
             if isinstance(previous, str) and SECRET_FLAG.match(previous) and _named_secret(item):
-                yield (*path, index), f"the argument of {previous}"
+                found.append(((*path, index), f"the argument of {previous}"))
             else:
-                yield from _secrets(item, (*path, index))
+                _secrets(item, (*path, index), found)
     elif isinstance(value, str):
         what = _shape(value)
         if what is not None:
-            yield path, what
+            found.append((path, what))
+    return found
 
 
-def _mapping_secrets(mapping: dict[str, Any], path: DocPath) -> Iterator[tuple[DocPath, str]]:
+def _mapping_secrets(mapping: dict[str, Any], path: DocPath, found: list[tuple[DocPath, str]]) -> None:
     # an env var or similar {name: X, value: Y}: the name says what the value is
     name = mapping.get("name")
     if isinstance(name, str) and _secret_name(name) and _named_secret(mapping.get("value")):
-        yield (*path, "value"), f"the value of {name}"
+        found.append(((*path, "value"), f"the value of {name}"))
     for key, child in mapping.items():
         if _secret_name(key) and _named_secret(child):
-            yield (*path, key), f"a value stored under {key}"
+            found.append(((*path, key), f"a value stored under {key}"))
         else:
-            yield from _secrets(child, (*path, key))
+            _secrets(child, (*path, key), found)
 
 
 @functools.lru_cache(maxsize=1 << 14)  # every environment repeats the same keys and env var names
