@@ -163,3 +163,10 @@ def test_the_bound_that_skips_the_nesting_check_holds(text: str) -> None:
             pass  # not YAML: whatever came before the error counts
         assert events <= 2 * len(text) + 4
         assert events <= MAX_EVENTS or not skipped
+
+
+@pytest.mark.parametrize("text", ["1_.5", "1__0.5", "1.5_", "._5", "1_e3", "1_0.5"])
+def test_a_float_with_underscores_is_refused_not_a_crash(text: str) -> None:
+    # ruamel's 1.2 resolver tags them floats, which Python's float() does not all take; YAML 1.2 takes none
+    assert messages(f"a: {text}\n") == [f"{text} is not a YAML 1.2 number"]
+    assert messages(f"a: [{text}]\n") == [f"{text} is not a YAML 1.2 number"]

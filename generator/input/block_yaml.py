@@ -5,17 +5,20 @@ about 2.5 of the 13 ms an environment costs (docs/benchmarks.md). Most files are
 of one-line plain or quoted scalars, with comments: this module reads such a file line by line into the same
 data and Origin tree, positions included, and types each plain scalar by the same YAML 1.2 resolver.
 
-It reads nothing it is not sure of. Anything else makes it give up (None), and load.py composes the file:
-flow collections, block scalars, anchors, aliases, tags, escapes, scalars over several lines, tabs, carriage
-returns, a byte order mark, characters YAML does not allow or reads otherwise (NEL, LS, PS), directives and
-document markers (but a leading `---`), text near the size limits, and every value load.py would report a
-problem for. So each problem is found and worded in one place. tests/test_block_yaml.py compares both readings
-on every environment file of the repository and the tests, and on generated files.
+It also takes one-line flow collections of such scalars and literal block scalars (`|`, `|-`), and reads
+nothing it is not sure of. Anything else makes it give up (None), and load.py composes the file: flow
+collections over several lines or with a `:` or `?` in a plain scalar, folded and kept block scalars,
+anchors, aliases, tags, escapes, scalars over several lines, keys longer than YAML's 1,024 characters, tabs,
+carriage returns, a byte order mark, characters YAML does not allow or reads otherwise (NEL, LS, PS),
+directives and document markers (but a leading `---`), text near the size limits, and every value load.py
+would report a problem for. So each problem is found and worded in one place. tests/test_block_yaml.py
+compares both readings on every YAML file of the repository and on generated documents.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +38,26 @@ _KEY = re.compile(r"""(?:([A-Za-z0-9_][A-Za-z0-9_./-]*)|'((?:[^']|'')*)'|"([^"\\
 # characters outside YAML's printable set, and the line breaks YAML 1.1 has that 1.2 does not
 _UNREADABLE = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _PLAIN_START = frozenset("[]{}&*!|>%@`,#?:'\"")
-# a scalar in a flow collection: quoted without escapes, or plain without `:`, `#`, `?` (libyaml ends a plain
-# scalar there in a flow collection) or a flow indicator
+# a scalar in a flow collection: quoted without escapes, or plain without a flow indicator, `:` or `?` (where
+# libyaml ends a plain scalar in a flow collection, or refuses it) or `#` (to be sure of comments)
 _FLOW_SCALAR = re.compile(
     r"""'(?:[^']|'')*'|"[^"\\]*"|[^-,\[\]{}:#?'"&*!|>%@` ][^,\[\]{}:#?]*|-[^ ,\[\]{}:#?][^,\[\]{}:#?]*"""
 )
 # the header of a literal block scalar this reader takes: clipped or stripped, maybe a comment after it
 _LITERAL_HEADER = re.compile(r"\|(-?)(?: +#.*| *)")
+# YAML's limit on an implicit key (libyaml's and ruamel's): 1,024 characters, quotes included, to its `:`,
+# here with the `:` and the spaces after it, which leaves a margin
+_LONGEST_KEY = 1000
 # a line that starts with a directive or a document marker
 _MARKER = re.compile(r"^ *(?:%|---|\.\.\.)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many values and how deep a nesting this reader takes: beyond them, the composer's limits decide."""
+
+    most_values: int
+    deepest: int  # collections around a value
 
 
 class _Unsure(Exception):
@@ -51,12 +65,12 @@ class _Unsure(Exception):
 
 
 def read_block_yaml(
-    file: Path, text: str, tag_of: Any, typed: Any, problems: list[Any]
+    file: Path, text: str, tag_of: Any, typed: Any, problems: list[Any], limits: Limits
 ) -> tuple[dict[str, Any], Origin] | None:
     """The data and origins of `text`, or None when load.py must read it. `tag_of` gives a plain scalar's
     YAML 1.2 tag; `typed(tag, text, path, at)` constructs a scalar of a tag other than text's, adding to
     `problems` what it refuses (any problem makes this reader give up)."""
-    if "\t" in text or "\r" in text or text.startswith("\ufeff") or _UNREADABLE.search(text):
+    if _UNREADABLE.search(text):  # tabs, carriage returns and byte order marks too
         return None
     lines: list[_Line] = []
     raw = text.split("\n")
@@ -69,7 +83,7 @@ def read_block_yaml(
         del lines[0]  # a document start before the only document
     if not lines or len(_MARKER.findall(text)) > leading:
         return None
-    reader = _Reader(file, raw, lines, tag_of, typed, problems)
+    reader = _Reader(file, raw, lines, tag_of, typed, problems, limits)
     try:
         if _is_item(lines[0][2]):
             return None  # load.py words that the document must be a mapping
@@ -87,7 +101,14 @@ def _is_item(content: str) -> bool:
 
 class _Reader:
     def __init__(
-        self, file: Path, raw: list[str], lines: list[_Line], tag_of: Any, typed: Any, problems: list[Any]
+        self,
+        file: Path,
+        raw: list[str],
+        lines: list[_Line],
+        tag_of: Any,
+        typed: Any,
+        problems: list[Any],
+        limits: Limits,
     ) -> None:
         self.file = file
         self.raw = raw  # the file's lines, for block scalars, which may hold comments and blank lines
@@ -95,6 +116,8 @@ class _Reader:
         self.tag_of = tag_of
         self.typed = typed
         self.problems = problems
+        self.values_left = limits.most_values
+        self.deepest = limits.deepest
         self.plain: dict[str, Any] = {}  # plain scalar text -> its value: a file repeats most of its values
 
     def _indent(self, index: int) -> int:
@@ -118,6 +141,8 @@ class _Reader:
             match = _KEY.match(content)
             if match is None:
                 raise _Unsure
+            if match.end() > _LONGEST_KEY:
+                raise _Unsure  # a key longer than YAML's limit on implicit keys: the composer refuses it
             plain, single, double = match.groups()
             if plain is not None:
                 if self.tag_of(plain) != _STR:
@@ -127,6 +152,7 @@ class _Reader:
                 name = double if single is None else single.replace("''", "'")
             if name in data:
                 raise _Unsure  # load.py reports the duplicate
+            self._count(path)
             key_at = Location(file, number, column + 1)
             rest = content[match.end() :]
             index += 1
@@ -158,6 +184,7 @@ class _Reader:
             rest = content[1:].lstrip(" ")
             offset = len(content) - len(rest)  # where the item's value starts, after the dash and its spaces
             item_path = (*path, len(data))
+            self._count(path)
             if not rest or rest.startswith("#"):
                 index += 1
                 if self._indent(index) > column:
@@ -182,6 +209,12 @@ class _Reader:
         if self._indent(index) > column:
             raise _Unsure
         return data, Origin(key, start, children), index
+
+    def _count(self, path: DocPath) -> None:
+        """One more value, at `path` (or beside it): beyond the limits, the composer decides."""
+        self.values_left -= 1
+        if self.values_left < 0 or len(path) >= self.deepest:
+            raise _Unsure
 
     def value(
         self, text: str, path: DocPath, index: int, column: int, key: Location, parent: int
@@ -249,6 +282,7 @@ class _Reader:
         if text[position : position + 1] == closing:
             return data, Origin(key, at, children), position + 1
         while True:
+            self._count(path)
             entry_at = Location(self.file, number, column + position + 1)
             if closing == "]":
                 item_path = (*path, len(data))
@@ -290,6 +324,8 @@ class _Reader:
         if match is None:
             raise _Unsure
         written = match.group(0).rstrip(" ")
+        if len(written) >= _LONGEST_KEY:
+            raise _Unsure  # a key longer than YAML's limit on implicit keys: the composer refuses it
         if written[0] not in "'\"" and self.tag_of(written) != _STR:
             raise _Unsure  # a key that is no text: load.py reports it
         name, _ = self.scalar(written, (), number, column + position)

@@ -29,7 +29,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from generator.checks import DUPLICATE_KEY, OCTAL_NUMBER, PLAIN_DATA, YAML_LIMITS, YAML_SYNTAX
 from generator.errors import DocPath, InputError, Location, Problem
 from generator.input.block_yaml import TEXT_TAGS as _TEXT_TAGS
-from generator.input.block_yaml import read_block_yaml
+from generator.input.block_yaml import Limits, read_block_yaml
 from generator.input.syntax import read_syntax_error
 from generator.source import Origin
 
@@ -106,11 +106,14 @@ def parse_environment_text(file: Path, text: str) -> LoadedDocument:
 
 def read_lines(file: Path, text: str) -> tuple[dict[str, Any], Origin] | None:
     """The file read line by line (block_yaml.py), as composing it would read it; None where it must be
-    composed: block_yaml.py gives up, or the file comes near a limit on its size or nesting."""
-    if _may_exceed_limits(text):
+    composed: block_yaml.py gives up, or the file comes near a limit on its size, values or nesting. A value
+    makes at most three events (its key, and a collection's start and end), so a file of a quarter of
+    MAX_EVENTS values is far within every limit, and so is half of MAX_DEPTH."""
+    if len(text) > MAX_FILE_BYTES:
         return None
     converter = _Converter(file)
-    return read_block_yaml(file, text, _plain_tag, converter.typed, converter.problems)
+    limits = Limits(most_values=MAX_EVENTS // 4, deepest=MAX_DEPTH // 2)
+    return read_block_yaml(file, text, _plain_tag, converter.typed, converter.problems, limits)
 
 
 def _compose(file: Path, text: str) -> Node | None:
@@ -214,10 +217,30 @@ def _check_nesting(file: Path, events: Any) -> None:
             depth -= 1
 
 
-@functools.lru_cache(maxsize=1 << 14)
 def _plain_tag(text: str) -> str:
-    """The tag a plain scalar gets from the YAML 1.2 resolver the composer uses."""
-    return str(_Resolver(version=(1, 2)).resolve(ScalarNode, text, (True, False)))
+    """The tag a plain scalar gets from the YAML 1.2 resolver the composer uses (remembered for short texts:
+    files repeat their values, and environments each other's)."""
+    if len(text) > _REMEMBERED_LENGTH:
+        return _resolved_tag(text)
+    return _remembered_tag(text)
+
+
+_REMEMBERED_LENGTH = 64
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _remembered_tag(text: str) -> str:
+    return _resolved_tag(text)
+
+
+def _resolved_tag(text: str) -> str:
+    return str(_plain_resolver().resolve(ScalarNode, text, (True, False)))
+
+
+@functools.cache
+def _plain_resolver() -> _Resolver:
+    """One resolver for every plain scalar of the line reader: making one took 15 µs."""
+    return _Resolver(version=(1, 2))
 
 
 def _composer(*, pure: bool) -> YAML:
@@ -398,6 +421,10 @@ class _Converter:
             return self._integer(text, path, at)
         if tag == _CORE + "float":
             lowered = text.lower()
+            if "_" in text:  # ruamel's resolver takes 1_0.5 for a float, YAML 1.2's core schema does not
+                hint = "write it without underscores"
+                self.problems.append(Problem(at, path, f"{text} is not a YAML 1.2 number", hint, rule=PLAIN_DATA.id))
+                return None
             number = _SPECIAL_FLOATS[lowered] if lowered in _SPECIAL_FLOATS else float(text)
             if not math.isfinite(number):
                 # no Kubernetes or Ray field takes infinity or NaN; 1e400 overflows to infinity too
