@@ -75,6 +75,21 @@ def test_the_serializer_writes_what_pyyaml_writes(document: dict[Any, Any]) -> N
 
 
 @settings(max_examples=300)
+@given(st.lists(st.tuples(st.integers(0, 3), yaml_documents), min_size=1, max_size=4))
+@example([(0, {"a": 1}), (1, {"a": True}), (0, {"a": 1.0}), (2, {"a": "1"}), (0, {"a": -0.0}), (0, {"a": 0.0})])
+def test_pod_templates_written_once_are_written_as_pyyaml_writes_them(placed: list[tuple[int, dict[Any, Any]]]) -> None:
+    """Each pod template (a `template` mapping) is written once per process and column, by its repr: documents
+    that hold equal and unequal ones at several depths are each written as PyYAML writes them."""
+    for depth, template in placed:
+        if not template:
+            continue
+        document: dict[Any, Any] = {"template": template}
+        for _ in range(depth):
+            document = {"spec": [{"name": "g", "template": template}, document]}
+        assert dump_yaml([document]) == _pyyaml(_ordered(document))
+
+
+@settings(max_examples=300)
 @given(yaml_documents)
 @example({"a": ""})
 @example({"a": float("inf"), "b": ['"\\'], "\x01": "\x01\n"})
