@@ -149,6 +149,19 @@ def _is_json_key(content: str) -> bool:
 
 
 def _key_and_rest(content: str) -> tuple[Any, str]:
+    # the templates write the same short lines in every object (a long one is most often a one-line JSON value)
+    return _remembered_key_and_rest(content) if len(content) <= _REMEMBERED_LINE else _split_key(content)
+
+
+_REMEMBERED_LINE = 200
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _remembered_key_and_rest(content: str) -> tuple[Any, str]:
+    return _split_key(content)
+
+
+def _split_key(content: str) -> tuple[Any, str]:
     match = _KEY.match(content)
     if match is not None:
         key: Any = _plain(match.group(1))
@@ -172,17 +185,34 @@ def _key_and_rest(content: str) -> tuple[Any, str]:
 
 
 def _scalar(text: str) -> Any:
-    if text[0] in '{["':
-        if "\\ud" in text.lower():  # a surrogate escape: json takes it, PyYAML refuses a lone one
-            raise _Unsupported
-        try:
-            value, end = _JSON.raw_decode(text)
-        except ValueError as error:
-            raise _Unsupported from error
-        if end != len(text):
-            raise _Unsupported
-        return value
-    return _plain(text)
+    if text[0] == "[" or text[0] == "{":  # a collection: a new one each time, which a render may change
+        return _json(text)
+    return _immutable_scalar(text)
+
+
+def _immutable_scalar(text: str) -> Any:
+    return _remembered_scalar(text) if len(text) <= _REMEMBERED_LINE else _json_or_plain(text)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # most values repeat: names, images, quantities, numbers
+def _remembered_scalar(text: str) -> Any:
+    return _json_or_plain(text)
+
+
+def _json_or_plain(text: str) -> Any:
+    return _json(text) if text[0] == '"' else _plain(text)
+
+
+def _json(text: str) -> Any:
+    if "\\ud" in text.lower():  # a surrogate escape: json takes it, PyYAML refuses a lone one
+        raise _Unsupported
+    try:
+        value, end = _JSON.raw_decode(text)
+    except ValueError as error:
+        raise _Unsupported from error
+    if end != len(text):
+        raise _Unsupported
+    return value
 
 
 @functools.lru_cache(maxsize=1 << 14)
