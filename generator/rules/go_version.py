@@ -7,6 +7,7 @@ number by number, missing ones being 0: 2.52 equals 2.52.0 (compareInternal).
 
 from __future__ import annotations
 
+import functools
 import re
 
 # versionMatchRE: Go's \s is [\t\n\f\r ], and its `.` takes no newline, as Python's does without DOTALL
@@ -16,6 +17,7 @@ _UINT_LIMIT = 1 << 64  # strconv.ParseUint(component, 10, 0) on a 64-bit machine
 Version = tuple[int, ...]
 
 
+@functools.lru_cache(maxsize=1024)  # every group of every environment names one of a few versions
 def generic_version(text: str | None) -> Version | None:
     """The numbers ParseGeneric reads from `text`, or None where it returns an error."""
     found = _GENERIC.fullmatch(text or "")

@@ -52,19 +52,22 @@ def tolerations_are_valid(context: RuleContext) -> Iterator[Problem]:
         yield from _toleration_problems(context, path, toleration)
 
 
-def _tolerations(value: Any, path: DocPath) -> Iterator[tuple[DocPath, dict[str, Any]]]:
-    """Every toleration in the environment: pod settings, defaults and pod templates alike."""
+def _tolerations(
+    value: Any, path: DocPath, found: list[tuple[DocPath, dict[str, Any]]] | None = None
+) -> list[tuple[DocPath, dict[str, Any]]]:
+    """Every toleration in the environment: pod settings, defaults and pod templates alike (gathered in one
+    list, not a generator per value)."""
+    found = [] if found is None else found
     if isinstance(value, dict):
         for key, child in value.items():
             if key == "tolerations" and isinstance(child, list):
-                for index, item in enumerate(child):
-                    if isinstance(item, dict):
-                        yield (*path, key, index), item
+                found.extend(((*path, key, index), item) for index, item in enumerate(child) if isinstance(item, dict))
             else:
-                yield from _tolerations(child, (*path, key))
+                _tolerations(child, (*path, key), found)
     elif isinstance(value, list):
         for index, child in enumerate(value):
-            yield from _tolerations(child, (*path, index))
+            _tolerations(child, (*path, index), found)
+    return found
 
 
 def _toleration_problems(context: RuleContext, path: DocPath, toleration: dict[str, Any]) -> Iterator[Problem]:
