@@ -325,3 +325,10 @@ def test_the_environment_loader_takes_the_line_reading() -> None:
     document = load.parse_environment_text(FILE, text)
     assert (document.data, document.origin) == fast(text)
     assert document.origin.children["name"].value == Location(FILE, 3, 7)
+
+
+def test_the_shared_resolver_keeps_no_text() -> None:
+    # one resolver types the plain scalars of every file a process reads: it must not keep them all
+    text = "".join(f"k{index}: {'v' * 100}{index}\n" for index in range(50))
+    assert fast(text) is not None
+    assert load._plain_resolver()._plain == {}

@@ -234,7 +234,8 @@ def _remembered_tag(text: str) -> str:
 
 
 def _resolved_tag(text: str) -> str:
-    return str(_plain_resolver().resolve(ScalarNode, text, (True, False)))
+    # VersionedResolver's own resolve: _Resolver's would keep every text for good in the shared resolver
+    return str(VersionedResolver.resolve(_plain_resolver(), ScalarNode, text, (True, False)))
 
 
 @functools.cache

@@ -119,11 +119,15 @@ def _mapping(mapping: dict[Any, Any], column: int, out: list[str], *, inline_fir
 
 # The pod templates of Ray objects (a group's, a submitter's, a cronjob's job template): most of what a
 # repository renders, and alike across the groups of a cluster, the clusters of an environment and the
-# environments extending one partial. Each is written once per run and column, by its value: plain data whose
+# environments extending one partial. Each is written once per process and column, by its value: plain data whose
 # repr is equal is written alike (a float's repr tells 0.0 from -0.0, True from 1, "1" from 1). Writing them
-# took a third of the serializer's time in `make bench`.
+# took a third of the serializer's time in `make bench`. Rendered documents hold plain data (the loader and the
+# template reader make them): a str subclass, whose repr is its text's, would be written as that text here.
 SHARED_BLOCK_KEY = "template"
-_MOST_SHARED_BLOCKS = 4096
+# at most this many kept, each of at most _LONGEST_SHARED characters of repr (a pod template's is 1-3 KB): some
+# tens of MB at worst
+_MOST_SHARED_BLOCKS = 1024
+_LONGEST_SHARED = 16_384
 # (repr, column) -> the text: a memo of a pure function, as the lru_caches here are
 _SHARED_BLOCKS: dict[tuple[str, int], str] = {}
 
@@ -135,9 +139,11 @@ def _shared_block(value: dict[Any, Any], column: int) -> str:
     if text is None:
         lines: list[str] = []
         _mapping(value, column, lines, inline_first=False)
-        if len(_SHARED_BLOCKS) >= _MOST_SHARED_BLOCKS:
-            _SHARED_BLOCKS.clear()
-        text = _SHARED_BLOCKS[key] = "".join(lines)
+        text = "".join(lines)
+        if len(key[0]) <= _LONGEST_SHARED:
+            if len(_SHARED_BLOCKS) >= _MOST_SHARED_BLOCKS:
+                _SHARED_BLOCKS.clear()
+            _SHARED_BLOCKS[key] = text
     return text
 
 
