@@ -126,7 +126,7 @@ ports:
 
 def test_a_typical_file_is_taken_and_read_the_same() -> None:
     assert assert_same_reading(TYPICAL)
-    data, _ = load.parse_environment_text(FILE, TYPICAL).data, None
+    data = load.parse_environment_text(FILE, TYPICAL).data
     assert data["configMaps"][0]["data"] == {
         "run.py": "import ray\n\n# a comment in the script\n  indented\n",
         "strip.sh": "echo hi",
@@ -320,10 +320,15 @@ def test_documents_with_characters_dropped_in_read_the_same_or_are_given_up(
     assert_same_reading(text + "\n")
 
 
-def test_the_environment_loader_takes_the_line_reading() -> None:
-    text = TYPICAL.replace("target: {cluster: in-cluster}\n", "")
-    document = load.parse_environment_text(FILE, text)
-    assert (document.data, document.origin) == fast(text)
+def test_the_environment_loader_takes_the_line_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = composed(TYPICAL)
+
+    def not_composed(*_: object) -> None:
+        pytest.fail("the loader composed a file the line reader takes")
+
+    monkeypatch.setattr(load, "_compose", not_composed)
+    document = load.parse_environment_text(FILE, TYPICAL)
+    assert (document.data, document.origin) == expected
     assert document.origin.children["name"].value == Location(FILE, 3, 7)
 
 

@@ -28,10 +28,10 @@ from generator.source import Origin
 # one line of a file: its number (from 1), its indentation, and what follows the indentation
 _Line = tuple[int, int, str]
 
-_STR = "tag:yaml.org,2002:str"
+STR_TAG = "tag:yaml.org,2002:str"
 # the tags whose plain scalars are constructed as text: `=` and `<<` are text in YAML 1.2's core schema (the
 # 1.1 value and merge types are gone), but no key
-TEXT_TAGS = (_STR, "tag:yaml.org,2002:value", "tag:yaml.org,2002:merge")
+TEXT_TAGS = (STR_TAG, "tag:yaml.org,2002:value", "tag:yaml.org,2002:merge")
 # a key as written in environment files (field names, label keys, rayStartParams), or quoted without escapes,
 # then its `:` and the spaces after it
 _KEY = re.compile(r"""(?:([A-Za-z0-9_][A-Za-z0-9_./-]*)|'((?:[^']|'')*)'|"([^"\\]*)"):(?: +|$)""")
@@ -45,8 +45,8 @@ _FLOW_SCALAR = re.compile(
 )
 # the header of a literal block scalar this reader takes: clipped or stripped, maybe a comment after it
 _LITERAL_HEADER = re.compile(r"\|(-?)(?: +#.*| *)")
-# YAML's limit on an implicit key (libyaml's and ruamel's): 1,024 characters, quotes included, to its `:`,
-# here with the `:` and the spaces after it, which leaves a margin
+# YAML's limit on an implicit key (libyaml's and ruamel's): 1,024 characters, quotes included, to its `:`;
+# a margin below it
 _LONGEST_KEY = 1000
 # a line that starts with a directive or a document marker
 _MARKER = re.compile(r"^ *(?:%|---|\.\.\.)", re.MULTILINE)
@@ -141,15 +141,10 @@ class _Reader:
             match = _KEY.match(content)
             if match is None:
                 raise _Unsure
-            if match.end() > _LONGEST_KEY:
-                raise _Unsure  # a key longer than YAML's limit on implicit keys: the composer refuses it
             plain, single, double = match.groups()
-            if plain is not None:
-                if self.tag_of(plain) != _STR:
-                    raise _Unsure  # a key that is no text: load.py reports it
-                name = plain
-            else:
-                name = double if single is None else single.replace("''", "'")
+            self._check_key(match.end(), plain)
+            quoted = double if single is None else single.replace("''", "'")
+            name = plain if plain is not None else quoted
             if name in data:
                 raise _Unsure  # load.py reports the duplicate
             self._count(path)
@@ -210,6 +205,13 @@ class _Reader:
             raise _Unsure
         return data, Origin(key, start, children), index
 
+    def _check_key(self, length: int, plain: str | None) -> None:
+        """Give up on a key that the composer refuses or load.py reports: one longer than YAML's limit on
+        implicit keys (`length`: as written, quotes included, maybe its `:` and spaces too), or a plain one
+        (None: a quoted one) that is no text."""
+        if length >= _LONGEST_KEY or (plain is not None and self.tag_of(plain) != STR_TAG):
+            raise _Unsure
+
     def _count(self, path: DocPath) -> None:
         """One more value, at `path` (or beside it): beyond the limits, the composer decides."""
         self.values_left -= 1
@@ -227,7 +229,7 @@ class _Reader:
             return self.literal(text, index, column, key, parent)
         if text[0] in "[{":
             value, origin, end = self.flow(text, 0, path, number, column, key)
-            _after_quote(text[end:])
+            _only_comment_after(text[end:])
             return value, origin, index
         value, at = self.scalar(text, path, number, column)
         return value, Origin(key, at), index
@@ -324,10 +326,7 @@ class _Reader:
         if match is None:
             raise _Unsure
         written = match.group(0).rstrip(" ")
-        if len(written) >= _LONGEST_KEY:
-            raise _Unsure  # a key longer than YAML's limit on implicit keys: the composer refuses it
-        if written[0] not in "'\"" and self.tag_of(written) != _STR:
-            raise _Unsure  # a key that is no text: load.py reports it
+        self._check_key(len(written), None if written[0] in "'\"" else written)
         name, _ = self.scalar(written, (), number, column + position)
         return name, position + len(written)
 
@@ -344,13 +343,13 @@ class _Reader:
                 if text[end + 1 : end + 2] != "'":
                     break
                 end += 2
-            _after_quote(text[end + 1 :])
+            _only_comment_after(text[end + 1 :])
             return text[1:end].replace("''", "'"), at
         if first == '"':
             end = text.find('"', 1)
             if end < 0 or "\\" in text[1:end]:
                 raise _Unsure  # escapes, or continued on the next line
-            _after_quote(text[end + 1 :])
+            _only_comment_after(text[end + 1 :])
             return text[1:end], at
         if first in _PLAIN_START or (first == "-" and text[1:2] in ("", " ")):
             raise _Unsure  # an indicator: flow collections, block scalars, anchors, aliases, tags, ...
@@ -373,8 +372,8 @@ def _skip_spaces(text: str, position: int) -> int:
     return position
 
 
-def _after_quote(rest: str) -> None:
-    """What may follow a quoted scalar on its line: spaces, and then a comment."""
+def _only_comment_after(rest: str) -> None:
+    """What may follow a quoted scalar or a flow collection on its line: spaces, and then a comment."""
     stripped = rest.lstrip(" ")
     if stripped and not (stripped.startswith("#") and len(stripped) < len(rest)):
         raise _Unsure

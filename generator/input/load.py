@@ -28,9 +28,10 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from generator.checks import DUPLICATE_KEY, OCTAL_NUMBER, PLAIN_DATA, YAML_LIMITS, YAML_SYNTAX
 from generator.errors import DocPath, InputError, Location, Problem
+from generator.input.block_yaml import STR_TAG, Limits, read_block_yaml
 from generator.input.block_yaml import TEXT_TAGS as _TEXT_TAGS
-from generator.input.block_yaml import Limits, read_block_yaml
 from generator.input.syntax import read_syntax_error
+from generator.memo import remembered_when_short
 from generator.source import Origin
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -46,7 +47,7 @@ MAX_EXPANDED_VALUES = 100_000
 MAX_EVENTS = 50_000
 
 _CORE = "tag:yaml.org,2002:"
-_STR, _MAP, _SEQ, _MERGE = _CORE + "str", _CORE + "map", _CORE + "seq", _CORE + "merge"
+_STR, _MAP, _SEQ, _MERGE = STR_TAG, _CORE + "map", _CORE + "seq", _CORE + "merge"
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
 _OCTAL = re.compile(r"0o[0-7]+")
 _HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+")
@@ -217,23 +218,9 @@ def _check_nesting(file: Path, events: Any) -> None:
             depth -= 1
 
 
+@remembered_when_short(64)  # files repeat their values, and environments each other's
 def _plain_tag(text: str) -> str:
-    """The tag a plain scalar gets from the YAML 1.2 resolver the composer uses (remembered for short texts:
-    files repeat their values, and environments each other's)."""
-    if len(text) > _REMEMBERED_LENGTH:
-        return _resolved_tag(text)
-    return _remembered_tag(text)
-
-
-_REMEMBERED_LENGTH = 64
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _remembered_tag(text: str) -> str:
-    return _resolved_tag(text)
-
-
-def _resolved_tag(text: str) -> str:
+    """The tag a plain scalar gets from the YAML 1.2 resolver the composer uses."""
     # VersionedResolver's own resolve: _Resolver's would keep every text for good in the shared resolver
     return str(VersionedResolver.resolve(_plain_resolver(), ScalarNode, text, (True, False)))
 

@@ -99,7 +99,7 @@ def _mapping(mapping: dict[Any, Any], column: int, out: list[str], *, inline_fir
         if isinstance(value, dict):
             if not value:
                 out.append(f"{head} {{}}\n")
-            elif key == SHARED_BLOCK_KEY:
+            elif key == _SHARED_BLOCK_KEY:
                 out.append(head + "\n")
                 out.append(_shared_block(value, column + 2))
             else:
@@ -123,7 +123,7 @@ def _mapping(mapping: dict[Any, Any], column: int, out: list[str], *, inline_fir
 # repr is equal is written alike (a float's repr tells 0.0 from -0.0, True from 1, "1" from 1). Writing them
 # took a third of the serializer's time in `make bench`. Rendered documents hold plain data (the loader and the
 # template reader make them): a str subclass, whose repr is its text's, would be written as that text here.
-SHARED_BLOCK_KEY = "template"
+_SHARED_BLOCK_KEY = "template"
 # at most this many kept, each of at most _LONGEST_SHARED characters of repr (a pod template's is 1-3 KB): some
 # tens of MB at worst
 _MOST_SHARED_BLOCKS = 1024

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from generator.memo import remembered_when_short
 from generator.output.serialize import load_yaml_stream
 
 # PyYAML's YAML 1.1 float (yaml/resolver.py): a JSON number outside it is text to PyYAML
@@ -148,20 +149,12 @@ def _is_json_key(content: str) -> bool:
     return content[end : end + 2] == ": " or content[end:] == ":"
 
 
-def _key_and_rest(content: str) -> tuple[Any, str]:
-    # the templates write the same short lines in every object (a long one is most often a one-line JSON value)
-    return _remembered_key_and_rest(content) if len(content) <= _REMEMBERED_LINE else _split_key(content)
-
-
+# the templates write the same short lines in every object (a long one is most often a one-line JSON value)
 _REMEMBERED_LINE = 200
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _remembered_key_and_rest(content: str) -> tuple[Any, str]:
-    return _split_key(content)
-
-
-def _split_key(content: str) -> tuple[Any, str]:
+@remembered_when_short(_REMEMBERED_LINE)
+def _key_and_rest(content: str) -> tuple[Any, str]:
     match = _KEY.match(content)
     if match is not None:
         key: Any = _plain(match.group(1))
@@ -187,19 +180,12 @@ def _split_key(content: str) -> tuple[Any, str]:
 def _scalar(text: str) -> Any:
     if text[0] == "[" or text[0] == "{":  # a collection: a new one each time, which a render may change
         return _json(text)
-    return _immutable_scalar(text)
-
-
-def _immutable_scalar(text: str) -> Any:
-    return _remembered_scalar(text) if len(text) <= _REMEMBERED_LINE else _json_or_plain(text)
-
-
-@functools.lru_cache(maxsize=1 << 14)  # most values repeat: names, images, quantities, numbers
-def _remembered_scalar(text: str) -> Any:
     return _json_or_plain(text)
 
 
+@remembered_when_short(_REMEMBERED_LINE)  # most values repeat: names, images, quantities, numbers
 def _json_or_plain(text: str) -> Any:
+    """A scalar: immutable, so that one read may stand for every other."""
     return _json(text) if text[0] == '"' else _plain(text)
 
 
