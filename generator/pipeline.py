@@ -125,6 +125,22 @@ class _Run:
 
 
 def build(request: BuildRequest) -> BuildResult:
+    # What `_uncollected` froze goes back to the collector when the build is done, and what of it is garbage by
+    # then (templates, validators, models: many in cycles) is collected. Left frozen, none of it would ever be
+    # freed, and a process that builds again (the tests, a tool built on this one) grew by every run: 1.8 GB
+    # over tests/test_outcome_cache.py. Merely thawed, it would still wait for a full collection, which the
+    # collector starts by the count of objects it promoted itself, and thawed ones are not counted. The
+    # collection took 5 ms on the examples and 55-85 ms for 1,000 environments.
+    thaw = gc.get_freeze_count() == 0
+    try:
+        return _build(request)
+    finally:
+        if thaw and gc.get_freeze_count() > 0:
+            gc.unfreeze()
+            gc.collect()
+
+
+def _build(request: BuildRequest) -> BuildResult:
     found = discover(request.environments_dir)
     names = _selected(found, request.selected, request.environments_dir)
     run = _Run(

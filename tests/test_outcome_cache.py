@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from generator import pipeline, stages
+from generator import parallel, pipeline, stages
 from generator.errors import Problem
 from generator.files import RenderedFile
 from generator.model.types import Environment
@@ -680,15 +680,43 @@ def test_origins_read_back_are_written_as_they_came(own_cache: Path, tool: ToolD
 
 
 @pytest.mark.skipif(not can_fork(), reason="workers are forked")
-def test_what_the_caller_froze_stays_frozen_through_the_workers(tmp_path: Path, tool: ToolData) -> None:
+def test_what_the_caller_froze_stays_frozen_through_the_workers(
+    tmp_path: Path, tool: ToolData, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
     request = BuildRequest(folder, (), tool, jobs=2)
     build(request)
     for file in sorted(folder.glob("[!_]*.yaml"))[:4]:
         file.write_text(file.read_text() + "# changed\n")
-    gc.unfreeze()
+    frozen_after_workers: list[int] = []
+
+    def run_in_workers(*arguments: Any) -> Any:
+        try:
+            return parallel.run_in_workers(*arguments)
+        finally:
+            frozen_after_workers.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(pipeline, "run_in_workers", run_in_workers)
     build(request)  # reads the kept outcomes, freezes them, and starts workers for the changed
-    assert gc.get_freeze_count() > 0
+    assert len(frozen_after_workers) == 1
+    assert frozen_after_workers[0] > 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_leaves_the_collector_as_it_found_it(tmp_path: Path, tool: ToolData, jobs: int) -> None:
+    folder = shutil.copytree(CORPUS / "valid", tmp_path / "environments")
+    request = BuildRequest(folder, (), tool, jobs=jobs)
+    build(request)
+    changed = sorted(folder.glob("[!_]*.yaml"))[0]
+    changed.write_text(changed.read_text() + "# changed\n")
+    assert gc.get_freeze_count() == 0
+    build(request)  # reads kept outcomes, which freezes what is alive until the build ends
+    assert gc.get_freeze_count() == 0
+    assert gc.collect() == 0  # what the build froze and left behind is collected already
+    gc.freeze()  # a caller's own freeze is the caller's
+    frozen = gc.get_freeze_count()
+    build(request)
+    assert gc.get_freeze_count() >= frozen
     gc.unfreeze()
 
 
