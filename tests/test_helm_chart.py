@@ -6,6 +6,7 @@ chart makes of our values against the one the overlay holds."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -350,3 +351,48 @@ def _chart_plain_text_problems(folder: Path, tool: ToolData, text: str) -> list[
     (folder / "both.yaml").write_text(changed)
     result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
     return [(problem.rule, format_path(problem.path)) for problem in result.problems if problem.is_error]
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.7.0"])
+def test_the_operator_chart_writes_its_namespace_unquoted_in_role_bindings(
+    tmp_path: Path, tool: ToolData, version: str
+) -> None:
+    """What rule operator-chart-plain-text guards against, shown with the chart itself: installed in namespace
+    `on`, its role bindings name their ServiceAccount subject in a namespace that Kubernetes' reader (kubectl's)
+    takes for a boolean, which the API server refuses for the subject's string field; `ray-on` stays text.
+    Their own metadata.namespace, which Helm's builder replaces with the release namespace as text
+    (docs/gitops.md), is left out: kubectl would refuse the whole document for it."""
+    for namespace, read_as in (("on", True), ("ray-on", "ray-on")):
+        with helm_python.Chart.load(CHARTS / release_tag(version) / "kuberay-operator") as loaded:
+            rendered = loaded.render({}, name=OPERATOR_RELEASE, namespace=namespace)
+        bindings = [text for text in rendered.values() if re.search(r"^kind: (Cluster)?RoleBinding$", text, re.M)]
+        assert len(bindings) == 2  # the leader election's RoleBinding, the cluster-wide install's ClusterRoleBinding
+        for manifest in bindings:
+            [binding] = decoded_by_kubectl(_without_own_namespace(manifest))
+            assert [subject["namespace"] for subject in binding["subjects"]] == [read_as]
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    text = f"""\
+name: solo
+kuberay: {{version: {version}}}
+target: {{cluster: in-cluster, namespace: ml}}
+gitops: {{engine: both, repoURL: https://git.example.com/ray.git}}
+operator: {{install: true, namespace: "on"}}
+defaults: {{image: rayproject/ray:2.41.0}}
+"""
+    (folder / "solo.yaml").write_text(text)
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    assert [(problem.rule, format_path(problem.path)) for problem in result.problems] == [
+        ("operator-chart-plain-text", "operator.namespace")
+    ]
+
+
+def _without_own_namespace(manifest: str) -> str:
+    """`manifest` without the `namespace` of its top-level `metadata` (the subjects' stay)."""
+    kept, in_metadata = [], False
+    for line in manifest.splitlines(keepends=True):
+        if line[:1] not in (" ", "-", "\n", ""):
+            in_metadata = line.startswith("metadata:")
+        if not (in_metadata and line.startswith("  namespace:")):
+            kept.append(line)
+    return "".join(kept)

@@ -88,6 +88,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,
     delivery.chart_plain_text,
+    delivery.operator_chart_plain_text,
     secrets.plaintext_secrets,
     objects.object_placement,
     objects.cluster_object_placement,

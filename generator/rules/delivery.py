@@ -120,6 +120,41 @@ def chart_plain_text(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+@rule(
+    "operator-chart-plain-text",
+    "with the operator installed by its chart, the operator's namespace stays text when read back: the "
+    "kuberay-operator chart writes it unquoted as the namespace of its role bindings' ServiceAccount, and "
+    "Kubernetes' YAML reader takes `on`, `no` or `123` for a boolean or a number",
+    "the kuberay-operator chart's templates/leader_election_role_binding.yaml and rolebinding.yaml (subjects "
+    "`namespace: {{ .Release.Namespace }}`), read by sigs.k8s.io/yaml (goyaml.v2/resolve.go); the API server "
+    "decodes a subject's namespace as a string",
+    fails="operator: {install: true, namespace: 'on'}",
+    passes="operator: {install: true, namespace: ray-on}",
+    cases=("operator-chart-plain-text",),
+)
+def operator_chart_plain_text(context: RuleContext) -> Iterator[Problem]:
+    # Only the subjects matter: where the chart writes the namespace as an object's own, a value that is not
+    # text reads as no namespace, and Helm and Argo CD put the object in the release's namespace, the same one
+    # (docs/gitops.md, "RayCluster through the official chart")
+    operator = context.operator
+    if not operator.install or operator.delivery != "helm" or operator.values.get("rbacEnable", True) is False:
+        return
+    read_as = plain_scalar_type(operator.namespace)
+    if read_as == "text":
+        return
+    outcome = {
+        "null": "null, which leaves their ServiceAccount subject without the namespace it needs",
+        "another value": "another value",
+    }.get(read_as, f"{read_as}, which the subject's string field refuses, so the install fails")
+    yield context.problem(
+        ("operator", "namespace"),
+        f"the kuberay-operator chart writes the namespace {operator.namespace!r} without quotes in its "
+        f"role bindings, and Kubernetes reads it back as {outcome}",
+        "give the operator a namespace that starts with a letter and is no YAML word such as on, no or null, or "
+        "set operator.delivery: kustomize, which renders the operator's objects itself",
+    )
+
+
 def _where_set(path: DocPath, item: dict[str, Any], defaults: dict[str, Any], key: str) -> tuple[DocPath, Any]:
     """Where a setting of `item` is written and its value: the item's own, else defaults' (as pod_setting and
     cluster_ray_version read it)."""
