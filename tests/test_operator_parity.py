@@ -303,3 +303,78 @@ def test_the_v2_autoscaler_asked_for_through_spec(
     problems = problems_of(tool, environments, {"team": body})
     found = [rule for _, rule, _ in problems if rule != "pod-security"]
     assert found == (["worker-idle-timeout"] if refused else [])
+
+
+NAMED_JOB = """\
+kuberay: {version: VERSION}
+target: {cluster: in-cluster, namespace: ray}
+jobs:
+  - name: NAME
+    entrypoint: python run.py
+    cluster: {head: {cpu: "1"}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "length", "refused"),
+    [("1.3.0", 46, False), ("1.3.2", 47, True), ("1.4.0", 47, False), ("1.7.0", 47, False), ("1.7.0", 48, True)],
+)
+def test_job_names_leave_room_for_the_cluster_the_operator_names_after_them(
+    tool: ToolData, environments: Path, version: str, length: int, refused: bool
+) -> None:
+    """Before 1.4.0 a RayJob's cluster is <name>-raycluster-xxxxx, a pod label of at most 63 characters
+    (utils/util.go:312-313, common/pod.go:589 at v1.3.0); from 1.4.0 the operator checks 47 itself."""
+    name = ("nightly-" * 8)[: length - 1] + "a"
+    text = NAMED_JOB.replace("VERSION", version).replace("NAME", name)
+    problems = problems_of(tool, environments, {"team": text})
+    limit = 46 if version.startswith("1.3") else 47
+    expected = f"RayJob name '{name}' has {length} characters; the KubeRay operator allows at most {limit}"
+    assert [(rule, message) for _, rule, message in problems] == ([("ray-object-name", expected)] if refused else [])
+
+
+CRON_FT = """\
+kuberay: {version: 1.6.0}
+target: {cluster: in-cluster, namespace: ray}
+operator: {install: true, featureGates: {RayCronJob: true}}
+cronJobs:
+  - name: nightly
+    schedule: "0 2 * * *"
+    annotations: {ray.io/ft-enabled: "true"}
+    job: {entrypoint: python run.py, cluster: CLUSTER}
+"""
+
+
+@pytest.mark.parametrize(
+    ("cluster", "found"),
+    [
+        ('{head: {cpu: "1", env: [{name: RAY_REDIS_ADDRESS, value: "redis:6379"}]}}', ["gcs-fault-tolerance"]),
+        ('{gcsFaultTolerance: {redisAddress: "redis:6379"}, head: {cpu: "1"}}', []),
+    ],
+)
+def test_a_cron_jobs_annotations_are_not_its_jobs(
+    tool: ToolData, environments: Path, cluster: str, found: list[str]
+) -> None:
+    """ValidateRayCronJobSpec checks the job template as a RayJob without annotations (utils/validation.go:718-721
+    at v1.6.0), and the RayJobs it makes carry a timestamp annotation alone (raycronjob_controller.go:156-166):
+    ray.io/ft-enabled on the RayCronJob neither enables fault tolerance for them nor clashes with
+    gcsFaultTolerance."""
+    problems = problems_of(tool, environments, {"team": CRON_FT.replace("CLUSTER", cluster)})
+    assert [rule for _, rule, _ in problems] == found
+
+
+@pytest.mark.parametrize(("value", "found"), [('""', []), ("secret", ["gcs-fault-tolerance"])])
+def test_an_empty_redis_password_is_no_password(
+    tool: ToolData, environments: Path, value: str, found: list[str]
+) -> None:
+    """The operator refuses redis-password and redis-username in rayStartParams only when they are not ""
+    (validation.go:168 and :192 at v1.7.0)."""
+    text = f"""\
+kuberay: {{version: 1.7.0}}
+target: {{cluster: in-cluster, namespace: ray}}
+clusters:
+  - name: ft
+    gcsFaultTolerance: {{redisAddress: "redis:6379"}}
+    head: {{cpu: "1", rayStartParams: {{redis-password: {value}, redis-username: {value}}}}}
+"""
+    problems = problems_of(tool, environments, {"team": text})
+    assert [rule for _, rule, _ in problems if rule != "plaintext-secret"] == found * 2  # a lint of its own

@@ -19,6 +19,10 @@ MAX_NAME_LENGTH = {"clusters": ("RayCluster", 53), "jobs": ("RayJob", 47), "serv
 # characters at v1.6.0 (raycronjob_controller.go:159), 10 digits from v1.7.0 (getRayJobName; the operator checks
 # MaxRayCronJobNameLength = MaxRayJobNameLength - 11, constant.go:385)
 CRON_NAME_SUFFIX = (("1.6.0", 6), ("1.7.0", 11))
+# Before 1.4.0 the cluster of a RayJob or RayService is <name>-raycluster-xxxxx (GenerateRayClusterName,
+# utils/util.go:312-313 at v1.3.0), and its pods carry that name whole as their ray.io/cluster label (labelPod,
+# common/pod.go:589), which Kubernetes caps at 63 characters; from 1.4.0 it is <name>-xxxxx
+LEGACY_CLUSTER_NAMES = ("1.4.0", 63 - len("-raycluster-xxxxx"))
 
 
 def cron_name_limit(version: str) -> int:
@@ -73,9 +77,10 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "ray-object-name",
-    "RayCluster names have at most 53 characters, RayJob and RayService names at most 47, RayCronJob names at "
-    "most 41 (1.6) or 36 (1.7), all DNS-1035 labels: the operator derives Service (`<name>-serve-svc`), cluster "
-    "(`<name>-xxxxx`) and RayJob names from them",
+    "RayCluster names have at most 53 characters, RayJob and RayService names at most 47 (46 before 1.4.0), "
+    "RayCronJob names at most 41 (1.6) or 36 (1.7), all DNS-1035 labels: the operator derives Service "
+    "(`<name>-serve-svc`), cluster (`<name>-xxxxx`, `<name>-raycluster-xxxxx` before 1.4.0) and RayJob names "
+    "from them",
     "ray-operator/controllers/ray/utils/validation.go (ValidateRayClusterMetadata, ValidateRayJobMetadata, "
     "ValidateRayServiceMetadata; from 1.4.0) and constant.go (MaxRayClusterNameLength, ...)",
     fails="clusters: [{name: 1st-cluster, head: {cpu: '1'}}]",
@@ -85,6 +90,9 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:
     """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
     limits = dict(MAX_NAME_LENGTH)
+    if not context.since(LEGACY_CLUSTER_NAMES[0]):
+        legacy = LEGACY_CLUSTER_NAMES[1]
+        limits.update({section: (kind, legacy) for section, (kind, _) in limits.items() if section != "clusters"})
     if context.since(CRON_NAME_SUFFIX[0][0]):
         limits["cronJobs"] = ("RayCronJob", cron_name_limit(context.version))
     for section, (kind, limit) in limits.items():

@@ -314,15 +314,19 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
     """With gcsFaultTolerance, Redis settings come from it alone (ValidateRayClusterSpec)."""
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
-        # only the head pod is checked, as the operator does; its annotations are the owning object's
-        annotations = value_at(context.data, (*spec_at.path[:2], "annotations")) or {}
+        # only the head pod is checked, as the operator does; its annotations are the owning object's, but a
+        # RayCronJob's are not its RayJobs': each RayJob it makes carries a timestamp annotation alone
+        # (constructRayJob, raycronjob_controller.go:156-166 at v1.6.0), and ValidateRayCronJobSpec checks
+        # the template as a RayJob without annotations (utils/validation.go:718-721 at v1.6.0)
+        owner = spec_at.path[:2]
+        annotations = {} if owner[0] == "cronJobs" else value_at(context.data, (*owner, "annotations")) or {}
         # fault tolerance is on with gcsFaultTolerance, or with the older annotation (IsGCSFaultToleranceEnabled)
         managed = "gcsFaultTolerance" in spec_at.spec
         enabled = managed or str(annotations.get(FT_ENABLED_ANNOTATION, "")).lower() == "true"
         for annotation in (FT_ENABLED_ANNOTATION, EXTERNAL_STORAGE_ANNOTATION):
             if managed and annotations.get(annotation):
                 yield context.problem(
-                    (*spec_at.path[:2], "annotations", annotation),
+                    (*owner, "annotations", annotation),
                     f"the {annotation} annotation cannot be set with gcsFaultTolerance",
                     "remove the annotation: gcsFaultTolerance configures GCS fault tolerance "
                     "(externalStorageNamespace is its field)",
@@ -332,14 +336,15 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
             continue
         path, group = (*spec_at.path, "head"), spec_at.spec["head"]
         params = group.get("rayStartParams", {})
-        if "redis-username" in params:
+        # the operator tests these two for a value other than "" (validation.go:168 and :192 at v1.7.0)
+        if params.get("redis-username"):
             yield context.problem(
                 (*path, "rayStartParams", "redis-username"),
                 "the operator rejects redis-username in rayStartParams",
                 "set the Redis user through gcsFaultTolerance (KubeRay >= 1.3.0)",
                 at_key=True,
             )
-        if managed and "redis-password" in params:
+        if managed and params.get("redis-password"):
             yield context.problem(
                 (*path, "rayStartParams", "redis-password"),
                 "redis-password cannot be set in rayStartParams with gcsFaultTolerance",
