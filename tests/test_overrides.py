@@ -14,6 +14,7 @@ from generator.output.serialize import load_yaml_stream
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from tests.kustomize import kustomize_build
+from tests.problems import problems_of
 
 BASE = """\
 kuberay: {version: 1.7.0}
@@ -154,3 +155,43 @@ def test_a_job_whose_entrypoint_is_in_its_spec_is_valid(environments: Path, monk
     monkeypatch.chdir(environments.parent)
     result = CliRunner().invoke(main, ["validate", "job"], catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, "")
+
+
+SPEC_VALUES = """\
+target: {cluster: in-cluster, namespace: ray}
+clusters:
+  - name: c
+    head: {cpu: "1"}
+    workerGroups: [{name: w, replicas: 1}]
+    spec: {workerGroupSpecs: [{groupName: w, minReplicas: -1, maxReplicas: -1, replicas: 0}]}
+jobs:
+  - name: j
+    entrypoint: python run.py
+    cluster: {head: {cpu: "1"}}
+    spec: {activeDeadlineSeconds: 0, backoffLimit: -1}
+services:
+  - name: s
+    serveConfig: {applications: [{name: app, import_path: app:app}]}
+    cluster: {head: {cpu: "1"}}
+    spec: {upgradeStrategy: {type: Bogus}}
+"""
+
+
+def test_values_a_spec_writes_out_of_a_fields_range_are_refused_as_the_field_would_be(
+    tool: ToolData, environments: Path
+) -> None:
+    """The operator refuses them (validation.go: ValidateRayJobSpec's activeDeadlineSeconds and backoffLimit,
+    the 1.6.0 replica bounds, whose CRD has no minimum, the RayService upgrade types), and the CRD does not:
+    the object read back into structured fields is checked against their schema."""
+    problems = problems_of(tool, environments, {"team": SPEC_VALUES})
+    assert [(rule, message) for _, rule, message in problems] == [
+        ("input-schema", "RayCluster c with its spec: workerGroups[0].maxReplicas: -1 is less than the minimum 0"),
+        ("input-schema", "RayCluster c with its spec: workerGroups[0].minReplicas: -1 is less than the minimum 0"),
+        ("input-schema", "RayJob j with its spec: activeDeadlineSeconds: 0 is less than the minimum 1"),
+        ("input-schema", "RayJob j with its spec: backoffLimit: -1 is less than the minimum 0"),
+        (
+            "input-schema",
+            'RayService s with its spec: upgradeStrategy.type: "Bogus" is not one of: NewCluster, None, '
+            "NewClusterWithIncrementalUpgrade",
+        ),
+    ]

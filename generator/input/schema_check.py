@@ -10,7 +10,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -127,12 +127,14 @@ class SchemaValidator:
 
 @dataclass(frozen=True)
 class Finding:
-    """One schema violation, before it is located: the path of the offending value (or key)."""
+    """One schema violation, before it is located: the path of the offending value (or key), and the keyword
+    of the schema it breaks (`kind`: minimum, enum, additionalProperties, ...)."""
 
     path: DocPath
     at_key: bool
     message: str
     hint: str | None = None
+    kind: str = ""
 
 
 def check_schema(schema: SchemaValidator, data: Any, origin: Origin) -> list[Problem]:
@@ -158,6 +160,11 @@ def findings(validator: Validator, instance: Any) -> list[Finding]:
 
 
 def _findings(error: ValidationError) -> Iterator[Finding]:
+    for finding in _worded(error):
+        yield finding if finding.kind else replace(finding, kind=str(error.validator))
+
+
+def _worded(error: ValidationError) -> Iterator[Finding]:
     path: DocPath = tuple(error.absolute_path)
     kind = error.validator
     rule: Any = error.validator_value  # jsonschema types these as "maybe unset"; set for every error here

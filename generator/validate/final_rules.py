@@ -1,11 +1,11 @@
 """The rules of docs/rules.md on a Ray object as its item's `spec` and the patches leave it.
 
 The rules read the environment's structured fields, and a `spec` override or a patch can change what they
-check. The object
-before and after the patches is read back into an environment item, the way `import` reads a manifest
-(importer/convert.py), and the rules run on each in an environment of that one item: a problem of the
-patched object that the unpatched one does not have is the patches' doing. Where either reading is not a
-schema-valid environment, the CRD schema check (validate/patches.py) is all there is.
+check. The object before and after the patches is read back into an environment item, the way `import` reads a
+manifest (importer/convert.py), and the rules run on each in an environment of that one item: a problem of the
+patched object that the unpatched one does not have is the patches' doing. A value the reading holds out of
+its field's range is refused as that field refuses it (`OUT_OF_RANGE`). Where either reading is otherwise not
+a schema-valid environment, the CRD schema check (validate/patches.py) is all there is.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import Problem
+from generator.checks import INPUT_SCHEMA
+from generator.errors import Problem, format_path
 from generator.importer.convert import SECTIONS, ray_item
 from generator.input.schema_check import SchemaValidator
 from generator.model.build import ray_container
@@ -26,6 +27,14 @@ from generator.source import Origin, locate, value_at
 # What an environment holds besides its Ray objects' items, kept for the reading: the rest is left out,
 # so that only the one object's rules run
 LEFT_OUT = frozenset({*SECTION_KINDS, "objects", "clusterObjects", "configMaps", "patches", "lint"})
+# What the environment schema says of a reading. A value of the right type that an environment field refuses
+# (under its minimum, not one of its enum) is the `spec`'s or the patch's, refused as the field itself refuses it:
+# the operator does too (activeDeadlineSeconds 0, minReplicas -1 on 1.6.0, whose CRD has no minimum, an
+# upgradeStrategy type of no strategy), and the CRD often says nothing. Any other finding (a type, a pattern, a
+# missing or unknown field) may be the reading's rather than the value's (a quantity the CRD takes as a
+# number): then the rules do not run, and the CRD check is all there is.
+OUT_OF_RANGE = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"})
+SCHEMA = INPUT_SCHEMA.id
 
 
 @dataclass(frozen=True)
@@ -49,8 +58,14 @@ class ObjectRules:
             return None
         data = {key: value for key, value in self.context.data.items() if key not in LEFT_OUT}
         data[section] = [_with_ray_mounts(ray_item(document), document)]
-        if not self.validator.is_valid(data):
+        findings = self.validator.findings(data)
+        if any(finding.kind not in OUT_OF_RANGE for finding in findings):
             return None
+        if findings:
+            return [
+                Problem(None, (), f"{format_path(finding.path[2:])}: {finding.message}", finding.hint, rule=SCHEMA)
+                for finding in findings
+            ]
         reading = RuleContext(self.context.file, data, self.at, self.context.release, self.context.history)
         return [problem for problem in check_rules(reading) if problem.is_error]
 
