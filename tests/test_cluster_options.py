@@ -309,3 +309,21 @@ def test_mounts_written_through_spec_are_read_back(
     """validate/final_rules.py reads the Ray container's mounts of the object as `spec` leaves it."""
     found = problems(tool, environments, f"tlsOptions: {{enabled: true}}\n    {override}")
     assert found == ([("tls-options", message)] if message else [])
+
+
+@pytest.mark.parametrize(
+    ("mount", "refused"),
+    [("{name: ray-tls, mountPath: /certs}", True), ("{name: certs, mountPath: /etc/ray/tls}", True),
+     ("{name: certs, mountPath: /certs}", False)],
+)  # fmt: skip
+def test_autoscaler_mounts_written_through_spec_are_checked(
+    tool: ToolData, environments: Path, mount: str, refused: bool
+) -> None:
+    """autoscalerOptions.volumeMounts has no environment field, so only `spec` writes it, and the operator
+    refuses the TLS volume's name and path there (validation.go:497-504 at v1.7.0)."""
+    cluster = f"tlsOptions: {{enabled: true}}\n    spec: {{autoscalerOptions: {{volumeMounts: [{mount}]}}}}"
+    message = (
+        "an autoscaler volume mount named ray-tls or at /etc/ray/tls cannot be set with tlsOptions: the operator "
+        "mounts the certificates there"
+    )
+    assert problems(tool, environments, cluster) == ([("tls-options", message)] if refused else [])

@@ -21,6 +21,7 @@ from generator.rules.context import (
     groups,
     ray_container_env,
     ray_container_mounts,
+    spec_path,
     written_by_spec,
 )
 from generator.rules.rule import rule
@@ -131,7 +132,8 @@ def _override_group_names(context: RuleContext, spec_at: ClusterSpecAt) -> set[A
 @rule(
     "tls-options",
     "with tlsOptions.enabled (1.7.0), the Ray containers and autoscalerOptions.env set none of the TLS variables "
-    f"the operator writes ({', '.join(TLS_ENV)}) and mount nothing named {TLS_VOLUME} or at {TLS_MOUNT_PATH}",
+    f"the operator writes ({', '.join(TLS_ENV)}), and neither they nor autoscalerOptions.volumeMounts mount anything "
+    f"named {TLS_VOLUME} or at {TLS_MOUNT_PATH}",
     f"{VALIDATION} (validateTLSOptions and validateNoConflictingTLSVolumeMount, lines 446-524 at v1.7.0)",
     fails="kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {RayClusterMTLS: true}}\n"
     "clusters: [{name: c, head: {cpu: '1', env: [{name: RAY_USE_TLS, value: '1'}]}, tlsOptions: {enabled: true}}]",
@@ -168,6 +170,18 @@ def tls_options(context: RuleContext) -> Iterator[Problem]:
                         "use another volume name and mount path",
                     )
         yield from _autoscaler_env(context, spec_at, TLS_ENV, "cannot be set with tlsOptions", hint)
+        # autoscalerOptions.volumeMounts has no environment field: only `spec` writes it (lines 497-504)
+        mounts = written_by_spec(context.data, spec_at, ("autoscalerOptions", "volumeMounts"))
+        for index, mount in enumerate(mounts if isinstance(mounts, list) else []):
+            if isinstance(mount, dict) and (
+                mount.get("name") == TLS_VOLUME or mount.get("mountPath") == TLS_MOUNT_PATH
+            ):
+                yield context.problem(
+                    spec_path(spec_at, ("autoscalerOptions", "volumeMounts", index)),
+                    f"an autoscaler volume mount named {TLS_VOLUME} or at {TLS_MOUNT_PATH} cannot be set with "
+                    "tlsOptions: the operator mounts the certificates there",
+                    "use another volume name and mount path",
+                )
 
 
 @rule(

@@ -120,8 +120,13 @@ def job_items(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
 def written_by_spec(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPath) -> Any:
     """What the item's `spec` writes at `crd_path` of the cluster spec at `spec_at` (None: nothing): the `spec`
     is merged over the rendered object last, so its value is the rendered one."""
+    return value_at(data, spec_path(spec_at, crd_path))
+
+
+def spec_path(spec_at: ClusterSpecAt, crd_path: DocPath) -> DocPath:
+    """Where the item's `spec` writes `crd_path` of the cluster spec at `spec_at`."""
     section, index = str(spec_at.path[0]), int(spec_at.path[1])
-    return value_at(data[section][index], (OVERRIDE, *CLUSTER_SPEC[SECTION_KINDS[section]], *crd_path))
+    return (section, index, OVERRIDE, *CLUSTER_SPEC[SECTION_KINDS[section]], *crd_path)
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
