@@ -378,3 +378,36 @@ clusters:
 """
     problems = problems_of(tool, environments, {"team": text})
     assert [rule for _, rule, _ in problems if rule != "plaintext-secret"] == found * 2  # a lint of its own
+
+
+SUSPENDED_GROUP = """\
+kuberay: {version: VERSION}
+target: {cluster: in-cluster, namespace: ray}
+operator: {install: true, featureGates: {RayJobDeletionPolicy: GATE}}
+clusters:
+  - name: c
+    head: {cpu: "1"}
+    workerGroups: [{name: w, replicas: 1}]
+    spec: {enableInTreeAutoscaling: AUTOSCALED, workerGroupSpecs: [{groupName: w, suspend: true}]}
+"""
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.7.0"])
+@pytest.mark.parametrize(
+    ("gate", "autoscaled", "found"),
+    [
+        ("false", "false", "a worker group can be suspended only with the operator feature gate RayJobDeletionPolicy"),
+        ("true", "true", "a worker group cannot be suspended in a cluster with the autoscaler"),
+        ("true", "false", None),
+    ],
+)
+def test_a_worker_group_suspended_through_spec_follows_the_operator(
+    tool: ToolData, environments: Path, version: str, gate: str, autoscaled: str, found: str | None
+) -> None:
+    """ValidateRayClusterSpec (validation.go:74-89 at v1.3.0, :196-221 at v1.7.0); no environment field suspends
+    a group, so the rule reads what `spec` writes."""
+    text = SUSPENDED_GROUP.replace("VERSION", version).replace("GATE", gate).replace("AUTOSCALED", autoscaled)
+    problems = problems_of(tool, environments, {"team": text})
+    messages = [message for _, rule, message in problems if rule == "worker-group-suspend"]
+    assert [message.split(",")[0].split(" (")[0] for message in messages] == ([found] if found else [])
+    assert [rule for _, rule, _ in problems if rule != "worker-group-suspend"] == []

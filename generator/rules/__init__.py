@@ -68,6 +68,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.gcs_backend_settings,
     operator.autoscaler_v2_restart_policy,
     operator.worker_idle_timeout,
+    operator.worker_group_suspend,
     operator.autoscaler_v2_env,
     operator.auth_options,
     operator.ray_group_params,

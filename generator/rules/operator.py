@@ -20,6 +20,7 @@ from generator.model.build import (
     autoscaling_enabled,
     cluster_ray_version,
     container_gpus,
+    feature_gate_states,
     merged_by_name,
     ray_container,
 )
@@ -38,6 +39,7 @@ from generator.rules.context import (
     job_items,
     ray_container_env,
     ray_container_mounts,
+    spec_path,
     written_by_spec,
 )
 from generator.rules.go_version import compare_versions, dotted, generic_version
@@ -509,6 +511,47 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
                     (*spec_at.path, "workerGroups", index, "idleTimeoutSeconds"),
                     "idleTimeoutSeconds is for the v2 autoscaler, which this cluster does not run",
                     "set autoscaling: {enabled: true, version: v2} (KubeRay >= 1.4.0), or remove idleTimeoutSeconds",
+                )
+
+
+DELETION_GATE = "RayJobDeletionPolicy"
+
+
+@rule(
+    "worker-group-suspend",
+    "a worker group that the item's spec suspends (workerGroupSpecs[].suspend: true) needs the operator feature "
+    f"gate {DELETION_GATE} and a cluster without the autoscaler",
+    f"{VALIDATION} (ValidateRayClusterSpec, lines 74-89 at v1.3.0, 196-221 at v1.7.0)",
+    fails="operator: {install: true, featureGates: {RayJobDeletionPolicy: true}}\nclusters: [{name: c, head: {cpu: "
+    "'1'}, autoscaling: {enabled: true}, workerGroups: [{name: w}], spec: {workerGroupSpecs: [{groupName: w, "
+    "suspend: true}]}}]",
+    passes="operator: {install: true, featureGates: {RayJobDeletionPolicy: true}}\nclusters: [{name: c, head: {cpu: "
+    "'1'}, workerGroups: [{name: w}], spec: {workerGroupSpecs: [{groupName: w, suspend: true}]}}]",
+    cases=("worker-group-suspend",),
+)
+def worker_group_suspend(context: RuleContext) -> Iterator[Problem]:
+    # no environment field suspends a group: only `spec` writes workerGroupSpecs[].suspend
+    gate_on = feature_gate_states(context.release, context.operator.feature_gates).get(DELETION_GATE, False)
+    for spec_at in context.cluster_specs:
+        written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
+        enabled = written_by_spec(context.data, spec_at, ("enableInTreeAutoscaling",))
+        autoscaled = enabled is True or (enabled is None and autoscaling_enabled(spec_at.spec))
+        for index, group in enumerate(written if isinstance(written, list) else []):
+            if not isinstance(group, dict) or group.get("suspend") is not True:
+                continue
+            path = spec_path(spec_at, ("workerGroupSpecs", index, "suspend"))
+            if not gate_on:
+                yield context.problem(
+                    path,
+                    f"a worker group can be suspended only with the operator feature gate {DELETION_GATE}, which is "
+                    f"off in this environment (KubeRay {context.version})",
+                    f"set operator.featureGates.{DELETION_GATE}: true (on the operator that serves this cluster)",
+                )
+            elif autoscaled:
+                yield context.problem(
+                    path,
+                    "a worker group cannot be suspended in a cluster with the autoscaler",
+                    "remove suspend, or turn the autoscaler off",
                 )
 
 
