@@ -332,16 +332,21 @@ def test_job_names_leave_room_for_the_cluster_the_operator_names_after_them(
     assert [(rule, message) for _, rule, message in problems] == ([("ray-object-name", expected)] if refused else [])
 
 
-CRON_FT = """\
+NIGHTLY = """\
 kuberay: {version: 1.6.0}
 target: {cluster: in-cluster, namespace: ray}
 operator: {install: true, featureGates: {RayCronJob: true}}
 cronJobs:
   - name: nightly
     schedule: "0 2 * * *"
+"""
+CRON_FT = (
+    NIGHTLY
+    + """\
     annotations: {ray.io/ft-enabled: "true"}
     job: {entrypoint: python run.py, cluster: CLUSTER}
 """
+)
 
 
 @pytest.mark.parametrize(
@@ -411,3 +416,42 @@ def test_a_worker_group_suspended_through_spec_follows_the_operator(
     messages = [message for _, rule, message in problems if rule == "worker-group-suspend"]
     assert [message.split(",")[0].split(" (")[0] for message in messages] == ([found] if found else [])
     assert [rule for _, rule, _ in problems if rule != "worker-group-suspend"] == []
+
+
+@pytest.mark.parametrize(("backend", "refused"), [("rocksdb", True), ("redis", False)])
+def test_a_redis_user_written_through_spec_fits_the_backend(
+    tool: ToolData, environments: Path, backend: str, refused: bool
+) -> None:
+    """The rocksdb backend takes no redisUsername (validation.go:342-344 at v1.7.0), which no environment field
+    holds: the rule reads what `spec` writes."""
+    address = "" if backend == "rocksdb" else ', redisAddress: "redis:6379"'
+    text = f"""\
+kuberay: {{version: 1.7.0}}
+target: {{cluster: in-cluster, namespace: ray}}
+operator: {{install: true, featureGates: {{GCSFaultToleranceEmbeddedStorage: true}}}}
+clusters:
+  - name: c
+    gcsFaultTolerance: {{backend: {backend}{address}}}
+    head: {{cpu: "1"}}
+    spec: {{gcsFaultToleranceOptions: {{redisUsername: {{value: admin}}}}}}
+"""
+    problems = problems_of(tool, environments, {"team": text})
+    assert [(rule, message) for _, rule, message in problems] == (
+        [("gcs-backend-settings", "redisUsername is a setting of the redis backend, not of rocksdb")] if refused else []
+    )
+
+
+def test_a_cron_jobs_runtime_env_yaml_written_through_spec_is_read(tool: ToolData, environments: Path) -> None:
+    """ValidateRayCronJobSpec validates the job template as a RayJob (validation.go:718-721 at v1.6.0), whose
+    runtimeEnvYAML must unmarshal into a map."""
+    text = (
+        NIGHTLY
+        + """\
+    job: {entrypoint: python run.py, cluster: {head: {cpu: "1"}}}
+    spec: {jobTemplate: {runtimeEnvYAML: "true"}}
+"""
+    )
+    problems = problems_of(tool, environments, {"team": text})
+    assert [(rule, message) for _, rule, message in problems] == [
+        ("job-runtime-env-yaml", "runtimeEnvYAML reads as a boolean, not a mapping")
+    ]

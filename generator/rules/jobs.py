@@ -326,3 +326,39 @@ def _known_zone(zone: str) -> bool:
     machine has no database at all, any name passes."""
     available = zoneinfo.available_timezones()
     return not available or zone in available or zone in GO_ZONE_NAMES
+
+
+@rule(
+    "job-runtime-env-yaml",
+    "runtimeEnvYAML written through the item's spec reads as a YAML mapping (or nothing), as the operator reads it",
+    f"{VALIDATION} (ValidateRayJobSpec: UnmarshalRuntimeEnvYAML, lines 117-125 at v1.3.0, 616-619 at v1.7.0; "
+    "k8s.io/apimachinery util/yaml into a map)",
+    fails="jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, spec: {runtimeEnvYAML: '- pip'}}]",
+    passes="jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, spec: {runtimeEnvYAML: "
+    "'pip: [requests]'}}]",
+    cases=("job-runtime-env-yaml",),
+)
+def runtime_env_yaml(context: RuleContext) -> Iterator[Problem]:
+    import yaml  # PyYAML, the YAML 1.1 reader closest to the operator's; a run that checks no rule does without
+
+    # the structured runtimeEnv is written as a mapping; only `spec` can write other text
+    for section, written_at in (("jobs", ("runtimeEnvYAML",)), ("cronJobs", ("jobTemplate", "runtimeEnvYAML"))):
+        for index in range(len(context.data.get(section, []))):
+            path = (section, index, OVERRIDE, *written_at)
+            text = value_at(context.data, path)
+            if not isinstance(text, str):
+                continue
+            try:
+                read = yaml.safe_load(text)
+            except yaml.YAMLError as error:
+                problem = getattr(error, "problem", None) or "it is no YAML"
+                yield context.problem(path, f"runtimeEnvYAML does not read as YAML: {problem}", RUNTIME_ENV_HINT)
+                continue
+            if read is not None and not isinstance(read, dict):
+                what = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "a list"}.get(
+                    type(read), "no mapping"
+                )
+                yield context.problem(path, f"runtimeEnvYAML reads as {what}, not a mapping", RUNTIME_ENV_HINT)
+
+
+RUNTIME_ENV_HINT = "write the item's runtimeEnv as fields instead (pip, env_vars, working_dir, ...)"

@@ -420,6 +420,14 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
                     f"remove {key}",
                     at_key=True,
                 )
+        # redisUsername has no environment field: only the item's `spec` writes it
+        if written_by_spec(context.data, spec_at, ("gcsFaultToleranceOptions", "redisUsername")) is not None:
+            yield context.problem(
+                spec_path(spec_at, ("gcsFaultToleranceOptions", "redisUsername")),
+                "redisUsername is a setting of the redis backend, not of rocksdb",
+                "remove redisUsername",
+                at_key=True,
+            )
         storage = options.get("storage") or {}
         if storage.get("claimName") and any(key in storage for key in STORAGE_SIZED):
             yield context.problem(
