@@ -70,6 +70,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.autoscaler_v2_restart_policy,
     operator.worker_idle_timeout,
     operator.worker_group_suspend,
+    operator.worker_group_priority,
     operator.autoscaler_v2_env,
     operator.auth_options,
     operator.ray_group_params,

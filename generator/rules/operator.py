@@ -477,6 +477,18 @@ def _head_env(spec_at: ClusterSpecAt, defaults: dict[str, Any], name: str) -> tu
     return ray_container_env((*spec_at.path, "head"), head, True, defaults).get(name)
 
 
+def _runs_autoscaler_v2(context: RuleContext, spec_at: ClusterSpecAt, defaults: dict[str, Any]) -> bool:
+    """Whether the cluster runs autoscaler v2: by its options, by the head's RAY_enable_autoscaler_v2, or by what the
+    item's `spec` writes, which is merged over the rendered options."""
+    variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
+    by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
+    enabled = written_by_spec(context.data, spec_at, ("enableInTreeAutoscaling",))
+    by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2" and (
+        enabled is True or (enabled is None and autoscaling_enabled(spec_at.spec))
+    )
+    return _autoscaler_v2(spec_at.spec) or by_env or by_spec
+
+
 def _autoscaler_v2(spec: dict[str, Any]) -> bool:
     """Whether the rendered RayCluster runs autoscaler v2 by its options: autoscalerOptions, which is rendered only
     with the autoscaler on, says version v2 (IsAutoscalingV2Enabled, utils/util.go)."""
@@ -504,14 +516,7 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
         return  # the v1 autoscaler of older releases ignores the field; their operator takes it
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
-        variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
-        by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
-        # the item's `spec` may ask for v2 itself: it is merged over the rendered options
-        enabled = written_by_spec(context.data, spec_at, ("enableInTreeAutoscaling",))
-        by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2" and (
-            enabled is True or (enabled is None and autoscaling_enabled(spec_at.spec))
-        )
-        if _autoscaler_v2(spec_at.spec) or by_env or by_spec:
+        if _runs_autoscaler_v2(context, spec_at, defaults):
             continue
         for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
             if "idleTimeoutSeconds" in group:
@@ -560,6 +565,50 @@ def worker_group_suspend(context: RuleContext) -> Iterator[Problem]:
                     path,
                     "a worker group cannot be suspended in a cluster with the autoscaler",
                     "remove suspend, or turn the autoscaler off",
+                )
+
+
+PRIORITY_RAY_VERSION = (2, 56, 0)  # the first Ray with worker group priorities (validation.go:1119 at v1.7.0)
+PRIORITY_SINCE = "1.7.0"
+
+
+@rule(
+    "worker-group-priority",
+    "a worker group priority other than 0, which only the item's spec writes (workerGroupSpecs[].priority, "
+    "1.7.0), needs rayVersion 2.56.0 or later and autoscaler v2",
+    f"{VALIDATION} (validateWorkerGroupPriority, lines 1113-1141 at v1.7.0)",
+    cases=("worker-group-priority",),
+    fails="kuberay: {version: 1.7.0}\ndefaults: {image: rayproject/ray:2.56.0}\nclusters: [{name: c, rayVersion: "
+    "'2.56.0', head: {cpu: '1'}, workerGroups: [{name: w}], spec: {workerGroupSpecs: [{groupName: w, priority: 5}]}}]",
+    passes="kuberay: {version: 1.7.0}\ndefaults: {image: rayproject/ray:2.56.0}\nclusters: [{name: c, rayVersion: "
+    "'2.56.0', autoscaling: {enabled: true, version: v2}, head: {cpu: '1'}, workerGroups: [{name: w}], spec: "
+    "{workerGroupSpecs: [{groupName: w, priority: 5}]}}]",
+)
+def worker_group_priority(context: RuleContext) -> Iterator[Problem]:
+    if not context.since(PRIORITY_SINCE):
+        return  # the field is 1.7.0's: for an earlier release, fields-in-release says so
+    defaults = context.data.get("defaults", {})
+    for spec_at in context.cluster_specs:
+        written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
+        for index, group in enumerate(written if isinstance(written, list) else []):
+            if not isinstance(group, dict) or group.get("priority") in (None, 0):
+                continue
+            path = spec_path(spec_at, ("workerGroupSpecs", index, "priority"))
+            by_spec = written_by_spec(context.data, spec_at, ("rayVersion",))
+            text = by_spec if isinstance(by_spec, str) else cluster_ray_version(spec_at.spec, defaults)
+            ray = generic_version(text) if text else None
+            if ray is None or compare_versions(ray, PRIORITY_RAY_VERSION) < 0:
+                yield context.problem(
+                    path,
+                    f"a worker group priority needs Ray {dotted(PRIORITY_RAY_VERSION)} or later, and this cluster "
+                    f"runs {text or 'no rayVersion'}",
+                    f"set rayVersion: {dotted(PRIORITY_RAY_VERSION)} or later, or remove priority",
+                )
+            elif not _runs_autoscaler_v2(context, spec_at, defaults):
+                yield context.problem(
+                    path,
+                    "a worker group priority needs autoscaler v2, which this cluster does not run",
+                    "set autoscaling: {enabled: true, version: v2}, or remove priority",
                 )
 
 
