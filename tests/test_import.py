@@ -196,9 +196,10 @@ def _cluster(key: str) -> str:
 RAY_JOB = "apiVersion: ray.io/v1\nkind: RayJob\nmetadata: {name: strings}\nspec:\n  entrypoint: python a.py\n"
 RAY_SERVICE = "apiVersion: ray.io/v1\nkind: RayService\nmetadata: {name: serve}\nspec:\n"
 ODD_MANIFESTS = {
-    # YAML and JSON held in strings that the structured fields cannot hold stay the manifest's strings
+    # YAML and JSON held in strings that the structured fields cannot hold stay the manifest's strings (a
+    # runtimeEnvYAML that is no mapping is not among them: the operator refuses it, and so do the rules)
     "job-strings": RAY_JOB
-    + '  runtimeEnvYAML: |\n    - not\n    - a mapping\n  entrypointResources: \'{"custom": "1"}\'\n'
+    + '  runtimeEnvYAML: |\n    a_future_plugin: {setting: 1}\n  entrypointResources: \'{"custom": "1"}\'\n'
     + _cluster("rayClusterSpec"),
     "serve-unknown-field": RAY_SERVICE
     + "  serveConfigV2: |\n    applications:\n      - name: app\n        import_path: app:app\n"
