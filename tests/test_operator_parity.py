@@ -113,10 +113,14 @@ def test_the_initializing_timeout_is_checked_from_1_5_0(
     assert [rule for _, rule, _ in problems] == (["service-initializing-timeout"] if refused else [])
 
 
-@pytest.mark.parametrize("schedule", ["1,,2 * * * *", "TZ= 0 2 * * *", "CRON_TZ=Local 0 2 * * *"])
+@pytest.mark.parametrize(
+    "schedule",
+    ["1,,2 * * * *", "TZ= 0 2 * * *", "CRON_TZ=Local 0 2 * * *", "*-5 2 * * *", "+5 2 * * *", "5/+2 * * * SUN-sat"],
+)
 def test_schedules_robfig_cron_takes_on_1_6_0(tool: ToolData, environments: Path, schedule: str) -> None:
     """robfig/cron drops empty items of a field (strings.FieldsFunc in getField), and hands the prefix's zone to
-    Go's time.LoadLocation, for which "" is UTC and Local the operator's own zone; 1.6.0 takes the prefix."""
+    Go's time.LoadLocation, for which "" is UTC and Local the operator's own zone; 1.6.0 takes the prefix.
+    getRange (parser.go at v3.0.1) reads no bound after `*`, numbers with strconv.Atoi, names in any case."""
     body = (
         "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\n"
         "operator: {install: true, featureGates: {RayCronJob: true}}\n"
@@ -454,4 +458,28 @@ def test_a_cron_jobs_runtime_env_yaml_written_through_spec_is_read(tool: ToolDat
     problems = problems_of(tool, environments, {"team": text})
     assert [(rule, message) for _, rule, message in problems] == [
         ("job-runtime-env-yaml", "runtimeEnvYAML reads as a boolean, not a mapping")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "wrong"),
+    [
+        ("*/0 * * * *", "the minute '*/0' has a step of 0"),
+        ("1-2-3 * * * *", "the minute '1-2-3' has more than one -"),
+        ("1/2/3 * * * *", "the minute '1/2/3' has more than one /"),
+        ("-5 * * * *", "the minute '-5' is not a value, range or step"),
+        ("5/-1 * * * *", "the minute '5/-1' has a step that is no number"),
+        ("0 2 * * 7", "the day of week '7' is not in 0-6"),
+    ],
+)
+def test_schedules_robfig_cron_refuses(tool: ToolData, environments: Path, schedule: str, wrong: str) -> None:
+    """getRange's errors (robfig/cron parser.go at v3.0.1): hyphens, slashes, negative numbers, step 0, bounds."""
+    body = (
+        NIGHTLY
+        + f"    schedule: '{schedule}'\n    job: {{entrypoint: python run.py, cluster: {{head: {{cpu: '1'}}}}}}\n"
+    )
+    body = body.replace('    schedule: "0 2 * * *"\n', "", 1)
+    problems = problems_of(tool, environments, {"team": body})
+    assert [(rule, message) for _, rule, message in problems] == [
+        ("cron-schedule", f"{schedule!r} is not a cron schedule: {wrong}")
     ]

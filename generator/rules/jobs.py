@@ -239,7 +239,6 @@ CRON_FIELDS = (  # name, low, high, names (the first name is low)
     ("month", 1, 12, MONTHS),
     ("day of week", 0, 6, WEEKDAYS),
 )
-_CRON_TERM = re.compile(r"^(?P<range>\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/(?P<step>[0-9]+))?$")
 # KubeRay 1.7.0 refuses a TZ= or CRON_TZ= prefix (timeZone came with it); 1.6 passes it to the parser
 TZ_PREFIX_REFUSED_SINCE = "1.7.0"
 
@@ -303,22 +302,58 @@ def _cron_error(schedule: str) -> str | None:
     for text, (name, low, high, names) in zip(fields, CRON_FIELDS, strict=True):
         # robfig/cron splits a field with strings.FieldsFunc, which drops empty items ("1,,2")
         for term in filter(None, text.split(",")):
-            match = _CRON_TERM.match(term)
-            if match is None or (match.group("step") is not None and int(match.group("step")) == 0):
-                return f"the {name} {text!r} is not a value, range or step"
-            if match.group("range") in ("*", "?"):
-                continue
-            values = []
-            for bound in match.group("range").split("-"):
-                value = names.index(bound.lower()) + low if bound.lower() in names else None
-                if value is None and bound.isdigit():
-                    value = int(bound)
-                if value is None or not low <= value <= high:
-                    return f"the {name} {bound!r} is not in {low}-{high}"
-                values.append(value)
-            if values != sorted(values):  # robfig/cron refuses a range that ends before it starts (getRange)
-                return f"the {name} range {match.group('range')!r} ends before it starts"
+            wrong = _cron_term_error(term, low, high, names)
+            if wrong is not None:
+                return f"the {name} {term!r} {wrong}"
     return None
+
+
+def _cron_term_error(term: str, low: int, high: int, names: tuple[str, ...]) -> str | None:
+    """What robfig/cron v3.0.1's getRange (parser.go) refuses in one term of a field, said of the term, or None.
+    After a `*` or `?`
+    it reads no bound (`*-5` is `*`); a number is Go's strconv.Atoi (`+5` is 5), a name any case of one."""
+    range_and_step = term.split("/")
+    low_and_high = range_and_step[0].split("-")
+    if len(range_and_step) > 2:
+        return "has more than one /"
+    if low_and_high[0] in ("*", "?"):
+        start, end = low, high
+    elif len(low_and_high) > 2:
+        return "has more than one -"
+    else:
+        first, last = _cron_number(low_and_high[0], low, names), _cron_number(low_and_high[-1], low, names)
+        if first is None or last is None:
+            return "is not a value, range or step"
+        start, end = first, last
+    if len(range_and_step) == 2:
+        step = _go_atoi(range_and_step[1])
+        if step is None or step < 0:
+            return "has a step that is no number"
+        if step == 0:
+            return "has a step of 0"
+        if len(low_and_high) == 1:  # "N/step" is "N-max/step"
+            end = high
+    if start < low or end > high:
+        return f"is not in {low}-{high}"
+    if start > end:
+        return "ends before it starts"
+    return None
+
+
+def _cron_number(text: str, low: int, names: tuple[str, ...]) -> int | None:
+    """parseIntOrName: a name of the field, in any case, else a number that is not negative."""
+    if text.lower() in names:
+        return names.index(text.lower()) + low
+    number = _go_atoi(text)
+    return number if number is not None and number >= 0 else None
+
+
+def _go_atoi(text: str) -> int | None:
+    """Go's strconv.Atoi: an optional sign and decimal digits that fit in 64 bits."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        return None
+    number = int(text)
+    return number if -(2**63) <= number < 2**63 else None
 
 
 def _known_zone(zone: str) -> bool:
