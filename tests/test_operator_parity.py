@@ -287,10 +287,12 @@ def test_every_takes_what_parse_duration_takes(tool: ToolData, environments: Pat
     [
         ("autoscaling: {enabled: true}, spec: {autoscalerOptions: {version: v2}}", False),
         ("spec: {enableInTreeAutoscaling: true, autoscalerOptions: {version: v2}}", False),
+        # IsAutoscalingV2Enabled reads the options' version alone (utils/util.go:749-751 at v1.6.0)
         (
             "autoscaling: {enabled: true}, spec: {enableInTreeAutoscaling: false, autoscalerOptions: {version: v2}}",
-            True,
+            False,
         ),
+        ("spec: {autoscalerOptions: {version: v2}}", False),
         ("autoscaling: {enabled: true}, spec: {autoscalerOptions: {version: v1}}", True),
     ],
 )

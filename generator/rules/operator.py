@@ -478,14 +478,13 @@ def _head_env(spec_at: ClusterSpecAt, defaults: dict[str, Any], name: str) -> tu
 
 
 def _runs_autoscaler_v2(context: RuleContext, spec_at: ClusterSpecAt, defaults: dict[str, Any]) -> bool:
-    """Whether the cluster runs autoscaler v2: by its options, by the head's RAY_enable_autoscaler_v2, or by what the
-    item's `spec` writes, which is merged over the rendered options."""
+    """Whether the operator takes the cluster for one of autoscaler v2: by its options, by the head's
+    RAY_enable_autoscaler_v2, or by what the item's `spec` writes, which is merged over the rendered options. The
+    operator reads the options' version alone, with or without enableInTreeAutoscaling (IsAutoscalingV2Enabled,
+    utils/util.go:749-751 at v1.6.0)."""
     variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
     by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
-    enabled = written_by_spec(context.data, spec_at, ("enableInTreeAutoscaling",))
-    by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2" and (
-        enabled is True or (enabled is None and autoscaling_enabled(spec_at.spec))
-    )
+    by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2"
     return _autoscaler_v2(spec_at.spec) or by_env or by_spec
 
 
