@@ -393,13 +393,17 @@ def _uncollected() -> Iterator[None]:
     """Python's cycle collector kept off what the block makes: reading the kept outcomes makes hundreds of
     thousands of objects, none in a cycle, and each collection run among them or after walks all of them again
     (for 1,000 environments, reading took 2.5 s with the collector and 0.6 s without, and the first collection
-    after it 0.4 s). gc.freeze moves them, with all else alive, out of the collector's sight."""
+    after it 0.4 s). gc.freeze moves them, with all else alive, out of the collector's sight, until `build` thaws
+    them. Not when a caller froze objects of its own: `build` then leaves the freeze alone, and what it froze here
+    would never be thawed."""
     enabled = gc.isenabled()
+    freeze = gc.get_freeze_count() == 0
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if enabled:
             gc.enable()
 

@@ -373,7 +373,15 @@ def test_a_cron_jobs_annotations_are_not_its_jobs(
     assert [rule for _, rule, _ in problems] == found
 
 
-@pytest.mark.parametrize(("value", "found"), [('""', []), ("secret", ["gcs-fault-tolerance"])])
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ('""', []),
+        ("secret", ["gcs-fault-tolerance"]),
+        ("0", ["gcs-fault-tolerance"]),
+        ("false", ["gcs-fault-tolerance"]),
+    ],
+)
 def test_an_empty_redis_password_is_no_password(
     tool: ToolData, environments: Path, value: str, found: list[str]
 ) -> None:

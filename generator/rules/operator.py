@@ -23,6 +23,7 @@ from generator.model.build import (
     feature_gate_states,
     merged_by_name,
     ray_container,
+    ray_start_value,
 )
 from generator.model.fields import (
     CLUSTER_SPEC,
@@ -338,15 +339,17 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
             continue
         path, group = (*spec_at.path, "head"), spec_at.spec["head"]
         params = group.get("rayStartParams", {})
-        # the operator tests these two for a value other than "" (validation.go:168 and :192 at v1.7.0)
-        if params.get("redis-username"):
+        # the operator tests these two for a value other than "" (validation.go:168 and :192 at v1.7.0), as the
+        # model writes them: 0 and false are "0" and "false"
+        as_text = {key: ray_start_value(value) for key, value in params.items() if value is not None}
+        if as_text.get("redis-username", ""):
             yield context.problem(
                 (*path, "rayStartParams", "redis-username"),
                 "the operator rejects redis-username in rayStartParams",
                 "set the Redis user through gcsFaultTolerance (KubeRay >= 1.3.0)",
                 at_key=True,
             )
-        if managed and params.get("redis-password"):
+        if managed and as_text.get("redis-password", ""):
             yield context.problem(
                 (*path, "rayStartParams", "redis-password"),
                 "redis-password cannot be set in rayStartParams with gcsFaultTolerance",
