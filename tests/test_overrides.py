@@ -195,3 +195,16 @@ def test_values_a_spec_writes_out_of_a_fields_range_are_refused_as_the_field_wou
             "NewClusterWithIncrementalUpgrade",
         ),
     ]
+
+
+def test_an_empty_text_a_spec_writes_is_no_value_out_of_range(tool: ToolData, environments: Path) -> None:
+    """KubeRay takes serviceType "" for ClusterIP (common/service.go:127 at v1.7.0); the API server defaults an
+    empty imagePullPolicy: the read-back's enums do not refuse them."""
+    text = """\
+target: {cluster: in-cluster, namespace: ray}
+clusters:
+  - name: c
+    head: {cpu: "1"}
+    spec: {headGroupSpec: {serviceType: "", template: {spec: {containers: [{name: ray-head, imagePullPolicy: ""}]}}}}
+"""
+    assert problems_of(tool, environments, {"team": text}) == []

@@ -28,11 +28,12 @@ from generator.source import Origin, locate, value_at
 # so that only the one object's rules run
 LEFT_OUT = frozenset({*SECTION_KINDS, "objects", "clusterObjects", "configMaps", "patches", "lint"})
 # What the environment schema says of a reading. A value of the right type that an environment field refuses
-# (under its minimum, not one of its enum) is the `spec`'s or the patch's, refused as the field itself refuses it:
-# the operator does too (activeDeadlineSeconds 0, minReplicas -1 on 1.6.0, whose CRD has no minimum, an
-# upgradeStrategy type of no strategy), and the CRD often says nothing. Any other finding (a type, a pattern, a
-# missing or unknown field) may be the reading's rather than the value's (a quantity the CRD takes as a
-# number): then the rules do not run, and the CRD check is all there is.
+# (under its minimum, not one of its enum) is the `spec`'s or the patch's, refused as the field itself refuses it.
+# The operator refuses most of them too, in the releases that check them (activeDeadlineSeconds 0; minReplicas -1
+# from 1.6.0, whose CRD has no minimum; an upgradeStrategy type of no strategy), and the CRD often says nothing.
+# Any other finding (a type, a pattern, a missing or unknown field, an empty text) may be the reading's rather
+# than the value's (a quantity the CRD takes as a number): then the rules do not run, and the CRD check is all
+# there is.
 OUT_OF_RANGE = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"})
 SCHEMA = INPUT_SCHEMA.id
 
@@ -59,7 +60,8 @@ class ObjectRules:
         data = {key: value for key, value in self.context.data.items() if key not in LEFT_OUT}
         data[section] = [_with_ray_mounts(ray_item(document), document)]
         findings = self.validator.findings(data)
-        if any(finding.kind not in OUT_OF_RANGE for finding in findings):
+        # "" is no value to KubeRay and the API server, which default it (serviceType, imagePullPolicy, protocol)
+        if any(finding.kind not in OUT_OF_RANGE or value_at(data, finding.path) == "" for finding in findings):
             return None
         if findings:
             return [
