@@ -396,3 +396,45 @@ def _without_own_namespace(manifest: str) -> str:
         if not (in_metadata and line.startswith("  namespace:")):
             kept.append(line)
     return "".join(kept)
+
+
+@pytest.mark.parametrize(
+    ("version", "values", "refused"),
+    [
+        ("1.7.0", "{}", True),
+        ("1.7.0", "{rbacEnable: false}", False),
+        ("1.7.0", "{rbacEnable: 0}", False),  # Helm's `if` takes 0, "" and null for false too
+        ("1.7.0", "{rbacEnable: null}", True),  # null removes the key from our values: the chart's true holds
+        ("1.7.0", "{rbacEnable: false, metrics: {serviceMonitor: {enabled: true}}}", True),
+        ("1.3.0", "{rbacEnable: false, metrics: {serviceMonitor: {enabled: true}}}", False),  # no ServiceMonitor yet
+    ],
+)
+def test_the_operator_namespace_matters_where_the_chart_writes_it(
+    tmp_path: Path, tool: ToolData, version: str, values: str, refused: bool
+) -> None:
+    """operator-chart-plain-text fires where the chart renders the namespace unquoted into a string field: the role
+    bindings' subjects (rbacEnable) and, from 1.4.0, the ServiceMonitor's namespaceSelector.matchNames."""
+    text = f"""\
+name: solo
+kuberay: {{version: {version}}}
+target: {{cluster: in-cluster, namespace: ml}}
+gitops: {{engine: both, repoURL: https://git.example.com/ray.git}}
+operator: {{install: true, namespace: "on", values: {values}}}
+defaults: {{image: rayproject/ray:2.41.0}}
+"""
+    (tmp_path / "solo.yaml").write_text(text)
+    result = build(BuildRequest(tmp_path, (), tool, keep_outcomes=False))
+    found = [problem.rule for problem in result.problems if problem.rule == "operator-chart-plain-text"]
+    assert found == (["operator-chart-plain-text"] if refused else [])
+
+
+def test_the_operator_chart_writes_its_namespace_unquoted_in_the_service_monitor() -> None:
+    """servicemonitor.yaml (1.4.0 on) writes `matchNames: - {{ .Release.Namespace }}`: read as Kubernetes reads
+    it, namespace `on` is a boolean in a list of strings."""
+    with helm_python.Chart.load(CHARTS / "v1.7.0" / "kuberay-operator") as loaded:
+        rendered = loaded.render(
+            {"metrics": {"serviceMonitor": {"enabled": True}}}, name=OPERATOR_RELEASE, namespace="on"
+        )
+    [manifest] = [text for text in rendered.values() if "kind: ServiceMonitor" in text]
+    [monitor] = decoded_by_kubectl(_without_own_namespace(manifest))
+    assert monitor["spec"]["namespaceSelector"]["matchNames"] == [True]

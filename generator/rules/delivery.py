@@ -10,6 +10,7 @@ from generator.checks import CHART_VALUES
 from generator.errors import DocPath, Problem
 from generator.files import RenderedFile
 from generator.input.envschema import LABEL_VALUE_MAX
+from generator.model.access import operator_chart_values
 from generator.model.build import cluster_delivery, group_image, pod_setting
 from generator.model.names import chart_release_name, chart_values_file
 from generator.rules.context import RuleContext
@@ -123,36 +124,47 @@ def chart_plain_text(context: RuleContext) -> Iterator[Problem]:
 @rule(
     "operator-chart-plain-text",
     "with the operator installed by its chart, the operator's namespace stays text when read back: the "
-    "kuberay-operator chart writes it unquoted as the namespace of its role bindings' ServiceAccount, and "
-    "Kubernetes' YAML reader takes `on`, `no` or `123` for a boolean or a number",
+    "kuberay-operator chart writes it unquoted as the namespace of its role bindings' ServiceAccount and (from "
+    "1.4.0, with metrics.serviceMonitor.enabled) in its ServiceMonitor's namespaceSelector, and Kubernetes' YAML "
+    "reader takes `on`, `no` or `123` for a boolean or a number",
     "the kuberay-operator chart's templates/leader_election_role_binding.yaml and rolebinding.yaml (subjects "
-    "`namespace: {{ .Release.Namespace }}`), read by sigs.k8s.io/yaml (goyaml.v2/resolve.go); the API server "
-    "decodes a subject's namespace as a string",
+    "`namespace: {{ .Release.Namespace }}`, with rbacEnable) and servicemonitor.yaml (`matchNames`), read by "
+    "sigs.k8s.io/yaml (goyaml.v2/resolve.go); the API server decodes those namespaces as strings",
     fails="operator: {install: true, namespace: 'on'}",
     passes="operator: {install: true, namespace: ray-on}",
     cases=("operator-chart-plain-text",),
 )
 def operator_chart_plain_text(context: RuleContext) -> Iterator[Problem]:
-    # Only the subjects matter: where the chart writes the namespace as an object's own, a value that is not
-    # text reads as no namespace, and Helm and Argo CD put the object in the release's namespace, the same one
+    # Only these matter: where the chart writes the namespace as an object's own, a value that is not text
+    # reads as no namespace, and Helm and Argo CD put the object in the release's namespace, the same one
     # (docs/gitops.md, "RayCluster through the official chart")
     operator = context.operator
-    if not operator.install or operator.delivery != "helm" or operator.values.get("rbacEnable", True) is False:
+    if not operator.install or operator.delivery != "helm":
         return
     read_as = plain_scalar_type(operator.namespace)
     if read_as == "text":
         return
+    values = operator_chart_values(context.release, operator)
+    monitor = ((values.get("metrics") or {}).get("serviceMonitor") or {}).get("enabled")
+    # Helm's `if` takes false, 0, "" and null alike for false, as bool() does
+    places = ["its role bindings"] if values.get("rbacEnable") else []
+    places += ["its ServiceMonitor"] if monitor and context.since(SERVICE_MONITOR_SINCE) else []
+    if not places:
+        return
     outcome = {
-        "null": "null, which leaves their ServiceAccount subject without the namespace it needs",
+        "null": "null, and they lose the namespace they need",
         "another value": "another value",
-    }.get(read_as, f"{read_as}, which the subject's string field refuses, so the install fails")
+    }.get(read_as, f"{read_as}, which their string field refuses, so the install fails")
     yield context.problem(
         ("operator", "namespace"),
-        f"the kuberay-operator chart writes the namespace {operator.namespace!r} without quotes in its "
-        f"role bindings, and Kubernetes reads it back as {outcome}",
+        f"the kuberay-operator chart writes the namespace {operator.namespace!r} without quotes in "
+        f"{' and '.join(places)}, and Kubernetes reads it back as {outcome}",
         "give the operator a namespace that starts with a letter and is no YAML word such as on, no or null, or "
         "set operator.delivery: kustomize, which renders the operator's objects itself",
     )
+
+
+SERVICE_MONITOR_SINCE = "1.4.0"  # the first chart with templates/servicemonitor.yaml
 
 
 def _where_set(path: DocPath, item: dict[str, Any], defaults: dict[str, Any], key: str) -> tuple[DocPath, Any]:
