@@ -493,3 +493,38 @@ def test_schedules_robfig_cron_refuses(tool: ToolData, environments: Path, sched
     assert [(rule, message) for _, rule, message in problems] == [
         ("cron-schedule", f"{schedule!r} is not a cron schedule: {wrong}")
     ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "found"),
+    [
+        # the head's RAY_enable_autoscaler_v2 written through spec asks for v2 too (validation.go:1136-1139)
+        (
+            "{workerGroupSpecs: [{groupName: w, priority: 5}], headGroupSpec: {template: {spec: {containers: "
+            "[{name: ray-head, env: [{name: RAY_enable_autoscaler_v2, value: 'true'}]}]}}}}",
+            [],
+        ),
+        # a rayVersion the spec removes is none (validation.go:1119-1121)
+        (
+            "{rayVersion: null, autoscalerOptions: {version: v2}, workerGroupSpecs: [{groupName: w, priority: 5}]}",
+            ["worker-group-priority"],
+        ),
+    ],
+)
+def test_what_spec_writes_counts_for_a_priority(
+    tool: ToolData, environments: Path, spec: str, found: list[str]
+) -> None:
+    text = f"""\
+kuberay: {{version: 1.7.0}}
+target: {{cluster: in-cluster, namespace: ray}}
+defaults: {{image: rayproject/ray:2.56.0}}
+clusters:
+  - name: c
+    rayVersion: "2.56.0"
+    autoscaling: {{enabled: true}}
+    head: {{cpu: "1"}}
+    workerGroups: [{{name: w, replicas: 1}}]
+    spec: {spec}
+"""
+    problems = problems_of(tool, environments, {"team": text})
+    assert [rule for _, rule, _ in problems if rule != "pod-security"] == found

@@ -488,7 +488,20 @@ def _runs_autoscaler_v2(context: RuleContext, spec_at: ClusterSpecAt, defaults: 
     variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
     by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
     by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2"
-    return _autoscaler_v2(spec_at.spec) or by_env or by_spec
+    # the head's Ray container as `spec` writes it (containers merge by name)
+    containers = written_by_spec(context.data, spec_at, ("headGroupSpec", "template", "spec", "containers"))
+    name = ray_container(spec_at.spec.get("head", {}), True)
+    written_env = [
+        entry
+        for container in (containers if isinstance(containers, list) else [])
+        if isinstance(container, dict) and container.get("name") == name and isinstance(container.get("env"), list)
+        for entry in container["env"]
+        if isinstance(entry, dict)
+    ]
+    by_spec_env = any(
+        entry.get("name") == AUTOSCALER_V2_ENV and entry.get("value") in AUTOSCALER_V2_ON for entry in written_env
+    )
+    return _autoscaler_v2(spec_at.spec) or by_env or by_spec or by_spec_env
 
 
 def _autoscaler_v2(spec: dict[str, Any]) -> bool:
@@ -596,8 +609,10 @@ def worker_group_priority(context: RuleContext) -> Iterator[Problem]:
             if not isinstance(group, dict) or group.get("priority") in (None, 0):
                 continue
             path = spec_path(spec_at, ("workerGroupSpecs", index, "priority"))
-            by_spec = written_by_spec(context.data, spec_at, ("rayVersion",))
-            text = by_spec if isinstance(by_spec, str) else cluster_ray_version(spec_at.spec, defaults)
+            # a rayVersion the item's `spec` writes wins, and its null leaves none (validation.go:1119-1121)
+            written = value_at(context.data, spec_path(spec_at, ()))
+            by_spec = isinstance(written, dict) and "rayVersion" in written
+            text = written["rayVersion"] if by_spec else cluster_ray_version(spec_at.spec, defaults)
             ray = generic_version(text) if text else None
             if ray is None or compare_versions(ray, PRIORITY_RAY_VERSION) < 0:
                 yield context.problem(
