@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.rules.go_yaml import plain_scalar_type
+from generator.rules.go_yaml import map_reading_problem, plain_scalar_type
 
 KUBECTL = Path(sys.executable).parent / "kubectl"
 SPELLINGS = [
@@ -85,3 +85,23 @@ def test_plain_scalar_types_as_kubectl_reads_names(values: list[str]) -> None:
     assert [plain_scalar_type(value) for value in values] == [
         kind(item, value) for item, value in zip(decoded(values), values, strict=True)
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("pip: [requests]", None),
+        ("", None),  # null: an empty map to Go
+        ("pip: [requests]\n---\n- not read\n", None),  # the first document alone
+        ("pip: !custom [requests]", None),  # an unknown tag is none
+        ("- pip", "it reads as a list, not a mapping"),
+        ("true", "it reads as a boolean, not a mapping"),
+        ("~: x", "a key is null, which JSON has no form for"),
+        ("9223372036854775808: x", "the key 9223372036854775808 is beyond int64"),
+        ("env_vars: {A: .inf}", "inf is a float that JSON cannot hold"),
+        ("pip: [requests", "it does not read as YAML: expected ',' or ']', but got '<stream end>'"),
+    ],
+)
+def test_what_the_operator_makes_of_a_runtime_env_yaml(text: str, problem: str | None) -> None:
+    """k8s.io/apimachinery's yaml.Unmarshal into a map: goyaml.v2's first document, JSON's limits."""
+    assert map_reading_problem(text) == problem

@@ -467,7 +467,7 @@ def test_a_cron_jobs_runtime_env_yaml_written_through_spec_is_read(tool: ToolDat
     )
     problems = problems_of(tool, environments, {"team": text})
     assert [(rule, message) for _, rule, message in problems] == [
-        ("job-runtime-env-yaml", "runtimeEnvYAML reads as a boolean, not a mapping")
+        ("job-runtime-env-yaml", "the operator cannot read runtimeEnvYAML: it reads as a boolean, not a mapping")
     ]
 
 

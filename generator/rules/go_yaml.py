@@ -10,6 +10,7 @@ tests/test_go_yaml.py checks it against the real reader, kubectl's.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -69,3 +70,60 @@ def _finite_float(text: str) -> bool:
         return math.isfinite(float(text))
     except ValueError:
         return False
+
+
+def map_reading_problem(text: str) -> str | None:
+    """Why k8s.io/apimachinery's yaml.Unmarshal would not read `text` into a map (the operator's reading of
+    runtimeEnvYAML, UnmarshalRuntimeEnvYAML), or None. Its reader, goyaml.v2 through sigs.k8s.io/yaml, takes the
+    first document alone and a tag it does not know as none; the result then goes through JSON, which has no
+    null key, no key beyond int64 and no .inf or .nan. PyYAML reads YAML 1.1 as goyaml.v2 does for these
+    questions (a mapping or not); its wording of a syntax error is PyYAML's."""
+    import yaml  # a run that checks no rule does without it
+
+    loader = _any_tag_loader()(text)
+    try:
+        read = loader.get_data() if loader.check_data() else None
+    except yaml.YAMLError as error:
+        return f"it does not read as YAML: {getattr(error, 'problem', None) or error}"
+    finally:
+        loader.dispose()
+    if read is not None and not isinstance(read, dict):
+        kinds = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "a list"}
+        return f"it reads as {kinds.get(type(read), 'no mapping')}, not a mapping"
+    return _json_problem(read)
+
+
+def _json_problem(value: object) -> str | None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key is None:
+                return "a key is null, which JSON has no form for"
+            if isinstance(key, int) and not isinstance(key, bool) and key not in _SIGNED_RANGE:
+                return f"the key {key} is beyond int64"
+            found = _json_problem(item)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        return next((found for item in value if (found := _json_problem(item)) is not None), None)
+    elif isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is a float that JSON cannot hold"
+    return None
+
+
+@functools.cache
+def _any_tag_loader() -> type:
+    """PyYAML's safe loader that reads an unknown tag's node as if it had none."""
+    import yaml
+
+    class AnyTagLoader(yaml.SafeLoader):
+        pass
+
+    def untagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> object:
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True)
+        if isinstance(node, yaml.MappingNode):
+            return loader.construct_mapping(node, deep=True)
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+    AnyTagLoader.add_multi_constructor("", untagged)
+    return AnyTagLoader

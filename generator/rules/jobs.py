@@ -16,6 +16,7 @@ from generator.model.fields import OVERRIDE
 from generator.model.types import Operator
 from generator.rules.context import RuleContext, job_items
 from generator.rules.go_duration import go_duration
+from generator.rules.go_yaml import map_reading_problem
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -374,26 +375,14 @@ def _known_zone(zone: str) -> bool:
     cases=("job-runtime-env-yaml",),
 )
 def runtime_env_yaml(context: RuleContext) -> Iterator[Problem]:
-    import yaml  # PyYAML, the YAML 1.1 reader closest to the operator's; a run that checks no rule does without
-
     # the structured runtimeEnv is written as a mapping; only `spec` can write other text
     for section, written_at in (("jobs", ("runtimeEnvYAML",)), ("cronJobs", ("jobTemplate", "runtimeEnvYAML"))):
         for index in range(len(context.data.get(section, []))):
             path = (section, index, OVERRIDE, *written_at)
             text = value_at(context.data, path)
-            if not isinstance(text, str):
-                continue
-            try:
-                read = yaml.safe_load(text)
-            except yaml.YAMLError as error:
-                problem = getattr(error, "problem", None) or "it is no YAML"
-                yield context.problem(path, f"runtimeEnvYAML does not read as YAML: {problem}", RUNTIME_ENV_HINT)
-                continue
-            if read is not None and not isinstance(read, dict):
-                what = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "a list"}.get(
-                    type(read), "no mapping"
-                )
-                yield context.problem(path, f"runtimeEnvYAML reads as {what}, not a mapping", RUNTIME_ENV_HINT)
+            wrong = map_reading_problem(text) if isinstance(text, str) else None
+            if wrong is not None:
+                yield context.problem(path, f"the operator cannot read runtimeEnvYAML: {wrong}", RUNTIME_ENV_HINT)
 
 
 RUNTIME_ENV_HINT = "write the item's runtimeEnv as fields instead (pip, env_vars, working_dir, ...)"
