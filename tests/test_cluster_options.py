@@ -311,6 +311,12 @@ def test_mounts_written_through_spec_are_read_back(
     assert found == ([("tls-options", message)] if message else [])
 
 
+AUTOSCALER_MOUNT = (
+    "an autoscaler volume mount named ray-tls or at /etc/ray/tls cannot be set with tlsOptions: the operator mounts "
+    "the certificates there"
+)
+
+
 @pytest.mark.parametrize(
     ("mount", "refused"),
     [("{name: ray-tls, mountPath: /certs}", True), ("{name: certs, mountPath: /etc/ray/tls}", True),
@@ -322,8 +328,9 @@ def test_autoscaler_mounts_written_through_spec_are_checked(
     """autoscalerOptions.volumeMounts has no environment field, so only `spec` writes it, and the operator
     refuses the TLS volume's name and path there (validation.go:497-504 at v1.7.0)."""
     cluster = f"tlsOptions: {{enabled: true}}\n    spec: {{autoscalerOptions: {{volumeMounts: [{mount}]}}}}"
-    message = (
-        "an autoscaler volume mount named ray-tls or at /etc/ray/tls cannot be set with tlsOptions: the operator "
-        "mounts the certificates there"
-    )
-    assert problems(tool, environments, cluster) == ([("tls-options", message)] if refused else [])
+    assert problems(tool, environments, cluster) == ([("tls-options", AUTOSCALER_MOUNT)] if refused else [])
+
+
+def test_tls_on_by_spec_with_an_autoscaler_mount_by_spec(tool: ToolData, environments: Path) -> None:
+    cluster = "spec: {tlsOptions: {enabled: true}, autoscalerOptions: {volumeMounts: [{name: ray-tls, mountPath: /x}]}}"
+    assert ("tls-options", AUTOSCALER_MOUNT) in problems(tool, environments, cluster)

@@ -433,6 +433,26 @@ def test_a_worker_group_suspended_through_spec_follows_the_operator(
 
 
 @pytest.mark.parametrize(("backend", "refused"), [("rocksdb", True), ("redis", False)])
+def test_a_backend_and_redis_user_both_written_through_spec(
+    tool: ToolData, environments: Path, backend: str, refused: bool
+) -> None:
+    text = f"""\
+kuberay: {{version: 1.7.0}}
+target: {{cluster: in-cluster, namespace: ray}}
+operator: {{install: true, featureGates: {{GCSFaultToleranceEmbeddedStorage: true}}}}
+clusters:
+  - name: c
+    head: {{cpu: "1"}}
+    spec: {{gcsFaultToleranceOptions: {{backend: {backend}, redisUsername: {{value: admin}}}}}}
+"""
+    problems = problems_of(tool, environments, {"team": text})
+    found = [(rule, message) for _, rule, message in problems if rule == "gcs-backend-settings"]
+    assert found == (
+        [("gcs-backend-settings", "redisUsername is a setting of the redis backend, not of rocksdb")] if refused else []
+    )
+
+
+@pytest.mark.parametrize(("backend", "refused"), [("rocksdb", True), ("redis", False)])
 def test_a_redis_user_written_through_spec_fits_the_backend(
     tool: ToolData, environments: Path, backend: str, refused: bool
 ) -> None:

@@ -147,6 +147,7 @@ def tls_options(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     hint = "remove it: the operator configures TLS itself (certificates from cert-manager)"
     for spec_at in context.cluster_specs:
+        yield from _autoscaler_mounts_by_spec(context, spec_at)
         if (spec_at.spec.get("tlsOptions") or {}).get("enabled") is not True:  # IsTLSEnabled
             continue
         for group_path, group in groups(spec_at):
@@ -170,18 +171,27 @@ def tls_options(context: RuleContext) -> Iterator[Problem]:
                         "use another volume name and mount path",
                     )
         yield from _autoscaler_env(context, spec_at, TLS_ENV, "cannot be set with tlsOptions", hint)
-        # autoscalerOptions.volumeMounts has no environment field: only `spec` writes it (lines 497-504)
-        mounts = written_by_spec(context.data, spec_at, ("autoscalerOptions", "volumeMounts"))
-        for index, mount in enumerate(mounts if isinstance(mounts, list) else []):
-            if isinstance(mount, dict) and (
-                mount.get("name") == TLS_VOLUME or mount.get("mountPath") == TLS_MOUNT_PATH
-            ):
-                yield context.problem(
-                    spec_path(spec_at, ("autoscalerOptions", "volumeMounts", index)),
-                    f"an autoscaler volume mount named {TLS_VOLUME} or at {TLS_MOUNT_PATH} cannot be set with "
-                    "tlsOptions: the operator mounts the certificates there",
-                    "use another volume name and mount path",
-                )
+
+
+def _autoscaler_mounts_by_spec(context: RuleContext, spec_at: ClusterSpecAt) -> Iterator[Problem]:
+    """autoscalerOptions.volumeMounts, which no environment field holds, on the TLS volume's name or path, with
+    tlsOptions on by the structured field or by the item's `spec` (lines 497-504)."""
+    mounts = written_by_spec(context.data, spec_at, ("autoscalerOptions", "volumeMounts"))
+    if not isinstance(mounts, list):
+        return
+    enabled = written_by_spec(context.data, spec_at, ("tlsOptions", "enabled"))
+    if enabled is None:
+        enabled = (spec_at.spec.get("tlsOptions") or {}).get("enabled")
+    if enabled is not True:
+        return
+    for index, mount in enumerate(mounts):
+        if isinstance(mount, dict) and (mount.get("name") == TLS_VOLUME or mount.get("mountPath") == TLS_MOUNT_PATH):
+            yield context.problem(
+                spec_path(spec_at, ("autoscalerOptions", "volumeMounts", index)),
+                f"an autoscaler volume mount named {TLS_VOLUME} or at {TLS_MOUNT_PATH} cannot be set with "
+                "tlsOptions: the operator mounts the certificates there",
+                "use another volume name and mount path",
+            )
 
 
 @rule(

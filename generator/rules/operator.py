@@ -380,6 +380,24 @@ REDIS_ONLY = ("redisAddress", "redisPassword", "externalStorageNamespace")
 STORAGE_SIZED = ("size", "storageClassName", "accessModes")
 
 
+def _redis_user_by_spec(context: RuleContext, spec_at: ClusterSpecAt) -> Iterator[Problem]:
+    """gcsFaultToleranceOptions.redisUsername, which no environment field holds, with the rocksdb backend, which
+    the structured field or the item's `spec` may choose."""
+    written = ("gcsFaultToleranceOptions", "redisUsername")
+    if written_by_spec(context.data, spec_at, written) is None:
+        return
+    backend = written_by_spec(context.data, spec_at, ("gcsFaultToleranceOptions", "backend"))
+    if backend is None:
+        backend = (spec_at.spec.get("gcsFaultTolerance") or {}).get("backend", "redis")
+    if backend == "rocksdb":
+        yield context.problem(
+            spec_path(spec_at, written),
+            "redisUsername is a setting of the redis backend, not of rocksdb",
+            "remove redisUsername",
+            at_key=True,
+        )
+
+
 @rule(
     "gcs-backend-settings",
     "gcsFaultTolerance fits its backend: redis needs redisAddress and takes no storage; rocksdb takes no Redis "
@@ -394,6 +412,7 @@ STORAGE_SIZED = ("size", "storageClassName", "accessModes")
 def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
+        yield from _redis_user_by_spec(context, spec_at)
         options = spec_at.spec.get("gcsFaultTolerance")
         if not isinstance(options, dict):
             continue
@@ -423,14 +442,6 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
                     f"remove {key}",
                     at_key=True,
                 )
-        # redisUsername has no environment field: only the item's `spec` writes it
-        if written_by_spec(context.data, spec_at, ("gcsFaultToleranceOptions", "redisUsername")) is not None:
-            yield context.problem(
-                spec_path(spec_at, ("gcsFaultToleranceOptions", "redisUsername")),
-                "redisUsername is a setting of the redis backend, not of rocksdb",
-                "remove redisUsername",
-                at_key=True,
-            )
         storage = options.get("storage") or {}
         if storage.get("claimName") and any(key in storage for key in STORAGE_SIZED):
             yield context.problem(
