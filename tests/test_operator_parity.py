@@ -432,45 +432,42 @@ def test_a_worker_group_suspended_through_spec_follows_the_operator(
     assert [rule for _, rule, _ in problems if rule != "worker-group-suspend"] == []
 
 
-@pytest.mark.parametrize(("backend", "refused"), [("rocksdb", True), ("redis", False)])
-def test_a_backend_and_redis_user_both_written_through_spec(
-    tool: ToolData, environments: Path, backend: str, refused: bool
-) -> None:
-    text = f"""\
-kuberay: {{version: 1.7.0}}
-target: {{cluster: in-cluster, namespace: ray}}
-operator: {{install: true, featureGates: {{GCSFaultToleranceEmbeddedStorage: true}}}}
+REDIS_USER = """\
+kuberay: {version: 1.7.0}
+target: {cluster: in-cluster, namespace: ray}
+operator: {install: true, featureGates: {GCSFaultToleranceEmbeddedStorage: true}}
 clusters:
   - name: c
-    head: {{cpu: "1"}}
-    spec: {{gcsFaultToleranceOptions: {{backend: {backend}, redisUsername: {{value: admin}}}}}}
+    head: {cpu: "1"}
+    CLUSTER
 """
-    problems = problems_of(tool, environments, {"team": text})
-    found = [(rule, message) for _, rule, message in problems if rule == "gcs-backend-settings"]
-    assert found == (
-        [("gcs-backend-settings", "redisUsername is a setting of the redis backend, not of rocksdb")] if refused else []
-    )
 
 
-@pytest.mark.parametrize(("backend", "refused"), [("rocksdb", True), ("redis", False)])
+@pytest.mark.parametrize(
+    ("cluster", "refused"),
+    [
+        (
+            "gcsFaultTolerance: {backend: rocksdb}\n    spec: {gcsFaultToleranceOptions: {redisUsername: {value: a}}}",
+            True,
+        ),
+        (
+            "gcsFaultTolerance: {backend: redis, redisAddress: 'redis:6379'}\n"
+            "    spec: {gcsFaultToleranceOptions: {redisUsername: {value: a}}}",
+            False,
+        ),
+        # the backend written through spec too
+        ("spec: {gcsFaultToleranceOptions: {backend: rocksdb, redisUsername: {value: a}}}", True),
+        ("spec: {gcsFaultToleranceOptions: {backend: redis, redisUsername: {value: a}}}", False),
+    ],
+)
 def test_a_redis_user_written_through_spec_fits_the_backend(
-    tool: ToolData, environments: Path, backend: str, refused: bool
+    tool: ToolData, environments: Path, cluster: str, refused: bool
 ) -> None:
     """The rocksdb backend takes no redisUsername (validation.go:342-344 at v1.7.0), which no environment field
     holds: the rule reads what `spec` writes."""
-    address = "" if backend == "rocksdb" else ', redisAddress: "redis:6379"'
-    text = f"""\
-kuberay: {{version: 1.7.0}}
-target: {{cluster: in-cluster, namespace: ray}}
-operator: {{install: true, featureGates: {{GCSFaultToleranceEmbeddedStorage: true}}}}
-clusters:
-  - name: c
-    gcsFaultTolerance: {{backend: {backend}{address}}}
-    head: {{cpu: "1"}}
-    spec: {{gcsFaultToleranceOptions: {{redisUsername: {{value: admin}}}}}}
-"""
-    problems = problems_of(tool, environments, {"team": text})
-    assert [(rule, message) for _, rule, message in problems] == (
+    problems = problems_of(tool, environments, {"team": REDIS_USER.replace("CLUSTER", cluster)})
+    found = [(rule, message) for _, rule, message in problems if rule == "gcs-backend-settings"]
+    assert found == (
         [("gcs-backend-settings", "redisUsername is a setting of the redis backend, not of rocksdb")] if refused else []
     )
 
