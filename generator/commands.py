@@ -347,7 +347,9 @@ def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]
     of every rendered file (render, check and validate read only the files' text)."""
     try:
         _check_directories(options)
-        request = BuildRequest(options.environments_dir, options.selected, options.tool, options.jobs, documents)
+        request = BuildRequest(
+            options.environments_dir, options.selected, options.tool, options.jobs, documents, restore_collector=False
+        )
         result = build(request)
         if result.problems:
             reporter.problems(result.problems)

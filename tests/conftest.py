@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def no_kept_outcomes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     that kept outcomes are the outcomes."""
     if request.node.get_closest_marker("outcome_cache") is None:
         monkeypatch.setattr(pipeline, "outcome_cache", lambda _environ: None)
+
+
+@pytest.fixture(autouse=True)
+def collector_restored() -> Iterator[None]:
+    """What a command run in the test process left frozen (BuildRequest.restore_collector: the command line's
+    process ends with the run, the test process does not) is thawed and collected after the test: frozen, every
+    command's templates and models would stay for the rest of the session."""
+    yield
+    if gc.get_freeze_count() > 0:
+        gc.unfreeze()
+        gc.collect()
 
 
 @pytest.fixture(scope="session")
