@@ -80,6 +80,7 @@ SUBMISSION_MODES = {"K8sJobMode": "1.1.0", "HTTPMode": "1.1.0", "InteractiveMode
 RAYSERVICE_UPGRADE_TYPES = {"NewCluster": "1.3.0", "None": "1.3.0", "NewClusterWithIncrementalUpgrade": "1.5.0"}
 INCREMENTAL_UPGRADE = "NewClusterWithIncrementalUpgrade"
 CRON_GATE = "RayCronJob"  # the operator runs no RayCronJob controller without it (features.go, v1.6.0)
+DELETION_GATE = "RayJobDeletionPolicy"  # deletion policies and strategies, and suspended worker groups
 
 # Pod settings of a group (model/build.py, _pod_settings): the environment key, where render/kube.py puts it
 # in the pod template, and `defaults` gives the value the group does not set. The Ray container is the
@@ -194,12 +195,12 @@ FIELDS: tuple[Field, ...] = (
     Field("job", "backoffLimit", "spec.backoffLimit"),
     Field("job", "suspend", "spec.suspend"),
     Field("job", "preRunningDeadlineSeconds", "spec.preRunningDeadlineSeconds"),
-    Field("job", "deletionStrategy", "spec.deletionStrategy", gate="RayJobDeletionPolicy"),
+    Field("job", "deletionStrategy", "spec.deletionStrategy", gate=DELETION_GATE),
     Field(
         "job",
         "deletionPolicy",
         "spec.deletionPolicy",
-        gate="RayJobDeletionPolicy",
+        gate=DELETION_GATE,
         replaced_by="use deletionStrategy (KubeRay >= 1.5.0), or pin KubeRay 1.3 or 1.4",
         not_in=("RayCronJob",),  # gone in 1.5.0, before RayCronJob came in 1.6.0
     ),

@@ -21,6 +21,7 @@ from generator.rules.context import (
     groups,
     ray_container_env,
     ray_container_mounts,
+    rendered_value,
     spec_path,
     written_by_spec,
 )
@@ -179,10 +180,8 @@ def _autoscaler_mounts_by_spec(context: RuleContext, spec_at: ClusterSpecAt) -> 
     mounts = written_by_spec(context.data, spec_at, ("autoscalerOptions", "volumeMounts"))
     if not isinstance(mounts, list):
         return
-    enabled = written_by_spec(context.data, spec_at, ("tlsOptions", "enabled"))
-    if enabled is None:
-        enabled = (spec_at.spec.get("tlsOptions") or {}).get("enabled")
-    if enabled is not True:
+    structured = (spec_at.spec.get("tlsOptions") or {}).get("enabled")
+    if rendered_value(context.data, spec_at, ("tlsOptions", "enabled"), structured) is not True:
         return
     for index, mount in enumerate(mounts):
         if isinstance(mount, dict) and (mount.get("name") == TLS_VOLUME or mount.get("mountPath") == TLS_MOUNT_PATH):

@@ -123,6 +123,13 @@ def written_by_spec(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocP
     return value_at(data, spec_path(spec_at, crd_path))
 
 
+def rendered_value(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPath, structured: Any) -> Any:
+    """The value the rendered cluster spec has at `crd_path`: what the item's `spec` writes there (its null
+    removes the field: None), else `structured`, what the structured fields give."""
+    parent = value_at(data, spec_path(spec_at, crd_path[:-1]))
+    return parent[crd_path[-1]] if isinstance(parent, dict) and crd_path[-1] in parent else structured
+
+
 def spec_path(spec_at: ClusterSpecAt, crd_path: DocPath) -> DocPath:
     """Where the item's `spec` writes `crd_path` of the cluster spec at `spec_at`."""
     section, index = str(spec_at.path[0]), int(spec_at.path[1])

@@ -27,6 +27,7 @@ from generator.model.build import (
 )
 from generator.model.fields import (
     CLUSTER_SPEC,
+    DELETION_GATE,
     INCREMENTAL_UPGRADE,
     OVERRIDE,
     RAYSERVICE_UPGRADE_TYPES,
@@ -40,6 +41,7 @@ from generator.rules.context import (
     job_items,
     ray_container_env,
     ray_container_mounts,
+    rendered_value,
     spec_path,
     written_by_spec,
 )
@@ -386,10 +388,8 @@ def _redis_user_by_spec(context: RuleContext, spec_at: ClusterSpecAt) -> Iterato
     written = ("gcsFaultToleranceOptions", "redisUsername")
     if written_by_spec(context.data, spec_at, written) is None:
         return
-    backend = written_by_spec(context.data, spec_at, ("gcsFaultToleranceOptions", "backend"))
-    if backend is None:
-        backend = (spec_at.spec.get("gcsFaultTolerance") or {}).get("backend", "redis")
-    if backend == "rocksdb":
+    structured = (spec_at.spec.get("gcsFaultTolerance") or {}).get("backend", "redis")
+    if rendered_value(context.data, spec_at, ("gcsFaultToleranceOptions", "backend"), structured) == "rocksdb":
         yield context.problem(
             spec_path(spec_at, written),
             "redisUsername is a setting of the redis backend, not of rocksdb",
@@ -553,9 +553,6 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
-DELETION_GATE = "RayJobDeletionPolicy"
-
-
 @rule(
     "worker-group-suspend",
     "a worker group that the item's spec suspends (workerGroupSpecs[].suspend: true) needs the operator feature "
@@ -573,8 +570,8 @@ def worker_group_suspend(context: RuleContext) -> Iterator[Problem]:
     gate_on = feature_gate_states(context.release, context.operator.feature_gates).get(DELETION_GATE, False)
     for spec_at in context.cluster_specs:
         written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
-        enabled = written_by_spec(context.data, spec_at, ("enableInTreeAutoscaling",))
-        autoscaled = enabled is True or (enabled is None and autoscaling_enabled(spec_at.spec))
+        structured = autoscaling_enabled(spec_at.spec)
+        autoscaled = rendered_value(context.data, spec_at, ("enableInTreeAutoscaling",), structured) is True
         for index, group in enumerate(written if isinstance(written, list) else []):
             if not isinstance(group, dict) or group.get("suspend") is not True:
                 continue
@@ -616,15 +613,18 @@ def worker_group_priority(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
         written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
-        for index, group in enumerate(written if isinstance(written, list) else []):
-            if not isinstance(group, dict) or group.get("priority") in (None, 0):
-                continue
+        prioritized = [
+            index
+            for index, group in enumerate(written if isinstance(written, list) else [])
+            if isinstance(group, dict) and group.get("priority") not in (None, 0)
+        ]
+        if not prioritized:
+            continue
+        # none, when the item's `spec` removes it (validation.go:1119-1121)
+        text = rendered_value(context.data, spec_at, ("rayVersion",), cluster_ray_version(spec_at.spec, defaults))
+        ray = generic_version(text) if text else None
+        for index in prioritized:
             path = spec_path(spec_at, ("workerGroupSpecs", index, "priority"))
-            # a rayVersion the item's `spec` writes wins, and its null leaves none (validation.go:1119-1121)
-            written = value_at(context.data, spec_path(spec_at, ()))
-            by_spec = isinstance(written, dict) and "rayVersion" in written
-            text = written["rayVersion"] if by_spec else cluster_ray_version(spec_at.spec, defaults)
-            ray = generic_version(text) if text else None
             if ray is None or compare_versions(ray, PRIORITY_RAY_VERSION) < 0:
                 yield context.problem(
                     path,
