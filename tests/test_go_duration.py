@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.rules.go_duration import go_duration
+from generator.rules.go_duration import go_atoi, go_duration
 
 KUBECTL = Path(sys.executable).parent / "kubectl"
 REFUSED = "Invalid timeout value"
@@ -73,3 +73,14 @@ def test_go_duration_as_kubectl_reads_durations(text: str) -> None:
     if text.isdigit() or text == "":  # kubectl reads these as seconds, not as durations
         return
     assert kubectl_takes(text) == (go_duration(text) is not None)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        *[("5", 5), ("+5", 5), ("-5", -5), ("007", 7), ("9223372036854775807", (1 << 63) - 1)],
+        *[("9223372036854775808", None), ("1_0", None), ("", None), ("0x10", None), (" 5", None), ("5s", None)],
+    ],
+)
+def test_go_atoi_reads_what_strconv_atoi_reads(text: str, number: int | None) -> None:
+    assert go_atoi(text) == number

@@ -208,3 +208,24 @@ clusters:
     spec: {headGroupSpec: {serviceType: "", template: {spec: {containers: [{name: ray-head, imagePullPolicy: ""}]}}}}
 """
     assert problems_of(tool, environments, {"team": text}) == []
+
+
+def test_a_value_a_patch_writes_out_of_a_fields_range_is_refused_at_the_patch(
+    tool: ToolData, environments: Path
+) -> None:
+    """The read-back of a patched object goes through the same check as `spec`'s (validate/final_rules.py)."""
+    text = """\
+target: {cluster: in-cluster, namespace: ray}
+jobs:
+  - name: j
+    entrypoint: python run.py
+    cluster: {head: {cpu: "1"}}
+patches:
+  - target: {kind: RayJob, name: j}
+    patch:
+      - {op: add, path: /spec/activeDeadlineSeconds, value: 0}
+"""
+    problems = problems_of(tool, environments, {"team": text})
+    assert [(rule, message.split(": ", 1)[1]) for _, rule, message in problems] == [
+        ("input-schema", "activeDeadlineSeconds: 0 is less than the minimum 1")
+    ]

@@ -1,4 +1,5 @@
-"""Go's time.ParseDuration, which the operator and robfig/cron call on durations the environment writes.
+"""Go's time.ParseDuration, which the operator and robfig/cron call on durations the environment writes, and
+strconv.Atoi, which they call on whole numbers (a duration's fallback, a cron field).
 
 A port of the parse (Go's src/time/format.go, ParseDuration with leadingInt and leadingFraction): components
 such as `1h30m` or `1.5s`, an optional sign, `0` alone, and a total within an int64 of nanoseconds. The
@@ -6,6 +7,8 @@ fraction is worked out in float64, as Go does, so a sub-nanosecond remainder is 
 """
 
 from __future__ import annotations
+
+import re
 
 _UNITS = {
     "ns": 1,
@@ -99,3 +102,14 @@ def _fraction(fraction: str) -> tuple[int, float]:
             continue
         value, scale = candidate, scale * 10
     return value, scale
+
+
+def go_atoi(text: str) -> int | None:
+    """Go's strconv.Atoi: an optional sign and decimal digits that fit in an int64, else None."""
+    if not _ATOI.fullmatch(text):
+        return None
+    number = int(text)
+    return number if -_LIMIT <= number < _LIMIT else None
+
+
+_ATOI = re.compile(r"[+-]?[0-9]+")

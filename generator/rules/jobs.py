@@ -10,12 +10,12 @@ from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
-from generator.errors import Problem
+from generator.errors import DocPath, Problem
 from generator.model.build import DEFAULT_SUBMISSION_MODE, submitter_container
-from generator.model.fields import OVERRIDE
+from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE
 from generator.model.types import Operator
 from generator.rules.context import RuleContext, job_items
-from generator.rules.go_duration import go_duration
+from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.go_yaml import map_reading_problem
 from generator.rules.rule import rule
 from generator.source import value_at
@@ -327,7 +327,7 @@ def _cron_term_error(term: str, low: int, high: int, names: tuple[str, ...]) -> 
             return "is not a value, range or step"
         start, end = first, last
     if len(range_and_step) == 2:
-        step = _go_atoi(range_and_step[1])
+        step = go_atoi(range_and_step[1])
         if step is None or step < 0:
             return "has a step that is no number"
         if step == 0:
@@ -345,16 +345,8 @@ def _cron_number(text: str, low: int, names: tuple[str, ...]) -> int | None:
     """parseIntOrName: a name of the field, in any case, else a number that is not negative."""
     if text.lower() in names:
         return names.index(text.lower()) + low
-    number = _go_atoi(text)
+    number = go_atoi(text)
     return number if number is not None and number >= 0 else None
-
-
-def _go_atoi(text: str) -> int | None:
-    """Go's strconv.Atoi: an optional sign and decimal digits that fit in 64 bits."""
-    if not re.fullmatch(r"[+-]?[0-9]+", text):
-        return None
-    number = int(text)
-    return number if -(2**63) <= number < 2**63 else None
 
 
 def _known_zone(zone: str) -> bool:
@@ -375,10 +367,12 @@ def _known_zone(zone: str) -> bool:
     cases=("job-runtime-env-yaml",),
 )
 def runtime_env_yaml(context: RuleContext) -> Iterator[Problem]:
-    # the structured runtimeEnv is written as a mapping; only `spec` can write other text
-    for section, written_at in (("jobs", ("runtimeEnvYAML",)), ("cronJobs", ("jobTemplate", "runtimeEnvYAML"))):
+    # the structured runtimeEnv is written as a mapping; only `spec` can write other text, where the kind keeps
+    # its RayJob spec (a RayCronJob's jobTemplate)
+    for kind, (_, job_spec) in JOB_SPEC_AT.items():
+        section = KIND_SECTIONS[kind]
         for index in range(len(context.data.get(section, []))):
-            path = (section, index, OVERRIDE, *written_at)
+            path: DocPath = (section, index, OVERRIDE, *job_spec.split(".")[1:], "runtimeEnvYAML")
             text = value_at(context.data, path)
             wrong = map_reading_problem(text) if isinstance(text, str) else None
             if wrong is not None:

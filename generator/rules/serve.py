@@ -3,7 +3,6 @@ own shape, ray_actor_options keys, route_prefix and import_path, is checked by t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
@@ -11,7 +10,7 @@ from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
 from generator.rules.context import RuleContext, groups
-from generator.rules.go_duration import go_duration
+from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
 
 SERVICE_GPU_EXAMPLE = (
@@ -94,7 +93,6 @@ def service_head_service_name(context: RuleContext) -> Iterator[Problem]:
 # validation.go:308-338 at v1.5.0)
 INITIALIZING_TIMEOUT = "ray.io/initializing-timeout"
 INITIALIZING_TIMEOUT_SINCE = "1.5.0"
-_SECONDS = re.compile(r"[-+]?[0-9]+")
 
 
 @rule(
@@ -120,7 +118,8 @@ def service_initializing_timeout(context: RuleContext) -> Iterator[Problem]:
         duration = go_duration(text)
         if duration is not None and duration > 0:
             continue
-        if duration is None and _SECONDS.fullmatch(text) and 0 < int(text) < 1 << 63:
+        seconds = go_atoi(text) if duration is None else None
+        if seconds is not None and seconds > 0:
             continue
         yield context.problem(
             ("services", index, "annotations", INITIALIZING_TIMEOUT),
