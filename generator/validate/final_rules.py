@@ -19,7 +19,7 @@ from generator.errors import Problem, format_path
 from generator.importer.convert import SECTIONS, ray_item
 from generator.input.schema_check import SchemaValidator
 from generator.model.build import ray_container
-from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, OVERRIDE, SECTION_KINDS
+from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, EVERY, OVERRIDE, SECTION_KINDS, spec_read_paths
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
 from generator.source import Origin, locate, value_at
@@ -45,6 +45,9 @@ class ObjectRules:
     context: RuleContext
     validator: SchemaValidator
     at: Origin  # where every problem of such a reading points (the caller relocates them)
+    # whether a reading writes the fields that rules read from `spec` (SPEC_READ) into its item's `spec`: for
+    # patches, which may write them; not for the item's own `spec`, whose rules already read it
+    spec_read: bool
 
     def new_problems(self, before: dict[str, Any], after: dict[str, Any]) -> list[Problem]:
         found_before, found_after = self._problems(before), self._problems(after)
@@ -58,7 +61,11 @@ class ObjectRules:
         if section is None:
             return None
         data = {key: value for key, value in self.context.data.items() if key not in LEFT_OUT}
-        data[section] = [_with_ray_mounts(ray_item(document), document)]
+        item = _with_ray_mounts(ray_item(document), document)
+        written = spec_read_fields(document) if self.spec_read else {}
+        if written:
+            item[OVERRIDE] = written
+        data[section] = [item]
         findings = self.validator.findings(data)
         # "" is no value to KubeRay and the API server, which default it (serviceType, imagePullPolicy, protocol)
         if any(finding.kind not in OUT_OF_RANGE or value_at(data, finding.path) == "" for finding in findings):
@@ -75,12 +82,13 @@ class ObjectRules:
 def object_rules(
     context: RuleContext, validator: SchemaValidator
 ) -> Callable[[dict[str, Any], dict[str, Any]], list[Problem]]:
-    return _rules(context, validator).new_problems
+    """The rules on a Ray object before and after the patches: what the patches break."""
+    return _rules(context, validator, spec_read=True).new_problems
 
 
-def _rules(context: RuleContext, validator: SchemaValidator) -> ObjectRules:
+def _rules(context: RuleContext, validator: SchemaValidator, *, spec_read: bool) -> ObjectRules:
     """The rules of `context`'s environment on readings that point at the file's root (callers relocate)."""
-    return ObjectRules(context, validator, Origin(context.origin.key, context.origin.value))
+    return ObjectRules(context, validator, Origin(context.origin.key, context.origin.value), spec_read)
 
 
 def override_problems(
@@ -90,7 +98,7 @@ def override_problems(
 ) -> list[Problem]:
     """The rules on each Ray object as its item's `spec` leaves it: what it breaks that the structured fields
     did not, reported at that `spec`."""
-    rules = _rules(context, validator)
+    rules = _rules(context, validator, spec_read=False)
     problems = []
     for before, after in pairs:
         kind, name = str(after["kind"]), str(after["metadata"]["name"])
@@ -136,3 +144,53 @@ def _with_ray_mounts(item: dict[str, Any], document: dict[str, Any]) -> dict[str
             template["volumes"] = pod["volumes"]
         group_item["podTemplate"] = {"spec": template}
     return item
+
+
+def spec_read_fields(document: dict[str, Any]) -> dict[str, Any]:
+    """What a Ray object's spec holds of the fields rules read from an item's `spec` (SPEC_READ), as that `spec`
+    would write them: nothing else, and {} when it holds none."""
+    picked = _picked(document, spec_read_paths(str(document.get("kind"))))
+    spec = picked.get("spec") if isinstance(picked, dict) else None
+    return spec if isinstance(spec, dict) else {}
+
+
+_MISSING = object()
+
+
+def _picked(value: Any, paths: tuple[tuple[str | int, ...], ...]) -> Any:
+    """What `value` holds at `paths` (`EVERY`: each item of a list, which keeps its length and order so that an
+    index means the same item), and nothing else: `_MISSING` when it holds none of them."""
+    picked: Any = _MISSING
+    for path in paths:
+        picked = _merged(picked, _picked_at(value, path))
+    return picked
+
+
+def _picked_at(value: Any, path: tuple[str | int, ...]) -> Any:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if head == EVERY:
+        if not isinstance(value, list):
+            return _MISSING
+        items = [_picked_at(item, rest) for item in value]
+        return (
+            [{} if item is _MISSING else item for item in items] if any(i is not _MISSING for i in items) else _MISSING
+        )
+    if not isinstance(value, dict) or head not in value:
+        return _MISSING
+    inner = _picked_at(value[head], rest)
+    return _MISSING if inner is _MISSING else {head: inner}
+
+
+def _merged(left: Any, right: Any) -> Any:
+    """Two pickings of one value together (their lists, of one list, have the same length)."""
+    if left is _MISSING:
+        return right
+    if right is _MISSING:
+        return left
+    if isinstance(left, dict) and isinstance(right, dict):
+        return {**left, **{key: _merged(left[key], value) if key in left else value for key, value in right.items()}}
+    if isinstance(left, list) and isinstance(right, list):
+        return [_merged(one, other) for one, other in zip(left, right, strict=True)]
+    return right

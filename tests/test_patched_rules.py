@@ -1,0 +1,183 @@
+"""Patches are checked by the rules as `spec` is: the fields that rules read from what an item's `spec` writes
+(SPEC_READ), which reading an object back into structured fields does not give, are read back as the item's
+`spec` when a patch writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.model.fields import EVERY, SPEC_READ, spec_read_paths
+from generator.paths import ToolData
+from generator.validate.final_rules import spec_read_fields
+from tests.problems import problems_of
+
+BASE = """\
+target: {cluster: in-cluster, namespace: ray}
+gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
+defaults: {image: rayproject/ray:2.46.0}
+"""
+
+
+def _patch(kind: str, name: str, path: str, value: str) -> str:
+    target = f"{{kind: {kind}, name: {name}}}"
+    return f"patches:\n  - target: {target}\n    patch: [{{op: add, path: {path}, value: {value}}}]\n"
+
+
+CLUSTER = "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}]}]\n"
+JOB = "jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}}]\n"
+SIDECAR_JOB = (  # baseline: the submitter sidecar runs without a securityContext (pod-security)
+    "podSecurity: baseline\njobs: [{name: j, entrypoint: python run.py, submissionMode: SidecarMode, cluster: "
+    "{head: {cpu: '1'}}}]\n"
+)
+
+# For each SPEC_READ field: an environment whose patch writes it, and the one problem the patch brings
+# (rule, message), or None where the field only spares a problem the patch would otherwise be blamed for
+CASES: dict[str, tuple[str, tuple[str, str] | None]] = {
+    "workerGroupSpecs[].suspend": (
+        "kuberay: {version: 1.6.0}\noperator: {install: true, featureGates: {RayJobDeletionPolicy: false}}\n"
+        + CLUSTER
+        + _patch("RayCluster", "c", "/spec/workerGroupSpecs/0/suspend", "true"),
+        (
+            "worker-group-suspend",
+            "RayCluster c after patches[0]: a worker group can be suspended only with the operator feature gate "
+            "RayJobDeletionPolicy, which is off in this environment (KubeRay 1.6.0)",
+        ),
+    ),
+    "workerGroupSpecs[].priority": (
+        "kuberay: {version: 1.7.0}\n" + CLUSTER + _patch("RayCluster", "c", "/spec/workerGroupSpecs/0/priority", "5"),
+        (
+            "worker-group-priority",
+            "RayCluster c after patches[0]: a worker group priority needs Ray 2.56.0 or later, and this cluster runs "
+            "no rayVersion",
+        ),
+    ),
+    # the operator reads autoscalerOptions.version alone (IsAutoscalingV2Enabled): with v2 written by `spec`
+    # without enableInTreeAutoscaling, a patched idleTimeoutSeconds is the v2 autoscaler's and no problem
+    "autoscalerOptions.version": (
+        "kuberay: {version: 1.6.0}\nclusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}], spec: "
+        "{autoscalerOptions: {version: v2}}}]\n"
+        + _patch("RayCluster", "c", "/spec/workerGroupSpecs/0/idleTimeoutSeconds", "60"),
+        None,
+    ),
+    "autoscalerOptions.volumeMounts": (
+        "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {RayClusterMTLS: true}}\n"
+        "clusters: [{name: c, head: {cpu: '1'}, tlsOptions: {enabled: true}, autoscaling: {enabled: true}}]\n"
+        + _patch("RayCluster", "c", "/spec/autoscalerOptions/volumeMounts", "[{name: v, mountPath: /etc/ray/tls}]"),
+        (
+            "tls-options",
+            "RayCluster c after patches[0]: an autoscaler volume mount named ray-tls or at /etc/ray/tls cannot be "
+            "set with tlsOptions: the operator mounts the certificates there",
+        ),
+    ),
+    "gcsFaultToleranceOptions.redisUsername": (
+        "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {GCSFaultToleranceEmbeddedStorage: true}}\n"
+        "clusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {backend: rocksdb}}]\n"
+        + _patch("RayCluster", "c", "/spec/gcsFaultToleranceOptions/redisUsername", "{value: u}"),
+        (
+            "gcs-backend-settings",
+            "RayCluster c after patches[0]: redisUsername is a setting of the redis backend, not of rocksdb",
+        ),
+    ),
+    "gcsFaultToleranceOptions.backend": (
+        "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {GCSFaultToleranceEmbeddedStorage: true}}\n"
+        "clusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {redisAddress: 'redis:6379'}, spec: "
+        "{gcsFaultToleranceOptions: {redisUsername: {value: u}}}}]\n"
+        + _patch("RayCluster", "c", "/spec/gcsFaultToleranceOptions/backend", "rocksdb"),
+        (
+            "gcs-backend-settings",
+            "RayCluster c after patches[0]: redisUsername is a setting of the redis backend, not of rocksdb",
+        ),
+    ),
+    "upgradeStrategy": (
+        "kuberay: {version: 1.6.0}\n"
+        + JOB
+        + _patch("RayJob", "j", "/spec/rayClusterSpec/upgradeStrategy", "{type: Recreate}"),
+        (
+            "owned-cluster-upgrade-strategy",
+            "RayJob j after patches[0]: upgradeStrategy cannot be set on the RayCluster a RayJob creates: the "
+            "operator refuses that cluster",
+        ),
+    ),
+    "headGroupSpec.template.spec.restartPolicy": (
+        "kuberay: {version: 1.6.0}\n"
+        + SIDECAR_JOB
+        + _patch("RayJob", "j", "/spec/rayClusterSpec/headGroupSpec/template/spec/restartPolicy", "Always"),
+        (
+            "job-sidecar-mode",
+            "RayJob j after patches[0]: restartPolicy Always is not allowed for the head in SidecarMode: the "
+            "submitter runs beside it",
+        ),
+    ),
+    "spec.submitterConfig": (
+        "kuberay: {version: 1.6.0}\n"
+        + SIDECAR_JOB
+        + _patch("RayJob", "j", "/spec/submitterConfig", "{backoffLimit: 2}"),
+        ("job-sidecar-mode", "RayJob j after patches[0]: SidecarMode does not take a submitterConfig"),
+    ),
+    "spec.runtimeEnvYAML": (
+        "kuberay: {version: 1.6.0}\n" + JOB + _patch("RayJob", "j", "/spec/runtimeEnvYAML", "'- pip'"),
+        (
+            "job-runtime-env-yaml",
+            "RayJob j after patches[0]: the operator cannot read runtimeEnvYAML: it reads as a list, not a mapping",
+        ),
+    ),
+}
+
+
+def test_every_field_read_from_spec_has_a_patch_case() -> None:
+    assert sorted(CASES) == sorted(field.crd for field in SPEC_READ)
+
+
+@pytest.mark.parametrize("field", sorted(CASES))
+def test_a_patch_writing_a_field_rules_read_from_spec_is_checked_as_spec_is(
+    tool: ToolData, environments: Path, field: str
+) -> None:
+    body, expected = CASES[field]
+    problems = problems_of(tool, environments, {"team": body}, BASE)
+    assert [(rule, message) for _, rule, message in problems] == ([expected] if expected else [])
+
+
+def test_a_field_spec_writes_is_reported_once_at_spec_not_again_for_an_unrelated_patch(
+    tool: ToolData, environments: Path
+) -> None:
+    body = (
+        "kuberay: {version: 1.6.0}\noperator: {install: true, featureGates: {RayJobDeletionPolicy: false}}\n"
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}], spec: {workerGroupSpecs: [{groupName: w, "
+        "suspend: true}]}}]\n" + _patch("RayCluster", "c", "/spec/workerGroupSpecs/0/replicas", "2")
+    )
+    problems = problems_of(tool, environments, {"team": body}, BASE)
+    assert [(rule, message.split(",")[0]) for _, rule, message in problems] == [
+        (
+            "worker-group-suspend",
+            "a worker group can be suspended only with the operator feature gate RayJobDeletionPolicy",
+        )
+    ]
+
+
+def test_a_field_written_through_the_job_template_of_a_cron_job_is_read_back_there() -> None:
+    paths = spec_read_paths("RayCronJob")
+    assert ("spec", "jobTemplate", "runtimeEnvYAML") in paths
+    assert ("spec", "jobTemplate", "rayClusterSpec", "workerGroupSpecs", EVERY, "suspend") in paths
+    assert not any(path[-1] == "upgradeStrategy" for path in spec_read_paths("RayCluster"))  # a structured field
+
+
+def test_the_picking_keeps_each_list_item_in_its_place_and_nothing_else() -> None:
+    document = {
+        "kind": "RayCluster",
+        "spec": {
+            "rayVersion": "2.46.0",
+            "workerGroupSpecs": [
+                {"groupName": "a", "replicas": 1},
+                {"groupName": "b", "suspend": True},
+                {"groupName": "c", "priority": 3, "suspend": False},
+            ],
+            "autoscalerOptions": {"version": "v2", "idleTimeoutSeconds": 60},
+        },
+    }
+    assert spec_read_fields(document) == {
+        "workerGroupSpecs": [{}, {"suspend": True}, {"suspend": False, "priority": 3}],
+        "autoscalerOptions": {"version": "v2"},
+    }
+    assert spec_read_fields({"kind": "RayCluster", "spec": {"rayVersion": "2.46.0", "workerGroupSpecs": []}}) == {}
