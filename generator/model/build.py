@@ -197,9 +197,12 @@ def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any]) -> str 
     """The submitter's image: its own, else the head's, as KubeRay's default submitter takes the head's."""
     submitter = job.get("submitter", {})
     cluster = job.get("cluster", {})
+    passed = passed_value(submitter, submitter_container(job), "image")
+    if passed is not NOT_PASSED:
+        return str(passed) if passed else None
     if submitter.get("image"):
         return str(submitter["image"])
-    return group_image(cluster.get("head", {}), cluster, defaults)
+    return group_image(cluster.get("head", {}), cluster, defaults, True)
 
 
 def service_token(group: Mapping[str, Any], defaults: Mapping[str, Any], level: str, autoscaler: bool) -> bool | None:
@@ -263,10 +266,35 @@ def autoscaling_enabled(cluster: Mapping[str, Any]) -> bool:
     return bool(cluster.get("autoscaling", {}).get("enabled", False))
 
 
-def group_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
-    """The Ray container's image: the group's, else the cluster's, else the environment default."""
+def group_image(
+    group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], head: bool
+) -> str | None:
+    """The Ray container's image as rendered: what the group's podTemplate writes for the container of its name,
+    which render/kube.py merges last (its null or "" leaves none), else the group's, else the cluster's, else
+    the environment default."""
+    passed = passed_value(group, ray_container(group, head), "image")
+    if passed is not NOT_PASSED:
+        return str(passed) if passed else None
     image = group.get("image") or cluster.get("image") or defaults.get("image")
     return str(image) if image else None
+
+
+NOT_PASSED = object()  # what passed_value gives when the podTemplate writes nothing there
+
+
+def passed_value(item: Mapping[str, Any], container: str, key: str) -> Any:
+    """What the item's podTemplate writes at `key` of the container named `container` (the last such entry, as
+    the merge by name keeps it), else NOT_PASSED."""
+    found: Any = NOT_PASSED
+    for written in _passed_containers(item):
+        if isinstance(written, dict) and written.get("name") == container and key in written:
+            found = written[key]
+    return found
+
+
+def _passed_containers(item: Mapping[str, Any]) -> list[Any]:
+    containers = (((item.get("podTemplate") or {}).get("spec")) or {}).get("containers")
+    return containers if isinstance(containers, list) else []
 
 
 def ray_container(group: Mapping[str, Any], head: bool) -> str:
@@ -412,14 +440,6 @@ def _submitter(job: Mapping[str, Any], defaults: Mapping[str, Any], level: str) 
     )
 
 
-def _required_image(group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
-    image = group_image(group, cluster, defaults)
-    if image is None:
-        # rules/pods.py (image-required) stops an environment without an image before the model is built
-        raise InternalError("the model was built from an environment with a group without an image")
-    return image
-
-
 IN_CLUSTER_NAME = "in-cluster"  # Argo CD's registered name of the cluster it runs in
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"  # and its API server URL
 
@@ -474,7 +494,7 @@ def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str
     """The limits the Ray container of a group ends up with: the resources of the group, then whatever its
     podTemplate sets for the container of that name (merged as render/kube.py merges the pass-through)."""
     limits: dict[str, Any] = dict(resources(item).limits)
-    for written in ((item.get("podTemplate") or {}).get("spec") or {}).get("containers") or []:
+    for written in _passed_containers(item):
         if isinstance(written, dict) and written.get("name") == container:
             overrides = (written.get("resources") or {}).get("limits") or {}
             for name, amount in overrides.items():
@@ -545,7 +565,7 @@ def _group(
 ) -> Group:
     return Group(
         container_name=ray_container(item, head),
-        pod=_pod_settings(item, cluster, defaults),
+        pod=_pod_settings(item, head, cluster, defaults),
         resources=resources(item),
         ray_start_params={key: ray_start_value(value) for key, value in item.get("rayStartParams", {}).items()},
         ports=tuple(item.get("ports", ())),
@@ -557,13 +577,16 @@ def _group(
     )
 
 
-def _pod_settings(item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any]) -> PodSettings:
+def _pod_settings(
+    item: Mapping[str, Any], head: bool, cluster: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> PodSettings:
     def pick(key: str, empty: Any) -> Any:
         return pod_setting(item, defaults, key, empty)
 
     env = merged_by_name(item, defaults, "env")
     return PodSettings(
-        image=_required_image(item, cluster, defaults),
+        # none only where the item's `spec` writes the image, which it merges last (rules/pods.py, image-required)
+        image=group_image(item, cluster, defaults, head),
         image_pull_policy=pick("imagePullPolicy", None),
         node_selector=pick("nodeSelector", {}),
         tolerations=tuple(pick("tolerations", ())),

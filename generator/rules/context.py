@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
-from generator.model.build import cron_job_template, gitops_settings, merged_by_name, operator_settings, ray_container
+from generator.model.build import (
+    cron_job_template,
+    gitops_settings,
+    group_image,
+    merged_by_name,
+    operator_settings,
+    ray_container,
+)
 from generator.model.fields import (
     CLUSTER_ITEM,
     CLUSTER_SPEC,
@@ -134,6 +141,31 @@ def spec_path(spec_at: ClusterSpecAt, crd_path: DocPath) -> DocPath:
     """Where the item's `spec` writes `crd_path` of the cluster spec at `spec_at`."""
     section, index = str(spec_at.path[0]), int(spec_at.path[1])
     return (section, index, OVERRIDE, *CLUSTER_SPEC[SECTION_KINDS[section]], *crd_path)
+
+
+def rendered_image(
+    data: dict[str, Any], spec_at: ClusterSpecAt, group: dict[str, Any], head: bool, defaults: dict[str, Any]
+) -> str | None:
+    """The image of a group's Ray container as rendered: what the item's `spec` writes for the container of its
+    name (merged last: workerGroupSpecs by groupName, containers by name; its null removes it), else what the
+    structured fields and the podTemplate give (group_image)."""
+    if head:
+        containers = written_by_spec(data, spec_at, ("headGroupSpec", "template", "spec", "containers"))
+    else:
+        written = written_by_spec(data, spec_at, ("workerGroupSpecs",))
+        containers = next(
+            (
+                value_at(entry, ("template", "spec", "containers"))
+                for entry in reversed(written if isinstance(written, list) else [])
+                if isinstance(entry, dict) and entry.get("groupName") == group.get("name")
+            ),
+            None,
+        )
+    name = ray_container(group, head)
+    for container in reversed(containers if isinstance(containers, list) else []):
+        if isinstance(container, dict) and container.get("name") == name and "image" in container:
+            return str(container["image"]) if container["image"] else None
+    return group_image(group, spec_at.spec, defaults, head)
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:

@@ -49,7 +49,7 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
         groups: list[tuple[DocPath, dict[str, Any]]] = [((*path, "head"), cluster["head"])]
         groups += [((*path, "workerGroups", i), group) for i, group in enumerate(cluster.get("workerGroups", []))]
         defaults = context.data.get("defaults", {})
-        head_settings = _chart_wide_settings(cluster["head"], cluster, defaults)
+        head_settings = _chart_wide_settings(cluster["head"], cluster, defaults, True)
         for group_path, group in groups:
             for field in GROUP_FIELDS:
                 if field in group:
@@ -57,7 +57,7 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
             if group_path[-1] == "head":
                 continue
             # the chart gives every group the head's settings: a worker's own (even inherited) would be lost
-            for field, value in _chart_wide_settings(group, cluster, defaults).items():
+            for field, value in _chart_wide_settings(group, cluster, defaults, False).items():
                 if value != head_settings[field]:
                     yield context.problem(
                         (*group_path, field) if field in group else group_path,
@@ -68,10 +68,12 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
                     )
 
 
-def _chart_wide_settings(group: dict[str, Any], cluster: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+def _chart_wide_settings(
+    group: dict[str, Any], cluster: dict[str, Any], defaults: dict[str, Any], head: bool
+) -> dict[str, Any]:
     """The group settings the ray-cluster chart takes once for all groups, as the model computes them."""
     return {
-        "image": group_image(group, cluster, defaults),
+        "image": group_image(group, cluster, defaults, head),
         "imagePullPolicy": pod_setting(group, defaults, "imagePullPolicy"),
         "imagePullSecrets": pod_setting(group, defaults, "imagePullSecrets", []),
     }

@@ -7,9 +7,9 @@ from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.model.build import RESOURCE_SHORTHAND, group_image, pod_volumes, resources, volume_sources
+from generator.model.build import RESOURCE_SHORTHAND, pod_volumes, resources, submitter_image, volume_sources
 from generator.quantity import parse_quantity
-from generator.rules.context import RuleContext, groups, job_items
+from generator.rules.context import RuleContext, groups, job_items, rendered_image
 from generator.rules.rule import rule
 
 K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/validation/validation.go)"
@@ -17,7 +17,8 @@ K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/valid
 
 @rule(
     "image-required",
-    "every head and worker group has a container image (its own, the cluster's or defaults.image)",
+    "every head and worker group has a container image (its own, the cluster's or defaults.image, or one its "
+    "podTemplate or the item's spec writes for its Ray container); so does the submitter (its own or the head's)",
     K8S_POD_VALIDATION,
     fails="defaults: {image: null}\nclusters: [{name: c, head: {cpu: '1'}}]",
     passes="clusters: [{name: c, head: {cpu: '1'}}]",
@@ -27,7 +28,7 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
-            if group_image(group, spec_at.spec, defaults) is None:
+            if rendered_image(context.data, spec_at, group, path[-1] == "head", defaults) is None:
                 yield context.problem(
                     path,
                     "no container image for this group",
@@ -35,8 +36,7 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
                     at_key=True,
                 )
     for job_path, job in job_items(context.data):
-        submitter = job.get("submitter")
-        if submitter is not None and group_image(submitter, job.get("cluster", {}), defaults) is None:
+        if "submitter" in job and submitter_image(job, defaults) is None:
             yield context.problem(
                 (*job_path, "submitter"),
                 "no container image for the submitter",

@@ -15,13 +15,12 @@ from generator.input.envschema import LABEL_VALUE_MAX, is_label_value, is_qualif
 from generator.model.build import (
     GPU_RESOURCE,
     cluster_ray_version,
-    group_image,
     is_gpu_resource,
     pod_setting,
     ray_container,
     ray_container_limits,
 )
-from generator.rules.context import RuleContext, groups
+from generator.rules.context import RuleContext, groups, rendered_image
 from generator.rules.go_version import compare_versions, generic_version
 from generator.rules.rule import rule
 
@@ -213,7 +212,7 @@ def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
         if ray_version is None:
             continue
         for path, group in groups(spec_at):
-            image = group_image(group, spec_at.spec, defaults) or ""
+            image = rendered_image(context.data, spec_at, group, path[-1] == "head", defaults) or ""
             found = RAY_IMAGES.match(image)
             if found is None:
                 continue
