@@ -135,6 +135,27 @@ def test_provenance_reads_the_table_backwards(kind: str, rendered: DocPath, expe
     assert environment_path(kind, "x", rendered, data) == expected
 
 
+@pytest.mark.parametrize(
+    ("kind", "env", "expected"),
+    [
+        ("RayCluster", ("workerGroups", 2, "minReplicas"), ("spec", "workerGroupSpecs", 2, "minReplicas")),
+        (
+            "RayJob",
+            ("cluster", "workerGroups", 0, "image"),
+            ("spec", "rayClusterSpec", "workerGroupSpecs", 0, "template", "spec", "containers", 0, "image"),
+        ),
+        ("RayJob", ("activeDeadlineSeconds",), ("spec", "activeDeadlineSeconds")),
+        ("RayJob", ("runtimeEnv", "pip", 0), ("spec", "runtimeEnvYAML")),  # inside the one YAML string
+        ("RayCronJob", ("job", "backoffLimit"), ("spec", "jobTemplate", "backoffLimit")),
+        ("RayService", ("upgradeStrategy", "type"), ("spec", "upgradeStrategy", "type")),
+        ("RayCluster", ("head", "podTemplate", "spec", "x"), ("spec", "headGroupSpec", "template", "spec", "x")),
+        ("RayCluster", ("delivery",), None),  # no field of the object
+    ],
+)
+def test_the_table_reads_an_environment_path_forwards(kind: str, env: DocPath, expected: DocPath | None) -> None:
+    assert fields.crd_path_of(kind, env) == expected
+
+
 def test_autoscaler_owned_fields_drive_the_argocd_ignore_list() -> None:
     owned = [entry.crd_path for entry in fields.runtime_owned("RayService", "autoscaler")]
     assert owned == [

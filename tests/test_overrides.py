@@ -185,13 +185,19 @@ def test_values_a_spec_writes_out_of_a_fields_range_are_refused_as_the_field_wou
     the object read back into structured fields is checked against their schema."""
     problems = problems_of(tool, environments, {"team": SPEC_VALUES})
     assert [(rule, message) for _, rule, message in problems] == [
-        ("input-schema", "RayCluster c with its spec: workerGroups[0].maxReplicas: -1 is less than the minimum 0"),
-        ("input-schema", "RayCluster c with its spec: workerGroups[0].minReplicas: -1 is less than the minimum 0"),
-        ("input-schema", "RayJob j with its spec: activeDeadlineSeconds: 0 is less than the minimum 1"),
-        ("input-schema", "RayJob j with its spec: backoffLimit: -1 is less than the minimum 0"),
         (
             "input-schema",
-            'RayService s with its spec: upgradeStrategy.type: "Bogus" is not one of: NewCluster, None, '
+            "RayCluster c with its spec: spec.workerGroupSpecs[0].maxReplicas: -1 is less than the minimum 0",
+        ),
+        (
+            "input-schema",
+            "RayCluster c with its spec: spec.workerGroupSpecs[0].minReplicas: -1 is less than the minimum 0",
+        ),
+        ("input-schema", "RayJob j with its spec: spec.activeDeadlineSeconds: 0 is less than the minimum 1"),
+        ("input-schema", "RayJob j with its spec: spec.backoffLimit: -1 is less than the minimum 0"),
+        (
+            "input-schema",
+            'RayService s with its spec: spec.upgradeStrategy.type: "Bogus" is not one of: NewCluster, None, '
             "NewClusterWithIncrementalUpgrade",
         ),
     ]
@@ -227,5 +233,5 @@ patches:
 """
     problems = problems_of(tool, environments, {"team": text})
     assert [(rule, message.split(": ", 1)[1]) for _, rule, message in problems] == [
-        ("input-schema", "activeDeadlineSeconds: 0 is less than the minimum 1")
+        ("input-schema", "spec.activeDeadlineSeconds: 0 is less than the minimum 1")
     ]

@@ -19,7 +19,15 @@ from generator.errors import Problem, format_path
 from generator.importer.convert import SECTIONS, ray_item
 from generator.input.schema_check import SchemaValidator
 from generator.model.build import ray_container
-from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, EVERY, OVERRIDE, SECTION_KINDS, spec_read_paths
+from generator.model.fields import (
+    CLUSTER_ITEM,
+    CLUSTER_SPEC,
+    EVERY,
+    OVERRIDE,
+    SECTION_KINDS,
+    crd_path_of,
+    spec_read_paths,
+)
 from generator.rules import check_rules
 from generator.rules.context import RuleContext
 from generator.source import Origin, locate, value_at
@@ -70,9 +78,16 @@ class ObjectRules:
         # "" is no value to KubeRay and the API server, which default it (serviceType, imagePullPolicy, protocol)
         if any(finding.kind not in OUT_OF_RANGE or value_at(data, finding.path) == "" for finding in findings):
             return None
-        if findings:
+        if findings:  # named by where the object holds the value, as `spec` and patches write it
+            kind = str(document["kind"])
             return [
-                Problem(None, (), f"{format_path(finding.path[2:])}: {finding.message}", finding.hint, rule=SCHEMA)
+                Problem(
+                    None,
+                    (),
+                    f"{format_path(crd_path_of(kind, finding.path[2:]) or finding.path[2:])}: {finding.message}",
+                    finding.hint,
+                    rule=SCHEMA,
+                )
                 for finding in findings
             ]
         reading = RuleContext(self.context.file, data, self.at, self.context.release, self.context.history)
