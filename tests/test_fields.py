@@ -148,8 +148,9 @@ def test_provenance_reads_the_table_backwards(kind: str, rendered: DocPath, expe
         ("RayJob", ("runtimeEnv", "pip", 0), ("spec", "runtimeEnvYAML")),  # inside the one YAML string
         ("RayCronJob", ("job", "backoffLimit"), ("spec", "jobTemplate", "backoffLimit")),
         ("RayService", ("upgradeStrategy", "type"), ("spec", "upgradeStrategy", "type")),
-        ("RayCluster", ("head", "podTemplate", "spec", "x"), ("spec", "headGroupSpec", "template", "spec", "x")),
         ("RayCluster", ("delivery",), None),  # no field of the object
+        ("RayCluster", ("workerGroups", 0, "limits", "cpu"), None),  # resources.limits of its container
+        ("RayJob", ("submitter", "imagePullPolicy"), None),  # no entry names it
     ],
 )
 def test_the_table_reads_an_environment_path_forwards(kind: str, env: DocPath, expected: DocPath | None) -> None:

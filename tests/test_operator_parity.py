@@ -545,3 +545,34 @@ clusters:
 """
     problems = problems_of(tool, environments, {"team": text})
     assert [rule for _, rule, _ in problems if rule != "pod-security"] == found
+
+
+GPU_SERVICE = """\
+kuberay: {version: 1.6.0}
+target: {cluster: in-cluster, namespace: ray}
+services:
+  - name: s
+    serveConfig:
+      applications: [{name: a, import_path: "m:app", deployments: [{name: d, ray_actor_options: {num_gpus: 1}}]}]
+    cluster:
+      head: {cpu: "1"}
+      workerGroups: [{name: gpu, cpu: "4", extendedResources: {gpu.intel.com/i915: 1}RESOURCES}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("resources", "refused"),
+    [
+        (", rayResources: {GPU: '1'}", False),
+        (", rayResources: {gpu: '500m'}", False),  # the name in any case; the amount rounded up to 1
+        (", rayResources: {CPU: '4'}", True),
+        ("", True),
+    ],
+)
+def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
+    tool: ToolData, environments: Path, resources: str, refused: bool
+) -> None:
+    """KubeRay writes a GPU of the group's `resources` over rayStartParams num-gpus, its quantity's Value()
+    (updateRayStartParamsResources, pod.go:1239-1262 at v1.6.0): a Serve deployment that asks for a GPU fits."""
+    problems = problems_of(tool, environments, {"team": GPU_SERVICE.replace("RESOURCES", resources)})
+    assert [rule for _, rule, _ in problems] == (["serve-gpus-fit"] if refused else [])

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, InternalError
+from generator.model.fields import CLUSTER_SPEC, JOB_SPEC_AT, OVERRIDE
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 from generator.model.types import (
     Autoscaling,
@@ -45,6 +46,7 @@ from generator.model.types import (
 )
 from generator.quantity import parse_quantity
 from generator.releases import KubeRayRelease, version_key
+from generator.source import value_at
 
 DEFAULT_TARGET_REVISION = "main"
 DEFAULT_OPERATOR_NAMESPACE = "kuberay-system"
@@ -124,7 +126,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
         clusters=tuple(
             RayCluster(
                 meta=_meta(item, name),
-                spec=_cluster_spec(item, defaults, level),
+                spec=_cluster_spec(item, defaults, level, written_cluster_spec(item, "RayCluster")),
                 suspend=item.get("suspend"),
                 upgrade_strategy=item.get("upgradeStrategy", {}).get("type"),
                 delivery=cluster_delivery(item),
@@ -132,7 +134,9 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
             )
             for item in data.get("clusters", [])
         ),
-        jobs=tuple(_job(item, defaults, name, level) for item in data.get("jobs", [])),
+        jobs=tuple(
+            _job(item, defaults, name, level, written_job_spec(item, "RayJob")) for item in data.get("jobs", [])
+        ),
         services=tuple(
             RayService(
                 meta=_meta(item, name),
@@ -143,7 +147,7 @@ def build_environment(data: Mapping[str, Any], file: Path, release: KubeRayRelea
                 suspend=item.get("suspend"),
                 exclude_head_pod_from_serve_svc=item.get("excludeHeadPodFromServeSvc"),
                 serve_service=item.get("serveService"),
-                cluster=_cluster_spec(item["cluster"], defaults, level),
+                cluster=_cluster_spec(item["cluster"], defaults, level, written_cluster_spec(item, "RayService")),
                 override=item.get("spec", {}),
             )
             for item in data.get("services", [])
@@ -193,16 +197,23 @@ def writes_submitter(job: Mapping[str, Any], level: str) -> bool:
     return "submitter" in job or (level == "restricted" and mode == DEFAULT_SUBMISSION_MODE and "cluster" in job)
 
 
-def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any]) -> str | None:
-    """The submitter's image: its own, else the head's, as KubeRay's default submitter takes the head's."""
+def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any], written: Any) -> str | None:
+    """The submitter's image as rendered: what the item's `spec` writes for its container (`written`: the RayJob
+    spec it writes), else its podTemplate, else its own image, else the head's as rendered, which KubeRay's
+    default submitter takes."""
     submitter = job.get("submitter", {})
     cluster = job.get("cluster", {})
-    passed = passed_value(submitter, submitter_container(job), "image")
-    if passed is not NOT_PASSED:
-        return str(passed) if passed else None
+    name = submitter_container(job)
+    for passed in (
+        _container_value(value_at(written, ("submitterPodTemplate", "spec", "containers")), name, "image"),
+        passed_value(submitter, name, "image"),
+    ):
+        if passed is not NOT_PASSED:
+            return str(passed) if passed else None
     if submitter.get("image"):
         return str(submitter["image"])
-    return group_image(cluster.get("head", {}), cluster, defaults, True)
+    head_written = value_at(written, ("rayClusterSpec",))
+    return rendered_group_image(cluster.get("head", {}), cluster, defaults, True, head_written)
 
 
 def service_token(group: Mapping[str, Any], defaults: Mapping[str, Any], level: str, autoscaler: bool) -> bool | None:
@@ -266,6 +277,15 @@ def autoscaling_enabled(cluster: Mapping[str, Any]) -> bool:
     return bool(cluster.get("autoscaling", {}).get("enabled", False))
 
 
+def autoscaler_rendered(cluster: Mapping[str, Any], written: Any) -> bool:
+    """Whether the rendered cluster spec runs the autoscaler: enableInTreeAutoscaling as the item's `spec` writes
+    it (`written`: the cluster spec it writes, merged last; its null removes it), else the structured field. The
+    operator reads that alone (IsAutoscalingEnabled, utils/util.go)."""
+    if isinstance(written, Mapping) and "enableInTreeAutoscaling" in written:
+        return written["enableInTreeAutoscaling"] is True
+    return autoscaling_enabled(cluster)
+
+
 def group_image(
     group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], head: bool
 ) -> str | None:
@@ -279,21 +299,67 @@ def group_image(
     return str(image) if image else None
 
 
+def rendered_group_image(
+    group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], head: bool, written: Any
+) -> str | None:
+    """The Ray container's image as rendered: what the item's `spec` writes for it (`written`: the cluster spec
+    that `spec` writes, merged last: workerGroupSpecs by groupName, containers by name; its null removes it),
+    else group_image."""
+    containers = value_at(written_group_pod(written, group, head), ("containers",))
+    passed = _container_value(containers, ray_container(group, head), "image")
+    if passed is not NOT_PASSED:
+        return str(passed) if passed else None
+    return group_image(group, cluster, defaults, head)
+
+
+def written_group_pod(written: Any, group: Mapping[str, Any], head: bool) -> Any:
+    """The pod spec that `written`, the cluster spec an item's `spec` writes, writes for a group: the head's, or
+    that of the workerGroupSpecs entry of the group's name (None: none)."""
+    if head:
+        return value_at(written, ("headGroupSpec", "template", "spec"))
+    groups = value_at(written, ("workerGroupSpecs",))
+    return next(
+        (
+            value_at(entry, ("template", "spec"))
+            for entry in reversed(groups if isinstance(groups, list) else [])
+            if isinstance(entry, dict) and entry.get("groupName") == group.get("name")
+        ),
+        None,
+    )
+
+
+def written_cluster_spec(item: Mapping[str, Any], kind: str) -> Any:
+    """What an item of `kind` writes through its `spec` of the cluster spec (None: nothing)."""
+    return value_at(item, (OVERRIDE, *CLUSTER_SPEC[kind]))
+
+
+def written_job_spec(item: Mapping[str, Any], kind: str) -> Any:
+    """What a RayJob or RayCronJob item writes through its `spec` of the RayJob spec (None: nothing)."""
+    return value_at(item, (OVERRIDE, *JOB_SPEC_AT[kind][1].split(".")[1:]))
+
+
 NOT_PASSED = object()  # what passed_value gives when the podTemplate writes nothing there
 
 
 def passed_value(item: Mapping[str, Any], container: str, key: str) -> Any:
-    """What the item's podTemplate writes at `key` of the container named `container` (the last such entry, as
-    the merge by name keeps it), else NOT_PASSED."""
+    """What the item's podTemplate writes at `key` of the container named `container`, else NOT_PASSED."""
+    return _container_value(value_at(item, ("podTemplate", "spec", "containers")), container, key)
+
+
+def _container_value(containers: Any, container: str, key: str) -> Any:
+    """What a list of containers that merges by name writes at `key` of the one named `container` (the last
+    such entry, as the merge keeps it; None for an empty list, which leaves no container), else NOT_PASSED."""
+    if containers == []:  # an empty list replaces the generated one: there is no such container
+        return None
     found: Any = NOT_PASSED
-    for written in _passed_containers(item):
+    for written in containers if isinstance(containers, list) else []:
         if isinstance(written, dict) and written.get("name") == container and key in written:
             found = written[key]
     return found
 
 
 def _passed_containers(item: Mapping[str, Any]) -> list[Any]:
-    containers = (((item.get("podTemplate") or {}).get("spec")) or {}).get("containers")
+    containers = value_at(item, ("podTemplate", "spec", "containers"))
     return containers if isinstance(containers, list) else []
 
 
@@ -379,7 +445,7 @@ def _meta(item: Mapping[str, Any], environment: str) -> ObjectMeta:
     return ObjectMeta(name=item["name"], labels=labels, annotations=dict(item.get("annotations", {})))
 
 
-def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str, level: str) -> RayJob:
+def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str, level: str, written: Any) -> RayJob:
     return RayJob(
         meta=_meta(item, environment),
         entrypoint=item.get("entrypoint"),
@@ -397,9 +463,13 @@ def _job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment: str,
         pre_running_deadline_seconds=item.get("preRunningDeadlineSeconds"),
         deletion_strategy=item.get("deletionStrategy"),
         deletion_policy=item.get("deletionPolicy"),
-        cluster=_cluster_spec(item["cluster"], defaults, level) if "cluster" in item else None,
+        cluster=(
+            _cluster_spec(item["cluster"], defaults, level, value_at(written, ("rayClusterSpec",)))
+            if "cluster" in item
+            else None
+        ),
         cluster_selector=item.get("clusterSelector"),
-        submitter=_submitter(item, defaults, level) if writes_submitter(item, level) else None,
+        submitter=_submitter(item, defaults, level, written) if writes_submitter(item, level) else None,
         override=item.get("spec", {}),
     )
 
@@ -415,14 +485,14 @@ def _cron_job(item: Mapping[str, Any], defaults: Mapping[str, Any], environment:
         schedule=item["schedule"],
         time_zone=item.get("timeZone"),
         suspend=item.get("suspend"),
-        job=_job(cron_job_template(item), defaults, environment, level),
+        job=_job(cron_job_template(item), defaults, environment, level, written_job_spec(item, "RayCronJob")),
         override=item.get("spec", {}),
     )
 
 
-def _submitter(job: Mapping[str, Any], defaults: Mapping[str, Any], level: str) -> Submitter:
+def _submitter(job: Mapping[str, Any], defaults: Mapping[str, Any], level: str, written: Any) -> Submitter:
     item = job.get("submitter", {})
-    image = submitter_image(job, defaults)
+    image = submitter_image(job, defaults, written)
     if image is None:
         raise InternalError("the model was built from an environment with a submitter without an image")
     wanted = resources(item)
@@ -458,19 +528,30 @@ def cluster_ray_version(item: Mapping[str, Any], defaults: Mapping[str, Any]) ->
     return str(version) if version is not None else None
 
 
-def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: str) -> ClusterSpec:
+def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: str, written: Any) -> ClusterSpec:
+    """The cluster spec `item`, and `written`, what the item's `spec` writes of it (the images as rendered)."""
     autoscaling = item.get("autoscaling", {})
     gcs = item.get("gcsFaultTolerance")
     head = item["head"]
+
+    def image(group: Mapping[str, Any], is_head: bool) -> str:
+        rendered = rendered_group_image(group, item, defaults, is_head, written)
+        if rendered is None:
+            # rules/pods.py (image-required) stops an environment without an image before the model is built
+            raise InternalError("the model was built from an environment with a group without an image")
+        return rendered
+
+    # the autoscaler as rendered: the head's token is its way to the API, even when only `spec` turns it on
+    head_token = service_token(head, defaults, level, autoscaler_rendered(item, written))
     return ClusterSpec(
         ray_version=cluster_ray_version(item, defaults),
         head=HeadGroup(
-            _group(head, True, item, defaults, level, service_token(head, defaults, level, autoscaling_enabled(item))),
+            _group(head, True, image(head, True), defaults, level, head_token),
             head.get("serviceType"),
             head.get("service"),
         ),
         worker_groups=tuple(
-            _worker_group(group, item, defaults, level, service_token(group, defaults, level, False))
+            _worker_group(group, image(group, False), defaults, level, service_token(group, defaults, level, False))
             for group in item.get("workerGroups", [])
         ),
         autoscaling=_autoscaling(autoscaling, level) if autoscaling_enabled(item) else None,
@@ -520,9 +601,18 @@ def is_gpu_resource(name: str, version: str) -> bool:
 
 
 def ray_gpus(item: Mapping[str, Any], container: str, version: str) -> Decimal:
-    """The GPUs Ray sees in a group's pods: rayStartParams num-gpus when set, else the first non-zero GPU limit
-    of the Ray container in name order, as KubeRay derives num-gpus (ray-operator/controllers/ray/common/
-    pod.go, the loop over the sorted limit names, line 1449 at v1.7.0)."""
+    """The GPUs Ray sees in a group's pods: a GPU of the group's rayResources (its `resources`, 1.5.0), which
+    KubeRay writes over rayStartParams num-gpus rounded up (updateRayStartParamsResources, pod.go:1239-1262 at
+    v1.6.0; the most, should there be several); else rayStartParams num-gpus when set; else the first non-zero
+    GPU limit of the Ray container in name order, as KubeRay derives num-gpus (ray-operator/controllers/ray/
+    common/pod.go, the loop over the sorted limit names, line 1449 at v1.7.0)."""
+    by_resources = [
+        (parse_quantity(str(amount)) or Decimal(0)).to_integral_value(rounding=ROUND_CEILING)
+        for name, amount in item.get("rayResources", {}).items()
+        if is_gpu_resource(name.lower(), version)
+    ]
+    if by_resources:
+        return max(by_resources)
     declared = item.get("rayStartParams", {}).get("num-gpus")
     if declared is not None:
         return parse_quantity(str(declared)) or Decimal(0)
@@ -541,7 +631,7 @@ def container_gpus(item: Mapping[str, Any], container: str, version: str) -> Dec
 
 
 def _worker_group(
-    item: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], level: str, token: bool | None
+    item: Mapping[str, Any], image: str, defaults: Mapping[str, Any], level: str, token: bool | None
 ) -> WorkerGroup:
     replicas, min_replicas, max_replicas = worker_bounds(item)
     return WorkerGroup(
@@ -551,21 +641,21 @@ def _worker_group(
         max_replicas=max_replicas,
         num_of_hosts=item.get("numOfHosts"),
         idle_timeout_seconds=item.get("idleTimeoutSeconds"),
-        group=_group(item, False, cluster, defaults, level, token),
+        group=_group(item, False, image, defaults, level, token),
     )
 
 
 def _group(
     item: Mapping[str, Any],
     head: bool,
-    cluster: Mapping[str, Any],
+    image: str,
     defaults: Mapping[str, Any],
     level: str,
     token: bool | None,
 ) -> Group:
     return Group(
         container_name=ray_container(item, head),
-        pod=_pod_settings(item, head, cluster, defaults),
+        pod=_pod_settings(item, image, defaults),
         resources=resources(item),
         ray_start_params={key: ray_start_value(value) for key, value in item.get("rayStartParams", {}).items()},
         ports=tuple(item.get("ports", ())),
@@ -577,16 +667,13 @@ def _group(
     )
 
 
-def _pod_settings(
-    item: Mapping[str, Any], head: bool, cluster: Mapping[str, Any], defaults: Mapping[str, Any]
-) -> PodSettings:
+def _pod_settings(item: Mapping[str, Any], image: str, defaults: Mapping[str, Any]) -> PodSettings:
     def pick(key: str, empty: Any) -> Any:
         return pod_setting(item, defaults, key, empty)
 
     env = merged_by_name(item, defaults, "env")
     return PodSettings(
-        # none only where the item's `spec` writes the image, which it merges last (rules/pods.py, image-required)
-        image=group_image(item, cluster, defaults, head),
+        image=image,
         image_pull_policy=pick("imagePullPolicy", None),
         node_selector=pick("nodeSelector", {}),
         tolerations=tuple(pick("tolerations", ())),

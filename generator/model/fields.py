@@ -365,20 +365,16 @@ def all_matches(kind: str, rendered: DocPath) -> list[Match]:
 
 def crd_path_of(kind: str, env: DocPath) -> DocPath | None:
     """Where the object of `kind` holds what its item holds at `env` (relative to the item): by the entry whose
-    environment pattern is the longest prefix of `env`, the rest appended unless the entry serializes its value
-    into one CRD string (`whole`); None where no entry covers it."""
-    best: tuple[KindField, tuple[int, ...]] | None = None
+    environment pattern is `env`, or a prefix of it when the entry serializes its value into one CRD string
+    (`whole`: the string); None where no entry says (below an entry, the object's shape may differ: a group's
+    `limits` are its container's resources.limits)."""
     for entry in kind_fields(kind):
-        if entry.env is None or (best is not None and len(entry.env) <= len(best[0].env or ())):
+        if entry.env is None or not (len(entry.env) == len(env) or (entry.field.whole and len(entry.env) < len(env))):
             continue
         indices = _prefix_indices(entry.env, env)
         if indices is not None:
-            best = (entry, indices)
-    if best is None:
-        return None
-    entry, indices = best
-    rest = () if entry.field.whole else tuple(env[len(entry.env or ()) :])
-    return (*fill(entry.crd, indices), *rest)
+            return fill(entry.crd, indices)
+    return None
 
 
 def _prefix_indices(pattern: tuple[str | int, ...], path: DocPath) -> tuple[int, ...] | None:

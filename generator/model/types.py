@@ -28,7 +28,7 @@ class Volume:
 
 @dataclass(frozen=True)
 class PodSettings:
-    image: str | None  # None: the item's `spec` writes it
+    image: str
     image_pull_policy: str | None
     node_selector: Mapping[str, str]
     tolerations: tuple[JsonMap, ...]

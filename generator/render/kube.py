@@ -26,8 +26,7 @@ def resources(value: model.Resources) -> dict[str, Any]:
 def group_pod_template(group: model.Group) -> dict[str, Any]:
     """The pod template of a head or worker group; the Ray container is always the first container."""
     pod = group.pod
-    container: dict[str, Any] = {"name": group.container_name}
-    _put(container, "image", pod.image)
+    container: dict[str, Any] = {"name": group.container_name, "image": pod.image}
     _put(container, "imagePullPolicy", pod.image_pull_policy)
     _put(container, "env", [dict(variable) for variable in pod.env])
     _put(container, "ports", [dict(port) for port in group.ports])

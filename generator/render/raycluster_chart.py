@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.errors import InternalError
 from generator.model import types as model
 from generator.render import kube
 
@@ -29,8 +28,6 @@ def split_image(image: str) -> tuple[str, str]:
 def chart_values(cluster: model.RayCluster) -> dict[str, Any]:
     spec = cluster.spec
     head = spec.head.group
-    if head.pod.image is None:  # only an item's `spec` leaves it to itself, and delivery: helm takes no `spec`
-        raise InternalError(f"RayCluster {cluster.meta.name} with delivery: helm has no image")
     repository, tag = split_image(head.pod.image)
     image: dict[str, Any] = {"repository": repository, "tag": tag}
     if head.pod.image_pull_policy is not None:

@@ -12,10 +12,11 @@ from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.model.build import (
     cron_job_template,
     gitops_settings,
-    group_image,
     merged_by_name,
     operator_settings,
     ray_container,
+    rendered_group_image,
+    written_cluster_spec,
 )
 from generator.model.fields import (
     CLUSTER_ITEM,
@@ -146,26 +147,19 @@ def spec_path(spec_at: ClusterSpecAt, crd_path: DocPath) -> DocPath:
 def rendered_image(
     data: dict[str, Any], spec_at: ClusterSpecAt, group: dict[str, Any], head: bool, defaults: dict[str, Any]
 ) -> str | None:
-    """The image of a group's Ray container as rendered: what the item's `spec` writes for the container of its
-    name (merged last: workerGroupSpecs by groupName, containers by name; its null removes it), else what the
-    structured fields and the podTemplate give (group_image)."""
-    if head:
-        containers = written_by_spec(data, spec_at, ("headGroupSpec", "template", "spec", "containers"))
-    else:
-        written = written_by_spec(data, spec_at, ("workerGroupSpecs",))
-        containers = next(
-            (
-                value_at(entry, ("template", "spec", "containers"))
-                for entry in reversed(written if isinstance(written, list) else [])
-                if isinstance(entry, dict) and entry.get("groupName") == group.get("name")
-            ),
-            None,
-        )
-    name = ray_container(group, head)
-    for container in reversed(containers if isinstance(containers, list) else []):
-        if isinstance(container, dict) and container.get("name") == name and "image" in container:
-            return str(container["image"]) if container["image"] else None
-    return group_image(group, spec_at.spec, defaults, head)
+    """The image of a group's Ray container as rendered, what its item's `spec` writes included."""
+    return rendered_group_image(group, spec_at.spec, defaults, head, written_cluster(data, spec_at))
+
+
+def written_cluster(data: dict[str, Any], spec_at: ClusterSpecAt) -> Any:
+    """What the item's `spec` writes of the cluster spec at `spec_at` (None: nothing)."""
+    return written_cluster_spec(item_of(data, spec_at.path), SECTION_KINDS[str(spec_at.path[0])])
+
+
+def item_of(data: dict[str, Any], path: DocPath) -> dict[str, Any]:
+    """The Ray object item that a path below `clusters`, `jobs`, `services` or `cronJobs` lies in."""
+    item = value_at(data, path[:2])
+    return item if isinstance(item, dict) else {}
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:

@@ -17,6 +17,7 @@ from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.input.envschema import LABEL_VALUE_MAX, is_label_value
 from generator.model.build import (
+    autoscaler_rendered,
     autoscaling_enabled,
     cluster_ray_version,
     container_gpus,
@@ -44,6 +45,7 @@ from generator.rules.context import (
     rendered_value,
     spec_path,
     written_by_spec,
+    written_cluster,
 )
 from generator.rules.go_version import compare_versions, dotted, generic_version
 from generator.rules.rule import rule
@@ -570,8 +572,7 @@ def worker_group_suspend(context: RuleContext) -> Iterator[Problem]:
     gate_on = feature_gate_states(context.release, context.operator.feature_gates).get(DELETION_GATE, False)
     for spec_at in context.cluster_specs:
         written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
-        structured = autoscaling_enabled(spec_at.spec)
-        autoscaled = rendered_value(context.data, spec_at, ("enableInTreeAutoscaling",), structured) is True
+        autoscaled = autoscaler_rendered(spec_at.spec, written_cluster(context.data, spec_at))
         for index, group in enumerate(written if isinstance(written, list) else []):
             if not isinstance(group, dict) or group.get("suspend") is not True:
                 continue
@@ -663,8 +664,13 @@ def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
         if variable is None:
             continue
         value, at = variable
-        enabled = autoscaling_enabled(spec_at.spec)
-        both = enabled and "version" in spec_at.spec.get("autoscaling", {})
+        # as rendered: enableInTreeAutoscaling and autoscalerOptions.version (rendered only with the autoscaler)
+        # as the item's `spec` writes them, else the structured fields
+        enabled = autoscaler_rendered(spec_at.spec, written_cluster(context.data, spec_at))
+        structured = spec_at.spec.get("autoscaling", {}).get("version") if autoscaling_enabled(spec_at.spec) else None
+        both = (
+            enabled and rendered_value(context.data, spec_at, ("autoscalerOptions", "version"), structured) is not None
+        )
         without = not enabled and value in AUTOSCALER_V2_ON
         if both and context.since(AUTOSCALER_V2_ENV_SINCE["both"]):
             yield context.problem(

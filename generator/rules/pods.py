@@ -7,10 +7,20 @@ from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.model.build import RESOURCE_SHORTHAND, pod_volumes, resources, submitter_image, volume_sources
+from generator.model.build import (
+    RESOURCE_SHORTHAND,
+    pod_volumes,
+    resources,
+    submitter_image,
+    volume_sources,
+    written_group_pod,
+    written_job_spec,
+)
+from generator.model.fields import SECTION_KINDS
 from generator.quantity import parse_quantity
-from generator.rules.context import RuleContext, groups, job_items, rendered_image
+from generator.rules.context import RuleContext, groups, item_of, job_items, rendered_image, written_cluster
 from generator.rules.rule import rule
+from generator.source import value_at
 
 K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/validation/validation.go)"
 
@@ -36,7 +46,10 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
                     at_key=True,
                 )
     for job_path, job in job_items(context.data):
-        if "submitter" in job and submitter_image(job, defaults) is None:
+        if "submitter" not in job:
+            continue
+        written = written_job_spec(item_of(context.data, job_path), SECTION_KINDS[str(job_path[0])])
+        if submitter_image(job, defaults, written) is None:
             yield context.problem(
                 (*job_path, "submitter"),
                 "no container image for the submitter",
@@ -100,28 +113,40 @@ def unique_mount_paths(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "volume-source",
-    "every volume has exactly one source (configMap, secret, emptyDir, persistentVolumeClaim, ...)",
+    "every volume has exactly one source (configMap, secret, emptyDir, persistentVolumeClaim, ...), as rendered: "
+    "with what the group's podTemplate and the item's spec write for a volume of its name",
     K8S_POD_VALIDATION,
     fails="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data}]}}]",
     passes="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data, emptyDir: {}}]}}]",
     cases=("volume-sources",),
 )
 def one_volume_source(context: RuleContext) -> Iterator[Problem]:
-    owners: list[tuple[DocPath, dict[str, Any]]] = [(("defaults",), context.data.get("defaults", {}))]
+    defaults = context.data.get("defaults", {})
+    reported: set[DocPath] = set()  # a volume of `defaults` is in every group
     for spec_at in context.cluster_specs:
-        owners.extend(groups(spec_at))
-    for owner_path, owner in owners:
-        for index, volume in enumerate(owner.get("volumes", [])):
-            name, path = volume["name"], (*owner_path, "volumes", index)
-            sources = volume_sources(volume)
-            if len(sources) != 1:
-                found = ", ".join(sources) if sources else "none"
-                yield context.problem(
-                    path,
-                    f"volume '{name}' needs exactly one source (found: {found})",
-                    "add one of configMap, secret, emptyDir, persistentVolumeClaim, ...",
-                    at_key=True,
-                )
+        written = written_cluster(context.data, spec_at)
+        for path, group in groups(spec_at):
+            # the pod's volumes merge by name: a mapping over the rendered volume (null removes a key)
+            passed = [
+                value_at(group, ("podTemplate", "spec", "volumes")),
+                value_at(written_group_pod(written, group, path[-1] == "head"), ("volumes",)),
+            ]
+            for name, volume in pod_volumes(group, defaults).items():
+                sources = set(volume_sources(volume.item))
+                for entry in (entry for volumes in passed if isinstance(volumes, list) for entry in volumes):
+                    if isinstance(entry, dict) and entry.get("name") == name:
+                        sources |= {key for key, value in entry.items() if key != "name" and value is not None}
+                        sources -= {key for key, value in entry.items() if value is None}
+                at = volume.written_at(path)
+                if len(sources) != 1 and at not in reported:
+                    reported.add(at)
+                    found = ", ".join(sorted(sources)) if sources else "none"
+                    yield context.problem(
+                        at,
+                        f"volume '{name}' needs exactly one source (found: {found})",
+                        "add one of configMap, secret, emptyDir, persistentVolumeClaim, ...",
+                        at_key=True,
+                    )
 
 
 @rule(

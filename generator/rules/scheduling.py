@@ -20,7 +20,7 @@ from generator.model.build import (
     ray_container,
     ray_container_limits,
 )
-from generator.rules.context import RuleContext, groups, rendered_image
+from generator.rules.context import RuleContext, groups, rendered_image, rendered_value, spec_path, written_by_spec
 from generator.rules.go_version import compare_versions, generic_version
 from generator.rules.rule import rule
 
@@ -208,9 +208,12 @@ def _misspelt_gpu(name: str, version: str) -> bool:
 def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
-        ray_version = cluster_ray_version(spec_at.spec, defaults)
-        if ray_version is None:
+        # as rendered: what the item's `spec` writes, else the cluster's, else the default
+        by_spec = written_by_spec(context.data, spec_at, ("rayVersion",)) is not None
+        version = rendered_value(context.data, spec_at, ("rayVersion",), cluster_ray_version(spec_at.spec, defaults))
+        if version is None:
             continue
+        ray_version = str(version)
         for path, group in groups(spec_at):
             image = rendered_image(context.data, spec_at, group, path[-1] == "head", defaults) or ""
             found = RAY_IMAGES.match(image)
@@ -219,7 +222,13 @@ def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
             # 2.41 and 2.41.0 are one version to KubeRay, which reads rayVersion with version.ParseGeneric
             written = generic_version(ray_version)
             if written is None or compare_versions(written, generic_version(found.group("version")) or ()) != 0:
-                where = (*spec_at.path, "rayVersion") if "rayVersion" in spec_at.spec else ("defaults", "rayVersion")
+                where = (
+                    spec_path(spec_at, ("rayVersion",))
+                    if by_spec
+                    else (*spec_at.path, "rayVersion")
+                    if "rayVersion" in spec_at.spec
+                    else ("defaults", "rayVersion")
+                )
                 group_name = "the head" if path[-1] == "head" else f"worker group {group.get('name')}"
                 yield context.problem(
                     where,

@@ -23,7 +23,8 @@ SERVICE_GPU_EXAMPLE = (
 @rule(
     "serve-gpus-fit",
     "a Serve deployment's ray_actor_options.num_gpus fits on one node of its RayService's cluster (GPUs as Ray "
-    "sees them: num-gpus, else the GPU limit KubeRay passes on); otherwise Ray can never place the replica",
+    "sees them: a GPU of the group's rayResources, else num-gpus, else the GPU limit KubeRay passes on); otherwise "
+    "Ray can never place the replica",
     "Ray: an actor is placed on one node that has all its resources; Serve waits for it forever",
     fails=SERVICE_GPU_EXAMPLE.format(wanted=2),
     passes=SERVICE_GPU_EXAMPLE.format(wanted=1),

@@ -1,0 +1,328 @@
+"""Rules read values as rendered: the structured fields, then what the group's podTemplate and the item's `spec`
+write, which merge last. The image of each Ray container (image-required, ray-version-image and the model read
+the same one, so an image written only through podTemplate or `spec` is not refused), and each volume's source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from tests.problems import problems_of
+
+BASE = """\
+kuberay: {version: 1.6.0}
+target: {cluster: in-cluster, namespace: ray}
+gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
+"""
+IMAGE = "rayproject/ray:2.46.0"
+OTHER = "rayproject/ray:2.41.0"
+
+
+def _ray_container(name: str, image: str) -> str:
+    """A pod spec whose one container is `name`, with `image` (YAML flow style)."""
+    return "{containers: [{name: " + name + ", image: " + image + "}]}"
+
+
+def _rendered_object(tool: ToolData, folder: Path, body: str, kind: str) -> dict[str, Any]:
+    """The first object of `kind` that the environment `body` renders, which must have no error."""
+    (folder / "_base.yaml").write_text(BASE)
+    (folder / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    assert [problem.message for problem in result.problems if problem.is_error] == []
+    return next(
+        document
+        for file in result.files
+        for document in file.documents
+        if isinstance(document, dict) and document.get("kind") == kind
+    )
+
+
+def _ray_images(tool: ToolData, folder: Path, body: str) -> dict[str, Any]:
+    """Each group's Ray container image in the rendered RayCluster c, and the submitter's of RayJob j."""
+    (folder / "_base.yaml").write_text(BASE)
+    (folder / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    assert [problem.message for problem in result.problems if problem.is_error] == []
+    images: dict[str, Any] = {}
+    for file in result.files:
+        for document in file.documents:
+            if not isinstance(document, dict):
+                continue
+            if document.get("kind") == "RayCluster":
+                spec = document["spec"]
+                images["head"] = spec["headGroupSpec"]["template"]["spec"]["containers"][0].get("image")
+                for group in spec.get("workerGroupSpecs", []):
+                    images[group["groupName"]] = group["template"]["spec"]["containers"][0].get("image")
+            if document.get("kind") == "RayJob" and "submitterPodTemplate" in document["spec"]:
+                images["submitter"] = document["spec"]["submitterPodTemplate"]["spec"]["containers"][0]["image"]
+    return images
+
+
+def test_an_image_written_only_in_the_pod_template_is_the_group_image(tool: ToolData, environments: Path) -> None:
+    body = f"""\
+clusters:
+  - name: c
+    head: {{cpu: "1", podTemplate: {{spec: {_ray_container("ray-head", IMAGE)}}}}}
+    workerGroups: [{{name: w, podTemplate: {{spec: {_ray_container("ray-worker", IMAGE)}}}}}]
+"""
+    assert _ray_images(tool, environments, body) == {"head": IMAGE, "w": IMAGE}
+
+
+def test_an_image_written_only_through_spec_is_the_group_image(tool: ToolData, environments: Path) -> None:
+    body = f"""\
+clusters:
+  - name: c
+    head: {{cpu: "1"}}
+    workerGroups: [{{name: w}}]
+    spec:
+      headGroupSpec: {{template: {{spec: {_ray_container("ray-head", IMAGE)}}}}}
+      workerGroupSpecs: [{{groupName: w, template: {{spec: {_ray_container("ray-worker", IMAGE)}}}}}]
+"""
+    assert _ray_images(tool, environments, body) == {"head": IMAGE, "w": IMAGE}
+
+
+def test_a_pod_template_image_takes_the_place_of_the_structured_one(tool: ToolData, environments: Path) -> None:
+    body = f"""\
+defaults: {{image: "{OTHER}", rayVersion: "2.41.0"}}
+clusters:
+  - name: c
+    head: {{cpu: "1", podTemplate: {{spec: {_ray_container("ray-head", IMAGE)}}}}}
+"""
+    assert _ray_images(tool, environments, body) == {"head": IMAGE}
+    problems = problems_of(tool, environments, {"team": body}, BASE)
+    assert problems == [
+        (
+            "team.yaml",
+            "ray-version-image",
+            f"rayVersion 2.41.0 differs from Ray 2.46.0 of the image {IMAGE} that the head runs",
+        )
+    ]
+
+
+def test_the_submitter_takes_the_heads_image_when_it_has_none(tool: ToolData, environments: Path) -> None:
+    """The submitter's image: its podTemplate's, its own, else the head's (KubeRay's default submitter runs the
+    head's image); the head's may be its own without any defaults.image."""
+    body = f"""\
+jobs:
+  - name: j
+    entrypoint: python x.py
+    cluster: {{head: {{cpu: "1", image: "{IMAGE}"}}}}
+    submitter: {{cpu: "1"}}
+"""
+    assert _ray_images(tool, environments, body)["submitter"] == IMAGE
+
+
+def test_a_submitter_the_generator_writes_takes_the_head_image_that_spec_writes(
+    tool: ToolData, environments: Path
+) -> None:
+    """Under restricted, the generator writes KubeRay's default submitter out (with a securityContext): its image
+    is the head's as rendered, here only through the job's `spec` (this built a model without an image)."""
+    body = f"""\
+jobs:
+  - name: j
+    entrypoint: python x.py
+    cluster: {{head: {{cpu: "1"}}}}
+    spec:
+      rayClusterSpec:
+        headGroupSpec: {{template: {{spec: {_ray_container("ray-head", IMAGE)}}}}}
+"""
+    assert _ray_images(tool, environments, body) == {"submitter": IMAGE}
+
+
+def test_a_cron_jobs_head_image_written_through_its_job_template_is_the_head_image(
+    tool: ToolData, environments: Path
+) -> None:
+    body = f"""\
+operator: {{install: true, featureGates: {{RayCronJob: true}}}}
+cronJobs:
+  - name: c
+    schedule: "0 * * * *"
+    job: {{entrypoint: python x.py, cluster: {{head: {{cpu: "1"}}}}, submitter: {{cpu: "1"}}}}
+    spec:
+      jobTemplate:
+        rayClusterSpec:
+          headGroupSpec: {{template: {{spec: {_ray_container("ray-head", IMAGE)}}}}}
+"""
+    template = _rendered_object(tool, environments, body, "RayCronJob")["spec"]["jobTemplate"]
+    assert template["rayClusterSpec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["image"] == IMAGE
+    assert template["submitterPodTemplate"]["spec"]["containers"][0]["image"] == IMAGE
+
+
+HEAD_IMAGE_BY_SPEC = f"headGroupSpec: {{template: {{spec: {_ray_container('ray-head', IMAGE)}}}}}"
+
+
+@pytest.mark.parametrize(
+    ("cluster", "expected"),
+    [
+        # the image and rayVersion `spec` writes agree: no warning, though the structured rayVersion differs
+        (f'head: {{cpu: "1"}}, rayVersion: "2.41.0", spec: {{rayVersion: "2.46.0", {HEAD_IMAGE_BY_SPEC}}}', []),
+        # `spec` writes a rayVersion the structured image does not run
+        (
+            f'head: {{cpu: "1", image: "{IMAGE}"}}, spec: {{rayVersion: "2.41.0"}}',
+            [f"rayVersion 2.41.0 differs from Ray 2.46.0 of the image {IMAGE} that the head runs"],
+        ),
+    ],
+)
+def test_the_ray_version_and_image_compared_are_those_rendered(
+    tool: ToolData, environments: Path, cluster: str, expected: list[str]
+) -> None:
+    body = f'defaults: {{image: "{OTHER}"}}\nclusters: [{{name: c, {cluster}}}]\n'
+    problems = problems_of(tool, environments, {"team": body}, BASE)
+    assert [message for _, rule, message in problems if rule == "ray-version-image"] == expected
+    assert [rule for _, rule, _ in problems if rule != "ray-version-image"] == []
+
+
+NO_IMAGE = {
+    # null removes the generated image in a podTemplate, as anywhere there
+    "pod template null": f"""\
+defaults: {{image: "{IMAGE}"}}
+clusters:
+  - name: c
+    head: {{cpu: "1", podTemplate: {{spec: {_ray_container("ray-head", "null")}}}}}
+""",
+    # and through `spec`, for a worker group merged by its groupName
+    "spec null": f"""\
+defaults: {{image: "{IMAGE}"}}
+clusters:
+  - name: c
+    head: {{cpu: "1"}}
+    workerGroups: [{{name: w}}]
+    spec:
+      workerGroupSpecs: [{{groupName: w, template: {{spec: {_ray_container("ray-worker", "null")}}}}}]
+""",
+    # an image written for another container is not the Ray container's
+    "another container": f"""\
+clusters:
+  - name: c
+    head: {{cpu: "1", podTemplate: {{spec: {_ray_container("sidecar", IMAGE)}}}}}
+""",
+    # an empty list replaces the generated containers: no Ray container is left
+    "pod template without containers": f"""\
+defaults: {{image: "{IMAGE}"}}
+clusters: [{{name: c, head: {{cpu: "1", podTemplate: {{spec: {{containers: []}}}}}}}}]
+""",
+    "spec without containers": f"""\
+defaults: {{image: "{IMAGE}"}}
+clusters: [{{name: c, head: {{cpu: "1"}}, spec: {{headGroupSpec: {{template: {{spec: {{containers: []}}}}}}}}}}]
+""",
+    "submitter null through spec": f"""\
+jobs:
+  - name: j
+    entrypoint: python x.py
+    cluster: {{head: {{cpu: "1", image: "{IMAGE}"}}}}
+    submitter: {{cpu: "1"}}
+    spec:
+      submitterPodTemplate: {{spec: {_ray_container("ray-job-submitter", "null")}}}
+""",
+    "submitter null": f"""\
+jobs:
+  - name: j
+    entrypoint: python x.py
+    cluster: {{head: {{cpu: "1", image: "{IMAGE}"}}}}
+    submitter: {{cpu: "1", podTemplate: {{spec: {_ray_container("ray-job-submitter", "null")}}}}}
+""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(NO_IMAGE))
+def test_no_image_as_rendered_is_refused(tool: ToolData, environments: Path, case: str) -> None:
+    problems = problems_of(tool, environments, {"team": NO_IMAGE[case]}, BASE)
+    wanted = (
+        "no container image for the submitter" if case.startswith("submitter") else "no container image for this group"
+    )
+    assert [(rule, text) for _, rule, text in problems] == [("image-required", wanted)]
+
+
+AZURE = "{name: share, azureFile: {secretName: az, shareName: data}}"
+WITH_IMAGE = f"defaults: {{image: '{IMAGE}'}}\n"
+SOURCES = {
+    # a source the structured volumes do not offer, written in the podTemplate beside the structured mount
+    "pod template": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', volumes: [{name: share, mountPath: /mnt/share}], "
+        f"podTemplate: {{spec: {{volumes: [{AZURE}]}}}}}}}}]\n",
+        None,
+    ),
+    # a volume of `defaults` is in every group: each group's source through `spec`, but one group has none
+    "spec, one group without": (
+        f"defaults: {{image: '{IMAGE}', volumes: [{{name: share, mountPath: /mnt/share}}]}}\n"
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}, {name: v}], spec: {headGroupSpec: "
+        f"{{template: {{spec: {{volumes: [{AZURE}]}}}}}}, workerGroupSpecs: [{{groupName: w, template: {{spec: "
+        f"{{volumes: [{AZURE}]}}}}}}]}}}}]\n",
+        "volume 'share' needs exactly one source (found: none)",
+    ),
+    # the merge keeps the structured source beside the podTemplate's: the API server refuses two
+    "two after the merge": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', volumes: [{name: share, mountPath: /mnt/share, "
+        "emptyDir: {}}], podTemplate: {spec: {volumes: [{name: share, persistentVolumeClaim: {claimName: x}}]}}}}]\n",
+        "volume 'share' needs exactly one source (found: emptyDir, persistentVolumeClaim)",
+    ),
+    # unless its null removes the structured one
+    "null removes": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', volumes: [{name: share, mountPath: /mnt/share, "
+        "emptyDir: {}}], podTemplate: {spec: {volumes: [{name: share, emptyDir: null, persistentVolumeClaim: "
+        "{claimName: x}}]}}}}]\n",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SOURCES))
+def test_a_volume_has_one_source_as_rendered(tool: ToolData, environments: Path, case: str) -> None:
+    body, message = SOURCES[case]
+    base = BASE + "podSecurity: baseline\n"  # Pod Security restricted allows no azureFile
+    problems = problems_of(tool, environments, {"team": body}, base)
+    assert [(rule, text) for _, rule, text in problems] == ([("volume-source", message)] if message else [])
+
+
+def _head_pod(tool: ToolData, folder: Path, body: str) -> dict[str, Any]:
+    pod: dict[str, Any] = _rendered_object(tool, folder, body, "RayCluster")["spec"]["headGroupSpec"]["template"][
+        "spec"
+    ]
+    return pod
+
+
+def test_an_autoscaler_that_only_spec_turns_on_keeps_the_heads_token(tool: ToolData, environments: Path) -> None:
+    """The autoscaler sidecar scales the cluster through the API with the head pod's token: the generator turns
+    the token off where nothing needs it, and must not where `spec` writes enableInTreeAutoscaling."""
+    body = f"""\
+podSecurity: baseline
+defaults: {{image: "{IMAGE}"}}
+clusters: [{{name: c, head: {{cpu: "1"}}, workerGroups: [{{name: w}}], spec: {{enableInTreeAutoscaling: ON}}}}]
+"""
+    assert "automountServiceAccountToken" not in _head_pod(tool, environments, body.replace("ON", "true"))
+    assert _head_pod(tool, environments, body.replace("ON", "false"))["automountServiceAccountToken"] is False
+
+
+V2_ENV = """\
+kuberay: {version: 1.6.0}
+podSecurity: privileged
+defaults: {image: "rayproject/ray:2.46.0"}
+clusters:
+  - name: c
+    head: {cpu: "1", env: [{name: RAY_enable_autoscaler_v2, value: "1"}]}
+    workerGroups: [{name: w, minReplicas: 0, maxReplicas: 3}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("cluster", "message"),
+    [
+        # the autoscaler is on as rendered: the variable asks for v2 of a cluster that runs one (validation.go:206)
+        ("    spec: {enableInTreeAutoscaling: true}\n", None),
+        ("", "RAY_enable_autoscaler_v2 asks for autoscaler v2, but the cluster has no autoscaler"),
+        # the version that `spec` writes beside the variable (validation.go:221)
+        (
+            "    autoscaling: {enabled: true}\n    spec: {autoscalerOptions: {version: v2}}\n",
+            "RAY_enable_autoscaler_v2 and autoscaling.version both choose the autoscaler's version",
+        ),
+    ],
+)
+def test_the_autoscaler_v2_variable_is_checked_against_the_autoscaler_as_rendered(
+    tool: ToolData, environments: Path, cluster: str, message: str | None
+) -> None:
+    problems = problems_of(tool, environments, {"team": V2_ENV + cluster}, BASE)
+    assert [(rule, text) for _, rule, text in problems] == ([("autoscaler-v2-env", message)] if message else [])
