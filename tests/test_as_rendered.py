@@ -326,3 +326,63 @@ def test_the_autoscaler_v2_variable_is_checked_against_the_autoscaler_as_rendere
 ) -> None:
     problems = problems_of(tool, environments, {"team": V2_ENV + cluster}, BASE)
     assert [(rule, text) for _, rule, text in problems] == ([("autoscaler-v2-env", message)] if message else [])
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        # the podTemplate removes the limit the cpu shorthand sets: no limit to exceed
+        ("{cpu: '1', requests: {cpu: '2'}, podTemplate: {spec: {containers: [{name: ray-head, resources: {limits: "
+         "{cpu: null}}}]}}}", []),
+        ("{cpu: '1', requests: {cpu: '2'}, podTemplate: {spec: {containers: [{name: ray-head, resources: {limits: "
+         "{cpu: '4'}}}]}}}", []),
+        # and a request the podTemplate raises above the shorthand's limit, reported where it is written
+        (
+            "{cpu: '2', podTemplate: {spec: {containers: [{name: ray-head, resources: {requests: {cpu: '4'}}}]}}}",
+            [
+                (
+                    ("clusters", 0, "head", "podTemplate", "spec", "containers", 0, "resources", "requests", "cpu"),
+                    "the cpu request 4 is more than its limit 2",
+                )
+            ],
+        ),
+    ],
+)  # fmt: skip
+def test_requests_and_limits_compared_are_those_rendered(
+    tool: ToolData, environments: Path, head: str, expected: list[tuple[tuple[Any, ...], str]]
+) -> None:
+    (environments / "_base.yaml").write_text(BASE)
+    body = f"defaults: {{image: '{IMAGE}'}}\nclusters: [{{name: c, head: {head}}}]\n"
+    (environments / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
+    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+    assert [(problem.path, problem.message) for problem in result.problems] == expected
+
+
+JOB_WITHOUT_ENTRYPOINT = {
+    # the submitter's command that the job's `spec` writes: KubeRay keeps it (rayjob_controller.go:642-646 at v1.7.0)
+    "command through spec": (
+        "jobs: [{name: j, cluster: {head: {cpu: '1'}}, submitter: {cpu: '1'}, spec: {submitterPodTemplate: {spec: "
+        "{containers: [{name: ray-job-submitter, command: [sh, -c, 'ray job submit -- python a.py']}]}}}}]\n",
+        [],
+    ),
+    # a RayCronJob's entrypoint written through its spec's jobTemplate
+    "cron entrypoint through spec": (
+        "cronJobs: [{name: c, schedule: '0 * * * *', job: {cluster: {head: {cpu: '1'}}}, spec: {jobTemplate: "
+        "{entrypoint: python a.py}}}]\n",
+        [],
+    ),
+    "cron without": (
+        "cronJobs: [{name: c, schedule: '0 * * * *', job: {cluster: {head: {cpu: '1'}}}}]\n",
+        [("job-entrypoint", "job 'c' needs an entrypoint")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(JOB_WITHOUT_ENTRYPOINT))
+def test_an_entrypoint_or_submitter_command_written_through_spec_counts(
+    tool: ToolData, environments: Path, case: str
+) -> None:
+    body, expected = JOB_WITHOUT_ENTRYPOINT[case]
+    base = BASE + "operator: {install: true, featureGates: {RayCronJob: true}}\n"
+    problems = problems_of(tool, environments, {"team": WITH_IMAGE + body}, base)
+    assert [(rule, message) for _, rule, message in problems] == expected

@@ -243,3 +243,26 @@ def test_a_ray_container_without_an_image_is_not_carried(repository: Path) -> No
     assert result.exit_code == 1
     assert "RayCluster c: a Ray container without an image cannot be rendered" in result.stdout, result.output
     assert "internal error" not in result.stderr
+
+
+def test_gcs_fault_tolerance_options_come_in_as_the_structured_field(repository: Path) -> None:
+    """The password from a Secret is the structured field's; a Redis user, which no structured field holds,
+    stays in `spec`. Both render back to the manifest (import exits 0 only then)."""
+    (repository / "manifest.yaml").write_text(
+        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: ha}\nspec:\n"
+        "  gcsFaultToleranceOptions:\n    redisAddress: redis:6379\n    externalStorageNamespace: ha\n"
+        "    redisPassword: {valueFrom: {secretKeyRef: {name: redis, key: password}}}\n"
+        "    redisUsername: {value: ray}\n"
+        "  headGroupSpec:\n    rayStartParams: {}\n    template:\n      spec:\n"
+        "        containers: [{name: ray-head, image: rayproject/ray:2.41.0}]\n"
+    )
+    arguments = ["import", "manifest.yaml", "--env", "ha", "--kuberay-version", "1.6.0", "--repo-url", REPO_URL]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    cluster = YAML(typ="safe").load((repository / "environments" / "ha.yaml").read_text())["clusters"][0]
+    assert cluster["gcsFaultTolerance"] == {
+        "redisAddress": "redis:6379",
+        "externalStorageNamespace": "ha",
+        "redisPassword": {"secretName": "redis", "key": "password"},
+    }
+    assert cluster["spec"] == {"gcsFaultToleranceOptions": {"redisUsername": {"value": "ray"}}}

@@ -457,7 +457,10 @@ clusters:
         ),
         # the backend written through spec too
         ("spec: {gcsFaultToleranceOptions: {backend: rocksdb, redisUsername: {value: a}}}", True),
-        ("spec: {gcsFaultToleranceOptions: {backend: redis, redisUsername: {value: a}}}", False),
+        (
+            "spec: {gcsFaultToleranceOptions: {backend: redis, redisAddress: 'redis:6379', redisUsername: {value: a}}}",
+            False,
+        ),
     ],
 )
 def test_a_redis_user_written_through_spec_fits_the_backend(

@@ -80,16 +80,6 @@ CASES: dict[str, tuple[str, tuple[str, str] | None]] = {
             "RayCluster c after patches[0]: redisUsername is a setting of the redis backend, not of rocksdb",
         ),
     ),
-    "gcsFaultToleranceOptions.backend": (
-        "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {GCSFaultToleranceEmbeddedStorage: true}}\n"
-        "clusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {redisAddress: 'redis:6379'}, spec: "
-        "{gcsFaultToleranceOptions: {redisUsername: {value: u}}}}]\n"
-        + _patch("RayCluster", "c", "/spec/gcsFaultToleranceOptions/backend", "rocksdb"),
-        (
-            "gcs-backend-settings",
-            "RayCluster c after patches[0]: redisUsername is a setting of the redis backend, not of rocksdb",
-        ),
-    ),
     "upgradeStrategy": (
         "kuberay: {version: 1.6.0}\n"
         + JOB
@@ -137,6 +127,24 @@ def test_a_patch_writing_a_field_rules_read_from_spec_is_checked_as_spec_is(
     body, expected = CASES[field]
     problems = problems_of(tool, environments, {"team": body}, BASE)
     assert [(rule, message) for _, rule, message in problems] == ([expected] if expected else [])
+
+
+def test_a_patch_choosing_the_gcs_backend_is_read_back_as_the_structured_field(
+    tool: ToolData, environments: Path
+) -> None:
+    """gcsFaultToleranceOptions reads back into gcsFaultTolerance (importer/convert.py): the rules on the backend
+    see a patch's choice, here against the structured Redis address and the Redis user that `spec` writes."""
+    body = (
+        "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {GCSFaultToleranceEmbeddedStorage: true}}\n"
+        "clusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {redisAddress: 'redis:6379'}, spec: "
+        "{gcsFaultToleranceOptions: {redisUsername: {value: u}}}}]\n"
+        + _patch("RayCluster", "c", "/spec/gcsFaultToleranceOptions/backend", "rocksdb")
+    )
+    problems = problems_of(tool, environments, {"team": body}, BASE)
+    assert [(rule, message.split(": ", 1)[1]) for _, rule, message in problems] == [
+        ("gcs-backend-settings", "redisAddress is a setting of the redis backend, not of rocksdb"),
+        ("gcs-backend-settings", "redisUsername is a setting of the redis backend, not of rocksdb"),
+    ]
 
 
 def test_a_field_spec_writes_is_reported_once_at_spec_not_again_for_an_unrelated_patch(

@@ -45,6 +45,7 @@ AS_WRITTEN = ("auth", "networkPolicy", "tlsOptions", "historyServer")
 CLUSTER_AS_WRITTEN = {
     field.crd: field.env for field in FIELDS if field.scope == "clusterSpec" and field.env in AS_WRITTEN
 }
+GCS_AS_WRITTEN = ("backend", "storage", "redisAddress", "externalStorageNamespace")
 JOB_KEYS = (
     "entrypoint", "submissionMode", "shutdownAfterJobFinishes", "ttlSecondsAfterFinished", "activeDeadlineSeconds",
     "backoffLimit", "suspend", "preRunningDeadlineSeconds", "entrypointNumCpus", "entrypointNumGpus", "jobId",
@@ -96,6 +97,9 @@ def cluster_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     for crd, env in CLUSTER_AS_WRITTEN.items():
         if crd in spec:
             fields[env] = spec[crd]
+    gcs = spec.get("gcsFaultToleranceOptions")
+    if isinstance(gcs, Mapping):
+        fields["gcsFaultTolerance"] = _gcs_fields(gcs)
     head = spec.get("headGroupSpec") or {}
     fields["head"] = _group(head, HEAD_CONTAINER)
     if "serviceType" in head:
@@ -114,6 +118,17 @@ def cluster_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
         workers.append(worker)
     if workers:
         fields["workerGroups"] = workers
+    return fields
+
+
+def _gcs_fields(options: Mapping[str, Any]) -> dict[str, Any]:
+    """gcsFaultToleranceOptions as the structured gcsFaultTolerance says it: the password only as a Secret's key
+    (render/kube.py writes it as valueFrom.secretKeyRef); a literal password and redisUsername, which no
+    structured field holds, are left to `spec`."""
+    fields = {key: options[key] for key in GCS_AS_WRITTEN if key in options}
+    reference = (((options.get("redisPassword") or {}).get("valueFrom") or {}).get("secretKeyRef")) or {}
+    if isinstance(reference, Mapping) and set(reference) == {"name", "key"}:
+        fields["redisPassword"] = {"secretName": reference["name"], "key": reference["key"]}
     return fields
 
 

@@ -572,18 +572,24 @@ def worker_bounds(item: Mapping[str, Any]) -> tuple[int, int, int]:
 
 
 def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str, Any]:
-    """The limits the Ray container of a group ends up with: the resources of the group, then whatever its
-    podTemplate sets for the container of that name (merged as render/kube.py merges the pass-through)."""
-    limits: dict[str, Any] = dict(resources(item).limits)
+    """The limits the Ray container of a group ends up with (ray_container_resources)."""
+    return ray_container_resources(item, container, "limits")
+
+
+def ray_container_resources(item: Mapping[str, Any], container: str, kind: str) -> dict[str, Any]:
+    """The requests or limits (`kind`) the Ray container of a group ends up with: the resources of the group,
+    then whatever its podTemplate sets for the container of that name (merged as render/kube.py merges the
+    pass-through: null removes one)."""
+    found: dict[str, Any] = dict(getattr(resources(item), kind))
     for written in _passed_containers(item):
         if isinstance(written, dict) and written.get("name") == container:
-            overrides = (written.get("resources") or {}).get("limits") or {}
-            for name, amount in overrides.items():
-                if amount is None:  # null removes the limit, as the renderer's merge does
-                    limits.pop(name, None)
+            overrides = (written.get("resources") or {}).get(kind) or {}
+            for name, amount in overrides.items() if isinstance(overrides, dict) else ():
+                if amount is None:
+                    found.pop(name, None)
                 else:
-                    limits[name] = amount
-    return limits
+                    found[name] = amount
+    return found
 
 
 # KubeRay counts NVIDIA MIG slices (nvidia.com/mig-2g.32gb) as GPUs from this release on (pod.go at v1.4.0,

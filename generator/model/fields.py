@@ -315,17 +315,15 @@ _BY_KIND: dict[str, tuple[KindField, ...]] = {
 
 # CRD fields that rules read from what an item's `spec` writes, because no environment field holds them or reading
 # an object back into environment fields (importer/convert.py) drops them: a group's suspend and priority, the
-# autoscaler's mounts and version (without enableInTreeAutoscaling), the GCS backend and Redis user (the reading
-# keeps no gcsFaultToleranceOptions), a RayJob's or RayService's cluster upgradeStrategy and head restartPolicy,
-# submitterConfig, and a runtimeEnvYAML that is no runtimeEnv. The rules' reading of a patched object
-# (validate/final_rules.py) writes them into its item's `spec`, so that a patch writing one is checked as `spec`
-# writing it is.
+# autoscaler's mounts and version (without enableInTreeAutoscaling), the Redis user, a RayJob's or RayService's
+# cluster upgradeStrategy and head restartPolicy, submitterConfig, and a runtimeEnvYAML that is no runtimeEnv.
+# The rules' reading of a patched object (validate/final_rules.py) writes them into its item's `spec`, so that a
+# patch writing one is checked as `spec` writing it is.
 SPEC_READ: tuple[Field, ...] = (
     Field("clusterSpec", None, "workerGroupSpecs[].suspend"),
     Field("clusterSpec", None, "workerGroupSpecs[].priority"),
     Field("clusterSpec", None, "autoscalerOptions.version"),
     Field("clusterSpec", None, "autoscalerOptions.volumeMounts"),
-    Field("clusterSpec", None, "gcsFaultToleranceOptions.backend"),
     Field("clusterSpec", None, "gcsFaultToleranceOptions.redisUsername"),
     Field("clusterSpec", None, "upgradeStrategy", not_in=("RayCluster",)),
     Field("clusterSpec", None, "headGroupSpec.template.spec.restartPolicy", not_in=("RayCluster",)),

@@ -17,6 +17,7 @@ from generator.model.build import (
     ray_container,
     rendered_group_image,
     written_cluster_spec,
+    written_job_spec,
 )
 from generator.model.fields import (
     CLUSTER_ITEM,
@@ -154,6 +155,11 @@ def rendered_image(
 def written_cluster(data: dict[str, Any], spec_at: ClusterSpecAt) -> Any:
     """What the item's `spec` writes of the cluster spec at `spec_at` (None: nothing)."""
     return written_cluster_spec(item_of(data, spec_at.path), SECTION_KINDS[str(spec_at.path[0])])
+
+
+def written_job(data: dict[str, Any], job_path: DocPath) -> Any:
+    """What the item's `spec` writes of the RayJob spec at `job_path` (a job, or a RayCronJob's `job`)."""
+    return written_job_spec(item_of(data, job_path), SECTION_KINDS[str(job_path[0])])
 
 
 def item_of(data: dict[str, Any], path: DocPath) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from generator.errors import DocPath, Problem
 from generator.model.build import DEFAULT_SUBMISSION_MODE, submitter_container
 from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE
 from generator.model.types import Operator
-from generator.rules.context import RuleContext, job_items
+from generator.rules.context import RuleContext, job_items, written_job
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.go_yaml import map_reading_problem
 from generator.rules.rule import rule
@@ -78,10 +78,11 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
     """Only InteractiveMode lets the user submit the entrypoint later (ray-operator validation.go)."""
     for job_path, job in job_items(context.data):
         mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
-        if mode == "K8sJobMode" and submitter_runs_own_command(job):
+        written = written_job(context.data, job_path)
+        if mode == "K8sJobMode" and submitter_runs_own_command(job, written):
             continue  # a light-weight submitter: its command submits the job (the v1 CRD needs no entrypoint)
         # the entrypoint written through the item's `spec` counts too
-        has_entrypoint = "entrypoint" in job or value_at(job, (OVERRIDE, "entrypoint")) is not None
+        has_entrypoint = "entrypoint" in job or value_at(written, ("entrypoint",)) is not None
         if mode != "InteractiveMode" and not has_entrypoint:
             yield context.problem(
                 job_path,
@@ -107,7 +108,7 @@ def interactive_entrypoint(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
         if job.get("submissionMode", DEFAULT_SUBMISSION_MODE) != "InteractiveMode":
             continue
-        if "entrypoint" in job or value_at(job, (OVERRIDE, "entrypoint")) is not None:
+        if "entrypoint" in job or value_at(written_job(context.data, job_path), ("entrypoint",)) is not None:
             yield context.problem(
                 (*job_path, "entrypoint"),
                 "InteractiveMode takes the entrypoint from `ray job submit`: this one is never run",
@@ -115,10 +116,14 @@ def interactive_entrypoint(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-def submitter_runs_own_command(job: dict[str, Any]) -> bool:
-    """The submitter's container (the first of its pod, ours merged with a podTemplate entry of its name)
-    sets a command, which KubeRay keeps instead of `ray job submit`."""
-    containers = value_at(job, ("submitter", "podTemplate", "spec", "containers")) or []
+def submitter_runs_own_command(job: dict[str, Any], written: Any) -> bool:
+    """The submitter's container (the first of its pod, ours merged with an entry of its name of the submitter's
+    podTemplate or of the submitterPodTemplate that the item's `spec` writes, `written` being the RayJob spec it
+    writes) sets a command, which KubeRay keeps instead of `ray job submit`."""
+    containers = [
+        *(value_at(job, ("submitter", "podTemplate", "spec", "containers")) or []),
+        *(value_at(written, ("submitterPodTemplate", "spec", "containers")) or []),
+    ]
     return any(
         isinstance(container, dict) and container.get("name") == submitter_container(job) and container.get("command")
         for container in containers

@@ -10,15 +10,14 @@ from generator.errors import DocPath, Problem
 from generator.model.build import (
     RESOURCE_SHORTHAND,
     pod_volumes,
-    resources,
+    ray_container,
+    ray_container_resources,
     submitter_image,
     volume_sources,
     written_group_pod,
-    written_job_spec,
 )
-from generator.model.fields import SECTION_KINDS
 from generator.quantity import parse_quantity
-from generator.rules.context import RuleContext, groups, item_of, job_items, rendered_image, written_cluster
+from generator.rules.context import RuleContext, groups, job_items, rendered_image, written_cluster, written_job
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -48,8 +47,7 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
         if "submitter" not in job:
             continue
-        written = written_job_spec(item_of(context.data, job_path), SECTION_KINDS[str(job_path[0])])
-        if submitter_image(job, defaults, written) is None:
+        if submitter_image(job, defaults, written_job(context.data, job_path)) is None:
             yield context.problem(
                 (*job_path, "submitter"),
                 "no container image for the submitter",
@@ -182,8 +180,14 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
             yield (*owner_path, "env", index), variable
 
 
-def _request_written_at(group: dict[str, Any], resource: str) -> DocPath:
-    """Where a group's request of `resource` was written: in requests, or as the shorthand that sets it."""
+def _request_written_at(group: dict[str, Any], container: str, resource: str) -> DocPath:
+    """Where a group's request of `resource` was written: in its podTemplate's Ray container, in requests, or as
+    the shorthand that sets it."""
+    passed = value_at(group, ("podTemplate", "spec", "containers"))
+    for index, written in reversed(list(enumerate(passed if isinstance(passed, list) else []))):
+        requests = value_at(written, ("resources", "requests"))
+        if value_at(written, ("name",)) == container and isinstance(requests, dict) and resource in requests:
+            return ("podTemplate", "spec", "containers", index, "resources", "requests", resource)
     if resource in group.get("requests", {}):
         return ("requests", resource)
     shorthand = next((key for key, name in RESOURCE_SHORTHAND if name == resource and key in group), None)
@@ -197,26 +201,29 @@ NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memo
 
 @rule(
     "requests-within-limits",
-    "no request is more than its limit (quantities compared exactly: `4Gi` > `4G`); the API server rejects the "
-    "pod when the operator creates it, and the operator only logs that",
+    "no request of a Ray container is more than its limit, as rendered with the group's podTemplate (quantities "
+    "compared exactly: `4Gi` > `4G`); the API server rejects the pod when the operator creates it, and the "
+    "operator only logs that",
     K8S_POD_VALIDATION,
     fails="clusters: [{name: c, head: {cpu: '1', requests: {cpu: '2'}}}]",
     passes="clusters: [{name: c, head: {cpu: '2', requests: {cpu: '1'}}}]",
     cases=("requests-above-limits",),
 )
 def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
-    """The API server rejects a pod whose request exceeds its limit; the operator would only log it."""
+    """The API server rejects a pod whose request exceeds its limit; the operator would only log it. The Ray
+    container's requests and limits as rendered: the group's, then its podTemplate's."""
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
-            wanted = resources(group)
-            for resource, requested in wanted.requests.items():
-                limit = wanted.limits.get(resource)
+            container = ray_container(group, path[-1] == "head")
+            limits = ray_container_resources(group, container, "limits")
+            for resource, requested in ray_container_resources(group, container, "requests").items():
+                limit = limits.get(resource)
                 if limit is None:
                     continue
-                low, high = parse_quantity(requested), parse_quantity(limit)
+                low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
                 if low is not None and high is not None and low > high:
                     yield context.problem(
-                        (*path, *_request_written_at(group, resource)),
+                        (*path, *_request_written_at(group, container, resource)),
                         f"the {resource} request {requested} is more than its limit {limit}",
                         "a request may not exceed its limit; raise the limit or lower the request",
                     )
