@@ -189,3 +189,21 @@ def test_the_picking_keeps_each_list_item_in_its_place_and_nothing_else() -> Non
         "autoscalerOptions": {"version": "v2"},
     }
     assert spec_read_fields({"kind": "RayCluster", "spec": {"rayVersion": "2.46.0", "workerGroupSpecs": []}}) == {}
+
+
+def test_the_reading_of_an_object_takes_nothing_from_defaults(tool: ToolData, environments: Path) -> None:
+    """The rendered object carries what `defaults` gave; a reading with them would give the head back the image
+    a patch removed, or a group that only `spec` adds the default image."""
+    base = BASE + "kuberay: {version: 1.6.0}\npodSecurity: baseline\n"
+    removed = CLUSTER + _patch("RayCluster", "c", "/spec/headGroupSpec/template/spec/containers/0/image", "x")
+    removed = removed.replace("op: add", "op: remove").replace(", value: x", "")
+    added = (
+        "clusters: [{name: c, head: {cpu: '1'}, spec: {workerGroupSpecs: [{groupName: x, minReplicas: 0, "
+        "maxReplicas: 1, template: {spec: {containers: [{name: ray-worker}]}}}]}}]\n"
+    )
+    assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": removed}, base)] == [
+        ("image-required", "RayCluster c after patches[0]: no container image for this group")
+    ]
+    assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": added}, base)] == [
+        ("image-required", "RayCluster c with its spec: no container image for this group")
+    ]

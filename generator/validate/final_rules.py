@@ -33,8 +33,9 @@ from generator.rules.context import RuleContext
 from generator.source import Origin, locate, value_at
 
 # What an environment holds besides its Ray objects' items, kept for the reading: the rest is left out,
-# so that only the one object's rules run
-LEFT_OUT = frozenset({*SECTION_KINDS, "objects", "clusterObjects", "configMaps", "patches", "lint"})
+# so that only the one object's rules run. `defaults` too: the rendered object carries what they gave, and they
+# would fill in what it lacks (an image a patch removed, a group that only `spec` adds)
+LEFT_OUT = frozenset({*SECTION_KINDS, "defaults", "objects", "clusterObjects", "configMaps", "patches", "lint"})
 # What the environment schema says of a reading. A value of the right type that an environment field refuses
 # (under its minimum, not one of its enum) is the `spec`'s or the patch's, refused as the field itself refuses it.
 # The operator refuses most of them too, in the releases that check them (activeDeadlineSeconds 0; minReplicas -1
