@@ -252,13 +252,20 @@ SOURCES = {
         "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}, {name: v}], spec: {headGroupSpec: "
         f"{{template: {{spec: {{volumes: [{AZURE}]}}}}}}, workerGroupSpecs: [{{groupName: w, template: {{spec: "
         f"{{volumes: [{AZURE}]}}}}}}]}}}}]\n",
-        "volume 'share' needs exactly one source (found: none)",
+        ("volume-without-source", "volume 'share' has no source, so Kubernetes makes it an emptyDir"),
     ),
     # the merge keeps the structured source beside the podTemplate's: the API server refuses two
     "two after the merge": (
         WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', volumes: [{name: share, mountPath: /mnt/share, "
         "emptyDir: {}}], podTemplate: {spec: {volumes: [{name: share, persistentVolumeClaim: {claimName: x}}]}}}}]\n",
-        "volume 'share' needs exactly one source (found: emptyDir, persistentVolumeClaim)",
+        ("volume-source", "volume 'share' has more than one source: emptyDir, persistentVolumeClaim"),
+    ),
+    # a volume that only the podTemplate and `spec` write, merged by name
+    "pass-through only": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {volumes: [{name: share, "
+        "emptyDir: {}}]}}}, spec: {headGroupSpec: {template: {spec: {volumes: [{name: share, configMap: {name: "
+        "x}}]}}}}}]\n",
+        ("volume-source", "volume 'share' has more than one source: configMap, emptyDir"),
     ),
     # unless its null removes the structured one
     "null removes": (
@@ -275,7 +282,7 @@ def test_a_volume_has_one_source_as_rendered(tool: ToolData, environments: Path,
     body, message = SOURCES[case]
     base = BASE + "podSecurity: baseline\n"  # Pod Security restricted allows no azureFile
     problems = problems_of(tool, environments, {"team": body}, base)
-    assert [(rule, text) for _, rule, text in problems] == ([("volume-source", message)] if message else [])
+    assert [(rule, text) for _, rule, text in problems] == ([message] if message else [])
 
 
 def _head_pod(tool: ToolData, folder: Path, body: str) -> dict[str, Any]:
@@ -385,4 +392,61 @@ def test_an_entrypoint_or_submitter_command_written_through_spec_counts(
     body, expected = JOB_WITHOUT_ENTRYPOINT[case]
     base = BASE + "operator: {install: true, featureGates: {RayCronJob: true}}\n"
     problems = problems_of(tool, environments, {"team": WITH_IMAGE + body}, base)
+    assert [(rule, message) for _, rule, message in problems] == expected
+
+
+ODD = {
+    # the submitter the generator writes under restricted, whose only container `spec` empties: no image
+    "implicit submitter emptied": (
+        "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, spec: {submitterPodTemplate: {spec: "
+        "{containers: []}}}}]\n",
+        [("image-required", "no container image for the submitter")],
+    ),
+    "implicit submitter image null": (
+        "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, spec: {submitterPodTemplate: {spec: "
+        "{containers: [{name: ray-job-submitter, image: null}]}}}}]\n",
+        [("image-required", "no container image for the submitter")],
+    ),
+    # `spec` removes the command the podTemplate gives the submitter: it submits nothing, with no entrypoint
+    "command removed": (
+        "jobs: [{name: j, cluster: {head: {cpu: '1'}}, submitter: {podTemplate: {spec: {containers: [{name: "
+        "ray-job-submitter, command: [sh, -c, echo]}]}}}, spec: {submitterPodTemplate: {spec: {containers: [{name: "
+        "ray-job-submitter, command: null}]}}}}]\n",
+        [("job-entrypoint", "job 'j' needs an entrypoint")],
+    ),
+    # `spec` raises the limit that the cpu shorthand sets
+    "limit raised by spec": (
+        "clusters: [{name: c, head: {cpu: '1', requests: {cpu: '2'}}, spec: {headGroupSpec: {template: {spec: "
+        "{containers: [{name: ray-head, resources: {limits: {cpu: '4'}}}]}}}}}]\n",
+        [],
+    ),
+    # values of the wrong type are the CRD check's to report, not a crash
+    "containers a number": (
+        "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, spec: {submitterPodTemplate: {spec: "
+        "{containers: 5}}}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayJob j, spec.submitterPodTemplate.spec.containers: expected a list, got an integer 5",
+            )
+        ],
+    ),
+    "resources a list": (
+        "clusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: ray-head, resources: "
+        "[1]}]}}}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.template.spec.containers[0].resources: expected a mapping, "
+                "got a list",
+            )
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD))
+def test_odd_pass_through_values_are_read_as_rendered(tool: ToolData, environments: Path, case: str) -> None:
+    body, expected = ODD[case]
+    problems = problems_of(tool, environments, {"team": WITH_IMAGE + body}, BASE)
     assert [(rule, message) for _, rule, message in problems] == expected

@@ -149,6 +149,13 @@ def test_provenance_reads_the_table_backwards(kind: str, rendered: DocPath, expe
         ("RayCronJob", ("job", "backoffLimit"), ("spec", "jobTemplate", "backoffLimit")),
         ("RayService", ("upgradeStrategy", "type"), ("spec", "upgradeStrategy", "type")),
         ("RayCluster", ("delivery",), None),  # no field of the object
+        # below an entry that no other refines, the object's value as it is
+        (
+            "RayCluster",
+            ("head", "ports", 0, "protocol"),
+            ("spec", "headGroupSpec", "template", "spec", "containers", 0, "ports", 0, "protocol"),
+        ),
+        ("RayCluster", ("head", "podTemplate", "spec", "x"), ("spec", "headGroupSpec", "template", "spec", "x")),
         ("RayCluster", ("workerGroups", 0, "limits", "cpu"), None),  # resources.limits of its container
         ("RayJob", ("submitter", "imagePullPolicy"), None),  # no entry names it
     ],

@@ -245,24 +245,43 @@ def test_a_ray_container_without_an_image_is_not_carried(repository: Path) -> No
     assert "internal error" not in result.stderr
 
 
-def test_gcs_fault_tolerance_options_come_in_as_the_structured_field(repository: Path) -> None:
-    """The password from a Secret is the structured field's; a Redis user, which no structured field holds,
-    stays in `spec`. Both render back to the manifest (import exits 0 only then)."""
-    (repository / "manifest.yaml").write_text(
-        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: ha}\nspec:\n"
-        "  gcsFaultToleranceOptions:\n    redisAddress: redis:6379\n    externalStorageNamespace: ha\n"
+GCS_CASES = {
+    # the password from a Secret is the structured field's; a Redis user, which no structured field holds,
+    # stays in `spec`
+    "secret and user": (
+        "    redisAddress: redis:6379\n    externalStorageNamespace: ha\n"
         "    redisPassword: {valueFrom: {secretKeyRef: {name: redis, key: password}}}\n"
-        "    redisUsername: {value: ray}\n"
-        "  headGroupSpec:\n    rayStartParams: {}\n    template:\n      spec:\n"
+        "    redisUsername: {value: ray}\n",
+        {
+            "redisAddress": "redis:6379",
+            "externalStorageNamespace": "ha",
+            "redisPassword": {"secretName": "redis", "key": "password"},
+        },
+        {"gcsFaultToleranceOptions": {"redisUsername": {"value": "ray"}}},
+    ),
+    # KubeRay reads externalStorageNamespace "" as unset (pod.go, validation.go); the structured field, whose
+    # texts are not empty, leaves it to `spec`
+    "empty text": (
+        "    redisAddress: redis:6379\n    externalStorageNamespace: ''\n",
+        {"redisAddress": "redis:6379"},
+        {"gcsFaultToleranceOptions": {"externalStorageNamespace": ""}},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GCS_CASES))
+def test_gcs_fault_tolerance_options_come_in_as_the_structured_field(repository: Path, case: str) -> None:
+    """What the structured gcsFaultTolerance cannot say stays in `spec`; both render back to the manifest
+    (import exits 0 only then)."""
+    options, structured, spec = GCS_CASES[case]
+    (repository / "manifest.yaml").write_text(
+        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: ha}\nspec:\n  gcsFaultToleranceOptions:\n"
+        + options
+        + "  headGroupSpec:\n    rayStartParams: {}\n    template:\n      spec:\n"
         "        containers: [{name: ray-head, image: rayproject/ray:2.41.0}]\n"
     )
     arguments = ["import", "manifest.yaml", "--env", "ha", "--kuberay-version", "1.6.0", "--repo-url", REPO_URL]
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     cluster = YAML(typ="safe").load((repository / "environments" / "ha.yaml").read_text())["clusters"][0]
-    assert cluster["gcsFaultTolerance"] == {
-        "redisAddress": "redis:6379",
-        "externalStorageNamespace": "ha",
-        "redisPassword": {"secretName": "redis", "key": "password"},
-    }
-    assert cluster["spec"] == {"gcsFaultToleranceOptions": {"redisUsername": {"value": "ray"}}}
+    assert (cluster["gcsFaultTolerance"], cluster["spec"]) == (structured, spec)

@@ -569,6 +569,12 @@ services:
         (", rayResources: {GPU: '1'}", False),
         (", rayResources: {gpu: '500m'}", False),  # the name in any case; the amount rounded up to 1
         (", rayResources: {CPU: '4'}", True),
+        # a quantity KubeRay cannot parse is skipped (pod.go:1248-1251 at v1.6.0): the GPU limit counts then
+        (
+            ", rayResources: {GPU: abc}, limits: {nvidia.com/gpu: '1'}, tolerations: [{key: nvidia.com/gpu, operator: "
+            "Exists}]",
+            False,
+        ),
         ("", True),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 from typing import Any
@@ -9,12 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
+from generator import rules as rules_package
 from generator.checks import LINT
 from generator.input.resolve import merge
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from generator.rules.catalogue import Entry, catalogue, checks_by_id
-from generator.rules.rule import EXAMPLE_BASE
+from generator.rules.rule import EXAMPLE_BASE, Rule
 from generator.source import GENERATED
 from scripts.write_rules_doc import DOCUMENT, rules_document
 from scripts.write_troubleshooting import DOCUMENT as TROUBLESHOOTING
@@ -48,6 +51,18 @@ def test_ids_are_unique_and_stable_looking() -> None:
     ids = [entry.check.id for entry in ENTRIES]
     assert len(ids) == len(set(ids))
     assert [check_id for check_id in ids if not ID.match(check_id)] == []
+
+
+def test_every_declared_rule_runs() -> None:
+    """A function declared with @rule but left out of RULES (generator/rules/__init__.py) or CROSS_RULES
+    (generator/rules/cross.py) would never run, nor be in the catalogue and its docs."""
+    declared = {
+        value.check.id
+        for module in pkgutil.iter_modules(rules_package.__path__)
+        for value in vars(importlib.import_module(f"{rules_package.__name__}.{module.name}")).values()
+        if isinstance(value, Rule)
+    }
+    assert declared - {entry.check.id for entry in RULE_ENTRIES} == set()
 
 
 def test_every_rule_documents_its_source_and_examples() -> None:

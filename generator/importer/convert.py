@@ -125,7 +125,8 @@ def _gcs_fields(options: Mapping[str, Any]) -> dict[str, Any]:
     """gcsFaultToleranceOptions as the structured gcsFaultTolerance says it: the password only as a Secret's key
     (render/kube.py writes it as valueFrom.secretKeyRef); a literal password and redisUsername, which no
     structured field holds, are left to `spec`."""
-    fields = {key: options[key] for key in GCS_AS_WRITTEN if key in options}
+    # "" is no value to KubeRay (pod.go, validation.go), and none to the structured field, whose texts are not empty
+    fields = {key: options[key] for key in GCS_AS_WRITTEN if options.get(key) not in (None, "")}
     reference = (((options.get("redisPassword") or {}).get("valueFrom") or {}).get("secretKeyRef")) or {}
     if isinstance(reference, Mapping) and set(reference) == {"name", "key"}:
         fields["redisPassword"] = {"secretName": reference["name"], "key": reference["key"]}

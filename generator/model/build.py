@@ -203,17 +203,14 @@ def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any], written
     default submitter takes."""
     submitter = job.get("submitter", {})
     cluster = job.get("cluster", {})
-    name = submitter_container(job)
-    for passed in (
-        _container_value(value_at(written, ("submitterPodTemplate", "spec", "containers")), name, "image"),
-        passed_value(submitter, name, "image"),
-    ):
-        if passed is not NOT_PASSED:
-            return str(passed) if passed else None
+    written_pod = value_at(written, ("submitterPodTemplate", "spec"))
+    passed = passed_through(submitter, submitter_container(job), "image", written_pod)
+    if passed is not NOT_PASSED:
+        return str(passed) if passed else None
     if submitter.get("image"):
         return str(submitter["image"])
     head_written = value_at(written, ("rayClusterSpec",))
-    return rendered_group_image(cluster.get("head", {}), cluster, defaults, True, head_written)
+    return group_image(cluster.get("head", {}), cluster, defaults, True, head_written)
 
 
 def service_token(group: Mapping[str, Any], defaults: Mapping[str, Any], level: str, autoscaler: bool) -> bool | None:
@@ -287,29 +284,16 @@ def autoscaler_rendered(cluster: Mapping[str, Any], written: Any) -> bool:
 
 
 def group_image(
-    group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], head: bool
+    group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], head: bool, written: Any = None
 ) -> str | None:
-    """The Ray container's image as rendered: what the group's podTemplate writes for the container of its name,
-    which render/kube.py merges last (its null or "" leaves none), else the group's, else the cluster's, else
-    the environment default."""
-    passed = passed_value(group, ray_container(group, head), "image")
+    """The Ray container's image as rendered: what the group's podTemplate and then the item's `spec` write for
+    the container of its name (`written`: the cluster spec that `spec` writes; passed_through), else the
+    group's, else the cluster's, else the environment default."""
+    passed = passed_through(group, ray_container(group, head), "image", written_group_pod(written, group, head))
     if passed is not NOT_PASSED:
         return str(passed) if passed else None
     image = group.get("image") or cluster.get("image") or defaults.get("image")
     return str(image) if image else None
-
-
-def rendered_group_image(
-    group: Mapping[str, Any], cluster: Mapping[str, Any], defaults: Mapping[str, Any], head: bool, written: Any
-) -> str | None:
-    """The Ray container's image as rendered: what the item's `spec` writes for it (`written`: the cluster spec
-    that `spec` writes, merged last: workerGroupSpecs by groupName, containers by name; its null removes it),
-    else group_image."""
-    containers = value_at(written_group_pod(written, group, head), ("containers",))
-    passed = _container_value(containers, ray_container(group, head), "image")
-    if passed is not NOT_PASSED:
-        return str(passed) if passed else None
-    return group_image(group, cluster, defaults, head)
 
 
 def written_group_pod(written: Any, group: Mapping[str, Any], head: bool) -> Any:
@@ -338,29 +322,37 @@ def written_job_spec(item: Mapping[str, Any], kind: str) -> Any:
     return value_at(item, (OVERRIDE, *JOB_SPEC_AT[kind][1].split(".")[1:]))
 
 
-NOT_PASSED = object()  # what passed_value gives when the podTemplate writes nothing there
+NOT_PASSED = object()  # what passed_through gives when nothing passed through writes the key
 
 
-def passed_value(item: Mapping[str, Any], container: str, key: str) -> Any:
-    """What the item's podTemplate writes at `key` of the container named `container`, else NOT_PASSED."""
-    return _container_value(value_at(item, ("podTemplate", "spec", "containers")), container, key)
+def passed_through(item: Mapping[str, Any], container: str, key: str, written_pod: Any = None) -> Any:
+    """What the item's podTemplate, then the pod spec that the item's `spec` writes (`written_pod`), write at
+    `key` of the container named `container`, the later merged over the earlier as render/kube.py and the
+    override merge do (by name; null removes; an empty containers list leaves no container: None); NOT_PASSED
+    when neither writes it."""
+    found: Any = NOT_PASSED
+    for containers in _passed_layers(item, written_pod):
+        value = _container_value(containers, container, key)
+        if value is not NOT_PASSED:
+            found = value
+    return found
+
+
+def _passed_layers(item: Mapping[str, Any], written_pod: Any) -> tuple[Any, Any]:
+    """The container lists merged over the generator's, in merge order."""
+    return value_at(item, ("podTemplate", "spec", "containers")), value_at(written_pod, ("containers",))
 
 
 def _container_value(containers: Any, container: str, key: str) -> Any:
     """What a list of containers that merges by name writes at `key` of the one named `container` (the last
     such entry, as the merge keeps it; None for an empty list, which leaves no container), else NOT_PASSED."""
-    if containers == []:  # an empty list replaces the generated one: there is no such container
+    if containers == []:
         return None
     found: Any = NOT_PASSED
     for written in containers if isinstance(containers, list) else []:
         if isinstance(written, dict) and written.get("name") == container and key in written:
             found = written[key]
     return found
-
-
-def _passed_containers(item: Mapping[str, Any]) -> list[Any]:
-    containers = value_at(item, ("podTemplate", "spec", "containers"))
-    return containers if isinstance(containers, list) else []
 
 
 def ray_container(group: Mapping[str, Any], head: bool) -> str:
@@ -535,7 +527,7 @@ def _cluster_spec(item: Mapping[str, Any], defaults: Mapping[str, Any], level: s
     head = item["head"]
 
     def image(group: Mapping[str, Any], is_head: bool) -> str:
-        rendered = rendered_group_image(group, item, defaults, is_head, written)
+        rendered = group_image(group, item, defaults, is_head, written)
         if rendered is None:
             # rules/pods.py (image-required) stops an environment without an image before the model is built
             raise InternalError("the model was built from an environment with a group without an image")
@@ -576,19 +568,24 @@ def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str
     return ray_container_resources(item, container, "limits")
 
 
-def ray_container_resources(item: Mapping[str, Any], container: str, kind: str) -> dict[str, Any]:
+def ray_container_resources(
+    item: Mapping[str, Any], container: str, kind: str, written_pod: Any = None
+) -> dict[str, Any]:
     """The requests or limits (`kind`) the Ray container of a group ends up with: the resources of the group,
-    then whatever its podTemplate sets for the container of that name (merged as render/kube.py merges the
-    pass-through: null removes one)."""
+    then whatever its podTemplate and the pod spec that its item's `spec` writes (`written_pod`) set for the
+    container of that name (merged as passed_through merges: null removes one)."""
     found: dict[str, Any] = dict(getattr(resources(item), kind))
-    for written in _passed_containers(item):
-        if isinstance(written, dict) and written.get("name") == container:
-            overrides = (written.get("resources") or {}).get(kind) or {}
-            for name, amount in overrides.items() if isinstance(overrides, dict) else ():
-                if amount is None:
-                    found.pop(name, None)
-                else:
-                    found[name] = amount
+    for containers in _passed_layers(item, written_pod):
+        if containers == []:
+            found = {}
+        for written in containers if isinstance(containers, list) else []:
+            if isinstance(written, dict) and written.get("name") == container:
+                overrides = value_at(written, ("resources", kind))
+                for name, amount in overrides.items() if isinstance(overrides, dict) else ():
+                    if amount is None:
+                        found.pop(name, None)
+                    else:
+                        found[name] = amount
     return found
 
 
@@ -612,11 +609,13 @@ def ray_gpus(item: Mapping[str, Any], container: str, version: str) -> Decimal:
     v1.6.0; the most, should there be several); else rayStartParams num-gpus when set; else the first non-zero
     GPU limit of the Ray container in name order, as KubeRay derives num-gpus (ray-operator/controllers/ray/
     common/pod.go, the loop over the sorted limit names, line 1449 at v1.7.0)."""
-    by_resources = [
-        (parse_quantity(str(amount)) or Decimal(0)).to_integral_value(rounding=ROUND_CEILING)
+    # a quantity that does not parse is skipped, as KubeRay skips it (pod.go:1248-1251 at v1.6.0)
+    parsed = [
+        parse_quantity(str(amount))
         for name, amount in item.get("rayResources", {}).items()
         if is_gpu_resource(name.lower(), version)
     ]
+    by_resources = [amount.to_integral_value(rounding=ROUND_CEILING) for amount in parsed if amount is not None]
     if by_resources:
         return max(by_resources)
     declared = item.get("rayStartParams", {}).get("num-gpus")

@@ -363,15 +363,20 @@ def all_matches(kind: str, rendered: DocPath) -> list[Match]:
 
 def crd_path_of(kind: str, env: DocPath) -> DocPath | None:
     """Where the object of `kind` holds what its item holds at `env` (relative to the item): by the entry whose
-    environment pattern is `env`, or a prefix of it when the entry serializes its value into one CRD string
-    (`whole`: the string); None where no entry says (below an entry, the object's shape may differ: a group's
+    environment pattern is `env`, or is a prefix of it and has no entry below it (its value is the object's as
+    it is: a group's ports, its podTemplate), the rest appended; a whole-string entry (`whole`) names the string.
+    None where no entry says: below an entry that others refine, the object's shape may differ (a group's
     `limits` are its container's resources.limits)."""
     for entry in kind_fields(kind):
-        if entry.env is None or not (len(entry.env) == len(env) or (entry.field.whole and len(entry.env) < len(env))):
+        if entry.env is None or len(entry.env) > len(env):
             continue
         indices = _prefix_indices(entry.env, env)
-        if indices is not None:
+        if indices is None:
+            continue
+        if len(entry.env) == len(env) or entry.field.whole:
             return fill(entry.crd, indices)
+        if entry.env not in _REFINED[kind]:
+            return (*fill(entry.crd, indices), *env[len(entry.env) :])
     return None
 
 
@@ -445,6 +450,13 @@ def environment_occurrences(data: Mapping[str, Any]) -> Iterator[tuple[KindField
 
 
 _PATTERN_TREES = {kind: _pattern_tree(entries) for kind, entries in _BY_KIND.items()}
+# the environment patterns of each kind that other entries refine (head: head.serviceType, ...)
+_REFINED: dict[str, frozenset[tuple[str | int, ...]]] = {
+    kind: frozenset(
+        entry.env[:length] for entry in entries if entry.env is not None for length in range(1, len(entry.env))
+    )
+    for kind, entries in _BY_KIND.items()
+}
 
 
 def runtime_owned(kind: str, owner: Owner) -> tuple[KindField, ...]:

@@ -39,6 +39,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     pods.unique_container_ports,
     pods.unique_mount_paths,
     pods.one_volume_source,
+    pods.volume_without_source,
     pods.env_value_or_value_from,
     pods.requests_within_limits,
     pods.ray_start_params_are_numbers,

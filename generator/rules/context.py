@@ -12,10 +12,10 @@ from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.model.build import (
     cron_job_template,
     gitops_settings,
+    group_image,
     merged_by_name,
     operator_settings,
     ray_container,
-    rendered_group_image,
     written_cluster_spec,
     written_job_spec,
 )
@@ -149,7 +149,7 @@ def rendered_image(
     data: dict[str, Any], spec_at: ClusterSpecAt, group: dict[str, Any], head: bool, defaults: dict[str, Any]
 ) -> str | None:
     """The image of a group's Ray container as rendered, what its item's `spec` writes included."""
-    return rendered_group_image(group, spec_at.spec, defaults, head, written_cluster(data, spec_at))
+    return group_image(group, spec_at.spec, defaults, head, written_cluster(data, spec_at))
 
 
 def written_cluster(data: dict[str, Any], spec_at: ClusterSpecAt) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.model.build import DEFAULT_SUBMISSION_MODE, submitter_container
+from generator.model.build import DEFAULT_SUBMISSION_MODE, NOT_PASSED, passed_through, submitter_container
 from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE
 from generator.model.types import Operator
 from generator.rules.context import RuleContext, job_items, written_job
@@ -117,17 +117,12 @@ def interactive_entrypoint(context: RuleContext) -> Iterator[Problem]:
 
 
 def submitter_runs_own_command(job: dict[str, Any], written: Any) -> bool:
-    """The submitter's container (the first of its pod, ours merged with an entry of its name of the submitter's
-    podTemplate or of the submitterPodTemplate that the item's `spec` writes, `written` being the RayJob spec it
-    writes) sets a command, which KubeRay keeps instead of `ray job submit`."""
-    containers = [
-        *(value_at(job, ("submitter", "podTemplate", "spec", "containers")) or []),
-        *(value_at(written, ("submitterPodTemplate", "spec", "containers")) or []),
-    ]
-    return any(
-        isinstance(container, dict) and container.get("name") == submitter_container(job) and container.get("command")
-        for container in containers
-    )
+    """The submitter's container (the first of its pod: ours, with its podTemplate's and then the
+    submitterPodTemplate's that the item's `spec` writes merged in by name; `written` is the RayJob spec that
+    `spec` writes) sets a command, which KubeRay keeps instead of `ray job submit`."""
+    written_pod = value_at(written, ("submitterPodTemplate", "spec"))
+    command = passed_through(job.get("submitter", {}), submitter_container(job), "command", written_pod)
+    return command is not NOT_PASSED and bool(command)
 
 
 ENGINE_NAMES = {"argocd": "Argo CD", "flux": "Flux", "both": "Argo CD and Flux"}

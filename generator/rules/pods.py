@@ -9,13 +9,16 @@ from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.model.build import (
     RESOURCE_SHORTHAND,
+    pod_security_level,
     pod_volumes,
     ray_container,
     ray_container_resources,
     submitter_image,
     volume_sources,
+    writes_submitter,
     written_group_pod,
 )
+from generator.model.fields import OVERRIDE
 from generator.quantity import parse_quantity
 from generator.rules.context import RuleContext, groups, job_items, rendered_image, written_cluster, written_job
 from generator.rules.rule import rule
@@ -44,12 +47,14 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
                     "set defaults.image, the cluster's image or the group's image",
                     at_key=True,
                 )
+    level = pod_security_level(context.data)
     for job_path, job in job_items(context.data):
-        if "submitter" not in job:
+        # the user's submitter, or KubeRay's default one that the generator writes out (restricted)
+        if not writes_submitter(job, level):
             continue
         if submitter_image(job, defaults, written_job(context.data, job_path)) is None:
             yield context.problem(
-                (*job_path, "submitter"),
+                (*job_path, "submitter") if "submitter" in job else job_path,
                 "no container image for the submitter",
                 "set defaults.image, the job cluster's image or the submitter's image",
                 at_key=True,
@@ -109,42 +114,95 @@ def unique_mount_paths(context: RuleContext) -> Iterator[Problem]:
                 seen_mounts.setdefault(mount, name)
 
 
+# The API server makes a volume without a source an emptyDir (SetDefaults_Volume, kubernetes/kubernetes
+# pkg/apis/core/v1/defaults.go:66-72 at 023f88a3) before it validates the pod
+K8S_VOLUME_DEFAULT = "Kubernetes API server, pod defaulting (pkg/apis/core/v1/defaults.go, SetDefaults_Volume)"
+
+
 @rule(
     "volume-source",
-    "every volume has exactly one source (configMap, secret, emptyDir, persistentVolumeClaim, ...), as rendered: "
+    "no volume has more than one source (configMap, secret, emptyDir, persistentVolumeClaim, ...), as rendered: "
     "with what the group's podTemplate and the item's spec write for a volume of its name",
     K8S_POD_VALIDATION,
-    fails="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data}]}}]",
+    fails="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data, emptyDir: {}, "
+    "configMap: {name: a}}]}}]",
     passes="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data, emptyDir: {}}]}}]",
     cases=("volume-sources",),
 )
 def one_volume_source(context: RuleContext) -> Iterator[Problem]:
-    defaults = context.data.get("defaults", {})
     reported: set[DocPath] = set()  # a volume of `defaults` is in every group
+    for at, name, sources, _structured in _rendered_volumes(context):
+        if len(sources) > 1 and at not in reported:
+            reported.add(at)
+            yield context.problem(
+                at,
+                f"volume '{name}' has more than one source: {', '.join(sorted(sources))}",
+                "keep one of them",
+                at_key=True,
+            )
+
+
+@rule(
+    "volume-without-source",
+    "a volume of the structured fields names its source: one without any becomes an emptyDir (a warning: the "
+    "API server defaults it so, but a forgotten claim or ConfigMap is the likelier story)",
+    K8S_VOLUME_DEFAULT,
+    fails="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data}]}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', volumes: [{name: a, mountPath: /data, emptyDir: {}}]}}]",
+    cases=("volume-without-source",),
+    severity="warning",
+)
+def volume_without_source(context: RuleContext) -> Iterator[Problem]:
+    reported: set[DocPath] = set()
+    for at, name, sources, structured in _rendered_volumes(context):
+        if structured and not sources and at not in reported:
+            reported.add(at)
+            yield context.problem(
+                at,
+                f"volume '{name}' has no source, so Kubernetes makes it an emptyDir",
+                "write emptyDir: {} if that is what you want, or its source (persistentVolumeClaim, configMap, ...)",
+                at_key=True,
+            )
+
+
+def _rendered_volumes(context: RuleContext) -> list[tuple[DocPath, str, set[str], bool]]:
+    """Each volume of each group's pod as rendered (worked out once for both rules): where it is written, its
+    name, its sources, and whether the structured fields write it (the group's or the defaults' `volumes`, at
+    their place: a volume of `defaults` comes once for each group) or only the podTemplate and `spec` do (at the
+    first of them)."""
+    return context.once("rendered-volumes", lambda: _volumes_as_rendered(context))
+
+
+def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[str], bool]]:
+    defaults = context.data.get("defaults", {})
+    found: list[tuple[DocPath, str, set[str], bool]] = []
     for spec_at in context.cluster_specs:
         written = written_cluster(context.data, spec_at)
+        section, index = spec_at.path[:2]
         for path, group in groups(spec_at):
             # the pod's volumes merge by name: a mapping over the rendered volume (null removes a key)
-            passed = [
-                value_at(group, ("podTemplate", "spec", "volumes")),
-                value_at(written_group_pod(written, group, path[-1] == "head"), ("volumes",)),
+            layers = [
+                ((*path, "podTemplate", "spec", "volumes"), value_at(group, ("podTemplate", "spec", "volumes"))),
+                (
+                    (section, index, OVERRIDE),
+                    value_at(written_group_pod(written, group, path[-1] == "head"), ("volumes",)),
+                ),
             ]
-            for name, volume in pod_volumes(group, defaults).items():
-                sources = set(volume_sources(volume.item))
-                for entry in (entry for volumes in passed if isinstance(volumes, list) for entry in volumes):
-                    if isinstance(entry, dict) and entry.get("name") == name:
-                        sources |= {key for key, value in entry.items() if key != "name" and value is not None}
-                        sources -= {key for key, value in entry.items() if value is None}
-                at = volume.written_at(path)
-                if len(sources) != 1 and at not in reported:
-                    reported.add(at)
-                    found = ", ".join(sorted(sources)) if sources else "none"
-                    yield context.problem(
-                        at,
-                        f"volume '{name}' needs exactly one source (found: {found})",
-                        "add one of configMap, secret, emptyDir, persistentVolumeClaim, ...",
-                        at_key=True,
-                    )
+            volumes: dict[Any, tuple[DocPath, set[str], bool]] = {
+                name: (volume.written_at(path), set(volume_sources(volume.item)), True)
+                for name, volume in pod_volumes(group, defaults).items()
+            }
+            for at, entries in layers:
+                for position, entry in enumerate(entries if isinstance(entries, list) else []):
+                    if not isinstance(entry, dict) or "name" not in entry:
+                        continue
+                    where = (*at, position) if at[-1] == "volumes" else at
+                    written_at, sources, structured = volumes.get(entry["name"], (where, set(), False))
+                    sources = sources | {key for key, value in entry.items() if key != "name" and value is not None}
+                    sources -= {key for key, value in entry.items() if value is None}
+                    volumes[entry["name"]] = (written_at, sources, structured)
+            found += [(at, str(name), sources, structured) for name, (at, sources, structured) in volumes.items()]
+    return found
 
 
 @rule(
@@ -214,9 +272,11 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
     container's requests and limits as rendered: the group's, then its podTemplate's."""
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
-            container = ray_container(group, path[-1] == "head")
-            limits = ray_container_resources(group, container, "limits")
-            for resource, requested in ray_container_resources(group, container, "requests").items():
+            head = path[-1] == "head"
+            container = ray_container(group, head)
+            written = written_group_pod(written_cluster(context.data, spec_at), group, head)
+            limits = ray_container_resources(group, container, "limits", written)
+            for resource, requested in ray_container_resources(group, container, "requests", written).items():
                 limit = limits.get(resource)
                 if limit is None:
                     continue

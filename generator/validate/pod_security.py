@@ -158,7 +158,8 @@ def pod_violations(pod: dict[str, Any], path: DocPath, level: str) -> Iterator[V
         if sysctl.get("name") not in SAFE_SYSCTLS:
             yield (*path, "securityContext", "sysctls"), f"sysctl {sysctl.get('name')} is not a safe sysctl"
     for index, volume in enumerate(pod.get("volumes") or []):
-        source = next((key for key in volume if key != "name"), None)
+        # none: the API server makes it an emptyDir before admission (SetDefaults_Volume, rules/pods.py)
+        source = next((key for key in volume if key != "name"), "emptyDir")
         if source == "hostPath" or (level == "restricted" and source not in RESTRICTED_VOLUMES):
             yield (*path, "volumes", index), f"volume {volume.get('name')} is a {source} volume"
     for list_name in ("initContainers", "containers"):
