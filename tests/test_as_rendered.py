@@ -395,17 +395,18 @@ def test_an_entrypoint_or_submitter_command_written_through_spec_counts(
     assert [(rule, message) for _, rule, message in problems] == expected
 
 
+IMPLICIT_SUBMITTER = "no container image for the submitter: the job's spec leaves its submitterPodTemplate none"
 ODD = {
     # the submitter the generator writes under restricted, whose only container `spec` empties: no image
     "implicit submitter emptied": (
         "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, spec: {submitterPodTemplate: {spec: "
         "{containers: []}}}}]\n",
-        [("image-required", "no container image for the submitter")],
+        [("image-required", IMPLICIT_SUBMITTER)],
     ),
     "implicit submitter image null": (
         "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, spec: {submitterPodTemplate: {spec: "
         "{containers: [{name: ray-job-submitter, image: null}]}}}}]\n",
-        [("image-required", "no container image for the submitter")],
+        [("image-required", IMPLICIT_SUBMITTER)],
     ),
     # `spec` removes the command the podTemplate gives the submitter: it submits nothing, with no entrypoint
     "command removed": (
@@ -420,7 +421,44 @@ ODD = {
         "{containers: [{name: ray-head, resources: {limits: {cpu: '4'}}}]}}}}}]\n",
         [],
     ),
+    # `spec` removes the limits: nothing to exceed
+    "limits removed by spec": (
+        "clusters: [{name: c, head: {cpu: '1', requests: {cpu: '2'}}, spec: {headGroupSpec: {template: {spec: "
+        "{containers: [{name: ray-head, resources: {limits: null}}]}}}}}]\n",
+        [],
+    ),
+    # volumes only `spec` writes, each reported where it is written
+    "two spec volumes": (
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {template: {spec: "
+        "{volumes: [{name: a, emptyDir: {}, configMap: {name: a}}, {name: b, emptyDir: {}, secret: {secretName: "
+        "b}}]}}}}}]\n",
+        [
+            ("volume-source", "volume 'a' has more than one source: configMap, emptyDir"),
+            ("volume-source", "volume 'b' has more than one source: emptyDir, secret"),
+        ],
+    ),
+    # a podTemplate list with an item without a name replaces the generated volumes instead of merging
+    "volumes replaced": (
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', volumes: [{name: s, mountPath: /s, emptyDir: "
+        "{}}], podTemplate: {spec: {volumes: [{name: s, configMap: {name: x}}, {emptyDir: {}}]}}}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.template.spec.volumes[1]: missing required field 'name'",
+            )
+        ],
+    ),
     # values of the wrong type are the CRD check's to report, not a crash
+    "volume name a list": (
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {volumes: [{name: [a], "
+        "emptyDir: {}}]}}}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.template.spec.volumes[0].name: expected text, got a list",
+            )
+        ],
+    ),
     "containers a number": (
         "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, spec: {submitterPodTemplate: {spec: "
         "{containers: 5}}}}]\n",

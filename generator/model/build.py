@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, InternalError
+from generator.input.resolve import is_keyed_list
 from generator.model.fields import CLUSTER_SPEC, JOB_SPEC_AT, OVERRIDE
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 from generator.model.types import (
@@ -202,15 +203,19 @@ def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any], written
     spec it writes), else its podTemplate, else its own image, else the head's as rendered, which KubeRay's
     default submitter takes."""
     submitter = job.get("submitter", {})
-    cluster = job.get("cluster", {})
     written_pod = value_at(written, ("submitterPodTemplate", "spec"))
     passed = passed_through(submitter, submitter_container(job), "image", written_pod)
     if passed is not NOT_PASSED:
         return str(passed) if passed else None
     if submitter.get("image"):
         return str(submitter["image"])
-    head_written = value_at(written, ("rayClusterSpec",))
-    return group_image(cluster.get("head", {}), cluster, defaults, True, head_written)
+    return job_head_image(job, defaults, written)
+
+
+def job_head_image(job: Mapping[str, Any], defaults: Mapping[str, Any], written: Any) -> str | None:
+    """The image of a RayJob's head as rendered (`written`: the RayJob spec its item's `spec` writes)."""
+    cluster = job.get("cluster", {})
+    return group_image(cluster.get("head", {}), cluster, defaults, True, value_at(written, ("rayClusterSpec",)))
 
 
 def service_token(group: Mapping[str, Any], defaults: Mapping[str, Any], level: str, autoscaler: bool) -> bool | None:
@@ -297,19 +302,23 @@ def group_image(
 
 
 def written_group_pod(written: Any, group: Mapping[str, Any], head: bool) -> Any:
-    """The pod spec that `written`, the cluster spec an item's `spec` writes, writes for a group: the head's, or
-    that of the workerGroupSpecs entry of the group's name (None: none)."""
+    """The pod spec that `written`, the cluster spec an item's `spec` writes, writes for a group (None: none)."""
+    return value_at(written, written_group_pod_at(written, group, head))
+
+
+def written_group_pod_at(written: Any, group: Mapping[str, Any], head: bool) -> DocPath:
+    """Where in `written`, the cluster spec an item's `spec` writes, the pod spec of a group is: the head's, or
+    that of the last workerGroupSpecs entry of the group's name (merged by groupName; a path to nothing when no
+    entry has it)."""
     if head:
-        return value_at(written, ("headGroupSpec", "template", "spec"))
+        return ("headGroupSpec", "template", "spec")
     groups = value_at(written, ("workerGroupSpecs",))
-    return next(
-        (
-            value_at(entry, ("template", "spec"))
-            for entry in reversed(groups if isinstance(groups, list) else [])
-            if isinstance(entry, dict) and entry.get("groupName") == group.get("name")
-        ),
-        None,
-    )
+    matches = [
+        index
+        for index, entry in enumerate(groups if isinstance(groups, list) else [])
+        if isinstance(entry, dict) and entry.get("groupName") == group.get("name")
+    ]
+    return ("workerGroupSpecs", matches[-1], "template", "spec") if matches else ("workerGroupSpecs", -1)
 
 
 def written_cluster_spec(item: Mapping[str, Any], kind: str) -> Any:
@@ -344,12 +353,15 @@ def _passed_layers(item: Mapping[str, Any], written_pod: Any) -> tuple[Any, Any]
 
 
 def _container_value(containers: Any, container: str, key: str) -> Any:
-    """What a list of containers that merges by name writes at `key` of the one named `container` (the last
-    such entry, as the merge keeps it; None for an empty list, which leaves no container), else NOT_PASSED."""
-    if containers == []:
-        return None
-    found: Any = NOT_PASSED
-    for written in containers if isinstance(containers, list) else []:
+    """What a list of containers merged over the generated ones writes at `key` of the one named `container`
+    (the last such entry, as the merge by name keeps it), else NOT_PASSED. A list that does not merge by name
+    (empty, or with an item without a name) replaces the generated containers (input/resolve.py merge): then
+    what it says is all there is, None when it says nothing."""
+    if not isinstance(containers, list):
+        return NOT_PASSED
+    replaces = not is_keyed_list(containers, "name")
+    found: Any = None if replaces else NOT_PASSED
+    for written in containers:
         if isinstance(written, dict) and written.get("name") == container and key in written:
             found = written[key]
     return found
@@ -576,16 +588,20 @@ def ray_container_resources(
     container of that name (merged as passed_through merges: null removes one)."""
     found: dict[str, Any] = dict(getattr(resources(item), kind))
     for containers in _passed_layers(item, written_pod):
-        if containers == []:
-            found = {}
+        if isinstance(containers, list) and not is_keyed_list(containers, "name"):
+            found = {}  # the list replaces the generated containers
         for written in containers if isinstance(containers, list) else []:
-            if isinstance(written, dict) and written.get("name") == container:
-                overrides = value_at(written, ("resources", kind))
-                for name, amount in overrides.items() if isinstance(overrides, dict) else ():
-                    if amount is None:
-                        found.pop(name, None)
-                    else:
-                        found[name] = amount
+            if not isinstance(written, dict) or written.get("name") != container or "resources" not in written:
+                continue
+            resources_written = written["resources"]
+            overrides = resources_written.get(kind, {}) if isinstance(resources_written, dict) else resources_written
+            if overrides is None:  # null removes them all: `resources: null` or `limits: null`
+                found = {}
+            for name, amount in overrides.items() if isinstance(overrides, dict) else ():
+                if amount is None:
+                    found.pop(name, None)
+                else:
+                    found[name] = amount
     return found
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
+from generator.input.resolve import is_keyed_list
 from generator.model.build import (
     RESOURCE_SHORTHAND,
+    job_head_image,
     pod_security_level,
     pod_volumes,
     ray_container,
@@ -17,10 +19,18 @@ from generator.model.build import (
     volume_sources,
     writes_submitter,
     written_group_pod,
+    written_group_pod_at,
 )
-from generator.model.fields import OVERRIDE
 from generator.quantity import parse_quantity
-from generator.rules.context import RuleContext, groups, job_items, rendered_image, written_cluster, written_job
+from generator.rules.context import (
+    RuleContext,
+    groups,
+    job_items,
+    rendered_image,
+    spec_path,
+    written_cluster,
+    written_job,
+)
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -52,11 +62,23 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
         # the user's submitter, or KubeRay's default one that the generator writes out (restricted)
         if not writes_submitter(job, level):
             continue
-        if submitter_image(job, defaults, written_job(context.data, job_path)) is None:
+        written = written_job(context.data, job_path)
+        if submitter_image(job, defaults, written) is not None:
+            continue
+        if "submitter" in job:
             yield context.problem(
-                (*job_path, "submitter") if "submitter" in job else job_path,
+                (*job_path, "submitter"),
                 "no container image for the submitter",
                 "set defaults.image, the job cluster's image or the submitter's image",
+                at_key=True,
+            )
+        elif job_head_image(job, defaults, written) is not None:
+            # KubeRay's default submitter takes the head's image, which is there: the job's `spec` took it away
+            # (without one, the head's own problem says it)
+            yield context.problem(
+                job_path,
+                "no container image for the submitter: the job's spec leaves its submitterPodTemplate none",
+                "keep the image of the ray-job-submitter container in spec.submitterPodTemplate, or remove it",
                 at_key=True,
             )
 
@@ -178,30 +200,28 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
     found: list[tuple[DocPath, str, set[str], bool]] = []
     for spec_at in context.cluster_specs:
         written = written_cluster(context.data, spec_at)
-        section, index = spec_at.path[:2]
         for path, group in groups(spec_at):
-            # the pod's volumes merge by name: a mapping over the rendered volume (null removes a key)
-            layers = [
-                ((*path, "podTemplate", "spec", "volumes"), value_at(group, ("podTemplate", "spec", "volumes"))),
-                (
-                    (section, index, OVERRIDE),
-                    value_at(written_group_pod(written, group, path[-1] == "head"), ("volumes",)),
-                ),
-            ]
-            volumes: dict[Any, tuple[DocPath, set[str], bool]] = {
+            pod_at = spec_path(spec_at, written_group_pod_at(written, group, path[-1] == "head"))
+            layers = [(*path, "podTemplate", "spec", "volumes"), (*pod_at, "volumes")]
+            volumes: dict[str, tuple[DocPath, set[str], bool]] = {
                 name: (volume.written_at(path), set(volume_sources(volume.item)), True)
                 for name, volume in pod_volumes(group, defaults).items()
             }
-            for at, entries in layers:
-                for position, entry in enumerate(entries if isinstance(entries, list) else []):
-                    if not isinstance(entry, dict) or "name" not in entry:
-                        continue
-                    where = (*at, position) if at[-1] == "volumes" else at
-                    written_at, sources, structured = volumes.get(entry["name"], (where, set(), False))
+            for at in layers:
+                entries = value_at(context.data, at)
+                if not isinstance(entries, list):
+                    continue
+                if not is_keyed_list(entries, "name"):  # it replaces the volumes instead (input/resolve.py merge)
+                    volumes = {}
+                # merged by name: a mapping over the rendered volume (null removes a key)
+                for position, entry in enumerate(entries):
+                    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                        continue  # the CRD check names it
+                    written_at, sources, structured = volumes.get(entry["name"], ((*at, position), set(), False))
                     sources = sources | {key for key, value in entry.items() if key != "name" and value is not None}
                     sources -= {key for key, value in entry.items() if value is None}
                     volumes[entry["name"]] = (written_at, sources, structured)
-            found += [(at, str(name), sources, structured) for name, (at, sources, structured) in volumes.items()]
+            found += [(at, name, sources, structured) for name, (at, sources, structured) in volumes.items()]
     return found
 
 
