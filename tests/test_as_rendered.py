@@ -448,6 +448,36 @@ ODD = {
             )
         ],
     ),
+    # after a list that replaced the generated ones, `spec`'s list replaces that one in turn (both sides of a
+    # merge by name must be keyed): KubeRay runs containers[0]
+    "replaced, then spec's container": (
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: []}}}, spec: "
+        "{headGroupSpec: {template: {spec: {containers: [{name: other, image: z}]}}}}}]\n",
+        [],
+    ),
+    "replaced, then spec's volumes": (
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {volumes: [{name: a, "
+        "configMap: {name: x}}, {emptyDir: {}}]}}}, spec: {headGroupSpec: {template: {spec: {volumes: [{name: a, "
+        "secret: {secretName: s}}]}}}}}]\n",
+        [],
+    ),
+    "replaced, then spec's resources": (
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: "
+        "ray-head, image: x, resources: {requests: {cpu: '2'}}}, {image: y}]}}}, spec: {headGroupSpec: {template: "
+        "{spec: {containers: [{name: ray-head, image: x, resources: {limits: {cpu: '1'}}}]}}}}}]\n",
+        [],
+    ),
+    # a replacing list's first container is the Ray container: its image counts, its missing name is the CRD's
+    "replaced by a nameless container": (
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{image: "
+        "x}]}}}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.template.spec.containers[0]: missing required field 'name'",
+            )
+        ],
+    ),
     # values of the wrong type are the CRD check's to report, not a crash
     "volume name a list": (
         "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {volumes: [{name: [a], "

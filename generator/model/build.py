@@ -336,35 +336,39 @@ NOT_PASSED = object()  # what passed_through gives when nothing passed through w
 
 def passed_through(item: Mapping[str, Any], container: str, key: str, written_pod: Any = None) -> Any:
     """What the item's podTemplate, then the pod spec that the item's `spec` writes (`written_pod`), write at
-    `key` of the container named `container`, the later merged over the earlier as render/kube.py and the
-    override merge do (by name; null removes; an empty containers list leaves no container: None); NOT_PASSED
-    when neither writes it."""
-    found: Any = NOT_PASSED
-    for containers in _passed_layers(item, written_pod):
-        value = _container_value(containers, container, key)
-        if value is not NOT_PASSED:
-            found = value
+    `key` of the container named `container` (_container_parts), the later over the earlier; NOT_PASSED when
+    neither writes it (None where a list replaced the containers and its first says nothing)."""
+    replaced, parts = _container_parts(item, container, written_pod)
+    found: Any = None if replaced else NOT_PASSED
+    for part in parts:
+        if key in part:
+            found = part[key]
     return found
+
+
+def _container_parts(item: Mapping[str, Any], container: str, written_pod: Any) -> tuple[bool, list[Mapping[str, Any]]]:
+    """The mappings that the podTemplate and then `spec` merge into the rendered container named `container`,
+    in merge order, and whether a list of theirs replaced the generated containers. Lists merge by name only
+    when both sides are keyed by it (input/resolve.py merge): one that is not (empty, an item without a name)
+    replaces the list under it, and every list after it replaces again. KubeRay then runs containers[0] as the
+    Ray container (and the submitter), whatever its name (utils.RayContainerIndex)."""
+    keyed, parts, replacing = True, [], None
+    for layer in _passed_layers(item, written_pod):
+        if not isinstance(layer, list):
+            continue  # the CRD check names it
+        if keyed and is_keyed_list(layer, "name"):
+            parts += [entry for entry in layer if entry.get("name") == container]
+        else:
+            keyed, replacing = False, layer
+    if replacing is None:
+        return False, parts
+    first = replacing[0] if replacing and isinstance(replacing[0], dict) else None
+    return True, [first] if first is not None else []
 
 
 def _passed_layers(item: Mapping[str, Any], written_pod: Any) -> tuple[Any, Any]:
     """The container lists merged over the generator's, in merge order."""
     return value_at(item, ("podTemplate", "spec", "containers")), value_at(written_pod, ("containers",))
-
-
-def _container_value(containers: Any, container: str, key: str) -> Any:
-    """What a list of containers merged over the generated ones writes at `key` of the one named `container`
-    (the last such entry, as the merge by name keeps it), else NOT_PASSED. A list that does not merge by name
-    (empty, or with an item without a name) replaces the generated containers (input/resolve.py merge): then
-    what it says is all there is, None when it says nothing."""
-    if not isinstance(containers, list):
-        return NOT_PASSED
-    replaces = not is_keyed_list(containers, "name")
-    found: Any = None if replaces else NOT_PASSED
-    for written in containers:
-        if isinstance(written, dict) and written.get("name") == container and key in written:
-            found = written[key]
-    return found
 
 
 def ray_container(group: Mapping[str, Any], head: bool) -> str:
@@ -586,22 +590,20 @@ def ray_container_resources(
     """The requests or limits (`kind`) the Ray container of a group ends up with: the resources of the group,
     then whatever its podTemplate and the pod spec that its item's `spec` writes (`written_pod`) set for the
     container of that name (merged as passed_through merges: null removes one)."""
-    found: dict[str, Any] = dict(getattr(resources(item), kind))
-    for containers in _passed_layers(item, written_pod):
-        if isinstance(containers, list) and not is_keyed_list(containers, "name"):
-            found = {}  # the list replaces the generated containers
-        for written in containers if isinstance(containers, list) else []:
-            if not isinstance(written, dict) or written.get("name") != container or "resources" not in written:
-                continue
-            resources_written = written["resources"]
-            overrides = resources_written.get(kind, {}) if isinstance(resources_written, dict) else resources_written
-            if overrides is None:  # null removes them all: `resources: null` or `limits: null`
-                found = {}
-            for name, amount in overrides.items() if isinstance(overrides, dict) else ():
-                if amount is None:
-                    found.pop(name, None)
-                else:
-                    found[name] = amount
+    replaced, parts = _container_parts(item, container, written_pod)
+    found: dict[str, Any] = {} if replaced else dict(getattr(resources(item), kind))
+    for part in parts:
+        if "resources" not in part:
+            continue
+        written = part["resources"]
+        overrides = written.get(kind, {}) if isinstance(written, dict) else written
+        if overrides is None:  # null removes them all: `resources: null` or `limits: null`
+            found = {}
+        for name, amount in overrides.items() if isinstance(overrides, dict) else ():
+            if amount is None:
+                found.pop(name, None)
+            else:
+                found[name] = amount
     return found
 
 

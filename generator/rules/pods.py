@@ -207,12 +207,13 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
                 name: (volume.written_at(path), set(volume_sources(volume.item)), True)
                 for name, volume in pod_volumes(group, defaults).items()
             }
+            keyed = True  # lists merge by name only when both sides are keyed (input/resolve.py merge)
             for at in layers:
                 entries = value_at(context.data, at)
                 if not isinstance(entries, list):
                     continue
-                if not is_keyed_list(entries, "name"):  # it replaces the volumes instead (input/resolve.py merge)
-                    volumes = {}
+                if not (keyed and is_keyed_list(entries, "name")):  # it replaces the volumes, and so do later ones
+                    keyed, volumes = False, {}
                 # merged by name: a mapping over the rendered volume (null removes a key)
                 for position, entry in enumerate(entries):
                     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
