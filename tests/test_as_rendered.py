@@ -103,6 +103,15 @@ clusters:
     ]
 
 
+def test_a_submitter_without_any_image_is_told_where_to_set_one(tool: ToolData, environments: Path) -> None:
+    body = "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, submitter: {cpu: '1'}}]\n"
+    problems = problems_of(tool, environments, {"team": body}, BASE)
+    assert [(rule, text) for _, rule, text in problems] == [
+        ("image-required", "no container image for this group"),
+        ("image-required", "no container image for the submitter"),
+    ]
+
+
 def test_the_submitter_takes_the_heads_image_when_it_has_none(tool: ToolData, environments: Path) -> None:
     """The submitter's image: its podTemplate's, its own, else the head's (KubeRay's default submitter runs the
     head's image); the head's may be its own without any defaults.image."""
@@ -231,8 +240,11 @@ jobs:
 @pytest.mark.parametrize("case", sorted(NO_IMAGE))
 def test_no_image_as_rendered_is_refused(tool: ToolData, environments: Path, case: str) -> None:
     problems = problems_of(tool, environments, {"team": NO_IMAGE[case]}, BASE)
+    # the submitter would have the head's image: the message says what took it away
     wanted = (
-        "no container image for the submitter" if case.startswith("submitter") else "no container image for this group"
+        "no container image for the submitter: its podTemplate or the job's spec leaves its container none"
+        if case.startswith("submitter")
+        else "no container image for this group"
     )
     assert [(rule, text) for _, rule, text in problems] == [("image-required", wanted)]
 

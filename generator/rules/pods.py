@@ -15,6 +15,7 @@ from generator.model.build import (
     pod_volumes,
     ray_container,
     ray_container_resources,
+    submitter_container,
     submitter_image,
     volume_sources,
     writes_submitter,
@@ -65,11 +66,19 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
         written = written_job(context.data, job_path)
         if submitter_image(job, defaults, written) is not None:
             continue
-        if "submitter" in job:
+        submitter = job.get("submitter", {})
+        if "submitter" in job and not (submitter.get("image") or job_head_image(job, defaults, written)):
             yield context.problem(
                 (*job_path, "submitter"),
                 "no container image for the submitter",
                 "set defaults.image, the job cluster's image or the submitter's image",
+                at_key=True,
+            )
+        elif "submitter" in job:  # an image it would have, which its podTemplate or the job's `spec` takes away
+            yield context.problem(
+                (*job_path, "submitter"),
+                "no container image for the submitter: its podTemplate or the job's spec leaves its container none",
+                f"keep the image of the {submitter_container(job)} container there, or remove that entry",
                 at_key=True,
             )
         elif job_head_image(job, defaults, written) is not None:
