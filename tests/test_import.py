@@ -285,3 +285,18 @@ def test_gcs_fault_tolerance_options_come_in_as_the_structured_field(repository:
     assert (result.exit_code, result.stderr) == (0, ""), result.output
     cluster = YAML(typ="safe").load((repository / "environments" / "ha.yaml").read_text())["clusters"][0]
     assert (cluster["gcsFaultTolerance"], cluster["spec"]) == (structured, spec)
+
+
+def test_a_literal_gcs_password_is_a_clean_error_not_a_crash(repository: Path) -> None:
+    """A password written as text (not valueFrom) stays in `spec`, where the plaintext-secret rule refuses it
+    with its line; reading it back as the structured field once raised AttributeError."""
+    (repository / "manifest.yaml").write_text(
+        "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: ha}\nspec:\n"
+        "  gcsFaultToleranceOptions: {redisAddress: 'redis:6379', redisPassword: secret-text}\n"
+        "  headGroupSpec:\n    rayStartParams: {}\n    template:\n      spec:\n"
+        "        containers: [{name: ray-head, image: rayproject/ray:2.41.0}]\n"
+    )
+    arguments = ["import", "manifest.yaml", "--env", "ha", "--kuberay-version", "1.6.0", "--repo-url", REPO_URL]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "error[plaintext-secret]: clusters[0].spec.gcsFaultToleranceOptions.redisPassword" in result.output

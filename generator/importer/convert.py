@@ -18,6 +18,7 @@ import yaml
 from generator.input.envschema import definitions
 from generator.model.fields import FIELDS, JOB_SPEC_AT, KIND_SECTIONS
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
+from generator.source import value_at
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -127,7 +128,7 @@ def _gcs_fields(options: Mapping[str, Any]) -> dict[str, Any]:
     structured field holds, are left to `spec`."""
     # "" is no value to KubeRay (pod.go, validation.go), and none to the structured field, whose texts are not empty
     fields = {key: options[key] for key in GCS_AS_WRITTEN if options.get(key) not in (None, "")}
-    reference = (((options.get("redisPassword") or {}).get("valueFrom") or {}).get("secretKeyRef")) or {}
+    reference = value_at(options, ("redisPassword", "valueFrom", "secretKeyRef"))
     if isinstance(reference, Mapping) and set(reference) == {"name", "key"}:
         fields["redisPassword"] = {"secretName": reference["name"], "key": reference["key"]}
     return fields

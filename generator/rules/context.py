@@ -129,7 +129,7 @@ def job_items(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
 def written_by_spec(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPath) -> Any:
     """What the item's `spec` writes at `crd_path` of the cluster spec at `spec_at` (None: nothing): the `spec`
     is merged over the rendered object last, so its value is the rendered one."""
-    return value_at(data, spec_path(spec_at, crd_path))
+    return value_at(written_cluster(data, spec_at), crd_path)
 
 
 def rendered_value(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPath, structured: Any) -> Any:
