@@ -17,11 +17,9 @@ import argparse
 import contextlib
 import cProfile
 import io
-import json
 import os
 import platform
 import pstats
-import resource
 import shutil
 import subprocess
 import sys
@@ -144,23 +142,25 @@ def _silenced() -> Iterator[None]:
         yield
 
 
-def measure(command: str, folder: Path, jobs: int | None) -> dict[str, float]:
-    """Run one command in this (fresh) process, imports included, and report its time and peak memory."""
-    start = time.perf_counter()
-    from generator.cli import main
-
+def measure(cache: Path, folder: Path, command: str, *extra: str) -> dict[str, Any]:
+    """Run one command as a user does, `python -m generator` in a process of its own, and report its wall time
+    from start to exit (the interpreter's start, the imports, the work and the exit: Python's finalization
+    once took a quarter of a large run, unseen by a figure taken inside the process) and its peak memory. The
+    usage wait4 returns for a process covers the children it waited for, its workers, and its maximum resident
+    set size is the largest of them all (Linux: getrusage's RUSAGE_BOTH, kernel/sys.c)."""
     arguments = ["--environments", str(folder / "environments"), "--output", str(folder / "rendered")]
-    arguments += [*(["--jobs", str(jobs)] if jobs else []), command]
-    with _silenced():
-        try:
-            # not standalone: click returns the command's exit code instead of leaving the process
-            exit_code = int(main(arguments, standalone_mode=False) or 0)
-        except Exception:
-            exit_code = 3
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", *arguments, *extra, command],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=child_environment(cache),
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest worker process
-    return {"exit_code": exit_code, "seconds": seconds, "peak_mib": peak_kib / 1024, "workers_mib": workers_kib / 1024}
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
+    return {"exit_code": process.returncode, "seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}
 
 
 def child_environment(cache: Path) -> dict[str, str]:
@@ -198,11 +198,6 @@ def run_python(cache: Path, *arguments: str) -> str:
     return completed.stdout
 
 
-def run_in_child(cache: Path, *arguments: str) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(run_python(cache, __file__, *arguments))
-    return result
-
-
 def modification_times(folder: Path) -> dict[str, int]:
     return {str(path): path.stat().st_mtime_ns for path in folder.rglob("*") if path.is_file()}
 
@@ -215,7 +210,7 @@ def measure_size(size: int, cache: Path) -> dict[str, Any]:
         write_repository(folder, size)
 
         def run(command: str, *extra: str) -> dict[str, Any]:
-            return run_in_child(cache, "--measure", command, "--folder", str(folder), *extra)
+            return measure(cache, folder, command, *extra)
 
         figures: dict[Any, Any] = {}
         for command in COMMANDS:  # render first writes the whole output, which check then compares
@@ -382,10 +377,6 @@ def profile(size: int) -> str:
     return "\n".join(line.replace(sys.prefix, "<venv>").replace(str(ROOT) + "/", "") for line in rows)
 
 
-def _workers(figure: dict[str, Any]) -> str:
-    return f"{figure['workers_mib']:.0f} MiB" if figure.get("workers_mib") else "none"
-
-
 def report(
     sizes: dict[int, dict[Any, Any]], cold: dict[str, float], summary: str, kapitan: dict[str, float] | None
 ) -> tuple[str, list[str]]:
@@ -404,7 +395,7 @@ def report(
                 missed.append(f"{label} at {size} environments exited {figure['exit_code']}")
             rows.append(
                 f"| {size} | {label} | {figure['seconds']:.2f} s | {1000 * figure['seconds'] / size:.1f} ms "
-                f"| {figure['peak_mib']:.0f} MiB | {_workers(figure)} |"
+                f"| {figure['peak_mib']:.0f} MiB |"
             )
     checks = []
     for command in COMMANDS:
@@ -418,9 +409,7 @@ def report(
                 )
             )
     # each process's own peak (a worker is forked, so it shares the parent's pages until it writes them)
-    peak = max(
-        max(figures[key]["peak_mib"], figures[key]["workers_mib"]) for figures in sizes.values() for key in measured
-    )
+    peak = max(figures[key]["peak_mib"] for figures in sizes.values() for key in measured)
     checks.append(
         (f"peak memory of any process ≤ {TARGET_PEAK_MIB:.0f} MiB", f"{peak:.0f} MiB", peak <= TARGET_PEAK_MIB)
     )
@@ -481,10 +470,11 @@ def report(
             f"Synthetic repositories of {', '.join(str(size) for size in sizes)} environments extending one "
             f"partial, each with {CLUSTERS} RayClusters, {JOBS} RayJobs and {SERVICES} RayServices of "
             f"{WORKER_GROUPS} worker groups, half synced by Argo CD and half by Flux, one operator owner per "
-            f"{ENVIRONMENTS_PER_CLUSTER} environments. Each command runs in a fresh process (its imports "
-            "included), with Python's bytecode and the compiled templates and CEL tables of the cache folder "
-            "(generator/cache.py) as an earlier run left them; peak memory is that process's maximum resident "
-            "set size. Each command is measured three ways:",
+            f"{ENVIRONMENTS_PER_CLUSTER} environments. Each command runs as a user runs it, `python -m generator` "
+            "in a fresh process, with Python's bytecode and the compiled templates and CEL tables of the cache "
+            "folder (generator/cache.py) as an earlier run left them; its wall time runs from the start of the "
+            "process to its exit, and its peak memory is the largest resident set size of the process and of "
+            "the workers it forked. Each command is measured three ways:",
             "",
             f"- *{NOTHING_KEPT}*: no outcome of an earlier run is kept, so every environment is worked out (a "
             "first run, a changed partial or template, a new release of the tool);",
@@ -495,8 +485,8 @@ def report(
             f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
             f"{platform.python_version()}, {len(os.sched_getaffinity(0))} CPU(s).",
             "",
-            "| environments | command | wall time | per environment | peak memory | largest worker |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "| environments | command | wall time | per environment | peak memory (largest process) |",
+            "| --- | --- | --- | --- | --- |",
             *rows,
             "",
             f"Files in the output of {largest} environments: {sizes[largest]['files']}. Processes by default (no "
@@ -528,17 +518,11 @@ def report(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--measure", choices=COMMANDS)
-    parser.add_argument("--jobs", type=int)
-    parser.add_argument("--folder", type=Path)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--kapitan", type=Path, help="kapitan 0.36's command, for the comparison")
     parser.add_argument("--kapitan-environments", type=int, default=KAPITAN_ENVIRONMENTS)
     args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(measure(args.measure, args.folder, args.jobs)))
-        return 0
     with tempfile.TemporaryDirectory() as temporary:
         cache = Path(temporary)
         # what every later run finds: the compiled templates, CEL's tables and the CEL results of such values

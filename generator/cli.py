@@ -19,6 +19,19 @@ from generator.report import GithubReporter, JsonReporter, Reporter, TextReporte
 GC_YOUNG_THRESHOLD = 100_000  # allocations between the collector's young collections (Python's default: 700)
 
 
+def run() -> None:
+    """The console script and `python -m generator`: the command, then an exit that leaves the run's objects
+    to the operating system. Python's finalization collects what is still tracked, and a run still holds its
+    models, rendered files and caches when it ends: 3.3 s of 13.6 s for `validate --jobs 1` of make bench's
+    1,000 environments (docs/benchmarks.md). Frozen, they are skipped; the process ends right after.
+    Not part of `main`: a caller that goes on after a command (the tests, through CliRunner) must keep its
+    collector."""
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="""\b

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from generator import commands, pipeline
 from generator.cli import GC_YOUNG_THRESHOLD, main
+from generator.cli import run as cli_run
 from generator.paths import PROJECT_ROOT
 from generator.report import ISSUES
 from tests.conftest import EXAMPLES, FIXTURES, GOLDEN
@@ -358,3 +360,26 @@ def test_a_command_raises_the_collector_threshold_for_its_run_only(monkeypatch: 
     assert run("validate").exit_code == 0
     assert seen == [(GC_YOUNG_THRESHOLD, 50, 100)]
     assert gc.get_threshold() == before
+
+
+@pytest.mark.usefixtures("project")
+def test_the_console_script_exits_without_collecting_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run` (the console script and `python -m generator`) freezes the collector's objects after the command,
+    and only then: finalization would otherwise walk every object the run still holds."""
+    events: list[str] = []
+    original = pipeline.build
+
+    def build(request: pipeline.BuildRequest) -> pipeline.BuildResult:
+        result = original(request)  # which freezes and thaws on its own
+        events.append("built")
+        return result
+
+    monkeypatch.setattr(commands, "build", build)
+    monkeypatch.setattr(gc, "freeze", lambda: events.append("freeze"))
+    monkeypatch.setattr(sys, "argv", ["kuberay-gitops", "validate"])
+    with pytest.raises(SystemExit) as exited:
+        cli_run()
+    assert (exited.value.code, events[events.index("built") :]) == (0, ["built", "freeze"])
+    scripts = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"kuberay-gitops": "generator.cli:run"}
+    assert "run()" in (PROJECT_ROOT / "generator" / "__main__.py").read_text()
