@@ -240,12 +240,13 @@ jobs:
 @pytest.mark.parametrize("case", sorted(NO_IMAGE))
 def test_no_image_as_rendered_is_refused(tool: ToolData, environments: Path, case: str) -> None:
     problems = problems_of(tool, environments, {"team": NO_IMAGE[case]}, BASE)
-    # the submitter would have the head's image: the message says what took it away
-    wanted = (
-        "no container image for the submitter: its podTemplate or the job's spec leaves its container none"
-        if case.startswith("submitter")
-        else "no container image for this group"
-    )
+    # the submitter would have the head's image, a group the default's: the message says what took it away
+    if case.startswith("submitter"):
+        wanted = "no container image for the submitter: its podTemplate or the job's spec leaves its container none"
+    elif case == "another container":  # no image anywhere
+        wanted = "no container image for this group"
+    else:
+        wanted = "no container image for this group: its podTemplate or the item's spec leaves its Ray container none"
     assert [(rule, text) for _, rule, text in problems] == [("image-required", wanted)]
 
 
@@ -490,6 +491,17 @@ ODD = {
             )
         ],
     ),
+    # a null removes the containers, with the variables of the Ray container: only the missing image is left
+    "containers null": (
+        "clusters: [{name: c, head: {cpu: '1', env: [{name: RAY_enable_autoscaler_v2, value: '1'}], podTemplate: "
+        "{spec: {containers: null}}}}]\n",
+        [
+            (
+                "image-required",
+                "no container image for this group: its podTemplate or the item's spec leaves its Ray container none",
+            )
+        ],
+    ),
     # values of the wrong type are the CRD check's to report, not a crash
     "volume name a list": (
         "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {volumes: [{name: [a], "
@@ -530,3 +542,83 @@ def test_odd_pass_through_values_are_read_as_rendered(tool: ToolData, environmen
     body, expected = ODD[case]
     problems = problems_of(tool, environments, {"team": WITH_IMAGE + body}, BASE)
     assert [(rule, message) for _, rule, message in problems] == expected
+
+
+HEAD_CONTAINER_PATH = ("clusters", 0, "spec", "headGroupSpec", "template", "spec", "containers", 0)
+V2_OFF = "RAY_enable_autoscaler_v2 asks for autoscaler v2, but the cluster has no autoscaler"
+TLS_BASE = (
+    "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {RayClusterMTLS: true}}\n"
+    f"defaults: {{image: '{IMAGE}'}}\n"
+)
+ENV_AS_RENDERED = {
+    # a variable only the item's `spec` writes, reported where it writes it
+    "spec writes it": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {template: {spec: {containers: "
+        "[{name: ray-head, env: [{name: RAY_enable_autoscaler_v2, value: '1'}]}]}}}}}]\n",
+        [(HEAD_CONTAINER_PATH + ("env", 0, "name"), "autoscaler-v2-env", V2_OFF)],
+    ),
+    # `spec` writes the structured variable's value over: the rendered one is off
+    "spec turns it off": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', env: [{name: RAY_enable_autoscaler_v2, value: '1'}]}, "
+        "spec: {headGroupSpec: {template: {spec: {containers: [{name: ray-head, env: [{name: "
+        "RAY_enable_autoscaler_v2, value: 'false'}]}]}}}}}]\n",
+        [],
+    ),
+    # an empty list replaces the generated env, a null removes it (input/resolve.py)
+    "pod template empties it": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', env: [{name: RAY_enable_autoscaler_v2, value: '1'}], "
+        "podTemplate: {spec: {containers: [{name: ray-head, env: []}]}}}}]\n",
+        [],
+    ),
+    "spec removes it": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', env: [{name: RAY_enable_autoscaler_v2, value: '1'}]}, "
+        "spec: {headGroupSpec: {template: {spec: {containers: [{name: ray-head, env: null}]}}}}}]\n",
+        [],
+    ),
+    # a worker group's variable written through `spec`, found by the group's name
+    "spec writes a worker's": (
+        TLS_BASE + "clusters: [{name: c, tlsOptions: {enabled: true}, head: {cpu: '1'}, workerGroups: [{name: a}, "
+        "{name: b}], spec: {workerGroupSpecs: [{groupName: b, template: {spec: {containers: [{name: ray-worker, "
+        "env: [{name: RAY_USE_TLS, value: '1'}]}]}}}]}}]\n",
+        [
+            (
+                ("clusters", 0, "spec", "workerGroupSpecs", 0, "template", "spec", "containers", 0, "env", 0, "name"),
+                "tls-options",
+                "RAY_USE_TLS cannot be set with tlsOptions",
+            )
+        ],
+    ),
+    # a mount the structured volumes write, moved by `spec` to another path: nothing left at the TLS path
+    "spec moves a mount": (
+        TLS_BASE + "clusters: [{name: c, tlsOptions: {enabled: true}, head: {cpu: '1', volumes: [{name: certs, "
+        "mountPath: /etc/ray/tls, emptyDir: {}}]}, spec: {headGroupSpec: {template: {spec: {containers: [{name: "
+        "ray-head, volumeMounts: []}]}}}}}]\n",
+        [],
+    ),
+    # a request that `spec` raises above the shorthand's limit, reported where `spec` writes it
+    "spec raises a request": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '2'}, spec: {headGroupSpec: {template: {spec: {containers: "
+        "[{name: ray-head, resources: {requests: {cpu: '4'}}}]}}}}}]\n",
+        [
+            (
+                HEAD_CONTAINER_PATH + ("resources", "requests", "cpu"),
+                "requests-within-limits",
+                "the cpu request 4 is more than its limit 2",
+            )
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ENV_AS_RENDERED))
+def test_env_mounts_and_requests_are_read_as_rendered_where_written(
+    tool: ToolData, environments: Path, case: str
+) -> None:
+    """One reading of the Ray container's layers (model/build.py container_layers) for the image, resources,
+    env and mounts: what the podTemplate and then the item's `spec` write, merged as input/resolve.py merges, and
+    each problem at the place that wrote the value."""
+    body, expected = ENV_AS_RENDERED[case]
+    (environments / "_base.yaml").write_text(BASE)
+    (environments / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
+    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+    assert [(problem.path, problem.rule, problem.message) for problem in result.problems] == expected

@@ -295,18 +295,19 @@ def test_a_second_deletion_rule_does_not_take_the_firsts_place(tool: ToolData, e
         (
             "spec: {headGroupSpec: {template: {spec: {containers: [{name: ray-head, volumeMounts: [{name: certs, "
             "mountPath: /etc/ray/tls}]}], volumes: [{name: certs, emptyDir: {}}]}}}}",
-            "RayCluster c with its spec: a volume mount named ray-tls or at /etc/ray/tls cannot be set with "
-            "tlsOptions: the operator mounts the certificates there",
+            "a volume mount named ray-tls or at /etc/ray/tls cannot be set with tlsOptions: the operator mounts the "
+            "certificates there",
         ),
         # the same mount path the structured fields gave before: nothing new
         ("spec: {headGroupSpec: {template: {spec: {containers: [{name: ray-head, volumeMounts: [{name: certs, "
          "mountPath: /certs}]}], volumes: [{name: certs, emptyDir: {}}]}}}}", None),
     ],
 )  # fmt: skip
-def test_mounts_written_through_spec_are_read_back(
+def test_mounts_written_through_spec_are_checked(
     tool: ToolData, environments: Path, override: str, message: str | None
 ) -> None:
-    """validate/final_rules.py reads the Ray container's mounts of the object as `spec` leaves it."""
+    """The rule reads the Ray container's mounts as rendered, what the item's `spec` writes included
+    (rules/context.py ray_container_mounts)."""
     found = problems(tool, environments, f"tlsOptions: {{enabled: true}}\n    {override}")
     assert found == ([("tls-options", message)] if message else [])
 

@@ -336,39 +336,54 @@ NOT_PASSED = object()  # what passed_through gives when nothing passed through w
 
 def passed_through(item: Mapping[str, Any], container: str, key: str, written_pod: Any = None) -> Any:
     """What the item's podTemplate, then the pod spec that the item's `spec` writes (`written_pod`), write at
-    `key` of the container named `container` (_container_parts), the later over the earlier; NOT_PASSED when
+    `key` of the container named `container` (container_layers), the later over the earlier; NOT_PASSED when
     neither writes it (None where a list replaced the containers and its first says nothing)."""
-    replaced, parts = _container_parts(item, container, written_pod)
-    found: Any = None if replaced else NOT_PASSED
-    for part in parts:
+    layers = container_layers(item, container, written_pod)
+    found: Any = None if layers.replaced else NOT_PASSED
+    for _at, part in layers.parts:
         if key in part:
             found = part[key]
     return found
 
 
-def _container_parts(item: Mapping[str, Any], container: str, written_pod: Any) -> tuple[bool, list[Mapping[str, Any]]]:
-    """The mappings that the podTemplate and then `spec` merge into the rendered container named `container`,
-    in merge order, and whether a list of theirs replaced the generated containers. Lists merge by name only
-    when both sides are keyed by it (input/resolve.py merge): one that is not (empty, an item without a name)
-    replaces the list under it, and every list after it replaces again. KubeRay then runs containers[0] as the
-    Ray container (and the submitter), whatever its name (utils.RayContainerIndex)."""
-    keyed, parts, replacing = True, [], None
-    for layer in _passed_layers(item, written_pod):
+@dataclass(frozen=True)
+class ContainerLayers:
+    """What merges into a rendered container after the generator's own: the entries of the item's podTemplate
+    and of the pod spec that its `spec` writes for the container's name, in merge order, each with where it is
+    written. The one reading of that merge: the model, the rules and the messages' locations all take it."""
+
+    replaced: bool  # a list of theirs replaced the generated containers: only `parts` make the container
+    parts: tuple[tuple[DocPath, Mapping[str, Any]], ...]
+
+
+def container_layers(
+    item: Mapping[str, Any], container: str, written_pod: Any, item_at: DocPath = (), written_pod_at: DocPath = ()
+) -> ContainerLayers:
+    """The layers of the container named `container` (ContainerLayers); their paths start at `item_at` (where
+    the item stands) and `written_pod_at` (where `written_pod` stands). Lists merge by name only when both
+    sides are keyed by it (input/resolve.py merge): one that is not (empty, an item without a name) replaces
+    the list under it, a null removes it, and every list after it replaces again. KubeRay then runs
+    containers[0] as the Ray container (and the submitter), whatever its name (utils.RayContainerIndex)."""
+    keyed, parts = True, []
+    replacing: tuple[DocPath, list[Any]] | None = None
+    pods = (((*item_at, "podTemplate", "spec"), value_at(item, ("podTemplate", "spec"))), (written_pod_at, written_pod))
+    for at, pod in pods:
+        if not isinstance(pod, Mapping) or "containers" not in pod:
+            continue
+        layer = [] if pod["containers"] is None else pod["containers"]  # null removes them: none is left
         if not isinstance(layer, list):
             continue  # the CRD check names it
         if keyed and is_keyed_list(layer, "name"):
-            parts += [entry for entry in layer if entry.get("name") == container]
+            parts += [
+                ((*at, "containers", index), entry) for index, entry in enumerate(layer) if entry["name"] == container
+            ]
         else:
-            keyed, replacing = False, layer
+            keyed, replacing = False, ((*at, "containers"), layer)
     if replacing is None:
-        return False, parts
-    first = replacing[0] if replacing and isinstance(replacing[0], dict) else None
-    return True, [first] if first is not None else []
-
-
-def _passed_layers(item: Mapping[str, Any], written_pod: Any) -> tuple[Any, Any]:
-    """The container lists merged over the generator's, in merge order."""
-    return value_at(item, ("podTemplate", "spec", "containers")), value_at(written_pod, ("containers",))
+        return ContainerLayers(False, tuple(parts))
+    where, replaced = replacing
+    first = replaced[0] if replaced and isinstance(replaced[0], Mapping) else None
+    return ContainerLayers(True, (((*where, 0), first),) if first is not None else ())
 
 
 def ray_container(group: Mapping[str, Any], head: bool) -> str:
@@ -590,9 +605,9 @@ def ray_container_resources(
     """The requests or limits (`kind`) the Ray container of a group ends up with: the resources of the group,
     then whatever its podTemplate and the pod spec that its item's `spec` writes (`written_pod`) set for the
     container of that name (merged as passed_through merges: null removes one)."""
-    replaced, parts = _container_parts(item, container, written_pod)
-    found: dict[str, Any] = {} if replaced else dict(getattr(resources(item), kind))
-    for part in parts:
+    layers = container_layers(item, container, written_pod)
+    found: dict[str, Any] = {} if layers.replaced else dict(getattr(resources(item), kind))
+    for _at, part in layers.parts:
         if "resources" not in part:
             continue
         written = part["resources"]

@@ -151,9 +151,8 @@ def tls_options(context: RuleContext) -> Iterator[Problem]:
         yield from _autoscaler_mounts_by_spec(context, spec_at)
         if (spec_at.spec.get("tlsOptions") or {}).get("enabled") is not True:  # IsTLSEnabled
             continue
-        for group_path, group in groups(spec_at):
-            head = group_path[-1] == "head"
-            for name, (_value, written) in ray_container_env(group_path, group, head, defaults).items():
+        for group_path, _group in groups(spec_at):
+            for name, (_value, written) in ray_container_env(context.data, spec_at, group_path, defaults).items():
                 if name in TLS_ENV and written[0] == "defaults":
                     yield context.problem(
                         written,
@@ -163,7 +162,7 @@ def tls_options(context: RuleContext) -> Iterator[Problem]:
                     )
                 elif name in TLS_ENV:
                     yield context.problem(written, f"{name} cannot be set with tlsOptions", hint)
-            for name, mount_path, written in ray_container_mounts(group_path, group, head, defaults):
+            for name, mount_path, written in ray_container_mounts(context.data, spec_at, group_path, defaults):
                 if name == TLS_VOLUME or mount_path == TLS_MOUNT_PATH:
                     yield context.problem(
                         written,

@@ -3,13 +3,16 @@ and the model's settings with their defaults applied (so that no rule works a de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
+from generator.input.resolve import is_keyed_list
 from generator.model.build import (
+    ContainerLayers,
+    container_layers,
     cron_job_template,
     gitops_settings,
     group_image,
@@ -17,6 +20,7 @@ from generator.model.build import (
     operator_settings,
     ray_container,
     written_cluster_spec,
+    written_group_pod_at,
     written_job_spec,
 )
 from generator.model.fields import (
@@ -176,53 +180,77 @@ def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
         yield (*spec_at.path, "workerGroups", index), group
 
 
-def _ray_container_passed(group: dict[str, Any], head: bool) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The podTemplate containers that merge into the group's Ray container (by its name), with their index."""
-    containers = ((group.get("podTemplate") or {}).get("spec") or {}).get("containers") or []
-    for index, container in enumerate(containers):
-        if isinstance(container, dict) and container.get("name") == ray_container(group, head):
-            yield index, container
+def ray_container_layers(data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath) -> ContainerLayers:
+    """What the group's podTemplate and then its item's `spec` merge into the group's Ray container, with where
+    each is written in the environment (model/build.py container_layers)."""
+    group = value_at(data, group_path)
+    head = group_path[-1] == "head"
+    written = written_cluster(data, spec_at)
+    pod_at = written_group_pod_at(written, group, head)
+    return container_layers(
+        group, ray_container(group, head), value_at(written, pod_at), group_path, spec_path(spec_at, pod_at)
+    )
 
 
 def ray_container_env(
-    group_path: DocPath, group: dict[str, Any], head: bool, defaults: dict[str, Any]
+    data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath, defaults: dict[str, Any]
 ) -> dict[str, tuple[Any, DocPath]]:
     """Each variable of a group's Ray container as rendered, by name: its value and where its name is written.
-    The group's (or the defaults') env first, then the podTemplate's container of that name, merged by name as
-    render/kube.py merges the pass-through (an item written there takes the place of the group's, and keeps
-    its value when it writes none)."""
-    found: dict[str, tuple[Any, DocPath]] = {
-        name: (variable.item.get("value"), (*variable.written_at(group_path), "name"))
-        for name, variable in merged_by_name(group, defaults, "env").items()
-    }
-    for index, container in _ray_container_passed(group, head):
-        if "env" in container and not container["env"]:  # null removes the list, an empty one replaces it
-            found = {}
-        for position, item in enumerate(container.get("env") or []):
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
-                value = item["value"] if "value" in item else found.get(item["name"], (None,))[0]
-                at = (*group_path, "podTemplate", "spec", "containers", index, "env", position, "name")
-                found[item["name"]] = (value, at)
+    The group's (or the defaults') env first, then what the podTemplate and the item's `spec` write for the
+    container, merged as input/resolve.py merges: by name (an item takes the place of the one before, and keeps
+    its value when it writes none); a list not keyed by name, or an empty one, replaces; a null removes."""
+    layers = ray_container_layers(data, spec_at, group_path)
+    group = value_at(data, group_path)
+    found: dict[str, tuple[Any, DocPath]] = (
+        {}
+        if layers.replaced
+        else {
+            name: (variable.item.get("value"), (*variable.written_at(group_path), "name"))
+            for name, variable in merged_by_name(group, defaults, "env").items()
+        }
+    )
+    for at, container in layers.parts:
+        for position, item in _merged_list(container, "env", "name", found):
+            value = item["value"] if "value" in item else found.get(item["name"], (None,))[0]
+            found[item["name"]] = (value, (*at, "env", position, "name"))
     return found
 
 
 def ray_container_mounts(
-    group_path: DocPath, group: dict[str, Any], head: bool, defaults: dict[str, Any]
+    data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath, defaults: dict[str, Any]
 ) -> list[tuple[Any, Any, DocPath]]:
     """Each volume mount of a group's Ray container as rendered: (name, mountPath, where it is written). The
-    group's (or the defaults') volumes, then the podTemplate container's volumeMounts, which replace those of
-    the same mountPath (the merge key of volumeMounts, input/resolve.py)."""
-    found: dict[Any, tuple[Any, Any, DocPath]] = {
-        volume.item.get("mountPath"): (name, volume.item.get("mountPath"), volume.written_at(group_path))
-        for name, volume in merged_by_name(group, defaults, "volumes").items()
-    }
-    for index, container in _ray_container_passed(group, head):
-        if "volumeMounts" in container and not container["volumeMounts"]:  # as env above
-            found = {}
-        for position, mount in enumerate(container.get("volumeMounts") or []):
-            if isinstance(mount, dict):
-                at = (*group_path, "podTemplate", "spec", "containers", index, "volumeMounts", position)
-                # a mount without a name keeps the one it replaces, as the merge keeps a key left out
-                name = mount["name"] if "name" in mount else found.get(mount.get("mountPath"), (None,))[0]
-                found[mount.get("mountPath")] = (name, mount.get("mountPath"), at)
+    group's (or the defaults') volumes, then what the podTemplate and the item's `spec` write for the
+    container's volumeMounts, merged by mountPath (their merge key, input/resolve.py) as ray_container_env
+    merges by name."""
+    layers = ray_container_layers(data, spec_at, group_path)
+    group = value_at(data, group_path)
+    found: dict[Any, tuple[Any, Any, DocPath]] = (
+        {}
+        if layers.replaced
+        else {
+            volume.item.get("mountPath"): (name, volume.item.get("mountPath"), volume.written_at(group_path))
+            for name, volume in merged_by_name(group, defaults, "volumes").items()
+        }
+    )
+    for at, container in layers.parts:
+        for position, mount in _merged_list(container, "volumeMounts", "mountPath", found):
+            # a mount without a name keeps the one it replaces, as the merge keeps a key left out
+            name = mount["name"] if "name" in mount else found.get(mount["mountPath"], (None,))[0]
+            found[mount["mountPath"]] = (name, mount["mountPath"], (*at, "volumeMounts", position))
     return list(found.values())
+
+
+def _merged_list(
+    container: Mapping[str, Any], key: str, merge_key: str, found: dict[Any, Any]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The items of a container's list `key` that merge into `found` by `merge_key`, with their positions;
+    `found` is emptied first where the list replaces what it holds (not keyed, empty) or removes it (null)."""
+    if key not in container:
+        return
+    items = container[key]
+    if not isinstance(items, list) or not is_keyed_list(items, merge_key):
+        found.clear()
+    for position, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and isinstance(item.get(merge_key), str):
+            yield position, item

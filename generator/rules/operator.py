@@ -361,7 +361,7 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
                 at_key=True,
             )
         # the head's Ray container environment as rendered (the operator reads that container's alone)
-        for name, (_value, written) in ray_container_env(path, group, True, defaults).items():
+        for name, (_value, written) in ray_container_env(context.data, spec_at, path, defaults).items():
             if name in GCS_FT_ENV and (managed or name == "REDIS_USERNAME"):
                 yield context.problem(
                     written,
@@ -454,7 +454,7 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
             )
         head = spec_at.spec.get("head", {})
         head_path = (*spec_at.path, "head")
-        for name, (_value, written) in ray_container_env(head_path, head, True, defaults).items():
+        for name, (_value, written) in ray_container_env(context.data, spec_at, head_path, defaults).items():
             if name in GCS_STORAGE_ENV:
                 yield context.problem(
                     written, f"{name} is written by KubeRay for the embedded GCS store", f"remove {name}"
@@ -466,7 +466,7 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
         # the Ray container's mounts by name or path, and the pod's volumes by name: the group's own (whose mount a
         # podTemplate may have moved) and the podTemplate's
         taken = [
-            *(at for name, mount_path, at in ray_container_mounts(head_path, head, True, defaults)
+            *(at for name, mount_path, at in ray_container_mounts(context.data, spec_at, head_path, defaults)
               if name == GCS_STORAGE_VOLUME or mount_path == GCS_STORAGE_MOUNT_PATH),
             *(volume.written_at(head_path) for name, volume in group_volumes.items() if name == GCS_STORAGE_VOLUME),
             *((*head_path, "podTemplate", "spec", "volumes", index) for index, volume in enumerate(volumes)
@@ -487,34 +487,22 @@ AUTOSCALER_V2_ENV = "RAY_enable_autoscaler_v2"
 AUTOSCALER_V2_ON = ("1", "true")
 
 
-def _head_env(spec_at: ClusterSpecAt, defaults: dict[str, Any], name: str) -> tuple[Any, DocPath] | None:
+def _head_env(
+    context: RuleContext, spec_at: ClusterSpecAt, defaults: dict[str, Any], name: str
+) -> tuple[Any, DocPath] | None:
     """The value of the head's Ray container variable `name` as rendered, and where it is written."""
-    head = spec_at.spec.get("head", {})
-    return ray_container_env((*spec_at.path, "head"), head, True, defaults).get(name)
+    return ray_container_env(context.data, spec_at, (*spec_at.path, "head"), defaults).get(name)
 
 
 def _runs_autoscaler_v2(context: RuleContext, spec_at: ClusterSpecAt, defaults: dict[str, Any]) -> bool:
     """Whether the operator takes the cluster for one of autoscaler v2: by its options, by the head's
-    RAY_enable_autoscaler_v2, or by what the item's `spec` writes, which is merged over the rendered options. The
-    operator reads the options' version alone, with or without enableInTreeAutoscaling (IsAutoscalingV2Enabled,
-    utils/util.go:749-751 at v1.6.0)."""
-    variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
+    RAY_enable_autoscaler_v2 as rendered, or by the options' version the item's `spec` writes, which is merged
+    over the rendered options. The operator reads the options' version alone, with or without
+    enableInTreeAutoscaling (IsAutoscalingV2Enabled, utils/util.go:749-751 at v1.6.0)."""
+    variable = _head_env(context, spec_at, defaults, AUTOSCALER_V2_ENV)
     by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
     by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2"
-    # the head's Ray container as `spec` writes it (containers merge by name)
-    containers = written_by_spec(context.data, spec_at, ("headGroupSpec", "template", "spec", "containers"))
-    name = ray_container(spec_at.spec.get("head", {}), True)
-    written_env = [
-        entry
-        for container in (containers if isinstance(containers, list) else [])
-        if isinstance(container, dict) and container.get("name") == name and isinstance(container.get("env"), list)
-        for entry in container["env"]
-        if isinstance(entry, dict)
-    ]
-    by_spec_env = any(
-        entry.get("name") == AUTOSCALER_V2_ENV and entry.get("value") in AUTOSCALER_V2_ON for entry in written_env
-    )
-    return _autoscaler_v2(spec_at.spec) or by_env or by_spec or by_spec_env
+    return _autoscaler_v2(spec_at.spec) or by_env or by_spec
 
 
 def _autoscaler_v2(spec: dict[str, Any]) -> bool:
@@ -660,7 +648,7 @@ AUTOSCALER_V2_ENV_SINCE = {"both": "1.4.0", "without": "1.5.0"}
 def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
-        variable = _head_env(spec_at, defaults, AUTOSCALER_V2_ENV)
+        variable = _head_env(context, spec_at, defaults, AUTOSCALER_V2_ENV)
         if variable is None:
             continue
         value, at = variable

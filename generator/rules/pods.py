@@ -10,6 +10,7 @@ from generator.errors import DocPath, Problem
 from generator.input.resolve import is_keyed_list
 from generator.model.build import (
     RESOURCE_SHORTHAND,
+    ContainerLayers,
     job_head_image,
     pod_security_level,
     pod_volumes,
@@ -27,6 +28,7 @@ from generator.rules.context import (
     RuleContext,
     groups,
     job_items,
+    ray_container_layers,
     rendered_image,
     spec_path,
     written_cluster,
@@ -51,7 +53,19 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
-            if rendered_image(context.data, spec_at, group, path[-1] == "head", defaults) is None:
+            head = path[-1] == "head"
+            if rendered_image(context.data, spec_at, group, head, defaults) is not None:
+                continue
+            if group.get("image") or spec_at.spec.get("image") or defaults.get("image"):
+                yield context.problem(
+                    path,
+                    "no container image for this group: its podTemplate or the item's spec leaves its Ray container "
+                    "none",
+                    f"write the image of the {ray_container(group, head)} container there, or remove what takes it "
+                    "away (an entry without one, an empty or null containers list)",
+                    at_key=True,
+                )
+            else:
                 yield context.problem(
                     path,
                     "no container image for this group",
@@ -268,20 +282,19 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
             yield (*owner_path, "env", index), variable
 
 
-def _request_written_at(group: dict[str, Any], container: str, resource: str) -> DocPath:
-    """Where a group's request of `resource` was written: in its podTemplate's Ray container, in requests, or as
-    the shorthand that sets it."""
-    passed = value_at(group, ("podTemplate", "spec", "containers"))
-    for index, written in reversed(list(enumerate(passed if isinstance(passed, list) else []))):
+def _request_written_at(layers: ContainerLayers, group_path: DocPath, group: dict[str, Any], resource: str) -> DocPath:
+    """Where a group's request of `resource` was written: by the last layer of its Ray container that writes it
+    (its podTemplate or its item's `spec`), else in requests, else as the shorthand that sets it."""
+    for at, written in reversed(layers.parts):
         requests = value_at(written, ("resources", "requests"))
-        if value_at(written, ("name",)) == container and isinstance(requests, dict) and resource in requests:
-            return ("podTemplate", "spec", "containers", index, "resources", "requests", resource)
+        if isinstance(requests, dict) and resource in requests:
+            return (*at, "resources", "requests", resource)
     if resource in group.get("requests", {}):
-        return ("requests", resource)
+        return (*group_path, "requests", resource)
     shorthand = next((key for key, name in RESOURCE_SHORTHAND if name == resource and key in group), None)
     if shorthand is not None:
-        return (shorthand,)
-    return ("extendedResources", resource)
+        return (*group_path, shorthand)
+    return (*group_path, "extendedResources", resource)
 
 
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
@@ -313,7 +326,7 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
                 low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
                 if low is not None and high is not None and low > high:
                     yield context.problem(
-                        (*path, *_request_written_at(group, container, resource)),
+                        _request_written_at(ray_container_layers(context.data, spec_at, path), path, group, resource),
                         f"the {resource} request {requested} is more than its limit {limit}",
                         "a request may not exceed its limit; raise the limit or lower the request",
                     )
