@@ -550,12 +550,12 @@ TLS_BASE = (
     "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {RayClusterMTLS: true}}\n"
     f"defaults: {{image: '{IMAGE}'}}\n"
 )
-ENV_AS_RENDERED = {
+AS_WRITTEN = {
     # a variable only the item's `spec` writes, reported where it writes it
     "spec writes it": (
         WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {template: {spec: {containers: "
         "[{name: ray-head, env: [{name: RAY_enable_autoscaler_v2, value: '1'}]}]}}}}}]\n",
-        [(HEAD_CONTAINER_PATH + ("env", 0, "name"), "autoscaler-v2-env", V2_OFF)],
+        [((*HEAD_CONTAINER_PATH, "env", 0, "name"), "autoscaler-v2-env", V2_OFF)],
     ),
     # `spec` writes the structured variable's value over: the rendered one is off
     "spec turns it off": (
@@ -601,7 +601,7 @@ ENV_AS_RENDERED = {
         "[{name: ray-head, resources: {requests: {cpu: '4'}}}]}}}}}]\n",
         [
             (
-                HEAD_CONTAINER_PATH + ("resources", "requests", "cpu"),
+                (*HEAD_CONTAINER_PATH, "resources", "requests", "cpu"),
                 "requests-within-limits",
                 "the cpu request 4 is more than its limit 2",
             )
@@ -610,14 +610,142 @@ ENV_AS_RENDERED = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(ENV_AS_RENDERED))
-def test_env_mounts_and_requests_are_read_as_rendered_where_written(
+SPEC_GROUP = ("clusters", 0, "spec", "headGroupSpec")
+AS_WRITTEN |= {
+    # a list not keyed by name replaces the generated env, and the next list then replaces it in turn
+    "env replaced twice": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: ray-head, env: "
+        "[{name: RAY_enable_autoscaler_v2, value: '1'}, {value: x}]}]}}}, spec: {headGroupSpec: {template: {spec: "
+        "{containers: [{name: ray-head, env: [{name: B, value: '2'}]}]}}}}}]\n",
+        [],
+    ),
+    # the GPUs that `spec` gives the Ray container (gpu-count), and the tolerations it writes or empties
+    "gpus through spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, tolerations: [{key: "
+        "nvidia.com/gpu, operator: Exists}], rayStartParams: {num-gpus: '4'}}], spec: {workerGroupSpecs: [{groupName: "
+        "w, template: {spec: {containers: [{name: ray-worker, resources: {limits: {nvidia.com/gpu: 4}, requests: "
+        "{nvidia.com/gpu: 4}}}]}}}]}}]\n",
+        [],
+    ),
+    "toleration through spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1}], spec: "
+        "{workerGroupSpecs: [{groupName: w, template: {spec: {tolerations: [{key: nvidia.com/gpu, operator: "
+        "Exists}]}}}]}}]\n",
+        [],
+    ),
+    "toleration emptied by spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, tolerations: [{key: "
+        "nvidia.com/gpu, operator: Exists}]}], spec: {workerGroupSpecs: [{groupName: w, template: {spec: "
+        "{tolerations: []}}}]}}]\n",
+        [
+            (
+                ("clusters", 0, "workerGroups", 0),
+                "gpu-toleration",
+                "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes its pods "
+                "stay Pending",
+            )
+        ],
+    ),
+    # without a submitter of the generator's, the one `spec` writes is the pod, whose first container runs its
+    # own command (common/job.go GetSubmitterTemplate at v1.7.0): no entrypoint is needed
+    "submitter pod only spec writes": (
+        "podSecurity: baseline\n" + WITH_IMAGE + "jobs: [{name: j, cluster: {head: {cpu: '1'}}, spec: "
+        "{submitterPodTemplate: {spec: {restartPolicy: Never, containers: [{name: my-submitter, image: "
+        "'rayproject/ray:2.46.0', command: [ray, job, submit, --, python, x.py]}]}}}}]\n",
+        [],
+    ),
+    # limits that are no mapping: the CRD check's, not a comparison with what they replaced
+    "limits a number": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {template: {spec: {containers: "
+        "[{name: ray-head, resources: {requests: {cpu: 5}, limits: 3}}]}}}}}]\n",
+        [
+            (
+                (*HEAD_CONTAINER_PATH, "resources", "limits"),
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.template.spec.containers[0].resources.limits: expected a "
+                "mapping, got an integer 3",
+            )
+        ],
+    ),
+    # an image taken away is reported where it was: here the null list of containers
+    "containers null through spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {template: {spec: {containers: "
+        "null}}}}}]\n",
+        [
+            (
+                (*SPEC_GROUP, "template", "spec", "containers"),
+                "image-required",
+                "no container image for this group: its podTemplate or the item's spec leaves its Ray container none",
+            )
+        ],
+    ),
+    "submitter containers null through spec": (
+        WITH_IMAGE + "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, submitter: {cpu: '1'}, "
+        "spec: {submitterPodTemplate: {spec: {containers: null}}}}]\n",
+        [
+            (
+                ("jobs", 0, "spec", "submitterPodTemplate", "spec", "containers"),
+                "image-required",
+                "no container image for the submitter: its podTemplate or the job's spec leaves its container none",
+            )
+        ],
+    ),
+    # rayStartParams as rendered: `spec` removes one the operator would refuse beside rayResources (1.5.0)...
+    "start param removed by spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: '0'}, rayResources: {TPU: "
+        "'4'}}, spec: {headGroupSpec: {rayStartParams: {num-cpus: null}}}}]\n",
+        [],
+    ),
+    # ... and writes ones that the rules refuse, reported where it writes them
+    "start param through spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {rayStartParams: {num-cpus: "
+        "two}}}}]\n",
+        [
+            (
+                (*SPEC_GROUP, "rayStartParams", "num-cpus"),
+                "ray-start-numbers",
+                "num-cpus must be a number, not 'two'",
+            )
+        ],
+    ),
+    "start params beside resources through spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {rayStartParams: {num-cpus: "
+        "'1'}, resources: {TPU: '4'}}}}]\n",
+        [
+            (
+                (*SPEC_GROUP, "rayStartParams", "num-cpus"),
+                "ray-group-params",
+                "rayStartParams.num-cpus and rayResources both give the group's Ray resources",
+            )
+        ],
+    ),
+    "redis password through spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {redisAddress: 'redis:6379'}, spec: "
+        "{headGroupSpec: {rayStartParams: {redis-password: x}}}}]\n",
+        [
+            (
+                (*SPEC_GROUP, "rayStartParams", "redis-password"),
+                "gcs-fault-tolerance",
+                "redis-password cannot be set in rayStartParams with gcsFaultTolerance",
+            ),
+            (
+                (*SPEC_GROUP, "rayStartParams", "redis-password"),
+                "plaintext-secret",
+                "looks like a plaintext secret (a value stored under redis-password), which would be committed to Git",
+            ),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AS_WRITTEN))
+def test_group_values_are_read_as_rendered_and_reported_where_written(
     tool: ToolData, environments: Path, case: str
 ) -> None:
-    """One reading of the Ray container's layers (model/build.py container_layers) for the image, resources,
-    env and mounts: what the podTemplate and then the item's `spec` write, merged as input/resolve.py merges, and
-    each problem at the place that wrote the value."""
-    body, expected = ENV_AS_RENDERED[case]
+    """One reading of a container's layers (model/build.py container_layers) for the image, resources, env and
+    mounts, and of a group's rayStartParams and rayResources (group_mapping): what the podTemplate and then the
+    item's `spec` write, merged as input/resolve.py merges, and each problem at the place that wrote the value."""
+    body, expected = AS_WRITTEN[case]
     (environments / "_base.yaml").write_text(BASE)
     (environments / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
     result = build(BuildRequest(environments, (), tool, keep_outcomes=False))

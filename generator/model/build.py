@@ -307,18 +307,52 @@ def written_group_pod(written: Any, group: Mapping[str, Any], head: bool) -> Any
 
 
 def written_group_pod_at(written: Any, group: Mapping[str, Any], head: bool) -> DocPath:
-    """Where in `written`, the cluster spec an item's `spec` writes, the pod spec of a group is: the head's, or
-    that of the last workerGroupSpecs entry of the group's name (merged by groupName; a path to nothing when no
-    entry has it)."""
+    """Where in `written`, the cluster spec an item's `spec` writes, the pod spec of a group is."""
+    return (*written_group_at(written, group, head), "template", "spec")
+
+
+def written_group_at(written: Any, group: Mapping[str, Any], head: bool) -> DocPath:
+    """Where in `written`, the cluster spec an item's `spec` writes, a group's entry is: the head's, or the last
+    workerGroupSpecs entry of the group's name (merged by groupName; a path to nothing when no entry has it)."""
     if head:
-        return ("headGroupSpec", "template", "spec")
+        return ("headGroupSpec",)
     groups = value_at(written, ("workerGroupSpecs",))
     matches = [
         index
         for index, entry in enumerate(groups if isinstance(groups, list) else [])
         if isinstance(entry, dict) and entry.get("groupName") == group.get("name")
     ]
-    return ("workerGroupSpecs", matches[-1], "template", "spec") if matches else ("workerGroupSpecs", -1)
+    return ("workerGroupSpecs", matches[-1] if matches else -1)
+
+
+def group_mapping(
+    group: Mapping[str, Any],
+    key: str,
+    written_group: Any,
+    written_key: str,
+    group_at: DocPath = (),
+    written_group_at: DocPath = (),
+) -> dict[str, tuple[Any, DocPath]]:
+    """A mapping of a group as rendered (rayStartParams; rayResources, the group's `resources`), each entry with
+    where it is written: the group's `key`, then what the item's `spec` writes at `written_key` of the group's
+    entry (`written_group`), merged as input/resolve.py merges mappings: an entry takes the place of the one
+    before, a null removes one, a null (or another value, which the CRD check refuses) instead of the mapping
+    removes them all."""
+    structured = group.get(key)
+    found = {
+        name: (value, (*group_at, key, name))
+        for name, value in (structured.items() if isinstance(structured, Mapping) else ())
+    }
+    if isinstance(written_group, Mapping) and written_key in written_group:
+        written = written_group[written_key]
+        if not isinstance(written, Mapping):
+            return {}
+        for name, value in written.items():
+            if value is None:
+                found.pop(name, None)
+            else:
+                found[name] = (value, (*written_group_at, written_key, name))
+    return found
 
 
 def written_cluster_spec(item: Mapping[str, Any], kind: str) -> Any:
@@ -334,11 +368,13 @@ def written_job_spec(item: Mapping[str, Any], kind: str) -> Any:
 NOT_PASSED = object()  # what passed_through gives when nothing passed through writes the key
 
 
-def passed_through(item: Mapping[str, Any], container: str, key: str, written_pod: Any = None) -> Any:
+def passed_through(
+    item: Mapping[str, Any], container: str, key: str, written_pod: Any = None, *, generated: bool = True
+) -> Any:
     """What the item's podTemplate, then the pod spec that the item's `spec` writes (`written_pod`), write at
     `key` of the container named `container` (container_layers), the later over the earlier; NOT_PASSED when
     neither writes it (None where a list replaced the containers and its first says nothing)."""
-    layers = container_layers(item, container, written_pod)
+    layers = container_layers(item, container, written_pod, generated=generated)
     found: Any = None if layers.replaced else NOT_PASSED
     for _at, part in layers.parts:
         if key in part:
@@ -354,17 +390,36 @@ class ContainerLayers:
 
     replaced: bool  # a list of theirs replaced the generated containers: only `parts` make the container
     parts: tuple[tuple[DocPath, Mapping[str, Any]], ...]
+    replaced_at: DocPath | None = None  # where the list that replaced them is written
+
+    def taken_at(self, key: str) -> DocPath | None:
+        """Where the container's `key` was last written or taken away: the last entry that writes it, else
+        the entry that replaced the container without it, else the list that left no container."""
+        for at, part in reversed(self.parts):
+            if key in part:
+                return (*at, key)
+        if self.parts and self.replaced:
+            return self.parts[-1][0]
+        return self.replaced_at
 
 
 def container_layers(
-    item: Mapping[str, Any], container: str, written_pod: Any, item_at: DocPath = (), written_pod_at: DocPath = ()
+    item: Mapping[str, Any],
+    container: str,
+    written_pod: Any,
+    item_at: DocPath = (),
+    written_pod_at: DocPath = (),
+    *,
+    generated: bool = True,
 ) -> ContainerLayers:
     """The layers of the container named `container` (ContainerLayers); their paths start at `item_at` (where
-    the item stands) and `written_pod_at` (where `written_pod` stands). Lists merge by name only when both
-    sides are keyed by it (input/resolve.py merge): one that is not (empty, an item without a name) replaces
-    the list under it, a null removes it, and every list after it replaces again. KubeRay then runs
-    containers[0] as the Ray container (and the submitter), whatever its name (utils.RayContainerIndex)."""
-    keyed, parts = True, []
+    the item stands) and `written_pod_at` (where `written_pod` stands). Without a `generated` pod (a RayJob's
+    submitter that the generator does not write), the first list written is the pod's list whole. Lists merge
+    by name only when both sides are keyed by it (input/resolve.py merge): one that is not (empty, an item
+    without a name) replaces the list under it, a null removes it, and every list after it replaces again.
+    KubeRay then runs containers[0] as the Ray container (and the submitter), whatever its name
+    (utils.RayContainerIndex)."""
+    keyed, parts = generated, []
     replacing: tuple[DocPath, list[Any]] | None = None
     pods = (((*item_at, "podTemplate", "spec"), value_at(item, ("podTemplate", "spec"))), (written_pod_at, written_pod))
     for at, pod in pods:
@@ -383,7 +438,7 @@ def container_layers(
         return ContainerLayers(False, tuple(parts))
     where, replaced = replacing
     first = replaced[0] if replaced and isinstance(replaced[0], Mapping) else None
-    return ContainerLayers(True, (((*where, 0), first),) if first is not None else ())
+    return ContainerLayers(True, (((*where, 0), first),) if first is not None else (), where)
 
 
 def ray_container(group: Mapping[str, Any], head: bool) -> str:
@@ -594,9 +649,9 @@ def worker_bounds(item: Mapping[str, Any]) -> tuple[int, int, int]:
     return replicas, min_replicas, int(item.get("maxReplicas", max(replicas, min_replicas)))
 
 
-def ray_container_limits(item: Mapping[str, Any], container: str) -> Mapping[str, Any]:
+def ray_container_limits(item: Mapping[str, Any], container: str, written_pod: Any = None) -> Mapping[str, Any]:
     """The limits the Ray container of a group ends up with (ray_container_resources)."""
-    return ray_container_resources(item, container, "limits")
+    return ray_container_resources(item, container, "limits", written_pod)
 
 
 def ray_container_resources(
@@ -612,7 +667,7 @@ def ray_container_resources(
             continue
         written = part["resources"]
         overrides = written.get(kind, {}) if isinstance(written, dict) else written
-        if overrides is None:  # null removes them all: `resources: null` or `limits: null`
+        if not isinstance(overrides, dict):  # null removes them all; another value the CRD check refuses
             found = {}
         for name, amount in overrides.items() if isinstance(overrides, dict) else ():
             if amount is None:
@@ -636,33 +691,35 @@ def is_gpu_resource(name: str, version: str) -> bool:
     return version_key(version) >= version_key(MIG_GPUS_SINCE) and _MIG_RESOURCE.fullmatch(name) is not None
 
 
-def ray_gpus(item: Mapping[str, Any], container: str, version: str) -> Decimal:
+def ray_gpus(item: Mapping[str, Any], container: str, version: str, written_group: Any = None) -> Decimal:
     """The GPUs Ray sees in a group's pods: a GPU of the group's rayResources (its `resources`, 1.5.0), which
     KubeRay writes over rayStartParams num-gpus rounded up (updateRayStartParamsResources, pod.go:1239-1262 at
     v1.6.0; the most, should there be several); else rayStartParams num-gpus when set; else the first non-zero
     GPU limit of the Ray container in name order, as KubeRay derives num-gpus (ray-operator/controllers/ray/
-    common/pod.go, the loop over the sorted limit names, line 1449 at v1.7.0)."""
+    common/pod.go, the loop over the sorted limit names, line 1449 at v1.7.0). Each as rendered, with what the
+    item's `spec` writes for the group's entry (`written_group`)."""
     # a quantity that does not parse is skipped, as KubeRay skips it (pod.go:1248-1251 at v1.6.0)
     parsed = [
         parse_quantity(str(amount))
-        for name, amount in item.get("rayResources", {}).items()
+        for name, (amount, _at) in group_mapping(item, "rayResources", written_group, "resources").items()
         if is_gpu_resource(name.lower(), version)
     ]
     by_resources = [amount.to_integral_value(rounding=ROUND_CEILING) for amount in parsed if amount is not None]
     if by_resources:
         return max(by_resources)
-    declared = item.get("rayStartParams", {}).get("num-gpus")
+    declared = group_mapping(item, "rayStartParams", written_group, "rayStartParams").get("num-gpus")
     if declared is not None:
-        return parse_quantity(str(declared)) or Decimal(0)
-    return container_gpus(item, container, version)
+        return parse_quantity(str(declared[0])) or Decimal(0)
+    return container_gpus(item, container, version, value_at(written_group, ("template", "spec")))
 
 
-def container_gpus(item: Mapping[str, Any], container: str, version: str) -> Decimal:
+def container_gpus(item: Mapping[str, Any], container: str, version: str, written_pod: Any = None) -> Decimal:
     """The GPUs the Ray container has: its first non-zero GPU limit in name order (nvidia.com/gpu, amd.com/gpu,
-    an NVIDIA MIG slice), the one KubeRay would pass on as num-gpus."""
-    limits = ray_container_limits(item, container)
+    an NVIDIA MIG slice), the one KubeRay would pass on as num-gpus (`written_pod`: the pod spec the item's
+    `spec` writes for the group)."""
+    limits = ray_container_limits(item, container, written_pod)
     for name in sorted(limits):
-        amount = parse_quantity(limits[name]) if is_gpu_resource(name, version) else None
+        amount = parse_quantity(str(limits[name])) if is_gpu_resource(name, version) else None
         if amount:
             return amount
     return Decimal(0)

@@ -3,7 +3,7 @@ and the model's settings with their defaults applied (so that no rule works a de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -16,16 +16,19 @@ from generator.model.build import (
     cron_job_template,
     gitops_settings,
     group_image,
+    group_mapping,
     merged_by_name,
     operator_settings,
     ray_container,
+    submitter_container,
     written_cluster_spec,
-    written_group_pod_at,
+    written_group_at,
     written_job_spec,
 )
 from generator.model.fields import (
     CLUSTER_ITEM,
     CLUSTER_SPEC,
+    JOB_SPEC_AT,
     OVERRIDE,
     SECTION_KINDS,
     KindField,
@@ -180,16 +183,53 @@ def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
         yield (*spec_at.path, "workerGroups", index), group
 
 
+def written_group(data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath) -> tuple[Any, DocPath]:
+    """The entry that the item's `spec` writes for the group at `group_path` (headGroupSpec, or the
+    workerGroupSpecs entry of its name; None: none), and where it stands in the environment."""
+    written = written_cluster(data, spec_at)
+    at = written_group_at(written, value_at(data, group_path), group_path[-1] == "head")
+    return value_at(written, at), spec_path(spec_at, at)
+
+
 def ray_container_layers(data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath) -> ContainerLayers:
     """What the group's podTemplate and then its item's `spec` merge into the group's Ray container, with where
     each is written in the environment (model/build.py container_layers)."""
     group = value_at(data, group_path)
-    head = group_path[-1] == "head"
-    written = written_cluster(data, spec_at)
-    pod_at = written_group_pod_at(written, group, head)
+    entry, entry_at = written_group(data, spec_at, group_path)
+    pod_at = ("template", "spec")
     return container_layers(
-        group, ray_container(group, head), value_at(written, pod_at), group_path, spec_path(spec_at, pod_at)
+        group,
+        ray_container(group, group_path[-1] == "head"),
+        value_at(entry, pod_at),
+        group_path,
+        (*entry_at, *pod_at),
     )
+
+
+def submitter_layers(data: dict[str, Any], job_path: DocPath, generated: bool) -> ContainerLayers:
+    """What the submitter's podTemplate and then the job's `spec` merge into the submitter container of the job
+    at `job_path` (a job, or a RayCronJob's `job`), with where each is written in the environment."""
+    job = value_at(data, job_path)
+    section = str(job_path[0])
+    crd = JOB_SPEC_AT[SECTION_KINDS[section]][1].split(".")[1:]
+    pod_at = (*job_path[:2], OVERRIDE, *crd, "submitterPodTemplate", "spec")
+    return container_layers(
+        job.get("submitter", {}),
+        submitter_container(job),
+        value_at(data, pod_at),
+        (*job_path, "submitter"),
+        pod_at,
+        generated=generated,
+    )
+
+
+def ray_start_params(
+    data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath
+) -> dict[str, tuple[Any, DocPath]]:
+    """A group's rayStartParams as rendered, each with where it is written: the group's, then what the item's
+    `spec` writes for the group (model/build.py group_mapping)."""
+    entry, entry_at = written_group(data, spec_at, group_path)
+    return group_mapping(value_at(data, group_path), "rayStartParams", entry, "rayStartParams", group_path, entry_at)
 
 
 def ray_container_env(
@@ -209,10 +249,9 @@ def ray_container_env(
             for name, variable in merged_by_name(group, defaults, "env").items()
         }
     )
-    for at, container in layers.parts:
-        for position, item in _merged_list(container, "env", "name", found):
-            value = item["value"] if "value" in item else found.get(item["name"], (None,))[0]
-            found[item["name"]] = (value, (*at, "env", position, "name"))
+    for at, position, item in _merged_list(layers, "env", "name", found):
+        value = item["value"] if "value" in item else found.get(item["name"], (None,))[0]
+        found[item["name"]] = (value, (*at, "env", position, "name"))
     return found
 
 
@@ -233,24 +272,28 @@ def ray_container_mounts(
             for name, volume in merged_by_name(group, defaults, "volumes").items()
         }
     )
-    for at, container in layers.parts:
-        for position, mount in _merged_list(container, "volumeMounts", "mountPath", found):
-            # a mount without a name keeps the one it replaces, as the merge keeps a key left out
-            name = mount["name"] if "name" in mount else found.get(mount["mountPath"], (None,))[0]
-            found[mount["mountPath"]] = (name, mount["mountPath"], (*at, "volumeMounts", position))
+    for at, position, mount in _merged_list(layers, "volumeMounts", "mountPath", found):
+        # a mount without a name keeps the one it replaces, as the merge keeps a key left out
+        name = mount["name"] if "name" in mount else found.get(mount["mountPath"], (None,))[0]
+        found[mount["mountPath"]] = (name, mount["mountPath"], (*at, "volumeMounts", position))
     return list(found.values())
 
 
 def _merged_list(
-    container: Mapping[str, Any], key: str, merge_key: str, found: dict[Any, Any]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The items of a container's list `key` that merge into `found` by `merge_key`, with their positions;
-    `found` is emptied first where the list replaces what it holds (not keyed, empty) or removes it (null)."""
-    if key not in container:
-        return
-    items = container[key]
-    if not isinstance(items, list) or not is_keyed_list(items, merge_key):
-        found.clear()
-    for position, item in enumerate(items if isinstance(items, list) else []):
-        if isinstance(item, dict) and isinstance(item.get(merge_key), str):
-            yield position, item
+    layers: ContainerLayers, key: str, merge_key: str, found: dict[Any, Any]
+) -> Iterator[tuple[DocPath, int, dict[str, Any]]]:
+    """The items of the layers' lists `key` that merge into `found` by `merge_key`, with where each is written.
+    A list merges by key only when it and the list it lands on are both keyed (input/resolve.py merge; the
+    generated list is); else it replaces what `found` holds, as a null removes it."""
+    keyed = True
+    for at, container in layers.parts:
+        if key not in container:
+            continue
+        items = container[key]
+        this_keyed = isinstance(items, list) and is_keyed_list(items, merge_key)
+        if not (keyed and this_keyed):
+            found.clear()
+        keyed = this_keyed
+        for position, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get(merge_key), str):
+                yield at, position, item

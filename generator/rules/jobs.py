@@ -11,7 +11,14 @@ from typing import Any
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.model.build import DEFAULT_SUBMISSION_MODE, NOT_PASSED, passed_through, submitter_container
+from generator.model.build import (
+    DEFAULT_SUBMISSION_MODE,
+    NOT_PASSED,
+    passed_through,
+    pod_security_level,
+    submitter_container,
+    writes_submitter,
+)
 from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE
 from generator.model.types import Operator
 from generator.rules.context import RuleContext, job_items, written_job
@@ -79,7 +86,8 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
         mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
         written = written_job(context.data, job_path)
-        if mode == "K8sJobMode" and submitter_runs_own_command(job, written):
+        generated = writes_submitter(job, pod_security_level(context.data))
+        if mode == "K8sJobMode" and submitter_runs_own_command(job, written, generated=generated):
             continue  # a light-weight submitter: its command submits the job (the v1 CRD needs no entrypoint)
         # the entrypoint written through the item's `spec` counts too
         has_entrypoint = "entrypoint" in job or value_at(written, ("entrypoint",)) is not None
@@ -116,12 +124,15 @@ def interactive_entrypoint(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-def submitter_runs_own_command(job: dict[str, Any], written: Any) -> bool:
+def submitter_runs_own_command(job: dict[str, Any], written: Any, *, generated: bool) -> bool:
     """The submitter's container (the first of its pod: ours, with its podTemplate's and then the
     submitterPodTemplate's that the item's `spec` writes merged in by name; `written` is the RayJob spec that
-    `spec` writes) sets a command, which KubeRay keeps instead of `ray job submit`."""
+    `spec` writes) sets a command, which KubeRay keeps instead of `ray job submit`. Where the generator writes
+    no submitter pod (`generated`), the one `spec` writes is the whole pod, and KubeRay runs its first
+    container (common/job.go GetSubmitterTemplate, line 215, and rayjob_controller.go:589-591 at v1.7.0)."""
     written_pod = value_at(written, ("submitterPodTemplate", "spec"))
-    command = passed_through(job.get("submitter", {}), submitter_container(job), "command", written_pod)
+    submitter = job.get("submitter", {})
+    command = passed_through(submitter, submitter_container(job), "command", written_pod, generated=generated)
     return command is not NOT_PASSED and bool(command)
 
 

@@ -22,6 +22,7 @@ from generator.model.build import (
     cluster_ray_version,
     container_gpus,
     feature_gate_states,
+    group_mapping,
     merged_by_name,
     ray_container,
     ray_start_value,
@@ -42,10 +43,12 @@ from generator.rules.context import (
     job_items,
     ray_container_env,
     ray_container_mounts,
+    ray_start_params,
     rendered_value,
     spec_path,
     written_by_spec,
     written_cluster,
+    written_group,
 )
 from generator.rules.go_version import compare_versions, dotted, generic_version
 from generator.rules.rule import rule
@@ -341,21 +344,21 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
                 )
         if "head" not in spec_at.spec:
             continue
-        path, group = (*spec_at.path, "head"), spec_at.spec["head"]
-        params = group.get("rayStartParams", {})
+        path = (*spec_at.path, "head")
+        params = ray_start_params(context.data, spec_at, path)
         # the operator tests these two for a value other than "" (validation.go:168 and :192 at v1.7.0), as the
         # model writes them: 0 and false are "0" and "false"
-        as_text = {key: ray_start_value(value) for key, value in params.items() if value is not None}
+        as_text = {key: ray_start_value(value) for key, (value, _at) in params.items()}
         if as_text.get("redis-username", ""):
             yield context.problem(
-                (*path, "rayStartParams", "redis-username"),
+                params["redis-username"][1],
                 "the operator rejects redis-username in rayStartParams",
                 "set the Redis user through gcsFaultTolerance (KubeRay >= 1.3.0)",
                 at_key=True,
             )
         if managed and as_text.get("redis-password", ""):
             yield context.problem(
-                (*path, "rayStartParams", "redis-password"),
+                params["redis-password"][1],
                 "redis-password cannot be set in rayStartParams with gcsFaultTolerance",
                 "use gcsFaultTolerance.redisPassword (a Secret reference)",
                 at_key=True,
@@ -830,15 +833,17 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
     """
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
-            declared = group.get("rayStartParams", {}).get("num-gpus")
-            if declared is None:
+            found = ray_start_params(context.data, spec_at, path).get("num-gpus")
+            if found is None:
                 continue
+            declared, at = found
             container = ray_container(group, path[-1] == "head")
-            available = container_gpus(group, container, context.version)
+            written_pod = value_at(written_group(context.data, spec_at, path)[0], ("template", "spec"))
+            available = container_gpus(group, container, context.version, written_pod)
             advertised = parse_quantity(str(declared))
             if advertised is not None and advertised > available:
                 yield context.problem(
-                    (*path, "rayStartParams", "num-gpus"),
+                    at,
                     f"num-gpus {declared} is more than the {available} GPU(s) the container has",
                     "set gpu: to the GPUs the pod requests; KubeRay derives num-gpus from it",
                 )
@@ -942,10 +947,10 @@ def ray_group_params(context: RuleContext) -> Iterator[Problem]:
         return
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
-            params = group.get("rayStartParams") or {}
+            params = ray_start_params(context.data, spec_at, path)
             if "labels" in params:
                 yield context.problem(
-                    (*path, "rayStartParams", "labels"),
+                    params["labels"][1],
                     "rayStartParams.labels is refused by the operator",
                     "write the labels under rayLabels",
                     at_key=True,
@@ -960,10 +965,11 @@ def ray_group_params(context: RuleContext) -> Iterator[Problem]:
                         "'.', starting and ending with a letter or digit",
                         "write the value as a label value, e.g. us-east-1a",
                     )
-            set_here = [name for name in RESOURCE_PARAMS if params.get(name)]
-            if set_here and group.get("rayResources"):
+            set_here = [name for name in RESOURCE_PARAMS if name in params and params[name][0]]
+            entry = written_group(context.data, spec_at, path)[0]
+            if set_here and group_mapping(group, "rayResources", entry, "resources"):
                 yield context.problem(
-                    (*path, "rayStartParams", set_here[0]),
+                    params[set_here[0]][1],
                     f"rayStartParams.{set_here[0]} and rayResources both give the group's Ray resources",
                     "use one of the two: rayResources takes CPU, GPU and memory too",
                     at_key=True,

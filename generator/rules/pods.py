@@ -29,8 +29,10 @@ from generator.rules.context import (
     groups,
     job_items,
     ray_container_layers,
+    ray_start_params,
     rendered_image,
     spec_path,
+    submitter_layers,
     written_cluster,
     written_job,
 )
@@ -57,8 +59,10 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
             if rendered_image(context.data, spec_at, group, head, defaults) is not None:
                 continue
             if group.get("image") or spec_at.spec.get("image") or defaults.get("image"):
+                # reported where it was taken away: an entry's null image, an entry without one that replaced
+                # the containers, or a list that left none
                 yield context.problem(
-                    path,
+                    ray_container_layers(context.data, spec_at, path).taken_at("image") or path,
                     "no container image for this group: its podTemplate or the item's spec leaves its Ray container "
                     "none",
                     f"write the image of the {ray_container(group, head)} container there, or remove what takes it "
@@ -88,18 +92,23 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
                 "set defaults.image, the job cluster's image or the submitter's image",
                 at_key=True,
             )
-        elif "submitter" in job:  # an image it would have, which its podTemplate or the job's `spec` takes away
+            continue
+        # an image it would have (its own, or the head's that KubeRay's default submitter takes), which its
+        # podTemplate or the job's `spec` takes away (without a head image, the head's own problem says it)
+        if "submitter" not in job and job_head_image(job, defaults, written) is None:
+            continue
+        taken_at = submitter_layers(context.data, job_path, generated=True).taken_at("image")
+        if "submitter" in job:
             yield context.problem(
-                (*job_path, "submitter"),
+                taken_at or (*job_path, "submitter"),
                 "no container image for the submitter: its podTemplate or the job's spec leaves its container none",
-                f"keep the image of the {submitter_container(job)} container there, or remove that entry",
+                f"write the image of the {submitter_container(job)} container there, or remove what takes it away "
+                "(an entry without one, an empty or null containers list)",
                 at_key=True,
             )
-        elif job_head_image(job, defaults, written) is not None:
-            # KubeRay's default submitter takes the head's image, which is there: the job's `spec` took it away
-            # (without one, the head's own problem says it)
+        else:  # the generator writes KubeRay's default submitter out (restricted), which `spec` merges into
             yield context.problem(
-                job_path,
+                taken_at or job_path,
                 "no container image for the submitter: the job's spec leaves its submitterPodTemplate none",
                 "keep the image of the ray-job-submitter container in spec.submitterPodTemplate, or remove it",
                 at_key=True,
@@ -343,15 +352,14 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
 def ray_start_params_are_numbers(context: RuleContext) -> Iterator[Problem]:
     """`ray start` fails on a non-numeric num-cpus, num-gpus or memory, after the pod is scheduled."""
     for spec_at in context.cluster_specs:
-        for path, group in groups(spec_at):
+        for path, _group in groups(spec_at):
+            params = ray_start_params(context.data, spec_at, path)
             for name in NUMERIC_RAY_START_PARAMS:
-                value = group.get("rayStartParams", {}).get(name)
+                value, at = params.get(name, (None, ()))
                 if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
                     continue
                 if not _is_number(value):
-                    yield context.problem(
-                        (*path, "rayStartParams", name), f"{name} must be a number, not {value!r}", 'write e.g. "2"'
-                    )
+                    yield context.problem(at, f"{name} must be a number, not {value!r}", 'write e.g. "2"')
 
 
 def _is_number(value: object) -> bool:

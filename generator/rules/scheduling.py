@@ -20,9 +20,18 @@ from generator.model.build import (
     ray_container,
     ray_container_limits,
 )
-from generator.rules.context import RuleContext, groups, rendered_image, rendered_value, spec_path, written_by_spec
+from generator.rules.context import (
+    RuleContext,
+    groups,
+    rendered_image,
+    rendered_value,
+    spec_path,
+    written_by_spec,
+    written_group,
+)
 from generator.rules.go_version import compare_versions, generic_version
 from generator.rules.rule import rule
+from generator.source import value_at
 
 TOLERATION_VALIDATION = (
     "Kubernetes API server, ValidateTolerations (pkg/apis/core/validation/validation.go), when the operator "
@@ -131,12 +140,17 @@ def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             container = ray_container(group, path[-1] == "head")
-            limits = ray_container_limits(group, container)
+            written_pod = value_at(written_group(context.data, spec_at, path)[0], ("template", "spec"))
+            limits = ray_container_limits(group, container, written_pod)
             if not any(name.startswith("nvidia.com/") and _positive(amount) for name, amount in limits.items()):
                 continue
-            written = pod_setting(group, defaults, "tolerations", []) or []
-            in_template = ((group.get("podTemplate") or {}).get("spec") or {}).get("tolerations") or []
-            if not any(_tolerates_gpu_taint(item) for item in [*written, *in_template] if isinstance(item, dict)):
+            # as rendered: a list of tolerations is not keyed by name, so the podTemplate's replaces the group's,
+            # and what the item's `spec` writes replaces both (input/resolve.py)
+            tolerations = pod_setting(group, defaults, "tolerations", [])
+            for pod in (value_at(group, ("podTemplate", "spec")), written_pod):
+                if isinstance(pod, dict) and "tolerations" in pod:
+                    tolerations = pod["tolerations"]
+            if not any(_tolerates_gpu_taint(item) for item in tolerations or [] if isinstance(item, dict)):
                 yield context.problem(
                     path,
                     "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes "

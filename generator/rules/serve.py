@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
-from generator.rules.context import RuleContext, groups
+from generator.rules.context import RuleContext, groups, written_group
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
 
@@ -38,7 +38,12 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
             continue
         most = max(
             (
-                ray_gpus(group, ray_container(group, path[-1] == "head"), context.version)
+                ray_gpus(
+                    group,
+                    ray_container(group, path[-1] == "head"),
+                    context.version,
+                    written_group(context.data, spec_at, path)[0],
+                )
                 for path, group in groups(spec_at)
             ),
             default=Decimal(0),
