@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 _SUFFIXES = {
     "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
@@ -32,5 +32,5 @@ def _parse_text(value: str) -> Decimal | None:
         return None
     try:
         return Decimal(match.group(1)) * _SUFFIXES[match.group(2) or ""]
-    except InvalidOperation:
+    except ArithmeticError:  # InvalidOperation, and Overflow past the context's exponent (1e999999999)
         return None

@@ -410,6 +410,66 @@ def test_an_entrypoint_or_submitter_command_written_through_spec_counts(
 
 IMPLICIT_SUBMITTER = "no container image for the submitter: the job's spec leaves its submitterPodTemplate none"
 ODD = {
+    # values of the wrong type on the way to the Ray container's GPUs or tolerations: the CRD check's to name, not
+    # a rule's about what they replaced (the rules run first, and their errors would hide the CRD's)
+    "tolerations a number through spec": (
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1}], spec: {workerGroupSpecs: "
+        "[{groupName: w, template: {spec: {tolerations: 5}}}]}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.workerGroupSpecs[0].template.spec.tolerations: expected a list, got an "
+                "integer 5",
+            )
+        ],
+    ),
+    "tolerations a number in the pod template": (
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, podTemplate: {spec: {tolerations: "
+        "5}}}]}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.workerGroupSpecs[0].template.spec.tolerations: expected a list, got an "
+                "integer 5",
+            )
+        ],
+    ),
+    "a GPU limit that is no quantity": (
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, tolerations: [{key: nvidia.com/gpu, "
+        "operator: Exists}], rayStartParams: {num-gpus: '1'}}], spec: {workerGroupSpecs: [{groupName: w, template: "
+        "{spec: {containers: [{name: ray-worker, resources: {limits: {nvidia.com/gpu: '1x'}}}]}}}]}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.workerGroupSpecs[0].template.spec.containers[0].resources.limits"
+                "['nvidia.com/gpu']: \"1x\" does not match ^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))"
+                "(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",
+            )
+        ],
+    ),
+    "resources a number through spec": (
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, tolerations: [{key: nvidia.com/gpu, "
+        "operator: Exists}], rayStartParams: {num-gpus: '1'}}], spec: {workerGroupSpecs: [{groupName: w, template: "
+        "{spec: {containers: [{name: ray-worker, resources: 5}]}}}]}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.workerGroupSpecs[0].template.spec.containers[0].resources: expected a "
+                "mapping, got an integer 5",
+            )
+        ],
+    ),
+    "containers of numbers through spec": (
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, rayStartParams: {num-gpus: '1'}}], "
+        "spec: {workerGroupSpecs: [{groupName: w, template: {spec: {containers: [5]}}}]}}]\n",
+        [
+            (
+                "crd-schema",
+                "rendered RayCluster c, spec.workerGroupSpecs[0].template.spec.containers[0]: expected a mapping, got "
+                "an integer 5",
+            )
+        ],
+    ),
     # the submitter the generator writes under restricted, whose only container `spec` empties: no image
     "implicit submitter emptied": (
         "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, spec: {submitterPodTemplate: {spec: "
@@ -612,6 +672,114 @@ AS_WRITTEN = {
 
 SPEC_GROUP = ("clusters", 0, "spec", "headGroupSpec")
 AS_WRITTEN |= {
+    # a list that `spec` writes whole (not keyed by name) is found by position: the CRD's problem is reported at
+    # the item `spec` wrote (validate/provenance.py)
+    "a container of spec's list that is no mapping": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}], spec: {workerGroupSpecs: "
+        "[{groupName: w, template: {spec: {containers: [5]}}}]}}]\n",
+        [
+            (
+                ("clusters", 0, "spec", "workerGroupSpecs", 0, "template", "spec", "containers", 0),
+                "crd-schema",
+                "rendered RayCluster c, spec.workerGroupSpecs[0].template.spec.containers[0]: expected a mapping, got "
+                "an integer 5",
+            )
+        ],
+    ),
+    # a submitter pod that only the job's `spec` writes is KubeRay's whole (GetSubmitterTemplate): its first
+    # container needs an image
+    "submitter pod only spec writes, without an image": (
+        "podSecurity: baseline\n" + WITH_IMAGE + "jobs: [{name: j, cluster: {head: {cpu: '1'}}, spec: "
+        "{submitterPodTemplate: {spec: {restartPolicy: Never, containers: [{name: mine, command: [ray, job, submit, "
+        "--, python, x.py]}]}}}}]\n",
+        [
+            (
+                ("jobs", 0, "spec", "submitterPodTemplate", "spec", "containers", 0),
+                "image-required",
+                "no container image for the submitter: KubeRay runs the first container of the submitterPodTemplate "
+                "that the job's spec writes, which has none",
+            )
+        ],
+    ),
+    # tolerations that replace the group's: reported at the list that wins
+    "tolerations replaced by the pod template": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, tolerations: [{key: "
+        "nvidia.com/gpu, operator: Exists}], podTemplate: {spec: {tolerations: [{key: other, operator: "
+        "Exists}]}}}]}]\n",
+        [
+            (
+                ("clusters", 0, "workerGroups", 0, "podTemplate", "spec", "tolerations"),
+                "gpu-toleration",
+                "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes its pods "
+                "stay Pending",
+            )
+        ],
+    ),
+    "tolerations removed by spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, gpu: 1, tolerations: [{key: "
+        "nvidia.com/gpu, operator: Exists}]}], spec: {workerGroupSpecs: [{groupName: w, template: {spec: "
+        "{tolerations: null}}}]}}]\n",
+        [
+            (
+                ("clusters", 0, "spec", "workerGroupSpecs", 0, "template", "spec", "tolerations"),
+                "gpu-toleration",
+                "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes its pods "
+                "stay Pending",
+            )
+        ],
+    ),
+    # an image that a layer takes away is reported there, whether or not the structured fields give one
+    "image taken away without a default": (
+        "defaults: {image: null}\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: "
+        "ray-head, image: 'rayproject/ray:2.46.0'}]}}}, spec: {headGroupSpec: {template: {spec: {containers: [{name: "
+        "ray-head, image: null}]}}}}}]\n",
+        [
+            (
+                (*HEAD_CONTAINER_PATH, "image"),
+                "image-required",
+                "no container image for this group: its podTemplate or the item's spec leaves its Ray container none",
+            )
+        ],
+    ),
+    # the GCS options `spec` removes: rayStartParams may carry a Redis password again (only plaintext-secret)
+    "gcs options removed by spec": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {redisAddress: 'redis:6379'}, spec: "
+        "{gcsFaultToleranceOptions: null, headGroupSpec: {rayStartParams: {redis-password: secret}}}}]\n",
+        [
+            (
+                (*SPEC_GROUP, "rayStartParams", "redis-password"),
+                "plaintext-secret",
+                "looks like a plaintext secret (a value stored under redis-password), which would be committed to Git",
+            )
+        ],
+    ),
+    # a worker group that only `spec` writes has GPUs too (serve-gpus-fit)
+    "gpu group only spec writes": (
+        "podSecurity: baseline\n" + WITH_IMAGE + "services: [{name: s, serveConfig: {applications: [{name: a, "
+        "import_path: 'a:b', deployments: [{name: d, ray_actor_options: {num_gpus: 1}}]}]}, cluster: {head: {cpu: "
+        "'1'}}, spec: {rayClusterConfig: {workerGroupSpecs: [{groupName: gpu, replicas: 1, minReplicas: 1, "
+        "maxReplicas: 1, rayStartParams: {}, template: {spec: {containers: [{name: ray-worker, image: "
+        "'rayproject/ray:2.46.0', resources: {limits: {nvidia.com/gpu: 1}}}]}}}]}}}]\n",
+        [],
+    ),
+    # the operator tests rayStartParams for "" (validation.go:40-70 at v1.5.0): a 0 is "0", set
+    "num-cpus 0 beside rayResources": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: 0}, rayResources: {TPU: "
+        "'4'}}}]\n",
+        [
+            (
+                ("clusters", 0, "head", "rayStartParams", "num-cpus"),
+                "ray-group-params",
+                "rayStartParams.num-cpus and rayResources both give the group's Ray resources",
+            )
+        ],
+    ),
+    # a quantity past Decimal's exponent is no quantity (it crashed gpu-count)
+    "num-gpus past the exponent": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, rayStartParams: {num-gpus: "
+        "'1e999999999'}}]}]\n",
+        [],
+    ),
     # a list not keyed by name replaces the generated env, and the next list then replaces it in turn
     "env replaced twice": (
         WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: ray-head, env: "
@@ -639,7 +807,7 @@ AS_WRITTEN |= {
         "{tolerations: []}}}]}}]\n",
         [
             (
-                ("clusters", 0, "workerGroups", 0),
+                ("clusters", 0, "spec", "workerGroupSpecs", 0, "template", "spec", "tolerations"),
                 "gpu-toleration",
                 "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes its pods "
                 "stay Pending",

@@ -375,6 +375,8 @@ def passed_through(
     `key` of the container named `container` (container_layers), the later over the earlier; NOT_PASSED when
     neither writes it (None where a list replaced the containers and its first says nothing)."""
     layers = container_layers(item, container, written_pod, generated=generated)
+    if not layers.readable:  # what replaced the containers is the CRD check's to name: the structured value stands
+        return NOT_PASSED
     found: Any = None if layers.replaced else NOT_PASSED
     for _at, part in layers.parts:
         if key in part:
@@ -391,10 +393,16 @@ class ContainerLayers:
     replaced: bool  # a list of theirs replaced the generated containers: only `parts` make the container
     parts: tuple[tuple[DocPath, Mapping[str, Any]], ...]
     replaced_at: DocPath | None = None  # where the list that replaced them is written
+    # whether the container can be read: not when the list that replaced the containers starts with something
+    # other than a mapping, which the CRD check refuses (and says so better than a rule about it would)
+    readable: bool = True
 
     def taken_at(self, key: str) -> DocPath | None:
         """Where the container's `key` was last written or taken away: the last entry that writes it, else
-        the entry that replaced the container without it, else the list that left no container."""
+        the entry that replaced the container without it, else the list that left no container. None where
+        none did, or where the container cannot be read."""
+        if not self.readable:
+            return None
         for at, part in reversed(self.parts):
             if key in part:
                 return (*at, key)
@@ -438,7 +446,8 @@ def container_layers(
         return ContainerLayers(False, tuple(parts))
     where, replaced = replacing
     first = replaced[0] if replaced and isinstance(replaced[0], Mapping) else None
-    return ContainerLayers(True, (((*where, 0), first),) if first is not None else (), where)
+    readable = not replaced or first is not None
+    return ContainerLayers(True, (((*where, 0), first),) if first is not None else (), where, readable)
 
 
 def ray_container(group: Mapping[str, Any], head: bool) -> str:
@@ -649,26 +658,34 @@ def worker_bounds(item: Mapping[str, Any]) -> tuple[int, int, int]:
     return replicas, min_replicas, int(item.get("maxReplicas", max(replicas, min_replicas)))
 
 
-def ray_container_limits(item: Mapping[str, Any], container: str, written_pod: Any = None) -> Mapping[str, Any]:
+def ray_container_limits(
+    item: Mapping[str, Any], container: str, written_pod: Any = None, *, generated: bool = True
+) -> Mapping[str, Any] | None:
     """The limits the Ray container of a group ends up with (ray_container_resources)."""
-    return ray_container_resources(item, container, "limits", written_pod)
+    return ray_container_resources(item, container, "limits", written_pod, generated=generated)
 
 
 def ray_container_resources(
-    item: Mapping[str, Any], container: str, kind: str, written_pod: Any = None
-) -> dict[str, Any]:
+    item: Mapping[str, Any], container: str, kind: str, written_pod: Any = None, *, generated: bool = True
+) -> dict[str, Any] | None:
     """The requests or limits (`kind`) the Ray container of a group ends up with: the resources of the group,
     then whatever its podTemplate and the pod spec that its item's `spec` writes (`written_pod`) set for the
-    container of that name (merged as passed_through merges: null removes one)."""
-    layers = container_layers(item, container, written_pod)
-    found: dict[str, Any] = {} if layers.replaced else dict(getattr(resources(item), kind))
+    container of that name (merged as passed_through merges: null removes one). None where they cannot be
+    known: a value of the wrong type on the way, which the CRD check refuses (a rule must not guess around it,
+    and would stop the run before that check names it)."""
+    layers = container_layers(item, container, written_pod, generated=generated)
+    if not layers.readable:
+        return None
+    found: dict[str, Any] = {} if layers.replaced or not generated else dict(getattr(resources(item), kind))
     for _at, part in layers.parts:
         if "resources" not in part:
             continue
         written = part["resources"]
         overrides = written.get(kind, {}) if isinstance(written, dict) else written
-        if not isinstance(overrides, dict):  # null removes them all; another value the CRD check refuses
+        if overrides is None:  # null removes them all: `resources: null` or `limits: null`
             found = {}
+        elif not isinstance(overrides, dict):
+            return None
         for name, amount in overrides.items() if isinstance(overrides, dict) else ():
             if amount is None:
                 found.pop(name, None)
@@ -691,13 +708,16 @@ def is_gpu_resource(name: str, version: str) -> bool:
     return version_key(version) >= version_key(MIG_GPUS_SINCE) and _MIG_RESOURCE.fullmatch(name) is not None
 
 
-def ray_gpus(item: Mapping[str, Any], container: str, version: str, written_group: Any = None) -> Decimal:
+def ray_gpus(
+    item: Mapping[str, Any], container: str, version: str, written_group: Any = None, *, generated: bool = True
+) -> Decimal | None:
     """The GPUs Ray sees in a group's pods: a GPU of the group's rayResources (its `resources`, 1.5.0), which
     KubeRay writes over rayStartParams num-gpus rounded up (updateRayStartParamsResources, pod.go:1239-1262 at
     v1.6.0; the most, should there be several); else rayStartParams num-gpus when set; else the first non-zero
     GPU limit of the Ray container in name order, as KubeRay derives num-gpus (ray-operator/controllers/ray/
     common/pod.go, the loop over the sorted limit names, line 1449 at v1.7.0). Each as rendered, with what the
-    item's `spec` writes for the group's entry (`written_group`)."""
+    item's `spec` writes for the group's entry (`written_group`; without a `generated` one, a group that only
+    `spec` writes). None where the container's GPUs cannot be known (container_gpus)."""
     # a quantity that does not parse is skipped, as KubeRay skips it (pod.go:1248-1251 at v1.6.0)
     parsed = [
         parse_quantity(str(amount))
@@ -710,16 +730,26 @@ def ray_gpus(item: Mapping[str, Any], container: str, version: str, written_grou
     declared = group_mapping(item, "rayStartParams", written_group, "rayStartParams").get("num-gpus")
     if declared is not None:
         return parse_quantity(str(declared[0])) or Decimal(0)
-    return container_gpus(item, container, version, value_at(written_group, ("template", "spec")))
+    written_pod = value_at(written_group, ("template", "spec"))
+    return container_gpus(item, container, version, written_pod, generated=generated)
 
 
-def container_gpus(item: Mapping[str, Any], container: str, version: str, written_pod: Any = None) -> Decimal:
+def container_gpus(
+    item: Mapping[str, Any], container: str, version: str, written_pod: Any = None, *, generated: bool = True
+) -> Decimal | None:
     """The GPUs the Ray container has: its first non-zero GPU limit in name order (nvidia.com/gpu, amd.com/gpu,
     an NVIDIA MIG slice), the one KubeRay would pass on as num-gpus (`written_pod`: the pod spec the item's
-    `spec` writes for the group)."""
-    limits = ray_container_limits(item, container, written_pod)
+    `spec` writes for the group). None where they cannot be known: limits of the wrong type, or a GPU limit
+    that is no quantity (the CRD check refuses either)."""
+    limits = ray_container_limits(item, container, written_pod, generated=generated)
+    if limits is None:
+        return None
     for name in sorted(limits):
-        amount = parse_quantity(str(limits[name])) if is_gpu_resource(name, version) else None
+        if not is_gpu_resource(name, version):
+            continue
+        amount = parse_quantity(limits[name]) if isinstance(limits[name], str | int | float) else None
+        if amount is None:
+            return None
         if amount:
             return amount
     return Decimal(0)

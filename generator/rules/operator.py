@@ -330,8 +330,10 @@ def gcs_fault_tolerance_settings(context: RuleContext) -> Iterator[Problem]:
         # the template as a RayJob without annotations (utils/validation.go:718-721 at v1.6.0)
         owner = spec_at.path[:2]
         annotations = {} if owner[0] == "cronJobs" else value_at(context.data, (*owner, "annotations")) or {}
-        # fault tolerance is on with gcsFaultTolerance, or with the older annotation (IsGCSFaultToleranceEnabled)
-        managed = "gcsFaultTolerance" in spec_at.spec
+        # fault tolerance is on with gcsFaultTolerance, or with the older annotation (IsGCSFaultToleranceEnabled);
+        # the options as rendered: what the item's `spec` writes (its null removes them), else the structured field
+        structured = spec_at.spec.get("gcsFaultTolerance")
+        managed = rendered_value(context.data, spec_at, ("gcsFaultToleranceOptions",), structured) is not None
         enabled = managed or str(annotations.get(FT_ENABLED_ANNOTATION, "")).lower() == "true"
         for annotation in (FT_ENABLED_ANNOTATION, EXTERNAL_STORAGE_ANNOTATION):
             if managed and annotations.get(annotation):
@@ -841,7 +843,7 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
             written_pod = value_at(written_group(context.data, spec_at, path)[0], ("template", "spec"))
             available = container_gpus(group, container, context.version, written_pod)
             advertised = parse_quantity(str(declared))
-            if advertised is not None and advertised > available:
+            if advertised is not None and available is not None and advertised > available:
                 yield context.problem(
                     at,
                     f"num-gpus {declared} is more than the {available} GPU(s) the container has",
@@ -965,7 +967,9 @@ def ray_group_params(context: RuleContext) -> Iterator[Problem]:
                         "'.', starting and ending with a letter or digit",
                         "write the value as a label value, e.g. us-east-1a",
                     )
-            set_here = [name for name in RESOURCE_PARAMS if name in params and params[name][0]]
+            # the operator tests each for a value other than "" (validation.go:40-70 at v1.5.0), as the model writes
+            # them: 0 and false are "0" and "false"
+            set_here = [name for name in RESOURCE_PARAMS if name in params and ray_start_value(params[name][0]) != ""]
             entry = written_group(context.data, spec_at, path)[0]
             if set_here and group_mapping(group, "rayResources", entry, "resources"):
                 yield context.problem(

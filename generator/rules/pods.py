@@ -9,9 +9,9 @@ from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.input.resolve import is_keyed_list
 from generator.model.build import (
+    DEFAULT_SUBMISSION_MODE,
     RESOURCE_SHORTHAND,
     ContainerLayers,
-    job_head_image,
     pod_security_level,
     pod_volumes,
     ray_container,
@@ -58,61 +58,81 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
             head = path[-1] == "head"
             if rendered_image(context.data, spec_at, group, head, defaults) is not None:
                 continue
-            if group.get("image") or spec_at.spec.get("image") or defaults.get("image"):
-                # reported where it was taken away: an entry's null image, an entry without one that replaced
-                # the containers, or a list that left none
-                yield context.problem(
-                    ray_container_layers(context.data, spec_at, path).taken_at("image") or path,
-                    "no container image for this group: its podTemplate or the item's spec leaves its Ray container "
-                    "none",
-                    f"write the image of the {ray_container(group, head)} container there, or remove what takes it "
-                    "away (an entry without one, an empty or null containers list)",
-                    at_key=True,
-                )
-            else:
+            taken_at = ray_container_layers(context.data, spec_at, path).taken_at("image")
+            if taken_at is None:  # nothing passed through wrote it: the structured fields give none
                 yield context.problem(
                     path,
                     "no container image for this group",
                     "set defaults.image, the cluster's image or the group's image",
                     at_key=True,
                 )
+            else:  # reported where it was taken away: a null image, an entry without one, a list left empty
+                yield context.problem(
+                    taken_at,
+                    "no container image for this group: its podTemplate or the item's spec leaves its Ray container "
+                    "none",
+                    f"write the image of the {ray_container(group, head)} container there, or remove what takes it "
+                    "away (an entry without one, an empty or null containers list)",
+                    at_key=True,
+                )
     level = pod_security_level(context.data)
     for job_path, job in job_items(context.data):
-        # the user's submitter, or KubeRay's default one that the generator writes out (restricted)
-        if not writes_submitter(job, level):
-            continue
-        written = written_job(context.data, job_path)
-        if submitter_image(job, defaults, written) is not None:
-            continue
-        submitter = job.get("submitter", {})
-        if "submitter" in job and not (submitter.get("image") or job_head_image(job, defaults, written)):
+        yield from _submitter_image(context, job_path, job, defaults, level)
+
+
+def _submitter_image(
+    context: RuleContext, job_path: DocPath, job: dict[str, Any], defaults: dict[str, Any], level: str
+) -> Iterator[Problem]:
+    """The image of the submitter as rendered: the user's, KubeRay's default one that the generator writes out
+    (restricted), or the submitterPodTemplate that only the job's `spec` writes, which KubeRay takes whole
+    (common/job.go GetSubmitterTemplate at v1.7.0; only K8sJobMode runs it, rayjob_controller.go:589)."""
+    written = written_job(context.data, job_path)
+    generated = writes_submitter(job, level)
+    if not generated and (
+        job.get("submissionMode", DEFAULT_SUBMISSION_MODE) != DEFAULT_SUBMISSION_MODE
+        or value_at(written, ("submitterPodTemplate",)) is None
+    ):
+        return  # KubeRay's default submitter, with the head's image
+    if generated and submitter_image(job, defaults, written) is not None:
+        return
+    layers = submitter_layers(context.data, job_path, generated=generated)
+    taken_at = layers.taken_at("image")
+    if not generated:
+        if not layers.readable or (layers.parts and layers.parts[0][1].get("image")):
+            return  # the CRD check names what replaced the containers
+        if taken_at is not None:
+            yield context.problem(
+                taken_at,
+                "no container image for the submitter: KubeRay runs the first container of the submitterPodTemplate "
+                "that the job's spec writes, which has none",
+                "write the image of that container",
+                at_key=True,
+            )
+        return
+    if taken_at is None:
+        if "submitter" in job:  # without a head image, the head's own problem says it
             yield context.problem(
                 (*job_path, "submitter"),
                 "no container image for the submitter",
                 "set defaults.image, the job cluster's image or the submitter's image",
                 at_key=True,
             )
-            continue
-        # an image it would have (its own, or the head's that KubeRay's default submitter takes), which its
-        # podTemplate or the job's `spec` takes away (without a head image, the head's own problem says it)
-        if "submitter" not in job and job_head_image(job, defaults, written) is None:
-            continue
-        taken_at = submitter_layers(context.data, job_path, generated=True).taken_at("image")
-        if "submitter" in job:
-            yield context.problem(
-                taken_at or (*job_path, "submitter"),
-                "no container image for the submitter: its podTemplate or the job's spec leaves its container none",
-                f"write the image of the {submitter_container(job)} container there, or remove what takes it away "
-                "(an entry without one, an empty or null containers list)",
-                at_key=True,
-            )
-        else:  # the generator writes KubeRay's default submitter out (restricted), which `spec` merges into
-            yield context.problem(
-                taken_at or job_path,
-                "no container image for the submitter: the job's spec leaves its submitterPodTemplate none",
-                "keep the image of the ray-job-submitter container in spec.submitterPodTemplate, or remove it",
-                at_key=True,
-            )
+    elif "submitter" in job:  # an image it would have, which its podTemplate or the job's `spec` takes away
+        yield context.problem(
+            taken_at,
+            "no container image for the submitter: its podTemplate or the job's spec leaves its container none",
+            f"write the image of the {submitter_container(job)} container there, or remove what takes it away (an "
+            "entry without one, an empty or null containers list)",
+            at_key=True,
+        )
+    else:  # KubeRay's default submitter, written out (restricted), with the head's image that `spec` takes away
+        yield context.problem(
+            taken_at,
+            "no container image for the submitter: the job's spec leaves its submitterPodTemplate none",
+            "keep the image of the ray-job-submitter container in the submitterPodTemplate that spec writes, or "
+            "remove it",
+            at_key=True,
+        )
 
 
 @rule(
@@ -328,7 +348,10 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
             container = ray_container(group, head)
             written = written_group_pod(written_cluster(context.data, spec_at), group, head)
             limits = ray_container_resources(group, container, "limits", written)
-            for resource, requested in ray_container_resources(group, container, "requests", written).items():
+            requests = ray_container_resources(group, container, "requests", written)
+            if limits is None or requests is None:  # a value of the wrong type: the CRD check's
+                continue
+            for resource, requested in requests.items():
                 limit = limits.get(resource)
                 if limit is None:
                     continue

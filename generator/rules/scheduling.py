@@ -140,23 +140,36 @@ def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             container = ray_container(group, path[-1] == "head")
-            written_pod = value_at(written_group(context.data, spec_at, path)[0], ("template", "spec"))
-            limits = ray_container_limits(group, container, written_pod)
-            if not any(name.startswith("nvidia.com/") and _positive(amount) for name, amount in limits.items()):
+            entry, entry_at = written_group(context.data, spec_at, path)
+            pods = (
+                ((*path, "podTemplate", "spec"), value_at(group, ("podTemplate", "spec"))),
+                ((*entry_at, "template", "spec"), value_at(entry, ("template", "spec"))),
+            )
+            limits = ray_container_limits(group, container, pods[1][1])
+            if limits is None or not any(
+                name.startswith("nvidia.com/") and _positive(amount) for name, amount in limits.items()
+            ):
                 continue
             # as rendered: a list of tolerations is not keyed by name, so the podTemplate's replaces the group's,
             # and what the item's `spec` writes replaces both (input/resolve.py)
-            tolerations = pod_setting(group, defaults, "tolerations", [])
-            for pod in (value_at(group, ("podTemplate", "spec")), written_pod):
+            tolerations, at = pod_setting(group, defaults, "tolerations", []), None
+            for pod_at, pod in pods:
                 if isinstance(pod, dict) and "tolerations" in pod:
-                    tolerations = pod["tolerations"]
-            if not any(_tolerates_gpu_taint(item) for item in tolerations or [] if isinstance(item, dict)):
+                    tolerations, at = pod["tolerations"], (*pod_at, "tolerations")
+            if tolerations is not None and not isinstance(tolerations, list):
+                continue  # the CRD check names it
+            if any(_tolerates_gpu_taint(item) for item in tolerations or [] if isinstance(item, dict)):
+                continue
+            message = (
+                "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes its pods "
+                "stay Pending"
+            )
+            waive = "or waive gpu-toleration if your GPU nodes are not tainted"
+            if at is None:
+                yield context.problem(path, message, f"add tolerations: [{GPU_TOLERATION}], {waive}", at_key=True)
+            else:  # the list that replaced the group's
                 yield context.problem(
-                    path,
-                    "this group asks for NVIDIA GPUs but tolerates no nvidia.com/gpu taint: on tainted GPU nodes "
-                    "its pods stay Pending",
-                    f"add tolerations: [{GPU_TOLERATION}], or waive gpu-toleration if your GPU nodes are not tainted",
-                    at_key=True,
+                    at, message, f"add {GPU_TOLERATION} to this list, which replaces the group's, {waive}", at_key=True
                 )
 
 

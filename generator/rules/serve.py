@@ -9,9 +9,10 @@ from decimal import Decimal, InvalidOperation
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
-from generator.rules.context import RuleContext, groups, written_group
+from generator.rules.context import ClusterSpecAt, RuleContext, groups, written_cluster, written_group
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
+from generator.source import value_at
 
 SERVICE_GPU_EXAMPLE = (
     "services: [{{name: s, serveConfig: {{applications: [{{name: a, import_path: m:app, deployments: [{{name: d, "
@@ -36,18 +37,10 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
         spec_at = specs.get(("services", index))
         if spec_at is None:
             continue
-        most = max(
-            (
-                ray_gpus(
-                    group,
-                    ray_container(group, path[-1] == "head"),
-                    context.version,
-                    written_group(context.data, spec_at, path)[0],
-                )
-                for path, group in groups(spec_at)
-            ),
-            default=Decimal(0),
-        )
+        found = _group_gpus(context, spec_at)
+        if None in found:  # a group whose GPUs cannot be known: the CRD check names its value
+            continue
+        most = max((gpus for gpus in found if gpus is not None), default=Decimal(0))
         applications = (service.get("serveConfig") or {}).get("applications", [])
         for app_index, application in enumerate(applications):
             for deployment_index, deployment in enumerate(application.get("deployments", [])):
@@ -132,3 +125,23 @@ def service_initializing_timeout(context: RuleContext) -> Iterator[Problem]:
             f"{text!r} is not a positive duration (5m, 1h30m) or a positive number of seconds",
             "write e.g. 10m, or 600",
         )
+
+
+def _group_gpus(context: RuleContext, spec_at: ClusterSpecAt) -> list[Decimal | None]:
+    """The GPUs Ray sees in each group's pods as rendered (model/build.py ray_gpus): the structured groups, with
+    what the item's `spec` writes for them, and the worker groups only `spec` writes (whose pod is its own)."""
+    found = [
+        ray_gpus(
+            group,
+            ray_container(group, path[-1] == "head"),
+            context.version,
+            written_group(context.data, spec_at, path)[0],
+        )
+        for path, group in groups(spec_at)
+    ]
+    names = {group.get("name") for group in spec_at.spec.get("workerGroups", [])}
+    written = value_at(written_cluster(context.data, spec_at), ("workerGroupSpecs",))
+    for entry in written if isinstance(written, list) else []:
+        if isinstance(entry, dict) and entry.get("groupName") not in names:
+            found.append(ray_gpus({}, "", context.version, entry, generated=False))
+    return found

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.errors import DocPath
-from generator.input.resolve import MERGE_KEYS, NAME
+from generator.input.resolve import MERGE_KEYS, NAME, is_keyed_list
 from generator.model.fields import GITOPS_FIELDS, KIND_SECTIONS, OVERRIDE, all_matches, fill
 from generator.source import value_at
 
@@ -70,6 +70,8 @@ def _override_path(
                 ),
                 None,
             )
+            if not is_keyed_list(value, key):  # the merge took the list whole (input/resolve.py): same positions
+                found = part if part < len(value) else None
             if found is None:
                 return None
             value = value[found]
