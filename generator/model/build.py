@@ -411,6 +411,9 @@ class ContainerLayers:
         return self.replaced_at
 
 
+_NOTHING_PASSED = ContainerLayers(False, ())
+
+
 def container_layers(
     item: Mapping[str, Any],
     container: str,
@@ -427,6 +430,8 @@ def container_layers(
     without a name) replaces the list under it, a null removes it, and every list after it replaces again.
     KubeRay then runs containers[0] as the Ray container (and the submitter), whatever its name
     (utils.RayContainerIndex)."""
+    if written_pod is None and "podTemplate" not in item:
+        return _NOTHING_PASSED  # the common case, asked for by a dozen rules per group
     keyed, parts = generated, []
     replacing: tuple[DocPath, list[Any]] | None = None
     pods = (((*item_at, "podTemplate", "spec"), value_at(item, ("podTemplate", "spec"))), (written_pod_at, written_pod))

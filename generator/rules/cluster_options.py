@@ -86,7 +86,7 @@ def network_policy(context: RuleContext) -> Iterator[Problem]:
                 )
         workers = [(group_path, group) for group_path, group in groups(spec_at) if group_path[-1] != "head"]
         # the item's `spec` may add groups (merged by groupName): the rendered object has those too
-        names = {group.get("name") for _, group in workers} | _override_group_names(context, spec_at)
+        names = {group.get("name") for _, group in workers} | _override_group_names(spec_at)
         seen: dict[Any, int] = {}
         for index, entry in enumerate(listed):
             if not isinstance(entry, dict):
@@ -122,9 +122,9 @@ def network_policy(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
-def _override_group_names(context: RuleContext, spec_at: ClusterSpecAt) -> set[Any]:
+def _override_group_names(spec_at: ClusterSpecAt) -> set[Any]:
     """The worker groups the item's `spec` writes into its cluster spec (workerGroupSpecs[].groupName)."""
-    written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
+    written = written_by_spec(spec_at, ("workerGroupSpecs",))
     return (
         {group.get("groupName") for group in written if isinstance(group, dict)} if isinstance(written, list) else set()
     )
@@ -176,7 +176,7 @@ def tls_options(context: RuleContext) -> Iterator[Problem]:
 def _autoscaler_mounts_by_spec(context: RuleContext, spec_at: ClusterSpecAt) -> Iterator[Problem]:
     """autoscalerOptions.volumeMounts, which no environment field holds, on the TLS volume's name or path, with
     tlsOptions on by the structured field or by the item's `spec` (lines 497-504)."""
-    mounts = written_by_spec(context.data, spec_at, ("autoscalerOptions", "volumeMounts"))
+    mounts = written_by_spec(spec_at, ("autoscalerOptions", "volumeMounts"))
     if not isinstance(mounts, list):
         return
     structured = (spec_at.spec.get("tlsOptions") or {}).get("enabled")

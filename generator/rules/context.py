@@ -111,6 +111,9 @@ class ClusterSpecAt:
 
     path: DocPath
     spec: dict[str, Any]
+    # what the item's `spec` writes of this cluster spec, merged over it last (None: nothing); read by a dozen
+    # rules for each group, so worked out once
+    written: Any = None
 
 
 def cluster_specs(data: dict[str, Any]) -> Iterator[ClusterSpecAt]:
@@ -120,7 +123,7 @@ def cluster_specs(data: dict[str, Any]) -> Iterator[ClusterSpecAt]:
         for index, item in enumerate(data.get(section, [])):
             spec = value_at(item, keys)
             if isinstance(spec, dict):
-                yield ClusterSpecAt((section, index, *keys), spec)
+                yield ClusterSpecAt((section, index, *keys), spec, written_cluster_spec(item, kind))
 
 
 def job_items(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
@@ -133,10 +136,10 @@ def job_items(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
             yield ("cronJobs", index, "job"), cron_job_template(cron)
 
 
-def written_by_spec(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPath) -> Any:
+def written_by_spec(spec_at: ClusterSpecAt, crd_path: DocPath) -> Any:
     """What the item's `spec` writes at `crd_path` of the cluster spec at `spec_at` (None: nothing): the `spec`
     is merged over the rendered object last, so its value is the rendered one."""
-    return value_at(written_cluster(data, spec_at), crd_path)
+    return value_at(spec_at.written, crd_path)
 
 
 def rendered_value(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPath, structured: Any) -> Any:
@@ -152,16 +155,9 @@ def spec_path(spec_at: ClusterSpecAt, crd_path: DocPath) -> DocPath:
     return (section, index, OVERRIDE, *CLUSTER_SPEC[SECTION_KINDS[section]], *crd_path)
 
 
-def rendered_image(
-    data: dict[str, Any], spec_at: ClusterSpecAt, group: dict[str, Any], head: bool, defaults: dict[str, Any]
-) -> str | None:
+def rendered_image(spec_at: ClusterSpecAt, group: dict[str, Any], head: bool, defaults: dict[str, Any]) -> str | None:
     """The image of a group's Ray container as rendered, what its item's `spec` writes included."""
-    return group_image(group, spec_at.spec, defaults, head, written_cluster(data, spec_at))
-
-
-def written_cluster(data: dict[str, Any], spec_at: ClusterSpecAt) -> Any:
-    """What the item's `spec` writes of the cluster spec at `spec_at` (None: nothing)."""
-    return written_cluster_spec(item_of(data, spec_at.path), SECTION_KINDS[str(spec_at.path[0])])
+    return group_image(group, spec_at.spec, defaults, head, spec_at.written)
 
 
 def written_job(data: dict[str, Any], job_path: DocPath) -> Any:
@@ -186,7 +182,9 @@ def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
 def written_group(data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath) -> tuple[Any, DocPath]:
     """The entry that the item's `spec` writes for the group at `group_path` (headGroupSpec, or the
     workerGroupSpecs entry of its name; None: none), and where it stands in the environment."""
-    written = written_cluster(data, spec_at)
+    written = spec_at.written
+    if written is None:  # most items write no `spec`: nothing to find, and no place is asked for
+        return None, ()
     at = written_group_at(written, value_at(data, group_path), group_path[-1] == "head")
     return value_at(written, at), spec_path(spec_at, at)
 

@@ -47,7 +47,6 @@ from generator.rules.context import (
     rendered_value,
     spec_path,
     written_by_spec,
-    written_cluster,
     written_group,
 )
 from generator.rules.go_version import compare_versions, dotted, generic_version
@@ -393,7 +392,7 @@ def _redis_user_by_spec(context: RuleContext, spec_at: ClusterSpecAt) -> Iterato
     """gcsFaultToleranceOptions.redisUsername, which no environment field holds, with the rocksdb backend, which
     the structured field or the item's `spec` may choose."""
     written = ("gcsFaultToleranceOptions", "redisUsername")
-    if written_by_spec(context.data, spec_at, written) is None:
+    if written_by_spec(spec_at, written) is None:
         return
     structured = (spec_at.spec.get("gcsFaultTolerance") or {}).get("backend", "redis")
     if rendered_value(context.data, spec_at, ("gcsFaultToleranceOptions", "backend"), structured) == "rocksdb":
@@ -506,7 +505,7 @@ def _runs_autoscaler_v2(context: RuleContext, spec_at: ClusterSpecAt, defaults: 
     enableInTreeAutoscaling (IsAutoscalingV2Enabled, utils/util.go:749-751 at v1.6.0)."""
     variable = _head_env(context, spec_at, defaults, AUTOSCALER_V2_ENV)
     by_env = variable is not None and variable[0] in AUTOSCALER_V2_ON
-    by_spec = written_by_spec(context.data, spec_at, ("autoscalerOptions", "version")) == "v2"
+    by_spec = written_by_spec(spec_at, ("autoscalerOptions", "version")) == "v2"
     return _autoscaler_v2(spec_at.spec) or by_env or by_spec
 
 
@@ -564,8 +563,8 @@ def worker_group_suspend(context: RuleContext) -> Iterator[Problem]:
     # no environment field suspends a group: only `spec` writes workerGroupSpecs[].suspend
     gate_on = feature_gate_states(context.release, context.operator.feature_gates).get(DELETION_GATE, False)
     for spec_at in context.cluster_specs:
-        written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
-        autoscaled = autoscaler_rendered(spec_at.spec, written_cluster(context.data, spec_at))
+        written = written_by_spec(spec_at, ("workerGroupSpecs",))
+        autoscaled = autoscaler_rendered(spec_at.spec, spec_at.written)
         for index, group in enumerate(written if isinstance(written, list) else []):
             if not isinstance(group, dict) or group.get("suspend") is not True:
                 continue
@@ -606,7 +605,7 @@ def worker_group_priority(context: RuleContext) -> Iterator[Problem]:
         return  # the field is 1.7.0's: for an earlier release, fields-in-release says so
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
-        written = written_by_spec(context.data, spec_at, ("workerGroupSpecs",))
+        written = written_by_spec(spec_at, ("workerGroupSpecs",))
         prioritized = [
             index
             for index, group in enumerate(written if isinstance(written, list) else [])
@@ -659,7 +658,7 @@ def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
         value, at = variable
         # as rendered: enableInTreeAutoscaling and autoscalerOptions.version (rendered only with the autoscaler)
         # as the item's `spec` writes them, else the structured fields
-        enabled = autoscaler_rendered(spec_at.spec, written_cluster(context.data, spec_at))
+        enabled = autoscaler_rendered(spec_at.spec, spec_at.written)
         structured = spec_at.spec.get("autoscaling", {}).get("version") if autoscaling_enabled(spec_at.spec) else None
         both = (
             enabled and rendered_value(context.data, spec_at, ("autoscalerOptions", "version"), structured) is not None

@@ -33,7 +33,6 @@ from generator.rules.context import (
     rendered_image,
     spec_path,
     submitter_layers,
-    written_cluster,
     written_job,
 )
 from generator.rules.rule import rule
@@ -56,7 +55,7 @@ def image_is_set(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             head = path[-1] == "head"
-            if rendered_image(context.data, spec_at, group, head, defaults) is not None:
+            if rendered_image(spec_at, group, head, defaults) is not None:
                 continue
             taken_at = ray_container_layers(context.data, spec_at, path).taken_at("image")
             if taken_at is None:  # nothing passed through wrote it: the structured fields give none
@@ -251,7 +250,7 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
     defaults = context.data.get("defaults", {})
     found: list[tuple[DocPath, str, set[str], bool]] = []
     for spec_at in context.cluster_specs:
-        written = written_cluster(context.data, spec_at)
+        written = spec_at.written
         for path, group in groups(spec_at):
             pod_at = spec_path(spec_at, written_group_pod_at(written, group, path[-1] == "head"))
             layers = [(*path, "podTemplate", "spec", "volumes"), (*pod_at, "volumes")]
@@ -346,7 +345,7 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
         for path, group in groups(spec_at):
             head = path[-1] == "head"
             container = ray_container(group, head)
-            written = written_group_pod(written_cluster(context.data, spec_at), group, head)
+            written = written_group_pod(spec_at.written, group, head)
             limits = ray_container_resources(group, container, "limits", written)
             requests = ray_container_resources(group, container, "requests", written)
             if limits is None or requests is None:  # a value of the wrong type: the CRD check's

@@ -236,13 +236,13 @@ def ray_version_matches_image(context: RuleContext) -> Iterator[Problem]:
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
         # as rendered: what the item's `spec` writes, else the cluster's, else the default
-        by_spec = written_by_spec(context.data, spec_at, ("rayVersion",)) is not None
+        by_spec = written_by_spec(spec_at, ("rayVersion",)) is not None
         version = rendered_value(context.data, spec_at, ("rayVersion",), cluster_ray_version(spec_at.spec, defaults))
         if version is None:
             continue
         ray_version = str(version)
         for path, group in groups(spec_at):
-            image = rendered_image(context.data, spec_at, group, path[-1] == "head", defaults) or ""
+            image = rendered_image(spec_at, group, path[-1] == "head", defaults) or ""
             found = RAY_IMAGES.match(image)
             if found is None:
                 continue

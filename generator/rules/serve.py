@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
-from generator.rules.context import ClusterSpecAt, RuleContext, groups, written_cluster, written_group
+from generator.rules.context import ClusterSpecAt, RuleContext, groups, written_group
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
 from generator.source import value_at
@@ -140,7 +140,7 @@ def _group_gpus(context: RuleContext, spec_at: ClusterSpecAt) -> list[Decimal | 
         for path, group in groups(spec_at)
     ]
     names = {group.get("name") for group in spec_at.spec.get("workerGroups", [])}
-    written = value_at(written_cluster(context.data, spec_at), ("workerGroupSpecs",))
+    written = value_at(spec_at.written, ("workerGroupSpecs",))
     for entry in written if isinstance(written, list) else []:
         if isinstance(entry, dict) and entry.get("groupName") not in names:
             found.append(ray_gpus({}, "", context.version, entry, generated=False))
