@@ -313,6 +313,16 @@ def test_explain_reads_keys_with_dots_and_gives_valid_examples() -> None:
         ),
         ("clusters: [{name: a, head: {cpu: true}}]", "write a quantity such as 2, 500m or 4Gi"),
         ("defaults: {tolerations: {key: a}}", "tolerations is a list: start each item with '- ' (a single item too)"),
+        # an item of a list is named as such, not as the list
+        (
+            "defaults: {tolerations: [5]}",
+            "each item of tolerations is a mapping: write its fields after its '- ' (kuberay-gitops explain lists "
+            "them)",
+        ),
+        (
+            "defaults: {volumes: {name: a}}",
+            "volumes is a list: start each item with '- ' (a single item too)",
+        ),
         ("clusters: [{name: a, suspend: 'true', head: {cpu: 1}}]", "write true or false without quotes: suspend: true"),
     ],
 )

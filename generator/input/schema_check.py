@@ -286,17 +286,20 @@ def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath)
         and value.lower() in ("true", "false", "yes", "no", "on", "off")
     ):
         return f"write true or false without quotes: {field}: {str(value.lower() in ('true', 'yes', 'on')).lower()}"
+    # an item of a list is named by its list: "each item of containers", not "containers"
+    subject = f"each item of {field}" if path and isinstance(path[-1], int) else field
     if "object" in wanted:
         properties = schema.get("properties", {})
-        if isinstance(value, bool) and "enabled" in properties:
+        if isinstance(value, bool) and "enabled" in properties and subject == field:
             return f"{field} is a mapping of settings: write {field}: {{enabled: {str(value).lower()}}}"
         if isinstance(value, list):
-            return f"{field} is a mapping, not a list: remove the '- ' before its keys"
-        return f"{field} is a mapping: write its fields indented below it (kuberay-gitops explain lists them)"
+            return f"{subject} is a mapping, not a list: remove the '- ' before its keys"
+        where = "after its '- '" if subject != field else "indented below it"
+        return f"{subject} is a mapping: write its fields {where} (kuberay-gitops explain lists them)"
     if "array" in wanted:
         if isinstance(value, dict):
-            return f"{field} is a list: start each item with '- ' (a single item too)"
-        return f"{field} is a list: write [{json.dumps(value)}] or one '- item' per line"
+            return f"{subject} is a list: start each item with '- ' (a single item too)"
+        return f"{subject} is a list: write [{json.dumps(value)}] or one '- item' per line"
     return None
 
 
