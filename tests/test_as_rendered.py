@@ -672,6 +672,87 @@ AS_WRITTEN = {
 
 SPEC_GROUP = ("clusters", 0, "spec", "headGroupSpec")
 AS_WRITTEN |= {
+    # third review: a groupName that is no text (it crashed serve-gpus-fit)
+    "a groupName that is a list": (
+        "podSecurity: baseline\n" + WITH_IMAGE + "services: [{name: s, serveConfig: {applications: [{name: a, "
+        "import_path: 'm:app', deployments: [{name: d}]}]}, cluster: {head: {cpu: '1'}, workerGroups: [{name: w, "
+        "cpu: '1'}]}, spec: {rayClusterConfig: {workerGroupSpecs: [{groupName: [x], minReplicas: 0, maxReplicas: 1, "
+        "template: {spec: {containers: [{name: w, image: i}]}}}]}}}]\n",
+        [
+            (
+                ("services", 0, "spec", "rayClusterConfig", "workerGroupSpecs", 0, "groupName"),
+                "crd-schema",
+                "rendered RayService s, spec.rayClusterConfig.workerGroupSpecs[0].groupName: expected text, got a list",
+            )
+        ],
+    ),
+    # a patch that mends what `spec` broke: the read-back rules need a schema-valid object before the patches
+    # too (reading [5] back crashed importer/convert.py)
+    "a patch over containers that are no mappings": (
+        "podSecurity: baseline\n" + WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: "
+        "{template: {spec: {containers: [5]}}}}}]\npatches: [{target: {kind: RayCluster, name: c}, patch: "
+        "{apiVersion: ray.io/v1, kind: RayCluster, metadata: {name: c}, spec: {headGroupSpec: {template: {spec: "
+        "{containers: [{name: ray-head, image: y}]}}}}}}]\n",
+        [
+            (
+                HEAD_CONTAINER_PATH,
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.template.spec.containers[0]: expected a mapping, got an "
+                "integer 5",
+            )
+        ],
+    ),
+    # no submitter runs outside K8sJobMode, whatever pod `spec` writes for it (rayjob_controller.go:589)
+    "a submitter pod of HTTPMode": (
+        "podSecurity: baseline\n" + WITH_IMAGE + "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: "
+        "'1'}}, spec: {submissionMode: HTTPMode, submitterPodTemplate: {spec: {containers: [{name: "
+        "ray-job-submitter}]}}}}]\n",
+        [],
+    ),
+    # an image or a rayStartParams value of the wrong type is the CRD check's to name
+    "a submitter image that is a list": (
+        "podSecurity: baseline\n" + WITH_IMAGE + "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: "
+        "'1'}}, spec: {submitterPodTemplate: {spec: {containers: [{name: ray-job-submitter, image: []}]}}}}]\n",
+        [
+            (
+                ("jobs", 0, "spec", "submitterPodTemplate", "spec", "containers", 0, "image"),
+                "crd-schema",
+                "rendered RayJob j, spec.submitterPodTemplate.spec.containers[0].image: expected text, got a list",
+            )
+        ],
+    ),
+    "a group image that is a list": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, spec: {headGroupSpec: {template: {spec: {containers: "
+        "[{name: ray-head, image: []}]}}}}}]\n",
+        [
+            (
+                (*HEAD_CONTAINER_PATH, "image"),
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.template.spec.containers[0].image: expected text, got a "
+                "list",
+            )
+        ],
+    ),
+    "a start param of spec that is a number": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', rayResources: {TPU: '4'}}, spec: {headGroupSpec: "
+        "{rayStartParams: {num-cpus: 0}}}}]\n",
+        [
+            (
+                (*SPEC_GROUP, "rayStartParams", "num-cpus"),
+                "crd-schema",
+                "rendered RayCluster c, spec.headGroupSpec.rayStartParams.num-cpus: expected text, got an integer 0",
+            )
+        ],
+    ),
+    # no image anywhere: removing what the podTemplate writes would not give one
+    "a submitter without any image, its containers null": (
+        "defaults: {image: null}\njobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, submitter: "
+        "{podTemplate: {spec: {containers: null}}}}]\n",
+        [
+            (("jobs", 0, "cluster", "head"), "image-required", "no container image for this group"),
+            (("jobs", 0, "submitter"), "image-required", "no container image for the submitter"),
+        ],
+    ),
     # a list that `spec` writes whole (not keyed by name) is found by position: the CRD's problem is reported at
     # the item `spec` wrote (validate/provenance.py)
     "a container of spec's list that is no mapping": (

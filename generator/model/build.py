@@ -205,8 +205,8 @@ def submitter_image(job: Mapping[str, Any], defaults: Mapping[str, Any], written
     submitter = job.get("submitter", {})
     written_pod = value_at(written, ("submitterPodTemplate", "spec"))
     passed = passed_through(submitter, submitter_container(job), "image", written_pod)
-    if passed is not NOT_PASSED:
-        return str(passed) if passed else None
+    if passed is None or isinstance(passed, str):  # else NOT_PASSED, or a value the CRD check refuses
+        return passed or None
     if submitter.get("image"):
         return str(submitter["image"])
     return job_head_image(job, defaults, written)
@@ -295,8 +295,8 @@ def group_image(
     the container of its name (`written`: the cluster spec that `spec` writes; passed_through), else the
     group's, else the cluster's, else the environment default."""
     passed = passed_through(group, ray_container(group, head), "image", written_group_pod(written, group, head))
-    if passed is not NOT_PASSED:
-        return str(passed) if passed else None
+    if passed is None or isinstance(passed, str):  # else NOT_PASSED, or a value the CRD check refuses
+        return passed or None
     image = group.get("image") or cluster.get("image") or defaults.get("image")
     return str(image) if image else None
 
@@ -337,7 +337,8 @@ def group_mapping(
     where it is written: the group's `key`, then what the item's `spec` writes at `written_key` of the group's
     entry (`written_group`), merged as input/resolve.py merges mappings: an entry takes the place of the one
     before, a null removes one, a null (or another value, which the CRD check refuses) instead of the mapping
-    removes them all."""
+    removes them all. An entry `spec` writes that is no text (the CRD's maps hold text) is left out, for the
+    CRD check to name."""
     structured = group.get(key)
     found = {
         name: (value, (*group_at, key, name))
@@ -348,10 +349,10 @@ def group_mapping(
         if not isinstance(written, Mapping):
             return {}
         for name, value in written.items():
-            if value is None:
-                found.pop(name, None)
-            else:
+            if isinstance(value, str):
                 found[name] = (value, (*written_group_at, written_key, name))
+            else:  # null removes it; another value (the CRD's maps hold text) is the CRD check's to name
+                found.pop(name, None)
     return found
 
 

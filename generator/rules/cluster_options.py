@@ -126,7 +126,9 @@ def _override_group_names(spec_at: ClusterSpecAt) -> set[Any]:
     """The worker groups the item's `spec` writes into its cluster spec (workerGroupSpecs[].groupName)."""
     written = written_by_spec(spec_at, ("workerGroupSpecs",))
     return (
-        {group.get("groupName") for group in written if isinstance(group, dict)} if isinstance(written, list) else set()
+        {group["groupName"] for group in written if isinstance(group, dict) and isinstance(group.get("groupName"), str)}
+        if isinstance(written, list)
+        else set()
     )
 
 

@@ -12,6 +12,7 @@ from generator.model.build import (
     DEFAULT_SUBMISSION_MODE,
     RESOURCE_SHORTHAND,
     ContainerLayers,
+    job_head_image,
     pod_security_level,
     pod_volumes,
     ray_container,
@@ -87,18 +88,18 @@ def _submitter_image(
     (common/job.go GetSubmitterTemplate at v1.7.0; only K8sJobMode runs it, rayjob_controller.go:589)."""
     written = written_job(context.data, job_path)
     generated = writes_submitter(job, level)
-    if not generated and (
-        job.get("submissionMode", DEFAULT_SUBMISSION_MODE) != DEFAULT_SUBMISSION_MODE
-        or value_at(written, ("submitterPodTemplate",)) is None
-    ):
-        return  # KubeRay's default submitter, with the head's image
+    # the mode as rendered: what the job's `spec` writes, else the structured field
+    mode = value_at(written, ("submissionMode",)) or job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
+    if not generated and (mode != DEFAULT_SUBMISSION_MODE or value_at(written, ("submitterPodTemplate",)) is None):
+        return  # KubeRay's default submitter, with the head's image, or none at all
     if generated and submitter_image(job, defaults, written) is not None:
         return
     layers = submitter_layers(context.data, job_path, generated=generated)
     taken_at = layers.taken_at("image")
     if not generated:
-        if not layers.readable or (layers.parts and layers.parts[0][1].get("image")):
-            return  # the CRD check names what replaced the containers
+        image = layers.parts[0][1].get("image") if layers.parts else None
+        if not layers.readable or image or (image is not None and not isinstance(image, str)):
+            return  # an image, or what the CRD check names: containers or an image of the wrong type
         if taken_at is not None:
             yield context.problem(
                 taken_at,
@@ -108,8 +109,11 @@ def _submitter_image(
                 at_key=True,
             )
         return
-    if taken_at is None:
-        if "submitter" in job:  # without a head image, the head's own problem says it
+    submitter = job.get("submitter", {})
+    if taken_at is None or (
+        "submitter" in job and not (submitter.get("image") or job_head_image(job, defaults, written))
+    ):
+        if "submitter" in job:  # no image to take away; without a head image, the head's own problem says it
             yield context.problem(
                 (*job_path, "submitter"),
                 "no container image for the submitter",

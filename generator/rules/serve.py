@@ -142,6 +142,7 @@ def _group_gpus(context: RuleContext, spec_at: ClusterSpecAt) -> list[Decimal | 
     names = {group.get("name") for group in spec_at.spec.get("workerGroups", [])}
     written = value_at(spec_at.written, ("workerGroupSpecs",))
     for entry in written if isinstance(written, list) else []:
-        if isinstance(entry, dict) and entry.get("groupName") not in names:
+        # a groupName that is no text is the CRD check's to name
+        if isinstance(entry, dict) and isinstance(entry.get("groupName"), str) and entry["groupName"] not in names:
             found.append(ray_gpus({}, "", context.version, entry, generated=False))
     return found

@@ -311,7 +311,8 @@ def patched_object_problems(
             message = f"{kind} {name} after {which}, {format_path(finding.path)}: {finding.message}"
             hint = finding.hint or (MERGE_HINT if merged else None)
             problems.append(problem(indices[-1], message, hint, rule))
-        if rules is not None and not found:
+        # the rules read both objects back into environment items, which only a schema-valid object makes
+        if rules is not None and not found and not check(unpatched[identity]):
             for new in rules(unpatched[identity], objects[identity]):
                 problems.append(problem(indices[-1], f"{kind} {name} after {which}: {new.message}", new.hint, new.rule))
     return problems
