@@ -999,3 +999,22 @@ def test_group_values_are_read_as_rendered_and_reported_where_written(
     (environments / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
     result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
     assert [(problem.path, problem.rule, problem.message) for problem in result.problems] == expected
+
+
+def test_a_problem_of_a_group_only_spec_writes_is_located_in_spec(tool: ToolData, environments: Path) -> None:
+    """The whole entry of a worker group that no structured group has is the item's `spec`'s: a problem of a
+    field it leaves out (the securityContext restricted asks for) is located at its nearest part in `spec`, not
+    at a structured group that does not exist (validate/provenance.py)."""
+    body = (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}], spec: {workerGroupSpecs: "
+        "[{groupName: extra, replicas: 1, minReplicas: 1, maxReplicas: 1, rayStartParams: {}, template: {spec: "
+        "{containers: [{name: ray-worker, image: 'rayproject/ray:2.46.0'}]}}}]}}]\n"
+    )
+    (environments / "_base.yaml").write_text(BASE)
+    (environments / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
+    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+    container = ("clusters", 0, "spec", "workerGroupSpecs", 0, "template", "spec", "containers", 0)
+    assert {(problem.path, problem.rule) for problem in result.problems} == {(container, "pod-security")}
+    # the file's own place of that container: after `spec:`, not at `workerGroups:`
+    spec_column = body.splitlines()[1].index("spec: {workerGroupSpecs") + 1
+    assert all(problem.location and problem.location.column > spec_column for problem in result.problems)

@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.errors import DocPath
 from generator.input.resolve import MERGE_KEYS, NAME, is_keyed_list
-from generator.model.fields import GITOPS_FIELDS, KIND_SECTIONS, OVERRIDE, all_matches, fill
+from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, GITOPS_FIELDS, KIND_SECTIONS, OVERRIDE, all_matches, fill
 from generator.source import value_at
 
 SECTIONS = {**KIND_SECTIONS, "ConfigMap": "configMaps"}
@@ -57,6 +57,14 @@ def _override_path(
     if value is None:
         return None
     key = NAME
+    groups_at = (OVERRIDE, *CLUSTER_SPEC[kind], "workerGroupSpecs")
+    structured = value_at(data[section][index], (*CLUSTER_ITEM[kind], "workerGroups"))
+    names = (
+        {group.get("name") for group in structured if isinstance(group, dict)}
+        if isinstance(structured, list)
+        else set()
+    )
+    own = False  # in a worker group only the override writes: whatever it holds is the override's
     for position, part in enumerate(rendered[1:], start=1):
         if isinstance(value, dict) and isinstance(part, str) and part in value:
             value, key = value[part], MERGE_KEYS.get(part, NAME)
@@ -76,10 +84,12 @@ def _override_path(
                 return None
             value = value[found]
             part = found
+            if rendered[:position] == groups_at and isinstance(value, dict) and isinstance(value.get("groupName"), str):
+                own = own or value["groupName"] not in names
         else:
             # the override stops above this part: it wrote the value only if what it holds here is not a
-            # mapping or keyed list that the generated value was merged into
-            return written if value is not None and not isinstance(value, dict | list) else None
+            # mapping or keyed list that the generated value was merged into, or it wrote the whole group
+            return written if own or (value is not None and not isinstance(value, dict | list)) else None
         written = (*written, part)
     return written
 
