@@ -11,7 +11,7 @@ so a later error points at the partial that wrote the value.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,6 +179,19 @@ def _merge_keyed_lists(
 
 def is_keyed_list(items: list[Any], key: str) -> bool:
     return bool(items) and all(isinstance(item, dict) and isinstance(item.get(key), str) for item in items)
+
+
+def merged_lists(
+    lists: Iterable[tuple[Path_, Any]], key: str, *, keyed: bool = True
+) -> Iterator[tuple[bool, Path_, list[Any]]]:
+    """Lists merged one over the other in order, as `merge` takes them, for readers of the result: each with
+    whether it replaces what is merged so far (it, or the list it lands on, is not keyed by `key`; anything but a
+    list, a null, leaves none), where it stands, and its items. `keyed`: whether the list under the first is
+    keyed by `key` (a generated one is; none is: False)."""
+    for at, items in lists:
+        this = isinstance(items, list) and is_keyed_list(items, key)
+        yield not (keyed and this), at, items if isinstance(items, list) else []
+        keyed = this
 
 
 def _keeps(keeping: Keeping, path: Path_) -> bool:

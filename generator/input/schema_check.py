@@ -287,14 +287,15 @@ def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath)
     ):
         return f"write true or false without quotes: {field}: {str(value.lower() in ('true', 'yes', 'on')).lower()}"
     # an item of a list is named by its list: "each item of containers", not "containers"
-    subject = f"each item of {field}" if path and isinstance(path[-1], int) else field
+    item = bool(path) and isinstance(path[-1], int)
+    subject = f"each item of {field}" if item else field
     if "object" in wanted:
         properties = schema.get("properties", {})
-        if isinstance(value, bool) and "enabled" in properties and subject == field:
+        if isinstance(value, bool) and "enabled" in properties and not item:
             return f"{field} is a mapping of settings: write {field}: {{enabled: {str(value).lower()}}}"
         if isinstance(value, list):
             return f"{subject} is a mapping, not a list: remove the '- ' before its keys"
-        where = "after its '- '" if subject != field else "indented below it"
+        where = "after its '- '" if item else "indented below it"
         return f"{subject} is a mapping: write its fields {where} (kuberay-gitops explain lists them)"
     if "array" in wanted:
         if isinstance(value, dict):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, InternalError
-from generator.input.resolve import is_keyed_list
+from generator.input.resolve import merged_lists
 from generator.model.fields import CLUSTER_SPEC, JOB_SPEC_AT, OVERRIDE
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
 from generator.model.types import (
@@ -303,12 +303,7 @@ def group_image(
 
 def written_group_pod(written: Any, group: Mapping[str, Any], head: bool) -> Any:
     """The pod spec that `written`, the cluster spec an item's `spec` writes, writes for a group (None: none)."""
-    return value_at(written, written_group_pod_at(written, group, head))
-
-
-def written_group_pod_at(written: Any, group: Mapping[str, Any], head: bool) -> DocPath:
-    """Where in `written`, the cluster spec an item's `spec` writes, the pod spec of a group is."""
-    return (*written_group_at(written, group, head), "template", "spec")
+    return value_at(written, (*written_group_at(written, group, head), "template", "spec"))
 
 
 def written_group_at(written: Any, group: Mapping[str, Any], head: bool) -> DocPath:
@@ -363,7 +358,12 @@ def written_cluster_spec(item: Mapping[str, Any], kind: str) -> Any:
 
 def written_job_spec(item: Mapping[str, Any], kind: str) -> Any:
     """What a RayJob or RayCronJob item writes through its `spec` of the RayJob spec (None: nothing)."""
-    return value_at(item, (OVERRIDE, *JOB_SPEC_AT[kind][1].split(".")[1:]))
+    return value_at(item, written_job_spec_at(kind))
+
+
+def written_job_spec_at(kind: str) -> DocPath:
+    """Where, in a RayJob or RayCronJob item, its `spec` writes the RayJob spec."""
+    return (OVERRIDE, *JOB_SPEC_AT[kind][1].split(".")[1:])
 
 
 NOT_PASSED = object()  # what passed_through gives when nothing passed through writes the key
@@ -433,21 +433,20 @@ def container_layers(
     (utils.RayContainerIndex)."""
     if written_pod is None and "podTemplate" not in item:
         return _NOTHING_PASSED  # the common case, asked for by a dozen rules per group
-    keyed, parts = generated, []
-    replacing: tuple[DocPath, list[Any]] | None = None
     pods = (((*item_at, "podTemplate", "spec"), value_at(item, ("podTemplate", "spec"))), (written_pod_at, written_pod))
-    for at, pod in pods:
-        if not isinstance(pod, Mapping) or "containers" not in pod:
-            continue
-        layer = [] if pod["containers"] is None else pod["containers"]  # null removes them: none is left
-        if not isinstance(layer, list):
-            continue  # the CRD check names it
-        if keyed and is_keyed_list(layer, "name"):
-            parts += [
-                ((*at, "containers", index), entry) for index, entry in enumerate(layer) if entry["name"] == container
-            ]
-        else:
-            keyed, replacing = False, ((*at, "containers"), layer)
+    # a null removes the containers, which leaves none; another value is the CRD check's to name
+    lists = [
+        ((*at, "containers"), pod["containers"])
+        for at, pod in pods
+        if isinstance(pod, Mapping) and "containers" in pod and isinstance(pod["containers"], list | None)
+    ]
+    parts: list[tuple[DocPath, Mapping[str, Any]]] = []
+    replacing: tuple[DocPath, list[Any]] | None = None
+    for replaces, at, layer in merged_lists(lists, "name", keyed=generated):
+        if replaces:
+            replacing = (at, layer)
+        elif replacing is None:  # (a keyed list over a replacing one would merge into it: no two layers make that)
+            parts += [((*at, index), entry) for index, entry in enumerate(layer) if entry["name"] == container]
     if replacing is None:
         return ContainerLayers(False, tuple(parts))
     where, replaced = replacing

@@ -3,13 +3,13 @@ and the model's settings with their defaults applied (so that no rule works a de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
-from generator.input.resolve import is_keyed_list
+from generator.input.resolve import merged_lists
 from generator.model.build import (
     ContainerLayers,
     container_layers,
@@ -24,11 +24,11 @@ from generator.model.build import (
     written_cluster_spec,
     written_group_at,
     written_job_spec,
+    written_job_spec_at,
 )
 from generator.model.fields import (
     CLUSTER_ITEM,
     CLUSTER_SPEC,
-    JOB_SPEC_AT,
     OVERRIDE,
     SECTION_KINDS,
     KindField,
@@ -208,9 +208,7 @@ def submitter_layers(data: dict[str, Any], job_path: DocPath, generated: bool) -
     """What the submitter's podTemplate and then the job's `spec` merge into the submitter container of the job
     at `job_path` (a job, or a RayCronJob's `job`), with where each is written in the environment."""
     job = value_at(data, job_path)
-    section = str(job_path[0])
-    crd = JOB_SPEC_AT[SECTION_KINDS[section]][1].split(".")[1:]
-    pod_at = (*job_path[:2], OVERRIDE, *crd, "submitterPodTemplate", "spec")
+    pod_at = (*job_path[:2], *written_job_spec_at(SECTION_KINDS[str(job_path[0])]), "submitterPodTemplate", "spec")
     return container_layers(
         job.get("submitter", {}),
         submitter_container(job),
@@ -233,65 +231,49 @@ def ray_start_params(
 def ray_container_env(
     data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath, defaults: dict[str, Any]
 ) -> dict[str, tuple[Any, DocPath]]:
-    """Each variable of a group's Ray container as rendered, by name: its value and where its name is written.
-    The group's (or the defaults') env first, then what the podTemplate and the item's `spec` write for the
-    container, merged as input/resolve.py merges: by name (an item takes the place of the one before, and keeps
-    its value when it writes none); a list not keyed by name, or an empty one, replaces; a null removes."""
-    layers = ray_container_layers(data, spec_at, group_path)
-    group = value_at(data, group_path)
-    found: dict[str, tuple[Any, DocPath]] = (
-        {}
-        if layers.replaced
-        else {
-            name: (variable.item.get("value"), (*variable.written_at(group_path), "name"))
-            for name, variable in merged_by_name(group, defaults, "env").items()
-        }
-    )
-    for at, position, item in _merged_list(layers, "env", "name", found):
-        value = item["value"] if "value" in item else found.get(item["name"], (None,))[0]
-        found[item["name"]] = (value, (*at, "env", position, "name"))
-    return found
+    """Each variable of a group's Ray container as rendered, by name: its value and where its name is written
+    (_ray_container_items)."""
+    generated = {
+        name: (variable.item, variable.written_at(group_path))
+        for name, variable in merged_by_name(value_at(data, group_path), defaults, "env").items()
+    }
+    items = _ray_container_items(data, spec_at, group_path, "env", "name", generated)
+    return {name: (item.get("value"), (*at, "name")) for name, (item, at) in items.items()}
 
 
 def ray_container_mounts(
     data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath, defaults: dict[str, Any]
 ) -> list[tuple[Any, Any, DocPath]]:
-    """Each volume mount of a group's Ray container as rendered: (name, mountPath, where it is written). The
-    group's (or the defaults') volumes, then what the podTemplate and the item's `spec` write for the
-    container's volumeMounts, merged by mountPath (their merge key, input/resolve.py) as ray_container_env
-    merges by name."""
+    """Each volume mount of a group's Ray container as rendered: (name, mountPath, where it is written): the
+    group's (or the defaults') volumes, merged by mountPath, the merge key of volumeMounts (_ray_container_items)."""
+    generated = {
+        volume.item.get("mountPath"): (volume.item, volume.written_at(group_path))
+        for volume in merged_by_name(value_at(data, group_path), defaults, "volumes").values()
+    }
+    items = _ray_container_items(data, spec_at, group_path, "volumeMounts", "mountPath", generated)
+    return [(item.get("name"), mount_path, at) for mount_path, (item, at) in items.items()]
+
+
+def _ray_container_items(
+    data: dict[str, Any],
+    spec_at: ClusterSpecAt,
+    group_path: DocPath,
+    key: str,
+    merge_key: str,
+    generated: dict[Any, tuple[Mapping[str, Any], DocPath]],
+) -> dict[Any, tuple[Mapping[str, Any], DocPath]]:
+    """The items of a group's Ray container's list `key` as rendered, by `merge_key`, each with where it is
+    written: the `generated` ones (the group's or the defaults'), then what the podTemplate and the item's
+    `spec` write for the container, merged as input/resolve.py merges (merged_lists): a keyed list merges item by
+    item (an item keeps a key it leaves out from the one it lands on), another one replaces, a null removes."""
     layers = ray_container_layers(data, spec_at, group_path)
-    group = value_at(data, group_path)
-    found: dict[Any, tuple[Any, Any, DocPath]] = (
-        {}
-        if layers.replaced
-        else {
-            volume.item.get("mountPath"): (name, volume.item.get("mountPath"), volume.written_at(group_path))
-            for name, volume in merged_by_name(group, defaults, "volumes").items()
-        }
-    )
-    for at, position, mount in _merged_list(layers, "volumeMounts", "mountPath", found):
-        # a mount without a name keeps the one it replaces, as the merge keeps a key left out
-        name = mount["name"] if "name" in mount else found.get(mount["mountPath"], (None,))[0]
-        found[mount["mountPath"]] = (name, mount["mountPath"], (*at, "volumeMounts", position))
-    return list(found.values())
-
-
-def _merged_list(
-    layers: ContainerLayers, key: str, merge_key: str, found: dict[Any, Any]
-) -> Iterator[tuple[DocPath, int, dict[str, Any]]]:
-    """The items of the layers' lists `key` that merge into `found` by `merge_key`, with where each is written.
-    A list merges by key only when it and the list it lands on are both keyed (input/resolve.py merge; the
-    generated list is); else it replaces what `found` holds, as a null removes it."""
-    keyed = True
-    for at, container in layers.parts:
-        if key not in container:
-            continue
-        items = container[key]
-        this_keyed = isinstance(items, list) and is_keyed_list(items, merge_key)
-        if not (keyed and this_keyed):
-            found.clear()
-        keyed = this_keyed
-        for position, item in enumerate(items if isinstance(items, list) else []):
+    found = {} if layers.replaced else dict(generated)
+    lists = [((*at, key), container[key]) for at, container in layers.parts if key in container]
+    for replaces, at, items in merged_lists(lists, merge_key):
+        if replaces:
+            found = {}
+        for position, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get(merge_key), str):
-                yield at, position, item
+                before = found.get(item[merge_key], ({}, ()))[0]
+                found[item[merge_key]] = ({**before, **item}, (*at, position))
+    return found

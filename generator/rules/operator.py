@@ -26,6 +26,7 @@ from generator.model.build import (
     merged_by_name,
     ray_container,
     ray_start_value,
+    written_group_pod,
 )
 from generator.model.fields import (
     CLUSTER_SPEC,
@@ -838,9 +839,9 @@ def gpus_match_ray_start_params(context: RuleContext) -> Iterator[Problem]:
             if found is None:
                 continue
             declared, at = found
-            container = ray_container(group, path[-1] == "head")
-            written_pod = value_at(written_group(context.data, spec_at, path)[0], ("template", "spec"))
-            available = container_gpus(group, container, context.version, written_pod)
+            head = path[-1] == "head"
+            written_pod = written_group_pod(spec_at.written, group, head)
+            available = container_gpus(group, ray_container(group, head), context.version, written_pod)
             advertised = parse_quantity(str(declared))
             if advertised is not None and available is not None and advertised > available:
                 yield context.problem(

@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
-from generator.input.resolve import is_keyed_list
+from generator.input.resolve import merged_lists
 from generator.model.build import (
     DEFAULT_SUBMISSION_MODE,
     RESOURCE_SHORTHAND,
@@ -22,7 +22,6 @@ from generator.model.build import (
     volume_sources,
     writes_submitter,
     written_group_pod,
-    written_group_pod_at,
 )
 from generator.quantity import parse_quantity
 from generator.rules.context import (
@@ -32,8 +31,8 @@ from generator.rules.context import (
     ray_container_layers,
     ray_start_params,
     rendered_image,
-    spec_path,
     submitter_layers,
+    written_group,
     written_job,
 )
 from generator.rules.rule import rule
@@ -109,31 +108,29 @@ def _submitter_image(
                 at_key=True,
             )
         return
-    submitter = job.get("submitter", {})
-    if taken_at is None or (
-        "submitter" in job and not (submitter.get("image") or job_head_image(job, defaults, written))
-    ):
-        if "submitter" in job:  # no image to take away; without a head image, the head's own problem says it
+    if "submitter" not in job:  # KubeRay's default submitter, written out (restricted), with the head's image
+        if taken_at is not None:  # which `spec` takes away (without a head image, the head's own problem says it)
             yield context.problem(
-                (*job_path, "submitter"),
-                "no container image for the submitter",
-                "set defaults.image, the job cluster's image or the submitter's image",
+                taken_at,
+                "no container image for the submitter: the job's spec leaves its submitterPodTemplate none",
+                "keep the image of the ray-job-submitter container in the submitterPodTemplate that spec writes, or "
+                "remove it",
                 at_key=True,
             )
-    elif "submitter" in job:  # an image it would have, which its podTemplate or the job's `spec` takes away
+        return
+    if taken_at is None or not (job["submitter"].get("image") or job_head_image(job, defaults, written)):
+        yield context.problem(  # no image to take away
+            (*job_path, "submitter"),
+            "no container image for the submitter",
+            "set defaults.image, the job cluster's image or the submitter's image",
+            at_key=True,
+        )
+    else:  # an image it would have, which its podTemplate or the job's `spec` takes away
         yield context.problem(
             taken_at,
             "no container image for the submitter: its podTemplate or the job's spec leaves its container none",
             f"write the image of the {submitter_container(job)} container there, or remove what takes it away (an "
             "entry without one, an empty or null containers list)",
-            at_key=True,
-        )
-    else:  # KubeRay's default submitter, written out (restricted), with the head's image that `spec` takes away
-        yield context.problem(
-            taken_at,
-            "no container image for the submitter: the job's spec leaves its submitterPodTemplate none",
-            "keep the image of the ray-job-submitter container in the submitterPodTemplate that spec writes, or "
-            "remove it",
             at_key=True,
         )
 
@@ -254,29 +251,27 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
     defaults = context.data.get("defaults", {})
     found: list[tuple[DocPath, str, set[str], bool]] = []
     for spec_at in context.cluster_specs:
-        written = spec_at.written
         for path, group in groups(spec_at):
-            pod_at = spec_path(spec_at, written_group_pod_at(written, group, path[-1] == "head"))
-            layers = [(*path, "podTemplate", "spec", "volumes"), (*pod_at, "volumes")]
             volumes: dict[str, tuple[DocPath, set[str], bool]] = {
                 name: (volume.written_at(path), set(volume_sources(volume.item)), True)
                 for name, volume in pod_volumes(group, defaults).items()
             }
-            keyed = True  # lists merge by name only when both sides are keyed (input/resolve.py merge)
-            for at in layers:
-                entries = value_at(context.data, at)
-                if not isinstance(entries, list):
-                    continue
-                if not (keyed and is_keyed_list(entries, "name")):  # it replaces the volumes, and so do later ones
-                    keyed, volumes = False, {}
+            entry, entry_at = written_group(context.data, spec_at, path)
+            lists = [
+                ((*path, "podTemplate", "spec", "volumes"), value_at(group, ("podTemplate", "spec", "volumes"))),
+                ((*entry_at, "template", "spec", "volumes"), value_at(entry, ("template", "spec", "volumes"))),
+            ]
+            for replaces, at, entries in merged_lists([(at, e) for at, e in lists if isinstance(e, list)], "name"):
+                if replaces:
+                    volumes = {}
                 # merged by name: a mapping over the rendered volume (null removes a key)
-                for position, entry in enumerate(entries):
-                    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                for position, item in enumerate(entries):
+                    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                         continue  # the CRD check names it
-                    written_at, sources, structured = volumes.get(entry["name"], ((*at, position), set(), False))
-                    sources = sources | {key for key, value in entry.items() if key != "name" and value is not None}
-                    sources -= {key for key, value in entry.items() if value is None}
-                    volumes[entry["name"]] = (written_at, sources, structured)
+                    written_at, sources, structured = volumes.get(item["name"], ((*at, position), set(), False))
+                    sources = sources | {key for key, value in item.items() if key != "name" and value is not None}
+                    sources -= {key for key, value in item.items() if value is None}
+                    volumes[item["name"]] = (written_at, sources, structured)
             found += [(at, name, sources, structured) for name, (at, sources, structured) in volumes.items()]
     return found
 

@@ -141,11 +141,12 @@ def gpu_groups_tolerate_gpu_taints(context: RuleContext) -> Iterator[Problem]:
         for path, group in groups(spec_at):
             container = ray_container(group, path[-1] == "head")
             entry, entry_at = written_group(context.data, spec_at, path)
+            written_pod = value_at(entry, ("template", "spec"))
             pods = (
                 ((*path, "podTemplate", "spec"), value_at(group, ("podTemplate", "spec"))),
-                ((*entry_at, "template", "spec"), value_at(entry, ("template", "spec"))),
+                ((*entry_at, "template", "spec"), written_pod),
             )
-            limits = ray_container_limits(group, container, pods[1][1])
+            limits = ray_container_limits(group, container, written_pod)
             if limits is None or not any(
                 name.startswith("nvidia.com/") and _positive(amount) for name, amount in limits.items()
             ):

@@ -69,16 +69,10 @@ def _override_path(
         if isinstance(value, dict) and isinstance(part, str) and part in value:
             value, key = value[part], MERGE_KEYS.get(part, NAME)
         elif isinstance(value, list) and isinstance(part, int):
-            wanted = value_at(document, (*rendered[: position + 1], key))
-            found = next(
-                (
-                    i
-                    for i, item in enumerate(value)
-                    if isinstance(item, dict) and wanted is not None and item.get(key) == wanted
-                ),
-                None,
-            )
-            if not is_keyed_list(value, key):  # the merge took the list whole (input/resolve.py): same positions
+            if is_keyed_list(value, key):  # merged item by item: found by its key
+                wanted = value_at(document, (*rendered[: position + 1], key))
+                found = next((i for i, item in enumerate(value) if wanted is not None and item[key] == wanted), None)
+            else:  # the merge took the list whole (input/resolve.py): the same positions
                 found = part if part < len(value) else None
             if found is None:
                 return None
