@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, TextIO
 
 from generator.errors import Problem, format_path
@@ -20,6 +20,13 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):  # outside the working directory, or the working directory was replaced
         return str(path)
+
+
+def display_paths_under(folder: Path, paths: Sequence[PurePosixPath]) -> list[str]:
+    """`display_path` of each path under `folder`, the folder resolved once: resolving each file's path asks the
+    file system about every folder above it, a dozen system calls per file of a render that writes thousands."""
+    shown = Path(display_path(folder))
+    return [str(shown / path) for path in paths]
 
 
 def problem_line(problem: Problem) -> str:
@@ -65,11 +72,10 @@ class TextReporter:
             print(problem_count(problems), file=self.err)
 
     def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None:
-        for change in changes:
-            print(
-                f"{change.state}: {display_path(output_dir / change.path)}",
-                file=self.out if written else self.err,
-            )
+        shown = display_paths_under(output_dir, [change.path for change in changes])
+        # one write for the whole listing: with PYTHONUNBUFFERED (set in many CI images) each print is two
+        lines = "".join(f"{change.state}: {path}\n" for change, path in zip(changes, shown, strict=True))
+        (self.out if written else self.err).write(lines)
 
     def summary(self, message: str) -> None:
         print(message, file=self.out)
@@ -120,8 +126,9 @@ class JsonReporter:
 
     def changes(self, output_dir: Path, changes: Sequence[Change], *, written: bool) -> None:
         self.document["written"] = written
+        shown = display_paths_under(output_dir, [change.path for change in changes])
         self.document["changes"].extend(
-            {"path": display_path(output_dir / change.path), "state": change.state} for change in changes
+            {"path": path, "state": change.state} for change, path in zip(changes, shown, strict=True)
         )
 
     def summary(self, message: str) -> None:

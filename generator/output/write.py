@@ -9,10 +9,12 @@ they are (no copying, and their modification times do not change) and new files 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -125,33 +127,75 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
         # mkdtemp creates the folder private (0700); the output keeps the mode it had, or a usual one
         os.chmod(staging, output_dir.stat().st_mode & 0o7777 if output_dir.is_dir() else DIRECTORY_MODE)
         fresh = not output_dir.is_dir()  # a first render: the staging tree holds nothing yet
+        # the files written anew and the stale ones are not linked into the staging tree, only to go again
+        left_out = {str(change.path) for change in changes if change.state != "conflict"}
         if not fresh:
-            shutil.copytree(output_dir, staging, symlinks=True, dirs_exist_ok=True, copy_function=_link_or_copy)
+            shutil.copytree(
+                output_dir,
+                staging,
+                symlinks=True,
+                dirs_exist_ok=True,
+                copy_function=_link_or_copy,
+                ignore=_ignoring(output_dir, left_out),
+            )
         _refuse_links(staging, [file.path for file in files])
         for change in changes:
             if change.state == "stale":
-                (staging / change.path).unlink()
                 _remove_empty_parents(staging, staging / change.path)
-        written = {change.path for change in changes if change.state in ("added", "changed")}
-        folders: set[Path] = set()  # made already: one mkdir for each folder, not for each file
-        for file in files:
-            if file.path not in written:
-                continue
-            target = staging / file.path
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            mode = None
-            if not fresh:
-                # a link to the current output's file: writing through it would change that tree before the swap
-                mode = target.stat().st_mode & 0o7777 if target.exists() else None
-                target.unlink(missing_ok=True)
-            target.write_bytes(file.content.encode("utf-8"))
-            if mode is not None:
-                os.chmod(target, mode)
+        written = {change.path: change.state for change in changes if change.state in ("added", "changed")}
+        folders: set[str] = {str(staging)}  # made already: one mkdir for each folder, not for each file
+        contents = {file.path: file.content for file in files}  # the last of two files at one path, as compared
+        for path, state in written.items():
+            # a changed file keeps its mode; a new one gets the usual, as open() gives it
+            mode = os.stat(output_dir / path).st_mode & 0o7777 if state == "changed" else None
+            target = os.path.join(staging, path)
+            _make_folder(os.path.dirname(target), folders)
+            _create(target, contents[path].encode("utf-8"), mode)
         replace_tree(staging, output_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the old tree, or nothing
+
+
+def _ignoring(output_dir: Path, left_out: Collection[str]) -> Callable[[str, list[str]], set[str]]:
+    """copytree's `ignore`: the regular files in a folder of the output whose paths are `left_out`. Anything
+    else standing where a file goes is copied: a folder may hold hand-written files, and a link is refused."""
+    root = str(output_dir)
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        relative = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        return {
+            name
+            for name in names
+            if prefix + name in left_out and stat.S_ISREG(os.lstat(os.path.join(folder, name)).st_mode)
+        }
+
+    return ignored
+
+
+def _make_folder(folder: str, made: set[str]) -> None:
+    """`folder` and the folders above it that are not made yet (the staging tree's root is), one mkdir each."""
+    if folder in made:
+        return
+    _make_folder(os.path.dirname(folder), made)
+    with contextlib.suppress(FileExistsError):  # linked in from the current output
+        os.mkdir(folder)
+    made.add(folder)
+
+
+def _create(path: str, content: bytes, mode: int | None) -> None:
+    """A new file holding `content`, with `mode` or the one open() gives (0o666 less the umask): os.open does
+    in one system call what open() does in four (it also asks whether the file is a terminal, its size and
+    its position)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        if mode is not None:
+            os.fchmod(descriptor, mode)
+    finally:
+        os.close(descriptor)
 
 
 def _link_or_copy(source: str, destination: str) -> None:
