@@ -207,3 +207,16 @@ def test_the_reading_of_an_object_takes_nothing_from_defaults(tool: ToolData, en
     assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": added}, base)] == [
         ("image-required", "RayCluster c with its spec: no container image for this group")
     ]
+
+
+def test_a_crd_problem_the_object_had_before_its_patches_is_reported_once(tool: ToolData, environments: Path) -> None:
+    """A patch of something else leaves a problem `spec` wrote where it was: at `spec`, not again at the patch."""
+    body = (
+        "kuberay: {version: 1.6.0}\nclusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}], spec: "
+        "{workerGroupSpecs: [{groupName: w, replicas: many}]}}]\n"
+        + _patch("RayCluster", "c", "/metadata/labels", "{team: a}")
+    )
+    problems = problems_of(tool, environments, {"team": body}, BASE)
+    assert [(rule, message) for _, rule, message in problems] == [
+        ("crd-schema", 'rendered RayCluster c, spec.workerGroupSpecs[0].replicas: expected an integer, got text "many"')
+    ]

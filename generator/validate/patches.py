@@ -267,9 +267,9 @@ def patched_object_problems(
     rules: Callable[[dict[str, Any], dict[str, Any]], list[Problem]] | None = None,
 ) -> list[Problem]:
     """The Ray objects of the overlay as `kubectl kustomize` builds them, after every patch, checked with
-    `check` (the CRD schema and CEL rules of the release) and, once schema-valid, with `rules` (the problems
-    the patched object has and the unpatched one has not); problems point at the last patch that changed the
-    object, and at a patch kustomize could not apply."""
+    `check` (the CRD schema and CEL rules of the release: the findings the unpatched object has not) and, once
+    both are schema-valid, with `rules` (the problems the patched object has and the unpatched one has not);
+    problems point at the last patch that changed the object, and at a patch kustomize could not apply."""
     patches = data.get("patches", [])
     if not patches:
         return []
@@ -306,13 +306,17 @@ def patched_object_problems(
         kind, name = identity
         which = ", ".join(f"patches[{index}]" for index in indices)
         merged = any(isinstance(patches[index]["patch"], dict) for index in indices)
-        found = check(objects[identity])
+        found, before = check(objects[identity]), check(unpatched[identity])
+        # what the object had before the patches is reported where it is written (the file's own check)
+        had = {(rule, finding.path, finding.message) for rule, finding in before}
         for rule, finding in found:
+            if (rule, finding.path, finding.message) in had:
+                continue
             message = f"{kind} {name} after {which}, {format_path(finding.path)}: {finding.message}"
             hint = finding.hint or (MERGE_HINT if merged else None)
             problems.append(problem(indices[-1], message, hint, rule))
         # the rules read both objects back into environment items, which only a schema-valid object makes
-        if rules is not None and not found and not check(unpatched[identity]):
+        if rules is not None and not found and not before:
             for new in rules(unpatched[identity], objects[identity]):
                 problems.append(problem(indices[-1], f"{kind} {name} after {which}: {new.message}", new.hint, new.rule))
     return problems
