@@ -18,15 +18,24 @@ def display_path(path: Path) -> str:
     """Paths relative to the working directory when inside it, as compilers print them."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):  # outside the working directory, or the working directory was replaced
+    except (ValueError, OSError, RuntimeError):  # outside the working directory, or it was replaced; a link loop
         return str(path)
 
 
 def display_paths_under(folder: Path, paths: Sequence[PurePosixPath]) -> list[str]:
-    """`display_path` of each path under `folder`, the folder resolved once: resolving each file's path asks the
-    file system about every folder above it, a dozen system calls per file of a render that writes thousands."""
-    shown = Path(display_path(folder))
-    return [str(shown / path) for path in paths]
+    """`display_path` of each path under `folder`, the folder and the working directory resolved once: resolving
+    each file's path asks the file system about every folder above it, a dozen system calls per file of a render
+    that writes thousands. A path is taken as it is written under the folder (a link in it is not followed)."""
+    try:
+        resolved, here = str(folder.resolve()), str(Path.cwd().resolve())
+    except (OSError, RuntimeError):  # the working directory was replaced; a symbolic link loop
+        return [str(folder / path) for path in paths]
+    prefix = here if here.endswith(os.sep) else here + os.sep  # the working directory may be the root
+    shown = []
+    for path in paths:
+        full = os.path.join(resolved, path)
+        shown.append(full[len(prefix) :] if full.startswith(prefix) else str(folder / path))
+    return shown
 
 
 def problem_line(problem: Problem) -> str:

@@ -23,6 +23,7 @@ from generator.files import GENERATED_MARKER, RenderedFile
 from generator.output.atomic import output_lock, recover, replace_tree, staging_prefix
 
 DIRECTORY_MODE = 0o755
+_MARKER_BYTES = GENERATED_MARKER.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,12 @@ def compare_output(output_dir: Path, files: Iterable[RenderedFile], scope: Outpu
     changes: list[Change] = []
     root = str(output_dir)
     for path, content in wanted.items():
-        current = _read_text(os.path.join(root, path))
+        current = _read_bytes(os.path.join(root, path))
         if current is None:
             changes.append(Change(path, "added"))
-        elif not current.startswith(GENERATED_MARKER):
+        elif not current.startswith(_MARKER_BYTES):
             changes.append(Change(path, "conflict"))
-        elif current != content:
+        elif current != content.encode("utf-8"):
             changes.append(Change(path, "changed"))
     # the files just compared are not opened again
     for path in generated_files(output_dir, besides={str(path) for path in wanted}):
@@ -139,18 +140,19 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
                 ignore=_ignoring(output_dir, left_out),
             )
         _refuse_links(staging, [file.path for file in files])
-        for change in changes:
-            if change.state == "stale":
-                _remove_empty_parents(staging, staging / change.path)
-        written = {change.path: change.state for change in changes if change.state in ("added", "changed")}
+        written = [change.path for change in changes if change.state in ("added", "changed")]
+        # a folder that files are written into stays, with the mode it has, though its old files are left out;
+        # one that only stale files leave empty goes, also where a file of the same path is written
+        stale = [change.path for change in changes if change.state == "stale"]
+        needed = {staging / folder for path in written for folder in path.parents} if stale else set()
+        for path in stale:
+            _remove_empty_parents(staging, staging / path, needed)
         folders: set[str] = {str(staging)}  # made already: one mkdir for each folder, not for each file
         contents = {file.path: file.content for file in files}  # the last of two files at one path, as compared
-        for path, state in written.items():
-            # a changed file keeps its mode; a new one gets the usual, as open() gives it
-            mode = os.stat(output_dir / path).st_mode & 0o7777 if state == "changed" else None
+        for path in written:
             target = os.path.join(staging, path)
             _make_folder(os.path.dirname(target), folders)
-            _create(target, contents[path].encode("utf-8"), mode)
+            _create(target, contents[path].encode("utf-8"), None if fresh else _mode(output_dir / path))
         replace_tree(staging, output_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the old tree, or nothing
@@ -171,6 +173,16 @@ def _ignoring(output_dir: Path, left_out: Collection[str]) -> Callable[[str, lis
         }
 
     return ignored
+
+
+def _mode(path: Path) -> int | None:
+    """The mode of the file a new one replaces, which it keeps; None where there is none (a folder that goes may
+    stand there, or a file where a folder of the new file's path goes)."""
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return status.st_mode & 0o7777 if stat.S_ISREG(status.st_mode) else None
 
 
 def _make_folder(folder: str, made: set[str]) -> None:
@@ -259,9 +271,9 @@ def _describe(error: OSError) -> str:
     return str(error)
 
 
-def _remove_empty_parents(root: Path, removed: Path) -> None:
+def _remove_empty_parents(root: Path, removed: Path, needed: Collection[Path]) -> None:
     folder = removed.parent
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+    while folder != root and folder not in needed and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
 
@@ -269,15 +281,16 @@ def _remove_empty_parents(root: Path, removed: Path) -> None:
 def _is_generated(path: str | Path) -> bool:
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(GENERATED_MARKER)) == GENERATED_MARKER.encode()
+            return handle.read(len(_MARKER_BYTES)) == _MARKER_BYTES
     except OSError:
         return False
 
 
-def _read_text(path: str | Path) -> str | None:
-    """The file's text exactly as stored: no newline translation, so a CRLF file differs from an LF one."""
+def _read_bytes(path: str | Path) -> bytes | None:
+    """The file's bytes exactly as stored (a CRLF file differs from an LF one; a file that is not UTF-8 is
+    read too, and is no generated file unless it starts with the marker); None where there is no file."""
     try:
         with open(path, "rb") as handle:
-            return handle.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+            return handle.read()
+    except OSError:
         return None
