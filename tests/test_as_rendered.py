@@ -1018,3 +1018,64 @@ def test_a_problem_of_a_group_only_spec_writes_is_located_in_spec(tool: ToolData
     # the file's own place of that container: after `spec:`, not at `workerGroups:`
     spec_column = body.splitlines()[1].index("spec: {workerGroupSpecs") + 1
     assert all(problem.location and problem.location.column > spec_column for problem in result.problems)
+
+
+# a structured worker group that the item's `spec` writes away, with what rules would say of it were it rendered:
+# GPUs without a toleration (gpu-toleration), replicas above maxReplicas (worker-replica-range at 1.6.0),
+# idleTimeoutSeconds without the v2 autoscaler (worker-idle-timeout)
+DROPPED = (
+    "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: gpu, gpu: 1, replicas: 5, minReplicas: 3, "
+    "maxReplicas: 2, idleTimeoutSeconds: 60}], spec: {workerGroupSpecs: %s}}]\n"
+)
+
+
+@pytest.mark.parametrize("written", ["[]", "null"])
+def test_worker_groups_that_spec_writes_away_are_not_checked(tool: ToolData, environments: Path, written: str) -> None:
+    """workerGroupSpecs written as an empty list or a null in `spec` leave the rendered RayCluster without the
+    structured worker groups (the merge of input/resolve.py): no rule speaks of them."""
+    body = WITH_IMAGE + DROPPED % written
+    assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": body}, BASE)] == []
+    rendered = _rendered_object(tool, environments, body, "RayCluster")
+    assert rendered["spec"].get("workerGroupSpecs", []) == []
+
+
+def test_worker_groups_that_spec_merges_into_are_checked(tool: ToolData, environments: Path) -> None:
+    body = WITH_IMAGE + DROPPED % "[{groupName: gpu, rayStartParams: {}}]"
+    assert sorted(rule for _, rule, _ in problems_of(tool, environments, {"team": body}, BASE)) == [
+        "gpu-toleration",
+        "worker-idle-timeout",
+        "worker-replica-range",
+    ]
+
+
+def test_a_network_policy_cannot_name_a_group_that_spec_writes_away(tool: ToolData, environments: Path) -> None:
+    body = WITH_IMAGE + (
+        "kuberay: {version: 1.7.0}\noperator: {install: true, featureGates: {RayClusterNetworkPolicy: true}}\n"
+        "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w}], networkPolicy: {mode: DenyAllIngress, "
+        "workerGroups: [{groupName: w}]}, spec: {workerGroupSpecs: []}}]\n"
+    )
+    assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": body}, BASE)] == [
+        ("network-policy", "networkPolicy.workerGroups names w, which is no worker group of the cluster")
+    ]
+
+
+def test_a_cluster_spec_that_spec_writes_away_is_not_checked(tool: ToolData, environments: Path) -> None:
+    """A RayJob whose `spec` swaps its cluster for a clusterSelector renders no cluster spec: no rule speaks of the
+    structured one; a RayService without one is the CRD check's to name."""
+    cluster = (
+        "{head: {cpu: '1'}, workerGroups: [{name: gpu, gpu: 1, replicas: 5, minReplicas: 3, maxReplicas: 2, "
+        "idleTimeoutSeconds: 60}]}"
+    )
+    job = WITH_IMAGE + (
+        f"jobs: [{{name: j, entrypoint: python x.py, cluster: {cluster}, spec: {{rayClusterSpec: null, "
+        "clusterSelector: {ray.io/cluster: shared}}}]\n"
+    )
+    assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": job}, BASE)] == []
+    assert "rayClusterSpec" not in _rendered_object(tool, environments, job, "RayJob")["spec"]
+    service = WITH_IMAGE + (
+        f"services: [{{name: s, serveConfig: {{applications: [{{name: a, import_path: m:app}}]}}, cluster: {cluster}, "
+        "spec: {rayClusterConfig: null}}]\n"
+    )
+    assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": service}, BASE)] == [
+        ("crd-schema", "rendered RayService s, spec: missing required field 'rayClusterConfig'")
+    ]

@@ -117,13 +117,28 @@ class ClusterSpecAt:
 
 
 def cluster_specs(data: dict[str, Any]) -> Iterator[ClusterSpecAt]:
-    """Every cluster spec of the environment, where the field table says each kind keeps it."""
+    """Every cluster spec of the environment that the rendered objects have, where the field table says each kind
+    keeps it: not one whose place the item's `spec` writes a null over (or anything but a mapping), as a RayJob
+    that takes a clusterSelector instead may."""
     for section, kind in SECTION_KINDS.items():
         keys = CLUSTER_ITEM[kind]
         for index, item in enumerate(data.get(section, [])):
             spec = value_at(item, keys)
-            if isinstance(spec, dict):
+            if isinstance(spec, dict) and not _written_away(item, kind):
                 yield ClusterSpecAt((section, index, *keys), spec, written_cluster_spec(item, kind))
+
+
+def _written_away(item: dict[str, Any], kind: str) -> bool:
+    """Whether the item's `spec` writes something other than a mapping at the cluster spec's place or above it:
+    the merge then leaves no generated cluster spec (input/resolve.py)."""
+    written = item.get(OVERRIDE)
+    for key in CLUSTER_SPEC[kind]:
+        if not isinstance(written, dict) or key not in written:
+            return False
+        written = written[key]
+        if not isinstance(written, dict):
+            return True
+    return False
 
 
 def job_items(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
@@ -172,9 +187,21 @@ def item_of(data: dict[str, Any], path: DocPath) -> dict[str, Any]:
 
 
 def groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
-    """The head and each worker group of a cluster spec, with their paths."""
+    """The head and each worker group of a cluster spec, with their paths (`worker_groups`)."""
     if "head" in spec_at.spec:
         yield (*spec_at.path, "head"), spec_at.spec["head"]
+    yield from worker_groups(spec_at)
+
+
+def worker_groups(spec_at: ClusterSpecAt) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Each structured worker group of a cluster spec, with its path, unless the rendered object has none of them:
+    the item's `spec` may write workerGroupSpecs that replace them (an empty list, one not keyed by groupName) or
+    remove them (null), as the merge of `spec` does (input/resolve.py)."""
+    written = spec_at.written
+    if isinstance(written, dict) and "workerGroupSpecs" in written:
+        ((replaced, _, _),) = merged_lists([((), written["workerGroupSpecs"])], "groupName")
+        if replaced:
+            return
     for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
         yield (*spec_at.path, "workerGroups", index), group
 

@@ -47,6 +47,7 @@ from generator.rules.context import (
     ray_start_params,
     rendered_value,
     spec_path,
+    worker_groups,
     written_by_spec,
     written_group,
 )
@@ -539,10 +540,10 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         if _runs_autoscaler_v2(context, spec_at, defaults):
             continue
-        for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
+        for path, group in worker_groups(spec_at):
             if "idleTimeoutSeconds" in group:
                 yield context.problem(
-                    (*spec_at.path, "workerGroups", index, "idleTimeoutSeconds"),
+                    (*path, "idleTimeoutSeconds"),
                     "idleTimeoutSeconds is for the v2 autoscaler, which this cluster does not run",
                     "set autoscaling: {enabled: true, version: v2} (KubeRay >= 1.4.0), or remove idleTimeoutSeconds",
                 )

@@ -8,7 +8,7 @@ from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import Problem
 from generator.model.build import worker_bounds
-from generator.rules.context import RuleContext
+from generator.rules.context import RuleContext, worker_groups
 from generator.rules.rule import rule
 
 # Since when the operator refuses a worker group whose minReplicas is above its maxReplicas (validation.go:133-137
@@ -30,8 +30,7 @@ def worker_replica_range(context: RuleContext) -> Iterator[Problem]:
     if not context.since(RANGE_CHECKED_SINCE):
         return  # worker-bounds, a lint, says so before
     for spec_at in context.cluster_specs:
-        for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
-            path = (*spec_at.path, "workerGroups", index)
+        for path, group in worker_groups(spec_at):
             _replicas, low, high = worker_bounds(group)
             if high < low:
                 written = [key for key in ("maxReplicas", "minReplicas") if key in group]
@@ -56,8 +55,7 @@ def worker_replica_range(context: RuleContext) -> Iterator[Problem]:
 )
 def replica_bounds(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
-        for index, group in enumerate(spec_at.spec.get("workerGroups", [])):
-            path = (*spec_at.path, "workerGroups", index)
+        for path, group in worker_groups(spec_at):
             # the bounds as the model renders them: unset ones follow replicas
             replicas, low, high = worker_bounds(group)
             written = [key for key in ("maxReplicas", "minReplicas", "replicas") if key in group]

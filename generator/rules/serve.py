@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
-from generator.rules.context import ClusterSpecAt, RuleContext, groups, written_group
+from generator.rules.context import ClusterSpecAt, RuleContext, groups, worker_groups, written_group
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
 from generator.source import value_at
@@ -139,7 +139,7 @@ def _group_gpus(context: RuleContext, spec_at: ClusterSpecAt) -> list[Decimal | 
         )
         for path, group in groups(spec_at)
     ]
-    names = {group.get("name") for group in spec_at.spec.get("workerGroups", [])}
+    names = {group.get("name") for _, group in worker_groups(spec_at)}
     written = value_at(spec_at.written, ("workerGroupSpecs",))
     for entry in written if isinstance(written, list) else []:
         # a groupName that is no text is the CRD check's to name
