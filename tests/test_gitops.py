@@ -119,13 +119,15 @@ def test_flux_ignores_the_autoscaler_fields_that_the_cluster_sets() -> None:
     [rule] = kustomization["spec"]["ignore"]
     cluster = load_yaml_stream((GOLDEN / "full" / "workloads" / "raycluster-gpu-cluster.yaml").read_text())[0]
     assert re.fullmatch(rule["target"]["name"], cluster["metadata"]["name"])
-    groups = cluster["spec"]["workerGroupSpecs"]
-    assert rule["paths"] == [
-        f"/spec/workerGroupSpecs/{index}/{field}"
-        for index in range(len(groups))
-        for field in ("replicas", "scaleStrategy")
-    ]
-    for pointer in rule["paths"]:
+    _assert_points_at_every_group(rule["paths"], cluster, len(cluster["spec"]["workerGroupSpecs"]))
+
+
+def _assert_points_at_every_group(paths: list[str], cluster: dict[str, Any], groups: int) -> None:
+    """Flux's ignore pointers name both autoscaler fields of each of `groups` worker groups, and each resolves in
+    the rendered `cluster` (kustomize-controller's JSON-patch replace needs the path)."""
+    fields = ("replicas", "scaleStrategy")
+    assert paths == [f"/spec/workerGroupSpecs/{index}/{field}" for index in range(groups) for field in fields]
+    for pointer in paths:
         value: Any = cluster
         for part in pointer.split("/")[1:]:
             value = value[int(part)] if isinstance(value, list) else value[part]
@@ -345,3 +347,92 @@ def test_every_argocd_application_retries_with_backoff() -> None:
         retry = application["spec"]["syncPolicy"]["retry"]
         assert retry["limit"] >= 10
         assert retry["backoff"]["maxDuration"] == "5m"
+
+
+AUTOSCALED = """\
+name: team
+kuberay: {version: 1.6.0}
+target: {cluster: in-cluster, namespace: ray}
+gitops: {engine: both, repoURL: https://git.example.com/ray.git}
+defaults: {image: rayproject/ray:2.46.0}
+podSecurity: baseline
+clusters:
+  - name: c
+    head: {cpu: "1"}
+"""
+ON = "    autoscaling: {enabled: true}\n"
+ADDED_GROUP = (
+    "{groupName: extra, minReplicas: 0, maxReplicas: 3, rayStartParams: {}, template: {spec: {containers: "
+    "[{name: ray-worker, image: 'rayproject/ray:2.46.0'}]}}}"
+)
+
+
+def _rendered(tmp_path: Path, tool: ToolData, body: str) -> dict[str, Any]:
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    (folder / "team.yaml").write_text(AUTOSCALED + body)
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    assert [problem.message for problem in result.problems if problem.is_error] == []
+    return {str(file.path): file.documents[0] for file in result.files}
+
+
+@pytest.mark.parametrize(
+    ("body", "groups"),
+    [
+        # a group that only `spec` adds, beside a structured one
+        (
+            "    autoscaling: {enabled: true}\n    workerGroups: [{name: w, maxReplicas: 4}]\n"
+            f"    spec: {{workerGroupSpecs: [{ADDED_GROUP}]}}\n",
+            ["w", "extra"],
+        ),
+        # the groups only `spec` writes
+        (f"    autoscaling: {{enabled: true}}\n    spec: {{workerGroupSpecs: [{ADDED_GROUP}]}}\n", ["extra"]),
+        # the autoscaler only `spec` turns on
+        ("    workerGroups: [{name: w, maxReplicas: 4}]\n    spec: {enableInTreeAutoscaling: true}\n", ["w"]),
+        # the autoscaler `spec` turns off, the groups `spec` writes away
+        (
+            ON + "    workerGroups: [{name: w}]\n    spec: {enableInTreeAutoscaling: false}\n",
+            [],
+        ),
+        ("    autoscaling: {enabled: true}\n    workerGroups: [{name: w}]\n    spec: {workerGroupSpecs: []}\n", []),
+    ],
+)
+def test_the_autoscaler_fields_ignored_are_those_of_the_rendered_cluster(
+    tmp_path: Path, tool: ToolData, body: str, groups: list[str]
+) -> None:
+    """Argo CD's ignoreDifferences and Flux's ignore rules follow the RayCluster as rendered, the item's `spec`
+    merged: each pointer names a field of a rendered group (Flux's JSON-patch replace needs it), and every group
+    of an autoscaled cluster has them."""
+    files = _rendered(tmp_path, tool, body)
+    cluster = files["team/workloads/raycluster-c.yaml"]
+    assert [group["groupName"] for group in cluster["spec"].get("workerGroupSpecs", [])] == (
+        groups if groups or "workerGroupSpecs" in body else ["w"]
+    )
+    kustomization = files["team/flux/kustomization-workloads.yaml"]["spec"]
+    application = files["team/argocd/application-workloads.yaml"]["spec"]
+    if not groups:
+        assert "ignore" not in kustomization
+        assert "ignoreDifferences" not in application
+        return
+    [rule] = kustomization["ignore"]
+    _assert_points_at_every_group(rule["paths"], cluster, len(groups))
+    assert [(entry["kind"], entry["name"]) for entry in application["ignoreDifferences"]] == [("RayCluster", "c")]
+
+
+def test_a_group_spec_adds_keeps_the_replicas_it_writes(tmp_path: Path, tool: ToolData) -> None:
+    written = ADDED_GROUP.replace("minReplicas: 0", "replicas: 2, minReplicas: 0")
+    body = f"    autoscaling: {{enabled: true}}\n    spec: {{workerGroupSpecs: [{written}]}}\n"
+    [group] = _rendered(tmp_path, tool, body)["team/workloads/raycluster-c.yaml"]["spec"]["workerGroupSpecs"]
+    assert (group["replicas"], group["scaleStrategy"]) == (2, {})
+
+
+def test_a_field_spec_removes_stays_removed_and_is_not_pointed_at(tmp_path: Path, tool: ToolData) -> None:
+    """The importer cancels the template's scaleStrategy with a null where a manifest has none (docs/import.md):
+    the rendered group keeps it removed, and Flux gets no pointer to it."""
+    nulled = "    spec: {workerGroupSpecs: [{groupName: w, scaleStrategy: null}]}\n"
+    body = ON + "    workerGroups: [{name: w, maxReplicas: 4}]\n" + nulled
+    files = _rendered(tmp_path, tool, body)
+    [group] = files["team/workloads/raycluster-c.yaml"]["spec"]["workerGroupSpecs"]
+    assert "scaleStrategy" not in group
+    [rule] = files["team/flux/kustomization-workloads.yaml"]["spec"]["ignore"]
+    assert rule["paths"] == ["/spec/workerGroupSpecs/0/replicas"]

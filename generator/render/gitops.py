@@ -7,12 +7,16 @@ chart in Flux, health checks) and their upstream sources are explained in docs/g
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from copy import deepcopy
 from typing import Any
 
+from generator.input.resolve import merge
 from generator.model import access, names
 from generator.model.build import IN_CLUSTER_SERVER
 from generator.model.fields import SECTION_KINDS, fill, runtime_owned
-from generator.model.types import ClusterSpec, Environment
+from generator.model.types import Environment, RayCluster
+from generator.source import GENERATED
 
 KUBERAY_HELM_REPOSITORY = "https://ray-project.github.io/kuberay-helm/"
 KUBERAY_GIT_REPOSITORY = "https://github.com/ray-project/kuberay"
@@ -463,47 +467,123 @@ def ignore_differences(environment: Environment) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for cluster in environment.clusters:
         if cluster.delivery == "kustomize":
-            entries.extend(autoscaler_differences(cluster.meta.name, cluster.spec))
+            entries.extend(autoscaler_differences(cluster))
     return entries
 
 
-def autoscaler_differences(name: str, spec: ClusterSpec) -> list[dict[str, Any]]:
-    if spec.autoscaling is None or not spec.worker_groups:
+def autoscaler_differences(cluster: RayCluster) -> list[dict[str, Any]]:
+    if not autoscaled_groups(cluster):
         return []
     return [
         {
             "group": "ray.io",
             "kind": "RayCluster",
-            "name": name,
+            "name": cluster.meta.name,
             # the fields the Ray autoscaler writes, from the field table
             "jqPathExpressions": [f".{entry.crd_path}" for entry in runtime_owned("RayCluster", "autoscaler")],
         }
     ]
 
 
+# The fields of a worker group that the Ray autoscaler writes (the field table's run-time owner "autoscaler"), with
+# the values a group of an autoscaled RayCluster gets where nothing writes them (`with_autoscaler_fields`):
+# replicas is the CRD's default, which the API server would give it (`+kubebuilder:default:=0`,
+# raycluster_types.go:78 at v1.3.0, :445 at v1.7.0), scaleStrategy empty as the template writes it
+AUTOSCALER_FIELDS: dict[str, Any] = {"replicas": 0, "scaleStrategy": {}}
+
+
+def with_autoscaler_fields(spec: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """A rendered RayCluster spec (`override`, the item's `spec`, merged) whose worker groups each have the
+    AUTOSCALER_FIELDS when the cluster runs the autoscaler, as the template writes them in each structured
+    group: also in the groups `override` adds, and in all of them when it turns the autoscaler on. Flux's ignore
+    rules (`flux_ignore_rules`, a pointer per field of each rendered group) copy the live values into them,
+    which needs them in the applied object (docs/gitops.md, "Autoscaled replicas"). A field `override` writes
+    stays, and one it removes with a null stays removed (the importer writes such nulls; that group's field
+    then gets no pointer). The groups are copied: they may be the environment's own data."""
+    groups = spec.get("workerGroupSpecs")
+    if spec.get("enableInTreeAutoscaling") is not True or not isinstance(groups, list):
+        return spec
+    removed = _nulled_fields(override)
+    filled = [
+        {
+            **group,
+            **{
+                key: deepcopy(value)
+                for key, value in AUTOSCALER_FIELDS.items()
+                if key not in group and (group.get("groupName"), key) not in removed
+            },
+        }
+        if isinstance(group, dict)
+        else group
+        for group in groups
+    ]
+    return {**spec, "workerGroupSpecs": filled}
+
+
+def _nulled_fields(override: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(groupName, field) of each AUTOSCALER_FIELDS field the item's `spec` removes from a worker group."""
+    written = override.get("workerGroupSpecs")
+    return {
+        (entry["groupName"], key)
+        for entry in (written if isinstance(written, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("groupName"), str)
+        for key in AUTOSCALER_FIELDS
+        if key in entry and entry[key] is None
+    }
+
+
+def autoscaled_groups(cluster: RayCluster) -> list[dict[str, Any]]:
+    """The worker groups of the rendered RayCluster that the Ray autoscaler scales, with the AUTOSCALER_FIELDS
+    each has: all of them when the cluster runs it (enableInTreeAutoscaling), else none. The item's `spec` may
+    add groups, write them away, turn the autoscaler on or off, or remove a field: it is merged as the renderer
+    merges it (render/workloads.py), over what the template writes of these fields, and filled as the renderer
+    fills it, so the groups are the rendered list's."""
+    generated: dict[str, Any] = {}
+    autoscaled = cluster.spec.autoscaling is not None
+    if autoscaled:
+        generated["enableInTreeAutoscaling"] = True
+    if cluster.spec.worker_groups:
+        # what the template writes: replicas always, scaleStrategy in an autoscaled cluster
+        generated["workerGroupSpecs"] = [
+            {"groupName": worker.name, "replicas": 0, **({"scaleStrategy": {}} if autoscaled else {})}
+            for worker in cluster.spec.worker_groups
+        ]
+    if not cluster.override:
+        spec = generated
+    else:
+        spec = merge(generated, GENERATED, dict(cluster.override), GENERATED)[0]
+        spec = with_autoscaler_fields(spec, cluster.override)
+    groups = spec.get("workerGroupSpecs")
+    if spec.get("enableInTreeAutoscaling") is not True or not isinstance(groups, list):
+        return []
+    return [group if isinstance(group, dict) else {} for group in groups]
+
+
 def flux_ignore_rules(environment: Environment) -> list[dict[str, Any]]:
     """kustomize-controller ignore rules (`spec.ignore`, v1.9.0 and later) for the autoscaler's fields.
 
     The controller leaves an ignored path out of drift detection and, when it applies the object for another
-    change, copies the live value into what it applies (docs/gitops.md, "Autoscaled replicas"). JSON pointers
-    have no wildcard, so each worker group is named by its index in the rendered list.
+    change, copies the live value into what it applies (docs/gitops.md, "Autoscaled replicas"), which needs
+    the path in the applied object: a pointer for each field each rendered group has. JSON pointers have no
+    wildcard, so each worker group is named by its index in the rendered list.
     """
     rules = []
     for cluster in environment.clusters:
-        if cluster.delivery != "kustomize" or cluster.spec.autoscaling is None or not cluster.spec.worker_groups:
-            continue
+        groups = autoscaled_groups(cluster) if cluster.delivery == "kustomize" else []
         paths = [
             "/" + "/".join(str(part) for part in fill(entry.crd, (index,)))
-            for index in range(len(cluster.spec.worker_groups))
+            for index, group in enumerate(groups)
             for entry in runtime_owned("RayCluster", "autoscaler")
+            if entry.crd[-1] in group
         ]
-        rules.append(
-            {
-                "paths": paths,
-                # the target fields are regular expressions; a RayCluster name has no regex metacharacter
-                "target": {"group": "ray.io", "kind": "RayCluster", "name": f"^{cluster.meta.name}$"},
-            }
-        )
+        if paths:
+            rules.append(
+                {
+                    "paths": paths,
+                    # the target fields are regular expressions; a RayCluster name has no regex metacharacter
+                    "target": {"group": "ray.io", "kind": "RayCluster", "name": f"^{cluster.meta.name}$"},
+                }
+            )
     return rules
 
 

@@ -182,7 +182,7 @@ def argocd_applications(
             "values_path": gitops.repository_path(environment, "charts", names.chart_values_file(cluster.meta.name)),
             "destination": gitops.destination(environment, environment.target.namespace),
             "project_name": projects["workloads"],
-            "ignore_differences": gitops.autoscaler_differences(cluster.meta.name, cluster.spec),
+            "ignore_differences": gitops.autoscaler_differences(cluster),
         }
         path = folder / f"application-raycluster-{cluster.meta.name}.yaml"
         applications.append(

@@ -105,6 +105,8 @@ def ray_object_file(
     if override:
         ray_object = documents[0]
         ray_object["spec"], _ = merge(ray_object.get("spec", {}), GENERATED, dict(override), GENERATED)
+        if ray_object.get("kind") == "RayCluster":
+            ray_object["spec"] = gitops.with_autoscaler_fields(ray_object["spec"], override)
     return finish(path, source, documents)
 
 
