@@ -1079,3 +1079,46 @@ def test_a_cluster_spec_that_spec_writes_away_is_not_checked(tool: ToolData, env
     assert [(rule, message) for _, rule, message in problems_of(tool, environments, {"team": service}, BASE)] == [
         ("crd-schema", "rendered RayService s, spec: missing required field 'rayClusterConfig'")
     ]
+
+
+@pytest.mark.parametrize(
+    ("structured", "written", "expected"),
+    [
+        ("replicas: 5, maxReplicas: 2", "maxReplicas: 10", []),  # `spec` mends the structured bounds
+        (
+            "replicas: 2, maxReplicas: 5",
+            "maxReplicas: 1",
+            [
+                (
+                    ("clusters", 0, "spec", "workerGroupSpecs", 0, "maxReplicas"),
+                    "worker-replica-range",
+                    "maxReplicas 1 is less than minReplicas (unset: replicas, 2): the operator refuses the group",
+                )
+            ],
+        ),
+        (
+            "replicas: 1, minReplicas: 1, maxReplicas: 2",
+            "minReplicas: 6",
+            [
+                (
+                    ("clusters", 0, "workerGroups", 0, "maxReplicas"),
+                    "worker-replica-range",
+                    "maxReplicas 2 is less than minReplicas 6: the operator refuses the group",
+                )
+            ],
+        ),
+    ],
+)
+def test_worker_bounds_are_read_as_rendered(
+    tool: ToolData, environments: Path, structured: str, written: str, expected: list[tuple[Any, str, str]]
+) -> None:
+    """A group's replicas, minReplicas and maxReplicas as rendered: what `spec` writes for the group over the
+    structured ones, each problem at the place that wrote the bound it names first."""
+    body = (
+        f"{WITH_IMAGE}clusters: [{{name: c, head: {{cpu: '1'}}, workerGroups: [{{name: w, {structured}}}], "
+        f"spec: {{workerGroupSpecs: [{{groupName: w, {written}}}]}}}}]\n"
+    )
+    (environments / "_base.yaml").write_text(BASE)
+    (environments / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
+    result = build(BuildRequest(environments, (), tool, keep_outcomes=False))
+    assert [(problem.path, problem.rule, problem.message) for problem in result.problems] == expected

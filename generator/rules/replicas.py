@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
-from generator.errors import Problem
+from generator.errors import DocPath, Problem
 from generator.model.build import worker_bounds
-from generator.rules.context import RuleContext, worker_groups
+from generator.rules.context import ClusterSpecAt, RuleContext, worker_groups, written_group
 from generator.rules.rule import rule
 
 # Since when the operator refuses a worker group whose minReplicas is above its maxReplicas (validation.go:133-137
@@ -31,12 +32,14 @@ def worker_replica_range(context: RuleContext) -> Iterator[Problem]:
         return  # worker-bounds, a lint, says so before
     for spec_at in context.cluster_specs:
         for path, group in worker_groups(spec_at):
-            _replicas, low, high = worker_bounds(group)
+            if (rendered := _rendered_bounds(context, spec_at, path, group)) is None:
+                continue
+            (_replicas, low, high), places = rendered
             if high < low:
-                written = [key for key in ("maxReplicas", "minReplicas") if key in group]
-                minimum = f"minReplicas {low}" if "minReplicas" in group else f"minReplicas (unset: replicas, {low})"
+                written = [key for key in ("maxReplicas", "minReplicas") if key in places]
+                minimum = f"minReplicas {low}" if "minReplicas" in places else f"minReplicas (unset: replicas, {low})"
                 yield context.problem(
-                    (*path, written[0]) if written else path,
+                    places[written[0]] if written else path,
                     f"maxReplicas {high} is less than {minimum}: the operator refuses the group",
                     "raise maxReplicas, or lower minReplicas or replicas",
                     at_key=not written,
@@ -56,31 +59,55 @@ def worker_replica_range(context: RuleContext) -> Iterator[Problem]:
 def replica_bounds(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         for path, group in worker_groups(spec_at):
-            # the bounds as the model renders them: unset ones follow replicas
-            replicas, low, high = worker_bounds(group)
-            written = [key for key in ("maxReplicas", "minReplicas", "replicas") if key in group]
+            if (rendered := _rendered_bounds(context, spec_at, path, group)) is None:
+                continue
+            (replicas, low, high), places = rendered
+            written = [key for key in ("maxReplicas", "minReplicas", "replicas") if key in places]
             if high < low and context.since(RANGE_CHECKED_SINCE):
                 continue  # the operator's own rule (worker-replica-range) says so
             if high < low:
                 yield context.problem(
-                    (*path, written[0]) if written else path,
+                    places[written[0]] if written else path,
                     f"maxReplicas {high} is less than minReplicas {low}",
                     "raise maxReplicas or lower minReplicas",
                     at_key=not written,
                 )
                 continue
-            where = (*path, "replicas") if "replicas" in group else path
+            where = places.get("replicas", path)
             if replicas < low:
                 yield context.problem(
                     where,
                     f"replicas {replicas} is less than minReplicas {low}",
                     "the operator would scale the group up to minReplicas; set replicas within the bounds",
-                    at_key="replicas" not in group,
+                    at_key="replicas" not in places,
                 )
             if replicas > high:
                 yield context.problem(
                     where,
                     f"replicas {replicas} is more than maxReplicas {high}",
                     "the operator would cap the group at maxReplicas; set replicas within the bounds",
-                    at_key="replicas" not in group,
+                    at_key="replicas" not in places,
                 )
+
+
+_BOUNDS = ("replicas", "minReplicas", "maxReplicas")
+
+
+def _rendered_bounds(
+    context: RuleContext, spec_at: ClusterSpecAt, path: DocPath, group: dict[str, Any]
+) -> tuple[tuple[int, int, int], dict[str, DocPath]] | None:
+    """replicas, minReplicas and maxReplicas of a structured worker group as rendered: the model's (worker_bounds:
+    unset ones follow replicas), with what the item's `spec` writes for the group over them; and where each one
+    written is written (`spec` last). None where `spec` writes one that is no integer (the CRD check's to name),
+    a negative one (the structured field's minimum, which the read-back of the rendered object checks, names the
+    mistake better than a comparison) or removes one (the CRD's default then decides, read back too)."""
+    bounds = dict(zip(_BOUNDS, worker_bounds(group), strict=True))
+    places = {key: (*path, key) for key in _BOUNDS if key in group}
+    entry, at = written_group(context.data, spec_at, path)
+    for key in _BOUNDS if isinstance(entry, dict) else ():
+        if key in entry:
+            value = entry[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                return None
+            bounds[key], places[key] = value, (*at, key)
+    return (bounds["replicas"], bounds["minReplicas"], bounds["maxReplicas"]), places
