@@ -436,3 +436,14 @@ def test_a_field_spec_removes_stays_removed_and_is_not_pointed_at(tmp_path: Path
     assert "scaleStrategy" not in group
     [rule] = files["team/flux/kustomization-workloads.yaml"]["spec"]["ignore"]
     assert rule["paths"] == ["/spec/workerGroupSpecs/0/replicas"]
+
+
+def test_the_fields_filled_in_for_the_autoscaler_are_those_of_the_field_table() -> None:
+    """render/gitops.py AUTOSCALER_FIELDS gives a value to each field the field table says the autoscaler writes
+    in a worker group, and to no other: the Flux pointers are made from the table, the values from the constant."""
+    from generator.model.fields import runtime_owned
+    from generator.render.gitops import AUTOSCALER_FIELDS
+
+    owned = runtime_owned("RayCluster", "autoscaler")
+    assert all(entry.crd[:-1] == ("spec", "workerGroupSpecs", "[]") for entry in owned)
+    assert sorted(AUTOSCALER_FIELDS) == sorted(entry.crd[-1] for entry in owned)

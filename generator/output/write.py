@@ -128,8 +128,10 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
         # mkdtemp creates the folder private (0700); the output keeps the mode it had, or a usual one
         os.chmod(staging, output_dir.stat().st_mode & 0o7777 if output_dir.is_dir() else DIRECTORY_MODE)
         fresh = not output_dir.is_dir()  # a first render: the staging tree holds nothing yet
-        # the files written anew and the stale ones are not linked into the staging tree, only to go again
+        # the files written anew and the stale ones are not linked into the staging tree, only to go again; the
+        # mode of each is kept for the file that replaces it
         left_out = {str(change.path) for change in changes if change.state != "conflict"}
+        modes: dict[str, int] = {}
         if not fresh:
             shutil.copytree(
                 output_dir,
@@ -137,7 +139,7 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
                 symlinks=True,
                 dirs_exist_ok=True,
                 copy_function=_link_or_copy,
-                ignore=_ignoring(output_dir, left_out),
+                ignore=_ignoring(output_dir, left_out, modes),
             )
         _refuse_links(staging, [file.path for file in files])
         written = [change.path for change in changes if change.state in ("added", "changed")]
@@ -152,37 +154,33 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
         for path in written:
             target = os.path.join(staging, path)
             _make_folder(os.path.dirname(target), folders)
-            _create(target, contents[path].encode("utf-8"), None if fresh else _mode(output_dir / path))
+            _create(target, contents[path].encode("utf-8"), modes.get(str(path)))
         replace_tree(staging, output_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after the swap it holds the old tree, or nothing
 
 
-def _ignoring(output_dir: Path, left_out: Collection[str]) -> Callable[[str, list[str]], set[str]]:
-    """copytree's `ignore`: the regular files in a folder of the output whose paths are `left_out`. Anything
-    else standing where a file goes is copied: a folder may hold hand-written files, and a link is refused."""
+def _ignoring(
+    output_dir: Path, left_out: Collection[str], modes: dict[str, int]
+) -> Callable[[str, list[str]], set[str]]:
+    """copytree's `ignore`: the regular files in a folder of the output whose paths are `left_out`, each one's mode
+    put in `modes` by its path. Anything else standing where a file goes is copied: a folder may hold
+    hand-written files, and a link is refused."""
     root = str(output_dir)
 
     def ignored(folder: str, names: list[str]) -> set[str]:
         relative = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
-        return {
-            name
-            for name in names
-            if prefix + name in left_out and stat.S_ISREG(os.lstat(os.path.join(folder, name)).st_mode)
-        }
+        found = set()
+        for name in names:
+            if prefix + name in left_out:
+                mode = os.lstat(os.path.join(folder, name)).st_mode
+                if stat.S_ISREG(mode):
+                    found.add(name)
+                    modes[prefix + name] = mode & 0o7777
+        return found
 
     return ignored
-
-
-def _mode(path: Path) -> int | None:
-    """The mode of the file a new one replaces, which it keeps; None where there is none (a folder that goes may
-    stand there, or a file where a folder of the new file's path goes)."""
-    try:
-        status = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return status.st_mode & 0o7777 if stat.S_ISREG(status.st_mode) else None
 
 
 def _make_folder(folder: str, made: set[str]) -> None:

@@ -543,11 +543,10 @@ def autoscaled_groups(cluster: RayCluster) -> list[dict[str, Any]]:
     if autoscaled:
         generated["enableInTreeAutoscaling"] = True
     if cluster.spec.worker_groups:
-        # what the template writes: replicas always, scaleStrategy in an autoscaled cluster
-        generated["workerGroupSpecs"] = [
-            {"groupName": worker.name, "replicas": 0, **({"scaleStrategy": {}} if autoscaled else {})}
-            for worker in cluster.spec.worker_groups
-        ]
+        # what the template writes of these fields (their values do not matter here): every one in an autoscaled
+        # cluster, replicas alone in another
+        written = AUTOSCALER_FIELDS if autoscaled else {"replicas": AUTOSCALER_FIELDS["replicas"]}
+        generated["workerGroupSpecs"] = [{"groupName": worker.name, **written} for worker in cluster.spec.worker_groups]
     if not cluster.override:
         spec = generated
     else:
