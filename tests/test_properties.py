@@ -289,3 +289,17 @@ def test_a_rendered_tree_has_no_diff_with_itself(environments: dict[str, dict[st
         for name, objects in environments.items()
     }
     assert diff_trees(tree, tree) == []
+
+
+@settings(max_examples=500)
+@given(st.text(st.sampled_from("abyYnNoOtTfFuelsrA09._/-:# "), min_size=1, max_size=8))
+@example("yes")
+@example("Off")
+@example("NULL")
+@example("a.")
+@example("a/")
+@example("e1")
+def test_text_written_plain_without_pyyaml_is_what_pyyaml_writes(text: str) -> None:
+    """The serializer writes some text plain without asking PyYAML (serialize.py `_SURELY_PLAIN`): each such
+    text, and every other made of the same letters, is written as PyYAML writes it."""
+    assert dump_yaml([{"k": text, "l": [text]}]) == _pyyaml({"k": text, "l": [text]})

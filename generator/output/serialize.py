@@ -206,7 +206,25 @@ _EXACT_SCALARS = frozenset({str, int, bool, type(None)})
 def _exact_scalar_text(value: str | int | bool | None) -> tuple[str, tuple[str, ...]]:
     if not _plain_layout(value):
         raise _Unsupported
+    if type(value) is str and _SURELY_PLAIN.fullmatch(value) and value not in _WORDS:
+        return value, ()
     return _scalar_text(_cache_key(value), value)
+
+
+# Text PyYAML writes plain, as it is, without asking it (a PyYAML dump per distinct scalar, most of them the
+# names of an environment's objects, took 2 % of a render): a letter, then letters, digits and `._/-`. Of the
+# YAML 1.1 resolvers PyYAML's emitter consults, only bool and null take text that starts with a letter (int,
+# float, timestamp, merge and value start with a sign, a digit, a dot, `<` or `=`), and _NOT_TEXT_ELSEWHERE
+# nothing else: their words are asked as any other scalar. tests/test_properties.py compares the two.
+_SURELY_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9._/-]*")
+_WORDS = frozenset(
+    {
+        written(word)
+        for word in ("yes", "no", "on", "off", "true", "false", "null")
+        for written in (str, str.title, str.upper)
+    }
+    | {"y", "Y", "n", "N"}
+)
 
 
 @functools.lru_cache(maxsize=1 << 16)
