@@ -79,6 +79,13 @@ PATCHED_CLUSTER: dict[str, Any] = {
 SMP_HEAD = {"spec": {"rayVersion": None, "headGroupSpec": {"rayStartParams": {"block": "true"}}}}
 PATCHES: list[Any] = [
     {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "c"}, **SMP_HEAD},
+    # a strategic-merge patch (here with a target) renames nothing and moves nothing to another namespace
+    {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayCluster",
+        "metadata": {"name": "other", "namespace": "elsewhere", "labels": {"team": "ml"}},
+        **SMP_HEAD,
+    },
     # lists of a custom resource are replaced whole, named items or not
     {
         "apiVersion": "ray.io/v1",
@@ -102,11 +109,11 @@ PATCHES: list[Any] = [
 ]
 
 
-@pytest.mark.parametrize("patch", PATCHES, ids=["strategic-merge", "list-replaced", "json-6902"])
+@pytest.mark.parametrize("patch", PATCHES, ids=["strategic-merge", "no-rename", "list-replaced", "json-6902"])
 def test_patches_apply_in_process_as_kubectl_kustomize_applies_them(patch: Any, tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text(dump_yaml([PATCHED_CLUSTER]))
     entry: dict[str, Any] = {"patch": dump_yaml([patch])}
-    if isinstance(patch, list):
+    if isinstance(patch, list) or patch["metadata"]["name"] != "c":
         entry["target"] = {"kind": "RayCluster", "name": "c"}
     (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["cluster.yaml"], "patches": [entry]}]))
     built = kustomize_build(tmp_path)

@@ -220,3 +220,86 @@ def test_a_crd_problem_the_object_had_before_its_patches_is_reported_once(tool: 
     assert [(rule, message) for _, rule, message in problems] == [
         ("crd-schema", 'rendered RayCluster c, spec.workerGroupSpecs[0].replicas: expected an integer, got text "many"')
     ]
+
+
+RENAME = "  - {target: {kind: RayCluster, name: c}, patch: [{op: replace, path: /metadata/name, value: e}]}\n"
+
+
+def test_a_patch_may_target_the_name_a_patch_before_it_gave(tool: ToolData, tmp_path: Path) -> None:
+    """kustomize matches each patch against the objects as the patches before it left them (`kubectl kustomize`
+    applies both patches below, tests/test_gitops_patches.py): the second is no patch-target error, and what it
+    writes is checked as any patch is."""
+    second = (
+        "  - {target: {kind: RayCluster, name: e}, patch: [{op: add, path: /spec/workerGroupSpecs/0/replicas, "
+        "value: x}]}\n"
+    )
+    found = problems_of(
+        tool, tmp_path, {"team": "kuberay: {version: 1.6.0}\n" + CLUSTER + "patches:\n" + RENAME + second}, BASE
+    )
+    assert [(rule, message) for _file, rule, message in found] == [
+        (
+            "crd-schema",
+            "RayCluster c after patches[0], patches[1], spec.workerGroupSpecs[0].replicas: expected an integer, "
+            'got text "x"',
+        )
+    ]
+
+
+def test_a_patch_may_target_the_name_an_object_was_read_with_after_a_rename(tool: ToolData, tmp_path: Path) -> None:
+    """kustomize matches a target's name against the object's first name too (Select, api/resmap/
+    reswrangler.go:649-654 at api/v0.21.1), and `kubectl kustomize` applies such a patch
+    (tests/test_gitops_patches.py)."""
+    same = "  - {target: {kind: RayCluster, name: c}, patch: [{op: add, path: /spec/suspend, value: yes}]}\n"
+    found = problems_of(
+        tool, tmp_path, {"team": "kuberay: {version: 1.6.0}\n" + CLUSTER + "patches:\n" + RENAME + same}, BASE
+    )
+    assert [(rule, message) for _file, rule, message in found] == [
+        (
+            "crd-schema",
+            'RayCluster c after patches[0], patches[1], spec.suspend: expected true or false, got text "yes"',
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("patches", "expected"),
+    [
+        # kustomize: "namespace transformation produces ID conflict"
+        (
+            "  - {target: {kind: RayCluster, name: c}, patch: [{op: replace, path: /metadata/name, value: d}]}\n",
+            (
+                "patch-target",
+                "the patch renames RayCluster c to d, the name of another RayCluster of the overlay, so kustomize "
+                "build fails (namespace transformation produces ID conflict)",
+            ),
+        ),
+        # kustomize: "unable to parse SM or JSON patch"
+        (
+            "  - {target: {kind: Namespace}, patch: [1]}\n",
+            ("input-schema", "expected a mapping, got an integer 1"),
+        ),
+        (
+            "  - {patch: {apiVersion: ray.io/v1, kind: RayCluster, metadata: x}}\n",
+            ("input-schema", 'expected a mapping, got text "x"'),
+        ),
+        (
+            "  - {target: {kind: RayCluster, name: 'c('}, patch: [{op: add, path: /spec/suspend, value: true}]}\n",
+            (
+                "patch-target",
+                "'c(' is not a regular expression, so kustomize build fails: missing ), unterminated subpattern at "
+                "position 1",
+            ),
+        ),
+        (
+            "  - {target: {kind: RayCluster, name: c}, patch: [{op: replace, path: /metadata, value: x}]}\n"
+            "  - {target: {kind: RayCluster, name: c}, patch: [{op: add, path: /spec/suspend, value: true}]}\n",
+            ("crd-schema", 'RayCluster c after patches[0], patches[1], metadata: expected a mapping, got text "x"'),
+        ),
+    ],
+)
+def test_patches_kustomize_cannot_build_are_errors(
+    tool: ToolData, tmp_path: Path, patches: str, expected: tuple[str, str]
+) -> None:
+    two = "clusters: [{name: c, head: {cpu: '1'}}, {name: d, head: {cpu: '1'}}]\n"
+    found = problems_of(tool, tmp_path, {"team": "kuberay: {version: 1.6.0}\n" + two + "patches:\n" + patches}, BASE)
+    assert [(rule, message) for _file, rule, message in found] == [expected]

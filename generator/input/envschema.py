@@ -881,6 +881,25 @@ def environment_schema() -> Schema:
                         "patch": {
                             "description": "A strategic-merge patch (mapping) or JSON 6902 operations (list).",
                             "type": ["object", "array"],
+                            # each applies to one of the two types: kustomize cannot read a patch otherwise
+                            "properties": {
+                                "apiVersion": text("The patched object's apiVersion."),
+                                "kind": text("The patched object's kind."),
+                                "metadata": {"description": "The patched object's name.", "type": "object"},
+                            },
+                            "items": {
+                                "description": "A JSON 6902 operation.",
+                                "type": "object",
+                                "required": ["op", "path"],
+                                "properties": {
+                                    "op": {
+                                        "description": "The operation.",
+                                        "enum": ["add", "remove", "replace", "move", "copy", "test"],
+                                    },
+                                    "path": text("A JSON pointer."),
+                                    "from": text("A JSON pointer, for move and copy."),
+                                },
+                            },
                         },
                     },
                     required=("patch",),

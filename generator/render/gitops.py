@@ -458,27 +458,34 @@ def _service_monitor_enabled(environment: Environment) -> bool:
     return isinstance(monitor, dict) and monitor.get("enabled") is True
 
 
-def ignore_differences(environment: Environment) -> list[dict[str, Any]]:
-    """The autoscaler's fields of every autoscaled RayCluster in the overlay (and only those).
+# A RayCluster of the workloads overlay as kustomize builds it: its name, and the worker groups the Ray
+# autoscaler scales (`autoscaled_groups`), each with the AUTOSCALER_FIELDS it has (render/workloads.py
+# `autoscaled_clusters`, which follows the environment's `patches`)
+AutoscaledCluster = tuple[str, list[dict[str, Any]]]
+
+
+def ignore_differences(clusters: list[AutoscaledCluster]) -> list[dict[str, Any]]:
+    """The autoscaler's fields of every autoscaled RayCluster of the overlay (and only those).
 
     The Ray autoscaler patches the RayCluster it runs in; for a RayJob or RayService that is the cluster the
     operator creates, never the object Argo CD syncs, so those get no entry.
     """
-    entries: list[dict[str, Any]] = []
-    for cluster in environment.clusters:
-        if cluster.delivery == "kustomize":
-            entries.extend(autoscaler_differences(cluster))
-    return entries
+    return [entry for name, groups in clusters for entry in _differences(name, groups)]
 
 
 def autoscaler_differences(cluster: RayCluster) -> list[dict[str, Any]]:
-    if not autoscaled_groups(cluster):
+    """ignoreDifferences of a RayCluster the ray-cluster chart renders (no Kustomize patch reaches it)."""
+    return _differences(cluster.meta.name, autoscaled_groups(cluster))
+
+
+def _differences(name: str, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not groups:
         return []
     return [
         {
             "group": "ray.io",
             "kind": "RayCluster",
-            "name": cluster.meta.name,
+            "name": name,
             # the fields the Ray autoscaler writes, from the field table
             "jqPathExpressions": [f".{entry.crd_path}" for entry in runtime_owned("RayCluster", "autoscaler")],
         }
@@ -552,13 +559,34 @@ def autoscaled_groups(cluster: RayCluster) -> list[dict[str, Any]]:
     else:
         spec = merge(generated, GENERATED, dict(cluster.override), GENERATED)[0]
         spec = with_autoscaler_fields(spec, cluster.override)
+    return _scaled_groups(spec)
+
+
+def built_autoscaled_groups(document: Mapping[str, Any], name: str) -> AutoscaledCluster:
+    """A RayCluster as kustomize builds it (render/workloads.py `autoscaled_clusters`): its name (`name`, the
+    item's, unless a patch renamed it) and the worker groups the autoscaler scales."""
+    metadata, spec = document.get("metadata"), document.get("spec")
+    written = metadata.get("name") if isinstance(metadata, dict) else None
+    return (written if isinstance(written, str) else name), _scaled_groups(spec if isinstance(spec, dict) else {})
+
+
+def _scaled_groups(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The worker groups of a rendered RayCluster spec when it runs the autoscaler, else none."""
     groups = spec.get("workerGroupSpecs")
     if spec.get("enableInTreeAutoscaling") is not True or not isinstance(groups, list):
         return []
     return [group if isinstance(group, dict) else {} for group in groups]
 
 
-def flux_ignore_rules(environment: Environment) -> list[dict[str, Any]]:
+_REGEX_SPECIAL = re.compile(r"[\\.+*?()|\[\]{}^$]")  # RE2's, which Flux's target selector uses
+
+
+def _escaped(name: str) -> str:
+    """`name` as a regular expression that matches it alone (re.escape would also escape `-`, which names hold)."""
+    return _REGEX_SPECIAL.sub(lambda match: "\\" + match.group(0), name)
+
+
+def flux_ignore_rules(clusters: list[AutoscaledCluster]) -> list[dict[str, Any]]:
     """kustomize-controller ignore rules (`spec.ignore`, v1.9.0 and later) for the autoscaler's fields.
 
     The controller leaves an ignored path out of drift detection and, when it applies the object for another
@@ -567,8 +595,7 @@ def flux_ignore_rules(environment: Environment) -> list[dict[str, Any]]:
     wildcard, so each worker group is named by its index in the rendered list.
     """
     rules = []
-    for cluster in environment.clusters:
-        groups = autoscaled_groups(cluster) if cluster.delivery == "kustomize" else []
+    for name, groups in clusters:
         paths = [
             "/" + "/".join(str(part) for part in fill(entry.crd, (index,)))
             for index, group in enumerate(groups)
@@ -579,8 +606,8 @@ def flux_ignore_rules(environment: Environment) -> list[dict[str, Any]]:
             rules.append(
                 {
                     "paths": paths,
-                    # the target fields are regular expressions; a RayCluster name has no regex metacharacter
-                    "target": {"group": "ray.io", "kind": "RayCluster", "name": f"^{cluster.meta.name}$"},
+                    # the target fields are regular expressions: a name a patch gives may hold a dot
+                    "target": {"group": "ray.io", "kind": "RayCluster", "name": f"^{_escaped(name)}$"},
                 }
             )
     return rules

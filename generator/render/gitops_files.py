@@ -14,7 +14,7 @@ from generator.model.types import Environment
 from generator.render import applicationset, gitops, raycluster_chart
 from generator.render.jinja import health_script, render_file, with_kustomization
 from generator.render.operator_kustomize import kustomize_delivery
-from generator.render.workloads import chart_clusters, operator_values
+from generator.render.workloads import autoscaled_clusters, chart_clusters, operator_values
 
 HEALTH_KINDS = (
     ("ray.io", "RayCluster"),
@@ -151,7 +151,7 @@ def argocd_applications(
         ),
         "operator_path": gitops.repository_path(environment, "operator"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
-        "ignore_differences": gitops.ignore_differences(environment),
+        "ignore_differences": gitops.ignore_differences(autoscaled_clusters(environment, jinja)),
         "retry": gitops.ARGOCD_RETRY,
         "notifications": gitops.notification_annotations(environment),
     }
@@ -208,7 +208,7 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         "workloads_path": gitops.repository_path(environment, "workloads"),
         "health_checks": [gitops.flux_health_check(kind) for kind in ("RayJob", "RayService")],
         "checked_objects": gitops.flux_checked_objects(environment),
-        "ignore_rules": gitops.flux_ignore_rules(environment),
+        "ignore_rules": gitops.flux_ignore_rules(autoscaled_clusters(environment, jinja)),
         "charts_path": gitops.repository_path(environment, "charts"),
         "accounts": accounts,
         # the operator Kustomization runs as its account where flux_accounts gives it one

@@ -16,6 +16,7 @@ from generator.model.types import Environment, JsonMap, RayCluster
 from generator.render import gitops, raycluster_chart
 from generator.render.jinja import finish, render_documents, render_file
 from generator.source import GENERATED
+from generator.validate.patches import built_document
 
 
 def workload_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
@@ -64,8 +65,7 @@ def ray_objects(environment: Environment) -> list[RayObject]:
     found: list[RayObject] = []
     for cluster in environment.clusters:
         if cluster.delivery == "kustomize":
-            path = workloads / f"raycluster-{cluster.meta.name}.yaml"
-            found.append((path, "workloads/raycluster.yaml.j2", cluster.override, {"cluster": cluster}))
+            found.append(_ray_cluster_object(environment, cluster))
     for job in environment.jobs:
         found.append(
             (workloads / f"rayjob-{job.meta.name}.yaml", "workloads/rayjob.yaml.j2", job.override, {"job": job})
@@ -77,6 +77,11 @@ def ray_objects(environment: Environment) -> list[RayObject]:
         path = workloads / f"raycronjob-{cron.meta.name}.yaml"
         found.append((path, "workloads/raycronjob.yaml.j2", cron.override, {"cron": cron}))
     return found
+
+
+def _ray_cluster_object(environment: Environment, cluster: RayCluster) -> RayObject:
+    path = PurePosixPath(environment.name) / "workloads" / f"raycluster-{cluster.meta.name}.yaml"
+    return path, "workloads/raycluster.yaml.j2", cluster.override, {"cluster": cluster}
 
 
 def overridden_objects(
@@ -101,13 +106,41 @@ def ray_object_file(
 ) -> RenderedFile:
     """A Ray object's file: the template's object with the item's `spec` override merged last, by the
     environment's merge rules (input/resolve.py), so every field of the CRD can be written."""
+    return finish(path, source, ray_object_documents(jinja, path, template, override, context))
+
+
+def ray_object_documents(
+    jinja: jinja2.Environment, path: PurePosixPath, template: str, override: JsonMap, context: dict[str, Any]
+) -> list[Any]:
+    """The documents of a Ray object's file (`ray_object_file`)."""
     documents = render_documents(jinja, path, template, context)
     if override:
         ray_object = documents[0]
         ray_object["spec"], _ = merge(ray_object.get("spec", {}), GENERATED, dict(override), GENERATED)
         if ray_object.get("kind") == "RayCluster":
             ray_object["spec"] = gitops.with_autoscaler_fields(ray_object["spec"], override)
-    return finish(path, source, documents)
+    return documents
+
+
+def autoscaled_clusters(environment: Environment, jinja: jinja2.Environment) -> list[gitops.AutoscaledCluster]:
+    """The RayClusters of the workloads overlay as kustomize builds it, the environment's `patches` applied:
+    each one's name and the worker groups the Ray autoscaler scales (gitops.autoscaled_groups), for Argo CD's
+    ignoreDifferences and Flux's ignore rules. Without patches the model tells (the ApplicationSet, rendered
+    from models alone, asks too); with them each RayCluster is rendered and patched as validate/patches.py
+    patches it, and one that a patch with strategic-merge directives or a failing patch touches is taken as
+    rendered (the first is not reproduced, the second fails the build: patched_object_problems says so)."""
+    clusters = [cluster for cluster in environment.clusters if cluster.delivery == "kustomize"]
+    if not environment.patches:
+        return [(cluster.meta.name, gitops.autoscaled_groups(cluster)) for cluster in clusters]
+    patches = [(patch.target, patch.patch) for patch in environment.patches]
+    found = []
+    for cluster in clusters:
+        built = built_document(ray_object_documents(jinja, *_ray_cluster_object(environment, cluster))[0], patches)
+        if built is None:
+            found.append((cluster.meta.name, gitops.autoscaled_groups(cluster)))
+        else:
+            found.append(gitops.built_autoscaled_groups(built, cluster.meta.name))
+    return found
 
 
 def operator_values(environment: Environment, jinja: jinja2.Environment) -> RenderedFile:

@@ -66,7 +66,8 @@ def merge_patches_name_their_object(context: RuleContext) -> Iterator[Problem]:
         if not isinstance(body, dict):
             continue
         missing = [key for key in ("apiVersion", "kind") if not body.get(key)]
-        if not (body.get("metadata") or {}).get("name"):
+        metadata = body.get("metadata")
+        if not isinstance(metadata, dict) or not metadata.get("name"):
             missing.append("metadata.name")
         if missing:
             yield context.problem(

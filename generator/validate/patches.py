@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from generator.checks import PATCH_TARGET
 from generator.errors import Problem, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding
+from generator.rules.objects import cluster_scoped
 from generator.source import Origin, locate
 
 # One term of a label selector: key, key=value, key==value, key!=value, !key, key in (a,b), key notin (a,b)
@@ -29,22 +31,83 @@ _TERM = re.compile(r"^\s*(!?)([^\s!=(),]+)\s*(?:(==|=|!=)\s*([^\s,]*))?\s*$")
 def patch_target_problems(
     files: Iterable[RenderedFile], data: dict[str, Any], origin: Origin, environment_file: Path, environment: str
 ) -> list[Problem]:
-    overlay = _overlay(files, environment)
-    problems = []
+    overlay = [_Patched((_identity(document)[1],), document) for document in _overlay(files, environment)]
+    problems: list[Problem] = []
+    renamed_by: dict[int, int] = {}  # an object's position -> the patch that last renamed it
     for index, patch in enumerate(data.get("patches", [])):
         if patch.get("target") is None and not isinstance(patch["patch"], dict):
             continue  # a JSON 6902 patch without a target is an error of its own (json-patch-target)
+        unreadable = _unreadable_patterns(patch.get("target") or {})
+        if unreadable:
+            problems.extend(
+                Problem(
+                    locate(origin, ("patches", index, "target", field)),
+                    ("patches", index, "target", field),
+                    f"{pattern!r} is not a regular expression, so kustomize build fails: {error}",
+                    "escape the characters that have a meaning in a regular expression",
+                    file=environment_file,
+                    rule=PATCH_TARGET.id,
+                )
+                for field, pattern, error in unreadable
+            )
+            continue
         matching = _targets(patch, overlay)
         if matching:
+            # a patch may rename or relabel an object for the next; only the metadata matters here, which a JSON
+            # merge patch merges as a strategic-merge one does
+            for position in matching:
+                before = overlay[position]
+                overlay[position] = before.after(_patched_or_kept(before.document, patch["patch"]))
+                if overlay[position].names != before.names:
+                    renamed_by[position] = index
             continue
         at = ("patches", index, "target") if "target" in patch else ("patches", index)
-        available = ", ".join(f"{document['kind']}/{document['metadata']['name']}" for document in overlay)
+        available = ", ".join(f"{item.document['kind']}/{_identity(item.document)[1]}" for item in overlay)
         problems.append(
             Problem(
                 locate(origin, at),
                 at,
-                "the patch matches no object of the overlay, so Kustomize would drop it without a word",
-                f"the overlay holds {available}; kind and name are regular expressions that must match in full",
+                # a patch without a target fails the build (PatchTransformer.go:117-121 at api/v0.21.1)
+                "the patch matches no object of the overlay, so Kustomize would drop it without a word"
+                if "target" in patch
+                else "the patch names no object of the overlay, so kustomize build fails",
+                f"the overlay holds {available}; "
+                + (
+                    "kind and name are regular expressions that must match in full"
+                    if "target" in patch
+                    else "a patch without a target names its object by apiVersion, kind, metadata.name and "
+                    "namespace, exactly"
+                ),
+                file=environment_file,
+                rule=PATCH_TARGET.id,
+            )
+        )
+    return problems + _collisions(overlay, renamed_by, origin, environment_file)
+
+
+def _collisions(
+    overlay: list[_Patched], renamed_by: dict[int, int], origin: Origin, environment_file: Path
+) -> list[Problem]:
+    """Objects a patch gave the identity of another: kustomize build fails (its namespace transformation finds
+    the two, "namespace transformation produces ID conflict", api/internal/builtins/NamespaceTransformer.go:68-72
+    at api/v0.21.1)."""
+    problems = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for position, item in enumerate(overlay):
+        key = (str(item.document.get("apiVersion", "")), *_identity(item.document))
+        first = seen.setdefault(key, position)
+        renamed = position if position in renamed_by else first if first in renamed_by else None
+        if first == position or renamed is None:
+            continue
+        at = ("patches", renamed_by[renamed], "patch")
+        _api, kind, name = key
+        problems.append(
+            Problem(
+                locate(origin, at),
+                at,
+                f"the patch renames {kind} {overlay[renamed].names[0]} to {name}, the name of another {kind} of the "
+                "overlay, so kustomize build fails (namespace transformation produces ID conflict)",
+                "give it a name no other object of the overlay has",
                 file=environment_file,
                 rule=PATCH_TARGET.id,
             )
@@ -52,22 +115,80 @@ def patch_target_problems(
     return problems
 
 
-def selects(target: Mapping[str, Any], document: Mapping[str, Any]) -> bool:
+@dataclass(frozen=True)
+class _Patched:
+    """An object of the overlay as the patches so far left it, and each name it had, the first it was read with
+    and the current one last. Kustomize matches a patch's target name against the first and the current
+    (Select, api/resmap/reswrangler.go:649-654 at api/v0.21.1) and a strategic-merge patch without a target
+    against every one (GetById, :216-218, which asks each previous id: each JSON patch stores one,
+    api/internal/builtins/PatchTransformer.go:138); the rest of a target against the object as it is."""
+
+    names: tuple[str, ...]
+    document: dict[str, Any]
+
+    def after(self, document: dict[str, Any]) -> _Patched:
+        name = _identity(document)[1]
+        return _Patched(self.names if name == self.names[-1] else (*self.names, name), document)
+
+
+def _patched_or_kept(document: dict[str, Any], patch: Any) -> dict[str, Any]:
+    """`document` after `patch`, or as it was when the patch fails (reported by patched_object_problems for
+    the Ray kinds) or uses strategic-merge directives (not reproduced here)."""
+    try:
+        patched = apply_patch(document, patch)
+    except PatchFailure:
+        return document
+    return document if patched is None else patched
+
+
+def selects(target: Mapping[str, Any], document: Mapping[str, Any], first_name: str | None = None) -> bool:
+    """Whether a patch's `target` selects `document`, whose name may also be matched as `first_name`, the name
+    it was read with before a patch renamed it. A pattern that is no regular expression selects nothing
+    (`patch_target_problems` reports it)."""
     group, _, version = str(document.get("apiVersion", "")).rpartition("/")
-    metadata = document.get("metadata", {})
-    values = {"group": group, "version": version, "kind": document.get("kind", ""), "name": metadata.get("name", "")}
+    metadata = document.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    values = {"group": group, "version": version, "kind": document.get("kind", "")}
     for field, value in values.items():
         pattern = target.get(field)
-        if pattern and not re.fullmatch(str(pattern), str(value)):
+        if pattern and not _full_match(str(pattern), str(value)):
             return False
+    pattern = target.get("name")
+    names = {str(metadata.get("name", "")), *([first_name] if first_name is not None else [])}
+    if pattern and not any(_full_match(str(pattern), name) for name in names):
+        return False
+    labels, annotations = metadata.get("labels"), metadata.get("annotations")
     if target.get("labelSelector") and not label_selector_matches(
-        target["labelSelector"], metadata.get("labels") or {}
+        target["labelSelector"], labels if isinstance(labels, dict) else {}
     ):
         return False
-    annotations = metadata.get("annotations") or {}
     return not (
-        target.get("annotationSelector") and not label_selector_matches(target["annotationSelector"], annotations)
+        target.get("annotationSelector")
+        and not label_selector_matches(
+            target["annotationSelector"], annotations if isinstance(annotations, dict) else {}
+        )
     )
+
+
+def _unreadable_patterns(target: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(field, pattern, error) of each regular expression of `target` that does not compile: kustomize fails the
+    build on it (types.NewSelectorRegex, api/types/selector.go)."""
+    found = []
+    for field in ("group", "version", "kind", "name"):
+        pattern = target.get(field)
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                found.append((field, pattern, str(error)))
+    return found
+
+
+def _full_match(pattern: str, value: str) -> bool:
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
+        return False
 
 
 def label_selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
@@ -128,12 +249,49 @@ def apply_patch(document: dict[str, Any], patch: Any) -> dict[str, Any] | None:
         if _has_directive(patch):
             return None
         body = {key: value for key, value in patch.items() if key not in ("apiVersion", "kind")}
-        merged: dict[str, Any] = merge_patch(document, body)
-        return merged
+        return _same_identity(merge_patch(document, body), document)
     result: dict[str, Any] = json.loads(json.dumps(document))
     for operation in patch:
         result = _json_patch_operation(result, operation)
     return result
+
+
+def built_document(
+    document: dict[str, Any], patches: Iterable[tuple[Mapping[str, Any] | None, Any]]
+) -> dict[str, Any] | None:
+    """`document` as kustomize builds it: after each of `patches` (target, patch) that targets it, in order, each
+    matched against the document as the patches before it left it. None when a patch that targets it uses
+    strategic-merge directives (not reproduced here) or cannot apply (kustomize build then fails, as
+    patched_object_problems reports)."""
+    item = _Patched((_identity(document)[1],), document)
+    for target, body in patches:
+        entry = {"patch": body} if target is None else {"target": target, "patch": body}
+        if not _targets(entry, [item]):
+            continue
+        try:
+            patched = apply_patch(item.document, body)
+        except PatchFailure:
+            return None
+        if patched is None:
+            return None
+        item = item.after(patched)
+    return item.document
+
+
+def _same_identity(merged: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """`merged` with the name and namespace of `document`: a strategic-merge patch renames nothing in kustomize,
+    which sets them back after merging (Resource.ApplySmPatch, api/resource/resource.go:495-516 at api/v0.21.1,
+    but with a patch's allowNameChange option, which `patches` has not)."""
+    original = document.get("metadata")
+    original = original if isinstance(original, dict) else {}
+    metadata = merged.get("metadata")
+    metadata = dict(metadata) if isinstance(metadata, dict) else {}
+    for key in ("name", "namespace"):
+        if key in original:
+            metadata[key] = original[key]
+        else:
+            metadata.pop(key, None)
+    return {**merged, "metadata": metadata}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -202,7 +360,9 @@ def _same(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
-def _json_patch_operation(document: dict[str, Any], operation: Mapping[str, Any]) -> dict[str, Any]:
+def _json_patch_operation(document: dict[str, Any], operation: Any) -> dict[str, Any]:
+    if not isinstance(operation, dict) or not isinstance(operation.get("path", ""), str):
+        raise PatchFailure(f"{json.dumps(operation)} is not a JSON patch operation ({{op, path, value}})")
     op, path = operation.get("op"), str(operation.get("path", ""))
     if op in ("move", "copy"):
         value = _get(document, str(operation.get("from", "")))
@@ -273,8 +433,13 @@ def patched_object_problems(
     patches = data.get("patches", [])
     if not patches:
         return []
-    objects = {_identity(document): document for document in _overlay(files, environment) if _is_ray(document)}
-    unpatched = dict(objects)
+    # each Ray object as the patches so far left it (`_Patched`), by the kind and name it was read with
+    objects = {
+        _identity(document): _Patched((_identity(document)[1],), document)
+        for document in _overlay(files, environment)
+        if _is_ray(document)
+    }
+    unpatched = {identity: item.document for identity, item in objects.items()}
     changed_by: dict[tuple[str, str], list[int]] = {}
     problems: list[Problem] = []
 
@@ -283,12 +448,11 @@ def patched_object_problems(
         return Problem(locate(origin, at), at, message, hint, file=environment_file, rule=rule)
 
     for index, entry in enumerate(patches):
-        for document in _targets(entry, list(objects.values())):
-            identity = _identity(document)
-            if identity not in objects:
-                continue
+        identities = list(objects)
+        for position in _targets(entry, list(objects.values())):
+            identity = identities[position]
             try:
-                patched = apply_patch(objects[identity], entry["patch"])
+                patched = apply_patch(objects[identity].document, entry["patch"])
             except PatchFailure as failure:
                 kind, name = identity
                 message = f"the patch cannot apply to {kind} {name}, so kustomize build fails: {failure}"
@@ -298,7 +462,7 @@ def patched_object_problems(
                 objects.pop(identity)
                 changed_by.pop(identity, None)
                 continue
-            objects[identity] = patched
+            objects[identity] = objects[identity].after(patched)
             changed_by.setdefault(identity, []).append(index)
     for identity, indices in changed_by.items():
         if identity not in objects:
@@ -306,7 +470,7 @@ def patched_object_problems(
         kind, name = identity
         which = ", ".join(f"patches[{index}]" for index in indices)
         merged = any(isinstance(patches[index]["patch"], dict) for index in indices)
-        found, before = check(objects[identity]), check(unpatched[identity])
+        found, before = check(objects[identity].document), check(unpatched[identity])
         # what the object had before the patches is reported where it is written (the file's own check)
         had = {(rule, finding.path, finding.message) for rule, finding in before}
         for rule, finding in found:
@@ -317,7 +481,7 @@ def patched_object_problems(
             problems.append(problem(indices[-1], message, hint, rule))
         # the rules read both objects back into environment items, which only a schema-valid object makes
         if rules is not None and not found and not before:
-            for new in rules(unpatched[identity], objects[identity]):
+            for new in rules(unpatched[identity], objects[identity].document):
                 problems.append(problem(indices[-1], f"{kind} {name} after {which}: {new.message}", new.hint, new.rule))
     return problems
 
@@ -332,19 +496,40 @@ def _overlay(files: Iterable[RenderedFile], environment: str) -> list[dict[str, 
     ]
 
 
-def _targets(entry: Mapping[str, Any], documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _targets(entry: Mapping[str, Any], objects: list[_Patched]) -> list[int]:
+    """The positions in `objects` of those `entry`'s patch applies to (`_Patched` says how they are matched)."""
     target = entry.get("target")
     if target is not None:
-        return [document for document in documents if selects(target, document)]
+        return [position for position, item in enumerate(objects) if selects(target, item.document, item.names[0])]
     body = entry["patch"]
     if not isinstance(body, dict):
         return []
-    kind, name = str(body.get("kind", "")), str(body.get("metadata", {}).get("name", ""))
-    return [document for document in documents if _identity(document) == (kind, name)]
+    metadata = body.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    api_version, kind = str(body.get("apiVersion", "")), str(body.get("kind", ""))
+    name, namespace = str(metadata.get("name", "")), str(metadata.get("namespace") or "")
+    return [
+        position
+        for position, item in enumerate(objects)
+        if (str(item.document.get("apiVersion", "")), str(item.document.get("kind", ""))) == (api_version, kind)
+        and name in item.names
+        and _same_namespace(namespace, item.document, api_version, kind)
+    ]
+
+
+def _same_namespace(namespace: str, document: Mapping[str, Any], api_version: str, kind: str) -> bool:
+    """Whether a patch's namespace is the object's, as kustomize compares them (ResId.IsNsEquals,
+    kyaml/resid/resid.go:113-139 at api/v0.21.1): none and `default` are one, and a cluster-scoped kind has none."""
+    if cluster_scoped(api_version, kind):
+        return True
+    metadata = document.get("metadata")
+    written = str((metadata.get("namespace") if isinstance(metadata, dict) else None) or "")
+    return (namespace or "default") == (written or "default")
 
 
 def _identity(document: Mapping[str, Any]) -> tuple[str, str]:
-    return str(document.get("kind", "")), str(document.get("metadata", {}).get("name", ""))
+    metadata = document.get("metadata")
+    return str(document.get("kind", "")), str(metadata.get("name", "") if isinstance(metadata, dict) else "")
 
 
 def _is_ray(document: Mapping[str, Any]) -> bool:
