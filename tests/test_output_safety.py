@@ -436,3 +436,55 @@ def test_check_from_inside_the_output_lists_paths_from_there(
     result = run("--environments", str(project / "environments"), "--output", output, "check")
     assert result.exit_code == 1
     assert "changed: workloads/raycluster-small.yaml" in result.stderr.splitlines()
+
+
+def test_many_files_are_written_in_threads_as_one_would_write_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above write._THREADED_FROM files the new ones are created in threads: the tree, contents and the modes
+    kept of replaced files, is what one thread writes."""
+    import threading
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    threads: set[int] = set()
+    create = write._create
+
+    def noted(path: str, content: bytes, mode: int | None) -> None:
+        threads.add(threading.get_ident())
+        create(path, content, mode)
+
+    monkeypatch.setattr(write, "_create", noted)
+    output = tmp_path / "rendered"
+    count = 3 * write._THREADED_FROM
+    names = [f"env-{index % 40}/workloads/file-{index}.yaml" for index in range(count)]
+    write.write_output(
+        output, [_file(name, f"n: {index}\n") for index, name in enumerate(names)], write.OutputScope(None)
+    )
+    (output / names[7]).chmod(0o640)  # a mode the replacing file keeps
+    files = [_file(name, f"n: {index + 1}\n") for index, name in enumerate(names)]
+    changes = write.write_output(output, files, write.OutputScope(None))
+    assert len(changes) == count
+    assert sorted(str(path.relative_to(output)) for path in output.rglob("*.yaml")) == sorted(names)
+    assert all((output / name).read_text() == MARKED + f"n: {index + 1}\n" for index, name in enumerate(names))
+    assert (output / names[7]).stat().st_mode & 0o777 == 0o640
+    assert len(threads) > 1
+
+
+def test_a_file_a_thread_cannot_create_leaves_the_output_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "rendered"
+    names = [f"env-{index % 7}/file-{index}.yaml" for index in range(2 * write._THREADED_FROM)]
+    write.write_output(output, [_file(name, "a: 1\n") for name in names], write.OutputScope(None))
+    create = write._create
+
+    def full(path: str, content: bytes, mode: int | None) -> None:
+        if path.endswith(names[-3]):
+            raise OSError(28, "No space left on device", path)
+        create(path, content, mode)
+
+    monkeypatch.setattr(write, "_create", full)
+    with pytest.raises(SetupError, match="No space left on device; the previous output is unchanged"):
+        write.write_output(output, [_file(name, "a: 2\n") for name in names], write.OutputScope(None))
+    assert all((output / name).read_text() == MARKED + "a: 1\n" for name in names)
+    assert leftovers(tmp_path) == []
