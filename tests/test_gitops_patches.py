@@ -1,5 +1,6 @@
-"""Argo CD's ignoreDifferences and Flux's ignore rules follow the RayCluster as kustomize builds it, the
-environment's `patches` applied: checked against the overlay the real `kubectl kustomize` builds."""
+"""Argo CD's ignoreDifferences and Flux's ignore rules follow the RayCluster as kustomize builds it, and Flux's
+health checks the RayJobs and RayServices, the environment's `patches` applied: checked against the overlay
+the real `kubectl kustomize` builds."""
 
 from __future__ import annotations
 
@@ -107,6 +108,8 @@ FIELDS = ("replicas", "scaleStrategy")
             "  - {target: {kind: RayCluster, name: e}, patch: [{op: replace, path: /spec/enableInTreeAutoscaling, "
             "value: false}]}",
         ),
+        # a RayJob renamed: the health check follows
+        (ON, "  - {target: {kind: RayJob, name: j}, patch: [{op: replace, path: /metadata/name, value: j2}]}"),
         # the patches in turn: the second matches the object the first left
         (
             ON,
@@ -120,12 +123,16 @@ def test_the_ignored_fields_are_those_of_the_cluster_kustomize_builds(
     tmp_path: Path, tool: ToolData, autoscaling: str, patches: str
 ) -> None:
     files = _rendered(tmp_path, tool, autoscaling, patches)
-    built = [
-        document
-        for document in kustomize_build(_written(tmp_path / "rendered", files) / "team" / "workloads")
-        if document["kind"] == "RayCluster"
-    ]
+    objects = kustomize_build(_written(tmp_path / "rendered", files) / "team" / "workloads")
+    built = [document for document in objects if document["kind"] == "RayCluster"]
     documents = {str(file.path): file.documents[0] for file in files}
+    # the Flux Kustomization waits for each RayJob and RayService by the name it is built with
+    checked = documents["team/flux/kustomization-workloads.yaml"]["spec"]["healthChecks"]
+    assert sorted((check["kind"], check["name"]) for check in checked) == sorted(
+        (document["kind"], document["metadata"]["name"])
+        for document in objects
+        if document["kind"] in ("RayJob", "RayService")
+    )
     rules = documents["team/flux/kustomization-workloads.yaml"]["spec"].get("ignore", [])
     differences = documents["team/argocd/application-workloads.yaml"]["spec"].get("ignoreDifferences", [])
     expected_rules, expected_names = [], []

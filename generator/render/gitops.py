@@ -124,8 +124,9 @@ def flux_health_check(kind: str) -> dict[str, str]:
     return next(check for check in FLUX_HEALTH_CHECKS if check["kind"] == kind)
 
 
-def flux_checked_objects(environment: Environment) -> list[dict[str, str]]:
-    """The objects the workloads Kustomization waits for: its RayJobs and RayServices.
+def flux_checked_objects(environment: Environment, renamed: Mapping[tuple[str, str], str]) -> list[dict[str, str]]:
+    """The objects the workloads Kustomization waits for: its RayJobs and RayServices, by the names kustomize
+    builds them with (`renamed`: (kind, item name) -> the name a JSON patch gave).
 
     Not its RayClusters: KubeRay writes a RayCluster's status only when a field other than observedGeneration
     changes (InconsistentRayClusterStatus, ray-operator/controllers/ray/utils/consistency.go:10-31 at v1.7.0),
@@ -136,12 +137,14 @@ def flux_checked_objects(environment: Environment) -> list[dict[str, str]]:
     namespace = environment.target.namespace
     return [
         *(
-            {"apiVersion": "ray.io/v1", "kind": "RayJob", "name": job.meta.name, "namespace": namespace}
-            for job in environment.jobs
-        ),
-        *(
-            {"apiVersion": "ray.io/v1", "kind": "RayService", "name": service.meta.name, "namespace": namespace}
-            for service in environment.services
+            {
+                "apiVersion": "ray.io/v1",
+                "kind": kind,
+                "name": renamed.get((kind, item.meta.name), item.meta.name),
+                "namespace": namespace,
+            }
+            for kind, items in (("RayJob", environment.jobs), ("RayService", environment.services))
+            for item in items
         ),
     ]
 

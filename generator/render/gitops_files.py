@@ -14,7 +14,13 @@ from generator.model.types import Environment
 from generator.render import applicationset, gitops, raycluster_chart
 from generator.render.jinja import health_script, render_file, with_kustomization
 from generator.render.operator_kustomize import kustomize_delivery
-from generator.render.workloads import autoscaled_clusters, chart_clusters, operator_values
+from generator.render.workloads import (
+    autoscaled_clusters,
+    built_names,
+    chart_clusters,
+    operator_values,
+    patched_ray_objects,
+)
 
 HEALTH_KINDS = (
     ("ray.io", "RayCluster"),
@@ -151,7 +157,9 @@ def argocd_applications(
         ),
         "operator_path": gitops.repository_path(environment, "operator"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
-        "ignore_differences": gitops.ignore_differences(autoscaled_clusters(environment, jinja)),
+        "ignore_differences": gitops.ignore_differences(
+            autoscaled_clusters(environment, patched_ray_objects(environment, jinja))
+        ),
         "retry": gitops.ARGOCD_RETRY,
         "notifications": gitops.notification_annotations(environment),
     }
@@ -197,6 +205,7 @@ def argocd_applications(
 def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
     folder = PurePosixPath(environment.name) / "flux"
     accounts = gitops.flux_accounts(environment)
+    built = patched_ray_objects(environment, jinja)
     flux_names = names.flux_names(environment.name)
     context = {
         "environment": environment,
@@ -207,8 +216,8 @@ def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict
         "operator_path": gitops.repository_path(environment, "operator"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
         "health_checks": [gitops.flux_health_check(kind) for kind in ("RayJob", "RayService")],
-        "checked_objects": gitops.flux_checked_objects(environment),
-        "ignore_rules": gitops.flux_ignore_rules(autoscaled_clusters(environment, jinja)),
+        "checked_objects": gitops.flux_checked_objects(environment, built_names(environment, built)),
+        "ignore_rules": gitops.flux_ignore_rules(autoscaled_clusters(environment, built)),
         "charts_path": gitops.repository_path(environment, "charts"),
         "accounts": accounts,
         # the operator Kustomization runs as its account where flux_accounts gives it one

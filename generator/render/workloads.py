@@ -122,25 +122,51 @@ def ray_object_documents(
     return documents
 
 
-def autoscaled_clusters(environment: Environment, jinja: jinja2.Environment) -> list[gitops.AutoscaledCluster]:
-    """The RayClusters of the workloads overlay as kustomize builds it, the environment's `patches` applied:
-    each one's name and the worker groups the Ray autoscaler scales (gitops.autoscaled_groups), for Argo CD's
-    ignoreDifferences and Flux's ignore rules. Without patches the model tells (the ApplicationSet, rendered
-    from models alone, asks too); with them each RayCluster is rendered and patched as validate/patches.py
-    patches it, and one that a patch with strategic-merge directives or a failing patch touches is taken as
-    rendered (the first is not reproduced, the second fails the build: patched_object_problems says so)."""
-    clusters = [cluster for cluster in environment.clusters if cluster.delivery == "kustomize"]
+def patched_ray_objects(environment: Environment, jinja: jinja2.Environment) -> dict[PurePosixPath, Any]:
+    """With `patches`, each Ray object of the workloads overlay, by its file, as kustomize builds it: rendered
+    and patched as validate/patches.py patches it (`built_document`); None for one that a patch with
+    strategic-merge directives (not reproduced) or a failing patch (the build fails: patched_object_problems
+    says so) touches. Without patches {}: the model tells what the objects are."""
     if not environment.patches:
-        return [(cluster.meta.name, gitops.autoscaled_groups(cluster)) for cluster in clusters]
+        return {}
     patches = [(patch.target, patch.patch) for patch in environment.patches]
+    return {
+        path: built_document(ray_object_documents(jinja, path, template, override, context)[0], patches)
+        for path, template, override, context in ray_objects(environment)
+    }
+
+
+def autoscaled_clusters(environment: Environment, built: dict[PurePosixPath, Any]) -> list[gitops.AutoscaledCluster]:
+    """The RayClusters of the workloads overlay as kustomize builds them (`built`, `patched_ray_objects`): each
+    one's name and the worker groups the Ray autoscaler scales, for Argo CD's ignoreDifferences and Flux's
+    ignore rules. The model's answer (gitops.autoscaled_groups) where `built` has none: the ApplicationSet,
+    rendered from models alone, asks too."""
     found = []
-    for cluster in clusters:
-        built = built_document(ray_object_documents(jinja, *_ray_cluster_object(environment, cluster))[0], patches)
-        if built is None:
+    for cluster in environment.clusters:
+        if cluster.delivery != "kustomize":
+            continue
+        document = built.get(_ray_cluster_object(environment, cluster)[0])
+        if document is None:
             found.append((cluster.meta.name, gitops.autoscaled_groups(cluster)))
         else:
-            found.append(gitops.built_autoscaled_groups(built, cluster.meta.name))
+            found.append(gitops.built_autoscaled_groups(document, cluster.meta.name))
     return found
+
+
+def built_names(environment: Environment, built: dict[PurePosixPath, Any]) -> dict[tuple[str, str], str]:
+    """(kind, item name) -> the name of the object kustomize builds, for each Ray object a JSON patch renamed
+    (`built`, `patched_ray_objects`): the Flux health checks name the objects as built."""
+    names = {}
+    for path, _template, _override, context in ray_objects(environment):
+        document = built.get(path)
+        if not isinstance(document, dict):
+            continue
+        [item] = context.values()  # the RayCluster, RayJob, RayService or RayCronJob of the model
+        metadata = document.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if isinstance(name, str) and name != item.meta.name:
+            names[(str(document.get("kind")), item.meta.name)] = name
+    return names
 
 
 def operator_values(environment: Environment, jinja: jinja2.Environment) -> RenderedFile:
