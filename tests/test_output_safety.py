@@ -473,6 +473,7 @@ def test_many_files_are_written_in_threads_as_one_would_write_them(
 def test_a_file_a_thread_cannot_create_leaves_the_output_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     output = tmp_path / "rendered"
     names = [f"env-{index % 7}/file-{index}.yaml" for index in range(2 * write._THREADED_FROM)]
     write.write_output(output, [_file(name, "a: 1\n") for name in names], write.OutputScope(None))
@@ -487,4 +488,26 @@ def test_a_file_a_thread_cannot_create_leaves_the_output_as_it_was(
     with pytest.raises(SetupError, match="No space left on device; the previous output is unchanged"):
         write.write_output(output, [_file(name, "a: 2\n") for name in names], write.OutputScope(None))
     assert all((output / name).read_text() == MARKED + "a: 1\n" for name in names)
+    assert leftovers(tmp_path) == []
+
+
+def test_the_first_error_stops_the_other_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread's error stops the others at their next file (a sequential write stops at the failing file):
+    the error is not held back until every thread has written its whole run."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    names = [f"env-{index // 8:03d}/file-{index}.yaml" for index in range(2 * write._THREADED_FROM)]
+    create = write._create
+    created: list[str] = []
+
+    def slow(path: str, content: bytes, mode: int | None) -> None:
+        if path.endswith(names[0]):
+            raise OSError(5, "Input/output error", path)
+        time.sleep(0.002)
+        create(path, content, mode)
+        created.append(path)
+
+    monkeypatch.setattr(write, "_create", slow)
+    with pytest.raises(SetupError, match="Input/output error"):
+        write.write_output(tmp_path / "rendered", [_file(name, "a: 1\n") for name in names], write.OutputScope(None))
+    assert len(created) < write._THREADED_FROM // 4  # the second thread's run is 512 files
     assert leftovers(tmp_path) == []

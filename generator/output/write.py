@@ -17,10 +17,14 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from generator.errors import SetupError
 from generator.files import GENERATED_MARKER, RenderedFile
 from generator.output.atomic import output_lock, recover, replace_tree, staging_prefix
+
+if TYPE_CHECKING:
+    import threading
 
 DIRECTORY_MODE = 0o755
 _MARKER_BYTES = GENERATED_MARKER.encode("utf-8")
@@ -155,7 +159,7 @@ def _write(output_dir: Path, files: list[RenderedFile], changes: list[Change]) -
         for path in written:
             target = os.path.join(staging, path)
             _make_folder(os.path.dirname(target), folders)
-            creations.append((target, contents[path].encode("utf-8"), modes.get(str(path))))
+            creations.append((target, contents[path], modes.get(str(path))))
         _create_all(creations)
         replace_tree(staging, output_dir)
     finally:
@@ -197,33 +201,47 @@ def _make_folder(folder: str, made: set[str]) -> None:
 
 # Files are created in threads once there are this many: the kernel's part of creating a file, most of the time
 # a first render takes to write (and on some file systems several times the rest), runs without the GIL, and
-# two threads halved it where one core was otherwise idle (13,000 files: 0.19 -> 0.11 s, and 3.4 -> 1.8 s on
-# this project's CI machine when its file system was slow)
+# the parent writes when its workers are gone. Two threads against one, 13,000 files in 1,000 folders on the
+# 2-CPU VM this project is built on: 0.19 -> 0.11 s while its file system was fast, 8.0-9.1 -> 4.0-4.8 s in one
+# of its slow phases; more CPUs get up to _MOST_THREADS, which was not measured
 _THREADED_FROM = 512
 _MOST_THREADS = 4
 
 
-def _create_all(creations: list[tuple[str, bytes, int | None]]) -> None:
-    """`_create` each (path, content, mode), in threads when there are many, each taking a run of paths (whole
-    folders, mostly: threads that write into one folder wait for each other there)."""
+def _create_all(creations: list[tuple[str, str, int | None]]) -> None:
+    """`_create` each (path, text, mode), in threads when there are many, each taking a run of paths (whole
+    folders, mostly: threads that write into one folder wait for each other there). The first error, or an
+    interrupt, stops every thread at its next file, so that the staging tree is not written on into."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     threads = min(_MOST_THREADS, cpus, len(creations) // (_THREADED_FROM // 2) or 1)
     if len(creations) < _THREADED_FROM or threads < 2:
-        for creation in creations:
-            _create(*creation)
+        _create_run(creations, None)
         return
-    from concurrent.futures import ThreadPoolExecutor  # imported by runs that write many files
+    import threading  # imported by runs that write many files
+    from concurrent.futures import ThreadPoolExecutor
 
+    stop = threading.Event()
     size = -(-len(creations) // threads)
     runs = [creations[start : start + size] for start in range(0, len(creations), size)]
     with ThreadPoolExecutor(len(runs)) as pool:
-        for done in [pool.submit(_create_run, run) for run in runs]:
-            done.result()  # the first error, as a sequential loop would raise it
+        try:
+            for done in [pool.submit(_create_run, run, stop) for run in runs]:
+                done.result()  # the first error in the order of the paths, as one thread would meet it
+        except BaseException:
+            stop.set()  # the other threads stop at their next file; leaving the block waits for them
+            raise
 
 
-def _create_run(creations: list[tuple[str, bytes, int | None]]) -> None:
-    for creation in creations:
-        _create(*creation)
+def _create_run(creations: list[tuple[str, str, int | None]], stop: threading.Event | None) -> None:
+    for path, text, mode in creations:
+        if stop is not None and stop.is_set():
+            return
+        try:
+            _create(path, text.encode("utf-8"), mode)  # encoded here: one file's bytes at a time
+        except BaseException:
+            if stop is not None:
+                stop.set()
+            raise
 
 
 def _create(path: str, content: bytes, mode: int | None) -> None:
