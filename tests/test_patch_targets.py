@@ -11,7 +11,7 @@ import pytest
 
 from generator.output.serialize import dump_yaml
 from generator.validate.patches import PatchFailure, apply_patch, label_selector_matches, selects
-from tests.kustomize import KUBECTL, kustomize_build
+from tests.kustomize import KUBECTL, kustomize_build, kustomize_failure
 
 CLUSTER: dict[str, Any] = {
     "apiVersion": "ray.io/v1",
@@ -138,3 +138,17 @@ def test_a_json_patch_that_kustomize_cannot_apply_fails_here_too(operation: dict
     (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["cluster.yaml"], "patches": [entry]}]))
     completed = subprocess.run([str(KUBECTL), "kustomize", str(tmp_path)], capture_output=True, check=False)
     assert completed.returncode != 0
+
+
+def test_a_json_patch_kustomize_cannot_apply_to_another_kind_fails_the_build(tmp_path: Path) -> None:
+    """As for the Ray kinds: the `patch-target` error of tests/test_patched_rules.py is a build that fails."""
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ray"}}
+    with pytest.raises(PatchFailure):
+        apply_patch(namespace, [{"op": "remove", "path": "/metadata/annotations/team"}])
+    (tmp_path / "namespace.yaml").write_text(dump_yaml([namespace]))
+    entry = {
+        "patch": dump_yaml([[{"op": "remove", "path": "/metadata/annotations/team"}]]),
+        "target": {"kind": "Namespace"},
+    }
+    (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["namespace.yaml"], "patches": [entry]}]))
+    assert "annotations" in kustomize_failure(tmp_path)

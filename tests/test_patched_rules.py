@@ -273,6 +273,15 @@ def test_a_patch_may_target_the_name_an_object_was_read_with_after_a_rename(tool
                 "build fails (namespace transformation produces ID conflict)",
             ),
         ),
+        # a JSON patch kustomize cannot apply to an object of another kind (tests/test_patch_targets.py)
+        (
+            "  - {target: {kind: Namespace}, patch: [{op: remove, path: /metadata/annotations/team}]}\n",
+            (
+                "patch-target",
+                "the patch cannot apply to Namespace ray, so kustomize build fails: /metadata/annotations/team: "
+                "annotations does not exist",
+            ),
+        ),
         # kustomize: "unable to parse SM or JSON patch"
         (
             "  - {target: {kind: Namespace}, patch: [1]}\n",

@@ -57,7 +57,14 @@ def patch_target_problems(
             # merge patch merges as a strategic-merge one does
             for position in matching:
                 before = overlay[position]
-                overlay[position] = before.after(_patched_or_kept(before.document, patch["patch"]))
+                try:
+                    patched = apply_patch(before.document, patch["patch"])
+                except PatchFailure as failure:  # the Ray kinds' are reported by patched_object_problems
+                    if not _is_ray(before.document):
+                        problems.append(_unappliable(before.document, failure, index, origin, environment_file))
+                    continue
+                if patched is not None:  # strategic-merge directives: not reproduced here
+                    overlay[position] = before.after(patched)
                 if overlay[position].names != before.names:
                     renamed_by[position] = index
             continue
@@ -131,14 +138,21 @@ class _Patched:
         return _Patched(self.names if name == self.names[-1] else (*self.names, name), document)
 
 
-def _patched_or_kept(document: dict[str, Any], patch: Any) -> dict[str, Any]:
-    """`document` after `patch`, or as it was when the patch fails (reported by patched_object_problems for
-    the Ray kinds) or uses strategic-merge directives (not reproduced here)."""
-    try:
-        patched = apply_patch(document, patch)
-    except PatchFailure:
-        return document
-    return document if patched is None else patched
+def _unappliable(
+    document: dict[str, Any], failure: PatchFailure, index: int, origin: Origin, environment_file: Path
+) -> Problem:
+    """A JSON patch kustomize cannot apply to `document`: the build fails (a strategic-merge patch, which is
+    merged with the kind's schema, does not fail here)."""
+    kind, name = _identity(document)
+    at = ("patches", index, "patch")
+    return Problem(
+        locate(origin, at),
+        at,
+        f"the patch cannot apply to {kind} {name}, so kustomize build fails: {failure}",
+        "fix the path or the target",
+        file=environment_file,
+        rule=PATCH_TARGET.id,
+    )
 
 
 def selects(target: Mapping[str, Any], document: Mapping[str, Any], first_name: str | None = None) -> bool:
@@ -454,9 +468,7 @@ def patched_object_problems(
             try:
                 patched = apply_patch(objects[identity].document, entry["patch"])
             except PatchFailure as failure:
-                kind, name = identity
-                message = f"the patch cannot apply to {kind} {name}, so kustomize build fails: {failure}"
-                problems.append(problem(index, message, "fix the path or the target", PATCH_TARGET.id))
+                problems.append(_unappliable(objects[identity].document, failure, index, origin, environment_file))
                 continue  # the object stays as the patches before this one left it
             if patched is None:  # strategic-merge directives: not reproduced here, so not checked
                 objects.pop(identity)
