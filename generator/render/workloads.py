@@ -139,8 +139,9 @@ def patched_ray_objects(environment: Environment, jinja: jinja2.Environment) -> 
 def autoscaled_clusters(environment: Environment, built: dict[PurePosixPath, Any]) -> list[gitops.AutoscaledCluster]:
     """The RayClusters of the workloads overlay as kustomize builds them (`built`, `patched_ray_objects`): each
     one's name and the worker groups the Ray autoscaler scales, for Argo CD's ignoreDifferences and Flux's
-    ignore rules. The model's answer (gitops.autoscaled_groups) where `built` has none: the ApplicationSet,
-    rendered from models alone, asks too."""
+    ignore rules (of the Applications, the progressive ApplicationSet and the Flux Kustomization alike). The
+    model's answer (gitops.autoscaled_groups) where `built` has none: without patches the model is what is
+    built, and a patch with strategic-merge directives is not reproduced."""
     found = []
     for cluster in environment.clusters:
         if cluster.delivery != "kustomize":
