@@ -510,8 +510,7 @@ def with_autoscaler_fields(spec: dict[str, Any], override: Mapping[str, Any]) ->
     which needs them in the applied object (docs/gitops.md, "Autoscaled replicas"). A field `override` writes
     stays, and one it removes with a null stays removed (the importer writes such nulls; that group's field
     then gets no pointer). The groups are copied: they may be the environment's own data."""
-    groups = spec.get("workerGroupSpecs")
-    if spec.get("enableInTreeAutoscaling") is not True or not isinstance(groups, list):
+    if not _scaled_groups(spec):
         return spec
     removed = _nulled_fields(override)
     filled = [
@@ -525,7 +524,7 @@ def with_autoscaler_fields(spec: dict[str, Any], override: Mapping[str, Any]) ->
         }
         if isinstance(group, dict)
         else group
-        for group in groups
+        for group in spec["workerGroupSpecs"]
     ]
     return {**spec, "workerGroupSpecs": filled}
 
@@ -581,7 +580,9 @@ def _scaled_groups(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [group if isinstance(group, dict) else {} for group in groups]
 
 
-_REGEX_SPECIAL = re.compile(r"[\\.+*?()|\[\]{}^$]")  # RE2's, which Flux's target selector uses
+# RE2's metacharacters: Flux compiles a target's name with Go's regexp (NewSelectorRegex,
+# ssa/jsondiff/selector.go:82-103 in fluxcd/pkg at e2cfd1a2)
+_REGEX_SPECIAL = re.compile(r"[\\.+*?()|\[\]{}^$]")
 
 
 def _escaped(name: str) -> str:

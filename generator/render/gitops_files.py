@@ -49,7 +49,9 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
         elements = [
             applicationset.element(environment, file.documents[0], part)
             for environment in argocd
-            for part, file in argocd_applications(environment, jinja, generator_labels(environment.name))
+            for part, file in argocd_applications(
+                environment, jinja, generator_labels(environment.name), patched_ray_objects(environment, jinja)
+            )
         ]
         spec = applicationset.applicationset_spec(elements, first.argocd_namespace)
         context = {"name": names.ROOT_PROJECT, "argocd_namespace": first.argocd_namespace, "labels": labels}
@@ -108,8 +110,11 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
     ]
 
 
-def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
-    """rendered/<env>/argocd/: the AppProjects, and the Applications unless the ApplicationSet generates them."""
+def argocd_files(
+    environment: Environment, jinja: jinja2.Environment, labels: dict[str, str], built: dict[PurePosixPath, Any]
+) -> list[RenderedFile]:
+    """rendered/<env>/argocd/: the AppProjects, and the Applications unless the ApplicationSet generates them;
+    `built`: the patched Ray objects (workloads.patched_ray_objects)."""
     folder = PurePosixPath(environment.name) / "argocd"
     projects = names.project_names(environment.name)
     files = []
@@ -130,14 +135,15 @@ def argocd_files(environment: Environment, jinja: jinja2.Environment, labels: di
         add_project("platform", gitops.platform_project(environment))
     add_project("workloads", gitops.workloads_project(environment))
     if environment.gitops.stage is None:
-        files += [file for _, file in argocd_applications(environment, jinja, labels)]
+        files += [file for _, file in argocd_applications(environment, jinja, labels, built)]
     return with_kustomization(files, folder, environment.source, jinja)
 
 
 def argocd_applications(
-    environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]
+    environment: Environment, jinja: jinja2.Environment, labels: dict[str, str], built: dict[PurePosixPath, Any]
 ) -> list[tuple[str, RenderedFile]]:
-    """The environment's Argo CD Applications, each with its part (crds, operator, workloads, raycluster)."""
+    """The environment's Argo CD Applications, each with its part (crds, operator, workloads, raycluster);
+    `built`: the patched Ray objects (workloads.patched_ray_objects)."""
     folder = PurePosixPath(environment.name) / "argocd"
     projects = names.project_names(environment.name)
     context = {
@@ -157,9 +163,7 @@ def argocd_applications(
         ),
         "operator_path": gitops.repository_path(environment, "operator"),
         "workloads_path": gitops.repository_path(environment, "workloads"),
-        "ignore_differences": gitops.ignore_differences(
-            autoscaled_clusters(environment, patched_ray_objects(environment, jinja))
-        ),
+        "ignore_differences": gitops.ignore_differences(autoscaled_clusters(environment, built)),
         "retry": gitops.ARGOCD_RETRY,
         "notifications": gitops.notification_annotations(environment),
     }
@@ -202,10 +206,12 @@ def argocd_applications(
     return applications
 
 
-def flux_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
+def flux_files(
+    environment: Environment, jinja: jinja2.Environment, labels: dict[str, str], built: dict[PurePosixPath, Any]
+) -> list[RenderedFile]:
+    """rendered/<env>/flux/; `built`: the patched Ray objects (workloads.patched_ray_objects)."""
     folder = PurePosixPath(environment.name) / "flux"
     accounts = gitops.flux_accounts(environment)
-    built = patched_ray_objects(environment, jinja)
     flux_names = names.flux_names(environment.name)
     context = {
         "environment": environment,

@@ -11,7 +11,13 @@ from generator.model.build import generator_labels
 from generator.model.types import Environment
 from generator.render.gitops_files import argocd_files, flux_files
 from generator.render.operator_kustomize import kustomize_delivery, overlay_files
-from generator.render.workloads import chart_clusters, chart_files, operator_files, workload_files
+from generator.render.workloads import (
+    chart_clusters,
+    chart_files,
+    operator_files,
+    patched_ray_objects,
+    workload_files,
+)
 
 
 def render_environment(environment: Environment, jinja: jinja2.Environment, schemas_dir: Path) -> list[RenderedFile]:
@@ -24,8 +30,10 @@ def render_environment(environment: Environment, jinja: jinja2.Environment, sche
         files += operator_files(environment, jinja, labels)
     if chart_clusters(environment):
         files += chart_files(environment, jinja, labels)
+    # the Ray objects as kustomize builds them, patched once from this render for both engines' objects
+    built = patched_ray_objects(environment, jinja, files)
     if environment.gitops.argocd:
-        files += argocd_files(environment, jinja, labels)
+        files += argocd_files(environment, jinja, labels, built)
     if environment.gitops.flux:
-        files += flux_files(environment, jinja, labels)
+        files += flux_files(environment, jinja, labels, built)
     return files

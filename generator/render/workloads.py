@@ -122,16 +122,23 @@ def ray_object_documents(
     return documents
 
 
-def patched_ray_objects(environment: Environment, jinja: jinja2.Environment) -> dict[PurePosixPath, Any]:
-    """With `patches`, each Ray object of the workloads overlay, by its file, as kustomize builds it: rendered
-    and patched as validate/patches.py patches it (`built_document`); None for one that a patch with
-    strategic-merge directives (not reproduced) or a failing patch (the build fails: patched_object_problems
-    says so) touches. Without patches {}: the model tells what the objects are."""
+def patched_ray_objects(
+    environment: Environment, jinja: jinja2.Environment, rendered: Iterable[RenderedFile] = ()
+) -> dict[PurePosixPath, Any]:
+    """With `patches`, each Ray object of the workloads overlay, by its file, as kustomize builds it: as
+    `rendered` holds it (the environment's own render), else rendered again, and patched as validate/patches.py
+    patches it (`built_document`); None for one that a patch with strategic-merge directives (not reproduced)
+    or a failing patch (the build fails: patched_object_problems says so) touches. Without patches {}: the
+    model tells what the objects are."""
     if not environment.patches:
         return {}
     patches = [(patch.target, patch.patch) for patch in environment.patches]
+    documents = {file.path: file.documents[0] for file in rendered if file.documents}
     return {
-        path: built_document(ray_object_documents(jinja, path, template, override, context)[0], patches)
+        path: built_document(
+            documents[path] if path in documents else ray_object_documents(jinja, path, template, override, context)[0],
+            patches,
+        )
         for path, template, override, context in ray_objects(environment)
     }
 
