@@ -19,6 +19,7 @@ from generator.output.serialize import _ordered, _pyyaml, dump_yaml, load_yaml_s
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from generator.render.jinja import template_environment, to_json
+from generator.render.kube import _copy
 from generator.review.diff import diff_trees
 from generator.review.fields import field_changes
 from generator.review.trees import ObjectKey
@@ -303,3 +304,31 @@ def test_text_written_plain_without_pyyaml_is_what_pyyaml_writes(text: str) -> N
     """The serializer writes some text plain without asking PyYAML (serialize.py `_SURELY_PLAIN`): each such
     text, and every other made of the same letters, is written as PyYAML writes it."""
     assert dump_yaml([{"k": text, "l": [text]}]) == _pyyaml({"k": text, "l": [text]})
+
+
+copied_values = st.recursive(
+    st.one_of(scalars, st.floats()),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.tuples(children, children),
+        st.dictionaries(st.one_of(any_text, st.integers(), st.booleans()), children, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@given(copied_values)
+def test_a_model_value_is_copied_as_a_json_round_trip_copies_it(value: Any) -> None:
+    # kube._copy copies mappings and lists itself and leaves the rest to the round trip; both give the same
+    copied = _copy(value)
+    assert _typed(copied) == _typed(json.loads(json.dumps(value)))
+    assert not isinstance(value, dict | list) or copied is not value
+
+
+def _typed(value: Any) -> Any:
+    """A value with the type of each part beside it (a tuple is no list; a float, NaN too, by its text)."""
+    if isinstance(value, dict):
+        return ("dict", [(type(key).__name__, key, _typed(item)) for key, item in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_typed(item) for item in value])
+    return (type(value).__name__, repr(value))
