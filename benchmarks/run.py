@@ -40,8 +40,8 @@ WAYS = (NOTHING_KEPT, KEPT, ONE_CHANGED)
 NOOP = "render, nothing changed"
 NOOP_CHECK = "check, kept, beside the render that changes nothing"
 NOOP_RUNS = 3
-# the fastest of this many runs with nothing kept: on the machine of the committed figures the same run took
-# from 6.7 s to 11 s, most of the difference the kernel's time to create the output's 13,404 files
+# the fastest of this many runs with nothing kept: the machine's speed varies from run to run (the kernel's
+# time to create files varied most, until the benchmark stopped deleting files between runs: `set_aside`)
 NOTHING_KEPT_RUNS = 3
 CACHE_HOME = "XDG_CACHE_HOME"
 # The targets of issue 13 (2-core machine): seconds at 1,000 environments, peak memory, linearity.
@@ -181,9 +181,24 @@ def outcomes_folder(cache: Path) -> Path:
     return cache / FOLDER_NAME / OUTCOMES
 
 
-def forget_outcomes(cache: Path) -> None:
-    """Nothing kept: the outcomes of earlier runs removed, the compiled templates and CEL tables left."""
-    shutil.rmtree(outcomes_folder(cache), ignore_errors=True)
+def forget_outcomes(cache: Path, trash: Path) -> None:
+    """Nothing kept: the outcomes of earlier runs set aside, the compiled templates and CEL tables left."""
+    set_aside(outcomes_folder(cache), trash)
+
+
+def set_aside(path: Path, trash: Path) -> None:
+    """`path`, when it is there, moved into `trash`, which `main` deletes once every figure is taken.
+
+    Not deleted now: on a file system without a journal, such as the ext4 of the machine of the committed
+    figures, Linux does not reuse an inode for 60 s after it was freed (360 s while its inode table block is
+    dirty), and finds a free one by trying each freed one in turn (fs/ext4/ialloc.c: recently_deleted,
+    find_inode_bit, RECENTCY_MIN and RECENTCY_DIRTY). Every file a run created right after the benchmark
+    deleted a rendered tree of 13,000 files cost such a search: `render` of 1,000 environments took 9.5-13.5 s,
+    10 s of it in the kernel, against 6.3-6.5 s with the old tree moved aside (perf showed the kernel's time in
+    recently_deleted). A first run on a fresh machine, which these figures stand for, follows no such
+    deletion."""
+    if path.exists():
+        path.rename(Path(tempfile.mkdtemp(dir=trash)) / path.name)
 
 
 def run_python(cache: Path, *arguments: str) -> str:
@@ -205,53 +220,53 @@ def modification_times(folder: Path) -> dict[str, int]:
     return {str(path): path.stat().st_mtime_ns for path in folder.rglob("*") if path.is_file()}
 
 
-def measure_size(size: int, cache: Path) -> dict[str, Any]:
+def measure_size(size: int, cache: Path, trash: Path) -> dict[str, Any]:
     """validate, render and check with nothing kept, with every outcome kept, and with one environment
-    changed; a render that changes nothing; check in one process with nothing kept."""
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        write_repository(folder, size)
+    changed; a render that changes nothing; check in one process with nothing kept. The repository is made
+    in `trash`, deleted with it at the end (`set_aside` says why)."""
+    folder = Path(tempfile.mkdtemp(dir=trash))
+    write_repository(folder, size)
 
-        def run(command: str, *extra: str) -> dict[str, Any]:
-            return measure(cache, folder, command, *extra)
+    def run(command: str, *extra: str) -> dict[str, Any]:
+        return measure(cache, folder, command, *extra)
 
-        figures: dict[Any, Any] = {}
-        for command in COMMANDS:  # render first writes the whole output, which check then compares
-            runs = []
-            for _ in range(NOTHING_KEPT_RUNS):
-                forget_outcomes(cache)
-                if command == "render":  # into a new folder each time, as a first render writes
-                    shutil.rmtree(folder / "rendered", ignore_errors=True)
-                runs.append(run(command))
-            figures[(command, NOTHING_KEPT)] = min(runs, key=lambda figure: float(figure["seconds"]))
-        forget_outcomes(cache)
-        figures[ONE_PROCESS] = run("check", "--jobs", "1")  # and keeps every outcome
-        for command in COMMANDS:
-            figures[(command, KEPT)] = run(command)
-        before = modification_times(folder / "rendered")
-        # a render that changes nothing and a check with every outcome kept do the same work, so that one run
-        # of each differs by the machine's noise alone: the fastest of several, taken in turns, are compared
-        noops, checks = [], []
-        for _ in range(NOOP_RUNS):
-            noops.append(run("render"))
-            checks.append(run("check"))
-        figures[NOOP] = min(noops, key=lambda figure: float(figure["seconds"]))
-        figures[NOOP_CHECK] = min(checks, key=lambda figure: float(figure["seconds"]))
-        after = modification_times(folder / "rendered")
-        figures[NOOP]["files_touched"] = sum(1 for path, mtime in after.items() if before.get(path) != mtime) + len(
-            set(before) - set(after)
-        )
-        changed = folder / "environments" / f"env-{size // 2:04d}.yaml"
-        original = changed.read_text()
-        for replicas, command in enumerate(COMMANDS, start=2):  # a change of its own for each: each a miss
-            changed.write_text(original.replace("replicas: 1", f"replicas: {replicas}", 1))
-            if command == "check":  # the pull request commits the output of the change, not its outcome
-                entries = set(outcomes_folder(cache).iterdir())
-                run("render")
-                for entry in set(outcomes_folder(cache).iterdir()) - entries:
-                    entry.unlink()
-            figures[(command, ONE_CHANGED)] = run(command)
-        figures["files"] = len(after)
+    figures: dict[Any, Any] = {}
+    for command in COMMANDS:  # render first writes the whole output, which check then compares
+        runs = []
+        for _ in range(NOTHING_KEPT_RUNS):
+            forget_outcomes(cache, trash)
+            if command == "render":  # into a new folder each time, as a first render writes
+                set_aside(folder / "rendered", trash)
+            runs.append(run(command))
+        figures[(command, NOTHING_KEPT)] = min(runs, key=lambda figure: float(figure["seconds"]))
+    forget_outcomes(cache, trash)
+    figures[ONE_PROCESS] = run("check", "--jobs", "1")  # and keeps every outcome
+    for command in COMMANDS:
+        figures[(command, KEPT)] = run(command)
+    before = modification_times(folder / "rendered")
+    # a render that changes nothing and a check with every outcome kept do the same work, so that one run
+    # of each differs by the machine's noise alone: the fastest of several, taken in turns, are compared
+    noops, checks = [], []
+    for _ in range(NOOP_RUNS):
+        noops.append(run("render"))
+        checks.append(run("check"))
+    figures[NOOP] = min(noops, key=lambda figure: float(figure["seconds"]))
+    figures[NOOP_CHECK] = min(checks, key=lambda figure: float(figure["seconds"]))
+    after = modification_times(folder / "rendered")
+    figures[NOOP]["files_touched"] = sum(1 for path, mtime in after.items() if before.get(path) != mtime) + len(
+        set(before) - set(after)
+    )
+    changed = folder / "environments" / f"env-{size // 2:04d}.yaml"
+    original = changed.read_text()
+    for replicas, command in enumerate(COMMANDS, start=2):  # a change of its own for each: each a miss
+        changed.write_text(original.replace("replicas: 1", f"replicas: {replicas}", 1))
+        if command == "check":  # the pull request commits the output of the change, not its outcome
+            entries = set(outcomes_folder(cache).iterdir())
+            run("render")
+            for entry in set(outcomes_folder(cache).iterdir()) - entries:
+                entry.unlink()
+        figures[(command, ONE_CHANGED)] = run(command)
+    figures["files"] = len(after)
     return figures
 
 
@@ -308,45 +323,42 @@ def timed(command: list[str], folder: Path, cache: Path) -> float:
     return time.perf_counter() - start
 
 
-def compare_kapitan(kapitan: Path, total: int, cache: Path) -> dict[str, float] | None:
+def compare_kapitan(kapitan: Path, total: int, cache: Path, trash: Path) -> dict[str, float] | None:
     """`render` of `total` copies of this repository's environments, with nothing kept and with every outcome
     kept, and kapitan compiling the same files for as many targets, in the same run (the fastest of three
-    each)."""
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        names = copy_environments(folder / "ours", total)
-        if not names:
-            return None  # a repository without environments: nothing to copy
-        cli = [sys.executable, "-m", "generator"]
-        subprocess.run(
-            [*cli, "--output", str(folder / "examples"), "render"], cwd=ROOT, capture_output=True, check=True
-        )
-        kapitan_project(folder / "kapitan", names, folder / "examples")
-        render = [*cli, "--environments", "environments", "--output", "rendered", "render"]
-        worked = []
-        for _ in range(3):
-            forget_outcomes(cache)
-            shutil.rmtree(folder / "ours" / "rendered", ignore_errors=True)
-            worked.append(timed(render, folder / "ours", cache))
-        kept = []
-        for _ in range(3):  # into an empty output each time, as kapitan compiles
-            shutil.rmtree(folder / "ours" / "rendered", ignore_errors=True)
-            kept.append(timed(render, folder / "ours", cache))
-        theirs = min(
-            timed([str(kapitan), "compile", "--output-path", f"compiled-{run}"], folder / "kapitan", cache)
-            for run in range(3)
-        )
+    each). Each writes into a new folder, and nothing is deleted before the end (`set_aside`)."""
+    folder = Path(tempfile.mkdtemp(dir=trash))
+    names = copy_environments(folder / "ours", total)
+    if not names:
+        return None  # a repository without environments: nothing to copy
+    cli = [sys.executable, "-m", "generator"]
+    subprocess.run([*cli, "--output", str(folder / "examples"), "render"], cwd=ROOT, capture_output=True, check=True)
+    kapitan_project(folder / "kapitan", names, folder / "examples")
+    render = [*cli, "--environments", "environments", "--output", "rendered", "render"]
+    worked = []
+    for _ in range(3):
+        forget_outcomes(cache, trash)
+        set_aside(folder / "ours" / "rendered", trash)
+        worked.append(timed(render, folder / "ours", cache))
+    kept = []
+    for _ in range(3):  # into an empty output each time, as kapitan compiles
+        set_aside(folder / "ours" / "rendered", trash)
+        kept.append(timed(render, folder / "ours", cache))
+    theirs = min(
+        timed([str(kapitan), "compile", "--output-path", f"compiled-{run}"], folder / "kapitan", cache)
+        for run in range(3)
+    )
     return {"environments": len(names), NOTHING_KEPT: min(worked), KEPT: min(kept), "kapitan": theirs}
 
 
-def cold_start(cache: Path, runs: int = 7) -> dict[str, float]:
+def cold_start(cache: Path, trash: Path, runs: int = 7) -> dict[str, float]:
     """The fastest of several `kuberay-gitops validate` runs on the example environments (a fresh process
     each: interpreter start, imports and the work), with nothing kept and with the outcomes kept."""
     times: dict[str, list[float]] = {NOTHING_KEPT: [], KEPT: []}
     for _ in range(runs):
         for way in (NOTHING_KEPT, KEPT):
             if way == NOTHING_KEPT:
-                forget_outcomes(cache)
+                forget_outcomes(cache, trash)
             start = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "generator", "validate"],
@@ -359,22 +371,21 @@ def cold_start(cache: Path, runs: int = 7) -> dict[str, float]:
     return {way: min(seconds) for way, seconds in times.items()}
 
 
-def profile(size: int) -> str:
+def profile(size: int, trash: Path) -> str:
     """The functions where `check` spends its time on a repository of `size` environments with nothing kept
     (cProfile, cumulative time, the generator's own functions and the libraries they call)."""
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = Path(temporary)
-        write_repository(folder, size)
-        from generator.cli import main
+    folder = Path(tempfile.mkdtemp(dir=trash))
+    write_repository(folder, size)
+    from generator.cli import main
 
-        arguments = ["--environments", str(folder / "environments"), "--output", str(folder / "rendered")]
-        with _silenced():
-            main([*arguments, "render"], standalone_mode=False)
-            forget_outcomes(Path(os.environ[CACHE_HOME]))  # the work itself, not reading what it kept
-            profiler = cProfile.Profile()
-            profiler.enable()
-            main([*arguments, "--jobs", "1", "check"], standalone_mode=False)  # the work, not the waiting
-            profiler.disable()
+    arguments = ["--environments", str(folder / "environments"), "--output", str(folder / "rendered")]
+    with _silenced():
+        main([*arguments, "render"], standalone_mode=False)
+        forget_outcomes(Path(os.environ[CACHE_HOME]), trash)  # the work itself, not reading what it kept
+        profiler = cProfile.Profile()
+        profiler.enable()
+        main([*arguments, "--jobs", "1", "check"], standalone_mode=False)  # the work, not the waiting
+        profiler.disable()
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)
     stats.sort_stats("cumulative").print_stats(r"generator|yaml|jinja2|jsonschema|celpy|ruamel", PROFILE_ROWS)
@@ -486,7 +497,10 @@ def report(
             "",
             f"- *{NOTHING_KEPT}*: no outcome of an earlier run is kept, so every environment is worked out (a "
             "first run, a changed partial or template, a new release of the tool); the fastest of "
-            f"{NOTHING_KEPT_RUNS} runs, `render` into a new folder each time;",
+            f"{NOTHING_KEPT_RUNS} runs, `render` into a new folder each time; what earlier runs left (outcomes, "
+            "output) is moved aside and deleted only after the last measurement, as a first run on a fresh machine "
+            "follows no deletion (benchmarks/run.py `set_aside` says what deleting it costs on a file system "
+            "without a journal);",
             f"- *{KEPT}*: an earlier run kept every environment's outcome (generator/outcome_cache.py), as when "
             "`make check` follows `make render`;",
             f"- *{ONE_CHANGED}*: one environment file changed since, as in most pull requests.",
@@ -532,18 +546,23 @@ def main() -> int:
     parser.add_argument("--kapitan", type=Path, help="kapitan 0.36's command, for the comparison")
     parser.add_argument("--kapitan-environments", type=int, default=KAPITAN_ENVIRONMENTS)
     args = parser.parse_args()
+    # the cache folder, and what the runs leave (set_aside): deleted once every figure is taken
     with tempfile.TemporaryDirectory() as temporary:
-        cache = Path(temporary)
+        cache, trash = Path(temporary) / "cache", Path(temporary) / "set-aside"
+        cache.mkdir()
+        trash.mkdir()
         # what every later run finds: the compiled templates, CEL's tables and the CEL results of such values
-        with tempfile.TemporaryDirectory() as synthetic:
-            write_repository(Path(synthetic), 10)
-            for folder in (ROOT, Path(synthetic)):
-                run_python(cache, "-m", "generator", "--environments", str(folder / "environments"), "validate")
-        sizes = {size: measure_size(size, cache) for size in sorted(args.sizes)}
-        cold = cold_start(cache)
-        kapitan = compare_kapitan(args.kapitan.resolve(), args.kapitan_environments, cache) if args.kapitan else None
+        synthetic = Path(tempfile.mkdtemp(dir=trash))
+        write_repository(synthetic, 10)
+        for folder in (ROOT, synthetic):
+            run_python(cache, "-m", "generator", "--environments", str(folder / "environments"), "validate")
+        sizes = {size: measure_size(size, cache, trash) for size in sorted(args.sizes)}
+        cold = cold_start(cache, trash)
+        kapitan = (
+            compare_kapitan(args.kapitan.resolve(), args.kapitan_environments, cache, trash) if args.kapitan else None
+        )
         os.environ[CACHE_HOME] = str(cache)  # the profile runs in this process
-        text, missed = report(sizes, cold, profile(PROFILE_SIZE), kapitan)
+        text, missed = report(sizes, cold, profile(PROFILE_SIZE, trash), kapitan)
     args.output.write_text(text)
     print(text)
     for what in missed:
