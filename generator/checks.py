@@ -157,9 +157,9 @@ CHART_VALUES = Check(
 PATCH_TARGET = Check(
     "patch-target",
     "every entry of `patches` applies to at least one object of the workloads overlay (matched as kustomize "
-    "matches patches: docs/environment.md, `patches[]`), with readable regular expressions, and applies cleanly (a "
-    "JSON patch whose path does not exist fails kustomize build, as does one that renames an object to another's "
-    "name); the Ray objects it changes are checked again, as patched, against the CRD",
+    "matches patches: docs/environment.md, `patches[]`), with regular expressions Go's regexp reads, and applies "
+    "cleanly (a JSON patch whose path does not exist fails kustomize build, as does one that renames an object to "
+    "another's name); the Ray objects it changes are checked again, as patched, against the CRD",
     "Kustomize: a patch whose target selects nothing is skipped silently (api/types/selector.go); a "
     "strategic-merge patch without a target that names no object fails the build (api/internal/builtins/"
     "PatchTransformer.go:117-121 at api/v0.21.1)",

@@ -295,8 +295,15 @@ def test_a_patch_may_target_the_name_an_object_was_read_with_after_a_rename(tool
             "  - {target: {kind: RayCluster, name: 'c('}, patch: [{op: add, path: /spec/suspend, value: true}]}\n",
             (
                 "patch-target",
-                "'c(' is not a regular expression, so kustomize build fails: missing ), unterminated subpattern at "
-                "position 1",
+                "'c(' is not a Go regular expression, so kustomize build fails: missing ): ^(?:c()$",
+            ),
+        ),
+        # Python's re takes a lookahead; Go's regexp, which kustomize reads targets with, does not
+        (
+            "  - {target: {kind: RayCluster, name: '(?!d).*'}, patch: [{op: add, path: /spec/suspend, value: true}]}\n",
+            (
+                "patch-target",
+                "'(?!d).*' is not a Go regular expression, so kustomize build fails: invalid perl operator: (?!",
             ),
         ),
         (
@@ -312,3 +319,11 @@ def test_patches_kustomize_cannot_build_are_errors(
     two = "clusters: [{name: c, head: {cpu: '1'}}, {name: d, head: {cpu: '1'}}]\n"
     found = problems_of(tool, tmp_path, {"team": "kuberay: {version: 1.6.0}\n" + two + "patches:\n" + patches}, BASE)
     assert [(rule, message) for _file, rule, message in found] == [expected]
+
+
+def test_a_target_pattern_go_takes_and_python_refuses_is_no_problem(tool: ToolData, tmp_path: Path) -> None:
+    # `\pL` (a letter) and `\z` (the end of the text): Go's regexp takes both, Python's re neither
+    two = "clusters: [{name: c, head: {cpu: '1'}}, {name: d, head: {cpu: '1'}}]\n"
+    patch = "  - {target: {kind: RayCluster, name: '\\pL\\z'}, patch: [{op: add, path: /spec/suspend, value: true}]}\n"
+    found = problems_of(tool, tmp_path, {"team": "kuberay: {version: 1.6.0}\n" + two + "patches:\n" + patch}, BASE)
+    assert found == []

@@ -22,6 +22,7 @@ from generator.files import RenderedFile
 from generator.input.schema_check import Finding
 from generator.rules.objects import cluster_scoped
 from generator.source import Origin, locate
+from generator.validate import go_regexp
 
 # One term of a label selector: key, key=value, key==value, key!=value, !key, key in (a,b), key notin (a,b)
 _SET_TERM = re.compile(r"^\s*([^\s!=(),]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
@@ -43,7 +44,8 @@ def patch_target_problems(
                 Problem(
                     locate(origin, ("patches", index, "target", field)),
                     ("patches", index, "target", field),
-                    f"{pattern!r} is not a regular expression, so kustomize build fails: {error}",
+                    f"{pattern!r} is not a Go regular expression, so kustomize build fails: {error}",
+                    "write it in Go's syntax (RE2: no lookarounds, backreferences or possessive quantifiers), and "
                     "escape the characters that have a meaning in a regular expression",
                     file=environment_file,
                     rule=PATCH_TARGET.id,
@@ -165,11 +167,11 @@ def selects(target: Mapping[str, Any], document: Mapping[str, Any], first_name: 
     values = {"group": group, "version": version, "kind": document.get("kind", "")}
     for field, value in values.items():
         pattern = target.get(field)
-        if pattern and not _full_match(str(pattern), str(value)):
+        if pattern and not go_regexp.full_match(str(pattern), str(value)):
             return False
     pattern = target.get("name")
     names = {str(metadata.get("name", "")), *([first_name] if first_name is not None else [])}
-    if pattern and not any(_full_match(str(pattern), name) for name in names):
+    if pattern and not any(go_regexp.full_match(str(pattern), name) for name in names):
         return False
     labels, annotations = metadata.get("labels"), metadata.get("annotations")
     if target.get("labelSelector") and not label_selector_matches(
@@ -185,24 +187,14 @@ def selects(target: Mapping[str, Any], document: Mapping[str, Any], first_name: 
 
 
 def _unreadable_patterns(target: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(field, pattern, error) of each regular expression of `target` that does not compile: kustomize fails the
-    build on it (types.NewSelectorRegex, api/types/selector.go)."""
+    """(field, pattern, error) of each pattern of `target` that Go's regexp refuses: kustomize fails the build on
+    it (generator/validate/go_regexp.py)."""
     found = []
     for field in ("group", "version", "kind", "name"):
         pattern = target.get(field)
-        if isinstance(pattern, str):
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                found.append((field, pattern, str(error)))
+        if isinstance(pattern, str) and (error := go_regexp.refusal(pattern)) is not None:
+            found.append((field, pattern, error))
     return found
-
-
-def _full_match(pattern: str, value: str) -> bool:
-    try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error:
-        return False
 
 
 def label_selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
