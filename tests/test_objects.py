@@ -26,6 +26,7 @@ from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
 from generator.validate.kubernetes import KubernetesSchemas
 from tests.kustomize import kustomize_build, kustomize_failure
+from tests.problems import problems_of
 
 VALID = PROJECT_ROOT / "tests" / "corpus" / "valid"
 ENVIRONMENT = "objects"
@@ -227,6 +228,38 @@ def test_references_an_object_schema_holds_itself_are_followed(
     """What the file resolves by itself is no reference outside it, whatever the URI looks like."""
     result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
     assert result.problems == ()
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [{"$ref": "#"}, {"allOf": [{"$ref": "#"}]}, {"$anchor": "a", "anyOf": [{"$ref": "#a"}]}],
+)
+def test_an_object_schema_whose_references_loop_is_a_problem(
+    tmp_path: Path, tool: ToolData, schema: dict[str, Any]
+) -> None:
+    """jsonschema follows such references for ever: the run ended in a RecursionError (exit 3)."""
+    result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
+    assert [(problem.rule, problem.path, problem.message) for problem in result.problems] == [
+        (
+            "object-schema",
+            ("objectSchemas", "bitnami.com/v1alpha1/SealedSecret"),
+            "checking an object against schemas/sealedsecret.schema.yaml never ends: its $ref references lead back "
+            "to where they start without descending into the object",
+        )
+    ]
+
+
+def test_a_kind_of_the_argo_group_that_argo_cd_does_not_define_is_an_object_like_any_other(
+    tmp_path: Path, tool: ToolData
+) -> None:
+    """An Argo Rollout (argoproj.io, but no kind of Argo CD's) stopped the run: no schema of ours is named
+    after it (exit 2). It takes objectSchemas as any kind of a CRD does."""
+    rollout = "objects: [{apiVersion: argoproj.io/v1alpha1, kind: Rollout, metadata: {name: r}, spec: {}}]\n"
+    body = "target: {cluster: in-cluster, namespace: ray}\nclusters: [{name: c, head: {cpu: '1'}}]\n" + rollout
+    unchecked = "objectSchemas: {argoproj.io/v1alpha1/Rollout: unchecked}\n"
+    assert problems_of(tool, tmp_path, {"team": body + unchecked}) == []
+    (tmp_path / "team.yaml").unlink()
+    assert [rule for _file, rule, _message in problems_of(tool, tmp_path, {"team": body})] == ["object-schema"]
 
 
 WRITTEN_TWICE = PROJECT_ROOT / "tests" / "corpus" / "cross" / "object-written-twice-grant"

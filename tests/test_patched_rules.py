@@ -327,3 +327,26 @@ def test_a_target_pattern_go_takes_and_python_refuses_is_no_problem(tool: ToolDa
     patch = "  - {target: {kind: RayCluster, name: '\\pL\\z'}, patch: [{op: add, path: /spec/suspend, value: true}]}\n"
     found = problems_of(tool, tmp_path, {"team": "kuberay: {version: 1.6.0}\n" + two + "patches:\n" + patch}, BASE)
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("operation", "message"),
+    [
+        (
+            "{op: replace, path: /kind, value: ConfigMap}",
+            'kind: "ConfigMap" is not one of: RayCluster, RayJob, RayService',
+        ),
+        ("{op: replace, path: /kind, value: ../v1.3.0/RayCluster}", 'kind: "../v1.3.0/RayCluster" is not one of: '),
+        ("{op: remove, path: /kind}", "(document): missing required field 'kind'"),
+    ],
+)
+def test_a_patch_that_writes_a_kind_the_release_lacks_is_a_crd_error(
+    tool: ToolData, tmp_path: Path, operation: str, message: str
+) -> None:
+    """kustomize builds a ray.io object of any kind, which the API server has no CRD for. The kind named the
+    schema file to read, so the run stopped (exit 2), or read another release's schema."""
+    patch = "patches: [{target: {kind: RayCluster, name: c}, patch: [" + operation + "]}]\n"
+    found = problems_of(tool, tmp_path, {"team": "kuberay: {version: 1.5.0}\n" + CLUSTER + patch}, BASE)
+    assert [(rule, text.startswith("RayCluster c after patches[0], " + message)) for _f, rule, text in found] == [
+        ("crd-schema", True)
+    ]

@@ -26,6 +26,7 @@ from generator.validate.provenance import environment_path
 
 SCHEMA_BASE = "https://kuberay-gitops.dev/schemas/"
 DEFINITIONS_URI = f"{SCHEMA_BASE}definitions.json"
+SCHEMA_SUFFIX = ".schema.json"
 RAY_GROUP = "ray.io"
 GITOPS_GROUPS = frozenset(
     {
@@ -49,22 +50,45 @@ class SchemaStore:
     def __init__(self, schemas_dir: Path) -> None:
         self.schemas_dir = schemas_dir
         self.validators: dict[str, SchemaValidator] = {}
+        self._kinds: dict[str, frozenset[str]] = {}  # the kinds of each folder of schemas
         self._definitions: dict[str, Any] | None = None
         self.cel = CelRules(results_file(os.environ))
 
     def validator_for(self, document: dict[str, Any], kuberay_version: str) -> SchemaValidator | None:
-        """The validator of the document's kind, or None for kinds without a CRD (core, kustomize)."""
+        """The validator of the document's kind, or None for kinds without a CRD here (core, kustomize, and the
+        kinds of the Argo and Flux groups that are not Argo CD's or Flux's, such as an Argo Rollout in
+        `objects`). A kind of ray.io that the release does not have (a JSON patch may write any) gets a
+        validator that says so: the API server has no such kind."""
         group = api_group(str(document.get("apiVersion", "")))
         kind = document.get("kind")
         if group == RAY_GROUP:
-            relative = f"kuberay/{release_tag(kuberay_version)}/{kind}.schema.json"
+            folder = f"kuberay/{release_tag(kuberay_version)}"
         elif group in GITOPS_GROUPS:
-            relative = f"gitops/{kind}.schema.json"
+            folder = "gitops"
         else:
             return None
+        kinds = self._kinds_in(folder)
+        if kind not in kinds:  # never a file name made of what the document says
+            return self._unknown_kind(folder, kinds) if group == RAY_GROUP else None
+        relative = f"{folder}/{kind}{SCHEMA_SUFFIX}"
         if relative not in self.validators:
             schema = self._load(relative)
             schema = {**schema, "$defs": _reachable(schema, self._shared_definitions())}
+            self.validators[relative] = SchemaValidator(schema)
+        return self.validators[relative]
+
+    def _kinds_in(self, folder: str) -> frozenset[str]:
+        if folder not in self._kinds:
+            self._kinds[folder] = frozenset(
+                path.name.removesuffix(SCHEMA_SUFFIX) for path in (self.schemas_dir / folder).glob(f"*{SCHEMA_SUFFIX}")
+            )
+        return self._kinds[folder]
+
+    def _unknown_kind(self, folder: str, kinds: frozenset[str]) -> SchemaValidator:
+        """A validator that takes an object of `folder`'s group only with one of `kinds`."""
+        relative = f"{folder}/(unknown kind)"
+        if relative not in self.validators:
+            schema = {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": sorted(kinds)}}}
             self.validators[relative] = SchemaValidator(schema)
         return self.validators[relative]
 

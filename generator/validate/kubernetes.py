@@ -168,6 +168,13 @@ def object_problems(
         except Unresolvable as error:  # a $ref of an objectSchemas file to what is not in it (nothing is fetched)
             problems.append(_unresolvable(error, chosen[key], ("objectSchemas", key), origin, environment_file))
             continue
+        except RecursionError:
+            # jsonschema follows a $ref as it meets it, so `$ref: '#'` (or a loop of them through allOf, anyOf,
+            # ...) never ends; an object's own nesting cannot cause it (at most MAX_DEPTH levels, input/load.py,
+            # which jsonschema walks lazily)
+            problems.append(_endless(chosen[key], ("objectSchemas", key), origin, environment_file))
+            read[key] = (None, None)  # reported once: the other objects of its kind are not checked either
+            continue
         for finding in found:
             path = (*where, *finding.path)
             problems.append(
@@ -181,6 +188,19 @@ def object_problems(
                 )
             )
     return problems
+
+
+def _endless(relative: str, entry: DocPath, origin: Origin, environment_file: Path) -> Problem:
+    """An objectSchemas file whose references lead back to themselves without descending into the object."""
+    return Problem(
+        locate(origin, entry),
+        entry,
+        f"checking an object against {relative} never ends: its $ref references lead back to where they start "
+        "without descending into the object",
+        "make each loop of references pass through properties or items (as a schema of a tree does)",
+        file=environment_file,
+        rule=OBJECT_SCHEMA.id,
+    )
 
 
 def _unresolvable(
