@@ -27,6 +27,8 @@ from generator.validate import go_regexp
 # One term of a label selector: key, key=value, key==value, key!=value, !key, key in (a,b), key notin (a,b)
 _SET_TERM = re.compile(r"^\s*([^\s!=(),]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
 _TERM = re.compile(r"^\s*(!?)([^\s!=(),]+)\s*(?:(==|=|!=)\s*([^\s,]*))?\s*$")
+# what Go's strconv.Atoi reads as a number (Python's int() takes spaces and underscores too)
+_GO_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def patch_target_problems(
@@ -330,17 +332,19 @@ def _pointer(path: str) -> list[str]:
 
 
 def _index(items: list[Any], part: str, *, appending: bool = False) -> int | None:
-    """A list index of a JSON pointer as kustomize reads it: negative ones count from the end
-    (SupportNegativeIndices), `-` is the end when adding; None when it is not one of the list."""
+    """A list index of a JSON pointer as kustomize reads it (evanphx/json-patch, SupportNegativeIndices): a
+    number as Go's strconv.Atoi reads it (`+1`, `01` and `-0` too); a negative one counts from the end, where
+    for `add` -1 is the end itself (`-` too) and for the other operations the last item; None when it is not a
+    place in the list. Each case was compared with `kubectl kustomize` (tests/test_json_patch.py)."""
     if part == "-" and appending:
         return len(items)
-    try:
-        index = int(part)
-    except ValueError:
+    if _GO_INTEGER.fullmatch(part) is None:
         return None
+    index = int(part)
+    size = len(items) + (1 if appending else 0)  # where an add may insert: before each item, or at the end
     if index < 0:
-        index += len(items)
-    return index if 0 <= index < len(items) + (1 if appending else 0) else None
+        index += size
+    return index if 0 <= index < size else None
 
 
 def _parent(document: Any, parts: list[str], path: str) -> Any:
