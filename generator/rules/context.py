@@ -260,12 +260,20 @@ def ray_container_env(
 ) -> dict[str, tuple[Any, DocPath]]:
     """Each variable of a group's Ray container as rendered, by name: its value and where its name is written
     (_ray_container_items)."""
+    items = ray_container_env_items(data, spec_at, group_path, defaults)
+    return {name: (item.get("value"), (*at, "name")) for name, (item, at) in items.items()}
+
+
+def ray_container_env_items(
+    data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath, defaults: dict[str, Any]
+) -> dict[Any, tuple[Mapping[str, Any], DocPath]]:
+    """Each variable of a group's Ray container as rendered, by name: the whole item, merged (a podTemplate's
+    `valueFrom` lands beside a generated `value`), and where the last layer that writes it stands."""
     generated = {
         name: (variable.item, variable.written_at(group_path))
         for name, variable in merged_by_name(value_at(data, group_path), defaults, "env").items()
     }
-    items = _ray_container_items(data, spec_at, group_path, "env", "name", generated)
-    return {name: (item.get("value"), (*at, "name")) for name, (item, at) in items.items()}
+    return _ray_container_items(data, spec_at, group_path, "env", "name", generated)
 
 
 def ray_container_mounts(

@@ -28,6 +28,7 @@ from generator.rules.context import (
     RuleContext,
     groups,
     job_items,
+    ray_container_env_items,
     ray_container_layers,
     ray_start_params,
     rendered_image,
@@ -282,11 +283,13 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
     K8S_POD_VALIDATION,
     fails="defaults: {env: [{name: A, value: '1', valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}",
     passes="defaults: {env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}",
-    cases=("env-value-and-value-from",),
+    cases=("env-value-and-value-from", "env-value-from-pod-template"),
 )
 def env_value_or_value_from(context: RuleContext) -> Iterator[Problem]:
+    reported: set[DocPath] = set()
     for path, variable in _env_variables(context):
-        if "value" in variable and "valueFrom" in variable:
+        if "value" in variable and "valueFrom" in variable and path not in reported:
+            reported.add(path)
             yield context.problem(
                 (*path, "valueFrom"),
                 f"environment variable '{variable['name']}' sets both value and valueFrom",
@@ -295,6 +298,25 @@ def env_value_or_value_from(context: RuleContext) -> Iterator[Problem]:
 
 
 def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Every environment variable as written, and each of a Ray container's as rendered: a podTemplate's item
+    merges into the generated one of its name, so a `valueFrom` there lands beside the group's `value`."""
+    yield from _written_env_variables(context)
+    defaults = context.data.get("defaults", {})
+    for spec_at in context.cluster_specs:
+        for group_path, group in groups(spec_at):
+            for item, at in ray_container_env_items(context.data, spec_at, group_path, defaults).values():
+                yield at, dict(item)
+            pod = value_at(group, ("podTemplate", "spec"))
+            for key in ("containers", "initContainers"):  # as written: the sidecars' and init containers'
+                containers = pod.get(key) if isinstance(pod, dict) else None
+                for position, container in enumerate(containers if isinstance(containers, list) else []):
+                    variables = container.get("env") if isinstance(container, dict) else None
+                    for index, variable in enumerate(variables if isinstance(variables, list) else []):
+                        if isinstance(variable, dict):
+                            yield (*group_path, "podTemplate", "spec", key, position, "env", index), variable
+
+
+def _written_env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
     owners: list[tuple[DocPath, dict[str, Any]]] = [
         (("defaults",), context.data.get("defaults", {})),
         (("operator",), context.data.get("operator", {})),
