@@ -112,3 +112,27 @@ def test_label_and_annotation_keys_as_the_api_server_checks_them(field: str, key
     }
     assert SCHEMA.is_valid(data) == valid
     assert _agree(data)
+
+
+@pytest.mark.parametrize(
+    ("allowed", "message", "hint"),
+    [
+        # the releases' own enum names the supported releases
+        (None, '"2.1.0" is not a supported release', "supported: "),
+        # another enum of versions (an objectSchemas file's) is a list like any other
+        (["1.0.0", "2.0.0"], '"2.1.0" is not one of: 1.0.0, 2.0.0', "did you mean '2.0.0'?"),
+        ([], '"2.1.0" is not allowed: the schema\'s enum is empty', None),
+    ],
+)
+def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(
+    allowed: list[str] | None, message: str, hint: str | None
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from generator.input.schema_check import findings
+    from generator.releases import SUPPORTED_RELEASES
+
+    schema = {"properties": {"version": {"enum": list(SUPPORTED_RELEASES) if allowed is None else allowed}}}
+    (found,) = findings(Draft202012Validator(schema), {"version": "2.1.0"})
+    assert found.message == message
+    assert found.hint == hint or (hint is not None and (found.hint or "").startswith(hint))

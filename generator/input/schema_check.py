@@ -33,6 +33,7 @@ from generator.input.envschema import (
     REPOSITORY_PATH,
     ROUTE_PREFIX,
 )
+from generator.releases import SUPPORTED_RELEASES
 from generator.source import Origin, locate
 
 if TYPE_CHECKING:  # jsonschema itself is imported when a document is invalid: a valid run never needs it
@@ -236,8 +237,11 @@ def _pattern_finding(path: DocPath, value: Any, pattern: str, at_key: bool) -> F
 
 
 def _enum_finding(path: DocPath, value: Any, allowed: list[Any]) -> Finding:
-    if all(isinstance(choice, str) and _VERSION.match(choice) for choice in allowed):
-        # "did you mean 1.6.2" for 1.2.2 would mislead: name the supported releases instead
+    if not allowed:  # an objectSchemas file may say so
+        return Finding(path, False, f"{json.dumps(value)} is not allowed: the schema's enum is empty")
+    if set(allowed) == set(SUPPORTED_RELEASES):
+        # "did you mean 1.6.2" for 1.2.2 would mislead: name the supported releases instead (only for the
+        # releases' enum: an `objects` schema's enum of versions, or an empty one, is another list)
         return Finding(
             path, False, f"{json.dumps(value)} is not a supported release", f"supported: {', '.join(allowed)}"
         )
