@@ -331,19 +331,91 @@ def _written_env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict
             yield (*owner_path, "env", index), variable
 
 
-def _request_written_at(layers: ContainerLayers, group_path: DocPath, group: dict[str, Any], resource: str) -> DocPath:
-    """Where a group's request of `resource` was written: by the last layer of its Ray container that writes it
-    (its podTemplate or its item's `spec`), else in requests, else as the shorthand that sets it."""
+def _request_written_at(
+    layers: ContainerLayers, group_path: DocPath, group: dict[str, Any], resource: str, kind: str = "requests"
+) -> DocPath:
+    """Where a group's request (or limit: `kind`) of `resource` was written: by the last layer of its Ray
+    container that writes it (its podTemplate or its item's `spec`), else in requests (limits), else as the
+    shorthand or the extendedResources entry that sets both."""
     for at, written in reversed(layers.parts):
-        requests = value_at(written, ("resources", "requests"))
-        if isinstance(requests, dict) and resource in requests:
-            return (*at, "resources", "requests", resource)
-    if resource in group.get("requests", {}):
-        return (*group_path, "requests", resource)
+        amounts = value_at(written, ("resources", kind))
+        if isinstance(amounts, dict) and resource in amounts:
+            return (*at, "resources", kind, resource)
+    if resource in group.get(kind, {}):
+        return (*group_path, kind, resource)
     shorthand = next((key for key, name in RESOURCE_SHORTHAND if name == resource and key in group), None)
     if shorthand is not None:
         return (*group_path, shorthand)
     return (*group_path, "extendedResources", resource)
+
+
+@rule(
+    "extended-resource-quantities",
+    "an extended resource of a Ray container (a name with a domain outside kubernetes.io, such as nvidia.com/gpu "
+    "or google.com/tpu) is a whole number, and has a limit that its request, if any, equals: extended resources are "
+    "not overcommitted",
+    f"{K8S_POD_VALIDATION}: ValidateResourceQuantityValue (isNotIntegerErrorMsg) and ValidateResourceRequirements "
+    '("must be equal to ... limit", "Limit must be set for non overcommitable resources"); '
+    "pkg/apis/core/helper/helpers.go IsExtendedResourceName, IsOvercommitAllowed",
+    fails="clusters: [{name: c, head: {cpu: '1', extendedResources: {google.com/tpu: '0.5'}}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', extendedResources: {google.com/tpu: '4'}}}]",
+    cases=("extended-resource-fraction",),
+)
+def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
+    """The API server refuses a pod whose extended resource is fractional, or requested without an equal limit;
+    the operator would only log it. The Ray container's requests and limits as rendered (requests_within_limits)."""
+    for spec_at in context.cluster_specs:
+        for path, group in groups(spec_at):
+            head = path[-1] == "head"
+            container = ray_container(group, head)
+            written = written_group_pod(spec_at.written, group, head)
+            limits = ray_container_resources(group, container, "limits", written)
+            requests = ray_container_resources(group, container, "requests", written)
+            if limits is None or requests is None:  # a value of the wrong type: the CRD check's
+                continue
+            layers = ray_container_layers(context.data, spec_at, path)
+            fractional: set[str] = set()  # reported once, where it is written (extendedResources writes both)
+            for kind, amounts in (("limits", limits), ("requests", requests)):
+                for resource, amount in amounts.items():
+                    value = parse_quantity(str(amount))
+                    if not is_extended_resource(resource) or value is None or value == value.to_integral_value():
+                        continue
+                    at = _request_written_at(layers, path, group, resource, kind)
+                    if resource not in fractional or at[-2] == kind:
+                        yield context.problem(
+                            at,
+                            f"the {resource} {kind[:-1]} {amount} is not a whole number: the API server takes only "
+                            "whole extended resources",
+                            f"write a whole number of {resource}",
+                        )
+                    fractional.add(resource)
+            for resource, requested in requests.items():
+                if not is_extended_resource(resource) or resource in fractional:
+                    continue
+                limit = limits.get(resource)
+                at = _request_written_at(layers, path, group, resource)
+                if limit is None:
+                    yield context.problem(
+                        at,
+                        f"the {resource} request {requested} has no limit: extended resources are not overcommitted, "
+                        "so the API server wants a limit",
+                        f"set the limit of {resource} too, equal to the request (extendedResources sets both)",
+                    )
+                    continue
+                low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
+                if low is not None and high is not None and low < high:  # more than the limit: requests-within-limits
+                    yield context.problem(
+                        at,
+                        f"the {resource} request {requested} is less than its limit {limit}: extended resources are "
+                        "not overcommitted, so the API server wants them equal",
+                        "make the request equal to the limit, or leave the request out (it is the limit then)",
+                    )
+
+
+def is_extended_resource(name: str) -> bool:
+    """Kubernetes' IsExtendedResourceName: a name with a domain (a `/`) that is no kubernetes.io one and no
+    `requests.` quota name (the qualified-name check is the input schema's)."""
+    return "/" in name and "kubernetes.io/" not in name and not name.startswith("requests.")
 
 
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")

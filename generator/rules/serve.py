@@ -1,5 +1,6 @@
-"""Rules about the Ray Serve config of a RayService that depend on the cluster it runs on (the Serve config's
-own shape, ray_actor_options keys, route_prefix and import_path, is checked by the input schema)."""
+"""Rules about the Ray Serve config of a RayService that depend on the cluster it runs on or on more than one
+application (the Serve config's own shape, ray_actor_options keys, each route_prefix and import_path, is checked
+by the input schema)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,44 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
                         f"cluster of {service.get('name')} has more than {most}: Ray can never place it",
                         "give a worker group that many GPUs (gpu:), or lower num_gpus",
                     )
+
+
+# Ray Serve's route prefix of an application that writes none (ServeApplicationSchema.route_prefix)
+DEFAULT_ROUTE_PREFIX = "/"
+
+
+@rule(
+    "serve-route-prefixes-unique",
+    "the applications of a RayService's Serve config have distinct route prefixes (one that writes none has "
+    f"`{DEFAULT_ROUTE_PREFIX}`): Ray Serve refuses the whole config otherwise, and the RayService never serves",
+    "Ray: python/ray/serve/schema.py, ServeDeploySchema.application_routes_unique, and the default route_prefix "
+    f"{DEFAULT_ROUTE_PREFIX!r} of ServeApplicationSchema",
+    fails="services: [{name: s, serveConfig: {applications: [{name: a, import_path: m:a}, {name: b, import_path: "
+    "m:b}]}, cluster: {head: {cpu: '1'}}}]",
+    passes="services: [{name: s, serveConfig: {applications: [{name: a, import_path: m:a}, {name: b, import_path: "
+    "m:b, route_prefix: /b}]}, cluster: {head: {cpu: '1'}}}]",
+    cases=("serve-route-prefix-twice",),
+)
+def serve_route_prefixes_unique(context: RuleContext) -> Iterator[Problem]:
+    for index, service in enumerate(context.data.get("services", [])):
+        applications = (service.get("serveConfig") or {}).get("applications", [])
+        first: dict[str, str] = {}  # a route prefix -> the application that has it first
+        for app_index, application in enumerate(applications):
+            prefix = application.get("route_prefix", DEFAULT_ROUTE_PREFIX)
+            if prefix is None:  # not exposed over HTTP
+                continue
+            if prefix not in first:
+                first[prefix] = str(application.get("name"))
+                continue
+            path = ("services", index, "serveConfig", "applications", app_index)
+            written = "route_prefix" in application
+            yield context.problem(
+                (*path, "route_prefix") if written else (*path, "name"),
+                f"application {application.get('name')} has the route prefix {prefix}"
+                + ("" if written else " (it writes none)")
+                + f", as application {first[prefix]} has: Ray Serve refuses the whole config",
+                "give each application a route_prefix of its own",
+            )
 
 
 @rule(
