@@ -38,6 +38,11 @@ OPERATIONS: list[tuple[dict[str, Any], dict[str, Any]]] = [
     (THING, {"op": "move", "from": "/data/l/-1", "path": "/data/c"}),
     (DEEP, {"op": "add", "path": "/data/l/-1/m", "value": "X"}),  # a negative index on the way
     (DEEP, {"op": "replace", "path": "/data/l/-2/n", "value": "X"}),
+    (THING, {"op": "add", "path": "/data/x"}),  # without a value: null
+    (THING, {"op": "replace", "path": "/data/l"}),
+    (THING, {"op": "test", "path": "/data/l"}),
+    (THING, {"op": "move", "path": "/data/x"}),  # without from: the input schema says so first
+    (THING, {"op": "copy", "path": "/data/x"}),
 ]
 
 

@@ -479,7 +479,8 @@ def serve_config_schema() -> Schema:
         "A Serve deployment override (Ray Serve's DeploymentSchema).",
         {
             "name": text("Deployment name.", minLength=1),
-            "num_replicas": {"description": "Replicas, or auto.", "type": ["integer", "string"]},
+            # DeploymentSchema: a negative count is refused by every release (PositiveInt, later NonNegativeInt)
+            "num_replicas": {"description": "Replicas, or auto.", "type": ["integer", "string"], "minimum": 0},
             "max_ongoing_requests": integer("Requests a replica handles at once.", minimum=1),
             "max_queued_requests": integer("Requests queued per caller before rejecting (-1: unlimited).", minimum=-1),
             "user_config": {"description": "Passed to the deployment's reconfigure()."},
@@ -899,6 +900,14 @@ def environment_schema() -> Schema:
                                     "path": text("A JSON pointer."),
                                     "from": text("A JSON pointer, for move and copy."),
                                 },
+                                # kustomize's JSON patch fails a move or copy without `from` ("missing from
+                                # field"); an add, replace or test without `value` takes null, as kubectl
+                                # kustomize does
+                                "if": {
+                                    "required": ["op"],
+                                    "properties": {"op": {"description": "A move or copy.", "enum": ["move", "copy"]}},
+                                },
+                                "then": {"required": ["from"]},
                             },
                         },
                     },

@@ -375,7 +375,9 @@ def _json_patch_operation(document: dict[str, Any], operation: Any) -> dict[str,
         raise PatchFailure(f"{json.dumps(operation)} is not a JSON patch operation ({{op, path, value}})")
     op, path = operation.get("op"), str(operation.get("path", ""))
     if op in ("move", "copy"):
-        value = _get(document, str(operation.get("from", "")))
+        if not isinstance(operation.get("from"), str):  # not the whole document: kustomize fails on it
+            raise PatchFailure(f"{op} {path}: the operation has no from")
+        value = _get(document, operation["from"])
         if op == "move":
             document = _json_patch_operation(document, {"op": "remove", "path": operation.get("from", "")})
         return _json_patch_operation(document, {"op": "add", "path": path, "value": value})
