@@ -25,6 +25,7 @@ from generator.model.build import (
 )
 from generator.quantity import parse_quantity
 from generator.rules.context import (
+    ClusterSpecAt,
     RuleContext,
     groups,
     job_items,
@@ -364,6 +365,52 @@ def _request_written_at(
 def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
     """The API server refuses a pod whose extended resource is fractional, or requested without an equal limit;
     the operator would only log it. The Ray container's requests and limits as rendered (requests_within_limits)."""
+    for spec_at, path, group, limits, requests in _ray_container_amounts(context):
+        layers = ray_container_layers(context.data, spec_at, path)
+        fractional: set[str] = set()  # reported once, where it is written (extendedResources writes both)
+        for kind, amounts in (("limits", limits), ("requests", requests)):
+            for resource, amount in amounts.items():
+                value = parse_quantity(str(amount))
+                if not is_extended_resource(resource) or value is None or value == value.to_integral_value():
+                    continue
+                at = _request_written_at(layers, path, group, resource, kind)
+                if resource not in fractional or at[-2] == kind:
+                    yield context.problem(
+                        at,
+                        f"the {resource} {kind[:-1]} {amount} is not a whole number: the API server takes only "
+                        "whole extended resources",
+                        f"write a whole number of {resource}",
+                    )
+                fractional.add(resource)
+        for resource, requested in requests.items():
+            if not is_extended_resource(resource) or resource in fractional:
+                continue
+            limit = limits.get(resource)
+            at = _request_written_at(layers, path, group, resource)
+            if limit is None:
+                yield context.problem(
+                    at,
+                    f"the {resource} request {requested} has no limit: extended resources are not overcommitted, "
+                    "so the API server wants a limit",
+                    f"set the limit of {resource} too, equal to the request (extendedResources sets both)",
+                )
+                continue
+            low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
+            if low is not None and high is not None and low < high:  # more than the limit: requests-within-limits
+                yield context.problem(
+                    at,
+                    f"the {resource} request {requested} is less than its limit {limit}: extended resources are "
+                    "not overcommitted, so the API server wants them equal",
+                    "make the request equal to the limit, or leave the request out (it is the limit then)",
+                )
+
+
+def _ray_container_amounts(
+    context: RuleContext,
+) -> Iterator[tuple[ClusterSpecAt, DocPath, dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """Each group with its Ray container's limits and requests as rendered (ray_container_resources): the
+    group's, then its podTemplate's and its item's `spec`'s; not a group with a value of the wrong type on the
+    way, which the CRD check names."""
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             head = path[-1] == "head"
@@ -371,45 +418,8 @@ def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
             written = written_group_pod(spec_at.written, group, head)
             limits = ray_container_resources(group, container, "limits", written)
             requests = ray_container_resources(group, container, "requests", written)
-            if limits is None or requests is None:  # a value of the wrong type: the CRD check's
-                continue
-            layers = ray_container_layers(context.data, spec_at, path)
-            fractional: set[str] = set()  # reported once, where it is written (extendedResources writes both)
-            for kind, amounts in (("limits", limits), ("requests", requests)):
-                for resource, amount in amounts.items():
-                    value = parse_quantity(str(amount))
-                    if not is_extended_resource(resource) or value is None or value == value.to_integral_value():
-                        continue
-                    at = _request_written_at(layers, path, group, resource, kind)
-                    if resource not in fractional or at[-2] == kind:
-                        yield context.problem(
-                            at,
-                            f"the {resource} {kind[:-1]} {amount} is not a whole number: the API server takes only "
-                            "whole extended resources",
-                            f"write a whole number of {resource}",
-                        )
-                    fractional.add(resource)
-            for resource, requested in requests.items():
-                if not is_extended_resource(resource) or resource in fractional:
-                    continue
-                limit = limits.get(resource)
-                at = _request_written_at(layers, path, group, resource)
-                if limit is None:
-                    yield context.problem(
-                        at,
-                        f"the {resource} request {requested} has no limit: extended resources are not overcommitted, "
-                        "so the API server wants a limit",
-                        f"set the limit of {resource} too, equal to the request (extendedResources sets both)",
-                    )
-                    continue
-                low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
-                if low is not None and high is not None and low < high:  # more than the limit: requests-within-limits
-                    yield context.problem(
-                        at,
-                        f"the {resource} request {requested} is less than its limit {limit}: extended resources are "
-                        "not overcommitted, so the API server wants them equal",
-                        "make the request equal to the limit, or leave the request out (it is the limit then)",
-                    )
+            if limits is not None and requests is not None:
+                yield spec_at, path, group, limits, requests
 
 
 def is_extended_resource(name: str) -> bool:
@@ -434,26 +444,18 @@ NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memo
 def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
     """The API server rejects a pod whose request exceeds its limit; the operator would only log it. The Ray
     container's requests and limits as rendered: the group's, then its podTemplate's."""
-    for spec_at in context.cluster_specs:
-        for path, group in groups(spec_at):
-            head = path[-1] == "head"
-            container = ray_container(group, head)
-            written = written_group_pod(spec_at.written, group, head)
-            limits = ray_container_resources(group, container, "limits", written)
-            requests = ray_container_resources(group, container, "requests", written)
-            if limits is None or requests is None:  # a value of the wrong type: the CRD check's
+    for spec_at, path, group, limits, requests in _ray_container_amounts(context):
+        for resource, requested in requests.items():
+            limit = limits.get(resource)
+            if limit is None:
                 continue
-            for resource, requested in requests.items():
-                limit = limits.get(resource)
-                if limit is None:
-                    continue
-                low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
-                if low is not None and high is not None and low > high:
-                    yield context.problem(
-                        _request_written_at(ray_container_layers(context.data, spec_at, path), path, group, resource),
-                        f"the {resource} request {requested} is more than its limit {limit}",
-                        "a request may not exceed its limit; raise the limit or lower the request",
-                    )
+            low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
+            if low is not None and high is not None and low > high:
+                yield context.problem(
+                    _request_written_at(ray_container_layers(context.data, spec_at, path), path, group, resource),
+                    f"the {resource} request {requested} is more than its limit {limit}",
+                    "a request may not exceed its limit; raise the limit or lower the request",
+                )
 
 
 @rule(
