@@ -855,11 +855,18 @@ AS_WRITTEN |= {
             )
         ],
     ),
-    # a quantity past Decimal's exponent is no quantity (it crashed gpu-count)
+    # a quantity past Decimal's exponent is no quantity (it crashed gpu-count); `ray start` takes no exponent
     "num-gpus past the exponent": (
         WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, rayStartParams: {num-gpus: "
         "'1e999999999'}}]}]\n",
-        [],
+        [
+            (
+                ("clusters", 0, "workerGroups", 0, "rayStartParams", "num-gpus"),
+                "ray-start-numbers",
+                "num-gpus is rendered as '1e999999999', which `ray start` does not read: it takes a whole number, "
+                "not negative",
+            )
+        ],
     ),
     # a list not keyed by name replaces the generated env, and the next list then replaces it in turn
     "env replaced twice": (
@@ -953,7 +960,7 @@ AS_WRITTEN |= {
             (
                 (*SPEC_GROUP, "rayStartParams", "num-cpus"),
                 "ray-start-numbers",
-                "num-cpus must be a number, not 'two'",
+                "num-cpus is rendered as 'two', which `ray start` does not read: it takes a whole number, not negative",
             )
         ],
     ),
@@ -982,6 +989,33 @@ AS_WRITTEN |= {
                 "plaintext-secret",
                 "looks like a plaintext secret (a value stored under redis-password), which would be committed to Git",
             ),
+        ],
+    ),
+}
+
+
+AS_WRITTEN |= {
+    # a podTemplate swaps the group's value for a valueFrom: null removes the value (it was reported as both)
+    "env value swapped for valueFrom": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', env: [{name: POD, value: head}], podTemplate: {spec: "
+        "{containers: [{name: ray-head, env: [{name: POD, value: null, valueFrom: {fieldRef: {fieldPath: "
+        "metadata.name}}}]}]}}}}]\n",
+        [],
+    ),
+    # KubeRay leaves an option that is false out of `ray start` (convertParamMap)
+    "num-cpus false": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: 'false'}}}]\n",
+        [],
+    ),
+    # ... and passes any other as --num-cpus=VALUE in a shell command, which a space splits
+    "num-cpus with a space": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: ' 1'}}}]\n",
+        [
+            (
+                ("clusters", 0, "head", "rayStartParams", "num-cpus"),
+                "ray-start-numbers",
+                "num-cpus is rendered as ' 1', which `ray start` does not read: it takes a whole number, not negative",
+            )
         ],
     ),
 }

@@ -47,6 +47,12 @@ PATTERNS = (
     r"c(",
     r"[a-",
     r"*",
+    r"\pL{1000}",  # programs larger than RE2's default memory: Go builds them
+    r"(?:\pL{100}){10}",
+    r"[\p{Han}\pL]{500}",
+    r"\p{Letter}+",  # Unicode class names a newer Go knows and RE2 does not: unsure
+    r"\p{greek}+",
+    r"\p{ASCII}+",
 )
 
 
@@ -74,7 +80,11 @@ def _our_verdict(pattern: str) -> str:
 
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_a_target_pattern_is_read_as_kubectl_kustomize_reads_it(tmp_path: Path, pattern: str) -> None:
-    assert _our_verdict(pattern) == _kustomize_verdict(tmp_path / "overlay", pattern)
+    theirs = _kustomize_verdict(tmp_path / "overlay", pattern)
+    if go_regexp.unsure(pattern):  # neither refused nor matched here: never a false error
+        assert theirs != "refused"
+    else:
+        assert _our_verdict(pattern) == theirs
 
 
 def test_a_refused_pattern_is_worded_without_printing_anything(capfd: pytest.CaptureFixture[str]) -> None:

@@ -122,6 +122,7 @@ def test_label_and_annotation_keys_as_the_api_server_checks_them(field: str, key
         # another enum of versions (an objectSchemas file's) is a list like any other
         (["1.0.0", "2.0.0"], '"2.1.0" is not one of: 1.0.0, 2.0.0', "did you mean '2.0.0'?"),
         ([], '"2.1.0" is not allowed: the schema\'s enum is empty', None),
+        ([[1, 2], {"a": 1}], "\"2.1.0\" is not one of: [1, 2], {'a': 1}", None),  # choices that cannot be hashed
     ],
 )
 def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(

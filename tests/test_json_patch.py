@@ -43,6 +43,12 @@ OPERATIONS: list[tuple[dict[str, Any], dict[str, Any]]] = [
     (THING, {"op": "test", "path": "/data/l"}),
     (THING, {"op": "move", "path": "/data/x"}),  # without from: the input schema says so first
     (THING, {"op": "copy", "path": "/data/x"}),
+    (THING, {"op": "copy", "from": "", "path": "/data/x"}),  # not the whole document
+    (THING, {"op": "copy", "from": "/data/missing", "path": "/data/x"}),  # a missing key: null
+    (THING, {"op": "move", "from": "/data/missing", "path": "/data/x"}),
+    (THING, {"op": "test", "path": "/data/missing"}),  # null, and so is the missing value
+    (THING, {"op": "test", "path": "/data/missing", "value": "x"}),
+    (THING, {"op": "test", "path": "/data/l/5"}),
 ]
 
 

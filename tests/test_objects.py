@@ -249,6 +249,20 @@ def test_an_object_schema_whose_references_loop_is_a_problem(
     ]
 
 
+def test_an_object_schema_nested_deeper_than_python_follows_is_a_problem(tmp_path: Path, tool: ToolData) -> None:
+    """Reading it (or checking it against its metaschema) raised RecursionError: exit 3."""
+    schema: dict[str, Any] = {"type": "object"}
+    for _ in range(300):  # within what json.dumps writes
+        schema = {"allOf": [schema]}
+    result = build(BuildRequest(_with_schema(tmp_path, schema), (ENVIRONMENT,), tool))
+    assert [(problem.rule, problem.message) for problem in result.problems] == [
+        (
+            "object-schema",
+            "cannot read the JSON Schema schemas/sealedsecret.schema.yaml: it nests deeper than Python can follow",
+        )
+    ]
+
+
 def test_a_kind_of_the_argo_group_that_argo_cd_does_not_define_is_an_object_like_any_other(
     tmp_path: Path, tool: ToolData
 ) -> None:

@@ -235,3 +235,18 @@ patches:
     assert [(rule, message.split(": ", 1)[1]) for _, rule, message in problems] == [
         ("input-schema", "spec.activeDeadlineSeconds: 0 is less than the minimum 1")
     ]
+
+
+def test_a_serve_config_the_spec_writes_over_is_not_checked_for_route_prefixes(
+    tool: ToolData, environments: Path
+) -> None:
+    """serve-route-prefixes-unique reads the structured serveConfig; a serveConfigV2 that `spec` writes is the
+    config the RayService runs (it was a false error)."""
+    apps = "serveConfig: {applications: [{name: a, import_path: m:a}, {name: b, import_path: m:b}]}"
+    written = "spec: {serveConfigV2: 'applications: [{name: a, import_path: m:a, route_prefix: /a}]'}"
+    service = f"services: [{{name: s, {apps}, cluster: {{head: {{cpu: '1'}}}}, {written}}}]\n"
+    assert problems_of(tool, environments, {"team": service}, BASE) == []
+    unwritten = f"services: [{{name: s, {apps}, cluster: {{head: {{cpu: '1'}}}}}}]\n"
+    assert [rule for _f, rule, _m in problems_of(tool, environments, {"team": unwritten}, BASE)] == [
+        "serve-route-prefixes-unique"
+    ]

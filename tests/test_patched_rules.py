@@ -338,6 +338,7 @@ def test_a_target_pattern_go_takes_and_python_refuses_is_no_problem(tool: ToolDa
         ),
         ("{op: replace, path: /kind, value: ../v1.3.0/RayCluster}", 'kind: "../v1.3.0/RayCluster" is not one of: '),
         ("{op: remove, path: /kind}", "(document): missing required field 'kind'"),
+        ("{op: replace, path: /kind, value: [a]}", 'kind: ["a"] is not one of: '),  # no text: it crashed
     ],
 )
 def test_a_patch_that_writes_a_kind_the_release_lacks_is_a_crd_error(
@@ -350,3 +351,10 @@ def test_a_patch_that_writes_a_kind_the_release_lacks_is_a_crd_error(
     assert [(rule, text.startswith("RayCluster c after patches[0], " + message)) for _f, rule, text in found] == [
         ("crd-schema", True)
     ]
+
+
+def test_a_target_pattern_only_a_newer_go_reads_is_left_unchecked(tool: ToolData, tmp_path: Path) -> None:
+    # `\p{Letter}`: kubectl's kustomize takes it, RE2 does not know the name; neither an error nor a match here
+    patch = "  - {target: {kind: RayCluster, name: '\\p{Letter}+'}, patch: [{op: add, path: /spec/x, value: 1}]}\n"
+    found = problems_of(tool, tmp_path, {"team": "kuberay: {version: 1.6.0}\n" + CLUSTER + "patches:\n" + patch}, BASE)
+    assert found == []

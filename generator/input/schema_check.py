@@ -239,7 +239,7 @@ def _pattern_finding(path: DocPath, value: Any, pattern: str, at_key: bool) -> F
 def _enum_finding(path: DocPath, value: Any, allowed: list[Any]) -> Finding:
     if not allowed:  # an objectSchemas file may say so
         return Finding(path, False, f"{json.dumps(value)} is not allowed: the schema's enum is empty")
-    if set(allowed) == set(SUPPORTED_RELEASES):
+    if len(allowed) == len(SUPPORTED_RELEASES) and all(choice in SUPPORTED_RELEASES for choice in allowed):
         # "did you mean 1.6.2" for 1.2.2 would mislead: name the supported releases instead (only for the
         # releases' enum: an `objects` schema's enum of versions, or an empty one, is another list)
         return Finding(

@@ -17,6 +17,7 @@ from generator.model.build import (
     pod_volumes,
     ray_container,
     ray_container_resources,
+    ray_start_value,
     submitter_container,
     submitter_image,
     volume_sources,
@@ -289,7 +290,9 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
 def env_value_or_value_from(context: RuleContext) -> Iterator[Problem]:
     reported: set[DocPath] = set()
     for path, variable in _env_variables(context):
-        if "value" in variable and "valueFrom" in variable and path not in reported:
+        # a null removes the key (input/resolve.py merge), as a podTemplate may write to swap value for valueFrom
+        both = variable.get("value") is not None and variable.get("valueFrom") is not None
+        if both and path not in reported:
             reported.add(path)
             yield context.problem(
                 (*path, "valueFrom"),
@@ -460,28 +463,49 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     "ray-start-numbers",
-    "`num-cpus`, `num-gpus`, `memory` and `object-store-memory` in rayStartParams are numbers",
-    "Ray: `ray start` fails on them after the pod is scheduled",
-    fails="clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: two}}}]",
+    "`num-cpus`, `num-gpus`, `memory` and `object-store-memory` in rayStartParams are whole numbers, not negative, "
+    "as rendered (`1.0` and `1e9` are not)",
+    "Ray: `ray start` reads each as an integer (click's int type, python/ray/scripts/scripts.py) and fails on "
+    "anything else after the pod is scheduled",
+    fails="clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: '1.5'}}}]",
     passes="clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: '2'}}}]",
-    cases=("requests-above-limits",),
+    cases=("requests-above-limits", "ray-start-float"),
 )
 def ray_start_params_are_numbers(context: RuleContext) -> Iterator[Problem]:
-    """`ray start` fails on a non-numeric num-cpus, num-gpus or memory, after the pod is scheduled."""
+    """`ray start` fails on a num-cpus, num-gpus, memory or object-store-memory that is no integer, after the pod
+    is scheduled: the value as rendered (a YAML float 1e9 renders as '1000000000.0')."""
     for spec_at in context.cluster_specs:
         for path, _group in groups(spec_at):
             params = ray_start_params(context.data, spec_at, path)
             for name in NUMERIC_RAY_START_PARAMS:
                 value, at = params.get(name, (None, ()))
-                if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+                if value is None or _is_whole(ray_start_value(value)):
                     continue
-                if not _is_number(value):
-                    yield context.problem(at, f"{name} must be a number, not {value!r}", 'write e.g. "2"')
+                whole = _whole_text(value)
+                yield context.problem(
+                    at,
+                    f"{name} is rendered as {ray_start_value(value)!r}, which `ray start` does not read: it takes a "
+                    "whole number, not negative",
+                    f'write "{whole}"' if whole is not None else 'write a whole number, e.g. "2"',
+                )
 
 
-def _is_number(value: object) -> bool:
+def _is_whole(text: str) -> bool:
+    """Whether `ray start` takes `text` for an integer option, as KubeRay passes it: `false` leaves the option out
+    and `true` passes it without a value (convertParamMap, common/pod.go:1109-1134 at v1.6.0); any other value as
+    `--name=value` in a shell command, where a space splits it; then Python's int() (click's int type), >= 0."""
+    if text.lower() == "false":
+        return True
+    if any(character.isspace() for character in text):
+        return False
     try:
-        float(str(value))
+        return int(text) >= 0
     except ValueError:
         return False
-    return not isinstance(value, bool)
+
+
+def _whole_text(value: object) -> str | None:
+    """A float that is a whole number, as the integer text `ray start` reads (1e9 -> 1000000000)."""
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return str(int(value))
+    return None

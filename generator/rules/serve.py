@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
+from generator.model.fields import OVERRIDE
 from generator.rules.context import ClusterSpecAt, RuleContext, groups, worker_groups, written_group
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
@@ -65,6 +66,8 @@ def serve_gpus_fit(context: RuleContext) -> Iterator[Problem]:
 
 # Ray Serve's route prefix of an application that writes none (ServeApplicationSchema.route_prefix)
 DEFAULT_ROUTE_PREFIX = "/"
+# the RayService field the structured serveConfig renders to
+SERVE_CONFIG_FIELD = "serveConfigV2"
 
 
 @rule(
@@ -81,6 +84,8 @@ DEFAULT_ROUTE_PREFIX = "/"
 )
 def serve_route_prefixes_unique(context: RuleContext) -> Iterator[Problem]:
     for index, service in enumerate(context.data.get("services", [])):
+        if SERVE_CONFIG_FIELD in (service.get(OVERRIDE) or {}):
+            continue  # the item's `spec` writes the Serve config the RayService runs, over this one
         applications = (service.get("serveConfig") or {}).get("applications", [])
         first: dict[str, str] = {}  # a route prefix -> the application that has it first
         for app_index, application in enumerate(applications):

@@ -68,7 +68,7 @@ class SchemaStore:
         else:
             return None
         kinds = self._kinds_in(folder)
-        if kind not in kinds:  # never a file name made of what the document says
+        if not isinstance(kind, str) or kind not in kinds:  # never a file name made of what the document says
             return self._unknown_kind(folder, kinds) if group == RAY_GROUP else None
         relative = f"{folder}/{kind}{SCHEMA_SUFFIX}"
         if relative not in self.validators:

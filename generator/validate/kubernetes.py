@@ -253,11 +253,12 @@ def _user_validator(
             raise ValueError("it is not a JSON Schema object")
         cls = validator_for(schema, default=Draft202012Validator)
         cls.check_schema(schema)
-    except (OSError, ValueError, yaml.YAMLError, SchemaError) as error:
-        what = (
-            f"{relative} is not a valid JSON Schema: {str(error).splitlines()[0]}"
-            if isinstance(error, SchemaError)
-            else f"cannot read the JSON Schema {relative}: {error}"
-        )
+    except (OSError, ValueError, yaml.YAMLError, SchemaError, RecursionError) as error:
+        if isinstance(error, SchemaError):
+            what = f"{relative} is not a valid JSON Schema: {str(error).splitlines()[0]}"
+        elif isinstance(error, RecursionError):  # reading it, or checking it against its metaschema
+            what = f"cannot read the JSON Schema {relative}: it nests deeper than Python can follow"
+        else:
+            what = f"cannot read the JSON Schema {relative}: {error}"
         return None, Problem(locate(origin, where), where, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
     return cls(schema, registry=Registry()), None

@@ -27,6 +27,8 @@ from generator.validate import go_regexp
 # One term of a label selector: key, key=value, key==value, key!=value, !key, key in (a,b), key notin (a,b)
 _SET_TERM = re.compile(r"^\s*([^\s!=(),]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
 _TERM = re.compile(r"^\s*(!?)([^\s!=(),]+)\s*(?:(==|=|!=)\s*([^\s,]*))?\s*$")
+# the fields of a patch's target that kustomize reads as regular expressions (types.NewSelectorRegex)
+_PATTERN_FIELDS = ("group", "version", "kind", "name")
 # what Go's strconv.Atoi reads as a number (Python's int() takes spaces and underscores too)
 _GO_INTEGER = re.compile(r"[+-]?[0-9]+")
 
@@ -55,6 +57,8 @@ def patch_target_problems(
                 for field, pattern, error in unreadable
             )
             continue
+        if _unsure_patterns(patch.get("target") or {}):
+            continue  # which objects it patches cannot be told here (go_regexp.unsure): not checked
         matching = _targets(patch, overlay)
         if matching:
             # a patch may rename or relabel an object for the next; only the metadata matters here, which a JSON
@@ -188,11 +192,16 @@ def selects(target: Mapping[str, Any], document: Mapping[str, Any], first_name: 
     )
 
 
+def _unsure_patterns(target: Mapping[str, Any]) -> bool:
+    """Whether a pattern of `target` names a Unicode class that a newer Go may know and RE2 does not."""
+    return any(isinstance(target.get(field), str) and go_regexp.unsure(target[field]) for field in _PATTERN_FIELDS)
+
+
 def _unreadable_patterns(target: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(field, pattern, error) of each pattern of `target` that Go's regexp refuses: kustomize fails the build on
     it (generator/validate/go_regexp.py)."""
     found = []
-    for field in ("group", "version", "kind", "name"):
+    for field in _PATTERN_FIELDS:
         pattern = target.get(field)
         if isinstance(pattern, str) and (error := go_regexp.refusal(pattern)) is not None:
             found.append((field, pattern, error))
@@ -375,14 +384,16 @@ def _json_patch_operation(document: dict[str, Any], operation: Any) -> dict[str,
         raise PatchFailure(f"{json.dumps(operation)} is not a JSON patch operation ({{op, path, value}})")
     op, path = operation.get("op"), str(operation.get("path", ""))
     if op in ("move", "copy"):
-        if not isinstance(operation.get("from"), str):  # not the whole document: kustomize fails on it
+        # a missing or empty `from` is not the whole document: kustomize fails on it
+        if not isinstance(operation.get("from"), str) or not operation["from"]:
             raise PatchFailure(f"{op} {path}: the operation has no from")
-        value = _get(document, operation["from"])
+        # evanphx/json-patch copies a key missing from a mapping as null (its get gives nil); a move removes it
+        value = _get(document, operation["from"], missing_key_is_null=op == "copy")
         if op == "move":
-            document = _json_patch_operation(document, {"op": "remove", "path": operation.get("from", "")})
+            document = _json_patch_operation(document, {"op": "remove", "path": operation["from"]})
         return _json_patch_operation(document, {"op": "add", "path": path, "value": value})
-    if op == "test":
-        if not _same(_get(document, path), operation.get("value")):
+    if op == "test":  # a key missing from a mapping is null, as for copy
+        if not _same(_get(document, path, missing_key_is_null=True), operation.get("value")):
             raise PatchFailure(f"test {path}: the value differs")
         return document
     parts = _pointer(path)
@@ -417,13 +428,13 @@ def _json_patch_operation(document: dict[str, Any], operation: Any) -> dict[str,
     return document
 
 
-def _get(document: Any, path: str) -> Any:
+def _get(document: Any, path: str, *, missing_key_is_null: bool = False) -> Any:
     parts = _pointer(path)
     if not parts:
         return document
     parent, last = _parent(document, parts, path), parts[-1]
-    if isinstance(parent, dict) and last in parent:
-        return parent[last]
+    if isinstance(parent, dict) and (last in parent or missing_key_is_null):
+        return parent.get(last)
     if isinstance(parent, list) and (index := _index(parent, last)) is not None:
         return parent[index]
     raise PatchFailure(f"{path} does not exist")
