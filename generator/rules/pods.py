@@ -356,8 +356,8 @@ def _request_written_at(
 @rule(
     "extended-resource-quantities",
     "an extended resource of a Ray container (a name with a domain outside kubernetes.io, such as nvidia.com/gpu "
-    "or google.com/tpu) is a whole number, and has a limit that its request, if any, equals: extended resources are "
-    "not overcommitted",
+    "or google.com/tpu) is a whole number; it and hugepages-<size> have a limit that their request, if any, equals: "
+    "neither is overcommitted",
     f"{K8S_POD_VALIDATION}: ValidateResourceQuantityValue (isNotIntegerErrorMsg) and ValidateResourceRequirements "
     '("must be equal to ... limit", "Limit must be set for non overcommitable resources"); '
     "pkg/apis/core/helper/helpers.go IsExtendedResourceName, IsOvercommitAllowed",
@@ -386,23 +386,24 @@ def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
                     )
                 fractional.add(resource)
         for resource, requested in requests.items():
-            if not is_extended_resource(resource) or resource in fractional:
+            if not _never_overcommitted(resource) or resource in fractional:
                 continue
             limit = limits.get(resource)
             at = _request_written_at(layers, path, group, resource)
             if limit is None:
                 yield context.problem(
                     at,
-                    f"the {resource} request {requested} has no limit: extended resources are not overcommitted, "
+                    f"the {resource} request {requested} has no limit: {_kind_of(resource)} are not overcommitted, "
                     "so the API server wants a limit",
-                    f"set the limit of {resource} too, equal to the request (extendedResources sets both)",
+                    f"set the limit of {resource} too, equal to the request"
+                    + (" (extendedResources sets both)" if is_extended_resource(resource) else ""),
                 )
                 continue
             low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
             if low is not None and high is not None and low < high:  # more than the limit: requests-within-limits
                 yield context.problem(
                     at,
-                    f"the {resource} request {requested} is less than its limit {limit}: extended resources are "
+                    f"the {resource} request {requested} is less than its limit {limit}: {_kind_of(resource)} are "
                     "not overcommitted, so the API server wants them equal",
                     "make the request equal to the limit, or leave the request out (it is the limit then)",
                 )
@@ -425,6 +426,15 @@ def _ray_container_amounts(
                 yield spec_at, path, group, limits, requests
 
 
+def _never_overcommitted(name: str) -> bool:
+    """Kubernetes' !IsOvercommitAllowed: an extended resource, or huge pages (IsHugePageResourceName)."""
+    return is_extended_resource(name) or name.startswith(HUGE_PAGES_PREFIX)
+
+
+def _kind_of(name: str) -> str:
+    return "huge pages" if name.startswith(HUGE_PAGES_PREFIX) else "extended resources"
+
+
 def is_extended_resource(name: str) -> bool:
     """Kubernetes' IsExtendedResourceName: a name with a domain (a `/`) that is no kubernetes.io one and no
     `requests.` quota name (the qualified-name check is the input schema's)."""
@@ -432,6 +442,7 @@ def is_extended_resource(name: str) -> bool:
 
 
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
+HUGE_PAGES_PREFIX = "hugepages-"  # core.ResourceHugePagesPrefix
 
 
 @rule(
