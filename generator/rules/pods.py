@@ -308,8 +308,12 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
     defaults = context.data.get("defaults", {})
     for spec_at in context.cluster_specs:
         for group_path, group in groups(spec_at):
-            for item, at in ray_container_env_items(context.data, spec_at, group_path, defaults).values():
-                yield at, dict(item)
+            # with nothing merged into the Ray container, its variables are those written: read above
+            if "podTemplate" in group or spec_at.written is not None:
+                layers = ray_container_layers(context.data, spec_at, group_path)
+                merged = ray_container_env_items(context.data, spec_at, group_path, defaults)
+                for item, at in merged.values() if layers.parts or layers.replaced else ():
+                    yield at, dict(item)
             pod = value_at(group, ("podTemplate", "spec"))
             for key in ("containers", "initContainers"):  # as written: the sidecars' and init containers'
                 containers = pod.get(key) if isinstance(pod, dict) else None
@@ -369,14 +373,17 @@ def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
     """The API server refuses a pod whose extended resource is fractional, or requested without an equal limit;
     the operator would only log it. The Ray container's requests and limits as rendered (requests_within_limits)."""
     for spec_at, path, group, limits, requests in _ray_container_amounts(context):
-        layers = ray_container_layers(context.data, spec_at, path)
+        if not any(_never_overcommitted(resource) for resource in (*limits, *requests)):
+            continue  # most groups: cpu and memory only
         fractional: set[str] = set()  # reported once, where it is written (extendedResources writes both)
         for kind, amounts in (("limits", limits), ("requests", requests)):
             for resource, amount in amounts.items():
-                value = parse_quantity(str(amount))
-                if not is_extended_resource(resource) or value is None or value == value.to_integral_value():
+                if not is_extended_resource(resource):
                     continue
-                at = _request_written_at(layers, path, group, resource, kind)
+                value = parse_quantity(str(amount))
+                if value is None or value == value.to_integral_value():
+                    continue
+                at = _amount_written_at(context, spec_at, path, group, resource, kind)
                 if resource not in fractional or at[-2] == kind:
                     yield context.problem(
                         at,
@@ -389,7 +396,7 @@ def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
             if not _never_overcommitted(resource) or resource in fractional:
                 continue
             limit = limits.get(resource)
-            at = _request_written_at(layers, path, group, resource)
+            at = _amount_written_at(context, spec_at, path, group, resource)
             if limit is None:
                 yield context.problem(
                     at,
@@ -409,12 +416,30 @@ def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+def _amount_written_at(
+    context: RuleContext,
+    spec_at: ClusterSpecAt,
+    path: DocPath,
+    group: dict[str, Any],
+    resource: str,
+    kind: str = "requests",
+) -> DocPath:
+    """_request_written_at, its layers read only for a problem (most groups have none)."""
+    return _request_written_at(ray_container_layers(context.data, spec_at, path), path, group, resource, kind)
+
+
 def _ray_container_amounts(
     context: RuleContext,
-) -> Iterator[tuple[ClusterSpecAt, DocPath, dict[str, Any], dict[str, Any], dict[str, Any]]]:
+) -> list[tuple[ClusterSpecAt, DocPath, dict[str, Any], dict[str, Any], dict[str, Any]]]:
     """Each group with its Ray container's limits and requests as rendered (ray_container_resources): the
     group's, then its podTemplate's and its item's `spec`'s; not a group with a value of the wrong type on the
-    way, which the CRD check names."""
+    way, which the CRD check names. Worked out once for the rules that read them."""
+    return context.once("ray-container-amounts", lambda: list(_each_ray_container_amounts(context)))
+
+
+def _each_ray_container_amounts(
+    context: RuleContext,
+) -> Iterator[tuple[ClusterSpecAt, DocPath, dict[str, Any], dict[str, Any], dict[str, Any]]]:
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
             head = path[-1] == "head"
@@ -466,7 +491,7 @@ def requests_within_limits(context: RuleContext) -> Iterator[Problem]:
             low, high = parse_quantity(str(requested)), parse_quantity(str(limit))
             if low is not None and high is not None and low > high:
                 yield context.problem(
-                    _request_written_at(ray_container_layers(context.data, spec_at, path), path, group, resource),
+                    _amount_written_at(context, spec_at, path, group, resource),
                     f"the {resource} request {requested} is more than its limit {limit}",
                     "a request may not exceed its limit; raise the limit or lower the request",
                 )
