@@ -265,7 +265,11 @@ def ray_container_env(
 
 
 def ray_container_env_items(
-    data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath, defaults: dict[str, Any]
+    data: dict[str, Any],
+    spec_at: ClusterSpecAt,
+    group_path: DocPath,
+    defaults: dict[str, Any],
+    layers: ContainerLayers | None = None,
 ) -> dict[Any, tuple[Mapping[str, Any], DocPath]]:
     """Each variable of a group's Ray container as rendered, by name: the whole item, merged (a podTemplate's
     `valueFrom` lands beside a generated `value`), and where the last layer that writes it stands."""
@@ -273,7 +277,7 @@ def ray_container_env_items(
         name: (variable.item, variable.written_at(group_path))
         for name, variable in merged_by_name(value_at(data, group_path), defaults, "env").items()
     }
-    return _ray_container_items(data, spec_at, group_path, "env", "name", generated)
+    return _ray_container_items(data, spec_at, group_path, "env", "name", generated, layers)
 
 
 def ray_container_mounts(
@@ -296,12 +300,14 @@ def _ray_container_items(
     key: str,
     merge_key: str,
     generated: dict[Any, tuple[Mapping[str, Any], DocPath]],
+    layers: ContainerLayers | None = None,
 ) -> dict[Any, tuple[Mapping[str, Any], DocPath]]:
     """The items of a group's Ray container's list `key` as rendered, by `merge_key`, each with where it is
     written: the `generated` ones (the group's or the defaults'), then what the podTemplate and the item's
     `spec` write for the container, merged as input/resolve.py merges (merged_lists): a keyed list merges item by
     item (an item keeps a key it leaves out from the one it lands on), another one replaces, a null removes."""
-    layers = ray_container_layers(data, spec_at, group_path)
+    if layers is None:  # else the caller's, read already
+        layers = ray_container_layers(data, spec_at, group_path)
     found = {} if layers.replaced else dict(generated)
     lists = [((*at, key), container[key]) for at, container in layers.parts if key in container]
     for replaces, at, items in merged_lists(lists, merge_key):

@@ -311,7 +311,7 @@ def _env_variables(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, An
             # with nothing merged into the Ray container, its variables are those written: read above
             if "podTemplate" in group or spec_at.written is not None:
                 layers = ray_container_layers(context.data, spec_at, group_path)
-                merged = ray_container_env_items(context.data, spec_at, group_path, defaults)
+                merged = ray_container_env_items(context.data, spec_at, group_path, defaults, layers)
                 for item, at in merged.values() if layers.parts or layers.replaced else ():
                     yield at, dict(item)
             pod = value_at(group, ("podTemplate", "spec"))
@@ -451,6 +451,9 @@ def _each_ray_container_amounts(
                 yield spec_at, path, group, limits, requests
 
 
+HUGE_PAGES_PREFIX = "hugepages-"  # core.ResourceHugePagesPrefix
+
+
 def _never_overcommitted(name: str) -> bool:
     """Kubernetes' !IsOvercommitAllowed: an extended resource, or huge pages (IsHugePageResourceName)."""
     return is_extended_resource(name) or name.startswith(HUGE_PAGES_PREFIX)
@@ -467,7 +470,6 @@ def is_extended_resource(name: str) -> bool:
 
 
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
-HUGE_PAGES_PREFIX = "hugepages-"  # core.ResourceHugePagesPrefix
 
 
 @rule(
