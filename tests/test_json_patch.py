@@ -78,3 +78,17 @@ def test_a_json_patch_is_applied_as_kubectl_kustomize_applies_it(
     tmp_path: Path, document: dict[str, Any], operation: dict[str, Any]
 ) -> None:
     assert _our_result(document, operation) == _kustomize_result(tmp_path / "overlay", document, operation)
+
+
+def test_kustomize_drops_what_stands_before_a_paths_first_slash(tmp_path: Path) -> None:
+    """Why the input schema takes only paths that start with / (JSON_POINTER, and its hint): kustomize patches
+    `data/x` as `/x`, a field beside `data`, without a word."""
+    folder = tmp_path / "overlay"
+    folder.mkdir()
+    (folder / "thing.yaml").write_text(json.dumps(THING))
+    patches = [{"patch": json.dumps([{"op": "add", "path": "data/x", "value": "X"}]), "target": {"kind": "Thing"}}]
+    (folder / "kustomization.yaml").write_text(json.dumps({"resources": ["thing.yaml"], "patches": patches}))
+    completed = _kustomize(folder)
+    assert completed.returncode == 0, completed.stderr
+    built = next(document for document in load_yaml_stream(completed.stdout) if document)
+    assert built == {**THING, "x": "X"}

@@ -32,6 +32,10 @@ QUANTITY = (
 )
 REPOSITORY_PATH = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
+# A JSON patch path or from: empty (the whole object) or starting with "/". Kustomize's JSON patch
+# (evanphx/json-patch v4, findObject in patch.go) drops whatever stands before the first "/" unread, so
+# `spec/replicas` patches /replicas: refused, since "/replicas" says that plainly and "spec/..." never means it.
+JSON_POINTER = r"^(/.*)?$"
 WINDOW_DURATION = DURATION
 # Argo CD parses a sync window's schedule with five fields, no descriptors (types.go:3378 at v3.5.1)
 CRON = r"^[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4}$"
@@ -897,8 +901,8 @@ def environment_schema() -> Schema:
                                         "description": "The operation.",
                                         "enum": ["add", "remove", "replace", "move", "copy", "test"],
                                     },
-                                    "path": text("A JSON pointer."),
-                                    "from": text("A JSON pointer, for move and copy."),
+                                    "path": text("A JSON pointer, e.g. /spec/suspend.", pattern=JSON_POINTER),
+                                    "from": text("A JSON pointer, for move and copy.", pattern=JSON_POINTER),
                                 },
                                 # kustomize's JSON patch fails a move or copy without `from` ("missing from
                                 # field"); an add, replace or test without `value` takes null, as kubectl

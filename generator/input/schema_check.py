@@ -27,6 +27,7 @@ from generator.input.envschema import (
     GATE_NAME,
     GROUP_NAME,
     IMPORT_PATH,
+    JSON_POINTER,
     OBJECT_NAME,
     QUALIFIED_NAME,
     QUANTITY,
@@ -68,6 +69,10 @@ _PATTERN_MEANINGS = {
     "^/": ("is not an absolute path", "start the path with /"),
     REPOSITORY_PATH: ("is not a relative path in the repository", "write e.g. rendered or deploy/rendered"),
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
+    JSON_POINTER: (
+        "is not a JSON pointer",
+        "start it with / (kustomize drops what stands before the first /: spec/replicas would patch /replicas)",
+    ),
     CONFIG_MAP_KEY: ("is not a valid ConfigMap key", "use letters, digits, '-', '_' and '.'"),
     GATE_NAME: ("is not a feature gate name", "gates are CamelCase names such as RayJobDeletionPolicy"),
     ROUTE_PREFIX: (
