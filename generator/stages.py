@@ -137,6 +137,7 @@ def render_modelled(
             file,
             environment.name,
             findings_for(stages.store, context.version),
+            context.version,
             object_rules(context, stages.validator),
         )
         if not any(problem.rule == CRD_SCHEMA.id for problem in problems):  # the rules read schema-valid objects

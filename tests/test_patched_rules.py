@@ -106,6 +106,29 @@ CASES: dict[str, tuple[str, tuple[str, str] | None]] = {
         + _patch("RayJob", "j", "/spec/submitterConfig", "{backoffLimit: 2}"),
         ("job-sidecar-mode", "RayJob j after patches[0]: SidecarMode does not take a submitterConfig"),
     ),
+    "headGroupSpec.template.spec.initContainers": (
+        "kuberay: {version: 1.3.0}\n"
+        + CLUSTER
+        + _patch("RayCluster", "c", "/spec/headGroupSpec/template/spec/initContainers", "[{name: ray-head, image: b}]"),
+        (
+            "unique-container-names",
+            "RayCluster c after patches[0]: init container 'ray-head' has the name of a container of the same pod",
+        ),
+    ),
+    "workerGroupSpecs[].template.spec.initContainers": (
+        "kuberay: {version: 1.7.0}\n"
+        + "jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}, workerGroups: [{name: w}]}}]\n"
+        + _patch(
+            "RayJob",
+            "j",
+            "/spec/rayClusterSpec/workerGroupSpecs/0/template/spec/initContainers",
+            "[{name: ray-worker}]",
+        ),
+        (
+            "unique-container-names",
+            "RayJob j after patches[0]: init container 'ray-worker' has the name of a container of the same pod",
+        ),
+    ),
     "spec.runtimeEnvYAML": (
         "kuberay: {version: 1.6.0}\n" + JOB + _patch("RayJob", "j", "/spec/runtimeEnvYAML", "'- pip'"),
         (
@@ -185,7 +208,12 @@ def test_the_picking_keeps_each_list_item_in_its_place_and_nothing_else() -> Non
         },
     }
     assert spec_read_fields(document) == {
-        "workerGroupSpecs": [{}, {"suspend": True}, {"suspend": False, "priority": 3}],
+        # each keeps its groupName too, so that it merges into its group as a `spec` entry would
+        "workerGroupSpecs": [
+            {"groupName": "a"},
+            {"groupName": "b", "suspend": True},
+            {"groupName": "c", "suspend": False, "priority": 3},
+        ],
         "autoscalerOptions": {"version": "v2"},
     }
     assert spec_read_fields({"kind": "RayCluster", "spec": {"rayVersion": "2.46.0", "workerGroupSpecs": []}}) == {}

@@ -37,6 +37,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     replicas.replica_bounds,
     pods.image_is_set,
     pods.unique_container_ports,
+    pods.unique_container_names,
     pods.unique_mount_paths,
     pods.one_volume_source,
     pods.volume_without_source,

@@ -36,6 +36,7 @@ RESERVED_NAMES = {
     "argocd": "rendered/argocd/ holds the root objects",
     "default": "Argo CD's built-in project is named default",
 }
+RAY_OBJECT_NAME = "ray-object-name"  # the rule's id, which patched names are checked under too
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -76,7 +77,7 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 
 
 @rule(
-    "ray-object-name",
+    RAY_OBJECT_NAME,
     "RayCluster names have at most 53 characters, RayJob and RayService names at most 47 (46 before 1.4.0), "
     "RayCronJob names at most 41 (1.6) or 36 (1.7), all DNS-1035 labels: the operator derives Service "
     "(`<name>-serve-svc`), cluster (`<name>-xxxxx`, `<name>-raycluster-xxxxx` before 1.4.0) and RayJob names "
@@ -89,25 +90,40 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 )
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:
     """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
+    for section, (kind, _limit) in name_limits(context.release.version).items():
+        for index, item in enumerate(context.data.get(section, [])):
+            found = ray_object_name_problem(kind, item["name"], context.release.version)
+            if found is not None:
+                yield context.problem((section, index, "name"), *found)
+
+
+def name_limits(version: str) -> dict[str, tuple[str, int]]:
+    """The kind and longest name of each section's Ray objects that the operator of `version` takes."""
     limits = dict(MAX_NAME_LENGTH)
-    if not context.since(LEGACY_CLUSTER_NAMES[0]):
+    if version_key(version) < version_key(LEGACY_CLUSTER_NAMES[0]):
         legacy = LEGACY_CLUSTER_NAMES[1]
         limits.update({section: (kind, legacy) for section, (kind, _) in limits.items() if section != "clusters"})
-    if context.since(CRON_NAME_SUFFIX[0][0]):
-        limits["cronJobs"] = ("RayCronJob", cron_name_limit(context.version))
-    for section, (kind, limit) in limits.items():
-        for index, item in enumerate(context.data.get(section, [])):
-            name = item["name"]
-            path = (section, index, "name")
-            if len(name) > limit:
-                yield context.problem(
-                    path,
-                    f"{kind} name '{name}' has {len(name)} characters; the KubeRay operator allows at most {limit}",
-                    "shorten the name: the operator derives Service and cluster names from it",
-                )
-            elif not _DNS1035_LABEL.match(name):
-                yield context.problem(
-                    path,
-                    f"{kind} name '{name}' must start with a letter (DNS-1035 label)",
-                    "prefix it with a letter",
-                )
+    if version_key(version) >= version_key(CRON_NAME_SUFFIX[0][0]):
+        limits["cronJobs"] = ("RayCronJob", cron_name_limit(version))
+    return limits
+
+
+def ray_object_name_problem(kind: str, name: str, version: str) -> tuple[str, str] | None:
+    """What the operator of `version` refuses in the name of a Ray object of `kind` (message and hint), if anything:
+    the same for the name an item gives and one a patch gives (validate/patches.py)."""
+    limit = next((limit for known, limit in name_limits(version).values() if known == kind), None)
+    if limit is None:
+        return None
+    if len(name) > limit:
+        return (
+            f"{kind} name '{name}' has {len(name)} characters; the KubeRay operator allows at most {limit}",
+            "shorten the name: the operator derives Service and cluster names from it",
+        )
+    if _DNS1035_LABEL.match(name):
+        return None
+    if _DNS1035_LABEL.match(f"a{name}"):  # all it lacks is a letter first (the input schema says the rest)
+        return f"{kind} name '{name}' must start with a letter (DNS-1035 label)", "prefix it with a letter"
+    return (
+        f"{kind} name '{name}' is not a DNS-1035 label",
+        "use lower case letters, digits and '-', starting with a letter and ending with a letter or digit",
+    )

@@ -12,6 +12,7 @@ from generator.model.build import (
     DEFAULT_SUBMISSION_MODE,
     RESOURCE_SHORTHAND,
     ContainerLayers,
+    autoscaler_rendered,
     job_head_image,
     pod_security_level,
     pod_volumes,
@@ -162,6 +163,68 @@ def unique_container_ports(context: RuleContext) -> Iterator[Problem]:
                         "each port of a container needs its own number",
                     )
                 seen_ports.setdefault(number, port["name"])
+
+
+# The sidecar the operator appends to the head pod when in-tree autoscaling is on, whatever the pod holds
+# (AutoscalerContainerName, utils/constant.go:32 at v1.7.0; DefaultHeadPodTemplate, common/pod.go:243-276)
+AUTOSCALER_CONTAINER = "autoscaler"
+
+
+@rule(
+    "unique-container-names",
+    "no init container of a group's pod has the name of one of its containers, the Ray container included, and "
+    f"with in-tree autoscaling no container of the head pod is named {AUTOSCALER_CONTAINER}, the sidecar the "
+    "operator adds (the API server rejects the pod when the operator creates it, long after the sync)",
+    f"{K8S_POD_VALIDATION}: validateInitContainers refuses an init container named like a container; KubeRay's "
+    "DefaultHeadPodTemplate appends its autoscaler container (common/pod.go)",
+    fails="podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {initContainers: [{name: "
+    "ray-head, image: busybox}]}}}}]",
+    passes="podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {initContainers: [{name: "
+    "setup, image: busybox}]}}}}]",
+    cases=("init-container-named-like-ray",),
+)
+def unique_container_names(context: RuleContext) -> Iterator[Problem]:
+    for spec_at in context.cluster_specs:
+        for group_path, group in groups(spec_at):
+            head = group_path[-1] == "head"
+            containers = _pod_names(context, spec_at, group_path, group, "containers")
+            for name, at in _pod_names(context, spec_at, group_path, group, "initContainers").items():
+                if name in containers:
+                    yield context.problem(
+                        at,
+                        f"init container '{name}' has the name of a container of the same pod",
+                        "give it a name of its own: Kubernetes refuses a pod whose containers and init containers "
+                        "share a name",
+                    )
+            if head and AUTOSCALER_CONTAINER in containers and autoscaler_rendered(spec_at.spec, spec_at.written):
+                yield context.problem(
+                    containers[AUTOSCALER_CONTAINER],
+                    f"a head container named {AUTOSCALER_CONTAINER} collides with the autoscaler sidecar the "
+                    "operator adds to the head pod",
+                    "name the container otherwise, or turn in-tree autoscaling off",
+                )
+
+
+def _pod_names(
+    context: RuleContext, spec_at: ClusterSpecAt, group_path: DocPath, group: dict[str, Any], key: str
+) -> dict[str, DocPath]:
+    """The names of a group's rendered `containers` or `initContainers` (the Ray container among the first), each
+    where it is first written: the lists merge by name, the podTemplate's and then those the item's `spec`
+    writes."""
+    names: dict[str, DocPath] = {}
+    if key == "containers":
+        at = (*group_path, "containerName") if "containerName" in group else group_path
+        names[ray_container(group, group_path[-1] == "head")] = at
+    written, written_at = written_group(context.data, spec_at, group_path)
+    for pod, pod_at in (
+        (value_at(group, ("podTemplate", "spec")), (*group_path, "podTemplate", "spec")),
+        (value_at(written, ("template", "spec")), (*written_at, "template", "spec")),
+    ):
+        items = pod.get(key) if isinstance(pod, dict) else None
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                names.setdefault(item["name"], (*pod_at, key, index, "name"))
+    return names
 
 
 @rule(

@@ -17,6 +17,7 @@ from typing import Any
 from generator.checks import INPUT_SCHEMA
 from generator.errors import Problem, format_path
 from generator.importer.convert import SECTIONS, ray_item
+from generator.input.resolve import MERGE_KEYS
 from generator.input.schema_check import SchemaValidator
 from generator.model.build import ray_container
 from generator.model.fields import (
@@ -182,7 +183,9 @@ def _picked(value: Any, paths: tuple[tuple[str | int, ...], ...]) -> Any:
     return picked
 
 
-def _picked_at(value: Any, path: tuple[str | int, ...]) -> Any:
+def _picked_at(value: Any, path: tuple[str | int, ...], key: str | None = None) -> Any:
+    """What `value` holds at `path`; each item of a list keyed by `key` (a worker group's groupName) keeps its key,
+    so that the `spec` written merges into the item's group of that name rather than replace the groups."""
     if not path:
         return value
     head, rest = path[0], path[1:]
@@ -190,13 +193,22 @@ def _picked_at(value: Any, path: tuple[str | int, ...]) -> Any:
         if not isinstance(value, list):
             return _MISSING
         items = [_picked_at(item, rest) for item in value]
-        return (
-            [{} if item is _MISSING else item for item in items] if any(i is not _MISSING for i in items) else _MISSING
-        )
+        if all(picked is _MISSING for picked in items):
+            return _MISSING
+        return [
+            _with_key(item, {} if picked is _MISSING else picked, key)
+            for item, picked in zip(value, items, strict=True)
+        ]
     if not isinstance(value, dict) or head not in value:
         return _MISSING
-    inner = _picked_at(value[head], rest)
+    inner = _picked_at(value[head], rest, MERGE_KEYS.get(str(head)))
     return _MISSING if inner is _MISSING else {head: inner}
+
+
+def _with_key(item: Any, picked: Any, key: str | None) -> Any:
+    if key is None or not isinstance(item, dict) or key not in item or not isinstance(picked, dict):
+        return picked
+    return {key: item[key], **picked}
 
 
 def _merged(left: Any, right: Any) -> Any:

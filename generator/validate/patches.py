@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.checks import PATCH_TARGET
+from generator.checks import CRD_SCHEMA, PATCH_TARGET
 from generator.errors import Problem, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding
+from generator.rules.names import RAY_OBJECT_NAME, ray_object_name_problem
 from generator.rules.objects import cluster_scoped
 from generator.source import Origin, locate
 from generator.validate import go_regexp
@@ -447,11 +448,13 @@ def patched_object_problems(
     environment_file: Path,
     environment: str,
     check: Callable[[dict[str, Any]], list[tuple[str, Finding]]],
+    version: str,
     rules: Callable[[dict[str, Any], dict[str, Any]], list[Problem]] | None = None,
 ) -> list[Problem]:
     """The Ray objects of the overlay as `kubectl kustomize` builds them, after every patch, checked with
-    `check` (the CRD schema and CEL rules of the release: the findings the unpatched object has not) and, once
-    both are schema-valid, with `rules` (the problems the patched object has and the unpatched one has not);
+    `check` (the CRD schema and CEL rules of the release: the findings the unpatched object has not), for the
+    apiVersion and name a patch gives them (`_identity_problems`, by the operator of `version`) and, once both
+    are schema-valid, with `rules` (the problems the patched object has and the unpatched one has not);
     problems point at the last patch that changed the object, and at a patch kustomize could not apply."""
     patches = data.get("patches", [])
     if not patches:
@@ -491,6 +494,8 @@ def patched_object_problems(
         kind, name = identity
         which = ", ".join(f"patches[{index}]" for index in indices)
         merged = any(isinstance(patches[index]["patch"], dict) for index in indices)
+        for refused, fix, rule in _identity_problems(kind, unpatched[identity], objects[identity].document, version):
+            problems.append(problem(indices[-1], f"{kind} {name} after {which}: {refused}", fix, rule))
         found, before = check(objects[identity].document), check(unpatched[identity])
         # what the object had before the patches is reported where it is written (the file's own check)
         had = {(rule, finding.path, finding.message) for rule, finding in before}
@@ -504,6 +509,38 @@ def patched_object_problems(
         if rules is not None and not found and not before:
             for new in rules(unpatched[identity], objects[identity].document):
                 problems.append(problem(indices[-1], f"{kind} {name} after {which}: {new.message}", new.hint, new.rule))
+    return problems
+
+
+def _identity_problems(
+    kind: str, before: dict[str, Any], after: dict[str, Any], version: str
+) -> list[tuple[str, str, str]]:
+    """What the API server or the operator of `version` refuses in the apiVersion or name patches give a Ray
+    object of `kind` (message, hint, rule): the CRD schema says nothing of either. The tool renders and checks
+    the kinds as ray.io/v1, the version every supported release serves and stores; the API server has them in
+    no other group (a RayCluster of apiVersion v1 is no resource it knows)."""
+    problems = []
+    if after.get("apiVersion") != before.get("apiVersion"):
+        problems.append(
+            (
+                f"apiVersion becomes {json.dumps(after.get('apiVersion'))}, but the tool renders and checks {kind} as "
+                f"{before.get('apiVersion')} (the API server serves it in the group ray.io only)",
+                "leave apiVersion as rendered and patch the object's fields",
+                CRD_SCHEMA.id,
+            )
+        )
+    metadata = after.get("metadata")
+    if not isinstance(metadata, dict) or "name" not in metadata:
+        return problems  # the CRD check says what a metadata that is no mapping is; kustomize needs a name
+    name = metadata["name"]
+    if name != before["metadata"]["name"]:
+        found = (
+            ray_object_name_problem(kind, name, version)
+            if isinstance(name, str)
+            else (f"metadata.name becomes {json.dumps(name)}, which is no name", "give it a name")
+        )
+        if found is not None:
+            problems.append((*found, RAY_OBJECT_NAME))
     return problems
 
 
