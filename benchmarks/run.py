@@ -64,7 +64,8 @@ def synthetic_environment(index: int) -> dict[str, Any]:
                 "cpu": "2",
                 "memory": "8Gi",
                 "rayStartParams": {"num-cpus": "0"},
-                "ports": [{"name": "dashboard", "containerPort": 8265}],
+                # serve: a RayService builds its Serve Service from it (rule serve-port)
+                "ports": [{"name": "dashboard", "containerPort": 8265}, {"name": "serve", "containerPort": 8000}],
             },
             "workerGroups": [
                 {

@@ -91,6 +91,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     serve.serve_gpus_fit,
     serve.serve_route_prefixes_unique,
     serve.service_head_service_name,
+    serve.serve_port,
     serve.service_initializing_timeout,
     delivery.helm_delivery_expressible,
     delivery.chart_release_names,

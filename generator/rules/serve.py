@@ -11,7 +11,14 @@ from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import Problem
 from generator.model.build import ray_container, ray_gpus
 from generator.model.fields import OVERRIDE
-from generator.rules.context import ClusterSpecAt, RuleContext, groups, worker_groups, written_group
+from generator.rules.context import (
+    ClusterSpecAt,
+    RuleContext,
+    groups,
+    ray_container_layers,
+    worker_groups,
+    written_group,
+)
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
 from generator.source import value_at
@@ -129,6 +136,58 @@ def service_head_service_name(context: RuleContext) -> Iterator[Problem]:
                 "remove metadata.name",
                 at_key=True,
             )
+
+
+# The head container port the operator builds a RayService's Serve Service from: "serve", and from 1.6.0 any name
+# with the prefix "serve-" too (BuildServeService and isServingPort, common/service.go:213-228 at v1.3.0,
+# :215-231 and :446-450 at v1.6.0). With none, and no serveService of the user's, it returns an error and the
+# RayService is never reconciled further (reconcileServicesToReadyCluster, rayservice_controller.go:297-300 at
+# v1.7.0). A head that lists no ports gets the operator's defaults, serve among them (getServicePorts).
+SERVE_PORT = "serve"
+SERVE_PORT_PREFIX_SINCE = "1.6.0"
+
+
+@rule(
+    "serve-port",
+    f"a RayService whose head container lists ports names one of them {SERVE_PORT} (or serve-*, 1.6.0), or gives a "
+    "serveService: the operator builds the Serve Service from that port, and without one the RayService never "
+    "becomes ready",
+    f"{VALIDATION.split(' (')[0]}: BuildServeService (common/service.go:213-228 at v1.3.0, :215-231 at v1.7.0)",
+    fails="services: [{name: s, cluster: {head: {cpu: '1', ports: [{name: dashboard, containerPort: 8265}]}}}]",
+    passes="services: [{name: s, cluster: {head: {cpu: '1', ports: [{name: dashboard, containerPort: 8265}, {name: "
+    "serve, containerPort: 8000}]}}}]",
+    cases=("serve-port-missing",),
+)
+def serve_port(context: RuleContext) -> Iterator[Problem]:
+    prefixed = context.since(SERVE_PORT_PREFIX_SINCE)
+    for spec_at in context.cluster_specs:
+        if spec_at.path[0] != "services" or "head" not in spec_at.spec:
+            continue
+        service = context.data["services"][spec_at.path[1]]
+        if service.get("serveService") is not None or value_at(service, (OVERRIDE, "serveService")) is not None:
+            continue
+        head_path = (*spec_at.path, "head")
+        layers = ray_container_layers(context.data, spec_at, head_path)
+        taken = layers.taken_at("ports")
+        if taken is None and not layers.readable:
+            continue
+        at = taken or (*head_path, "ports")
+        ports = value_at(context.data, at) if at[-1] == "ports" else None
+        if not isinstance(ports, list) or not ports:
+            continue  # no ports: the operator opens its defaults, serve among them
+        names = [
+            str(port.get("name") or f"{port.get('containerPort')}-port") for port in ports if isinstance(port, dict)
+        ]
+        if any(name == SERVE_PORT or (prefixed and name.startswith(f"{SERVE_PORT}-")) for name in names):
+            continue
+        wanted = f"'{SERVE_PORT}' (or one starting with '{SERVE_PORT}-')" if prefixed else f"'{SERVE_PORT}'"
+        yield context.problem(
+            at,
+            f"the head container's ports have none named {wanted}: the operator cannot build the RayService's Serve "
+            "Service and stops there, so the RayService never becomes ready",
+            f"add {{name: {SERVE_PORT}, containerPort: 8000}} to the head's ports (or list no ports: the operator "
+            "then opens its defaults, serve among them)",
+        )
 
 
 # The RayService annotation that bounds how long a new cluster may take to initialize, and since when the
