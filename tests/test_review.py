@@ -19,6 +19,7 @@ from generator.review.fields import field_changes
 from generator.review.impact import object_impacts
 from generator.review.trees import ObjectKey
 from scripts.write_golden_diffs import case_reports
+from tests.conftest import FIXTURES
 from tests.diff_cases import BEFORE, CASES, EXPECTED, prepared
 from tests.test_cli import run
 
@@ -255,3 +256,26 @@ def test_a_base_folder_must_be_an_output_folder(base: str, message: str) -> None
     result = run("diff", "--base", base)
     assert result.exit_code == 2
     assert result.stderr.startswith(message)
+
+
+def test_a_flux_environment_against_its_own_rendered_output_has_no_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flux's folder and the workloads both hold the environment's Namespace: each is compared with its own,
+    whichever order the build and the directory list them in."""
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    text = (FIXTURES / "environments" / "minimal.yaml").read_text().replace("engine: argocd", "engine: flux")
+    (environments / "minimal.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert run("render").exit_code == 0
+    shutil.copytree(tmp_path / "rendered", tmp_path / "snapshot")
+    result = run("diff", "--base", str(tmp_path / "snapshot"), "--exit-code")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"no change to the rendered objects against {tmp_path / 'snapshot'}\n",
+    )
+    (environments / "minimal.yaml").write_text(text.replace("namespace: ray", "namespace: ray-two"))
+    result = run("diff", "--base", str(tmp_path / "snapshot"))
+    assert "Namespace ray-two in flux/" in result.stdout
+    assert "Namespace ray-two in workloads/" in result.stdout

@@ -4,7 +4,7 @@ its identity, read from a directory of rendered files or from the files a build 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,27 +22,34 @@ class ObjectKey:
     kind: str
     namespace: str
     name: str
+    # the environment's folder the object is rendered in, only where another of its folders holds an object of
+    # the same identity (its Namespace is written for Flux and for the workloads): each is compared with its own
+    folder: str = ""
 
     def __str__(self) -> str:
         where = f" ({self.namespace})" if self.namespace else ""
-        return f"{self.kind} {self.name}{where}"
+        return f"{self.kind} {self.name}{where}" + (f" in {self.folder}/" if self.folder else "")
 
 
 Objects = dict[ObjectKey, dict[str, Any]]
 Tree = dict[str, Objects]  # environment -> its objects
 
 
+# environment -> each object's identity -> each folder that holds an object of it, and that object
+_Found = dict[str, dict[ObjectKey, dict[str, dict[str, Any]]]]
+
+
 def tree_of_files(files: Iterable[RenderedFile]) -> Tree:
-    tree: Tree = {}
+    found: _Found = {}
     for file in files:
-        _add(tree, file.path, file.documents)
-    return tree
+        _add(found, file.path, file.documents)
+    return _tree(found)
 
 
 def tree_of_directory(folder: Path) -> Tree:
     """The generated files under `folder` (hand-written ones are not the tool's and are left out): files of
     an environment sit two levels down (<env>/workloads/x.yaml), the root files one (argocd/x.yaml)."""
-    tree: Tree = {}
+    found: _Found = {}
     for path in sorted(folder.rglob("*.yaml")):
         try:
             text = path.read_text(encoding="utf-8")
@@ -57,21 +64,35 @@ def tree_of_directory(folder: Path) -> Tree:
             documents = tuple(load_yaml_stream(text))
         except yaml.YAMLError as error:
             raise SetupError(f"{path} cannot be read: {error}") from error
-        _add(tree, relative, documents)
-    return tree
+        _add(found, relative, documents)
+    return _tree(found)
 
 
-def _add(tree: Tree, path: PurePosixPath, documents: tuple[Any, ...]) -> None:
+def _add(found: _Found, path: PurePosixPath, documents: tuple[Any, ...]) -> None:
     environment = path.parts[0]
     if environment == ROOT_FOLDER or len(path.parts) < 2:
         return  # the root objects serve every environment: their changes follow from the environments'
-    objects = tree.setdefault(environment, {})
+    objects = found.setdefault(environment, {})
+    folder = path.parts[1] if len(path.parts) > 2 else ""
     for document in documents:
         if not isinstance(document, Mapping):
             continue
         key = object_key(document, path)
         if key is not None:
-            objects[key] = dict(document)
+            objects.setdefault(key, {})[folder] = dict(document)
+
+
+def _tree(found: _Found) -> Tree:
+    """Each object by its identity, or by its identity and folder where several folders hold one of it: whichever
+    order the files were read in (a build's, a directory's), each is compared with the same."""
+    return {
+        environment: {
+            (key if len(folders) == 1 else replace(key, folder=folder)): document
+            for key, folders in objects.items()
+            for folder, document in folders.items()
+        }
+        for environment, objects in found.items()
+    }
 
 
 def object_key(document: Mapping[str, Any], path: PurePosixPath) -> ObjectKey | None:
