@@ -132,6 +132,14 @@ def run_capacity(options: Options, reporter: Reporter, *, as_json: bool) -> int:
     return _run(options, reporter, act)
 
 
+def _rendered_environments(output_dir: Path) -> frozenset[str]:
+    """The names of the folders `output_dir` holds: the environments rendered into it so far."""
+    try:
+        return frozenset(path.name for path in output_dir.iterdir() if path.is_dir())
+    except OSError:  # no output yet
+        return frozenset()
+
+
 def root_listing_gaps(output_dir: Path, files: tuple[RenderedFile, ...]) -> list[str]:
     """Why the root kustomization is stale, in terms of environments: Argo CD would miss or keep them."""
     from generator.output.serialize import load_yaml_stream
@@ -348,7 +356,13 @@ def _run(options: Options, reporter: Reporter, act: Callable[[BuildResult], int]
     try:
         _check_directories(options)
         request = BuildRequest(
-            options.environments_dir, options.selected, options.tool, options.jobs, documents, restore_collector=False
+            options.environments_dir,
+            options.selected,
+            options.tool,
+            options.jobs,
+            documents,
+            restore_collector=False,
+            rendered=_rendered_environments(options.output_dir) if options.selected else None,
         )
         result = build(request)
         if result.problems:

@@ -61,6 +61,10 @@ class BuildRequest:
     # whether the build thaws what it froze and collects what of it is garbage (see `build`): the command line,
     # whose process ends with the run, leaves it frozen, which also spares the interpreter's last collection
     restore_collector: bool = True
+    # with `selected`: the environments whose folders the output holds already. The root files list those and the
+    # selected ones only, so that `render ENV` never points the root at a folder it did not write (a new environment
+    # not yet rendered would make kustomize fail the root, and Argo CD stop syncing every environment). None: all.
+    rendered: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -187,12 +191,19 @@ def _build(request: BuildRequest) -> BuildResult:
         )
     )
     # The root objects list every environment: written by every run (`render ENV` too, so that a new
-    # environment reaches Argo CD), but only when every environment is valid, so that none drops out of them.
+    # environment reaches Argo CD: one listed only once its folder is written, `BuildRequest.rendered`), but
+    # only when every environment is valid, so that none drops out of them.
     complete = len(valid) == len(outcomes) and not any(problem.is_error for problem in problems)
     root_entry = None
     if complete:
+        listed = [
+            name
+            for name in every
+            if not request.selected or request.rendered is None or name in request.rendered or name in names
+        ]
         environments = [outcome.environment for outcome in valid if outcome.environment]
-        root, root_entry = _root_files(run, environments, [keys.get(name) for name in every], stamp)
+        environments = [environment for environment in environments if environment.name in listed]
+        root, root_entry = _root_files(run, environments, [keys.get(name) for name in listed], stamp)
         files.extend(root)
     _settle(run, stamp, keys, worked, root_entry)
     unique_problems = tuple(sorted(dict.fromkeys(problems), key=Problem.sort_key))

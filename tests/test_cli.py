@@ -20,6 +20,7 @@ from generator.cli import run as cli_run
 from generator.paths import PROJECT_ROOT
 from generator.report import ISSUES
 from tests.conftest import EXAMPLES, FIXTURES, GOLDEN
+from tests.kustomize import _kustomize
 
 VALID = """\
 name: demo
@@ -324,6 +325,23 @@ def test_rendering_a_new_environment_adds_it_to_the_root_and_check_names_it(proj
     root = (project / "rendered" / "argocd" / "kustomization.yaml").read_text()
     assert "- ../other/argocd\n" in root
     assert run("check").exit_code == 0
+
+
+def test_render_env_lists_no_environment_in_the_root_that_it_has_not_rendered(project: Path) -> None:
+    """`render demo` beside a new environment `other` never rendered: a root listing ../other/argocd would fail
+    the root's kustomize build (and Argo CD would stop syncing every environment)."""
+    assert run("render").exit_code == 0
+    root = project / "rendered" / "argocd"
+    before = (root / "kustomization.yaml").read_bytes()
+    other = VALID.replace("name: demo", "name: other").replace("namespace: ray}", "namespace: ray-other}")
+    (project / "environments" / "other.yaml").write_text(other)
+    assert run("render", "demo").exit_code == 0
+    assert (root / "kustomization.yaml").read_bytes() == before
+    assert _kustomize(root).returncode == 0
+    assert run("check", "demo").exit_code == 0
+    assert run("render", "other").exit_code == 0
+    assert "- ../other/argocd\n" in (root / "kustomization.yaml").read_text()
+    assert _kustomize(root).returncode == 0
 
 
 def test_render_env_leaves_the_root_alone_while_another_environment_is_invalid(project: Path) -> None:
