@@ -23,6 +23,12 @@ CRON_NAME_SUFFIX = (("1.6.0", 6), ("1.7.0", 11))
 # utils/util.go:312-313 at v1.3.0), and its pods carry that name whole as their ray.io/cluster label (labelPod,
 # common/pod.go:589), which Kubernetes caps at 63 characters; from 1.4.0 it is <name>-xxxxx
 LEGACY_CLUSTER_NAMES = ("1.4.0", 63 - len("-raycluster-xxxxx"))
+# Before 1.4.0 the operator checks no name (ValidateRayClusterMetadata came with 1.4.0, validation.go:25-33): it
+# shortens each name it derives and prefixes one that starts with a digit with "r" (CheckName, utils/util.go:184-206
+# at v1.3.0), so a RayCluster name is bound only by the ray.io/cluster label of its pods (63 characters), and any
+# DNS-1123 label serves (a dot would reach the Service names CheckName makes)
+LEGACY_CLUSTER_LIMIT = 63
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def cron_name_limit(version: str) -> int:
@@ -78,15 +84,16 @@ def environment_name_is_free(context: RuleContext) -> Iterator[Problem]:
 
 @rule(
     RAY_OBJECT_NAME,
-    "RayCluster names have at most 53 characters, RayJob and RayService names at most 47 (46 before 1.4.0), "
-    "RayCronJob names at most 41 (1.6) or 36 (1.7), all DNS-1035 labels: the operator derives Service "
-    "(`<name>-serve-svc`), cluster (`<name>-xxxxx`, `<name>-raycluster-xxxxx` before 1.4.0) and RayJob names "
-    "from them",
+    "RayCluster names have at most 53 characters, RayJob and RayService names at most 47, RayCronJob names at "
+    "most 41 (1.6) or 36 (1.7), all DNS-1035 labels: the operator derives Service (`<name>-serve-svc`), cluster "
+    "(`<name>-xxxxx`) and RayJob names from them. Before 1.4.0, which shortens the names it derives: DNS-1123 "
+    "labels of at most 63 characters (RayCluster) or 46 (RayJob, RayService: `<name>-raycluster-xxxxx` is a label)",
     "ray-operator/controllers/ray/utils/validation.go (ValidateRayClusterMetadata, ValidateRayJobMetadata, "
-    "ValidateRayServiceMetadata; from 1.4.0) and constant.go (MaxRayClusterNameLength, ...)",
-    fails="clusters: [{name: 1st-cluster, head: {cpu: '1'}}]",
-    passes="clusters: [{name: first-cluster, head: {cpu: '1'}}]",
-    cases=("name-too-long", "name-starts-with-digit"),
+    "ValidateRayServiceMetadata; from 1.4.0) and constant.go (MaxRayClusterNameLength, ...); before 1.4.0 CheckName "
+    "(utils/util.go) and the ray.io/cluster label of the pods (common/pod.go labelPod)",
+    fails="kuberay: {version: 1.4.0}\nclusters: [{name: 1st-cluster, head: {cpu: '1'}}]",
+    passes="kuberay: {version: 1.4.0}\nclusters: [{name: first-cluster, head: {cpu: '1'}}]",
+    cases=("name-too-long", "legacy-name-too-long", "name-starts-with-digit", "patch-changes-identity"),
 )
 def ray_object_names(context: RuleContext) -> Iterator[Problem]:
     """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
@@ -100,12 +107,18 @@ def ray_object_names(context: RuleContext) -> Iterator[Problem]:
 def name_limits(version: str) -> dict[str, tuple[str, int]]:
     """The kind and longest name of each section's Ray objects that the operator of `version` takes."""
     limits = dict(MAX_NAME_LENGTH)
-    if version_key(version) < version_key(LEGACY_CLUSTER_NAMES[0]):
+    if _legacy(version):
         legacy = LEGACY_CLUSTER_NAMES[1]
         limits.update({section: (kind, legacy) for section, (kind, _) in limits.items() if section != "clusters"})
+        limits["clusters"] = ("RayCluster", LEGACY_CLUSTER_LIMIT)
     if version_key(version) >= version_key(CRON_NAME_SUFFIX[0][0]):
         limits["cronJobs"] = ("RayCronJob", cron_name_limit(version))
     return limits
+
+
+def _legacy(version: str) -> bool:
+    """Whether the operator of `version` predates its checks of names (1.4.0)."""
+    return version_key(version) < version_key(LEGACY_CLUSTER_NAMES[0])
 
 
 def ray_object_name_problem(kind: str, name: str, version: str) -> tuple[str, str] | None:
@@ -119,8 +132,13 @@ def ray_object_name_problem(kind: str, name: str, version: str) -> tuple[str, st
             f"{kind} name '{name}' has {len(name)} characters; the KubeRay operator allows at most {limit}",
             "shorten the name: the operator derives Service and cluster names from it",
         )
-    if _DNS1035_LABEL.match(name):
+    if _DNS1035_LABEL.match(name) or (_legacy(version) and _DNS1123_LABEL.match(name)):
         return None
+    if _legacy(version):
+        return (
+            f"{kind} name '{name}' is not a DNS-1123 label",
+            "use lower case letters, digits and '-', starting and ending with a letter or digit",
+        )
     if _DNS1035_LABEL.match(f"a{name}"):  # all it lacks is a letter first (the input schema says the rest)
         return f"{kind} name '{name}' must start with a letter (DNS-1035 label)", "prefix it with a letter"
     return (

@@ -93,16 +93,25 @@ def job_suspend(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+# Since when the operator refuses a TTL without shutdownAfterJobFinishes (ValidateRayJobSpec, validation.go:151-153
+# at v1.4.0). Before, the TTL delays a deletion policy, which the operator then follows instead of the flag
+# (rayjob_controller.go:357-382 at v1.3.0): meaningful there, ignored anywhere else.
+TTL_CHECKED_SINCE = "1.4.0"
+
+
 @rule(
     "job-ttl",
-    "ttlSecondsAfterFinished > 0 needs shutdownAfterJobFinishes (rejected from 1.4.0, ignored before)",
-    f"{VALIDATION} (validateDeletionConfiguration)",
+    "ttlSecondsAfterFinished > 0 needs shutdownAfterJobFinishes (rejected from 1.4.0; before, ignored unless it "
+    "delays a deletionPolicy)",
+    f"{VALIDATION} (ValidateRayJobSpec, lines 151-153 at v1.4.0); rayjob_controller.go:357-382 at v1.3.0",
     fails=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60}}]",
     passes=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60, shutdownAfterJobFinishes: true}}]",
     cases=("operator-job-rules",),
 )
 def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
+        if not context.since(TTL_CHECKED_SINCE) and _ttl_delays_deletion(job):
+            continue
         if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
             yield context.problem(
                 (*job_path, "ttlSecondsAfterFinished"),
@@ -112,10 +121,18 @@ def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
             )
 
 
+def _ttl_delays_deletion(job: dict[str, Any]) -> bool:
+    """Whether a 1.3 operator waits the job's TTL before it follows its deletionPolicy: one other than DeleteNone,
+    on a cluster of its own (whether the feature gate is on, rule versions says)."""
+    return job.get("deletionPolicy", "DeleteNone") != "DeleteNone" and "clusterSelector" not in job
+
+
 @rule(
     "job-backoff-limit",
-    "backoffLimit > 0 is incompatible with clusterSelector (1.6.0) and InteractiveMode (1.4.0)",
-    f"{VALIDATION} (ValidateRayJobSpec)",
+    "backoffLimit > 0 is incompatible with clusterSelector (rejected from 1.6.0; before, a retry deletes the selected "
+    "cluster) and InteractiveMode (rejected from 1.4.0; before, a retry keeps the old job id)",
+    f"{VALIDATION} (ValidateRayJobSpec, lines 321-322 and 333-334 at v1.6.0, 162-171 at v1.4.0); retries delete the "
+    "job's cluster (deleteClusterResources, rayjob_controller.go:345-355 and 737-767 at v1.5.0); kuberay#3525",
     fails="jobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: shared}, backoffLimit: 2}]",
     passes=f"jobs: [{JOB_START}, backoffLimit: 2}}]",
     cases=("operator-job-rules",),
@@ -127,13 +144,15 @@ def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
         if "clusterSelector" in job:
             yield context.problem(
                 (*job_path, "backoffLimit"),
-                "backoffLimit is incompatible with clusterSelector",
-                "a retry creates a new cluster; use cluster, or remove backoffLimit",
+                "backoffLimit is incompatible with clusterSelector: the operator rejects it from 1.6.0, and before "
+                "a retry deletes the selected cluster, which other jobs share",
+                "remove backoffLimit, or give the job a cluster of its own",
             )
         elif job.get("submissionMode") == "InteractiveMode":
             yield context.problem(
                 (*job_path, "backoffLimit"),
-                "backoffLimit is incompatible with InteractiveMode",
+                "backoffLimit is incompatible with InteractiveMode: the operator rejects it from 1.4.0, and before "
+                "a retry keeps the old job id and takes the new job for running",
                 "remove backoffLimit",
             )
 
