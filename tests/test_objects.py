@@ -309,3 +309,49 @@ def test_an_object_the_generator_writes_too_fails_kustomize(
     team.write_text(team.read_text().replace("name: kuberay-operator}", "name: team-b-view}"))
     assert not build(request).problems
     assert kustomize_build(overlay("renamed"))
+
+
+BINDING = (
+    "clusterObjects:\n"
+    "  - apiVersion: rbac.authorization.k8s.io/v1\n"
+    "    kind: ClusterRoleBinding\n"
+    "    metadata: {name: view}\n"
+    "    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n"
+    "    subjects: [{kind: ServiceAccount, name: default, namespace: ray}, {kind: ServiceAccount, name: default, "
+    "namespace: SUBJECT}]\n"
+)
+
+
+def test_kustomize_gives_a_subject_named_default_the_overlays_namespace(tmp_path: Path) -> None:
+    """Why rule binding-subject-namespace refuses a ServiceAccount default of another namespace."""
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "view"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [
+            {"kind": "ServiceAccount", "name": "default", "namespace": "monitoring"},
+            {"kind": "ServiceAccount", "name": "prometheus", "namespace": "monitoring"},
+        ],
+    }
+    (tmp_path / "binding.yaml").write_text(json.dumps(binding))
+    (tmp_path / "kustomization.yaml").write_text(json.dumps({"namespace": "ray", "resources": ["binding.yaml"]}))
+    (built,) = kustomize_build(tmp_path)
+    assert [subject["namespace"] for subject in built["subjects"]] == ["ray", "monitoring"]
+
+
+def test_a_binding_may_name_default_of_its_own_namespace_beside_another(tool: ToolData, tmp_path: Path) -> None:
+    """Subjects may repeat a name (no duplicate-name problem); only the other namespace's default is refused."""
+    base = (
+        "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\n"
+        "gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}\n"
+    )
+    problems = problems_of(tool, tmp_path, {"team": BINDING.replace("SUBJECT", "monitoring")}, base)
+    assert [(rule, message) for _, rule, message in problems] == [
+        (
+            "binding-subject-namespace",
+            "kustomize sets the namespace of a subject named default to the overlay's, so this binding would grant "
+            "ServiceAccount default of ray, not of monitoring",
+        )
+    ]
+    assert problems_of(tool, tmp_path, {"team": BINDING.replace("SUBJECT", "ray")}, base) == []

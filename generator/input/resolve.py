@@ -28,6 +28,9 @@ PARTIAL_PREFIX = "_"
 NAME = "name"
 # The merge key of lists that Kubernetes does not key by name (the patchMergeKey of their field in the API)
 MERGE_KEYS = {"volumeMounts": "mountPath", "volumeDevices": "devicePath", "workerGroupSpecs": "groupName"}
+# Lists of named items whose names Kubernetes lets repeat: a binding's subjects (ServiceAccount default of two
+# namespaces), which no duplicate-name check may refuse
+REPEATED_NAMES = frozenset({"subjects"})
 # Where a null in a file survives resolution (keeps_override_nulls): below a Ray item's `spec`, a podTemplate,
 # a Kustomize patch (there `null` removes the field from the object, as the renderer's merge or kustomize do)
 POD_TEMPLATE = "podTemplate"
@@ -254,9 +257,10 @@ def _collect_duplicates(
             _collect_duplicates(item, origin.children[field], (*path, field), problems, MERGE_KEYS.get(field, NAME))
     elif isinstance(value, list):
         first_seen: dict[str, int] = {}
+        repeats = bool(path) and path[-1] in REPEATED_NAMES
         for index, item in enumerate(value):
             child = origin.children[index]
-            name = item.get(key) if isinstance(item, dict) else None
+            name = item.get(key) if isinstance(item, dict) and not repeats else None
             if isinstance(name, str):
                 if name in first_seen:
                     where = child.children.get(key, child).value

@@ -102,6 +102,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     objects.cluster_object_placement,
     objects.cluster_objects_are_not_kubernetes_own,
     objects.object_secrets,
+    objects.binding_subject_namespace,
 )
 
 

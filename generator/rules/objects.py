@@ -252,6 +252,50 @@ HIGHEST_USER_PRIORITY = 1_000_000_000
 REPLACES = "the environment would replace Kubernetes' version, and delete it with the environment"
 
 
+# The binding kinds whose subjects kustomize's namespace transformation rewrites: in its default mode it sets the
+# namespace of every subject named "default" to the overlay's (roleBindingHack and setSubjectsNamedDefault,
+# api/filters/namespace/namespace.go:70-75, 126-166 at api/v0.21.1)
+BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+@rule(
+    "binding-subject-namespace",
+    "a RoleBinding or ClusterRoleBinding of `objects` or `clusterObjects` names no ServiceAccount `default` of "
+    "another namespace than the environment's: kustomize sets the namespace of every subject named default to the "
+    "overlay's, so the binding would grant the environment's default ServiceAccount instead",
+    "Kustomize: api/filters/namespace/namespace.go (roleBindingHack, setSubjectsNamedDefault; lines 126-166 at "
+    "api/v0.21.1)",
+    fails="clusterObjects: [{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: "
+    "b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}, subjects: [{kind: "
+    "ServiceAccount, name: default, namespace: monitoring}]}]",
+    passes="clusterObjects: [{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: "
+    "b}, roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}, subjects: [{kind: "
+    "ServiceAccount, name: prometheus, namespace: monitoring}]}]",
+    cases=("binding-subject-default",),
+)
+def binding_subject_namespace(context: RuleContext) -> Iterator[Problem]:
+    namespace = context.data["target"]["namespace"]
+    for section in ("objects", "clusterObjects"):
+        for index, item in enumerate(context.data.get(section, [])):
+            if item.get("kind") not in BINDING_KINDS or api_group(str(item.get("apiVersion"))) != RBAC_GROUP:
+                continue
+            subjects = item.get("subjects")
+            for position, subject in enumerate(subjects if isinstance(subjects, list) else []):
+                if not isinstance(subject, Mapping) or subject.get("kind") != "ServiceAccount":
+                    continue
+                if subject.get("name") == "default" and subject.get("namespace") != namespace:
+                    yield context.problem(
+                        (section, index, "subjects", position, "namespace")
+                        if "namespace" in subject
+                        else (section, index, "subjects", position),
+                        f"kustomize sets the namespace of a subject named default to the overlay's, so this binding "
+                        f"would grant ServiceAccount default of {namespace}, not of {subject.get('namespace')}",
+                        f"bind that ServiceAccount from an environment of namespace {subject.get('namespace')} (or "
+                        "outside this tool), or bind a ServiceAccount of another name",
+                    )
+
+
 @rule(
     "cluster-object-of-kubernetes",
     "an entry of `clusterObjects` is none of Kubernetes' own objects: its default ClusterRoles and bindings "
