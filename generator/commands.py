@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import InputError, SetupError
 from generator.files import ROOT_FOLDER, RenderedFile
@@ -256,8 +256,10 @@ def run_import(options: Options, request: ImportRequest, reporter: Reporter, *, 
     from generator.importer.compare import differences, normalized
     from generator.importer.manifests import read_manifests
     from generator.importer.run import Imported, environment_text, import_manifests
+    from generator.input.schema_check import Finding
     from generator.render.jinja import template_environment
     from generator.scaffold import NewEnvironment, new_environment_text
+    from generator.validate.conformance import SchemaStore
     from generator.validate.kubernetes import KubernetesSchemas
 
     file = options.environments_dir / f"{request.name}.yaml"
@@ -281,7 +283,13 @@ def run_import(options: Options, request: ImportRequest, reporter: Reporter, *, 
         header_text = new_environment_text(new, options.environments_dir, jinja)
         header = YAML(typ="safe").load(header_text)
         release = load_release(str(header["kuberay"]["version"]), options.tool.schemas)
-        imported = import_manifests(manifests, header, release, jinja, KubernetesSchemas())
+        store = SchemaStore(options.tool.schemas)
+
+        def crd_findings(document: dict[str, Any]) -> list[Finding]:
+            validator = store.validator_for(document, release.version)
+            return [] if validator is None else validator.findings(document)
+
+        imported = import_manifests(manifests, header, release, jinja, KubernetesSchemas(), crd_findings)
         if imported.gates:  # written by the environment that installs the operator, if this is the one
             header_text = new_environment_text(replace(new, gates=imported.gates), options.environments_dir, jinja)
         return environment_text(header_text, imported.body)
@@ -337,6 +345,9 @@ def _write_new(file: Path, text: Callable[[], str], reporter: Reporter) -> int |
         with file.open("x", encoding="utf-8") as stream:
             stream.write(content)
         return None
+    except InputError as error:  # the files it was made from (import's manifests)
+        reporter.problems(error.problems)
+        code = EXIT_INVALID
     except SetupError as error:
         reporter.failure(str(error))
         code = EXIT_SETUP

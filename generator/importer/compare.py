@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from generator.importer.convert import RAY_VERSIONS, WORKER_BOUND_DEFAULTS, descend, object_name
+from generator.importer.convert import JOB_SPEC, RAY_VERSIONS, WORKER_BOUND_DEFAULTS, descend, object_name
 from generator.model.build import ENVIRONMENT_LABEL, MANAGED_BY_LABEL
 from generator.model.fields import CLUSTER_SPEC
 
@@ -40,6 +40,10 @@ def normalized(document: dict[str, Any]) -> dict[str, Any]:
     if not metadata.get("annotations", True):  # kustomize drops an empty annotations mapping
         metadata.pop("annotations")
     kind = result.get("kind")
+    if kind in JOB_SPEC and isinstance(result.get("spec"), dict):
+        job = descend(result["spec"], JOB_SPEC[kind][0])
+        if isinstance(job, dict) and job.get("jobId") == "":  # KubeRay takes an empty job id for none
+            del job["jobId"]
     if kind in CLUSTER_SPEC and isinstance(result.get("spec"), dict):
         spec = result["spec"]
         cluster = descend(spec, CLUSTER_SPEC[kind])

@@ -165,6 +165,8 @@ def _group(group: Mapping[str, Any], default_container: str) -> dict[str, Any]:
 
 def _job_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {key: spec[key] for key in JOB_KEYS if key in spec}
+    if fields.get("jobId") == "":  # unset to the operator (rayjob_controller.go:243 at v1.7.0): none written
+        del fields["jobId"]
     runtime = _runtime_env(spec.get("runtimeEnvYAML"))
     if runtime is not None:
         fields["runtimeEnv"] = runtime

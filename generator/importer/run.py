@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import jinja2
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarint import OctalInt
 
+from generator.errors import format_path
 from generator.importer.compare import JSON_STRINGS, YAML_STRINGS, normalized
 from generator.importer.convert import (
     JOB_SPEC,
@@ -31,6 +33,7 @@ from generator.importer.convert import (
 )
 from generator.importer.manifests import Manifest
 from generator.importer.patch import Inexpressible, override
+from generator.input.schema_check import Finding
 from generator.model.build import UNCHECKED, build_environment, kubernetes_version
 from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, OVERRIDE, environment_occurrences, gated_occurrences
 from generator.model.names import api_group
@@ -61,6 +64,10 @@ class Carried:
     expected: dict[str, Any]
 
 
+# what the CRD schema of the environment's release refuses in a Ray manifest (validate/conformance.py)
+CrdFindings = Callable[[dict[str, Any]], list[Finding]]
+
+
 @dataclass
 class Imported:
     body: dict[str, Any] = field(default_factory=dict)  # the environment's sections, in file order
@@ -85,13 +92,20 @@ def import_manifests(
     release: KubeRayRelease,
     jinja: jinja2.Environment,
     schemas: KubernetesSchemas,
+    crd_findings: CrdFindings,
 ) -> Imported:
-    """The environment items of `manifests`, for an environment whose header data is `header`."""
+    """The environment items of `manifests`, for an environment whose header data is `header`; `crd_findings`
+    says what the CRD schema of the release refuses in a Ray object."""
     imported = Imported()
     version = kubernetes_version(header)
     namespace = header["target"]["namespace"]
     moved = _moved_accounts(manifests, namespace)
     for manifest in manifests:
+        if manifest.dropped:
+            imported.notes.append(
+                f"{manifest.source}: {manifest.kind} {manifest.name}: left out what the API server wrote "
+                f"({', '.join(manifest.dropped)})"
+            )
         document = _with_moved_subjects(manifest, moved, namespace, imported.notes)
         metadata = document.get("metadata") or {}
         if "generateName" in metadata and "name" not in metadata:
@@ -101,7 +115,7 @@ def import_manifests(
             )
         if manifest.api_version == RAY_VERSIONS[1]:
             imported.notes.append(f"{manifest.source}: {manifest.kind} {manifest.name} converted from v1alpha1 to v1")
-        refusal = _refusal(manifest)
+        refusal = _refusal(manifest, crd_findings)
         if refusal is not None:
             imported.refused.append(f"{manifest.source}: {manifest.kind} {manifest.name}: {refusal}")
             continue
@@ -184,8 +198,17 @@ def _with_moved_subjects(
     return {**document, "subjects": rewritten}
 
 
-def _refusal(manifest: Manifest) -> str | None:
+def _refusal(manifest: Manifest, crd_findings: CrdFindings) -> str | None:
     document = manifest.document
+    if not isinstance(document.get("metadata"), dict):
+        return "its metadata is not a mapping"
+    if manifest.kind in SECTIONS and manifest.api_version in RAY_VERSIONS:
+        # a manifest the API server refuses is not read into fields (which take its shape on trust)
+        findings = crd_findings(document)
+        if findings:
+            shown = "; ".join(f"{format_path(finding.path)}: {finding.message}" for finding in findings[:3])
+            more = f" (and {len(findings) - 3} more)" if len(findings) > 3 else ""
+            return f"the {manifest.kind} CRD of the release refuses it: {shown}{more}"
     if manifest.kind in SECTIONS and manifest.api_version in RAY_VERSIONS and not _ray_images(manifest.kind, document):
         return "a Ray container without an image cannot be rendered; give every group's first container an image"
     if plaintext_keys(document):
