@@ -129,6 +129,15 @@ CASES: dict[str, tuple[str, tuple[str, str] | None]] = {
             "RayJob j after patches[0]: init container 'ray-worker' has the name of a container of the same pod",
         ),
     ),
+    "workerGroupSpecs[].template.spec.restartPolicy": (
+        "kuberay: {version: 1.4.0}\n"
+        + "clusters: [{name: c, autoscaling: {enabled: true, version: v2}, head: {cpu: '1'}, workerGroups: "
+        "[{name: w}]}]\n" + _patch("RayCluster", "c", "/spec/workerGroupSpecs/0/template/spec/restartPolicy", "Always"),
+        (
+            "autoscaler-v2-restart-policy",
+            "RayCluster c after patches[0]: restartPolicy Always is not allowed with autoscaler v2",
+        ),
+    ),
     "spec.runtimeEnvYAML": (
         "kuberay: {version: 1.6.0}\n" + JOB + _patch("RayJob", "j", "/spec/runtimeEnvYAML", "'- pip'"),
         (

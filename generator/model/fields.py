@@ -316,7 +316,7 @@ _BY_KIND: dict[str, tuple[KindField, ...]] = {
 # CRD fields that rules read from what an item's `spec` writes, because no environment field holds them or reading
 # an object back into environment fields (importer/convert.py) drops them: a group's suspend and priority, the
 # autoscaler's mounts and version (without enableInTreeAutoscaling), the Redis user, a RayJob's or RayService's
-# cluster upgradeStrategy and head restartPolicy, submitterConfig, a runtimeEnvYAML that is no runtimeEnv, and the
+# cluster upgradeStrategy, the pods' restartPolicy, submitterConfig, a runtimeEnvYAML that is no runtimeEnv, and the
 # groups' init containers (whose names must differ from the containers', rule unique-container-names).
 # The rules' reading of a patched object (validate/final_rules.py) writes them into its item's `spec`, so that a
 # patch writing one is checked as `spec` writing it is.
@@ -327,7 +327,8 @@ SPEC_READ: tuple[Field, ...] = (
     Field("clusterSpec", None, "autoscalerOptions.volumeMounts"),
     Field("clusterSpec", None, "gcsFaultToleranceOptions.redisUsername"),
     Field("clusterSpec", None, "upgradeStrategy", not_in=("RayCluster",)),
-    Field("clusterSpec", None, "headGroupSpec.template.spec.restartPolicy", not_in=("RayCluster",)),
+    Field("clusterSpec", None, "headGroupSpec.template.spec.restartPolicy"),
+    Field("clusterSpec", None, "workerGroupSpecs[].template.spec.restartPolicy"),
     Field("clusterSpec", None, "headGroupSpec.template.spec.initContainers"),
     Field("clusterSpec", None, "workerGroupSpecs[].template.spec.initContainers"),
     Field("job", None, "spec.submitterConfig"),

@@ -712,16 +712,27 @@ def autoscaler_v2_env(context: RuleContext) -> Iterator[Problem]:
     cases=("operator-autoscaler-v2",),
 )
 def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
-    """Autoscaler v2 needs Ray pods that are never restarted in place (validation.go, 1.4.0+)."""
+    """Autoscaler v2 needs Ray pods that are never restarted in place (validation.go, 1.4.0+). Both as rendered:
+    the options' version and each pod's restartPolicy, what the item's `spec` writes included (it is merged
+    last)."""
     for spec_at in context.cluster_specs:
-        # the operator checks this only with the autoscaler on (IsAutoscalingV2Enabled)
-        if not autoscaling_enabled(spec_at.spec) or spec_at.spec.get("autoscaling", {}).get("version") != "v2":
+        # the operator checks this only with the autoscaler on, by the options' version (IsAutoscalingV2Enabled)
+        if not autoscaler_rendered(spec_at.spec, spec_at.written):
+            continue
+        version = written_by_spec(spec_at, ("autoscalerOptions", "version"))
+        if (version or spec_at.spec.get("autoscaling", {}).get("version")) != "v2":
             continue
         for path, group in groups(spec_at):
-            policy = ((group.get("podTemplate") or {}).get("spec") or {}).get("restartPolicy")
+            entry, entry_at = written_group(context.data, spec_at, path)
+            policy, at = ((group.get("podTemplate") or {}).get("spec") or {}).get("restartPolicy"), (
+                *path, "podTemplate", "spec", "restartPolicy",
+            )  # fmt: skip
+            pod = value_at(entry, ("template", "spec"))
+            if isinstance(pod, dict) and "restartPolicy" in pod:  # a null removes it
+                policy, at = pod["restartPolicy"], (*entry_at, "template", "spec", "restartPolicy")
             if policy not in (None, "", "Never"):
                 yield context.problem(
-                    (*path, "podTemplate", "spec", "restartPolicy"),
+                    at,
                     f"restartPolicy {policy} is not allowed with autoscaler v2",
                     "set restartPolicy: Never or remove it",
                 )
