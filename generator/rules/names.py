@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from generator.checks import TOOL
 from generator.errors import Problem
+from generator.model.build import feature_gate_states
 from generator.releases import version_key
-from generator.rules.context import RuleContext
+from generator.rules.context import RuleContext, worker_groups, written_group
 from generator.rules.rule import rule
 
 # ray-operator/controllers/ray/utils/constant.go: the longest derived Service suffix is "-serve-svc", so a
@@ -145,3 +146,42 @@ def ray_object_name_problem(kind: str, name: str, version: str) -> tuple[str, st
         f"{kind} name '{name}' is not a DNS-1035 label",
         "use lower case letters, digits and '-', starting with a letter and ending with a letter or digit",
     )
+
+
+# With the gate RayMultiHostIndexing (on by default from 1.6.0, registered from 1.5.0), each pod of a multi-host
+# worker group carries the label ray.io/worker-group-replica-name, <group>-<5 random characters>, which the
+# operator does not shorten (GenerateRayWorkerReplicaGroupName, utils/util.go:378-382, and
+# DefaultWorkerPodTemplate, common/pod.go:673-681 at v1.7.0): a label value has at most 63 characters
+MULTI_HOST_GATE = "RayMultiHostIndexing"
+MULTI_HOST_GROUP_NAME_MAX = 63 - len("-xxxxx")
+
+
+@rule(
+    "multi-host-group-name",
+    f"a multi-host worker group (numOfHosts > 1) has a name of at most {MULTI_HOST_GROUP_NAME_MAX} characters "
+    f"while the operator's gate {MULTI_HOST_GATE} is on: its pods' replica label is the name and 6 characters",
+    "ray-operator/controllers/ray/common/pod.go (DefaultWorkerPodTemplate, lines 673-681 at v1.7.0) and "
+    "utils/util.go (GenerateRayWorkerReplicaGroupName); Kubernetes label values have at most 63 characters",
+    fails="kuberay: {version: 1.6.0}\nclusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: "
+    + "t" * 58
+    + ", numOfHosts: 2}]}]",
+    passes="kuberay: {version: 1.6.0}\nclusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: tpu, "
+    "numOfHosts: 2}]}]",
+    cases=("multi-host-group-name",),
+)
+def multi_host_group_name(context: RuleContext) -> Iterator[Problem]:
+    if not feature_gate_states(context.release, context.operator.feature_gates).get(MULTI_HOST_GATE, False):
+        return
+    for spec_at in context.cluster_specs:
+        for path, group in worker_groups(spec_at):
+            entry, _ = written_group(context.data, spec_at, path)
+            hosts = entry.get("numOfHosts") if isinstance(entry, dict) and "numOfHosts" in entry else None
+            hosts = group.get("numOfHosts", 1) if hosts is None else hosts
+            name = str(group["name"])
+            if isinstance(hosts, int) and hosts > 1 and len(name) > MULTI_HOST_GROUP_NAME_MAX:
+                yield context.problem(
+                    (*path, "name"),
+                    f"worker group name '{name}' has {len(name)} characters; a multi-host group's pods carry it "
+                    f"and 6 more in the label ray.io/worker-group-replica-name, which allows 63",
+                    f"shorten it to {MULTI_HOST_GROUP_NAME_MAX} characters at most",
+                )
