@@ -13,8 +13,10 @@ import yaml
 from generator.errors import SetupError
 from generator.files import GENERATED_MARKER, ROOT_FOLDER, RenderedFile
 from generator.output.serialize import load_yaml_stream
+from generator.render.operator_kustomize import VENDOR
 
 VALUES = "HelmValues"  # the kind given to a values file, which is no Kubernetes object
+VENDORED = PurePosixPath(VENDOR).parts  # under <env>/operator/: the base of `operator.source: vendored`
 
 
 @dataclass(frozen=True, order=True)
@@ -58,6 +60,8 @@ def tree_of_directory(folder: Path) -> Tree:
         if not text.startswith(GENERATED_MARKER):
             continue
         relative = PurePosixPath(path.relative_to(folder).as_posix())
+        if relative.parts[1:2] == ("operator",) and relative.parts[2 : 2 + len(VENDORED)] == VENDORED:
+            continue  # the release's own operator base, which a build leaves unread too (operator_kustomize.py)
         if len(relative.parts) > 3:
             raise SetupError(f"{folder} is not an output folder: it holds {relative} (pass the rendered folder)")
         try:
