@@ -7,6 +7,7 @@ import copy
 import json
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from generator.paths import PROJECT_ROOT
-from generator.review.capacity import Capacity, object_capacities
+from generator.review.capacity import Capacity, object_capacities, shown
 from generator.review.fields import field_changes
 from generator.review.impact import object_impacts
 from generator.review.trees import ObjectKey
@@ -296,3 +297,11 @@ def test_an_environment_with_a_vendored_operator_against_its_own_output(
     assert (tmp_path / "rendered" / "minimal" / "operator" / "vendor").is_dir()
     result = run("diff", "--base", "rendered", "--exit-code")
     assert (result.exit_code, result.stdout) == (0, "no change to the rendered objects against rendered\n")
+
+
+@pytest.mark.parametrize(
+    ("mebibytes", "text"), [(2048, "2Gi"), (2080, "2080Mi"), (40, "40Mi"), (1536, "1.5Gi"), (256, "0.25Gi")]
+)
+def test_memory_is_shown_exactly(mebibytes: int, text: str) -> None:
+    """Amounts are compared as they are shown: 2048Mi -> 2080Mi once read "capacity unchanged" (2Gi both)."""
+    assert shown("memory", Decimal(mebibytes) * 1024 * 1024) == text

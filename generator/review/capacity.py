@@ -129,10 +129,15 @@ def _times(amounts: Mapping[str, Decimal], factor: int) -> Amounts:
 
 
 def shown(resource: str, amount: Decimal) -> str:
-    """An amount as people write it: 6 (CPU), 24Gi (memory, storage, huge pages), 2 (GPUs)."""
+    """An amount as people write it, and exactly, so that two amounts differ in print when they differ: 6 (CPU),
+    24Gi or 1.5Gi (memory, storage, huge pages), else 2080Mi or 40Ki or bytes, 2 (GPUs)."""
     if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
-        gib = (amount / GIB).quantize(Decimal("0.1"))
-        return f"{gib.normalize():f}Gi"
+        gib = amount / GIB
+        if gib == gib.quantize(Decimal("0.01")):
+            return f"{gib.normalize():f}Gi"
+        for unit, size in (("Mi", GIB / 1024), ("Ki", GIB / 1024 / 1024)):
+            if (amount / size) % 1 == 0:
+                return f"{(amount / size).normalize():f}{unit}"
     return f"{amount.normalize():f}"
 
 
