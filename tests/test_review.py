@@ -305,3 +305,15 @@ def test_an_environment_with_a_vendored_operator_against_its_own_output(
 def test_memory_is_shown_exactly(mebibytes: int, text: str) -> None:
     """Amounts are compared as they are shown: 2048Mi -> 2080Mi once read "capacity unchanged" (2Gi both)."""
     assert shown("memory", Decimal(mebibytes) * 1024 * 1024) == text
+
+
+def test_a_group_appended_beside_new_bounds_is_added_in_place() -> None:
+    """KubeRay leaves the bounds out of a RayService's cluster hash (GenerateHashWithoutReplicasAndWorkersToDelete,
+    utils/util.go:645-664 at v1.7.0): an appended group beside a raised maxReplicas updates the cluster in place."""
+    old = service()
+    new = copy.deepcopy(old)
+    new["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]["maxReplicas"] = 8
+    new["spec"]["rayClusterConfig"]["workerGroupSpecs"].append({"groupName": "cpu", "replicas": 1, "template": {}})
+    assert impacts(old, new)[0] == (
+        "new worker groups at the end: added to the running cluster in place, no new RayCluster"
+    )

@@ -229,8 +229,9 @@ def _replica_impacts(spec: Mapping[str, Any], changes: list[FieldChange], depth:
 
 
 def _groups_appended(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """Only worker groups added at the end (replicas aside): KubeRay updates the running cluster in place
-    (rayservice_controller.go, isClusterSpecHashEqual with partial, line 1379 at v1.7.0)."""
+    """Only worker groups added at the end (what the hash leaves out aside: replicas and their bounds, as
+    `_hash_muted`): KubeRay updates the running cluster in place (rayservice_controller.go, isClusterSpecHashEqual
+    with partial, line 1379 at v1.7.0)."""
     before = dict((old.get("spec") or {}).get("rayClusterConfig") or {})
     after = dict((new.get("spec") or {}).get("rayClusterConfig") or {})
     old_groups = [_without_owned(group) for group in before.pop("workerGroupSpecs", None) or []]
@@ -240,7 +241,7 @@ def _groups_appended(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 
 def _without_owned(group: Any) -> Any:
     return (
-        {key: value for key, value in group.items() if key not in AUTOSCALER_OWNED}
+        {key: value for key, value in group.items() if key not in (*AUTOSCALER_OWNED, *BOUNDS)}
         if isinstance(group, Mapping)
         else group
     )
