@@ -25,6 +25,8 @@ from generator.output.serialize import load_yaml_stream
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from generator.releases import load_release, release_tag
+from generator.review.capacity import chart_cluster, cluster_capacity
+from generator.review.trees import VALUES, ObjectKey
 from tests.conftest import FIXTURES
 from tests.test_gitops import CLUSTER
 
@@ -259,6 +261,29 @@ def test_ray_cluster_chart_makes_the_cluster_of_the_overlay(tmp_path: Path, tool
     for spec in (chart_spec, overlay_spec):
         spec["workerGroupSpecs"].sort(key=lambda group: group["groupName"])
     assert chart_spec == overlay_spec
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.5.0", "1.7.0"])
+def test_the_review_reads_a_charted_cluster_as_the_chart_renders_it(
+    tmp_path: Path, tool: ToolData, version: str
+) -> None:
+    """`capacity` and `diff` read a `delivery: helm` RayCluster from its values (review/capacity.py
+    chart_cluster): its capacity is that of the RayCluster the real chart renders, and of the overlay's."""
+    text = CLUSTER.replace("version: 1.6.0", f"version: {version}")
+    overlay = build_files(tmp_path / "kustomize", tool, text.replace("DELIVERY", "kustomize"))
+    charted = build_files(tmp_path / "helm", tool, text.replace("DELIVERY", "helm"))
+    [expected] = overlay["both/workloads/raycluster-analytics.yaml"]
+    [values] = charted["both/charts/raycluster-analytics.values.yaml"]
+    [cluster] = [
+        document
+        for document in render_chart(release_tag(version), "ray-cluster", values, "analytics", "ray")
+        if document["kind"] == "RayCluster"
+    ]
+    read = chart_cluster(ObjectKey(VALUES, "", "charts/raycluster-analytics.values.yaml"), values)
+    assert read is not None
+    assert read["metadata"]["name"] == cluster["metadata"]["name"]
+    assert cluster_capacity(read["spec"]) == cluster_capacity(cluster["spec"]) == cluster_capacity(expected["spec"])
+    assert cluster_capacity(read["spec"]).maximum["cpu"] > 0
 
 
 def _without_helm_labels(value: Any) -> Any:

@@ -18,7 +18,7 @@ from generator.paths import PROJECT_ROOT
 from generator.review.capacity import Capacity, object_capacities, shown
 from generator.review.fields import field_changes
 from generator.review.impact import object_impacts
-from generator.review.trees import ObjectKey
+from generator.review.trees import VALUES, ObjectKey
 from scripts.write_golden_diffs import case_reports
 from tests.conftest import FIXTURES
 from tests.diff_cases import BEFORE, CASES, EXPECTED, prepared
@@ -317,3 +317,37 @@ def test_a_group_appended_beside_new_bounds_is_added_in_place() -> None:
     assert impacts(old, new)[0] == (
         "new worker groups at the end: added to the running cluster in place, no new RayCluster"
     )
+
+
+def test_a_charted_cluster_is_reviewed_as_the_ray_cluster_its_chart_renders() -> None:
+    """`delivery: helm` writes chart values, not a RayCluster: their changes are the RayCluster's."""
+    values: dict[str, Any] = {
+        "fullnameOverride": "charted",
+        "image": {"repository": "rayproject/ray", "tag": "2.52.0"},
+        "head": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}}},
+        "worker": {
+            "groupName": "small",
+            "replicas": 3,
+            "minReplicas": 0,
+            "maxReplicas": 5,
+            "resources": {"requests": {"cpu": "2", "memory": "4Gi"}},
+        },
+    }
+    key = ObjectKey(VALUES, "", "charts/raycluster-charted.values.yaml")
+    assert object_capacities({key: values}) == {
+        ObjectKey("RayCluster", "", "charted", "charts"): Capacity(
+            {"cpu": Decimal(7), "memory": Decimal(13) * 2**30}, {"cpu": Decimal(7), "memory": Decimal(13) * 2**30}
+        )
+    }
+    scaled = copy.deepcopy(values)
+    scaled["worker"]["replicas"] = 5
+    scaled["image"]["tag"] = "2.53.0"
+    assert impacts_of(key, values, scaled) == [
+        "running pods keep their old spec; only pods created from now on get the new one (upgradeStrategy: "
+        "Recreate, KubeRay >= 1.6.0, rolls them)",
+        "scales worker group small from 3 to 5 pods",
+    ]
+
+
+def impacts_of(key: ObjectKey, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [impact.text for impact in object_impacts(key, old, new, list(field_changes(old, new)))]

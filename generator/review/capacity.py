@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.model.fields import CLUSTER_SPEC_AT
 from generator.quantity import parse_quantity
-from generator.review.trees import ObjectKey, Objects
+from generator.review.trees import VALUES, ObjectKey, Objects
 
 GIB = Decimal(2) ** 30
 Amounts = dict[str, Decimal]
@@ -48,10 +48,83 @@ def cluster_spec(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return value if isinstance(value, Mapping) else None
 
 
+# The folder of an environment's ray-cluster chart values (`delivery: helm`, render/workloads.py)
+CHARTS_FOLDER = "charts"
+# What the chart copies from a group's values into its Ray container and its pod, by the field it fills
+_CHART_CONTAINER = {
+    "command": "command", "args": "args", "envFrom": "envFrom", "volumeMounts": "volumeMounts", "ports": "ports",
+    "resources": "resources", "lifecycle": "lifecycle", "securityContext": "securityContext",
+}  # fmt: skip
+_CHART_POD = (
+    "initContainers", "volumes", "dnsConfig", "affinity", "tolerations", "nodeSelector", "priorityClassName",
+    "serviceAccountName", "topologySpreadConstraints",
+)  # fmt: skip
+
+
+def chart_cluster(key: ObjectKey, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The RayCluster the ray-cluster chart renders from a values file the generator wrote (`delivery: helm`), as
+    the chart's templates/raycluster-cluster.yaml builds it (at v1.7.0: enableInTreeAutoscaling from head, lines
+    16-17; each group's pod, its Ray container first and its sidecarContainers after, 69-130; the worker group
+    unless worker.disabled, 173-178; each additionalWorkerGroups entry unless disabled, 307-312), as far as the
+    review reads it: capacity, replicas and bounds, and the pod template. None for another document."""
+    if (
+        key.kind != VALUES
+        or not key.name.startswith(f"{CHARTS_FOLDER}/")
+        or not isinstance(values.get("head"), Mapping)
+    ):
+        return None
+    head = values["head"]
+    spec: dict[str, Any] = {"headGroupSpec": {"template": _chart_pod(values, head, "ray-head")}}
+    if head.get("enableInTreeAutoscaling"):
+        spec["enableInTreeAutoscaling"] = True
+    groups: list[tuple[Any, Any]] = []
+    worker = values.get("worker")
+    if isinstance(worker, Mapping) and not worker.get("disabled"):
+        groups.append((worker.get("groupName"), worker))
+    additional = values.get("additionalWorkerGroups")
+    groups += [
+        (name, group)
+        for name, group in (additional.items() if isinstance(additional, Mapping) else [])
+        if isinstance(group, Mapping) and not group.get("disabled")
+    ]
+    spec["workerGroupSpecs"] = [
+        {
+            "groupName": name,
+            "replicas": group.get("replicas"),
+            "minReplicas": group.get("minReplicas") or 0,
+            "maxReplicas": group.get("maxReplicas") or 2147483647,
+            "numOfHosts": group.get("numOfHosts") or 1,
+            "template": _chart_pod(values, group, "ray-worker"),
+        }
+        for name, group in groups
+    ]
+    name = str(values.get("fullnameOverride") or key.name)
+    return {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": name}, "spec": spec}
+
+
+def _chart_pod(values: Mapping[str, Any], group: Mapping[str, Any], container_name: str) -> dict[str, Any]:
+    image = group.get("image") if isinstance(group.get("image"), Mapping) else values.get("image")
+    image = image if isinstance(image, Mapping) else {}
+    container: dict[str, Any] = {"name": container_name, "image": f"{image.get('repository')}:{image.get('tag')}"}
+    common = (values.get("common") or {}).get("containerEnv") if isinstance(values.get("common"), Mapping) else None
+    env = [*(common or []), *(group.get("containerEnv") or [])]
+    if env:
+        container["env"] = env
+    container.update({field: group[key] for key, field in _CHART_CONTAINER.items() if group.get(key)})
+    pod: dict[str, Any] = {"containers": [container, *(group.get("sidecarContainers") or [])]}
+    pod.update({key: group[key] for key in _CHART_POD if group.get(key)})
+    metadata = {key: group[key] for key in ("labels", "annotations") if group.get(key)}
+    return {"metadata": metadata, "spec": pod} if metadata else {"spec": pod}
+
+
 def object_capacities(objects: Objects) -> dict[ObjectKey, Capacity]:
-    """Each Ray object of an environment with the capacity of its cluster."""
+    """Each Ray object of an environment with the capacity of its cluster, the RayClusters of the ray-cluster
+    chart (`delivery: helm`) among them, by their RayCluster's name."""
     found: dict[ObjectKey, Capacity] = {}
     for key, document in sorted(objects.items()):
+        charted = chart_cluster(key, document)
+        if charted is not None:
+            key, document = ObjectKey("RayCluster", "", charted["metadata"]["name"], CHARTS_FOLDER), charted
         spec = cluster_spec(document)
         if spec is None:
             continue
@@ -130,10 +203,10 @@ def _times(amounts: Mapping[str, Decimal], factor: int) -> Amounts:
 
 def shown(resource: str, amount: Decimal) -> str:
     """An amount as people write it, and exactly, so that two amounts differ in print when they differ: 6 (CPU),
-    24Gi or 1.5Gi (memory, storage, huge pages), else 2080Mi or 40Ki or bytes, 2 (GPUs)."""
+    24Gi or 1.125Gi (memory, storage, huge pages), else 2080Mi or 40Ki or bytes, 2 (GPUs)."""
     if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
         gib = amount / GIB
-        if gib == gib.quantize(Decimal("0.01")):
+        if gib == gib.quantize(Decimal("0.001")):
             return f"{gib.normalize():f}Gi"
         for unit, size in (("Mi", GIB / 1024), ("Ki", GIB / 1024 / 1024)):
             if (amount / size) % 1 == 0:

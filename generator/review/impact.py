@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from generator.model.fields import runtime_owned
-from generator.review.fields import FieldChange
+from generator.review.capacity import chart_cluster
+from generator.review.fields import FieldChange, field_changes
 from generator.review.trees import VALUES, ObjectKey
 
 Level = Literal["info", "notice", "danger"]
@@ -53,6 +54,9 @@ def object_impacts(
         return list(_ray_job(changes))
     if kind == VALUES and key.name.startswith("operator/"):
         return [_operator_values(old, new)]
+    charted = chart_cluster(key, old), chart_cluster(key, new)
+    if charted[0] is not None and charted[1] is not None:  # a RayCluster of the ray-cluster chart
+        return list(_ray_cluster(charted[1], list(field_changes(charted[0], charted[1]))))
     if kind == "ConfigMap":
         return [Impact("info", "mounted files follow within about a minute; processes that read them at start do not")]
     return [Impact("info", "GitOps wiring: applied by the next sync, no Ray pod restarts")] if changes else []
