@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from generator.paths import PROJECT_ROOT
-from generator.review.capacity import Capacity, object_capacities, shown
+from generator.review.capacity import Capacity, cluster_capacity, object_capacities, shown
 from generator.review.fields import field_changes
 from generator.review.impact import object_impacts
 from generator.review.trees import VALUES, ObjectKey
@@ -351,3 +351,26 @@ def test_a_charted_cluster_is_reviewed_as_the_ray_cluster_its_chart_renders() ->
 
 def impacts_of(key: ObjectKey, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return [impact.text for impact in object_impacts(key, old, new, list(field_changes(old, new)))]
+
+
+def test_sidecars_count_beside_the_containers_and_init_containers_after_them() -> None:
+    """Kubernetes' PodRequests (KEP-753): a sidecar (an init container with restartPolicy Always) runs beside the
+    containers; an init container runs with the sidecars started before it."""
+    head = {
+        "template": {
+            "spec": {
+                "initContainers": [
+                    {"name": "setup", "resources": {"requests": {"cpu": "3"}}},
+                    {
+                        "name": "proxy",
+                        "restartPolicy": "Always",
+                        "resources": {"requests": {"cpu": "1", "memory": "1Gi"}},
+                    },
+                    {"name": "late", "resources": {"requests": {"cpu": "2", "memory": "4Gi"}}},
+                ],
+                "containers": [{"name": "ray-head", "resources": {"requests": {"cpu": "2", "memory": "1Gi"}}}],
+            }
+        }
+    }
+    capacity = cluster_capacity({"headGroupSpec": head})
+    assert capacity.maximum == {"cpu": Decimal(3), "memory": Decimal(5 * 2**30)}

@@ -2,7 +2,8 @@
 extended resources, at minimum and at maximum scale, from the rendered objects.
 
 A pod asks for the sum of its containers' requests (a resource with a limit and no request is requested
-at its limit, as the API server defaults it), or for its largest init container when that is more. The
+at its limit, as the API server defaults it) and of its sidecars (init containers with restartPolicy Always), or
+for its largest init container with the sidecars started before it, when that is more. The
 head counts once; a worker group counts `replicas` pods (from `minReplicas` to `maxReplicas` when the
 autoscaler is on), times `numOfHosts`. Containers the operator adds at run time (the autoscaler sidecar)
 are not in the rendered objects and are not counted.
@@ -167,13 +168,28 @@ def _template(group: Any) -> Mapping[str, Any]:
 
 
 def _pod(spec: Mapping[str, Any]) -> Amounts:
+    """What the scheduler reserves for a pod, as Kubernetes adds it up (PodRequests and AggregateContainerRequests,
+    k8s.io/component-helpers resource/helpers.go): its containers, plus its sidecars (init containers with
+    restartPolicy Always, which keep running beside them), or, when more, each init container at its turn
+    together with the sidecars started before it."""
     containers = [_container(container) for container in spec.get("containers") or []]
     running = _sum(*containers) if containers else {}
+    sidecars: Amounts = {}
+    starting: Amounts = {}
     for init in spec.get("initContainers") or []:
-        running = {
-            name: max(running.get(name, Decimal(0)), amount) for name, amount in {**running, **_container(init)}.items()
-        }
-    return running
+        asked = _container(init)
+        if isinstance(init, Mapping) and init.get("restartPolicy") == "Always":
+            running = _sum(running, asked)
+            sidecars = _sum(sidecars, asked)
+            asked = dict(sidecars)
+        else:
+            asked = _sum(asked, sidecars)
+        starting = _largest(starting, asked)
+    return _largest(running, starting)
+
+
+def _largest(left: Mapping[str, Decimal], right: Mapping[str, Decimal]) -> Amounts:
+    return {name: max(left.get(name, Decimal(0)), right.get(name, Decimal(0))) for name in {**left, **right}}
 
 
 def _container(container: Any) -> Amounts:
