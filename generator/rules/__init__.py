@@ -104,6 +104,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     objects.cluster_objects_are_not_kubernetes_own,
     objects.object_secrets,
     objects.binding_subject_namespace,
+    objects.operator_derived_names,
 )
 
 

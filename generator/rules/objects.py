@@ -252,6 +252,86 @@ HIGHEST_USER_PRIORITY = 1_000_000_000
 REPLACES = "the environment would replace Kubernetes' version, and delete it with the environment"
 
 
+# Since when the operator builds its names as they are, and since when it creates NetworkPolicies of a cluster's
+# networkPolicy (gate RayClusterNetworkPolicy). Before 1.4.0 it shortened a derived name to its last 50 characters
+# and prefixed one that starts with a digit with "r" (CheckName, utils/util.go:184-206 at v1.3.0).
+NAMES_AS_BUILT_SINCE = "1.4.0"
+NETWORK_POLICIES_SINCE = "1.7.0"
+
+
+@rule(
+    "operator-derived-names",
+    "no entry of `objects` has the name of an object the operator creates for the environment's Ray objects (a "
+    "RayCluster's head Service `<name>-head-svc`, a RayService's `<name>-head-svc` and `<name>-serve-svc`, the "
+    "NetworkPolicies `<cluster>-head` and `<cluster>-workers-<group>` of networkPolicy), and no two Ray objects "
+    "derive the same name: the operator's create fails and it stops reconciling there",
+    "ray-operator/controllers/ray/utils/util.go (GenerateHeadServiceName, GenerateServeServiceName, lines 316-351 "
+    "at v1.7.0), raycluster_controller.go (reconcileHeadService), networkpolicy_controller.go (headNetworkPolicyName, "
+    "workerGroupNetworkPolicyName, lines 169-175 at v1.7.0)",
+    fails="clusters: [{name: c, head: {cpu: '1'}}]\nobjects: [{apiVersion: v1, kind: Service, metadata: {name: "
+    "c-head-svc}, spec: {ports: [{port: 80}]}}]",
+    passes="clusters: [{name: c, head: {cpu: '1'}}]\nobjects: [{apiVersion: v1, kind: Service, metadata: {name: "
+    "c-proxy}, spec: {ports: [{port: 80}]}}]",
+    cases=("operator-derived-names",),
+)
+def operator_derived_names(context: RuleContext) -> Iterator[Problem]:
+    derived: dict[tuple[str, str], tuple[DocPath, str]] = {}
+    for kind, name, path, owner in _derived_names(context):
+        first = derived.setdefault((kind, name), (path, owner))
+        if first[1] != owner:
+            yield context.problem(
+                path,
+                f"the operator would create {kind} {name} for {owner} and for {first[1]}: {_IN_THE_WAY[kind]}",
+                "rename one of them",
+            )
+    for index, item in enumerate(context.data.get("objects", [])):
+        key = (str(item.get("kind")), str(item.get("metadata", {}).get("name")))
+        if key in derived:
+            yield context.problem(
+                ("objects", index, "metadata", "name"),
+                f"the operator creates {key[0]} {key[1]} for {derived[key][1]}: {_IN_THE_WAY[key[0]]}",
+                "give this object another name",
+            )
+
+
+# What the operator does when an object it names is there already and not its own
+_IN_THE_WAY = {
+    # the create fails and the reconcile ends there, before the pods (reconcileHeadService and reconcileServeService)
+    "Service": "the create of its own fails, and it stops reconciling there (no pods, or no Serve endpoint)",
+    # createOrUpdateNetworkPolicy refuses one it does not control (networkpolicy_controller.go:125-135 at v1.7.0)
+    "NetworkPolicy": "it refuses one it does not control and applies no network isolation to the cluster",
+}
+
+
+def _derived_names(context: RuleContext) -> Iterator[tuple[str, str, DocPath, str]]:
+    """(kind, name, where the name comes from, whose it is) of each object the operator creates with a name it
+    derives from the environment's Ray objects."""
+    legacy = not context.since(NAMES_AS_BUILT_SINCE)
+    for index, cluster in enumerate(context.data.get("clusters", [])):
+        name, path = str(cluster["name"]), ("clusters", index, "name")
+        written = (((cluster.get("head") or {}).get("service") or {}).get("metadata") or {}).get("name")
+        head = written or _as_built(f"{name}-head-svc", legacy)
+        yield "Service", str(head), path, f"RayCluster {name}"
+        policy = cluster.get("networkPolicy")
+        if context.since(NETWORK_POLICIES_SINCE) and isinstance(policy, dict):
+            yield "NetworkPolicy", f"{name}-head", path, f"RayCluster {name}"
+            for group in cluster.get("workerGroups", []):
+                group_name = f"{name}-workers-{group['name']}"
+                yield "NetworkPolicy", group_name, path, f"RayCluster {name} (worker group {group['name']})"
+    for index, service in enumerate(context.data.get("services", [])):
+        name, path = str(service["name"]), ("services", index, "name")
+        for suffix in ("head-svc", "serve-svc"):
+            yield "Service", _as_built(f"{name}-{suffix}", legacy), path, f"RayService {name}"
+
+
+def _as_built(name: str, legacy: bool) -> str:
+    """A name the operator derives, as the operator of the release builds it (CheckName before 1.4.0)."""
+    if not legacy:
+        return name
+    name = name[-50:]
+    return f"r{name[1:]}" if name[:1].isdigit() else name
+
+
 # The binding kinds whose subjects kustomize's namespace transformation rewrites: in its default mode it sets the
 # namespace of every subject named "default" to the overlay's (roleBindingHack and setSubjectsNamedDefault,
 # api/filters/namespace/namespace.go:70-75, 126-166 at api/v0.21.1)
