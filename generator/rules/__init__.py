@@ -52,6 +52,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     jobs.no_self_deleting_jobs,
     jobs.cron_schedule,
     jobs.runtime_env_yaml,
+    jobs.job_metadata,
     wiring.operator_watches_target_namespace,
     wiring.operator_settings_need_install,
     wiring.flux_repository_url,

@@ -18,8 +18,9 @@ from generator.model.build import (
     pod_security_level,
     submitter_container,
     writes_submitter,
+    written_job_spec_at,
 )
-from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE
+from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE, SECTION_KINDS
 from generator.model.types import Operator
 from generator.rules.context import RuleContext, job_items, written_job
 from generator.rules.go_duration import go_atoi, go_duration
@@ -391,3 +392,72 @@ def runtime_env_yaml(context: RuleContext) -> Iterator[Problem]:
 
 
 RUNTIME_ENV_HINT = "write the item's runtimeEnv as fields instead (pip, env_vars, working_dir, ...)"
+
+
+# A RayJob's spec.metadata reaches `ray job submit --metadata-json`, which Ray has from 2.6.0: the operator checks
+# the cluster's rayVersion with Masterminds semver (">= 2.6.0"), and before 1.7.0 it needs one (an empty one "failed
+# to parse"; GetMetadataJson, common/job.go:64-82 at v1.6.0), and cannot pass metadata to a selected cluster: 1.3 and
+# 1.4 read the nil cluster spec (job.go:94-95 at v1.4.0), 1.5 and 1.6 leave the flag out (job.go:167 at v1.5.0).
+# 1.7.0 takes an unset rayVersion, and a selected cluster, for one that has it (job.go:64-87 at v1.7.0).
+METADATA_LENIENT_SINCE = "1.7.0"
+METADATA_RAY_VERSION = (2, 6, 0)
+# Masterminds/semver v3 NewVersion: numbers, then an optional pre-release and build; a pre-release version meets no
+# constraint without one
+_SEMVER = re.compile(
+    r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
+
+
+@rule(
+    "job-metadata",
+    "a RayJob's metadata (written through `spec`) runs on a cluster whose rayVersion is 2.6.0 or later (before "
+    "1.7.0 the rayVersion must be set, and the job may not select its cluster)",
+    "ray-operator/controllers/ray/common/job.go (GetMetadataJson and BuildJobSubmitCommand, lines 64-82 and 160-172 "
+    "at v1.6.0; getMetadataJSONForSubmitCommand, lines 64-87 at v1.7.0)",
+    fails="jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}, rayVersion: '2.5.0'}, spec: "
+    "{metadata: {team: ml}}}]",
+    passes="kuberay: {version: 1.7.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, spec: "
+    "{metadata: {team: ml}}}]",
+    cases=("job-metadata",),
+)
+def job_metadata(context: RuleContext) -> Iterator[Problem]:
+    lenient = context.since(METADATA_LENIENT_SINCE)
+    defaults = context.data.get("defaults", {})
+    for job_path, job in job_items(context.data):
+        written = written_job(context.data, job_path)
+        metadata = written.get("metadata") if isinstance(written, dict) else None
+        if not isinstance(metadata, dict) or not metadata:
+            continue
+        section = str(job_path[0])
+        at = (*job_path[:2], *written_job_spec_at(SECTION_KINDS[section]), "metadata")
+        written_spec = written if isinstance(written, dict) else {}
+        if job.get("clusterSelector") or written_spec.get("clusterSelector"):
+            if not lenient:
+                yield context.problem(
+                    at,
+                    "before KubeRay 1.7.0 the operator cannot pass a job's metadata to a selected cluster: 1.3 and 1.4 "
+                    "fail on the missing cluster spec, 1.5 and 1.6 leave it out",
+                    "remove metadata, or pin KubeRay 1.7.0",
+                )
+            continue
+        cluster: dict[str, Any] = job["cluster"] if isinstance(job.get("cluster"), dict) else {}
+        version = value_at(written_spec, ("rayClusterSpec", "rayVersion"))
+        version = version if version is not None else cluster.get("rayVersion", defaults.get("rayVersion"))
+        if not version:
+            if not lenient:
+                yield context.problem(
+                    at,
+                    "before KubeRay 1.7.0 the operator reads the cluster's rayVersion to pass a job's metadata (ray "
+                    "job submit --metadata-json, Ray 2.6.0 and later), and fails without one",
+                    "set the cluster's rayVersion (or defaults.rayVersion)",
+                )
+            continue
+        found = _SEMVER.fullmatch(str(version))
+        numbers = tuple(int(part or 0) for part in found.groups()[:3]) if found else None
+        if numbers is None or found is None or found.group(4) or numbers < METADATA_RAY_VERSION:
+            yield context.problem(
+                at,
+                f"a job's metadata needs Ray 2.6.0 or later (ray job submit --metadata-json), and the operator reads "
+                f"rayVersion {str(version)!r} as {'an older one' if numbers is not None else 'no version'}",
+                "set rayVersion to the cluster's Ray version, 2.6.0 or later, or remove metadata",
+            )
