@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import InputError, SetupError
-from generator.files import ROOT_FOLDER, RenderedFile
+from generator.files import ARGOCD_FOLDER, ROOT_FOLDER, RenderedFile
 from generator.output.write import compare_output, write_output
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
@@ -133,9 +133,10 @@ def run_capacity(options: Options, reporter: Reporter, *, as_json: bool) -> int:
 
 
 def _rendered_environments(output_dir: Path) -> frozenset[str]:
-    """The names of the folders `output_dir` holds: the environments rendered into it so far."""
+    """The environments whose Argo CD folder `output_dir` holds, the one the root lists: rendered so far (an
+    environment rendered for Flux only and then turned to Argo CD has none yet)."""
     try:
-        return frozenset(path.name for path in output_dir.iterdir() if path.is_dir())
+        return frozenset(path.name for path in output_dir.iterdir() if (path / ARGOCD_FOLDER).is_dir())
     except OSError:  # no output yet
         return frozenset()
 

@@ -61,8 +61,8 @@ class BuildRequest:
     # whether the build thaws what it froze and collects what of it is garbage (see `build`): the command line,
     # whose process ends with the run, leaves it frozen, which also spares the interpreter's last collection
     restore_collector: bool = True
-    # with `selected`: the environments whose folders the output holds already. The root files list those and the
-    # selected ones only, so that `render ENV` never points the root at a folder it did not write (a new environment
+    # with `selected`: the environments whose Argo CD folders the output holds already. The root files list those and
+    # the selected ones only, so that `render ENV` never points the root at a folder it did not write (a new environment
     # not yet rendered would make kustomize fail the root, and Argo CD stop syncing every environment). None: all.
     rendered: frozenset[str] | None = None
 

@@ -344,6 +344,18 @@ def test_render_env_lists_no_environment_in_the_root_that_it_has_not_rendered(pr
     assert _kustomize(root).returncode == 0
 
 
+def test_render_env_lists_no_environment_whose_argocd_folder_was_never_written(project: Path) -> None:
+    """An environment rendered for Flux and then turned to Argo CD has a folder, but no argocd/ in it yet."""
+    other = VALID.replace("name: demo", "name: other").replace("namespace: ray}", "namespace: ray-other}")
+    (project / "environments" / "other.yaml").write_text(other.replace("engine: argocd", "engine: flux"))
+    assert run("render").exit_code == 0
+    (project / "environments" / "other.yaml").write_text(other)
+    assert run("render", "demo").exit_code == 0
+    root = project / "rendered" / "argocd"
+    assert "other" not in (root / "kustomization.yaml").read_text()
+    assert _kustomize(root).returncode == 0
+
+
 def test_render_env_leaves_the_root_alone_while_another_environment_is_invalid(project: Path) -> None:
     assert run("render").exit_code == 0
     root = (project / "rendered" / "argocd" / "kustomization.yaml").read_bytes()

@@ -335,3 +335,28 @@ def test_autoscaler_mounts_written_through_spec_are_checked(
 def test_tls_on_by_spec_with_an_autoscaler_mount_by_spec(tool: ToolData, environments: Path) -> None:
     cluster = "spec: {tlsOptions: {enabled: true}, autoscalerOptions: {volumeMounts: [{name: ray-tls, mountPath: /x}]}}"
     assert ("tls-options", AUTOSCALER_MOUNT) in problems(tool, environments, cluster)
+
+
+SERVICE = (
+    "services: [{name: s, serveConfig: {applications: [{name: a, import_path: m:a}]}, cluster: {head: {cpu: '1', "
+    "ports: [{name: serve, containerPort: 8000}], podTemplate: {spec: {containers: [{name: ray-head, ports: "
+    "PORTS}]}}}}}]"
+)
+
+
+@pytest.mark.parametrize(
+    ("ports", "rules"),
+    [
+        # merged by name with the group's: the head has serve and dashboard, as the operator reads them all
+        ("[{name: dashboard, containerPort: 8265}]", []),
+        # a list of unnamed ports replaces the group's (input/resolve.py): no serve left
+        ("[{containerPort: 8265}]", ["serve-port"]),
+        ("[{containerPort: 8265}, {name: serve-http, containerPort: 8000}]", ["serve-port"]),  # serve-* from 1.6.0
+    ],
+)
+def test_serve_port_reads_the_head_ports_as_rendered(
+    tool: ToolData, environments: Path, ports: str, rules: list[str]
+) -> None:
+    body = "kuberay: {version: 1.5.0}\ntarget: {cluster: in-cluster, namespace: ray}\npodSecurity: baseline\n"
+    body += SERVICE.replace("PORTS", ports)
+    assert [rule for _, rule, _ in problems_of(tool, environments, {"team": body})] == rules

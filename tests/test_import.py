@@ -318,6 +318,7 @@ items:
       resourceVersion: "81723"
       creationTimestamp: "2026-01-01T00:00:00Z"
       managedFields: [{manager: kubectl, operation: Apply}]
+      ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: parent, uid: 0b5c7e0e-1111-2222-3333-444455556668}]
       annotations:
         kubectl.kubernetes.io/last-applied-configuration: '{"apiVersion":"v1","kind":"ConfigMap"}'
         team: ml
@@ -343,13 +344,21 @@ def test_what_the_api_server_wrote_is_left_out_of_an_import(repository: Path) ->
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
         "note: get.yaml:1: ConfigMap settings: left out what the API server wrote (metadata.uid, "
-        "metadata.resourceVersion, metadata.creationTimestamp, metadata.managedFields, "
+        "metadata.resourceVersion, metadata.creationTimestamp, metadata.managedFields, metadata.ownerReferences, "
         "metadata.annotations[kubectl.kubernetes.io/last-applied-configuration])\n"
         "note: get.yaml:1: Service web: left out what the API server wrote (metadata.uid, metadata.resourceVersion, "
         "status, spec.clusterIP, spec.clusterIPs)\n"
     )
     written = (repository / "environments" / "got.yaml").read_text()
-    for server_field in ("uid", "resourceVersion", "managedFields", "creationTimestamp", "last-applied", "10.96"):
+    for server_field in (
+        "uid",
+        "resourceVersion",
+        "managedFields",
+        "creationTimestamp",
+        "last-applied",
+        "10.96",
+        "owner",
+    ):
         assert server_field not in written
     assert "team: ml" in written
 
@@ -408,3 +417,19 @@ def test_an_empty_job_id_is_none(repository: Path) -> None:
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "jobId" not in (repository / "environments" / "inter.yaml").read_text()
+
+
+def test_a_string_field_that_holds_no_yaml_is_compared_as_text_not_a_crash(repository: Path) -> None:
+    """runtimeEnvYAML that is no YAML passes the CRD (a string), and import compares it as text; the rules then say
+    what the operator makes of it."""
+    (repository / "job.yaml").write_text(
+        "apiVersion: ray.io/v1\nkind: RayJob\nmetadata: {name: j}\nspec:\n  entrypoint: python x.py\n"
+        "  runtimeEnvYAML: 'pip: [a'\n  rayClusterSpec:\n    headGroupSpec:\n      rayStartParams: {}\n"
+        "      template: {spec: {containers: [{name: ray-head, image: rayproject/ray:2.46.0}]}}\n"
+    )
+    arguments = ["import", "job.yaml", "--env", "j", "--kuberay-version", "1.6.0", "--repo-url", REPO_URL]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "error[job-runtime-env-yaml]: jobs[0].spec.runtimeEnvYAML: the operator cannot read runtimeEnvYAML" in (
+        result.output
+    )

@@ -585,3 +585,45 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
     (updateRayStartParamsResources, pod.go:1239-1262 at v1.6.0): a Serve deployment that asks for a GPU fits."""
     problems = problems_of(tool, environments, {"team": GPU_SERVICE.replace("RESOURCES", resources)})
     assert [rule for _, rule, _ in problems] == (["serve-gpus-fit"] if refused else [])
+
+
+@pytest.mark.parametrize(
+    ("body", "rules"),
+    [
+        # 1.3 waits the TTL before the deletionPolicy, which the item's `spec` may write
+        (
+            "kuberay: {version: 1.3.0}\noperator: {install: true, featureGates: {RayJobDeletionPolicy: true}}\n"
+            "jobs: [{name: j, entrypoint: python x.py, ttlSecondsAfterFinished: 60, cluster: {head: {cpu: '1'}}, "
+            "spec: {deletionPolicy: DeleteCluster}}]",
+            [],
+        ),
+        (
+            "kuberay: {version: 1.4.0}\noperator: {install: true, featureGates: {RayJobDeletionPolicy: true}}\n"
+            "jobs: [{name: j, entrypoint: python x.py, ttlSecondsAfterFinished: 60, cluster: {head: {cpu: '1'}}, "
+            "spec: {deletionPolicy: DeleteCluster}}]",
+            ["job-ttl"],
+        ),
+        # `spec` takes the autoscaler's version away (null): a v1 autoscaler, whatever restartPolicy
+        (
+            "kuberay: {version: 1.4.0}\nclusters: [{name: c, autoscaling: {enabled: true, version: v2}, head: {cpu: "
+            "'1', podTemplate: {spec: {restartPolicy: Always}}}, spec: {autoscalerOptions: {version: null}}}]",
+            [],
+        ),
+        # a subject named default without a namespace is the environment's own, as kustomize writes it
+        (
+            "objects: [{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding, metadata: {name: b}, roleRef: "
+            "{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}, subjects: [{kind: ServiceAccount, name: "
+            "default}]}]",
+            [],
+        ),
+        # before 1.4.0 a RayJob on a selected cluster names only its submitter Job and a label after it (63)
+        (
+            "kuberay: {version: 1.3.0}\njobs: [{name: " + "j" * 60 + ", entrypoint: python x.py, clusterSelector: "
+            "{ray.io/cluster: shared}}]",
+            [],
+        ),
+    ],
+)
+def test_rules_read_what_the_operator_reads(tool: ToolData, environments: Path, body: str, rules: list[str]) -> None:
+    body = f"target: {{cluster: in-cluster, namespace: ray}}\npodSecurity: baseline\n{body}"
+    assert [rule for _, rule, _ in problems_of(tool, environments, {"team": body})] == rules

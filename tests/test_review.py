@@ -279,7 +279,25 @@ def test_a_flux_environment_against_its_own_rendered_output_has_no_change(
     (environments / "minimal.yaml").write_text(text.replace("namespace: ray", "namespace: ray-two"))
     result = run("diff", "--base", str(tmp_path / "snapshot"))
     assert "Namespace ray-two in flux/" in result.stdout
-    assert "Namespace ray-two in workloads/" in result.stdout
+    assert "Namespace ray-two: added" in result.stdout  # the overlay's, keyed as for any engine
+
+
+def test_an_environment_turning_to_flux_keeps_its_overlays_namespace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Argo CD to both engines adds Flux's Namespace beside the overlay's, which stays as it was: no deletion."""
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    text = (FIXTURES / "environments" / "minimal.yaml").read_text()
+    (environments / "minimal.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert run("render").exit_code == 0
+    shutil.copytree(tmp_path / "rendered", tmp_path / "snapshot")
+    (environments / "minimal.yaml").write_text(text.replace("engine: argocd", "engine: both"))
+    result = run("diff", "--base", str(tmp_path / "snapshot"))
+    assert result.exit_code == 0
+    assert "DELETES NAMESPACE" not in result.stdout
+    assert "Namespace ray in flux/: added" in result.stdout
 
 
 def test_an_environment_with_a_vendored_operator_against_its_own_output(
@@ -346,6 +364,12 @@ def test_a_charted_cluster_is_reviewed_as_the_ray_cluster_its_chart_renders() ->
         "running pods keep their old spec; only pods created from now on get the new one (upgradeStrategy: "
         "Recreate, KubeRay >= 1.6.0, rolls them)",
         "scales worker group small from 3 to 5 pods",
+    ]
+    started = copy.deepcopy(values)
+    started["head"]["rayStartParams"] = {"num-cpus": "0"}  # the chart renders it into the head group
+    assert impacts_of(key, values, started) == [
+        "running pods keep their old spec; only pods created from now on get the new one (upgradeStrategy: "
+        "Recreate, KubeRay >= 1.6.0, rolls them)",
     ]
 
 

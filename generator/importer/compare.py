@@ -69,9 +69,10 @@ def without_nulls(value: Any) -> Any:
 
 
 def _parsed(text: Any, parse: Any) -> Any:
+    """The data a string field holds (YAML or JSON), or the text itself where it holds none: compared as text."""
     try:
         return parse(text) if isinstance(text, str) else text
-    except ValueError:
+    except (ValueError, yaml.YAMLError):  # yaml.YAMLError is no ValueError
         return text
 
 

@@ -18,9 +18,9 @@ from generator.output.serialize import load_yaml_stream
 SUFFIXES = (".yaml", ".yml")
 
 
-# What the API server writes into an object it stores, which `kubectl get -o yaml` shows and an object to create
-# must not carry: metadata the server owns (a resourceVersion makes a create fail: "resourceVersion should not be
-# set on objects to be created"), kubectl's record of the last apply, and the status
+# What the API server and controllers write into an object they store, which `kubectl get -o yaml` shows and an
+# object to create must not carry: metadata the server owns (a resourceVersion makes a create fail: "resourceVersion
+# should not be set on objects to be created"), kubectl's record of the last apply, and the status
 SERVER_METADATA = (
     "uid",
     "resourceVersion",
@@ -30,6 +30,9 @@ SERVER_METADATA = (
     "deletionGracePeriodSeconds",
     "managedFields",
     "selfLink",
+    # the owner's uid is the live object's: applied from Git into a namespace where no owner has it, the garbage
+    # collector deletes the object (pkg/controller/garbagecollector); an owned object is its owner's to create
+    "ownerReferences",
 )
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from generator.files import ROOT_FOLDER, RenderedFile
+from generator.files import ARGOCD_FOLDER, ROOT_FOLDER, RenderedFile
 from generator.model import names
 from generator.model.build import generator_labels
 from generator.model.types import Environment
@@ -60,7 +60,7 @@ def render_root(environments: list[Environment], jinja: jinja2.Environment) -> l
                 jinja, source, base / "applicationset.yaml", "argocd/applicationset.yaml.j2", {**context, "spec": spec}
             )
         )
-    listed = [f"../{environment.name}/argocd" for environment in argocd]
+    listed = [f"../{environment.name}/{ARGOCD_FOLDER}" for environment in argocd]
     return [
         render_file(
             jinja,
@@ -115,7 +115,7 @@ def argocd_files(
 ) -> list[RenderedFile]:
     """rendered/<env>/argocd/: the AppProjects, and the Applications unless the ApplicationSet generates them;
     `built`: the patched Ray objects (workloads.patched_ray_objects)."""
-    folder = PurePosixPath(environment.name) / "argocd"
+    folder = PurePosixPath(environment.name) / ARGOCD_FOLDER
     projects = names.project_names(environment.name)
     files = []
 
@@ -144,7 +144,7 @@ def argocd_applications(
 ) -> list[tuple[str, RenderedFile]]:
     """The environment's Argo CD Applications, each with its part (crds, operator, workloads, raycluster);
     `built`: the patched Ray objects (workloads.patched_ray_objects)."""
-    folder = PurePosixPath(environment.name) / "argocd"
+    folder = PurePosixPath(environment.name) / ARGOCD_FOLDER
     projects = names.project_names(environment.name)
     context = {
         "environment": environment,

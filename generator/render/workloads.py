@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from generator.files import RenderedFile
+from generator.files import WORKLOADS_FOLDER, RenderedFile
 from generator.input.resolve import merge
 from generator.model import names
 from generator.model.build import effective_feature_gates, object_file_name
@@ -20,7 +20,7 @@ from generator.validate.patches import built_document
 
 
 def workload_files(environment: Environment, jinja: jinja2.Environment, labels: dict[str, str]) -> list[RenderedFile]:
-    workloads = PurePosixPath(environment.name) / "workloads"
+    workloads = PurePosixPath(environment.name) / WORKLOADS_FOLDER
     files: list[RenderedFile] = []
 
     def add(path: PurePosixPath, template: str, **context: Any) -> None:
@@ -61,7 +61,7 @@ RayObject = tuple[PurePosixPath, str, JsonMap, dict[str, Any]]  # file, template
 
 def ray_objects(environment: Environment) -> list[RayObject]:
     """The Ray objects of the workloads overlay: file, template, the item's `spec` and the template context."""
-    workloads = PurePosixPath(environment.name) / "workloads"
+    workloads = PurePosixPath(environment.name) / WORKLOADS_FOLDER
     found: list[RayObject] = []
     for cluster in environment.clusters:
         if cluster.delivery == "kustomize":
@@ -80,7 +80,7 @@ def ray_objects(environment: Environment) -> list[RayObject]:
 
 
 def _ray_cluster_object(environment: Environment, cluster: RayCluster) -> RayObject:
-    path = PurePosixPath(environment.name) / "workloads" / f"raycluster-{cluster.meta.name}.yaml"
+    path = PurePosixPath(environment.name) / WORKLOADS_FOLDER / f"raycluster-{cluster.meta.name}.yaml"
     return path, "workloads/raycluster.yaml.j2", cluster.override, {"cluster": cluster}
 
 

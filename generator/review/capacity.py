@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from generator.model.fields import CLUSTER_SPEC_AT
@@ -64,10 +64,11 @@ _CHART_POD = (
 
 def chart_cluster(key: ObjectKey, values: Mapping[str, Any]) -> dict[str, Any] | None:
     """The RayCluster the ray-cluster chart renders from a values file the generator wrote (`delivery: helm`), as
-    the chart's templates/raycluster-cluster.yaml builds it (at v1.7.0: enableInTreeAutoscaling from head, lines
-    16-17; each group's pod, its Ray container first and its sidecarContainers after, 69-130; the worker group
-    unless worker.disabled, 173-178; each additionalWorkerGroups entry unless disabled, 307-312), as far as the
-    review reads it: capacity, replicas and bounds, and the pod template. None for another document."""
+    the chart's templates/raycluster-cluster.yaml builds it (at v1.7.0: rayVersion, enableInTreeAutoscaling and
+    autoscalerOptions from head, lines 13-22; headService and serviceType, 38-45; each group's pod, its Ray
+    container first and its sidecarContainers after, 69-130; the worker group unless worker.disabled, 173-178;
+    each additionalWorkerGroups entry unless disabled, 307-312), as far as the review reads it: capacity, replicas
+    and bounds, rayStartParams, the pod template. None for another document."""
     if (
         key.kind != VALUES
         or not key.name.startswith(f"{CHARTS_FOLDER}/")
@@ -75,7 +76,22 @@ def chart_cluster(key: ObjectKey, values: Mapping[str, Any]) -> dict[str, Any] |
     ):
         return None
     head = values["head"]
-    spec: dict[str, Any] = {"headGroupSpec": {"template": _chart_pod(values, head, "ray-head")}}
+    head_group: dict[str, Any] = {"template": _chart_pod(values, head, "ray-head")}
+    service = values.get("service")
+    head_group.update(
+        {
+            key: value
+            for key, value in (
+                ("headService", head.get("headService")),
+                ("serviceType", service.get("type") if isinstance(service, Mapping) else None),
+                ("rayStartParams", head.get("rayStartParams")),
+            )
+            if value
+        }
+    )
+    spec: dict[str, Any] = {"headGroupSpec": head_group}
+    # the cluster's own fields the chart takes from head (lines 13-22)
+    spec.update({key: head[key] for key in ("rayVersion", "autoscalerOptions") if head.get(key)})
     if head.get("enableInTreeAutoscaling"):
         spec["enableInTreeAutoscaling"] = True
     groups: list[tuple[Any, Any]] = []
@@ -95,6 +111,7 @@ def chart_cluster(key: ObjectKey, values: Mapping[str, Any]) -> dict[str, Any] |
             "minReplicas": group.get("minReplicas") or 0,
             "maxReplicas": group.get("maxReplicas") or 2147483647,
             "numOfHosts": group.get("numOfHosts") or 1,
+            **({"rayStartParams": group["rayStartParams"]} if group.get("rayStartParams") else {}),
             "template": _chart_pod(values, group, "ray-worker"),
         }
         for name, group in groups
@@ -221,12 +238,19 @@ def shown(resource: str, amount: Decimal) -> str:
     """An amount as people write it, and exactly, so that two amounts differ in print when they differ: 6 (CPU),
     24Gi or 1.125Gi (memory, storage, huge pages), else 2080Mi or 40Ki or bytes, 2 (GPUs)."""
     if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
-        gib = amount / GIB
-        if gib == gib.quantize(Decimal("0.001")):
-            return f"{gib.normalize():f}Gi"
-        for unit, size in (("Mi", GIB / 1024), ("Ki", GIB / 1024 / 1024)):
-            if (amount / size) % 1 == 0:
-                return f"{(amount / size).normalize():f}{unit}"
+        with localcontext() as context:  # exact for any sum of quantities (Python's default keeps 28 digits)
+            context.prec = 200
+            return _memory(amount)
+    return f"{amount.normalize():f}"
+
+
+def _memory(amount: Decimal) -> str:
+    gib = amount / GIB
+    if gib == gib.quantize(Decimal("0.001")):
+        return f"{gib.normalize():f}Gi"
+    for unit, size in (("Mi", GIB / 1024), ("Ki", GIB / 1024 / 1024)):
+        if (amount / size) % 1 == 0:
+            return f"{(amount / size).normalize():f}{unit}"
     return f"{amount.normalize():f}"
 
 

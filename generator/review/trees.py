@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from generator.errors import SetupError
-from generator.files import GENERATED_MARKER, ROOT_FOLDER, RenderedFile
+from generator.files import GENERATED_MARKER, ROOT_FOLDER, WORKLOADS_FOLDER, RenderedFile
 from generator.output.serialize import load_yaml_stream
 from generator.render.operator_kustomize import VENDOR
 
@@ -87,11 +87,17 @@ def _add(found: _Found, path: PurePosixPath, documents: tuple[Any, ...]) -> None
 
 
 def _tree(found: _Found) -> Tree:
-    """Each object by its identity, or by its identity and folder where several folders hold one of it: whichever
-    order the files were read in (a build's, a directory's), each is compared with the same."""
+    """Each object by its identity, and by its folder too where that could change between two outputs: a Namespace
+    outside the workloads overlay (written for Flux beside the overlay's), and an object that several folders hold,
+    but the overlay's. So each is compared with the same whichever order the files were read in (a build's, a
+    directory's), and an environment that turns to Flux (or back) keeps its overlay's Namespace."""
     return {
         environment: {
-            (key if len(folders) == 1 else replace(key, folder=folder)): document
+            (
+                key
+                if folder == WORKLOADS_FOLDER or (len(folders) == 1 and key.kind != "Namespace")
+                else replace(key, folder=folder)
+            ): document
             for key, folders in objects.items()
             for folder, document in folders.items()
         }

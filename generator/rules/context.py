@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
-from generator.input.resolve import merged_lists
+from generator.input.resolve import is_keyed_list, merged_lists
 from generator.model.build import (
     ContainerLayers,
     container_layers,
@@ -291,6 +291,35 @@ def ray_container_mounts(
     }
     items = _ray_container_items(data, spec_at, group_path, "volumeMounts", "mountPath", generated)
     return [(item.get("name"), mount_path, at) for mount_path, (item, at) in items.items()]
+
+
+def ray_container_ports(
+    data: dict[str, Any], spec_at: ClusterSpecAt, group_path: DocPath
+) -> list[tuple[Mapping[str, Any], DocPath]] | None:
+    """Each port of a group's Ray container as rendered, with where it is written: the group's, then what the
+    podTemplate and the item's `spec` write, merged by name (_ray_container_items); the unnamed ports of a list
+    that replaces the ones before it too. None where the container cannot be read."""
+    layers = ray_container_layers(data, spec_at, group_path)
+    if not layers.readable:
+        return None
+    group = value_at(data, group_path)
+    written = group.get("ports", []) if isinstance(group, dict) else []
+    generated: dict[Any, tuple[Mapping[str, Any], DocPath]] = {
+        port["name"]: (port, (*group_path, "ports", index))
+        for index, port in enumerate(written if isinstance(written, list) else [])
+        if isinstance(port, dict) and isinstance(port.get("name"), str)
+    }
+    named = _ray_container_items(data, spec_at, group_path, "ports", "name", generated, layers)
+    ports = list(named.values())
+    lists = [((*at, "ports"), container["ports"]) for at, container in layers.parts if "ports" in container]
+    if lists and isinstance(lists[-1][1], list) and not is_keyed_list(lists[-1][1], "name"):
+        at, items = lists[-1]
+        ports += [
+            (item, (*at, index))
+            for index, item in enumerate(items)
+            if isinstance(item, dict) and not isinstance(item.get("name"), str)
+        ]
+    return ports
 
 
 def _ray_container_items(

@@ -100,7 +100,9 @@ def ray_object_names(context: RuleContext) -> Iterator[Problem]:
     """The operator rejects RayCluster/RayJob/RayService names that are not short DNS-1035 labels."""
     for section, (kind, _limit) in name_limits(context.release.version).items():
         for index, item in enumerate(context.data.get(section, [])):
-            found = ray_object_name_problem(kind, item["name"], context.release.version)
+            # a RayJob on a selected cluster creates none, whose name would bind its own before 1.4.0
+            selected = section == "jobs" and bool(item.get("clusterSelector"))
+            found = ray_object_name_problem(kind, item["name"], context.release.version, selected=selected)
             if found is not None:
                 yield context.problem((section, index, "name"), *found)
 
@@ -122,12 +124,16 @@ def _legacy(version: str) -> bool:
     return version_key(version) < version_key(LEGACY_CLUSTER_NAMES[0])
 
 
-def ray_object_name_problem(kind: str, name: str, version: str) -> tuple[str, str] | None:
+def ray_object_name_problem(kind: str, name: str, version: str, *, selected: bool = False) -> tuple[str, str] | None:
     """What the operator of `version` refuses in the name of a Ray object of `kind` (message and hint), if anything:
-    the same for the name an item gives and one a patch gives (validate/patches.py)."""
+    the same for the name an item gives and one a patch gives (validate/patches.py). `selected`: a RayJob on a
+    selected cluster, which before 1.4.0 names only its submitter Job and a label after it (63 characters each,
+    rayjob_controller.go:541-549 and 715-727 at v1.3.0)."""
     limit = next((limit for known, limit in name_limits(version).values() if known == kind), None)
     if limit is None:
         return None
+    if selected and _legacy(version):
+        limit = LEGACY_CLUSTER_LIMIT
     if len(name) > limit:
         return (
             f"{kind} name '{name}' has {len(name)} characters; the KubeRay operator allows at most {limit}",

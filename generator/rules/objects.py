@@ -364,11 +364,10 @@ def binding_subject_namespace(context: RuleContext) -> Iterator[Problem]:
             for position, subject in enumerate(subjects if isinstance(subjects, list) else []):
                 if not isinstance(subject, Mapping) or subject.get("kind") != "ServiceAccount":
                     continue
-                if subject.get("name") == "default" and subject.get("namespace") != namespace:
+                # without a namespace, kustomize gives it the environment's, which is what it means then
+                if subject.get("name") == "default" and subject.get("namespace") not in (None, namespace):
                     yield context.problem(
-                        (section, index, "subjects", position, "namespace")
-                        if "namespace" in subject
-                        else (section, index, "subjects", position),
+                        (section, index, "subjects", position, "namespace"),
                         f"kustomize sets the namespace of a subject named default to the overlay's, so this binding "
                         f"would grant ServiceAccount default of {namespace}, not of {subject.get('namespace')}",
                         f"bind that ServiceAccount from an environment of namespace {subject.get('namespace')} (or "

@@ -50,6 +50,7 @@ from generator.rules.context import (
     worker_groups,
     written_by_spec,
     written_group,
+    written_job,
 )
 from generator.rules.go_version import compare_versions, dotted, generic_version
 from generator.rules.rule import rule
@@ -110,7 +111,7 @@ TTL_CHECKED_SINCE = "1.4.0"
 )
 def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
-        if not context.since(TTL_CHECKED_SINCE) and _ttl_delays_deletion(job):
+        if not context.since(TTL_CHECKED_SINCE) and _ttl_delays_deletion(job, written_job(context.data, job_path)):
             continue
         if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
             yield context.problem(
@@ -121,10 +122,14 @@ def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
             )
 
 
-def _ttl_delays_deletion(job: dict[str, Any]) -> bool:
+def _ttl_delays_deletion(job: dict[str, Any], written: Any) -> bool:
     """Whether a 1.3 operator waits the job's TTL before it follows its deletionPolicy: one other than DeleteNone,
-    on a cluster of its own (whether the feature gate is on, rule versions says)."""
-    return job.get("deletionPolicy", "DeleteNone") != "DeleteNone" and "clusterSelector" not in job
+    as rendered (what the item's `spec` writes, `written`, last), on a cluster of its own (whether the feature gate
+    is on, rule versions says)."""
+    written = written if isinstance(written, dict) else {}
+    policy = written["deletionPolicy"] if "deletionPolicy" in written else job.get("deletionPolicy")
+    selector = written["clusterSelector"] if "clusterSelector" in written else job.get("clusterSelector")
+    return policy not in (None, "DeleteNone") and not selector
 
 
 @rule(
@@ -719,8 +724,11 @@ def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
         # the operator checks this only with the autoscaler on, by the options' version (IsAutoscalingV2Enabled)
         if not autoscaler_rendered(spec_at.spec, spec_at.written):
             continue
-        version = written_by_spec(spec_at, ("autoscalerOptions", "version"))
-        if (version or spec_at.spec.get("autoscaling", {}).get("version")) != "v2":
+        # the options' version as rendered: what `spec` writes there (its null removes it), else the structured one
+        options = written_by_spec(spec_at, ("autoscalerOptions",))
+        written_version = isinstance(options, dict) and "version" in options
+        version = options["version"] if written_version else spec_at.spec.get("autoscaling", {}).get("version")
+        if version != "v2":
             continue
         for path, group in groups(spec_at):
             entry, entry_at = written_group(context.data, spec_at, path)

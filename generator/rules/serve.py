@@ -15,7 +15,7 @@ from generator.rules.context import (
     ClusterSpecAt,
     RuleContext,
     groups,
-    ray_container_layers,
+    ray_container_ports,
     worker_groups,
     written_group,
 )
@@ -166,20 +166,14 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
         service = context.data["services"][spec_at.path[1]]
         if service.get("serveService") is not None or value_at(service, (OVERRIDE, "serveService")) is not None:
             continue
-        head_path = (*spec_at.path, "head")
-        layers = ray_container_layers(context.data, spec_at, head_path)
-        taken = layers.taken_at("ports")
-        if taken is None and not layers.readable:
-            continue
-        at = taken or (*head_path, "ports")
-        ports = value_at(context.data, at) if at[-1] == "ports" else None
-        if not isinstance(ports, list) or not ports:
-            continue  # no ports: the operator opens its defaults, serve among them
-        names = [
-            str(port.get("name") or f"{port.get('containerPort')}-port") for port in ports if isinstance(port, dict)
-        ]
+        # every port of the head's Ray container, as the lists merge by name (getPortsFromCluster reads them all)
+        ports = ray_container_ports(context.data, spec_at, (*spec_at.path, "head"))
+        if not ports:
+            continue  # none (the operator opens its defaults, serve among them), or a container not to be read
+        names = [str(port.get("name") or f"{port.get('containerPort')}-port") for port, _ in ports]
         if any(name == SERVE_PORT or (prefixed and name.startswith(f"{SERVE_PORT}-")) for name in names):
             continue
+        at = ports[-1][1][:-1]  # the list of the last port
         wanted = f"'{SERVE_PORT}' (or one starting with '{SERVE_PORT}-')" if prefixed else f"'{SERVE_PORT}'"
         yield context.problem(
             at,
