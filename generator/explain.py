@@ -13,7 +13,7 @@ import yaml
 
 from generator.errors import SetupError
 from generator.input.envschema import environment_schema
-from generator.model.build import ENVIRONMENT_DEFAULTS, feature_gate_states
+from generator.model.build import ENVIRONMENT_DEFAULTS, NESTED_DEFAULTS, feature_gate_states
 from generator.model.fields import EVERY, SECTION_KINDS, KindField, all_kind_fields
 from generator.releases import SUPPORTED_RELEASES, FieldHistory, load_release, release_tag
 
@@ -51,10 +51,11 @@ def explain(given: str, history: FieldHistory, schemas_dir: Path) -> str:
     if found.schema.get("description"):
         lines.append(f"  {found.schema['description']}")
     lines += [f"  {line}" for line in _constraints(found.schema)]
-    if found.path[:2] == ("operator", "featureGates") and len(found.path) == 3:
+    gate = found.path[:2] == ("operator", "featureGates") and len(found.path) == 3
+    if gate:  # its default is the operator's, by release
         lines += [f"  {line}" for line in _gate_lines(found.path[2], schemas_dir)]
-    default = ENVIRONMENT_DEFAULTS.get(_display(found.steps))
-    lines.append(f"  default: {default}" if default is not None else "  default: none (left out when not set)")
+    else:
+        lines.append(f"  default: {_default(_display(found.steps))}")
     lines += [f"  {line}" for line in _landing(found.path, history)]
     children = _children(found.schema)
     if children:
@@ -63,6 +64,18 @@ def explain(given: str, history: FieldHistory, schemas_dir: Path) -> str:
     lines.append("  example:")
     lines += [f"    {line}" for line in _example(found.steps)]
     return "\n".join(lines) + "\n"
+
+
+def _default(path: str) -> str:
+    """The default of the field at `path`: an environment field's, else a group's, cluster spec's or submitter's,
+    by the end of the path (model/build.py)."""
+    if path in ENVIRONMENT_DEFAULTS:
+        return ENVIRONMENT_DEFAULTS[path]
+    for suffix, default in NESTED_DEFAULTS.items():
+        # defaults.* are the fallbacks themselves
+        if not path.startswith("defaults.") and (path == suffix or path.endswith(f".{suffix}")):
+            return default
+    return "none (left out when not set)"
 
 
 def find_field(given: str) -> Explained:

@@ -169,6 +169,23 @@ def test_explain_gives_defaults_from_the_model_and_gate_history() -> None:
     assert "  default: main" in run("explain", "gitops.targetRevision").stdout.splitlines()
     gate = run("explain", "operator.featureGates.RayJobDeletionPolicy").stdout.splitlines()
     assert "  default: false in 1.3.0 to 1.5.2, true in 1.6.0 to 1.7.0" in gate
+    assert [line for line in gate if line.startswith("  default:")] == [gate[2]]  # the release's, and no other
+
+
+@pytest.mark.parametrize(
+    ("field", "default"),
+    [
+        ("jobs.cluster.workerGroups.replicas", "minReplicas, else 1"),
+        ("services.cluster.workerGroups.maxReplicas", "the larger of replicas and minReplicas"),
+        ("clusters.head.containerName", "ray-head"),
+        ("cronJobs.job.cluster.workerGroups.containerName", "ray-worker"),
+        ("jobs.submitter.containerName", "ray-job-submitter"),
+        ("clusters.rayVersion", "defaults.rayVersion (none: KubeRay then reads no Ray version)"),
+        ("defaults.rayVersion", "none (left out when not set)"),
+    ],
+)
+def test_explain_gives_the_defaults_of_groups_as_the_model_applies_them(field: str, default: str) -> None:
+    assert f"  default: {default}" in run("explain", field).stdout.splitlines()
     gpu = run("explain", "clusters[0].workerGroups[].gpu").stdout.splitlines()
     assert gpu[0] == "clusters[].workerGroups[].gpu: integer"
 

@@ -102,6 +102,19 @@ ENVIRONMENT_DEFAULTS = {
     "podSecurity": DEFAULT_POD_SECURITY,
     "target.kubernetesVersion": DEFAULT_KUBERNETES_VERSION,
 }
+# The defaults of the fields of any head or worker group, cluster spec or submitter, by the end of their path (a
+# group is under clusters[], jobs[].cluster, services[].cluster and cronJobs[].job.cluster): what `explain` prints,
+# in the words of the functions that apply them (worker_bounds, ray_container, submitter_container,
+# cluster_ray_version)
+NESTED_DEFAULTS = {
+    "workerGroups[].replicas": "minReplicas, else 1",
+    "workerGroups[].minReplicas": "replicas",
+    "workerGroups[].maxReplicas": "the larger of replicas and minReplicas",
+    "head.containerName": HEAD_CONTAINER,
+    "workerGroups[].containerName": WORKER_CONTAINER,
+    "submitter.containerName": SUBMITTER_CONTAINER,
+    "rayVersion": "defaults.rayVersion (none: KubeRay then reads no Ray version)",
+}
 # The keys of a volume item that describe its mount; every other key is the volume source.
 VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 
 from generator.checks import TOOL
 from generator.errors import Problem
@@ -107,7 +109,8 @@ def ray_object_names(context: RuleContext) -> Iterator[Problem]:
                 yield context.problem((section, index, "name"), *found)
 
 
-def name_limits(version: str) -> dict[str, tuple[str, int]]:
+@functools.lru_cache(maxsize=16)  # asked for each Ray object of each environment, of a handful of releases
+def name_limits(version: str) -> Mapping[str, tuple[str, int]]:
     """The kind and longest name of each section's Ray objects that the operator of `version` takes."""
     limits = dict(MAX_NAME_LENGTH)
     if _legacy(version):
@@ -116,7 +119,7 @@ def name_limits(version: str) -> dict[str, tuple[str, int]]:
         limits["clusters"] = ("RayCluster", LEGACY_CLUSTER_LIMIT)
     if version_key(version) >= version_key(CRON_NAME_SUFFIX[0][0]):
         limits["cronJobs"] = ("RayCronJob", cron_name_limit(version))
-    return limits
+    return MappingProxyType(limits)
 
 
 def _legacy(version: str) -> bool:
