@@ -98,14 +98,29 @@ def run_diff(options: Options, request: DiffRequest, reporter: Reporter) -> int:
     from generator.review.trees import tree_of_files
 
     reports = {"text": text_report, "markdown": markdown_report, "json": json_report}
+    # an environment named that has no file any more is a removed one, which the base holds (`diff prod` after
+    # prod.yaml was deleted): the others are built, and the removed ones compared with nothing
+    gone = tuple(
+        name
+        for name in options.selected
+        if Path(name).suffix not in (".yaml", ".yml")
+        and "/" not in name
+        and not any((options.environments_dir / f"{name}{suffix}").is_file() for suffix in (".yaml", ".yml"))
+    )
+    present = tuple(name for name in options.selected if name not in gone)
 
     def act(result: BuildResult) -> int:
         base = load_base(request.base, options.environments_dir, options.output_dir, options.tool)
-        diffs = diff_trees(base.tree, tree_of_files(result.files), result.environments if options.selected else ())
+        names = (*(result.environments if present else ()), *gone) if options.selected else ()
+        diffs = diff_trees(base.tree, tree_of_files(result.files), names)
+        if gone and not diffs and any(name not in base.tree for name in gone):
+            unknown = ", ".join(name for name in gone if name not in base.tree)
+            reporter.failure(f"no environment named {unknown}, here or in {base.label}")
+            return EXIT_SETUP
         reporter.output(reports[request.output_format](diffs, base.label))
         return EXIT_INVALID if request.exit_code and diffs else EXIT_OK
 
-    return _run(options, reporter, act)
+    return _run(replace(options, selected=present), reporter, act)
 
 
 def run_capacity(options: Options, reporter: Reporter, *, as_json: bool) -> int:

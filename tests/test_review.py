@@ -398,3 +398,42 @@ def test_sidecars_count_beside_the_containers_and_init_containers_after_them() -
     }
     capacity = cluster_capacity({"headGroupSpec": head})
     assert capacity.maximum == {"cpu": Decimal(3), "memory": Decimal(5 * 2**30)}
+
+
+def test_autoscaler_options_of_a_running_cluster_reach_only_a_new_head_pod() -> None:
+    """The operator builds the autoscaler sidecar into the head pod (DefaultHeadPodTemplate): a running head keeps
+    the one it was built with."""
+    old: dict[str, Any] = {
+        "kind": "RayCluster",
+        "spec": {"enableInTreeAutoscaling": True, "autoscalerOptions": {"idleTimeoutSeconds": 60}},
+    }
+    new = copy.deepcopy(old)
+    new["spec"]["autoscalerOptions"]["idleTimeoutSeconds"] = 300
+    assert impacts(old, new) == [
+        "running pods keep their old spec; only pods created from now on get the new one (upgradeStrategy: "
+        "Recreate, KubeRay >= 1.6.0, rolls them)"
+    ]
+
+
+def test_diff_of_an_environment_whose_file_is_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`diff prod` after prod.yaml was deleted: the base's prod is removed, not an unknown environment."""
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    text = (FIXTURES / "environments" / "minimal.yaml").read_text()
+    (environments / "minimal.yaml").write_text(text)
+    (environments / "other.yaml").write_text(
+        text.replace("name: minimal", "name: other").replace("namespace: ray", "namespace: ray-other")
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run("render").exit_code == 0
+    shutil.copytree(tmp_path / "rendered", tmp_path / "snapshot")
+    (environments / "minimal.yaml").unlink()
+    result = run("diff", "--base", "snapshot", "minimal")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1].split()[:2] == ["minimal", "removed"]
+    assert "other" not in result.stdout
+    unknown = run("diff", "--base", "snapshot", "nowhere")
+    assert (unknown.exit_code, unknown.stderr) == (
+        2,
+        "kuberay-gitops: error: no environment named nowhere, here or in snapshot\n",
+    )

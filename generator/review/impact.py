@@ -28,6 +28,9 @@ Level = Literal["info", "notice", "danger"]
 # Worker group fields the autoscaler writes at run time, as the field table marks them (`owner="autoscaler"`).
 AUTOSCALER_OWNED = tuple(str(entry.crd[-1]) for entry in runtime_owned("RayCluster", "autoscaler"))
 BOUNDS = ("minReplicas", "maxReplicas")
+# Cluster fields the operator builds pods from besides their templates: the autoscaler sidecar of the head pod
+# (DefaultHeadPodTemplate, common/pod.go:243-276 at v1.7.0), which a running head pod keeps as it was built
+POD_BUILDING = (("autoscalerOptions",), ("enableInTreeAutoscaling",))
 
 
 @dataclass(frozen=True)
@@ -191,10 +194,11 @@ def _ray_job(changes: list[FieldChange]) -> Iterator[Impact]:
 
 def _ray_cluster(new: Mapping[str, Any], changes: list[FieldChange]) -> Iterator[Impact]:
     spec = new.get("spec") or {}
+    # what the pods are made of: their templates, and the autoscaler the operator puts into the head pod
     pods = [
         change
         for change in changes
-        if change.path[1:2] in (("headGroupSpec",), ("workerGroupSpecs",))
+        if change.path[1:2] in (("headGroupSpec",), ("workerGroupSpecs",), *POD_BUILDING)
         and not _autoscaler_owned(change, 1)
         and not (len(change.path) == 4 and change.path[3] in BOUNDS)
     ]
