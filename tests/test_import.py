@@ -433,3 +433,22 @@ def test_a_string_field_that_holds_no_yaml_is_compared_as_text_not_a_crash(repos
     assert "error[job-runtime-env-yaml]: jobs[0].spec.runtimeEnvYAML: the operator cannot read runtimeEnvYAML" in (
         result.output
     )
+
+
+def test_a_date_in_a_serve_config_stays_text_and_a_nameless_manifest_is_not_carried(repository: Path) -> None:
+    """KubeRay hands serveConfigV2 to Ray through sigs.k8s.io/yaml, which writes a timestamp back as its text; an
+    object without a name has none to keep in Git."""
+    (repository / "svc.yaml").write_text(
+        "apiVersion: ray.io/v1\nkind: RayService\nmetadata: {name: s}\nspec:\n  serveConfigV2: |\n"
+        "    applications:\n      - name: app\n        import_path: app:app\n"
+        "        runtime_env: {env_vars: {RELEASE: 2024-01-02}}\n  rayClusterConfig:\n    headGroupSpec:\n"
+        "      rayStartParams: {}\n      template: {spec: {containers: [{name: ray-head, image: rayproject/ray:2.46.0, "
+        "ports: [{name: serve, containerPort: 8000}]}]}}\n---\napiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n"
+    )
+    arguments = ["import", "svc.yaml", "--env", "s", "--kuberay-version", "1.6.0", "--repo-url", REPO_URL]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(
+        "not carried: svc.yaml:14: ConfigMap ?: it has no name (nor generateName): GitOps needs a stable one\n"
+    )
+    assert "RELEASE: '2024-01-02'" in (repository / "environments" / "s.yaml").read_text()

@@ -13,6 +13,7 @@ import yaml
 from generator.importer.convert import JOB_SPEC, RAY_VERSIONS, WORKER_BOUND_DEFAULTS, descend, object_name
 from generator.model.build import ENVIRONMENT_LABEL, MANAGED_BY_LABEL
 from generator.model.fields import CLUSTER_SPEC
+from generator.rules.go_yaml import load_as_json
 
 # Fields that hold YAML or JSON in a string: compared as the data they hold
 YAML_STRINGS = frozenset({"serveConfigV2", "runtimeEnvYAML"})
@@ -53,7 +54,7 @@ def normalized(document: dict[str, Any]) -> dict[str, Any]:
         job = spec.get("jobTemplate") if isinstance(spec.get("jobTemplate"), dict) else spec
         for holder in (spec, job):
             for key in YAML_STRINGS & set(holder):
-                holder[key] = _parsed(holder[key], yaml.safe_load)
+                holder[key] = _parsed(holder[key], load_as_json)
             for key in JSON_STRINGS & set(holder):
                 holder[key] = _parsed(holder[key], json.loads)
     return result

@@ -18,6 +18,7 @@ import yaml
 from generator.input.envschema import definitions
 from generator.model.fields import FIELDS, JOB_SPEC_AT, KIND_SECTIONS
 from generator.model.names import HEAD_CONTAINER, SUBMITTER_CONTAINER, WORKER_CONTAINER
+from generator.rules.go_yaml import load_as_json
 from generator.source import value_at
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def _parsed_yaml(text: Any) -> Any:
     if not isinstance(text, str):
         return None
     try:
-        return yaml.safe_load(text)
+        return load_as_json(text)  # as KubeRay hands it to Ray: a date stays text
     except yaml.YAMLError:
         return None
 

@@ -200,8 +200,11 @@ def _with_moved_subjects(
 
 def _refusal(manifest: Manifest, crd_findings: CrdFindings) -> str | None:
     document = manifest.document
-    if not isinstance(document.get("metadata"), dict):
+    metadata = document.get("metadata", {})
+    if not isinstance(metadata, dict):
         return "its metadata is not a mapping"
+    if not metadata.get("name") and not str(metadata.get("generateName") or "").rstrip("-"):
+        return "it has no name (nor generateName): GitOps needs a stable one"
     if manifest.kind in SECTIONS and manifest.api_version in RAY_VERSIONS:
         # a manifest the API server refuses is not read into fields (which take its shape on trust)
         findings = crd_findings(document)

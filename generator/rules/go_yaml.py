@@ -127,3 +127,25 @@ def _any_tag_loader() -> type:
 
     AnyTagLoader.add_multi_constructor("", untagged)
     return AnyTagLoader
+
+
+def load_as_json(text: str) -> object:
+    """YAML text as sigs.k8s.io/yaml hands it on as JSON (what KubeRay gives Ray of serveConfigV2 and
+    runtimeEnvYAML): YAML 1.1 typing, but a timestamp written back as its text. Raises yaml.YAMLError."""
+    import yaml
+
+    return yaml.load(text, Loader=_timestamps_as_text_loader())
+
+
+@functools.cache
+def _timestamps_as_text_loader() -> type:
+    import yaml
+
+    class TimestampsAsTextLoader(yaml.SafeLoader):
+        pass
+
+    def text(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+    TimestampsAsTextLoader.add_constructor("tag:yaml.org,2002:timestamp", text)
+    return TimestampsAsTextLoader
