@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import InputError, format_path
+from generator.errors import InputError, Problem, format_path
 from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import resolve_environment
@@ -29,6 +29,7 @@ class EnvironmentSummary:
     file: Path
     data: dict[str, Any]  # the resolved document; empty when it does not resolve
     problem: str | None = None  # why it does not resolve
+    problems: tuple[Problem, ...] = ()  # where it does not resolve, each located
 
     def text(self, *keys: str) -> str | None:
         """The string at `keys` of the resolved document, if it is one (the document is not validated)."""
@@ -84,7 +85,9 @@ def _summary(file: Path, load: Callable[[Path], LoadedDocument], partials: froze
         resolved = resolve_environment(file, load, partials)
     except InputError as error:
         first = error.problems[0] if error.problems else None
-        return EnvironmentSummary(file.stem, file, {}, first.message if first else "does not resolve")
+        return EnvironmentSummary(
+            file.stem, file, {}, first.message if first else "does not resolve", tuple(error.problems)
+        )
     return EnvironmentSummary(file.stem, file, resolved.data if isinstance(resolved.data, dict) else {})
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 from ruamel.yaml import YAML
 
-from generator.errors import SetupError
+from generator.errors import InputError, SetupError
 from generator.input.envschema import DNS1123_LABEL, ENVIRONMENT_NAME_MAX
 from generator.input.resolve import PARTIAL_PREFIX
 from generator.inventory import EnvironmentSummary, resolve_file, summarize
@@ -212,6 +212,8 @@ def _copied(request: NewEnvironment, summaries: list[EnvironmentSummary]) -> str
     if source is None:
         known = ", ".join(summary.name for summary in summaries) or "none"
         raise SetupError(f"there is no environment '{request.source}' to copy (environments: {known})")
+    if source.problems:  # where it does not resolve, located as `validate` locates it
+        raise InputError(source.problems)
     if source.problem is not None:
         raise SetupError(f"environment {source.name} {source.problem}: fix it before copying it")
     if request.gpu or request.repo_url:

@@ -276,6 +276,15 @@ def test_new_copy_refuses_options_it_would_ignore_and_sources_that_do_not_valida
         "kuberay-gitops: error: environment typo does not validate: target: expected a mapping, got an integer 5"
     )
     assert run("list").stdout.splitlines()[2].startswith("typo         -")
+    # a source that does not even read is bad input: its problems with their places, exit 1, nothing written
+    (repository / "environments" / "typo.yaml").write_text("name: typo\nkuberay: {version: 1.6.0\n")
+    result = run("new", "copy", "--from", "typo")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "environments/typo.yaml:2:10: error[yaml-syntax]: a {…} mapping that is not closed, or misses a ',' between "
+        "items\n  hint: close it with } and separate its items with ', '\n1 error(s)\n",
+    )
+    assert not (repository / "environments" / "copy.yaml").exists()
 
 
 def test_new_copy_onto_a_served_cluster_takes_its_release_and_gates(repository: Path) -> None:
