@@ -360,3 +360,27 @@ def test_serve_port_reads_the_head_ports_as_rendered(
     body = "kuberay: {version: 1.5.0}\ntarget: {cluster: in-cluster, namespace: ray}\npodSecurity: baseline\n"
     body += SERVICE.replace("PORTS", ports)
     assert [rule for _, rule, _ in problems_of(tool, environments, {"team": body})] == rules
+
+
+@pytest.mark.parametrize(
+    ("spec", "rules"),
+    [
+        ("{}", ["unique-container-names"]),
+        # the item's `spec` takes the podTemplate's init containers away (null), or replaces them (unnamed item)
+        ("{headGroupSpec: {template: {spec: {initContainers: null}}}}", []),
+        ("{headGroupSpec: {template: {spec: {initContainers: [{image: b, command: ['true']}]}}}}", ["crd-schema"]),
+        (
+            "{headGroupSpec: {template: {spec: {initContainers: [{name: setup, image: b}]}}}}",
+            ["unique-container-names"],
+        ),
+    ],
+)
+def test_container_names_are_read_as_the_lists_merge(
+    tool: ToolData, environments: Path, spec: str, rules: list[str]
+) -> None:
+    body = (
+        "kuberay: {version: 1.6.0}\ntarget: {cluster: in-cluster, namespace: ray}\npodSecurity: baseline\n"
+        "clusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {initContainers: [{name: ray-head, image: b}]}}}, "
+        f"spec: {spec}}}]"
+    )
+    assert sorted({rule for _, rule, _ in problems_of(tool, environments, {"team": body})}) == rules

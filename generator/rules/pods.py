@@ -216,14 +216,21 @@ def _pod_names(
         at = (*group_path, "containerName") if "containerName" in group else group_path
         names[ray_container(group, group_path[-1] == "head")] = at
     written, written_at = written_group(context.data, spec_at, group_path)
-    for pod, pod_at in (
-        (value_at(group, ("podTemplate", "spec")), (*group_path, "podTemplate", "spec")),
-        (value_at(written, ("template", "spec")), (*written_at, "template", "spec")),
-    ):
-        items = pod.get(key) if isinstance(pod, dict) else None
-        for index, item in enumerate(items if isinstance(items, list) else []):
+    lists = [
+        ((*pod_at, key), pod[key])
+        for pod, pod_at in (
+            (value_at(group, ("podTemplate", "spec")), (*group_path, "podTemplate", "spec")),
+            (value_at(written, ("template", "spec")), (*written_at, "template", "spec")),
+        )
+        if isinstance(pod, dict) and key in pod
+    ]
+    # merged as input/resolve.py merges them: by name, a list not keyed by name replaces, a null removes
+    for replaces, at, items in merged_lists(lists, "name", keyed=key == "containers"):
+        if replaces:
+            names = {}
+        for index, item in enumerate(items):
             if isinstance(item, dict) and isinstance(item.get("name"), str):
-                names.setdefault(item["name"], (*pod_at, key, index, "name"))
+                names.setdefault(item["name"], (*at, index, "name"))
     return names
 
 
