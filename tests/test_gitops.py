@@ -447,3 +447,32 @@ def test_the_fields_filled_in_for_the_autoscaler_are_those_of_the_field_table() 
     owned = runtime_owned("RayCluster", "autoscaler")
     assert all(entry.crd[:-1] == ("spec", "workerGroupSpecs", "[]") for entry in owned)
     assert sorted(AUTOSCALER_FIELDS) == sorted(entry.crd[-1] for entry in owned)
+
+
+@pytest.mark.parametrize(
+    ("service", "waited"),
+    [
+        ("suspend: true", False),
+        ("spec: {suspend: true}", False),  # what the item's `spec` writes is rendered last
+        ("suspend: true, spec: {suspend: false}", True),
+        ("suspend: false", True),
+    ],
+)
+def test_flux_does_not_wait_for_a_suspended_ray_service(
+    tmp_path: Path, tool: ToolData, service: str, waited: bool
+) -> None:
+    """Once Suspended, KubeRay records no new generation of a RayService (handleSuspend at v1.7.0): Flux would hold
+    it InProgress after any change of its spec, and the Kustomization time out at every interval."""
+    text = (
+        "name: susp\nkuberay: {version: 1.7.0}\ntarget: {cluster: in-cluster, namespace: ray}\n"
+        "gitops: {engine: flux, repoURL: https://git.example.com/ray.git}\ndefaults: {image: rayproject/ray:2.46.0}\n"
+        "services: [{name: s, " + service + ", serveConfig: {applications: [{name: a, import_path: m:a}]}, "
+        "cluster: {head: {cpu: '1'}}}]\n"
+    )
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    (folder / "susp.yaml").write_text(text)
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    assert [problem for problem in result.problems if problem.is_error] == []
+    [kustomization] = next(file.documents for file in result.files if file.path.name == "kustomization-workloads.yaml")
+    assert ("healthChecks" in kustomization["spec"]) == waited

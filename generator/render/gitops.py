@@ -15,7 +15,7 @@ from generator.input.resolve import merge
 from generator.model import access, names
 from generator.model.build import IN_CLUSTER_SERVER
 from generator.model.fields import SECTION_KINDS, fill, runtime_owned
-from generator.model.types import Environment, RayCluster
+from generator.model.types import Environment, RayCluster, RayService
 from generator.source import GENERATED
 
 KUBERAY_HELM_REPOSITORY = "https://ray-project.github.io/kuberay-helm/"
@@ -135,6 +135,7 @@ def flux_checked_objects(environment: Environment, renamed: Mapping[tuple[str, s
     runtime/cel/status_evaluator.go, Evaluate): `wait` would time out and the Kustomization turn not Ready.
     """
     namespace = environment.target.namespace
+    services = [service for service in environment.services if not _suspended(service)]
     return [
         *(
             {
@@ -143,10 +144,19 @@ def flux_checked_objects(environment: Environment, renamed: Mapping[tuple[str, s
                 "name": renamed.get((kind, item.meta.name), item.meta.name),
                 "namespace": namespace,
             }
-            for kind, items in (("RayJob", environment.jobs), ("RayService", environment.services))
+            for kind, items in (("RayJob", environment.jobs), ("RayService", services))
             for item in items
         ),
     ]
+
+
+def _suspended(service: RayService) -> bool:
+    """Whether the rendered RayService is suspended (what its `spec` writes, else the structured field). Not waited
+    for: once Suspended, KubeRay returns before it records the generation it saw (handleSuspend, "Stay suspended",
+    rayservice_controller.go:383-409 at v1.7.0), so after any change of its spec Flux holds it InProgress (its
+    observedGeneration behind) and the Kustomization would time out at every interval."""
+    written = service.override.get("suspend") if "suspend" in service.override else service.suspend
+    return written is True
 
 
 ALL_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
