@@ -148,6 +148,10 @@ def test_flux_waits_for_jobs_and_services_but_not_clusters() -> None:
     release = load_yaml_stream((GOLDEN / "full" / "charts" / "helmrelease-charted.yaml").read_text())[0]
     assert [expression["kind"] for expression in release["spec"]["healthCheckExprs"]] == ["RayCluster"]
     assert release["spec"]["upgrade"]["disableWait"] is True
+    # helm-controller's default of 5m would uninstall a RayCluster whose images or GPU nodes take longer
+    assert release["spec"]["install"]["timeout"] == "30m"
+    charts = load_yaml_stream((GOLDEN / "full" / "flux" / "kustomization-charts.yaml").read_text())[0]
+    assert charts["spec"]["timeout"] == "30m"
 
 
 def test_no_ignore_differences_without_autoscaling() -> None:

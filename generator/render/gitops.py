@@ -55,6 +55,12 @@ FLUX_INSTALL_REMEDIATION = {"retries": 3}
 # workloads may sync before the new CRDs are served; this backoff keeps them retrying for about half an hour.
 ARGOCD_RETRY = {"limit": 10, "backoff": {"duration": "30s", "factor": 2, "maxDuration": "5m"}}
 FLUX_UPGRADE_REMEDIATION = {"retries": 3, "remediateLastFailure": True}
+# How long the install of a chart-delivered RayCluster may wait for it to be ready (its CEL: the head and the
+# minimum workers running), and the charts Kustomization for the HelmRelease. helm-controller waits 5 minutes by
+# default ("Defaults to '5m0s'", HelmReleaseSpec.Timeout in helm.toolkit.fluxcd.io_helmreleases.yaml at
+# helm-controller v1.6.3) and uninstalls a failed install before each retry: a large Ray image or a GPU node that
+# has to come up takes longer, and the cluster was uninstalled over and over, then left failed.
+RAY_CLUSTER_INSTALL_TIMEOUT = "30m"
 
 
 def _condition(kind: str, value: str = "True") -> str:

@@ -263,6 +263,7 @@ def chart_files(environment: Environment, jinja: jinja2.Environment, labels: dic
                     "chart": raycluster_chart.CHART,
                     "install_remediation": gitops.FLUX_INSTALL_REMEDIATION,
                     "upgrade_remediation": gitops.FLUX_UPGRADE_REMEDIATION,
+                    "install_timeout": gitops.RAY_CLUSTER_INSTALL_TIMEOUT,
                     "release_name": names.chart_release_name(environment.name, cluster.meta.name),
                     "health_checks": [gitops.flux_health_check("RayCluster")],
                     "values_config_map": release["config_map"],
