@@ -20,8 +20,8 @@ from generator.checks import FILE_NAME, Check
 from generator.errors import Problem, SetupError
 from generator.files import ROOT_FOLDER, RenderedFile
 from generator.input.resolve import PARTIAL_PREFIX
-from generator.model.access import grant_for, namespace_grants, single_namespace
-from generator.model.types import Environment, NamespaceGrant
+from generator.model.access import Granted, Grants, grant_for, is_operator_owner, namespace_grants
+from generator.model.types import Environment
 from generator.outcome import Outcome
 from generator.outcome_cache import (
     OutcomeCache,
@@ -224,15 +224,13 @@ def _outcomes(
         kept = {name: found for name in every if (found := _kept(run, references, keys.get(name))) is not None}
     # the grants are made of every model, failed renders' too: the kept ones' are those before their grant
     kept_owners = [
-        item.environment for item in kept.values() if item.environment and single_namespace(item.environment)
+        item.environment for item in kept.values() if item.environment and is_operator_owner(item.environment)
     ]
 
-    def grants_of(owners: list[Environment]) -> Mapping[tuple[str, str], NamespaceGrant]:
+    def grants_of(owners: list[Environment]) -> Grants:
         return namespace_grants(owners + kept_owners)
 
-    def render_and_keep(
-        name: str, outcome: Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]
-    ) -> tuple[Outcome, bytes | None]:
+    def render_and_keep(name: str, outcome: Outcome, grants: Grants) -> tuple[Outcome, bytes | None]:
         """The rendered outcome, and what the outcome cache keeps of it (None: nothing)."""
         from generator import stages  # imported once some environment is worked out (the module's docstring)
 
@@ -248,12 +246,10 @@ def _outcomes(
         run.cache.put(key, data)
         return rendered, data
 
-    def render(name: str, outcome: Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]) -> Outcome:
+    def render(name: str, outcome: Outcome, grants: Grants) -> Outcome:
         return render_and_keep(name, outcome, grants)[0]
 
-    def render_to_send(
-        name: str, outcome: Outcome, grants: Mapping[tuple[str, str], NamespaceGrant]
-    ) -> Pickled[_Kept | Outcome]:
+    def render_to_send(name: str, outcome: Outcome, grants: Grants) -> Pickled[_Kept | Outcome]:
         # a worker sends what it kept as it is, rather than pickle the outcome once more (1.5 ms an environment)
         rendered, data = render_and_keep(name, outcome, grants)
         return Pickled(references.dumps(rendered) if data is None else data)
@@ -267,13 +263,11 @@ def _outcomes(
     workers = worker_count(run.request.jobs, len(missing))
     if workers > 1:
         run.stages  # noqa: B018 - set up before the workers are forked, which then share it
-        grants, sent = run_in_workers(
-            missing, workers, references, model, _single_namespace_owners, grants_of, render_to_send
-        )
+        grants, sent = run_in_workers(missing, workers, references, model, _operator_owners, grants_of, render_to_send)
         fresh = {name: _received(item) for name, item in sent.items()}
     else:
         modelled = {name: model(name) for name in missing}
-        grants = grants_of(_single_namespace_owners(modelled))
+        grants = grants_of(_operator_owners(modelled))
         fresh = {name: render(name, outcome, grants) for name, outcome in modelled.items()}
     worked = list(missing)
     for name, item in kept.items():
@@ -293,7 +287,7 @@ def _outcomes(
 class _Kept:
     """What the outcome cache keeps of one environment."""
 
-    grant: NamespaceGrant | None  # the namespace grant it was rendered with, which depends on other environments
+    grant: Granted | None  # what other environments gave it when it was rendered (None: not rendered)
     environment: Environment | None  # its model before the grant, when it has one: what the grants are made of
     outcome: Outcome
     # the files besides its own and the partials that it read (objectSchemas), each with the digest of its
@@ -440,13 +434,14 @@ def _loaded(references: References, data: bytes) -> object:
         return None
 
 
-def _single_namespace_owners(modelled: Mapping[str, Outcome]) -> list[Environment]:
-    """The environments whose operator is a single-namespace install, whose Role is rendered into the overlay
-    of each namespace it watches: all that the grants are made of, and all a worker sends before rendering."""
+def _operator_owners(modelled: Mapping[str, Outcome]) -> list[Environment]:
+    """The environments that install the operator: all that the grants are made of (a single-namespace one's
+    Role is rendered into the overlay of each namespace it watches; every one is what the Flux objects of the
+    others on its cluster depend on), and all a worker sends before rendering."""
     return [
         outcome.environment
         for outcome in modelled.values()
-        if outcome.environment is not None and single_namespace(outcome.environment)
+        if outcome.environment is not None and is_operator_owner(outcome.environment)
     ]
 
 

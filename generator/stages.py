@@ -9,7 +9,7 @@ root files from the outcome cache does without them (docs/architecture.md, "Star
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +23,9 @@ from generator.input.envschema import environment_schema
 from generator.input.load import LoadedDocument, load_environment_file
 from generator.input.resolve import duplicate_names, resolve_environment
 from generator.input.schema_check import SchemaValidator, check_schema
-from generator.model.access import grant_for
+from generator.model.access import Grants, grant_for
 from generator.model.build import build_environment
-from generator.model.types import Environment, NamespaceGrant
+from generator.model.types import Environment
 from generator.outcome import Outcome
 from generator.outcome_cache import file_digest
 from generator.releases import FieldHistory, KubeRayRelease
@@ -113,13 +113,14 @@ def model_environment(stages: Stages, name: str) -> Outcome:
     return Outcome(warnings, [], environment, context)
 
 
-def render_modelled(
-    stages: Stages, outcome: Outcome, grants: Mapping[tuple[str, str], NamespaceGrant], *, check_output: bool
-) -> Outcome:
+def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_output: bool) -> Outcome:
     """Render a modelled environment and, when asked, check what it renders."""
     if outcome.environment is None or outcome.context is None:
         return outcome
-    environment = replace(outcome.environment, namespace_grant=grant_for(outcome.environment, grants))
+    granted = grant_for(outcome.environment, grants)
+    environment = replace(
+        outcome.environment, namespace_grant=granted.namespace_grant, operator_owner=granted.operator_owner
+    )
     context, warnings = outcome.context, outcome.problems
     data, origin, file = context.data, context.origin, context.file
     rendered = render_environment(environment, stages.jinja, stages.request.tool.schemas)

@@ -480,3 +480,38 @@ def test_flux_does_not_wait_for_a_suspended_ray_service(
     assert [problem for problem in result.problems if problem.is_error] == []
     [kustomization] = next(file.documents for file in result.files if file.path.name == "kustomization-workloads.yaml")
     assert ("healthChecks" in kustomization["spec"]) == waited
+
+
+@pytest.mark.parametrize(
+    ("owner_engine", "depends_on"),
+    [
+        ("flux", [{"name": "own-operator"}]),
+        ("both", [{"name": "own-operator"}]),
+        ("argocd", None),  # no Flux object to wait for: Argo CD orders the owner's own sync
+    ],
+)
+def test_flux_workloads_wait_for_the_operator_of_their_cluster(
+    tmp_path: Path, tool: ToolData, owner_engine: str, depends_on: Any
+) -> None:
+    """An environment that shares the operator another installs on its cluster applies its Ray objects only once
+    that operator's Kustomization is ready: on a new cluster, and on a KubeRay upgrade, the CRDs come first."""
+    base = "kuberay: {version: 1.6.0}\ndefaults: {image: rayproject/ray:2.46.0}\n"
+    owner = (
+        f"name: own\n{base}target: {{cluster: c1, namespace: own}}\n"
+        f"gitops: {{engine: {owner_engine}, repoURL: https://git.example.com/ray.git}}\noperator: {{install: true}}\n"
+    )
+    team = (
+        f"name: team\n{base}target: {{cluster: c1, namespace: team}}\n"
+        "gitops: {engine: flux, repoURL: https://git.example.com/ray.git}\n"
+        "clusters: [{name: c, head: {cpu: '1'}}]\n"
+    )
+    folder = tmp_path / "environments"
+    folder.mkdir()
+    (folder / "own.yaml").write_text(owner)
+    (folder / "team.yaml").write_text(team)
+    result = build(BuildRequest(folder, (), tool, keep_outcomes=False))
+    assert [problem for problem in result.problems if problem.is_error] == []
+    [workloads] = next(
+        file.documents for file in result.files if str(file.path) == "team/flux/kustomization-workloads.yaml"
+    )
+    assert workloads["spec"].get("dependsOn") == depends_on

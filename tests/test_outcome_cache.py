@@ -760,3 +760,23 @@ def test_the_command_line_leaves_its_run_frozen(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert gc.get_freeze_count() > 0
+
+
+def test_the_owners_flux_namespace_renders_the_kept_environments_of_its_cluster_again(
+    tmp_path: Path, tool: ToolData, worked: list[str]
+) -> None:
+    """team-b's Flux Kustomizations depend on a-owner's operator Kustomization, in a-owner's Flux namespace: when
+    that moves, team-b's kept outcome no longer holds, though team-b's file did not change."""
+    folder = tmp_path / "environments"
+    _owner_and_teams(folder)
+    request = BuildRequest(folder, (), tool, jobs=1)
+    build(request)
+    (folder / "a-owner.yaml").write_text(OWNER.replace("engine: both,", "engine: both, fluxNamespace: flux-ops,"))
+    worked.clear()
+    result = build(request)
+    assert worked == ["a-owner"]
+    _same(result, _uncached(request))
+    [workloads] = next(
+        file.documents for file in result.files if str(file.path) == "team-b/flux/kustomization-workloads.yaml"
+    )
+    assert workloads["spec"]["dependsOn"] == [{"name": "a-owner-operator", "namespace": "flux-ops"}]

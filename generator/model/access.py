@@ -11,11 +11,12 @@ the chart's own, rendered per release by the Helm SDK into schemas/kuberay/<tag>
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from generator.model.build import cluster_identity, feature_gate_states
 from generator.model.names import OPERATOR_RELEASE
-from generator.model.types import Environment, NamespaceGrant, Operator
+from generator.model.types import Environment, NamespaceGrant, Operator, OperatorOwner
 from generator.releases import KubeRayRelease
 
 # The values the chart's per-namespace rules read, and the scheduler names it compares against; any other
@@ -126,12 +127,35 @@ def namespace_rules(environment: Environment) -> tuple[Mapping[str, Any], ...]:
     raise KeyError(f"no derived Role rules for KubeRay {environment.release.version}: run `make schemas`")
 
 
-def namespace_grants(environments: Iterable[Environment]) -> dict[tuple[str, str], NamespaceGrant]:
-    """(cluster, namespace) -> the Role a single-namespace operator needs there, for every operator owner.
-    Where two owners watch one namespace (an error of its own, one-operator-owner), the grant is that of the
-    one whose name comes last, in whatever order the owners come (one process or several)."""
+@dataclass(frozen=True)
+class Grants:
+    """What the operator owners give the other environments of their clusters (namespace_grants)."""
+
+    # (cluster, namespace) -> the Role a single-namespace operator needs there
+    namespaces: Mapping[tuple[str, str], NamespaceGrant]
+    owners: Mapping[str, OperatorOwner]  # cluster -> the environment that installs the operator there
+
+
+@dataclass(frozen=True)
+class Granted:
+    """What one environment gets of the Grants: the two fields of its model that other environments decide."""
+
+    namespace_grant: NamespaceGrant | None
+    operator_owner: OperatorOwner | None
+
+
+def namespace_grants(environments: Iterable[Environment]) -> Grants:
+    """For every operator owner (an environment that installs the operator): the Role a single-namespace operator
+    needs in each namespace it watches, and the owner of each cluster. Where two owners share a namespace or a
+    cluster (an error of its own, one-operator-owner), it is the one whose name comes last, in whatever order the
+    owners come (one process or several)."""
     grants: dict[tuple[str, str], NamespaceGrant] = {}
+    owners: dict[str, OperatorOwner] = {}
     for owner in sorted(environments, key=lambda environment: environment.name):
+        if not owner.operator.install:
+            continue
+        flux = owner.gitops.flux_namespace if owner.gitops.flux else None
+        owners[cluster_identity(owner.target.cluster)] = OperatorOwner(owner.name, flux)
         if not single_namespace(owner):
             continue
         grant = NamespaceGrant(
@@ -143,8 +167,19 @@ def namespace_grants(environments: Iterable[Environment]) -> dict[tuple[str, str
         )
         for namespace in watched_namespaces(owner):
             grants[(cluster_identity(owner.target.cluster), namespace)] = grant
-    return grants
+    return Grants(grants, owners)
 
 
-def grant_for(environment: Environment, grants: Mapping[tuple[str, str], NamespaceGrant]) -> NamespaceGrant | None:
-    return grants.get((cluster_identity(environment.target.cluster), environment.target.namespace))
+def grant_for(environment: Environment, grants: Grants) -> Granted:
+    """What `environment` gets of `grants`; the owner of its cluster only when that is another environment."""
+    cluster = cluster_identity(environment.target.cluster)
+    owner = grants.owners.get(cluster)
+    return Granted(
+        grants.namespaces.get((cluster, environment.target.namespace)),
+        owner if owner is not None and owner.name != environment.name else None,
+    )
+
+
+def is_operator_owner(environment: Environment) -> bool:
+    """Whether the environment installs the operator: what the Grants are made of."""
+    return environment.operator.install

@@ -234,6 +234,15 @@ class NamespaceGrant:
 
 
 @dataclass(frozen=True)
+class OperatorOwner:
+    """The environment that installs the operator on an environment's cluster, as its Flux objects name it: the
+    workloads and charts Kustomizations of the others on that cluster depend on its operator Kustomization."""
+
+    name: str
+    flux_namespace: str | None  # the namespace of its Flux objects; None: it is synced by Argo CD only
+
+
+@dataclass(frozen=True)
 class Target:
     cluster: str
     namespace: str
@@ -279,6 +288,8 @@ class Environment:
     patches: tuple[Patch, ...]
     # the Role of a single-namespace operator in this environment's namespace (generator/model/access.py)
     namespace_grant: NamespaceGrant | None = None
+    # the environment that installs the operator on this one's cluster, when another does (model/access.py)
+    operator_owner: OperatorOwner | None = None
     objects: tuple[JsonMap, ...] = ()  # other Kubernetes objects, as rendered (model/build.py kubernetes_object)
     cron_jobs: tuple[RayCronJob, ...] = ()
     # cluster-scoped objects (`clusterObjects`), as rendered; the workloads' AppProject and Flux account may

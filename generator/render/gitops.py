@@ -252,6 +252,22 @@ def flux_alert_sources(environment: Environment) -> list[dict[str, str]]:
     return sources
 
 
+def flux_operator_dependency(environment: Environment) -> dict[str, str] | None:
+    """The operator Kustomization that the workloads and charts Kustomizations depend on, so that the CRDs are
+    served before a Ray object is applied (on a new cluster, and on a KubeRay upgrade): the environment's own
+    when it installs the operator, else that of the environment that installs it on the cluster, when Flux
+    applies that one (with its namespace where it differs). None: no Flux object to wait for."""
+    if environment.operator.install:
+        return {"name": names.flux_names(environment.name)["operator"]}
+    owner = environment.operator_owner
+    if owner is None or owner.flux_namespace is None:
+        return None
+    dependency = {"name": names.flux_names(owner.name)["operator"]}
+    if owner.flux_namespace != environment.gitops.flux_namespace:
+        dependency["namespace"] = owner.flux_namespace
+    return dependency
+
+
 def flux_namespace_patch(environment: Environment) -> dict[str, Any]:
     """Leaves the Namespace out of what the workloads Kustomization applies (its account may not create it):
     the Flux folder applies it, before the Role that the account needs in it."""

@@ -226,6 +226,7 @@ def flux_files(
         "ignore_rules": gitops.flux_ignore_rules(autoscaled_clusters(environment, built)),
         "charts_path": gitops.repository_path(environment, "charts"),
         "charts_timeout": gitops.RAY_CLUSTER_INSTALL_TIMEOUT,
+        "operator_dependency": gitops.flux_operator_dependency(environment),
         "accounts": accounts,
         # the operator Kustomization runs as its account where flux_accounts gives it one
         "operator_account": any(account["name"] == flux_names["operator"] for account in accounts),
