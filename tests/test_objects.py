@@ -355,3 +355,15 @@ def test_a_binding_may_name_default_of_its_own_namespace_beside_another(tool: To
         )
     ]
     assert problems_of(tool, tmp_path, {"team": BINDING.replace("SUBJECT", "ray")}, base) == []
+
+
+def test_an_object_name_too_long_for_a_file_name_gets_a_file_of_its_own(tmp_path: Path) -> None:
+    """Kubernetes names have up to 253 characters, file names 255 bytes with the kind before and .yaml after."""
+    from generator.model.build import MAX_FILE_NAME, object_file_name
+
+    names = ["a" * 253, "a" * 252 + "b", "short"]
+    files = [object_file_name({"kind": "PersistentVolumeClaim", "metadata": {"name": name}}) for name in names]
+    assert all(len(file.encode()) <= MAX_FILE_NAME for file in files)
+    assert len(set(files)) == 3
+    assert files[2] == "persistentvolumeclaim-short.yaml"
+    (tmp_path / files[0]).write_text("written\n")  # the file system takes it

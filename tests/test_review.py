@@ -437,3 +437,8 @@ def test_diff_of_an_environment_whose_file_is_gone(tmp_path: Path, monkeypatch: 
         2,
         "kuberay-gitops: error: no environment named nowhere, here or in snapshot\n",
     )
+
+
+def test_memory_beyond_any_precision_is_printed_in_bytes() -> None:
+    """1e300 bytes validate (a quantity); capacity prints them rather than fail."""
+    assert shown("memory", Decimal("1e300")) == "1" + "0" * 300

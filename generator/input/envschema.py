@@ -27,8 +27,10 @@ OBJECT_NAME = r"^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$"
 GROUP_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$"
 _SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 DNS1123_SUBDOMAIN = rf"^{_SUBDOMAIN}$"
+# A Kubernetes quantity of zero or more: the API server refuses a negative request or limit of a pod ("must be
+# greater than or equal to 0", ValidateResourceQuantityValue), which the quantity's own grammar allows
 QUANTITY = (
-    r"^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+    r"^\+?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 )
 REPOSITORY_PATH = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
@@ -43,6 +45,9 @@ CRON = r"^[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4}$"
 NOTIFICATION_SERVICE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 CONFIG_MAP_KEY = r"^[-._a-zA-Z0-9]+$"
 GATE_NAME = r"^[A-Z][A-Za-z0-9]*$"
+# A Kubernetes kind: CamelCase. The same strings as a gate name, written apart: schema_check words a pattern's
+# failure by the pattern's text, and a kind is no feature gate
+KIND_NAME = r"^[A-Z][a-zA-Z0-9]*$"
 # Generated object names append to the environment name (model/names.py), so it stays well below 63.
 ENVIRONMENT_NAME_MAX = 40
 # Ray Serve's checks of an application (python/ray/serve/schema.py: _route_prefix_format, and
@@ -938,7 +943,7 @@ def kubernetes_object_schema(description: str, namespace: str) -> Schema:
         "description": description,
         "properties": {
             "apiVersion": text("API group and version, e.g. v1 or networking.k8s.io/v1.", minLength=1),
-            "kind": text("Kind, e.g. Service.", pattern="^[A-Z][A-Za-z0-9]*$"),
+            "kind": text("Kind, e.g. Service.", pattern=KIND_NAME),
             "metadata": {
                 "type": "object",
                 "description": f"Object metadata; the name is required, {namespace}.",
@@ -947,7 +952,9 @@ def kubernetes_object_schema(description: str, namespace: str) -> Schema:
                         "Object name: a DNS-1123 name (RBAC objects may also hold ':').",
                         pattern=OBJECT_NAME,
                         maxLength=253,
-                    )
+                    ),
+                    "labels": string_map("Labels of the object; the generator adds its own."),
+                    "annotations": annotation_map("Annotations of the object."),
                 },
             },
         },

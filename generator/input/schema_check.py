@@ -28,6 +28,7 @@ from generator.input.envschema import (
     GROUP_NAME,
     IMPORT_PATH,
     JSON_POINTER,
+    KIND_NAME,
     OBJECT_NAME,
     QUALIFIED_NAME,
     QUANTITY,
@@ -54,7 +55,7 @@ _PATTERN_MEANINGS = {
         "use letters, digits and '-', starting and ending with a letter or digit",
     ),
     OBJECT_NAME: ("is not an object name", "use lower case letters, digits, '-', '.' (and ':' for RBAC objects)"),
-    QUANTITY: ("is not a Kubernetes quantity", "write e.g. 500m, 2, 1.5 or 4Gi"),
+    QUANTITY: ("is not a Kubernetes quantity of zero or more", "write e.g. 500m, 2, 1.5 or 4Gi"),
     QUALIFIED_NAME: (
         "is not a valid key",
         "use an optional DNS prefix (lower case, at most 253 characters) and '/', then a name of at most 63 "
@@ -75,6 +76,7 @@ _PATTERN_MEANINGS = {
     ),
     CONFIG_MAP_KEY: ("is not a valid ConfigMap key", "use letters, digits, '-', '_' and '.'"),
     GATE_NAME: ("is not a feature gate name", "gates are CamelCase names such as RayJobDeletionPolicy"),
+    KIND_NAME: ("is not a Kubernetes kind", "kinds are CamelCase names such as ConfigMap or LocalQueue"),
     ROUTE_PREFIX: (
         "is not a route prefix Ray Serve accepts",
         "start it with /, end it with / only if it is just /, and leave out { and }",

@@ -9,6 +9,7 @@ never work a fact out again; docs/architecture.md lists them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ NESTED_DEFAULTS = {
     "submitter.containerName": SUBMITTER_CONTAINER,
     "rayVersion": "defaults.rayVersion (none: KubeRay then reads no Ray version)",
 }
+MAX_FILE_NAME = 255  # bytes: ext4, xfs, APFS and NTFS take no longer file name
 # The keys of a volume item that describe its mount; every other key is the volume source.
 VOLUME_MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
 
@@ -188,8 +190,13 @@ def kubernetes_object(item: Mapping[str, Any], environment: str) -> dict[str, An
 
 def object_file_name(item: Mapping[str, Any]) -> str:
     """The file of an `objects` or `clusterObjects` item in the workloads overlay (a cluster-scoped kind has
-    a name of its own, ClusterRole beside Role)."""
-    return f"{str(item['kind']).lower()}-{item['metadata']['name']}.yaml"
+    a name of its own, ClusterRole beside Role). A name too long for a file name (most file systems take 255
+    bytes; Kubernetes names have up to 253 characters) is cut, with a digest of the whole for a name of its own."""
+    name = f"{str(item['kind']).lower()}-{item['metadata']['name']}"
+    if len(name.encode()) + len(".yaml") > MAX_FILE_NAME:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+        name = f"{name[: MAX_FILE_NAME - len('.yaml') - len(digest) - 1]}-{digest}"
+    return f"{name}.yaml"
 
 
 def pod_security_level(data: Mapping[str, Any]) -> str:

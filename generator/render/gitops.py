@@ -315,9 +315,9 @@ def object_rules(environment: Environment) -> list[dict[str, Any]]:
     for kind, resource in (("Role", "roles"), ("ClusterRole", "clusterroles")):
         bound = sorted(
             {
-                str(item.get("roleRef", {}).get("name"))
+                str(_role_ref(item).get("name"))
                 for item in rbac
-                if item["kind"] == "RoleBinding" and item.get("roleRef", {}).get("kind") == kind
+                if item["kind"] == "RoleBinding" and _role_ref(item).get("kind") == kind
             }
             - set(roles if kind == "Role" else [])
         )
@@ -326,6 +326,12 @@ def object_rules(environment: Environment) -> list[dict[str, Any]]:
                 {"apiGroups": [RBAC_GROUP], "resources": [resource], "verbs": ["bind"], "resourceNames": bound}
             )
     return rules
+
+
+def _role_ref(binding: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A binding's roleRef, {} when it is none (the object's schema check says so; the render comes first)."""
+    reference = binding.get("roleRef")
+    return reference if isinstance(reference, Mapping) else {}
 
 
 # What applying and pruning an object by name takes under server-side apply: kustomize-controller applies with
@@ -361,9 +367,9 @@ def cluster_object_rules(environment: Environment) -> list[dict[str, Any]]:
         )
     bound = sorted(
         {
-            str(item.get("roleRef", {}).get("name"))
+            str(_role_ref(item).get("name"))
             for item in environment.cluster_objects
-            if item["kind"] == "ClusterRoleBinding" and item.get("roleRef", {}).get("kind") == "ClusterRole"
+            if item["kind"] == "ClusterRoleBinding" and _role_ref(item).get("kind") == "ClusterRole"
         }
         - set(roles)
     )

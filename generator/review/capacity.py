@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from generator.model.fields import CLUSTER_SPEC_AT
@@ -240,7 +240,10 @@ def shown(resource: str, amount: Decimal) -> str:
     if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
         with localcontext() as context:  # exact for any sum of quantities (Python's default keeps 28 digits)
             context.prec = 200
-            return _memory(amount)
+            try:
+                return _memory(amount)
+            except InvalidOperation:  # beyond even that (1e300 bytes): in bytes, as written
+                return f"{amount:f}"
     return f"{amount.normalize():f}"
 
 
