@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from generator.output.serialize import dump_yaml
-from generator.validate.patches import PatchFailure, apply_patch, label_selector_matches, selects
+from generator.validate.patches import PatchFailure, apply_patch, label_selector_matches, selector_problem, selects
 from tests.kustomize import KUBECTL, kustomize_build, kustomize_failure
 
 CLUSTER: dict[str, Any] = {
@@ -152,3 +152,46 @@ def test_a_json_patch_kustomize_cannot_apply_to_another_kind_fails_the_build(tmp
     }
     (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["namespace.yaml"], "patches": [entry]}]))
     assert "annotations" in kustomize_failure(tmp_path)
+
+
+SELECTORS = [
+    "tier=gold",
+    "tier=gold,",  # an empty term: labels.Parse refuses it
+    ",tier=gold",
+    "tier=gold,,team",
+    "tier in (gold),",
+    "size>1",  # gt and lt compare integers
+    "size<1",
+    "size>x",
+    "tier>1",  # not an integer label: no match
+    "!!",
+    "tier in (gold, silver)",
+    "tier notin (gold)",
+    "Tier=gold",
+    "tier=",
+    "example.com/tier",
+]
+
+
+@pytest.mark.parametrize("selector", SELECTORS)
+def test_label_selectors_as_kubectl_kustomize_reads_them(selector: str, tmp_path: Path) -> None:
+    """A selector kustomize cannot parse fails the build (selector_problem); one it parses patches what it matches."""
+    labels = {"tier": "gold", "size": "5"}
+    document: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c", "labels": {"tier": "gold", "size": "5"}},
+    }
+    (tmp_path / "c.yaml").write_text(dump_yaml([document]))
+    patch = [{"op": "add", "path": "/data", "value": {"patched": "yes"}}]
+    kustomization = {
+        "resources": ["c.yaml"],
+        "patches": [{"target": {"kind": "ConfigMap", "labelSelector": selector}, "patch": dump_yaml([patch])}],
+    }
+    (tmp_path / "kustomization.yaml").write_text(dump_yaml([kustomization]))
+    completed = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, check=False)
+    problem = selector_problem(selector)
+    assert (completed.returncode != 0) == (problem is not None), (completed.stderr, problem)
+    if problem is None:
+        patched = 'patched: "yes"' in completed.stdout or "patched: yes" in completed.stdout
+        assert patched == label_selector_matches(selector, labels)

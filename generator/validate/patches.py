@@ -25,11 +25,10 @@ from generator.rules.objects import cluster_scoped
 from generator.source import Origin, locate
 from generator.validate import go_regexp
 
-# One term of a label selector: key, key=value, key==value, key!=value, !key, key in (a,b), key notin (a,b)
-_SET_TERM = re.compile(r"^\s*([^\s!=(),]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
-_TERM = re.compile(r"^\s*(!?)([^\s!=(),]+)\s*(?:(==|=|!=)\s*([^\s,]*))?\s*$")
 # the fields of a patch's target that kustomize reads as regular expressions (types.NewSelectorRegex)
 _PATTERN_FIELDS = ("group", "version", "kind", "name")
+# the fields of a patch's target that kustomize reads as label selectors (labels.Parse)
+_SELECTOR_FIELDS = ("labelSelector", "annotationSelector")
 # what Go's strconv.Atoi reads as a number (Python's int() takes spaces and underscores too)
 _GO_INTEGER = re.compile(r"[+-]?[0-9]+")
 
@@ -56,6 +55,26 @@ def patch_target_problems(
                     rule=PATCH_TARGET.id,
                 )
                 for field, pattern, error in unreadable
+            )
+            continue
+        selectors = [
+            (field, selector, why)
+            for field in _SELECTOR_FIELDS
+            if isinstance(selector := (patch.get("target") or {}).get(field), str)
+            and (why := selector_problem(selector)) is not None
+        ]
+        if selectors:
+            problems.extend(
+                Problem(
+                    locate(origin, ("patches", index, "target", field)),
+                    ("patches", index, "target", field),
+                    f"{selector!r} is not a label selector, so kustomize build fails: {why}",
+                    "write terms such as key=value, key!=value, key in (a,b), key notin (a,b), key, !key, key>1 "
+                    "or key<1, separated by commas",
+                    file=environment_file,
+                    rule=PATCH_TARGET.id,
+                )
+                for field, selector, why in selectors
             )
             continue
         if _unsure_patterns(patch.get("target") or {}):
@@ -210,38 +229,114 @@ def _unreadable_patterns(target: Mapping[str, Any]) -> list[tuple[str, str, str]
 
 
 def label_selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
-    """A Kubernetes label selector (k8s.io/apimachinery labels.Parse), its terms joined by commas."""
-    for term in _split_terms(selector):
-        if match := _SET_TERM.match(term):
-            key, operator, listed = match.groups()
-            options = {value.strip() for value in listed.split(",")}
-            if (operator == "in") != (key in labels and labels[key] in options):
-                return False
-            continue
-        match = _TERM.match(term)
-        if match is None:
-            return False
-        negated, key, operator, value = match.groups()
-        if operator is None:
-            if bool(negated) == (key in labels):
-                return False
-        elif (operator == "!=") == (labels.get(key) == value):
-            return False
-    return True
+    """Whether `labels` meet a Kubernetes label selector (k8s.io/apimachinery labels.Parse and Matches); a selector
+    that does not parse selects nothing (`selector_problem` says why kustomize fails on it)."""
+    requirements = _parsed_selector(selector)
+    if isinstance(requirements, str):
+        return False
+    return all(_meets(requirement, labels) for requirement in requirements)
 
 
-def _split_terms(selector: str) -> list[str]:
-    """Commas separate terms except inside the parentheses of `in (...)`."""
-    terms, depth, current = [], 0, ""
-    for character in selector:
-        depth += character == "("
-        depth -= character == ")"
-        if character == "," and depth == 0:
-            terms.append(current)
-            current = ""
+def selector_problem(selector: str) -> str | None:
+    """Why labels.Parse refuses `selector` (and kustomize fails the build), or None."""
+    parsed = _parsed_selector(selector)
+    return parsed if isinstance(parsed, str) else None
+
+
+# key, operator, values: exists, !, =, ==, !=, in, notin, gt, lt
+_Requirement = tuple[str, str, tuple[str, ...]]
+# the lexer of labels.Parse: its operators and parentheses, else a run of other characters (an identifier)
+_SELECTOR_TOKEN = re.compile(r"\s*(!=|==|=|!|\(|\)|,|>|<|[^\s!=(),<>]+)")
+_LABEL_KEY = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+)
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_OPERATORS = {"=", "==", "!=", "in", "notin", ">", "<"}
+
+
+def _parsed_selector(selector: str) -> list[_Requirement] | str:
+    """The requirements of a selector, as labels.Parse reads them, or why it refuses it."""
+    tokens = _SELECTOR_TOKEN.findall(selector)
+    if "".join(tokens) != "".join(selector.split()):
+        return "it holds characters a selector does not"
+    requirements: list[_Requirement] = []
+    position = 0
+
+    def take() -> str:
+        nonlocal position
+        token = tokens[position] if position < len(tokens) else ""
+        position += 1
+        return token
+
+    def peek() -> str:
+        return tokens[position] if position < len(tokens) else ""
+
+    while position < len(tokens):
+        first = take()
+        negated = first == "!"
+        key = take() if negated else first
+        if not _identifier(key) or not _label_key(key):
+            return f"found {key!r}, expected: a label key"
+        if negated or peek() in ("", ","):
+            requirements.append((key, "!" if negated else "exists", ()))
         else:
-            current += character
-    return [term for term in [*terms, current] if term.strip()]
+            operator = take()
+            if operator not in _OPERATORS:
+                return f"found {operator!r}, expected: an operator after {key}"
+            if operator in ("in", "notin"):
+                if take() != "(":
+                    return f"expected '(' after {operator}"
+                values: list[str] = []
+                while peek() != ")":
+                    value = take() if _identifier(peek()) else ""
+                    if not _LABEL_VALUE.fullmatch(value) or len(value) > 63:
+                        return f"{value!r} is not a label value"
+                    values.append(value)
+                    if peek() == ",":
+                        take()
+                    elif peek() != ")":
+                        return f"found {peek()!r}, expected: ',' or ')'"
+                take()
+                requirements.append((key, operator, tuple(values)))
+            else:
+                value = take() if _identifier(peek()) else ""
+                if operator in (">", "<") and _GO_INTEGER.fullmatch(value) is None:
+                    return f"{value!r} is not an integer, which {operator} compares with"
+                if operator not in (">", "<") and (not _LABEL_VALUE.fullmatch(value) or len(value) > 63):
+                    return f"{value!r} is not a label value"
+                requirements.append((key, operator, (value,)))
+        if position < len(tokens):
+            if take() != ",":
+                return f"found {tokens[position - 1]!r}, expected: ','"
+            if position == len(tokens) or peek() == ",":
+                return "found '', expected: identifier after ','"
+    return requirements
+
+
+def _identifier(token: str) -> bool:
+    return bool(token) and token not in ("!=", "==", "=", "!", "(", ")", ",", ">", "<")
+
+
+def _label_key(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    return _LABEL_KEY.fullmatch(key) is not None and len(name) <= 63 and len(prefix) <= 253
+
+
+def _meets(requirement: _Requirement, labels: Mapping[str, str]) -> bool:
+    """Requirement.Matches of labels/selector.go: a missing key meets `!=`, `notin` and `!`, nothing else."""
+    key, operator, values = requirement
+    if operator == "exists":
+        return key in labels
+    if operator == "!":
+        return key not in labels
+    if operator in ("=", "==", "in"):
+        return key in labels and labels[key] in values
+    if operator in ("!=", "notin"):
+        return key not in labels or labels[key] not in values
+    found = labels.get(key)
+    if found is None or _GO_INTEGER.fullmatch(str(found)) is None:
+        return False
+    return int(found) > int(values[0]) if operator == ">" else int(found) < int(values[0])
 
 
 class PatchFailure(Exception):
