@@ -396,8 +396,8 @@ def test_manifests_that_are_no_yaml_text_are_errors_with_their_place(repository:
     result = CliRunner().invoke(main, [*arguments, "--repo-url", REPO_URL], catch_exceptions=False)
     assert (result.exit_code, result.output) == (
         1,
-        "binary.yaml: error[yaml-syntax]: not UTF-8 text (invalid start byte)\n"
-        "  hint: save it as UTF-8\n"
+        "binary.yaml:1:1: error[yaml-syntax]: the file is not UTF-8 text: invalid start byte (byte 0)\n"
+        "  hint: save it as UTF-8 (a file written as UTF-16 or Latin-1 by an editor or a shell redirect is not)\n"
         "broken.yaml:4:5: error[yaml-syntax]: not valid YAML: did not find expected ',' or '}'\n"
         "  hint: fix the YAML syntax\n"
         "2 error(s)\n",

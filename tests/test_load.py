@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
-from generator.errors import InputError
+from generator.errors import InputError, Location
 from generator.input.load import (
     MAX_ALIAS_USES,
     MAX_DEPTH,
@@ -45,7 +45,12 @@ def test_not_utf8(tmp_path: Path) -> None:
     bad.write_bytes(b"name: \xff\n")
     with pytest.raises(InputError) as raised:
         load_environment_file(bad)
-    assert raised.value.problems[0].message == "file is not UTF-8: invalid start byte at byte 6"
+    [problem] = raised.value.problems
+    assert problem.message == "the file is not UTF-8 text: invalid start byte (byte 6)"
+    assert (problem.location, problem.hint) == (
+        Location(bad, 1, 7),
+        "save it as UTF-8 (a file written as UTF-16 or Latin-1 by an editor or a shell redirect is not)",
+    )
 
 
 def test_too_deep() -> None:

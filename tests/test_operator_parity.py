@@ -622,6 +622,13 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
             "{ray.io/cluster: shared}}]",
             [],
         ),
+        # and so does one a patch renames
+        (
+            "kuberay: {version: 1.3.0}\njobs: [{name: j, entrypoint: python x.py, clusterSelector: {ray.io/cluster: "
+            "shared}}]\npatches: [{target: {kind: RayJob, name: j}, patch: [{op: replace, path: /metadata/name, "
+            "value: " + "j" * 60 + "}]}]",
+            [],
+        ),
     ],
 )
 def test_rules_read_what_the_operator_reads(tool: ToolData, environments: Path, body: str, rules: list[str]) -> None:

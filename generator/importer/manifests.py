@@ -13,6 +13,7 @@ import yaml
 from generator.checks import YAML_SYNTAX
 from generator.errors import InputError, Location, Problem, SetupError
 from generator.importer.compare import without_nulls
+from generator.input.load import not_utf8
 from generator.output.serialize import load_yaml_stream
 
 SUFFIXES = (".yaml", ".yml")
@@ -93,12 +94,11 @@ def _refused(file: Path, line: int, column: int, message: str, hint: str) -> _Un
 
 
 def _documents(file: Path) -> list[Manifest]:
+    raw = file.read_bytes()
     try:
-        text = file.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise _Unreadable(
-            Problem(None, (), f"not UTF-8 text ({error.reason})", "save it as UTF-8", file=file, rule=YAML_SYNTAX.id)
-        ) from error
+        raise _Unreadable(not_utf8(file, raw, error)) from error
     try:
         # kubectl reads manifests as YAML 1.1 (0644 is octal there), and so does this
         documents = load_yaml_stream(text)

@@ -80,10 +80,23 @@ def load_environment_file(file: Path, raw: bytes | None = None) -> LoadedDocumen
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(
-            [_file_problem(file, f"file is not UTF-8: {error.reason} at byte {error.start}", YAML_SYNTAX.id)]
-        ) from error
+        raise InputError([not_utf8(file, raw, error)]) from error
     return parse_environment_text(file, text)
+
+
+def not_utf8(file: Path, raw: bytes, error: UnicodeDecodeError) -> Problem:
+    """Where in `raw` the first byte stands that is no UTF-8, by line and column (the characters before it)."""
+    line_start = raw.rfind(b"\n", 0, error.start) + 1
+    line = raw.count(b"\n", 0, error.start) + 1
+    column = len(raw[line_start : error.start].decode("utf-8", errors="replace")) + 1
+    return Problem(
+        Location(file, line, column),
+        (),
+        f"the file is not UTF-8 text: {error.reason} (byte {error.start})",
+        "save it as UTF-8 (a file written as UTF-16 or Latin-1 by an editor or a shell redirect is not)",
+        file=file,
+        rule=YAML_SYNTAX.id,
+    )
 
 
 def parse_environment_text(file: Path, text: str) -> LoadedDocument:

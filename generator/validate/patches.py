@@ -629,8 +629,10 @@ def _identity_problems(
         return problems  # the CRD check says what a metadata that is no mapping is; kustomize needs a name
     name = metadata["name"]
     if name != before["metadata"]["name"]:
+        # a RayJob on a selected cluster creates none, whose name would bind its own (before 1.4.0)
+        selected = kind == "RayJob" and bool((after.get("spec") or {}).get("clusterSelector"))
         found = (
-            ray_object_name_problem(kind, name, version)
+            ray_object_name_problem(kind, name, version, selected=selected)
             if isinstance(name, str)
             else (f"metadata.name becomes {json.dumps(name)}, which is no name", "give it a name")
         )
