@@ -92,7 +92,7 @@ def test_invalid_input_exits_1_and_leaves_output_untouched(project: Path) -> Non
     assert result.exit_code == 1
     assert result.stderr == (
         "environments/demo.yaml:8:30: error[input-schema]: "
-        'clusters[0].head.memory: "2GB" is not a Kubernetes quantity\n'
+        'clusters[0].head.memory: "2GB" is not a Kubernetes quantity of zero or more\n'
         "  hint: write e.g. 500m, 2, 1.5 or 4Gi\n"
         "1 error(s)\n"
     )
