@@ -20,7 +20,15 @@ from generator.checks import FILE_NAME, Check
 from generator.errors import Problem, SetupError
 from generator.files import ROOT_FOLDER, RenderedFile
 from generator.input.resolve import PARTIAL_PREFIX
-from generator.model.access import Granted, Grants, grant_for, is_operator_owner, namespace_grants
+from generator.model.access import (
+    Granted,
+    Grants,
+    OwnerSummary,
+    grant_for,
+    is_operator_owner,
+    namespace_grants,
+    owner_summary,
+)
 from generator.model.types import Environment
 from generator.outcome import Outcome
 from generator.outcome_cache import (
@@ -224,10 +232,12 @@ def _outcomes(
         kept = {name: found for name in every if (found := _kept(run, references, keys.get(name))) is not None}
     # the grants are made of every model, failed renders' too: the kept ones' are those before their grant
     kept_owners = [
-        item.environment for item in kept.values() if item.environment and is_operator_owner(item.environment)
+        owner_summary(item.environment)
+        for item in kept.values()
+        if item.environment and is_operator_owner(item.environment)
     ]
 
-    def grants_of(owners: list[Environment]) -> Grants:
+    def grants_of(owners: list[OwnerSummary]) -> Grants:
         return namespace_grants(owners + kept_owners)
 
     def render_and_keep(name: str, outcome: Outcome, grants: Grants) -> tuple[Outcome, bytes | None]:
@@ -434,12 +444,12 @@ def _loaded(references: References, data: bytes) -> object:
         return None
 
 
-def _operator_owners(modelled: Mapping[str, Outcome]) -> list[Environment]:
+def _operator_owners(modelled: Mapping[str, Outcome]) -> list[OwnerSummary]:
     """The environments that install the operator: all that the grants are made of (a single-namespace one's
     Role is rendered into the overlay of each namespace it watches; every one is what the Flux objects of the
     others on its cluster depend on), and all a worker sends before rendering."""
     return [
-        outcome.environment
+        owner_summary(outcome.environment)
         for outcome in modelled.values()
         if outcome.environment is not None and is_operator_owner(outcome.environment)
     ]

@@ -144,20 +144,21 @@ class Granted:
     operator_owner: OperatorOwner | None
 
 
-def namespace_grants(environments: Iterable[Environment]) -> Grants:
-    """For every operator owner (an environment that installs the operator): the Role a single-namespace operator
-    needs in each namespace it watches, and the owner of each cluster. Where two owners share a namespace or a
-    cluster (an error of its own, one-operator-owner), it is the one whose name comes last, in whatever order the
-    owners come (one process or several)."""
-    grants: dict[tuple[str, str], NamespaceGrant] = {}
-    owners: dict[str, OperatorOwner] = {}
-    for owner in sorted(environments, key=lambda environment: environment.name):
-        if not owner.operator.install:
-            continue
-        flux = owner.gitops.flux_namespace if owner.gitops.flux else None
-        owners[cluster_identity(owner.target.cluster)] = OperatorOwner(owner.name, flux)
-        if not single_namespace(owner):
-            continue
+@dataclass(frozen=True)
+class OwnerSummary:
+    """What an operator owner gives the others (namespace_grants), worked out where its model is: a worker sends
+    this, not the model."""
+
+    name: str
+    cluster: str  # its cluster's identity (cluster_identity)
+    flux_namespace: str | None  # the namespace of its Flux objects; None: synced by Argo CD only
+    grant: NamespaceGrant | None  # the Role a single-namespace operator needs in each namespace it watches
+    watched: tuple[str, ...]
+
+
+def owner_summary(owner: Environment) -> OwnerSummary:
+    grant = None
+    if single_namespace(owner):
         grant = NamespaceGrant(
             role=operator_fullname(owner),
             service_account=service_account(owner),
@@ -165,9 +166,28 @@ def namespace_grants(environments: Iterable[Environment]) -> Grants:
             rules=namespace_rules(owner),
             owner=owner.name,
         )
-        for namespace in watched_namespaces(owner):
-            grants[(cluster_identity(owner.target.cluster), namespace)] = grant
-    return Grants(grants, owners)
+    return OwnerSummary(
+        owner.name,
+        cluster_identity(owner.target.cluster),
+        owner.gitops.flux_namespace if owner.gitops.flux else None,
+        grant,
+        watched_namespaces(owner),
+    )
+
+
+def namespace_grants(owners: Iterable[OwnerSummary]) -> Grants:
+    """For every operator owner (an environment that installs the operator): the Role a single-namespace operator
+    needs in each namespace it watches, and the owner of each cluster. Where two owners share a namespace or a
+    cluster (an error of its own, one-operator-owner), it is the one whose name comes last, in whatever order the
+    owners come (one process or several)."""
+    grants: dict[tuple[str, str], NamespaceGrant] = {}
+    found: dict[str, OperatorOwner] = {}
+    for owner in sorted(owners, key=lambda summary: summary.name):
+        found[owner.cluster] = OperatorOwner(owner.name, owner.flux_namespace)
+        if owner.grant is not None:
+            for namespace in owner.watched:
+                grants[(owner.cluster, namespace)] = owner.grant
+    return Grants(grants, found)
 
 
 def grant_for(environment: Environment, grants: Grants) -> Granted:
