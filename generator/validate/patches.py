@@ -42,39 +42,18 @@ def patch_target_problems(
     for index, patch in enumerate(data.get("patches", [])):
         if patch.get("target") is None and not isinstance(patch["patch"], dict):
             continue  # a JSON 6902 patch without a target is an error of its own (json-patch-target)
-        unreadable = _unreadable_patterns(patch.get("target") or {})
+        unreadable = _unreadable_target(patch.get("target") or {})
         if unreadable:
             problems.extend(
                 Problem(
                     locate(origin, ("patches", index, "target", field)),
                     ("patches", index, "target", field),
-                    f"{pattern!r} is not a Go regular expression, so kustomize build fails: {error}",
-                    "write it in Go's syntax (RE2: no lookarounds, backreferences or possessive quantifiers), and "
-                    "escape the characters that have a meaning in a regular expression",
+                    message,
+                    hint,
                     file=environment_file,
                     rule=PATCH_TARGET.id,
                 )
-                for field, pattern, error in unreadable
-            )
-            continue
-        selectors = [
-            (field, selector, why)
-            for field in _SELECTOR_FIELDS
-            if isinstance(selector := (patch.get("target") or {}).get(field), str)
-            and (why := selector_problem(selector)) is not None
-        ]
-        if selectors:
-            problems.extend(
-                Problem(
-                    locate(origin, ("patches", index, "target", field)),
-                    ("patches", index, "target", field),
-                    f"{selector!r} is not a label selector, so kustomize build fails: {why}",
-                    "write terms such as key=value, key!=value, key in (a,b), key notin (a,b), key, !key, key>1 "
-                    "or key<1, separated by commas",
-                    file=environment_file,
-                    rule=PATCH_TARGET.id,
-                )
-                for field, selector, why in selectors
+                for field, message, hint in unreadable
             )
             continue
         if _unsure_patterns(patch.get("target") or {}):
@@ -217,15 +196,29 @@ def _unsure_patterns(target: Mapping[str, Any]) -> bool:
     return any(isinstance(target.get(field), str) and go_regexp.unsure(target[field]) for field in _PATTERN_FIELDS)
 
 
-def _unreadable_patterns(target: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(field, pattern, error) of each pattern of `target` that Go's regexp refuses: kustomize fails the build on
-    it (generator/validate/go_regexp.py)."""
-    found = []
-    for field in _PATTERN_FIELDS:
-        pattern = target.get(field)
-        if isinstance(pattern, str) and (error := go_regexp.refusal(pattern)) is not None:
-            found.append((field, pattern, error))
-    return found
+def _unreadable_target(target: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(field, message, hint) of each field of a patch's `target` that kustomize cannot read, so that it fails the
+    build: a pattern Go's regexp refuses (generator/validate/go_regexp.py), else a selector labels.Parse refuses."""
+    patterns = [
+        (
+            field,
+            f"{pattern!r} is not a Go regular expression, so kustomize build fails: {error}",
+            "write it in Go's syntax (RE2: no lookarounds, backreferences or possessive quantifiers), and escape the "
+            "characters that have a meaning in a regular expression",
+        )
+        for field in _PATTERN_FIELDS
+        if isinstance(pattern := target.get(field), str) and (error := go_regexp.refusal(pattern)) is not None
+    ]
+    return patterns or [
+        (
+            field,
+            f"{selector!r} is not a label selector, so kustomize build fails: {why}",
+            "write terms such as key=value, key!=value, key in (a,b), key notin (a,b), key, !key, key>1 or key<1, "
+            "separated by commas",
+        )
+        for field in _SELECTOR_FIELDS
+        if isinstance(selector := target.get(field), str) and (why := selector_problem(selector)) is not None
+    ]
 
 
 def label_selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
