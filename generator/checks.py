@@ -169,9 +169,11 @@ OBJECT_SCHEMA = Check(
     "object-schema",
     "every entry of `objects` against the OpenAPI schema of its kind in target.kubernetesVersion (the "
     "kubernetes-validate package's strict schemas), or against the JSON Schema `objectSchemas` names for a kind "
-    "outside the Kubernetes API; `unchecked` there renders that kind without a check",
+    "outside the Kubernetes API; `unchecked` there renders that kind without a check. What `patches` write into "
+    "objects other than the Ray kinds too: a strategic-merge patch's values against the kind's schema, all fields "
+    "optional, an object a JSON patch (or a merge patch of a kind kustomize has no schema of) changes whole",
     "the Kubernetes OpenAPI documents of each release, as JSON Schema (kubernetes-validate)",
-    cases=("object-schema",),
+    cases=("object-schema", "patch-breaks-other-kind"),
 )
 OBJECT_IDENTITY = Check(
     "object-identity",

@@ -9,13 +9,14 @@ unchecked where it says so. Problems point at the object's line in the environme
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -28,7 +29,7 @@ from generator.source import Origin, locate
 if TYPE_CHECKING:  # jsonschema is imported when an environment has objects to check
     from jsonschema import Draft202012Validator
     from jsonschema.protocols import Validator
-    from referencing import Resource
+    from referencing import Registry, Resource
     from referencing.exceptions import Unresolvable
 
 SCHEMAS_PACKAGE = "kubernetes_validate"
@@ -48,6 +49,7 @@ class KubernetesSchemas:
 
     def __init__(self) -> None:
         self._validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
+        self._part_validators: dict[tuple[str, str, str], Validator | None] = {}
         self._definitions: dict[str, Resource[Any]] = {}
 
     @cached_property
@@ -64,11 +66,25 @@ class KubernetesSchemas:
         """The validator of a kind of the Kubernetes API in `version`, None when the API has no such kind."""
         key = (version, api_version, kind)
         if key not in self._validators:
-            self._validators[key] = self._load(version, api_version, kind)
+            from jsonschema import Draft202012Validator
+
+            source = self._source(version, api_version, kind)
+            self._validators[key] = Draft202012Validator(source[0], registry=source[1]) if source else None
         return self._validators[key]
 
-    def _load(self, version: str, api_version: str, kind: str) -> Draft202012Validator | None:
-        from jsonschema import Draft202012Validator
+    def part_validator(self, version: str, api_version: str, kind: str) -> Validator | None:
+        """The validator of what a strategic-merge patch writes into an object of a Kubernetes kind: the kind's
+        schema with every field optional and no count of items or fields (a patch writes part of an object, and
+        merges its lists' items into the object's), None when the API has no such kind."""
+        key = (version, api_version, kind)
+        if key not in self._part_validators:
+            source = self._source(version, api_version, kind)
+            self._part_validators[key] = _part_validator_class()(source[0], registry=source[1]) if source else None
+        return self._part_validators[key]
+
+    def _source(self, version: str, api_version: str, kind: str) -> tuple[dict[str, Any], Registry[Any]] | None:
+        """The schema of a kind and the registry that resolves its references, None when the API has no such
+        kind in `version`."""
         from referencing import Registry, Resource
 
         folder = self._root.joinpath(f"v{version}.0-local-strict")
@@ -84,7 +100,7 @@ class KubernetesSchemas:
         registry: Registry[Any] = Registry().with_resources(
             [(schema["$id"], Resource.from_contents(schema)), self._definitions_of(version, folder)]
         )
-        return Draft202012Validator(schema, registry=registry)
+        return schema, registry
 
     def _definitions_of(self, version: str, folder: Any) -> tuple[str, Resource[Any]]:
         from referencing import Resource
@@ -95,6 +111,22 @@ class KubernetesSchemas:
             )
         definitions = self._definitions[version]
         return str(definitions.id()), definitions
+
+
+# the keywords that bound what a whole object holds, which a part of one need not meet
+_WHOLE_OBJECT_KEYWORDS = ("required", "minItems", "maxItems", "minProperties", "maxProperties", "uniqueItems")
+
+
+@functools.cache
+def _part_validator_class() -> type[Validator]:
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
+
+    def ignored(*_arguments: Any) -> None:
+        return None
+
+    # jsonschema's extend is untyped
+    return cast("type[Validator]", extend(Draft202012Validator, dict.fromkeys(_WHOLE_OBJECT_KEYWORDS, ignored)))  # type: ignore[no-untyped-call]
 
 
 def _api_version(entry: Mapping[str, Any]) -> str:
@@ -138,7 +170,7 @@ def object_problems(
             if chosen[key] == UNCHECKED:
                 continue
             if key not in read:
-                read[key] = _user_validator(environment_file, chosen[key], key, origin)
+                read[key] = user_validator(environment_file, chosen[key], key, origin)
                 unreadable = read[key][1]
                 if unreadable is not None:
                     problems.append(unreadable)  # reported once, at the objectSchemas entry
@@ -230,7 +262,7 @@ def _schema_path(environment_file: Path, relative: str) -> Path:
     return environment_file.parent / relative
 
 
-def _user_validator(
+def user_validator(
     environment_file: Path, relative: str, key: str, origin: Origin
 ) -> tuple[Validator | None, Problem | None]:
     """The validator of a JSON Schema file that `objectSchemas` names (JSON or YAML, any draft jsonschema knows).

@@ -36,7 +36,7 @@ _GO_INTEGER = re.compile(r"[+-]?[0-9]+")
 def patch_target_problems(
     files: Iterable[RenderedFile], data: dict[str, Any], origin: Origin, environment_file: Path, environment: str
 ) -> list[Problem]:
-    overlay = [_Patched((_identity(document)[1],), document) for document in _overlay(files, environment)]
+    overlay = [Patched((object_identity(document)[1],), document) for document in overlay_documents(files, environment)]
     problems: list[Problem] = []
     renamed_by: dict[int, int] = {}  # an object's position -> the patch that last renamed it
     for index, patch in enumerate(data.get("patches", [])):
@@ -58,7 +58,7 @@ def patch_target_problems(
             continue
         if _unsure_patterns(patch.get("target") or {}):
             continue  # which objects it patches cannot be told here (go_regexp.unsure): not checked
-        matching = _targets(patch, overlay)
+        matching = patch_targets(patch, overlay)
         if matching:
             # a patch may rename or relabel an object for the next; only the metadata matters here, which a JSON
             # merge patch merges as a strategic-merge one does
@@ -67,7 +67,7 @@ def patch_target_problems(
                 try:
                     patched = apply_patch(before.document, patch["patch"])
                 except PatchFailure as failure:  # the Ray kinds' are reported by patched_object_problems
-                    if not _is_ray(before.document):
+                    if not is_ray_object(before.document):
                         problems.append(_unappliable(before.document, failure, index, origin, environment_file))
                     continue
                 if patched is not None:  # strategic-merge directives: not reproduced here
@@ -76,7 +76,7 @@ def patch_target_problems(
                     renamed_by[position] = index
             continue
         at = ("patches", index, "target") if "target" in patch else ("patches", index)
-        available = ", ".join(f"{item.document['kind']}/{_identity(item.document)[1]}" for item in overlay)
+        available = ", ".join(f"{item.document['kind']}/{object_identity(item.document)[1]}" for item in overlay)
         problems.append(
             Problem(
                 locate(origin, at),
@@ -100,7 +100,7 @@ def patch_target_problems(
 
 
 def _collisions(
-    overlay: list[_Patched], renamed_by: dict[int, int], origin: Origin, environment_file: Path
+    overlay: list[Patched], renamed_by: dict[int, int], origin: Origin, environment_file: Path
 ) -> list[Problem]:
     """Objects a patch gave the identity of another: kustomize build fails (its namespace transformation finds
     the two, "namespace transformation produces ID conflict", api/internal/builtins/NamespaceTransformer.go:68-72
@@ -108,7 +108,7 @@ def _collisions(
     problems = []
     seen: dict[tuple[str, str, str], int] = {}
     for position, item in enumerate(overlay):
-        key = (str(item.document.get("apiVersion", "")), *_identity(item.document))
+        key = (str(item.document.get("apiVersion", "")), *object_identity(item.document))
         first = seen.setdefault(key, position)
         renamed = position if position in renamed_by else first if first in renamed_by else None
         if first == position or renamed is None:
@@ -130,7 +130,7 @@ def _collisions(
 
 
 @dataclass(frozen=True)
-class _Patched:
+class Patched:
     """An object of the overlay as the patches so far left it, and each name it had, the first it was read with
     and the current one last. Kustomize matches a patch's target name against the first and the current
     (Select, api/resmap/reswrangler.go:649-654 at api/v0.21.1) and a strategic-merge patch without a target
@@ -140,9 +140,9 @@ class _Patched:
     names: tuple[str, ...]
     document: dict[str, Any]
 
-    def after(self, document: dict[str, Any]) -> _Patched:
-        name = _identity(document)[1]
-        return _Patched(self.names if name == self.names[-1] else (*self.names, name), document)
+    def after(self, document: dict[str, Any]) -> Patched:
+        name = object_identity(document)[1]
+        return Patched(self.names if name == self.names[-1] else (*self.names, name), document)
 
 
 def _unappliable(
@@ -150,7 +150,7 @@ def _unappliable(
 ) -> Problem:
     """A JSON patch kustomize cannot apply to `document`: the build fails (a strategic-merge patch, which is
     merged with the kind's schema, does not fail here)."""
-    kind, name = _identity(document)
+    kind, name = object_identity(document)
     at = ("patches", index, "patch")
     return Problem(
         locate(origin, at),
@@ -189,6 +189,16 @@ def selects(target: Mapping[str, Any], document: Mapping[str, Any], first_name: 
             target["annotationSelector"], annotations if isinstance(annotations, dict) else {}
         )
     )
+
+
+def matchable(entry: Mapping[str, Any]) -> bool:
+    """Whether the objects a `patches` entry patches can be told here: a JSON patch needs a target (an error of
+    its own, json-patch-target, without), a target must be one kustomize reads (patch_target_problems reports one
+    it cannot) and one whose patterns RE2 is sure of."""
+    target = entry.get("target")
+    if target is None:
+        return isinstance(entry["patch"], dict)
+    return not _unreadable_target(target) and not _unsure_patterns(target)
 
 
 def _unsure_patterns(target: Mapping[str, Any]) -> bool:
@@ -369,10 +379,10 @@ def built_document(
     matched against the document as the patches before it left it. None when a patch that targets it uses
     strategic-merge directives (not reproduced here) or cannot apply (kustomize build then fails, as
     patched_object_problems reports)."""
-    item = _Patched((_identity(document)[1],), document)
+    item = Patched((object_identity(document)[1],), document)
     for target, body in patches:
         entry = {"patch": body} if target is None else {"target": target, "patch": body}
-        if not _targets(entry, [item]):
+        if not patch_targets(entry, [item]):
             continue
         try:
             patched = apply_patch(item.document, body)
@@ -547,11 +557,11 @@ def patched_object_problems(
     patches = data.get("patches", [])
     if not patches:
         return []
-    # each Ray object as the patches so far left it (`_Patched`), by the kind and name it was read with
+    # each Ray object as the patches so far left it (`Patched`), by the kind and name it was read with
     objects = {
-        _identity(document): _Patched((_identity(document)[1],), document)
-        for document in _overlay(files, environment)
-        if _is_ray(document)
+        object_identity(document): Patched((object_identity(document)[1],), document)
+        for document in overlay_documents(files, environment)
+        if is_ray_object(document)
     }
     unpatched = {identity: item.document for identity, item in objects.items()}
     changed_by: dict[tuple[str, str], list[int]] = {}
@@ -563,7 +573,7 @@ def patched_object_problems(
 
     for index, entry in enumerate(patches):
         identities = list(objects)
-        for position in _targets(entry, list(objects.values())):
+        for position in patch_targets(entry, list(objects.values())):
             identity = identities[position]
             try:
                 patched = apply_patch(objects[identity].document, entry["patch"])
@@ -634,7 +644,7 @@ def _identity_problems(
     return problems
 
 
-def _overlay(files: Iterable[RenderedFile], environment: str) -> list[dict[str, Any]]:
+def overlay_documents(files: Iterable[RenderedFile], environment: str) -> list[dict[str, Any]]:
     return [
         document
         for file in files
@@ -644,8 +654,8 @@ def _overlay(files: Iterable[RenderedFile], environment: str) -> list[dict[str, 
     ]
 
 
-def _targets(entry: Mapping[str, Any], objects: list[_Patched]) -> list[int]:
-    """The positions in `objects` of those `entry`'s patch applies to (`_Patched` says how they are matched)."""
+def patch_targets(entry: Mapping[str, Any], objects: list[Patched]) -> list[int]:
+    """The positions in `objects` of those `entry`'s patch applies to (`Patched` says how they are matched)."""
     target = entry.get("target")
     if target is not None:
         return [position for position, item in enumerate(objects) if selects(target, item.document, item.names[0])]
@@ -675,10 +685,10 @@ def _same_namespace(namespace: str, document: Mapping[str, Any], api_version: st
     return (namespace or "default") == (written or "default")
 
 
-def _identity(document: Mapping[str, Any]) -> tuple[str, str]:
+def object_identity(document: Mapping[str, Any]) -> tuple[str, str]:
     metadata = document.get("metadata")
     return str(document.get("kind", "")), str(metadata.get("name", "") if isinstance(metadata, dict) else "")
 
 
-def _is_ray(document: Mapping[str, Any]) -> bool:
+def is_ray_object(document: Mapping[str, Any]) -> bool:
     return str(document.get("apiVersion", "")).startswith("ray.io/")

@@ -1,0 +1,171 @@
+"""Patches of objects other than the Ray kinds, checked against the schema of the object's kind
+(generator/validate/patched_kinds.py), and each verdict compared with what the real `kubectl kustomize` builds:
+a patch refused here either fails the build or builds an object that the kind's schema refuses, and a patch let
+through builds an object the schema takes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.input.schema_check import findings
+from generator.output.serialize import dump_yaml, load_yaml_stream
+from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
+from generator.validate.kubernetes import KubernetesSchemas
+from tests.kustomize import kustomize_build, kustomize_failure
+from tests.problems import problems_of
+
+BASE = """\
+kuberay: {version: 1.6.0}
+target: {cluster: in-cluster, namespace: ray}
+gitops: {engine: argocd, repoURL: https://git.example.com/ray.git}
+defaults: {image: rayproject/ray:2.46.0}
+"""
+SERVICE = (
+    "objects:\n  - {apiVersion: v1, kind: Service, metadata: {name: web, annotations: {team: ml}}, "
+    "spec: {selector: {app: web}, ports: [{name: http, port: 80}]}}\n"
+)
+CONFIG_MAPS = "configMaps: [{name: code, data: {run.py: print(1)}}]\n"
+QUEUE = (
+    "objectSchemas: {kueue.x-k8s.io/v1beta1/LocalQueue: queue.schema.json}\n"
+    "objects:\n  - {apiVersion: kueue.x-k8s.io/v1beta1, kind: LocalQueue, metadata: {name: q}, "
+    "spec: {clusterQueue: cq}}\n"
+)
+QUEUE_SCHEMA = {
+    "type": "object",
+    "properties": {"spec": {"type": "object", "properties": {"clusterQueue": {"type": "string"}}}},
+}
+
+
+def _patches(*entries: dict[str, Any]) -> str:
+    return "patches: " + json.dumps(list(entries)) + "\n"
+
+
+def _smp(kind: str, name: str, **fields: Any) -> dict[str, Any]:
+    api_version = "kueue.x-k8s.io/v1beta1" if kind == "LocalQueue" else "v1"
+    return {"patch": {"apiVersion": api_version, "kind": kind, "metadata": {"name": name}, **fields}}
+
+
+def _json_patch(kind: str, name: str, *operations: dict[str, Any]) -> dict[str, Any]:
+    return {"target": {"kind": kind, "name": name}, "patch": list(operations)}
+
+
+# name -> (what the environment holds, its patches, the problems here (rule, message), what kubectl does:
+# "fails" the build, "refused" builds an object the kind's schema refuses, "builds" one it takes; "unchecked" builds
+# one that objectSchemas says is not to be checked)
+CASES: dict[str, tuple[str, list[dict[str, Any]], list[tuple[str, str]], str]] = {
+    "service-ports-as-a-mapping": (
+        SERVICE,
+        [_smp("Service", "web", spec={"ports": {"name": "http", "port": 81}})],
+        [("object-schema", "Service web after patches[0], spec.ports: expected a list or null, got a mapping")],
+        "fails",
+    ),
+    "namespace-labels-as-a-list": (
+        "",
+        [_smp("Namespace", "ray", metadata={"name": "ray", "labels": ["a", "b"]})],
+        [("object-schema", "Namespace ray after patches[0], metadata.labels: expected a mapping or null, got a list")],
+        "fails",
+    ),
+    "config-map-data-as-a-number": (
+        CONFIG_MAPS,
+        [_smp("ConfigMap", "code", data={"run.py": 1})],
+        [("object-schema", "ConfigMap code after patches[0], data['run.py']: expected text or null, got an integer 1")],
+        "refused",
+    ),
+    "json-patch-port-as-text": (
+        SERVICE,
+        [_json_patch("Service", "web", {"op": "replace", "path": "/spec/ports/0/port", "value": "eighty"})],
+        [
+            (
+                "object-schema",
+                'Service web after patches[0], spec.ports[0].port: expected an integer, got text "eighty"',
+            )
+        ],
+        "refused",
+    ),
+    "json-patch-unknown-field": (
+        SERVICE,
+        [_json_patch("Service", "web", {"op": "add", "path": "/spec/colour", "value": "red"})],
+        [("object-schema", "Service web after patches[0], spec.colour: unknown field 'colour'")],
+        "refused",
+    ),
+    "custom-kind-merged-whole": (
+        QUEUE,
+        [_smp("LocalQueue", "q", spec={"clusterQueue": 5})],
+        [("object-schema", "LocalQueue q after patches[0], spec.clusterQueue: expected text, got an integer 5")],
+        "refused",
+    ),
+    # a strategic-merge patch merges list items by their key, writes part of each, and may delete one or a field
+    "service-ports-merged": (
+        SERVICE,
+        [
+            _smp(
+                "Service",
+                "web",
+                metadata={"name": "web", "annotations": {"team": None}, "labels": {"app": "web"}},
+                spec={"ports": [{"port": 80, "targetPort": "http"}, {"port": 9090, "$patch": "delete"}]},
+            )
+        ],
+        [],
+        "builds",
+    ),
+    "config-map-data-merged": (CONFIG_MAPS, [_smp("ConfigMap", "code", data={"extra.py": "print(2)"})], [], "builds"),
+    "json-patch-port-replaced": (
+        SERVICE,
+        [_json_patch("Service", "web", {"op": "replace", "path": "/spec/ports/0/port", "value": 81})],
+        [],
+        "builds",
+    ),
+    "custom-kind-valid": (QUEUE, [_smp("LocalQueue", "q", spec={"clusterQueue": "other"})], [], "builds"),
+    "custom-kind-unchecked": (
+        QUEUE.replace("queue.schema.json", "unchecked"),
+        [_smp("LocalQueue", "q", spec={"clusterQueue": 5})],
+        [],
+        "unchecked",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_patches_of_other_kinds_are_checked_as_kustomize_builds_them(case: str, tool: ToolData, tmp_path: Path) -> None:
+    body, patches, expected, kubectl = CASES[case]
+    environments = tmp_path / "environments"
+    environments.mkdir()
+    (environments / "queue.schema.json").write_text(json.dumps(QUEUE_SCHEMA))
+    found = problems_of(tool, environments, {"env": body + _patches(*patches)}, BASE)
+    assert [(rule, message) for _file, rule, message in found] == expected
+
+    # the overlay without the patches, as rendered here, and the patches added as the tool writes them
+    (environments / "env.yaml").write_text(f"name: env\nextends: _base\n{body}")
+    result = build(BuildRequest(environments, ("env",), tool, keep_outcomes=False))
+    assert not result.problems
+    overlay = tmp_path / "rendered"
+    for file in result.files:
+        (overlay / file.path).parent.mkdir(parents=True, exist_ok=True)
+        (overlay / file.path).write_text(file.content)
+    workloads = overlay / "env" / "workloads"
+    kustomization = next(iter(load_yaml_stream((workloads / "kustomization.yaml").read_text())))
+    kustomization["patches"] = [{**entry, "patch": dump_yaml([entry["patch"]])} for entry in patches]
+    (workloads / "kustomization.yaml").write_text(dump_yaml([kustomization]))
+    if kubectl == "fails":
+        assert "wrong node kind" in kustomize_failure(workloads)
+        return
+    built = {(document["kind"], document["metadata"]["name"]): document for document in kustomize_build(workloads)}
+    if kubectl == "unchecked":
+        return
+    patched = patches[0]["patch"] if isinstance(patches[0]["patch"], dict) else None
+    kind, name = (patched["kind"], patched["metadata"]["name"]) if patched else tuple(patches[0]["target"].values())
+    refused = findings(_validator(kind, environments), built[(kind, name)])
+    assert bool(refused) is (kubectl == "refused"), refused
+
+
+def _validator(kind: str, environments: Path) -> Any:
+    if kind == "LocalQueue":
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(json.loads((environments / "queue.schema.json").read_text()))
+    return KubernetesSchemas().validator("1.34", "v1", kind)
