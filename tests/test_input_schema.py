@@ -137,3 +137,67 @@ def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(
     (found,) = findings(Draft202012Validator(schema), {"version": "2.1.0"})
     assert found.message == message
     assert found.hint == hint or (hint is not None and (found.hint or "").startswith(hint))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message", "hint"),
+    [
+        (
+            ("target", "cluster"),
+            ["prod"],
+            "expected text, got a list",
+            "cluster takes one value (text), not a list: write it after the colon, on the same line",
+        ),
+        (
+            ("target", "namespace"),
+            {"name": "ray"},
+            "expected text, got a mapping",
+            "namespace takes one value (text), not a mapping: write it after the colon, on the same line",
+        ),
+        (
+            ("clusters", 0, "head", "cpu"),
+            [1],
+            "expected text or an integer or a number, got a list",
+            'cpu takes one value (text or an integer or a number), not a list: write it after the colon, e.g. cpu: "2"',
+        ),
+        (
+            ("clusters", 0, "workerGroups", 0, "maxReplicas"),
+            {"max": 3},
+            "expected an integer, got a mapping",
+            "maxReplicas takes one value (an integer), not a mapping: write it after the colon, e.g. maxReplicas: 0",
+        ),
+        (
+            ("clusters", 0, "workerGroups", 0, "replicas"),
+            True,
+            "expected an integer, got a boolean true",
+            "YAML reads true as a boolean: write a number, e.g. replicas: 0",
+        ),
+        (
+            ("operator", "watchNamespaces", 0),
+            ["team-a"],
+            "expected text, got a list",
+            "each item of watchNamespaces takes one value (text), not a list: write it after its '- ', on the same "
+            "line",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_shape_says_how_to_write_it(
+    path: tuple[str | int, ...], value: Any, message: str, hint: str
+) -> None:
+    """A value where another type is wanted says how to write one of that type (every input-schema type error
+    has a hint)."""
+    data: dict[str, Any] = {
+        "name": "e",
+        "kuberay": {"version": "1.6.0"},
+        "target": {"cluster": "in-cluster", "namespace": "ray"},
+        "gitops": {"engine": "argocd", "repoURL": "https://git.example.com/ray.git"},
+        "operator": {"install": True, "watchNamespaces": ["ray"]},
+        "clusters": [{"name": "c", "head": {"cpu": "1"}, "workerGroups": [{"name": "w"}]}],
+    }
+    assert not SCHEMA.findings(data)
+    parent: Any = data
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    (found,) = SCHEMA.findings(data)
+    assert (found.path, found.message, found.hint) == (path, message, hint)

@@ -90,6 +90,17 @@ def test_a_partial_may_not_name_itself(environments: Path) -> None:
     assert [problem.message for problem in raised.value.problems] == ["a partial must not set name"]
 
 
+@pytest.mark.parametrize(("written", "hint_name"), [("[_p]", "_p"), ("{name: _p}", "_base"), ("3", "_base")])
+def test_extends_names_one_partial(environments: Path, written: str, hint_name: str) -> None:
+    with pytest.raises(InputError) as raised:
+        resolve(environments, {"_p": "target: {namespace: p}\n", "leaf": f"extends: {written}\n"}, "leaf")
+    (problem,) = raised.value.problems
+    assert (problem.message, problem.hint) == (
+        "must be the name of a partial such as _base",
+        f"write one partial's name, extends: {hint_name}; to combine partials, let one extend the other",
+    )
+
+
 def test_volume_mounts_merge_by_mount_path_not_name(environments: Path) -> None:
     """Kubernetes keys volumeMounts by mountPath: one volume may be mounted at several paths (subPath)."""
     resolved = resolve(

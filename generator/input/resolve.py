@@ -70,9 +70,10 @@ def _extends_chain(
         target = current.data["extends"]
         origin = current.origin.children["extends"]
         if not isinstance(target, str):
-            raise InputError(
-                [Problem(origin.value, ("extends",), "must be the name of a partial such as _base", rule=EXTENDS.id)]
-            )
+            named = target[0] if isinstance(target, list) and target and isinstance(target[0], str) else "_base"
+            hint = f"write one partial's name, extends: {named}; to combine partials, let one extend the other"
+            message = "must be the name of a partial such as _base"
+            raise InputError([Problem(origin.value, ("extends",), message, hint, rule=EXTENDS.id)])
         if target not in partial_names:
             raise InputError([_unknown_partial(origin.value, target, partial_names)])
         next_file = current.file.parent / f"{target}.yaml"

@@ -312,6 +312,30 @@ def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath)
         if isinstance(value, dict):
             return f"{subject} is a list: start each item with '- ' (a single item too)"
         return f"{subject} is a list: write [{json.dumps(value)}] or one '- item' per line"
+    sample = _sample(wanted, schema)
+    line = (f"- {sample}" if item else f"{field}: {sample}") if sample is not None else None
+    if isinstance(value, dict | list):
+        shape = "a mapping" if isinstance(value, dict) else "a list"
+        where = "after its '- '" if item else "after the colon"
+        example = f", e.g. {line}" if line else ", on the same line"
+        return f"{subject} takes one value ({_expected(types)}), not {shape}: write it {where}{example}"
+    if isinstance(value, bool) and wanted & {"integer", "number"}:
+        return f"YAML reads {json.dumps(value)} as a boolean: write a number" + (f", e.g. {line}" if line else "")
+    return None
+
+
+def _sample(wanted: set[str], schema: Mapping[str, Any]) -> str | None:
+    """A value of the type wanted to show in a hint, or None for text, which no sample says enough of."""
+    if schema.get("enum"):
+        return json.dumps(schema["enum"][0])
+    if "string" in wanted and wanted & {"integer", "number"}:  # a quantity
+        return '"2"'
+    if "integer" in wanted:
+        return str(schema.get("minimum", 1))
+    if "number" in wanted:
+        return "1"
+    if "boolean" in wanted:
+        return "true"
     return None
 
 
