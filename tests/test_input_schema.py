@@ -122,7 +122,8 @@ def test_label_and_annotation_keys_as_the_api_server_checks_them(field: str, key
         # another enum of versions (an objectSchemas file's) is a list like any other
         (["1.0.0", "2.0.0"], '"2.1.0" is not one of: 1.0.0, 2.0.0', "did you mean '2.0.0'?"),
         ([], '"2.1.0" is not allowed: the schema\'s enum is empty', None),
-        ([[1, 2], {"a": 1}], "\"2.1.0\" is not one of: [1, 2], {'a': 1}", None),  # choices that cannot be hashed
+        # choices that cannot be hashed
+        ([[1, 2], {"a": 1}], "\"2.1.0\" is not one of: [1, 2], {'a': 1}", "write one of them, e.g. version: [1, 2]"),
     ],
 )
 def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(
@@ -179,6 +180,18 @@ def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(
             "each item of watchNamespaces takes one value (text), not a list: write it after its '- ', on the same "
             "line",
         ),
+        (
+            ("operator", "install"),
+            "x",
+            'expected true or false, got text "x"',
+            "write true or false, without quotes: install: true",
+        ),
+        (
+            ("operator", "watchNamespaces", 0),
+            None,
+            "expected text, got null",
+            "each item of watchNamespaces needs a value here: write one, or remove the item",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_shape_says_how_to_write_it(
@@ -201,3 +214,41 @@ def test_a_value_of_the_wrong_shape_says_how_to_write_it(
     parent[path[-1]] = value
     (found,) = SCHEMA.findings(data)
     assert (found.path, found.message, found.hint) == (path, message, hint)
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance", "message", "hint"),
+    [
+        # the CRDs are generated without descriptions: the hint says where the field goes
+        (
+            {"properties": {"terms": {"items": {"required": ["weight"]}}}},
+            {"terms": [{}]},
+            "missing required field 'weight'",
+            "add weight: to each item of terms (the schema requires it)",
+        ),
+        (
+            {"properties": {"affinity": {"required": ["weight"]}}},
+            {"affinity": {}},
+            "missing required field 'weight'",
+            "add weight: to affinity (the schema requires it)",
+        ),
+        ({"required": ["kind"]}, {}, "missing required field 'kind'", "add kind: at the top of the document"),
+        # an enum met with a value of another type: no close match, one of the choices shown
+        (
+            {"properties": {"op": {"enum": ["add", "remove"]}}},
+            {"op": 5},
+            "5 is not one of: add, remove",
+            "write one of them, e.g. op: add",
+        ),
+        ({"items": {"enum": [1, 2]}}, ["x"], '"x" is not one of: 1, 2', "write one of them, e.g. - 1"),
+    ],
+)
+def test_findings_without_a_description_or_a_close_choice_still_have_a_hint(
+    schema: dict[str, Any], instance: Any, message: str, hint: str
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    from generator.input.schema_check import findings
+
+    (found,) = findings(Draft202012Validator(schema), instance)
+    assert (found.message, found.hint) == (message, hint)

@@ -185,7 +185,10 @@ def _worded(error: ValidationError) -> Iterator[Finding]:
             if name not in present:
                 description = properties.get(name, {}).get("description", "")
                 meaning = description.rstrip(".")
-                hint = f"add {name}: ({meaning[:1].lower() + meaning[1:]})" if description else None
+                # the CRDs are generated without descriptions: then the hint says where it goes
+                hint = (
+                    f"add {name}: ({meaning[:1].lower() + meaning[1:]})" if description else _required_hint(name, path)
+                )
                 yield Finding(path, True, f"missing required field '{name}'", hint)
     elif kind == "propertyNames":
         names_validator = schema_validator(rule)
@@ -206,8 +209,8 @@ def _worded(error: ValidationError) -> Iterator[Finding]:
         yield _pattern_finding(path, error.instance, str(rule), False)
     elif kind == "type":
         schema: Any = error.schema
-        hint = _type_hint(rule, error.instance, schema if isinstance(schema, dict) else {}, path)
-        yield Finding(path, False, f"expected {_expected(rule)}, got {_got(error.instance)}", hint)
+        how = _type_hint(rule, error.instance, schema if isinstance(schema, dict) else {}, path)
+        yield Finding(path, False, f"expected {_expected(rule)}, got {_got(error.instance)}", how)
     elif kind == "enum":
         yield _enum_finding(path, error.instance, list(rule))
     elif kind == "const":
@@ -217,6 +220,14 @@ def _worded(error: ValidationError) -> Iterator[Finding]:
         yield from _findings(best)
     else:
         yield Finding(path, False, *_generic_message(error))
+
+
+def _required_hint(name: str, path: DocPath) -> str:
+    parent = next((part for part in reversed(path) if isinstance(part, str)), None)
+    if parent is None:
+        return f"add {name}: at the top of the document"
+    where = f"each item of {parent}" if isinstance(path[-1], int) else parent
+    return f"add {name}: to {where} (the schema requires it)"
 
 
 def _unknown_fields(error: ValidationError, path: DocPath) -> Iterator[Finding]:
@@ -253,7 +264,10 @@ def _enum_finding(path: DocPath, value: Any, allowed: list[Any]) -> Finding:
             path, False, f"{json.dumps(value)} is not a supported release", f"supported: {', '.join(allowed)}"
         )
     choices = ", ".join(str(choice) for choice in allowed)
-    hint = None
+    field = next((part for part in reversed(path) if isinstance(part, str)), None)
+    first = json.dumps(allowed[0]) if not isinstance(allowed[0], str) else allowed[0]
+    written = f"- {first}" if path and isinstance(path[-1], int) else f"{field}: {first}" if field else first
+    hint = f"write one of them, e.g. {written}"
     if isinstance(value, str):
         close = difflib.get_close_matches(value, [str(choice) for choice in allowed], n=1, cutoff=0.5)
         if close:
@@ -300,6 +314,10 @@ def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath)
     # an item of a list is named by its list: "each item of containers", not "containers"
     item = bool(path) and isinstance(path[-1], int)
     subject = f"each item of {field}" if item else field
+    if value is None and "null" not in wanted:
+        return f"{subject} needs a value here: write one, or remove the {'item' if item else 'field'}"
+    if wanted == {"boolean"} and scalar:
+        return f"write true or false, without quotes: {'- ' if item else f'{field}: '}true"
     if "object" in wanted:
         properties = schema.get("properties", {})
         if isinstance(value, bool) and "enabled" in properties and not item:
@@ -341,7 +359,7 @@ def _sample(wanted: set[str], schema: Mapping[str, Any]) -> str | None:
 
 def _got(value: Any) -> str:
     kind = _JSON_TYPES.get(type(value), type(value).__name__)
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list) or value is None:
         return kind
     return f"{kind} {json.dumps(value)}"
 

@@ -601,7 +601,12 @@ def patched_object_problems(
             if (rule, finding.path, finding.message) in had:
                 continue
             message = f"{kind} {name} after {which}, {format_path(finding.path)}: {finding.message}"
-            hint = finding.hint or (MERGE_HINT if merged else None)
+            # a field a merged patch left missing went with a list it replaced whole
+            hint = (
+                MERGE_HINT
+                if merged and finding.kind == "required"
+                else finding.hint or (MERGE_HINT if merged else None)
+            )
             problems.append(problem(indices[-1], message, hint, rule))
         # the rules read both objects back into environment items, which only a schema-valid object makes
         if rules is not None and not found and not before:
