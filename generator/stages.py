@@ -43,7 +43,7 @@ from generator.validate.final_rules import object_rules, override_problems
 from generator.validate.identities import written_twice_problems
 from generator.validate.kubernetes import KubernetesSchemas, object_problems, schema_files
 from generator.validate.limits import size_problems
-from generator.validate.patched_kinds import patched_kind_problems
+from generator.validate.patched_kinds import merged_by_schema, patched_kind_problems
 from generator.validate.patches import patch_target_problems, patched_object_problems
 from generator.validate.pod_security import pod_security_problems
 
@@ -131,7 +131,9 @@ def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_o
         if not problems:  # the pods are read as the schema describes them: only schema-valid objects
             problems = pod_security_problems(rendered, data, origin, file)
         problems += chart_values_problems(context, rendered)
-        problems += patch_target_problems(rendered, data, origin, file, environment.name)
+        kubernetes_version = environment.target.kubernetes_version
+        merged = merged_by_schema(stages.kubernetes, kubernetes_version)
+        problems += patch_target_problems(rendered, data, origin, file, environment.name, merged)
         problems += patched_object_problems(
             rendered,
             data,
@@ -143,7 +145,7 @@ def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_o
             object_rules(context, stages.validator),
         )
         problems += patched_kind_problems(
-            rendered, data, origin, file, environment.name, environment.target.kubernetes_version, stages.kubernetes
+            rendered, data, origin, file, environment.name, kubernetes_version, stages.kubernetes
         )
         if not any(problem.rule == CRD_SCHEMA.id for problem in problems):  # the rules read schema-valid objects
             problems += override_problems(

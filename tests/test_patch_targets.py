@@ -93,6 +93,18 @@ PATCHES: list[Any] = [
         "metadata": {"name": "c"},
         "spec": {"workerGroupSpecs": [{"groupName": "w", "replicas": 3}]},
     },
+    # a scalar that replaces quoted text stays text, as the patch writes it (kyaml keeps the node's style), one
+    # that replaces plain text does not; text replaces a number or a boolean
+    {
+        "apiVersion": "ray.io/v1",
+        "kind": "RayCluster",
+        "metadata": {"name": "c"},
+        "spec": {
+            "rayVersion": 2.5,
+            "headGroupSpec": {"rayStartParams": {"num-cpus": True}},
+            "workerGroupSpecs": [{"groupName": "w", "replicas": "3", "minReplicas": 1.5}],
+        },
+    },
     [
         {"op": "add", "path": "/metadata/annotations/team~1owner", "value": "ml"},
         {"op": "replace", "path": "/spec/workerGroupSpecs/0/replicas", "value": 2},
@@ -109,7 +121,9 @@ PATCHES: list[Any] = [
 ]
 
 
-@pytest.mark.parametrize("patch", PATCHES, ids=["strategic-merge", "no-rename", "list-replaced", "json-6902"])
+@pytest.mark.parametrize(
+    "patch", PATCHES, ids=["strategic-merge", "no-rename", "list-replaced", "scalars-into-text", "json-6902"]
+)
 def test_patches_apply_in_process_as_kubectl_kustomize_applies_them(patch: Any, tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text(dump_yaml([PATCHED_CLUSTER]))
     entry: dict[str, Any] = {"patch": dump_yaml([patch])}
@@ -138,6 +152,28 @@ def test_a_json_patch_that_kustomize_cannot_apply_fails_here_too(operation: dict
     (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["cluster.yaml"], "patches": [entry]}]))
     completed = subprocess.run([str(KUBECTL), "kustomize", str(tmp_path)], capture_output=True, check=False)
     assert completed.returncode != 0
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"rayVersion": {"a": 1}},  # a mapping for a scalar
+        {"rayVersion": ["2.41.0"]},  # a list for a scalar
+        {"workerGroupSpecs": {"groupName": "w"}},  # a mapping for a list
+        {"headGroupSpec": "x"},  # a scalar for a mapping
+        {"headGroupSpec": {"template": {"spec": {"containers": {"name": "ray-head"}}}}},  # deeper
+    ],
+)
+def test_a_strategic_merge_patch_of_another_node_kind_fails_here_as_in_kustomize(
+    spec: dict[str, Any], tmp_path: Path
+) -> None:
+    patch = {"apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": {"name": "c"}, "spec": spec}
+    with pytest.raises(PatchFailure, match="wrong node kind"):
+        apply_patch(PATCHED_CLUSTER, patch)
+    (tmp_path / "cluster.yaml").write_text(dump_yaml([PATCHED_CLUSTER]))
+    entry = {"patch": dump_yaml([patch])}
+    (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["cluster.yaml"], "patches": [entry]}]))
+    assert "wrong node kind" in kustomize_failure(tmp_path)
 
 
 def test_a_json_patch_kustomize_cannot_apply_to_another_kind_fails_the_build(tmp_path: Path) -> None:

@@ -39,14 +39,29 @@ QUEUE_SCHEMA = {
     "type": "object",
     "properties": {"spec": {"type": "object", "properties": {"clusterQueue": {"type": "string"}}}},
 }
+# a schema of a Kubernetes kind that objectSchemas names: kustomize still merges by the kind's own schema
+SERVICE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "spec": {"properties": {"ports": {"type": "array", "items": {"type": "object", "required": ["name", "port"]}}}}
+    },
+}
+DEPLOYMENT = (
+    "objects:\n  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {selector: {matchLabels: "
+    "{app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: app, image: nginx}, "
+    "{name: side, image: busybox}]}}}}\n"
+)
 
 
 def _patches(*entries: dict[str, Any]) -> str:
     return "patches: " + json.dumps(list(entries)) + "\n"
 
 
+API_VERSIONS = {"LocalQueue": "kueue.x-k8s.io/v1beta1", "Deployment": "apps/v1"}
+
+
 def _smp(kind: str, name: str, **fields: Any) -> dict[str, Any]:
-    api_version = "kueue.x-k8s.io/v1beta1" if kind == "LocalQueue" else "v1"
+    api_version = API_VERSIONS.get(kind, "v1")
     return {"patch": {"apiVersion": api_version, "kind": kind, "metadata": {"name": name}, **fields}}
 
 
@@ -61,13 +76,25 @@ CASES: dict[str, tuple[str, list[dict[str, Any]], list[tuple[str, str]], str]] =
     "service-ports-as-a-mapping": (
         SERVICE,
         [_smp("Service", "web", spec={"ports": {"name": "http", "port": 81}})],
-        [("object-schema", "Service web after patches[0], spec.ports: expected a list or null, got a mapping")],
+        [
+            (
+                "patch-target",
+                "the patch cannot apply to Service web, so kustomize build fails: spec.ports is a list and the patch "
+                "writes a mapping there (wrong node kind)",
+            )
+        ],
         "fails",
     ),
     "namespace-labels-as-a-list": (
         "",
         [_smp("Namespace", "ray", metadata={"name": "ray", "labels": ["a", "b"]})],
-        [("object-schema", "Namespace ray after patches[0], metadata.labels: expected a mapping or null, got a list")],
+        [
+            (
+                "patch-target",
+                "the patch cannot apply to Namespace ray, so kustomize build fails: metadata.labels is a mapping and "
+                "the patch writes a list there (wrong node kind)",
+            )
+        ],
         "fails",
     ),
     "config-map-data-as-a-number": (
@@ -121,6 +148,69 @@ CASES: dict[str, tuple[str, list[dict[str, Any]], list[tuple[str, str]], str]] =
         "builds",
     ),
     "custom-kind-valid": (QUEUE, [_smp("LocalQueue", "q", spec={"clusterQueue": "other"})], [], "builds"),
+    # kustomize merges a kind it has no schema of as a JSON merge patch, but fails on another node kind
+    "custom-kind-node-kind": (
+        QUEUE,
+        [_smp("LocalQueue", "q", spec={"clusterQueue": {"name": "cq"}})],
+        [
+            (
+                "patch-target",
+                "the patch cannot apply to LocalQueue q, so kustomize build fails: spec.clusterQueue is a scalar and "
+                "the patch writes a mapping there (wrong node kind)",
+            )
+        ],
+        "fails",
+    ),
+    # a directive kustomize carries out: what the patch writes is checked
+    "custom-kind-directive": (
+        QUEUE,
+        [_smp("LocalQueue", "q", spec={"$patch": "replace", "clusterQueue": 5})],
+        [("object-schema", "LocalQueue q after patches[0], spec.clusterQueue: expected text, got an integer 5")],
+        "refused",
+    ),
+    # directives kustomize leaves in the object, where the schema refuses them
+    "service-set-element-order": (
+        SERVICE,
+        [_smp("Service", "web", spec={"$setElementOrder/ports": [{"port": 80}], "ports": [{"port": 80}]})],
+        [
+            (
+                "object-schema",
+                "Service web after patches[0], spec['$setElementOrder/ports']: unknown field '$setElementOrder/ports'",
+            )
+        ],
+        "refused",
+    ),
+    # a target that selects several kinds: kustomize sets each object's apiVersion, kind and name back
+    "several-kinds-selected": (
+        CONFIG_MAPS + DEPLOYMENT,
+        [
+            {
+                "target": {"labelSelector": "kuberay-gitops/environment=env"},
+                "patch": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "labels": {"a": "b"}}},
+            }
+        ],
+        [],
+        "builds",
+    ),
+    # objectSchemas names a schema of a Kubernetes kind: kustomize merges the ports by their key
+    "kubernetes-kind-with-its-own-schema": (
+        "objectSchemas: {v1/Service: service.schema.json}\n" + SERVICE,
+        [_smp("Service", "web", spec={"ports": [{"port": 80, "targetPort": 8080}]})],
+        [],
+        "builds",
+    ),
+    # a strategic merge of a Kubernetes kind keeps the other containers, which a JSON patch then changes
+    "json-patch-after-a-merge-by-schema": (
+        DEPLOYMENT,
+        [
+            _smp("Deployment", "web", spec={"template": {"spec": {"containers": [{"name": "app", "image": "x:1"}]}}}),
+            _json_patch(
+                "Deployment", "web", {"op": "replace", "path": "/spec/template/spec/containers/1/image", "value": "y"}
+            ),
+        ],
+        [],
+        "builds",
+    ),
     "custom-kind-unchecked": (
         QUEUE.replace("queue.schema.json", "unchecked"),
         [_smp("LocalQueue", "q", spec={"clusterQueue": 5})],
@@ -136,6 +226,7 @@ def test_patches_of_other_kinds_are_checked_as_kustomize_builds_them(case: str, 
     environments = tmp_path / "environments"
     environments.mkdir()
     (environments / "queue.schema.json").write_text(json.dumps(QUEUE_SCHEMA))
+    (environments / "service.schema.json").write_text(json.dumps(SERVICE_SCHEMA))
     found = problems_of(tool, environments, {"env": body + _patches(*patches)}, BASE)
     assert [(rule, message) for _file, rule, message in found] == expected
 
@@ -154,18 +245,21 @@ def test_patches_of_other_kinds_are_checked_as_kustomize_builds_them(case: str, 
     if kubectl == "fails":
         assert "wrong node kind" in kustomize_failure(workloads)
         return
-    built = {(document["kind"], document["metadata"]["name"]): document for document in kustomize_build(workloads)}
+    built = [document for document in kustomize_build(workloads) if not document["apiVersion"].startswith("ray.io/")]
     if kubectl == "unchecked":
         return
-    patched = patches[0]["patch"] if isinstance(patches[0]["patch"], dict) else None
-    kind, name = (patched["kind"], patched["metadata"]["name"]) if patched else tuple(patches[0]["target"].values())
-    refused = findings(_validator(kind, environments), built[(kind, name)])
+    refused = [(document["kind"], finding) for document in built for finding in _refused(document, environments)]
     assert bool(refused) is (kubectl == "refused"), refused
 
 
-def _validator(kind: str, environments: Path) -> Any:
-    if kind == "LocalQueue":
-        from jsonschema import Draft202012Validator
+def _refused(document: dict[str, Any], environments: Path) -> list[Any]:
+    """What the schema of `document`'s kind (as objectSchemas or the Kubernetes API has it) refuses in it."""
+    from jsonschema import Draft202012Validator
 
-        return Draft202012Validator(json.loads((environments / "queue.schema.json").read_text()))
-    return KubernetesSchemas().validator("1.34", "v1", kind)
+    files = {"LocalQueue": "queue.schema.json"}
+    if document["kind"] in files:
+        schema = json.loads((environments / files[document["kind"]]).read_text())
+        return findings(Draft202012Validator(schema), document)
+    validator = KubernetesSchemas().validator("1.34", document["apiVersion"], document["kind"])
+    assert validator is not None
+    return findings(validator, document)

@@ -245,6 +245,22 @@ def _key(key: Any) -> str:
     return text
 
 
+def written_plain(text: str) -> bool:
+    """Whether this serializer writes `text` as a plain scalar (not quoted, not a literal block)."""
+    try:
+        first, block = _exact_scalar_text(text)
+    except _Unsupported:  # long text, or other line breaks: PyYAML writes it quoted or folded
+        return False
+    return not block and first[:1] not in ("'", '"', "|", ">")
+
+
+def scalar_text(value: bool | int | float | None) -> str:
+    """The text this serializer writes for a scalar that is no text: what a YAML reader that keeps the node's
+    text (kyaml) reads of it."""
+    first, _block = _scalar_text(_cache_key(value), value)
+    return first
+
+
 def _cache_key(value: Any) -> str:
     """What tells apart values that are equal but written differently: True == 1 == 1.0, 0.0 == -0.0."""
     return f"{type(value).__name__}:{value!r}" if isinstance(value, float) else type(value).__name__

@@ -118,15 +118,17 @@ _WHOLE_OBJECT_KEYWORDS = ("required", "minItems", "maxItems", "minProperties", "
 
 
 @functools.cache
-def _part_validator_class() -> type[Validator]:
+def _part_validator_class(whole: type[Validator] | None = None) -> type[Validator]:
+    """`whole` (Draft 2020-12's by default) without the keywords that bound what a whole object holds."""
     from jsonschema import Draft202012Validator
     from jsonschema.validators import extend
 
     def ignored(*_arguments: Any) -> None:
         return None
 
+    base = Draft202012Validator if whole is None else whole
     # jsonschema's extend is untyped
-    return cast("type[Validator]", extend(Draft202012Validator, dict.fromkeys(_WHOLE_OBJECT_KEYWORDS, ignored)))  # type: ignore[no-untyped-call]
+    return cast("type[Validator]", extend(base, dict.fromkeys(_WHOLE_OBJECT_KEYWORDS, ignored)))  # type: ignore[no-untyped-call]
 
 
 def _api_version(entry: Mapping[str, Any]) -> str:
@@ -151,18 +153,7 @@ def object_problems(
     problems: list[Problem] = []
     chosen = data.get("objectSchemas", {})
     if version not in schemas.versions:
-        at = locate(origin, ("target", "kubernetesVersion"))
-        known = ", ".join(schemas.versions)
-        return [
-            Problem(
-                at,
-                ("target", "kubernetesVersion"),
-                f"no OpenAPI schemas of Kubernetes {version} are installed (kubernetes-validate has {known})",
-                "set target.kubernetesVersion to one of those, or upgrade the kubernetes-validate package",
-                file=environment_file,
-                rule=OBJECT_SCHEMA.id,
-            )
-        ]
+        return [unknown_version_problem(version, schemas, origin, environment_file)]
     read: dict[str, tuple[Validator | None, Problem | None]] = {}  # each objectSchemas file, read once
     for where, item in objects:
         key = schema_key(item)
@@ -222,6 +213,21 @@ def object_problems(
     return problems
 
 
+def unknown_version_problem(
+    version: str, schemas: KubernetesSchemas, origin: Origin, environment_file: Path
+) -> Problem:
+    """target.kubernetesVersion names a release whose schemas are not at hand, when some object needs them."""
+    known = ", ".join(schemas.versions)
+    return Problem(
+        locate(origin, ("target", "kubernetesVersion")),
+        ("target", "kubernetesVersion"),
+        f"no OpenAPI schemas of Kubernetes {version} are installed (kubernetes-validate has {known})",
+        "set target.kubernetesVersion to one of those, or upgrade the kubernetes-validate package",
+        file=environment_file,
+        rule=OBJECT_SCHEMA.id,
+    )
+
+
 def _endless(relative: str, entry: DocPath, origin: Origin, environment_file: Path) -> Problem:
     """An objectSchemas file whose references lead back to themselves without descending into the object."""
     return Problem(
@@ -263,7 +269,7 @@ def _schema_path(environment_file: Path, relative: str) -> Path:
 
 
 def user_validator(
-    environment_file: Path, relative: str, key: str, origin: Origin
+    environment_file: Path, relative: str, key: str, origin: Origin, *, part: bool = False
 ) -> tuple[Validator | None, Problem | None]:
     """The validator of a JSON Schema file that `objectSchemas` names (JSON or YAML, any draft jsonschema knows).
 
@@ -293,4 +299,6 @@ def user_validator(
         else:
             what = f"cannot read the JSON Schema {relative}: {error}"
         return None, Problem(locate(origin, where), where, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
+    if part:  # what a strategic-merge patch writes (KubernetesSchemas.part_validator)
+        cls = _part_validator_class(cls)
     return cls(schema, registry=Registry()), None

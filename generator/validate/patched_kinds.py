@@ -1,25 +1,29 @@
 """The patches of the overlay's objects other than the Ray kinds (patches.py checks those), against the schema
 of each object's kind: the OpenAPI schema of target.kubernetesVersion for a Kubernetes kind, the JSON Schema
-that `objectSchemas` names for another.
+that `objectSchemas` names for another (or for a Kubernetes kind it names).
 
 Kustomize merges a strategic-merge patch into an object of a Kubernetes kind by the kind's OpenAPI schema (lists
-by their patch merge key), and fails the build where the patch's shape is not the object's ("wrong node kind:
-expected SequenceNode but got MappingNode" for `ports` written as a mapping); a value of the wrong type that it
-merges is the API server's to refuse. The merged object is not reproduced here: what the patch writes is checked
-against the kind's schema instead, every field optional (a patch writes part of an object) and without counts of
-items (merged into the object's), leaving out its directives ($patch, $setElementOrder/..., which kustomize
-reads) and its nulls (which remove a field). A JSON patch is applied as kustomize applies it (RFC 6902,
-patches.py `apply_patch`), and so is a strategic-merge patch of a kind kustomize has no schema of, which it
-merges as a JSON merge patch: the object is then checked whole, once every patch has changed it, and what it
-lacked before the patches is reported at the last patch that changed it.
+by their patch merge key); a value of another node kind than the one it replaces fails the build (patches.py
+`merge_patch`, reported as patch-target), and a value of the wrong type that it merges is the API server's to
+refuse. The merged object is not reproduced here: what the patch writes is checked against the kind's schema
+instead, every field optional (a patch writes part of an object) and without counts of items (merged into the
+object's), leaving out its apiVersion, kind, name and namespace (kustomize sets them back), its nulls (which
+remove a field) and the directives kustomize carries out ($patch: replace, merge, delete; it leaves
+$setElementOrder, $retainKeys and $deleteFromPrimitiveList in the object, where the schema refuses them). A JSON
+patch is applied as kustomize applies it (RFC 6902, patches.py `apply_patch`), and so is a strategic-merge patch
+of a kind kustomize has no schema of, which it merges as a JSON merge patch: the object is then checked whole,
+once every patch has changed it, and what it lacked before the patches is reported at the last patch that
+changed it. An object merged by its kind's schema is not known exactly afterwards: a JSON patch after such a
+merge is not checked whole, and a field a patch leaves missing in a value it writes whole (a new list item, a
+list without a merge key, a mapping the object had not) is not found.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import Problem, format_path
@@ -27,9 +31,8 @@ from generator.files import RenderedFile
 from generator.input.schema_check import Finding, findings
 from generator.model.build import UNCHECKED
 from generator.source import Origin, locate
-from generator.validate.kubernetes import KubernetesSchemas, schema_key, user_validator
+from generator.validate.kubernetes import KubernetesSchemas, schema_key, unknown_version_problem, user_validator
 from generator.validate.patches import (
-    DIRECTIVES,
     Patched,
     PatchFailure,
     apply_patch,
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
 SHAPE_HINT = "a patch's values go into the object as written: write them as the kind's schema has them"
+# the values of $patch that kustomize's strategic merge carries out
+CARRIED_OUT = ("replace", "merge", "delete")
 
 
 @dataclass
@@ -52,10 +57,23 @@ class _Tracked:
 
     patched: Patched
     unpatched: dict[str, Any]
-    # whether `patched` is the object kustomize builds: not after a strategic-merge patch of a Kubernetes kind
-    # (merged by the kind's schema) or one with directives
+    # whether `patched` is the object kustomize builds: not after a strategic-merge patch of a kind it merges by
+    # its schema, or one with directives
     exact: bool = True
     changed_by: list[int] = field(default_factory=list)  # the patches that changed it, in order
+
+
+def merged_by_schema(schemas: KubernetesSchemas, version: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether kustomize merges a strategic-merge patch into `document` by the OpenAPI schema of its kind, as it
+    does for the kinds of the Kubernetes API (not the Ray kinds, nor others of a CRD, which it merges as a JSON
+    merge patch, patches.py `merge_patch`)."""
+
+    def merged(document: Mapping[str, Any]) -> bool:
+        if is_ray_object(document) or version not in schemas.versions:
+            return False
+        return schemas.validator(version, str(document.get("apiVersion")), str(document.get("kind"))) is not None
+
+    return merged
 
 
 def patched_kind_problems(
@@ -70,7 +88,7 @@ def patched_kind_problems(
     """What the patches of `data` write into the overlay's objects other than the Ray kinds that the schema of
     their kind refuses (module docstring), located in the patch."""
     patches = data.get("patches", [])
-    if not patches or version not in schemas.versions:  # an unknown version is object-schema's to report
+    if not patches:
         return []
     chosen = data.get("objectSchemas", {})
     tracked = [
@@ -78,12 +96,19 @@ def patched_kind_problems(
         for document in overlay_documents(files, environment)
         if not is_ray_object(document)
     ]
-    custom: dict[str, Validator | None] = {}  # each objectSchemas file, read once (object-schema reports it)
+    by_schema = merged_by_schema(schemas, version)
+    users: dict[
+        tuple[str, bool], Validator | None
+    ] = {}  # each objectSchemas file, read once (object-schema says why not)
 
-    def custom_validator(key: str) -> Validator | None:
-        if key not in custom:
-            custom[key] = user_validator(environment_file, chosen[key], key, origin)[0]
-        return custom[key]
+    def validator(document: Mapping[str, Any], *, part: bool) -> Validator | None:
+        key = schema_key(document)
+        if key in chosen:
+            if (key, part) not in users:
+                users[key, part] = user_validator(environment_file, chosen[key], key, origin, part=part)[0]
+            return users[key, part]
+        api_version, kind = str(document.get("apiVersion")), str(document.get("kind"))
+        return (schemas.part_validator if part else schemas.validator)(version, api_version, kind)
 
     problems: list[Problem] = []
     for index, entry in enumerate(patches):
@@ -92,37 +117,31 @@ def patched_kind_problems(
         body = entry["patch"]
         for position in patch_targets(entry, [item.patched for item in tracked]):
             item = tracked[position]
+            if version not in schemas.versions:
+                return [unknown_version_problem(version, schemas, origin, environment_file)]
+            document = item.patched.document
+            unchecked = chosen.get(schema_key(document)) == UNCHECKED
             try:
-                patched = apply_patch(item.patched.document, body)
+                patched = apply_patch(document, body)
             except PatchFailure:  # patch_target_problems reports it; the object stays as it was
                 continue
-            document = item.patched.document
-            key = schema_key(document)
-            kubernetes_kind = key not in chosen
-            if isinstance(body, dict) and kubernetes_kind:
-                part = schemas.part_validator(version, str(document.get("apiVersion")), str(document.get("kind")))
+            if isinstance(body, dict) and (patched is None or by_schema(document)):
+                # merged by the kind's schema, or with directives: what the patch writes is checked, not the object
+                part = None if unchecked else validator(document, part=True)
                 for finding in findings(part, _written(body)) if part is not None else ():
                     problems.append(_problem(document, index, finding, True, origin, environment_file))
                 item.exact = False
-            if patched is None:  # strategic-merge directives, which kustomize reads
-                item.exact = False
-                continue
-            item.patched = item.patched.after(patched)
-            item.changed_by.append(index)
+            if patched is not None:  # the metadata as merged, for the patches after it to match
+                item.patched = item.patched.after(patched)
+                item.changed_by.append(index)
     for item in tracked:
-        key = schema_key(item.unpatched)
-        if not item.exact or not item.changed_by or chosen.get(key) == UNCHECKED:
+        if not item.exact or not item.changed_by or chosen.get(schema_key(item.unpatched)) == UNCHECKED:
             continue
-        document = item.patched.document
-        validator = (
-            custom_validator(key)
-            if key in chosen
-            else schemas.validator(version, str(item.unpatched.get("apiVersion")), str(item.unpatched.get("kind")))
-        )
-        if validator is None:
+        whole = validator(item.unpatched, part=False)
+        if whole is None:
             continue
-        had = {(finding.path, finding.message) for finding in _findings(validator, item.unpatched)}
-        for finding in _findings(validator, document):
+        had = {(finding.path, finding.message) for finding in _findings(whole, item.unpatched)}
+        for finding in _findings(whole, item.patched.document):
             if (finding.path, finding.message) not in had:
                 problems.append(_problem(item.unpatched, item.changed_by[-1], finding, False, origin, environment_file))
     return problems
@@ -139,16 +158,27 @@ def _findings(validator: Validator, document: dict[str, Any]) -> list[Finding]:
         return []
 
 
-def _written(value: Any) -> Any:
-    """What a strategic-merge patch writes: without its directives and the nulls that remove fields."""
+def _written(body: dict[str, Any]) -> dict[str, Any]:
+    """What a strategic-merge patch writes into its object: not its apiVersion, kind, name and namespace, which
+    kustomize sets back (a patch whose target selects several kinds names one of them), nor the nulls that remove
+    fields, nor the directives kustomize carries out ($patch: replace, merge or delete; it leaves the others in
+    the object, where the schema refuses them)."""
+    written = {key: value for key, value in body.items() if key not in ("apiVersion", "kind")}
+    metadata = written.get("metadata")
+    if isinstance(metadata, dict):
+        written["metadata"] = {key: value for key, value in metadata.items() if key not in ("name", "namespace")}
+    return cast(dict[str, Any], _without_directives(written))
+
+
+def _without_directives(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            key: _written(item)
+            key: _without_directives(item)
             for key, item in value.items()
-            if item is not None and not (isinstance(key, str) and key.startswith(DIRECTIVES))
+            if item is not None and not (key == "$patch" and item in CARRIED_OUT)
         }
     if isinstance(value, list):
-        return [_written(item) for item in value]
+        return [_without_directives(item) for item in value]
     return value
 
 

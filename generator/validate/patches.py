@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.checks import CRD_SCHEMA, PATCH_TARGET
-from generator.errors import Problem, format_path
+from generator.errors import DocPath, Problem, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding
+from generator.output.serialize import scalar_text, written_plain
 from generator.rules.names import RAY_OBJECT_NAME, ray_object_name_problem
 from generator.rules.objects import cluster_scoped
 from generator.source import Origin, locate
@@ -34,11 +35,21 @@ _GO_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def patch_target_problems(
-    files: Iterable[RenderedFile], data: dict[str, Any], origin: Origin, environment_file: Path, environment: str
+    files: Iterable[RenderedFile],
+    data: dict[str, Any],
+    origin: Origin,
+    environment_file: Path,
+    environment: str,
+    merged_by_schema: Callable[[Mapping[str, Any]], bool],
 ) -> list[Problem]:
+    """The patches that match nothing, or that kustomize cannot apply. `merged_by_schema` tells the objects into
+    which kustomize merges a strategic-merge patch by their kind's schema (patched_kinds.py): such an object is
+    not known exactly afterwards (its lists merge by key), so a JSON patch that cannot apply to what is modelled
+    of it may apply to what kustomize built, and is not reported."""
     overlay = [Patched((object_identity(document)[1],), document) for document in overlay_documents(files, environment)]
     problems: list[Problem] = []
     renamed_by: dict[int, int] = {}  # an object's position -> the patch that last renamed it
+    inexact: set[int] = set()  # the positions of objects merged by their kind's schema
     for index, patch in enumerate(data.get("patches", [])):
         if patch.get("target") is None and not isinstance(patch["patch"], dict):
             continue  # a JSON 6902 patch without a target is an error of its own (json-patch-target)
@@ -67,9 +78,11 @@ def patch_target_problems(
                 try:
                     patched = apply_patch(before.document, patch["patch"])
                 except PatchFailure as failure:  # the Ray kinds' are reported by patched_object_problems
-                    if not is_ray_object(before.document):
+                    if not is_ray_object(before.document) and position not in inexact:
                         problems.append(_unappliable(before.document, failure, index, origin, environment_file))
                     continue
+                if isinstance(patch["patch"], dict) and merged_by_schema(before.document):
+                    inexact.add(position)
                 if patched is not None:  # strategic-merge directives: not reproduced here
                     overlay[position] = before.after(patched)
                 if overlay[position].names != before.names:
@@ -148,15 +161,15 @@ class Patched:
 def _unappliable(
     document: dict[str, Any], failure: PatchFailure, index: int, origin: Origin, environment_file: Path
 ) -> Problem:
-    """A JSON patch kustomize cannot apply to `document`: the build fails (a strategic-merge patch, which is
-    merged with the kind's schema, does not fail here)."""
+    """A patch kustomize cannot apply to `document`: a JSON patch, or a strategic-merge patch of another node kind
+    than what it replaces (`merge_patch`); the build fails."""
     kind, name = object_identity(document)
-    at = ("patches", index, "patch")
+    at: DocPath = ("patches", index, "patch", *failure.at)
     return Problem(
         locate(origin, at),
         at,
         f"the patch cannot apply to {kind} {name}, so kustomize build fails: {failure}",
-        "fix the path or the target",
+        failure.hint or "fix the path or the target",
         file=environment_file,
         rule=PATCH_TARGET.id,
     )
@@ -343,7 +356,13 @@ def _meets(requirement: _Requirement, labels: Mapping[str, str]) -> bool:
 
 
 class PatchFailure(Exception):
-    """A patch that kustomize could not apply: `kustomize build` fails, and so would the sync."""
+    """A patch that kustomize could not apply: `kustomize build` fails, and so would the sync. `at`: where in a
+    strategic-merge patch the value is that cannot merge, and `hint` how to write it."""
+
+    def __init__(self, message: str, at: tuple[str, ...] = (), hint: str | None = None) -> None:
+        super().__init__(message)
+        self.at = at
+        self.hint = hint
 
 
 MERGE_HINT = (
@@ -410,17 +429,35 @@ def _same_identity(merged: dict[str, Any], document: dict[str, Any]) -> dict[str
     return {**merged, "metadata": metadata}
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386."""
+def merge_patch(target: Any, patch: Any, path: tuple[str, ...] = ()) -> Any:
+    """RFC 7386 as kustomize merges a strategic-merge patch into a kind it has no schema of (kyaml's merge2, as
+    `kubectl kustomize` v5.8.1 does it, tests/test_patch_targets.py): a value of another node kind than the one
+    it replaces (a mapping, a list, a scalar) fails the build ("wrong node kind"), but for a null; a scalar that
+    replaces text written quoted (or as a block) stays text, as the patch writes it: kyaml keeps the style of the
+    node it replaces (`rayVersion: 2.5` over `rayVersion: '2.0'` gives "2.5", over `rayVersion: 2.41.0` 2.5)."""
+    if target is not None and _node_kind(target) != _node_kind(patch):
+        where = ".".join(path) or "the object"
+        raise PatchFailure(
+            f"{where} is {_node_kind(target)} and the patch writes {_node_kind(patch)} there (wrong node kind)",
+            path,
+            f"write {path[-1] if path else 'it'} as {_node_kind(target)}, as the object has it: a patch merges into "
+            "what is there",
+        )
     if not isinstance(patch, dict):
+        if isinstance(target, str) and not isinstance(patch, str | list) and not written_plain(target):
+            return scalar_text(patch)
         return patch
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
         else:
-            result[key] = merge_patch(result.get(key), value)
+            result[key] = merge_patch(result.get(key), value, (*path, str(key)))
     return result
+
+
+def _node_kind(value: Any) -> str:
+    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else "a scalar"
 
 
 def _has_directive(value: Any) -> bool:
