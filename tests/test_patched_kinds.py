@@ -161,6 +161,20 @@ CASES: dict[str, tuple[str, list[dict[str, Any]], list[tuple[str, str]], str]] =
         ],
         "fails",
     ),
+    # no schemas of that release: said once, not passed over
+    "unknown-kubernetes-version": (
+        "target: {kubernetesVersion: '1.24'}\n" + CONFIG_MAPS,
+        [_smp("ConfigMap", "code", data={"run.py": 1})],
+        [
+            (
+                "object-schema",
+                "no OpenAPI schemas of Kubernetes 1.24 are installed (kubernetes-validate has "
+                + ", ".join(KubernetesSchemas().versions)
+                + ")",
+            )
+        ],
+        "refused",
+    ),
     # a directive kustomize carries out: what the patch writes is checked
     "custom-kind-directive": (
         QUEUE,
