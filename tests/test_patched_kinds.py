@@ -213,6 +213,54 @@ CASES: dict[str, tuple[str, list[dict[str, Any]], list[tuple[str, str]], str]] =
         [],
         "builds",
     ),
+    # a mapping the object has not is written whole: it holds what the schema requires, as does one that
+    # replaces the object's ($patch: replace)
+    "new-mapping-without-required-fields": (
+        DEPLOYMENT,
+        [
+            _smp(
+                "Deployment",
+                "web",
+                spec={
+                    "template": {
+                        "spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {}}}}
+                    }
+                },
+            )
+        ],
+        [
+            (
+                "object-schema",
+                "Deployment web after patches[0], spec.template.spec.affinity.nodeAffinity."
+                "requiredDuringSchedulingIgnoredDuringExecution: missing required field 'nodeSelectorTerms'",
+            )
+        ],
+        "refused",
+    ),
+    "mapping-replaced": (
+        DEPLOYMENT,
+        [_smp("Deployment", "web", spec={"$patch": "replace", "replicas": 2})],
+        [
+            ("object-schema", "Deployment web after patches[0], spec: missing required field 'selector'"),
+            ("object-schema", "Deployment web after patches[0], spec: missing required field 'template'"),
+        ],
+        "refused",
+    ),
+    # a JSON patch's object is checked whole before a strategic merge makes it unknown here
+    "json-patch-before-a-merge-by-schema": (
+        SERVICE,
+        [
+            _json_patch("Service", "web", {"op": "replace", "path": "/spec/ports/0/port", "value": "eighty"}),
+            _smp("Service", "web", metadata={"name": "web", "labels": {"team": "ml"}}),
+        ],
+        [
+            (
+                "object-schema",
+                'Service web after patches[0], spec.ports[0].port: expected an integer, got text "eighty"',
+            )
+        ],
+        "refused",
+    ),
     # a strategic merge of a Kubernetes kind keeps the other containers, which a JSON patch then changes
     "json-patch-after-a-merge-by-schema": (
         DEPLOYMENT,

@@ -13,9 +13,11 @@ $setElementOrder, $retainKeys and $deleteFromPrimitiveList in the object, where 
 patch is applied as kustomize applies it (RFC 6902, patches.py `apply_patch`), and so is a strategic-merge patch
 of a kind kustomize has no schema of, which it merges as a JSON merge patch: the object is then checked whole,
 once every patch has changed it, and what it lacked before the patches is reported at the last patch that
-changed it. An object merged by its kind's schema is not known exactly afterwards: a JSON patch after such a
-merge is not checked whole, and a field a patch leaves missing in a value it writes whole (a new list item, a
-list without a merge key, a mapping the object had not) is not found.
+changed it. A mapping the patch writes whole (one the object has not, or one it replaces with `$patch: replace`)
+must hold the fields the schema requires; a list item is taken as part of an item, as merging by its key makes
+it (a new item, or a list without a merge key, which the patch replaces, is not checked for them). An object
+merged by its kind's schema is not known exactly afterwards: a JSON patch after such a merge is not checked
+whole.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from generator.checks import OBJECT_SCHEMA
-from generator.errors import Problem, format_path
+from generator.errors import DocPath, Problem, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding, findings
 from generator.model.build import UNCHECKED
@@ -97,9 +99,8 @@ def patched_kind_problems(
         if not is_ray_object(document)
     ]
     by_schema = merged_by_schema(schemas, version)
-    users: dict[
-        tuple[str, bool], Validator | None
-    ] = {}  # each objectSchemas file, read once (object-schema says why not)
+    # each objectSchemas file, whole and in part, read once (object-schema says what makes one unreadable)
+    users: dict[tuple[str, bool], Validator | None] = {}
 
     def validator(document: Mapping[str, Any], *, part: bool) -> Validator | None:
         key = schema_key(document)
@@ -109,6 +110,20 @@ def patched_kind_problems(
             return users[key, part]
         api_version, kind = str(document.get("apiVersion")), str(document.get("kind"))
         return (schemas.part_validator if part else schemas.validator)(version, api_version, kind)
+
+    def whole_problems(item: _Tracked) -> list[Problem]:
+        """What the object, as the patches so far left it, has that it had not before them."""
+        if not item.exact or not item.changed_by or chosen.get(schema_key(item.unpatched)) == UNCHECKED:
+            return []
+        whole = validator(item.unpatched, part=False)
+        if whole is None:
+            return []
+        had = {(finding.path, finding.message) for finding in _findings(whole, item.unpatched)}
+        return [
+            _problem(item.unpatched, item.changed_by[-1], finding, False, origin, environment_file)
+            for finding in _findings(whole, item.patched.document)
+            if (finding.path, finding.message) not in had
+        ]
 
     problems: list[Problem] = []
     for index, entry in enumerate(patches):
@@ -126,25 +141,73 @@ def patched_kind_problems(
             except PatchFailure:  # patch_target_problems reports it; the object stays as it was
                 continue
             if isinstance(body, dict) and (patched is None or by_schema(document)):
-                # merged by the kind's schema, or with directives: what the patch writes is checked, not the object
-                part = None if unchecked else validator(document, part=True)
-                for finding in findings(part, _written(body)) if part is not None else ():
-                    problems.append(_problem(document, index, finding, True, origin, environment_file))
+                # merged by the kind's schema, or with directives: what the patch writes is checked, not the object,
+                # which is checked whole as the patches before left it, while it is known
+                if not unchecked:
+                    problems += whole_problems(item)
+                    found = _written_findings(body, document, validator)
+                    problems += [
+                        _problem(document, index, finding, True, origin, environment_file) for finding in found
+                    ]
                 item.exact = False
             if patched is not None:  # the metadata as merged, for the patches after it to match
                 item.patched = item.patched.after(patched)
                 item.changed_by.append(index)
+
     for item in tracked:
-        if not item.exact or not item.changed_by or chosen.get(schema_key(item.unpatched)) == UNCHECKED:
-            continue
-        whole = validator(item.unpatched, part=False)
-        if whole is None:
-            continue
-        had = {(finding.path, finding.message) for finding in _findings(whole, item.unpatched)}
-        for finding in _findings(whole, item.patched.document):
-            if (finding.path, finding.message) not in had:
-                problems.append(_problem(item.unpatched, item.changed_by[-1], finding, False, origin, environment_file))
+        problems += whole_problems(item)
     return problems
+
+
+def _written_findings(
+    body: dict[str, Any], document: dict[str, Any], validator: Callable[..., Validator | None]
+) -> list[Finding]:
+    """What the schema of `document`'s kind refuses in what a strategic-merge patch writes into it: every field
+    optional, but those of a mapping the patch writes whole (one the object has not, or one it replaces with
+    `$patch: replace`), which must hold what the schema requires. A list item, which merges by its key or
+    replaces the list, is taken as part of an item."""
+    written = _written(body)
+    part = validator(document, part=True)
+    found = findings(part, written) if part is not None else []
+    whole = validator(document, part=False)
+    if whole is None:
+        return found
+    replaced = _replaced_paths(body)
+    found += [
+        finding
+        for finding in findings(whole, written)
+        if finding.kind == "required" and _written_whole(finding.path, document, replaced)
+    ]
+    return found
+
+
+def _replaced_paths(value: Any, path: tuple[str | int, ...] = ()) -> set[tuple[str | int, ...]]:
+    """The paths of the mappings of a patch that replace the object's (`$patch: replace`)."""
+    found: set[tuple[str | int, ...]] = set()
+    if isinstance(value, dict):
+        if value.get("$patch") == "replace":
+            found.add(path)
+        for key, item in value.items():
+            found |= _replaced_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found |= _replaced_paths(item, (*path, index))
+    return found
+
+
+def _written_whole(path: DocPath, document: Any, replaced: set[tuple[str | int, ...]]) -> bool:
+    """Whether the mapping at `path` of a patch is written whole into `document`: it, or a mapping above it but
+    below every list, is one the object has not, or one the patch replaces."""
+    node = document
+    for depth, part in enumerate(path):
+        if path[:depth] in replaced:
+            return True
+        if isinstance(part, int):
+            return False  # merged into a list by its key, or replacing it: not known here
+        if not isinstance(node, dict) or part not in node:
+            return True
+        node = node[part]
+    return path in replaced
 
 
 def _findings(validator: Validator, document: dict[str, Any]) -> list[Finding]:
