@@ -165,13 +165,13 @@ def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(
             ("clusters", 0, "workerGroups", 0, "maxReplicas"),
             {"max": 3},
             "expected an integer, got a mapping",
-            "maxReplicas takes one value (an integer), not a mapping: write it after the colon, e.g. maxReplicas: 0",
+            "maxReplicas takes one value (an integer), not a mapping: write it after the colon, e.g. maxReplicas: 1",
         ),
         (
             ("clusters", 0, "workerGroups", 0, "replicas"),
             True,
             "expected an integer, got a boolean true",
-            "YAML reads true as a boolean: write a number, e.g. replicas: 0",
+            "YAML reads true as a boolean: write a number, e.g. replicas: 1",
         ),
         (
             ("operator", "watchNamespaces", 0),

@@ -175,3 +175,84 @@ def test_a_float_with_underscores_is_refused_not_a_crash(text: str) -> None:
     # ruamel's 1.2 resolver tags them floats, which Python's float() does not all take; YAML 1.2 takes none
     assert messages(f"a: {text}\n") == [f"{text} is not a YAML 1.2 number"]
     assert messages(f"a: [{text}]\n") == [f"{text} is not a YAML 1.2 number"]
+
+
+def problems(text: str) -> list[tuple[str, str | None]]:
+    with pytest.raises(InputError) as raised:
+        parse_environment_text(Path("e.yaml"), text)
+    return [(problem.message, problem.hint) for problem in raised.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        # a tag written out makes a value of its type only of text of that type (YAML 1.2's core schema)
+        (
+            "a: !!bool yes\n",
+            '"yes" is not a YAML 1.2 boolean (true or false)',
+            "leave out the tag !!bool (environment files hold plain data), or write true or false",
+        ),
+        (
+            "a: !!float c\n",
+            '"c" is not a YAML 1.2 number',
+            "leave out the tag !!float (environment files hold plain data), or write a number",
+        ),
+        (
+            "a: !!float my_cluster\n",
+            '"my_cluster" is not a YAML 1.2 number',
+            "leave out the tag !!float (environment files hold plain data), or write a number",
+        ),
+        (
+            "a: !!int ClusterIP\n",
+            '"ClusterIP" is not a YAML 1.2 integer',
+            "leave out the tag !!int (environment files hold plain data), or write an integer",
+        ),
+        (
+            "a: !!null x\n",
+            '"x" is not a YAML 1.2 null',
+            "leave out the tag !!null (environment files hold plain data), or write null",
+        ),
+        ("? [a]\n: x\n", "keys must be text, not a collection", "write the key as one piece of text, e.g. name: value"),
+    ],
+)
+def test_a_tag_written_out_takes_only_text_of_its_type(text: str, message: str, hint: str) -> None:
+    assert problems(text) == [(message, hint)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a: !!bool true\n", True),
+        ("a: !!bool FALSE\n", False),
+        ("a: !!float 1\n", 1.0),
+        ("a: !!int '7'\n", 7),
+        ("a: !!null ''\n", None),
+    ],
+)
+def test_a_tag_written_out_over_text_of_its_type_is_read(text: str, value: object) -> None:
+    assert parse_environment_text(Path("e.yaml"), text).data == {"a": value}
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        (
+            "name: a\n---\nname: b\n",
+            "a second YAML document: '---' starts a new one, and an environment file is one document",
+            "remove the '---' line (and what follows it, or move that to a file of its own)",
+        ),
+        (
+            "  name: a\nkuberay: {version: 1.5.0}\n",
+            "this line is indented less than the first line, so YAML cannot read it as part of the file's mapping",
+            "start the top-level keys in the first column, each line of the file's first block as far in as the first",
+        ),
+        ("a: %x\n", "a value cannot start with % unquoted (YAML reserves it)", 'quote the value: "%…"'),
+        (
+            "a: x\x00\n",
+            "character U+0000 is not allowed in YAML",
+            "remove it (a control character; a NUL byte may mean the file was saved as UTF-16: save it as UTF-8)",
+        ),
+    ],
+)
+def test_syntax_errors_say_how_to_fix_them(text: str, message: str, hint: str) -> None:
+    assert problems(text) == [(message, hint)]

@@ -44,6 +44,8 @@ CRON = r"^[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4}$"
 # the service part of an annotation key notifications.argoproj.io/subscribe.<trigger>.<service>
 NOTIFICATION_SERVICE = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 CONFIG_MAP_KEY = r"^[-._a-zA-Z0-9]+$"
+# an objectSchemas key: apiVersion/Kind
+OBJECT_SCHEMA_KEY = "^([a-z0-9.-]+/)?[a-z0-9]+/[A-Z][A-Za-z0-9]*$"
 GATE_NAME = r"^[A-Z][A-Za-z0-9]*$"
 # A Kubernetes kind: CamelCase. The same strings as a gate name, written apart: schema_check words a pattern's
 # failure by the pattern's text, and a kind is no feature gate
@@ -869,7 +871,7 @@ def environment_schema() -> Schema:
                 "description": "How `objects` of kinds outside the Kubernetes API are checked, by `apiVersion/kind` "
                 "(e.g. kueue.x-k8s.io/v1beta1/LocalQueue): a JSON Schema file, relative to the environment file, "
                 f"that holds all it refers to (`#/$defs/...`), or `{UNCHECKED}` to render them unchecked.",
-                "propertyNames": {"pattern": "^([a-z0-9.-]+/)?[a-z0-9]+/[A-Z][A-Za-z0-9]*$"},
+                "propertyNames": {"pattern": OBJECT_SCHEMA_KEY},
                 "additionalProperties": text("A JSON Schema file, or unchecked.", minLength=1),
             },
             "patches": array(

@@ -13,6 +13,7 @@ tags. Limits on size, nesting depth and alias use keep a hostile or broken file 
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -52,6 +53,14 @@ _DECIMAL = re.compile(r"[-+]?[0-9]+")
 _OCTAL = re.compile(r"0o[0-7]+")
 _HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+")
 _SPECIAL_FLOATS = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
+# what a tag of the core schema takes, for a hint
+_WRITTEN = {"null": "null", "bool": "true or false", "int": "an integer", "float": "a number"}
+# the YAML 1.2 core schema's texts of null and of the booleans
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+# a number of the core schema's float (the special ones apart), and text that looks like any number
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_NUMBER_LIKE = re.compile(r"[-+]?[0-9_.]*[0-9][0-9_.]*(?:[eE][-+]?[0-9_]+)?|0[xo][0-9a-fA-F_]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _YAML11_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 _LONG_ESCAPE = re.compile(r"\\U([0-9A-Fa-f]{8})")
@@ -176,7 +185,8 @@ def _compose(file: Path, text: str) -> Node | None:
         before = text[: error.position]
         at = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
         message = f"character U+{_code_point(error.character):04X} is not allowed in YAML"
-        raise InputError([Problem(at, (), message, file=file, rule=YAML_SYNTAX.id)]) from error
+        hint = "remove it (a control character; a NUL byte may mean the file was saved as UTF-16: save it as UTF-8)"
+        raise InputError([Problem(at, (), message, hint, file=file, rule=YAML_SYNTAX.id)]) from error
     except YAMLError as error:
         raise InputError([_file_problem(file, f"YAML error: {error}", YAML_SYNTAX.id)]) from error
     return node
@@ -301,7 +311,8 @@ class _Converter:
     def convert(self, node: Node, path: DocPath, key: Location, depth: int) -> tuple[Any, Origin]:
         value = self.at(node)
         if depth > MAX_DEPTH:
-            raise InputError([Problem(value, path, f"nesting is deeper than {MAX_DEPTH} levels", rule=YAML_LIMITS.id)])
+            message = f"nesting is deeper than {MAX_DEPTH} levels"
+            raise InputError([Problem(value, path, message, "flatten the structure", rule=YAML_LIMITS.id)])
         self.values += 1
         if self.values > MAX_EXPANDED_VALUES:
             message = f"aliases expand the file to more than {MAX_EXPANDED_VALUES} values"
@@ -314,7 +325,11 @@ class _Converter:
         if not self.inside_alias:
             self.alias_uses += 1
             if self.alias_uses > MAX_ALIAS_USES:
-                raise InputError([Problem(value, path, f"more than {MAX_ALIAS_USES} alias uses", rule=YAML_LIMITS.id)])
+                message = f"more than {MAX_ALIAS_USES} alias uses"
+                hint = (
+                    "write the repeated values out, or move them into a partial (extends: _NAME) that the files share"
+                )
+                raise InputError([Problem(value, path, message, hint, rule=YAML_LIMITS.id)])
         self.inside_alias += 1
         try:
             return self._node(node, path, key, value, depth)
@@ -381,10 +396,11 @@ class _Converter:
             )
             return None
         if not isinstance(node, ScalarNode) or tag != _STR:
-            shown = node.value if isinstance(node, ScalarNode) else "a collection"
-            self.problems.append(
-                Problem(at, path, f"keys must be text, not {shown}", f"quote it: '{shown}'", rule=PLAIN_DATA.id)
-            )
+            if isinstance(node, ScalarNode):
+                shown, hint = node.value, f"quote it: '{node.value}'"
+            else:  # `? [a, b]` or `[a]: x`
+                shown, hint = "a collection", "write the key as one piece of text, e.g. name: value"
+            self.problems.append(Problem(at, path, f"keys must be text, not {shown}", hint, rule=PLAIN_DATA.id))
             return None
         return self._text(node, path, at)
 
@@ -414,17 +430,26 @@ class _Converter:
     def typed(self, tag: str | None, text: str, path: DocPath, at: Location) -> Any:
         """A scalar of any tag but text's, constructed by the YAML 1.2 core schema (a problem when it is
         none of its types)."""
+        # a tag written out (`!!bool yes`) reaches here with any text; the resolver's tags with their own
         if tag == _CORE + "null":
+            if text not in _NULLS:
+                self._not_of_tag(tag, text, "null", path, at)
             return None
         if tag == _CORE + "bool":
-            return text.lower() == "true"
+            if text not in _BOOLEANS:
+                self._not_of_tag(tag, text, "boolean (true or false)", path, at)
+                return None
+            return _BOOLEANS[text]
         if tag == _CORE + "int":
             return self._integer(text, path, at)
         if tag == _CORE + "float":
             lowered = text.lower()
-            if "_" in text:  # ruamel's resolver takes 1_0.5 for a float, YAML 1.2's core schema does not
+            if "_" in text and _NUMBER_LIKE.fullmatch(text):  # ruamel takes 1_0.5 for a float, YAML 1.2 does not
                 hint = "write it without underscores"
                 self.problems.append(Problem(at, path, f"{text} is not a YAML 1.2 number", hint, rule=PLAIN_DATA.id))
+                return None
+            if lowered not in _SPECIAL_FLOATS and not _FLOAT.fullmatch(text):
+                self._not_of_tag(tag, text, "number", path, at)
                 return None
             number = _SPECIAL_FLOATS[lowered] if lowered in _SPECIAL_FLOATS else float(text)
             if not math.isfinite(number):
@@ -476,10 +501,26 @@ class _Converter:
                     )
                 )
             return int(text)
+        if not _NUMBER_LIKE.fullmatch(text):
+            self._not_of_tag(_CORE + "int", text, "integer", path, at)
+            return None
         self.problems.append(
             Problem(at, path, f"{text} is not a YAML 1.2 integer", "write it in decimal", rule=PLAIN_DATA.id)
         )
         return None
+
+    def _not_of_tag(self, tag: str, text: str, kind: str, path: DocPath, at: Location) -> None:
+        """Text that a tag written out (`!!float c`) makes a value of a type it is not written as."""
+        name = tag.rsplit(":", 1)[-1]
+        self.problems.append(
+            Problem(
+                at,
+                path,
+                f"{json.dumps(text)} is not a YAML 1.2 {kind}",
+                f"leave out the tag !!{name} (environment files hold plain data), or write {_WRITTEN[name]}",
+                rule=PLAIN_DATA.id,
+            )
+        )
 
     def _text(self, node: ScalarNode, path: DocPath, at: Location) -> str:
         text: str = node.value

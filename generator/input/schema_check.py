@@ -30,6 +30,7 @@ from generator.input.envschema import (
     JSON_POINTER,
     KIND_NAME,
     OBJECT_NAME,
+    OBJECT_SCHEMA_KEY,
     QUALIFIED_NAME,
     QUANTITY,
     REPOSITORY_PATH,
@@ -44,6 +45,11 @@ if TYPE_CHECKING:  # jsonschema itself is imported when a document is invalid: a
     from jsonschema.protocols import Validator
 
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+# the pattern of a quantity in the CRDs: resource.Quantity's, as controller-gen writes it
+KUBERNETES_QUANTITY = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|"
+    r"(\.[0-9]+))))?$"
+)
 _PATTERN_MEANINGS = {
     DNS1123_LABEL: (
         "is not a DNS-1123 label",
@@ -75,6 +81,12 @@ _PATTERN_MEANINGS = {
         "start it with / (kustomize drops what stands before the first /: spec/replicas would patch /replicas)",
     ),
     CONFIG_MAP_KEY: ("is not a valid ConfigMap key", "use letters, digits, '-', '_' and '.'"),
+    OBJECT_SCHEMA_KEY: (
+        "is not an apiVersion/Kind key",
+        "write the object's apiVersion, '/' and its kind, e.g. kueue.x-k8s.io/v1beta1/LocalQueue (the kind starts "
+        "with a capital letter)",
+    ),
+    KUBERNETES_QUANTITY: ("is not a Kubernetes quantity", "write e.g. 500m, 2, 1.5 or 4Gi"),
     GATE_NAME: ("is not a feature gate name", "gates are CamelCase names such as RayJobDeletionPolicy"),
     KIND_NAME: ("is not a Kubernetes kind", "kinds are CamelCase names such as ConfigMap or LocalQueue"),
     ROUTE_PREFIX: (
@@ -348,8 +360,11 @@ def _sample(wanted: set[str], schema: Mapping[str, Any]) -> str | None:
         return json.dumps(schema["enum"][0])
     if "string" in wanted and wanted & {"integer", "number"}:  # a quantity
         return '"2"'
-    if "integer" in wanted:
-        return str(schema.get("minimum", 1))
+    if "integer" in wanted:  # 1 where the bounds take it (not the int32 minimum of a CRD)
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is None or low <= 1) and (high is None or high >= 1):
+            return "1"
+        return str(low if low is not None else high)
     if "number" in wanted:
         return "1"
     if "boolean" in wanted:

@@ -43,7 +43,7 @@ def read_syntax_error(error: MarkedYAMLError, text: str) -> SyntaxReading | None
 
     if "'\\t'" in problem:
         return at_stop("a tab character: YAML indents with spaces only", "replace the tab with spaces")
-    for reserved in ("@", "`"):
+    for reserved in ("@", "`", "%"):
         if f"'{reserved}' that cannot start any token" in problem:
             return at_stop(
                 f"a value cannot start with {reserved} unquoted (YAML reserves it)",
@@ -97,10 +97,25 @@ def read_syntax_error(error: MarkedYAMLError, text: str) -> SyntaxReading | None
             f"a {opening}…{closing} {kind} that is not closed, or misses a ',' between items",
             f"close it with {closing} and separate its items with ', '",
         )
+    if "single document" in context:
+        return at_stop(
+            "a second YAML document: '---' starts a new one, and an environment file is one document",
+            "remove the '---' line (and what follows it, or move that to a file of its own)",
+        )
+    if "expected '<document start>'" in problem:
+        return at_stop(
+            "this line is indented less than the first line, so YAML cannot read it as part of the file's mapping",
+            "start the top-level keys in the first column, each line of the file's first block as far in as the first",
+        )
     if "undefined alias" in problem:
         name = problem.split("'")[1] if "'" in problem else ""
         return at_stop(
             f"*{name} refers to no anchor &{name} above it",
             f"define &{name} first, or quote the value if the '*' is meant as text",
         )
-    return SyntaxReading(f"YAML syntax: {parser}", None, stop.line + 1, stop.column + 1)
+    return SyntaxReading(
+        f"YAML syntax: {parser}",
+        "check this line and the one above it: indentation, quotes and brackets must match up",
+        stop.line + 1,
+        stop.column + 1,
+    )

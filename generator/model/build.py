@@ -499,9 +499,15 @@ def resources(item: Mapping[str, Any]) -> Resources:
     }
     shorthand.update(item.get("extendedResources", {}))
     return Resources(
-        requests={**shorthand, **item.get("requests", {})},
-        limits={**shorthand, **item.get("limits", {})},
+        requests=_quantities({**shorthand, **item.get("requests", {})}),
+        limits=_quantities({**shorthand, **item.get("limits", {})}),
     )
+
+
+def _quantities(amounts: Mapping[str, Quantity]) -> dict[str, Quantity]:
+    """Amounts as a pod takes them: a quantity is an integer or text in the API (the CRDs' int-or-string), so a
+    number such as `cpu: 0.5` is written as the text it reads as."""
+    return {name: repr(amount) if isinstance(amount, float) else amount for name, amount in amounts.items()}
 
 
 @dataclass(frozen=True)

@@ -270,8 +270,11 @@ def _collector_problems(context: RuleContext, path: DocPath, collector: dict[str
     if not collector.get("image"):
         yield context.problem(path, "collectorOptions needs an image", "set image: the history collector's image")
     env: list[Any] = collector["env"] if isinstance(collector.get("env"), list) else []
+    # a name that is no text is the CRD check's to report
     by_name = {
-        item["name"]: (index, item) for index, item in enumerate(env) if isinstance(item, dict) and "name" in item
+        item["name"]: (index, item)
+        for index, item in enumerate(env)
+        if isinstance(item, dict) and isinstance(item.get("name"), str)
     }
     for name, (index, _item) in by_name.items():
         if name in COLLECTOR_MANAGED_ENV:
