@@ -45,6 +45,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     pods.env_value_or_value_from,
     pods.requests_within_limits,
     pods.extended_resource_quantities,
+    pods.container_resource_names,
     pods.ray_start_params_are_numbers,
     jobs.cluster_or_selector,
     jobs.entrypoint_unless_interactive,

@@ -486,6 +486,50 @@ def extended_resource_quantities(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+# the resources a container may name without a domain (IsStandardContainerResourceName), and huge pages
+STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+
+
+@rule(
+    "container-resource-names",
+    "each request and limit of a Ray container names a resource a container can ask for: cpu, memory, "
+    "ephemeral-storage, hugepages-<size>, or a name with a domain (an extended resource such as nvidia.com/gpu); "
+    "the API server refuses the pod otherwise, when the operator creates it",
+    f'{K8S_POD_VALIDATION}: validateContainerResourceName ("must be a standard resource for containers", "doesn\'t '
+    'follow extended resource name standard"); pkg/apis/core/helper/helpers.go IsStandardContainerResourceName, '
+    "IsNativeResource, IsExtendedResourceName",
+    fails="clusters: [{name: c, head: {cpu: '1', limits: {CPU: '2'}}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', limits: {ephemeral-storage: 1Gi, hugepages-2Mi: 1Gi}}}]",
+    cases=("container-resource-name",),
+)
+def container_resource_names(context: RuleContext) -> Iterator[Problem]:
+    for spec_at, path, group, limits, requests in _ray_container_amounts(context):
+        for kind, amounts in (("limits", limits), ("requests", requests)):
+            for resource in amounts:
+                if _container_resource_name(resource):
+                    continue
+                standard = resource.lower()
+                hint = (
+                    f"write {standard}: resource names are lower case"
+                    if standard in STANDARD_CONTAINER_RESOURCES or standard.startswith(HUGE_PAGES_PREFIX)
+                    else "name cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with its "
+                    "domain (nvidia.com/gpu)"
+                )
+                yield context.problem(
+                    _amount_written_at(context, spec_at, path, group, resource, kind),
+                    f"{resource} is no resource a container can ask for, so the API server refuses the pods",
+                    hint,
+                )
+
+
+def _container_resource_name(name: str) -> bool:
+    """Kubernetes' validateContainerResourceName, past the qualified-name check (the input schema's): a name
+    without a domain is a standard one, one with a domain is native (kubernetes.io) or extended."""
+    if "/" not in name:
+        return name in STANDARD_CONTAINER_RESOURCES or name.startswith(HUGE_PAGES_PREFIX)
+    return "kubernetes.io/" in name or is_extended_resource(name)
+
+
 def _amount_written_at(
     context: RuleContext,
     spec_at: ClusterSpecAt,
