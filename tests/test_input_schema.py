@@ -252,3 +252,26 @@ def test_findings_without_a_description_or_a_close_choice_still_have_a_hint(
 
     (found,) = findings(Draft202012Validator(schema), instance)
     assert (found.message, found.hint) == (message, hint)
+
+
+def test_a_key_that_property_names_refuses_is_the_finding_s_path() -> None:
+    """jsonschema gives the mapping's path for a key that a pattern under propertyNames refuses: the finding
+    names the key, at the key, so that it is located at the key's line, not the mapping's first."""
+    from jsonschema import Draft202012Validator
+
+    from generator.input.schema_check import findings
+
+    schema = {"properties": {"data": {"propertyNames": {"pattern": "^[a-z.]+$"}}}}
+    (found,) = findings(Draft202012Validator(schema), {"data": {"main.py": "1", "my file.py": "2"}})
+    assert (found.path, found.at_key) == (("data", "my file.py"), True)
+
+
+def test_an_unknown_field_without_a_close_one_lists_every_allowed_field() -> None:
+    from jsonschema import Draft202012Validator
+
+    from generator.input.schema_check import findings
+
+    fields = [f"field{index:02d}" for index in range(30)]
+    schema = {"properties": {key: {} for key in fields}, "additionalProperties": False}
+    (found,) = findings(Draft202012Validator(schema), {"zzz": 1})
+    assert (found.message, found.hint) == ("unknown field 'zzz'", "allowed fields: " + ", ".join(fields))
