@@ -71,7 +71,7 @@ def _json_patch(kind: str, name: str, *operations: dict[str, Any]) -> dict[str, 
 
 # name -> (what the environment holds, its patches, the problems here (rule, message), what kubectl does:
 # "fails" the build, "refused" builds an object the kind's schema refuses, "builds" one it takes; "unchecked" builds
-# one that objectSchemas says is not to be checked)
+# one that objectSchemas says is not to be checked; "invalid as written": the object is refused before any patch)
 CASES: dict[str, tuple[str, list[dict[str, Any]], list[tuple[str, str]], str]] = {
     "service-ports-as-a-mapping": (
         SERVICE,
@@ -261,6 +261,13 @@ CASES: dict[str, tuple[str, list[dict[str, Any]], list[tuple[str, str]], str]] =
         ],
         "refused",
     ),
+    # a problem the object has as written, which a JSON patch moves to another index, is reported where written
+    "a-problem-moved-by-a-json-patch": (
+        SERVICE.replace("port: 80", "port: eighty"),
+        [_json_patch("Service", "web", {"op": "add", "path": "/spec/ports/0", "value": {"name": "a", "port": 81}})],
+        [("object-schema", 'Service web, spec.ports[0].port: expected an integer, got text "eighty"')],
+        "invalid as written",
+    ),
     # a strategic merge of a Kubernetes kind keeps the other containers, which a JSON patch then changes
     "json-patch-after-a-merge-by-schema": (
         DEPLOYMENT,
@@ -291,6 +298,8 @@ def test_patches_of_other_kinds_are_checked_as_kustomize_builds_them(case: str, 
     (environments / "service.schema.json").write_text(json.dumps(SERVICE_SCHEMA))
     found = problems_of(tool, environments, {"env": body + _patches(*patches)}, BASE)
     assert [(rule, message) for _file, rule, message in found] == expected
+    if kubectl == "invalid as written":  # no overlay to build
+        return
 
     # the overlay without the patches, as rendered here, and the patches added as the tool writes them
     (environments / "env.yaml").write_text(f"name: env\nextends: _base\n{body}")

@@ -181,14 +181,11 @@ def findings(validator: Validator, instance: Any) -> list[Finding]:
 
 def _findings(error: ValidationError) -> Iterator[Finding]:
     # a key that a keyword below propertyNames refuses: jsonschema gives the mapping's path, the key is the instance
-    of_key = (
-        error.validator != "propertyNames"
-        and "propertyNames" in error.absolute_schema_path
-        and isinstance(error.instance, str)
-    )
+    key = error.instance if isinstance(error.instance, str) else None
+    of_key = key is not None and error.validator != "propertyNames" and "propertyNames" in error.absolute_schema_path
     for finding in _worded(error):
-        if of_key and finding.path == tuple(error.absolute_path):
-            finding = replace(finding, path=(*finding.path, error.instance), at_key=True)
+        if of_key and key is not None and finding.path == tuple(error.absolute_path):
+            finding = replace(finding, path=(*finding.path, key), at_key=True)
         yield finding if finding.kind else replace(finding, kind=str(error.validator))
 
 

@@ -37,6 +37,7 @@ from generator.validate.kubernetes import KubernetesSchemas, schema_key, unknown
 from generator.validate.patches import (
     Patched,
     PatchFailure,
+    added_findings,
     apply_patch,
     is_ray_object,
     matchable,
@@ -118,11 +119,11 @@ def patched_kind_problems(
         whole = validator(item.unpatched, part=False)
         if whole is None:
             return []
-        had = {(finding.path, finding.message) for finding in _findings(whole, item.unpatched)}
+        before = [("", finding) for finding in _findings(whole, item.unpatched)]
+        after = [("", finding) for finding in _findings(whole, item.patched.document)]
         return [
             _problem(item.unpatched, item.changed_by[-1], finding, False, origin, environment_file)
-            for finding in _findings(whole, item.patched.document)
-            if (finding.path, finding.message) not in had
+            for _rule, finding in added_findings(before, after)
         ]
 
     problems: list[Problem] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -633,10 +634,7 @@ def patched_object_problems(
             problems.append(problem(indices[-1], f"{kind} {name} after {which}: {refused}", fix, rule))
         found, before = check(objects[identity].document), check(unpatched[identity])
         # what the object had before the patches is reported where it is written (the file's own check)
-        had = {(rule, finding.path, finding.message) for rule, finding in before}
-        for rule, finding in found:
-            if (rule, finding.path, finding.message) in had:
-                continue
+        for rule, finding in added_findings(before, found):
             message = f"{kind} {name} after {which}, {format_path(finding.path)}: {finding.message}"
             # a field a merged patch left missing went with a list it replaced whole
             hint = (
@@ -650,6 +648,28 @@ def patched_object_problems(
             for new in rules(unpatched[identity], objects[identity].document):
                 problems.append(problem(indices[-1], f"{kind} {name} after {which}: {new.message}", new.hint, new.rule))
     return problems
+
+
+def added_findings(
+    before: Iterable[tuple[str, Finding]], after: Iterable[tuple[str, Finding]]
+) -> list[tuple[str, Finding]]:
+    """The (rule, finding) pairs of `after` that `before` had not: compared by rule, message and field path
+    without list indices, as many times as each is there, so that a problem a JSON patch moves to another index
+    of its list is not taken for a new one."""
+    left = Counter(_finding_key(pair) for pair in before)
+    added = []
+    for pair in after:
+        key = _finding_key(pair)
+        if left[key]:
+            left[key] -= 1
+        else:
+            added.append(pair)
+    return added
+
+
+def _finding_key(pair: tuple[str, Finding]) -> tuple[str, str, tuple[str, ...]]:
+    rule, finding = pair
+    return rule, finding.message, tuple(part for part in finding.path if isinstance(part, str))
 
 
 def _identity_problems(
