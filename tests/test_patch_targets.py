@@ -231,3 +231,52 @@ def test_label_selectors_as_kubectl_kustomize_reads_them(selector: str, tmp_path
     if problem is None:
         patched = 'patched: "yes"' in completed.stdout or "patched: yes" in completed.stdout
         assert patched == label_selector_matches(selector, labels)
+
+
+# Values of every node kind and scalar style, as the serializer writes them: plain and quoted text, a literal
+# block, numbers, booleans, null, mappings and lists, empty or not
+MERGED_VALUES: list[Any] = [
+    "text", "2.0", "true", "1", "x y", "", "multi\nline", 5, 2.5, True, False, 0, None,
+    {"a": 1}, {}, [1], [], ["a", "b"], {"b": {"c": "1"}},
+]  # fmt: skip
+
+
+def test_every_value_merged_over_every_value_as_kubectl_kustomize_merges_it(tmp_path: Path) -> None:
+    """A strategic-merge patch of a kind kustomize has no schema of, for each pair of a value and the one it
+    replaces (merge_patch): those it merges in one build, compared with the build; of those it refuses, one per
+    pair of node kinds, each a build that fails."""
+    pairs = [(old, new) for old in MERGED_VALUES for new in MERGED_VALUES if new is not None]
+
+    def widget(index: int, value: Any) -> dict[str, Any]:
+        return {
+            "apiVersion": "example.com/v1",
+            "kind": "Widget",
+            "metadata": {"name": f"w{index}"},
+            "spec": {"f": value},
+        }
+
+    merged: dict[int, dict[str, Any]] = {}
+    refused: dict[tuple[str, str], int] = {}  # a pair of node kinds -> the first pair of values of those kinds
+    for index, (old, new) in enumerate(pairs):
+        try:
+            patched = apply_patch(widget(index, old), widget(index, new))
+        except PatchFailure:
+            refused.setdefault((_node_kind(old), _node_kind(new)), index)
+            continue
+        assert patched is not None
+        merged[index] = patched
+    (tmp_path / "widgets.yaml").write_text(dump_yaml([widget(index, pairs[index][0]) for index in merged]))
+    entries = [{"patch": dump_yaml([widget(index, pairs[index][1])])} for index in merged]
+    (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["widgets.yaml"], "patches": entries}]))
+    built = {document["metadata"]["name"]: document for document in kustomize_build(tmp_path)}
+    assert built == {document["metadata"]["name"]: document for document in merged.values()}
+    assert len(refused) == 6  # a mapping, a list or a scalar where one of the two others stands
+    for index in refused.values():
+        (tmp_path / "widgets.yaml").write_text(dump_yaml([widget(index, pairs[index][0])]))
+        entry = {"patch": dump_yaml([widget(index, pairs[index][1])])}
+        (tmp_path / "kustomization.yaml").write_text(dump_yaml([{"resources": ["widgets.yaml"], "patches": [entry]}]))
+        assert "wrong node kind" in kustomize_failure(tmp_path)
+
+
+def _node_kind(value: Any) -> str:
+    return "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else "scalar"
