@@ -50,6 +50,8 @@ class KubernetesSchemas:
     def __init__(self) -> None:
         self._validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
         self._part_validators: dict[tuple[str, str, str], Validator | None] = {}
+        # each kind's schema and registry, read once for both validators
+        self._sources: dict[tuple[str, str, str], tuple[dict[str, Any], Registry[Any]] | None] = {}
         self._definitions: dict[str, Resource[Any]] = {}
 
     @cached_property
@@ -85,6 +87,12 @@ class KubernetesSchemas:
     def _source(self, version: str, api_version: str, kind: str) -> tuple[dict[str, Any], Registry[Any]] | None:
         """The schema of a kind and the registry that resolves its references, None when the API has no such
         kind in `version`."""
+        key = (version, api_version, kind)
+        if key not in self._sources:
+            self._sources[key] = self._read_source(version, api_version, kind)
+        return self._sources[key]
+
+    def _read_source(self, version: str, api_version: str, kind: str) -> tuple[dict[str, Any], Registry[Any]] | None:
         from referencing import Registry, Resource
 
         folder = self._root.joinpath(f"v{version}.0-local-strict")
