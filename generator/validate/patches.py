@@ -52,8 +52,6 @@ def patch_target_problems(
     renamed_by: dict[int, int] = {}  # an object's position -> the patch that last renamed it
     inexact: set[int] = set()  # the positions of objects merged by their kind's schema
     for index, patch in enumerate(data.get("patches", [])):
-        if patch.get("target") is None and not isinstance(patch["patch"], dict):
-            continue  # a JSON 6902 patch without a target is an error of its own (json-patch-target)
         unreadable = _unreadable_target(patch.get("target") or {})
         if unreadable:
             problems.extend(
@@ -68,8 +66,8 @@ def patch_target_problems(
                 for field, message, hint in unreadable
             )
             continue
-        if _unsure_patterns(patch.get("target") or {}):
-            continue  # which objects it patches cannot be told here (go_regexp.unsure): not checked
+        if not matchable(patch):  # a JSON patch without a target (json-patch-target), or patterns RE2 is unsure of
+            continue
         matching = patch_targets(patch, overlay)
         if matching:
             # a patch may rename or relabel an object for the next; only the metadata matters here, which a JSON
