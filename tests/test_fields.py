@@ -135,6 +135,44 @@ def test_provenance_reads_the_table_backwards(kind: str, rendered: DocPath, expe
     assert environment_path(kind, "x", rendered, data) == expected
 
 
+# defaults.env [A, B] and the head's env [C, D] render as the Ray container's env [A, B, C, D]; a volume of
+# `defaults` and one of the worker group's render as the worker pod's volumes [shared, own]
+_LAYERED = {
+    "defaults": {"env": [{"name": "A"}, {"name": "B"}], "volumes": [{"name": "shared"}]},
+    "clusters": [
+        {
+            "name": "x",
+            "head": {"env": [{"name": "C"}, {"name": "D"}]},
+            "workerGroups": [{"name": "w", "volumes": [{"name": "own"}]}],
+        }
+    ],
+}
+_LAYERED_OBJECT = {
+    "spec": {
+        "headGroupSpec": {"template": {"spec": {"containers": [{"env": [{"name": n} for n in "ABCD"]}]}}},
+        "workerGroupSpecs": [{"template": {"spec": {"volumes": [{"name": "shared"}, {"name": "own"}]}}}],
+    }
+}
+_HEAD_ENV = ("spec", "headGroupSpec", "template", "spec", "containers", 0, "env")
+_WORKER_VOLUMES = ("spec", "workerGroupSpecs", 0, "template", "spec", "volumes")
+
+
+@pytest.mark.parametrize(
+    ("rendered", "expected"),
+    [
+        ((*_HEAD_ENV, 3, "valueFrom"), ("clusters", 0, "head", "env", 1, "valueFrom")),
+        ((*_HEAD_ENV, 2), ("clusters", 0, "head", "env", 0)),
+        ((*_HEAD_ENV, 1, "value"), ("defaults", "env", 1, "value")),
+        ((*_WORKER_VOLUMES, 0, "configMap"), ("defaults", "volumes", 0, "configMap")),
+        ((*_WORKER_VOLUMES, 1, "configMap"), ("clusters", 0, "workerGroups", 0, "volumes", 0, "configMap")),
+    ],
+)
+def test_provenance_finds_a_merged_item_by_name(rendered: DocPath, expected: DocPath) -> None:
+    """A rendered env variable or volume is the group's or the defaults' item of its name, not the item at its
+    index in the merged list."""
+    assert environment_path("RayCluster", "x", rendered, _LAYERED, _LAYERED_OBJECT) == expected
+
+
 @pytest.mark.parametrize(
     ("kind", "env", "expected"),
     [

@@ -172,7 +172,8 @@ def check_schema(schema: SchemaValidator, data: Any, origin: Origin) -> list[Pro
 
 
 def findings(validator: Validator, instance: Any) -> list[Finding]:
-    found = [finding for error in validator.iter_errors(instance) for finding in _findings(error)]
+    # jsonschema reports each missing required field apart, and each report words every one missing: once each
+    found = list(dict.fromkeys(finding for error in validator.iter_errors(instance) for finding in _findings(error)))
     # a value of the wrong type fails its other constraints too (`version: 1.3` is no release either): the
     # type is the one thing to fix
     wrong_type = {finding.path for finding in found if finding.message.startswith("expected ")}
@@ -202,10 +203,10 @@ def _worded(error: ValidationError) -> Iterator[Finding]:
             if name not in present:
                 description = properties.get(name, {}).get("description", "")
                 meaning = description.rstrip(".")
+                if meaning[1:2].islower():  # a sentence's first word, not an acronym (URL, ID)
+                    meaning = meaning[:1].lower() + meaning[1:]
                 # the CRDs are generated without descriptions: then the hint says where it goes
-                hint = (
-                    f"add {name}: ({meaning[:1].lower() + meaning[1:]})" if description else _required_hint(name, path)
-                )
+                hint = f"add {name}: ({meaning})" if description else _required_hint(name, path)
                 yield Finding(path, True, f"missing required field '{name}'", hint)
     elif kind == "propertyNames":
         names_validator = schema_validator(rule)

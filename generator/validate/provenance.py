@@ -19,7 +19,10 @@ from generator.source import value_at
 SECTIONS = {**KIND_SECTIONS, "ConfigMap": "configMaps"}
 
 
-NAMED_LISTS = frozenset({"containers", "initContainers", "volumes"})
+NAMED_LISTS = frozenset({"containers", "initContainers", "volumes", "env"})
+# the named lists of a group's pod that `defaults` adds to (model/build.py `merged_by_name`): an item the group
+# does not write came from there
+LAYERED_LISTS = frozenset({"env", "volumes"})
 
 
 def environment_path(
@@ -101,12 +104,30 @@ def _match_named_items(
         items = value_at(data, path[:position])
         if not isinstance(items, list) or item_name is None:
             continue
-        index = next(
-            (i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == item_name), None
-        )
-        # an item the user did not list was generated: its nearest user-written ancestor is the list
-        return path[:position] if index is None else (*path[:position], index, *path[position + 1 :])
+        index = _named(items, item_name)
+        if index is not None:
+            return (*path[:position], index, *path[position + 1 :])
+        # not the group's: merged in from `defaults`, or generated (then its nearest user-written ancestor is the
+        # list); the rendered list holds both, so its index is neither's
+        layered = ("defaults", path[position - 1])
+        if path[position - 1] in LAYERED_LISTS and _is_group(path[: position - 1]):
+            index = _named(value_at(data, layered), item_name)
+            if index is not None:
+                return (*layered, index, *path[position + 1 :])
+        return path[:position]
     return path
+
+
+def _named(items: Any, name: Any) -> int | None:
+    """The index of the item of `items` named `name`."""
+    if not isinstance(items, list):
+        return None
+    return next((i for i, item in enumerate(items) if isinstance(item, dict) and item.get("name") == name), None)
+
+
+def _is_group(path: DocPath) -> bool:
+    """Whether `path` is a head or worker group, whose pod settings `defaults` gives what it does not write."""
+    return path[-1:] == ("head",) or (len(path) >= 2 and path[-2] == "workerGroups" and isinstance(path[-1], int))
 
 
 def _rendered_position(rendered: DocPath, list_key: str | int, index: str | int) -> int | None:
