@@ -42,12 +42,6 @@ NOT_CARRIED = {
 }
 # sample -> (lint id, why the sample trips it, the waiver a user adds: a path in the environment and its value)
 WAIVED: dict[str, tuple[str, tuple[str | int, ...], Any]] = {
-    # the sample writes its Redis password into rayStartParams, which our lint takes for a credential in Git
-    "ray-cluster.deprecate-gcs-ft.yaml": (
-        "plaintext-secret",
-        ("lint", "notSecrets"),
-        ["clusters[0].head.rayStartParams.redis-password"],
-    ),
     # the sample advertises 2 logical GPUs on a CPU-only head on purpose (num-gpus without nvidia.com/gpu)
     "ray-job.resources.yaml": ("gpu-count", ("jobs", 0, "lint"), {"ignore": ["gpu-count"]}),
 }

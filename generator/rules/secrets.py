@@ -46,7 +46,9 @@ SECRET_WORDS = frozenset({"password", "passwd", "pwd", "pass", "secret", "token"
 SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("auth", "key"), ("secret", "key")})
 # a command-line flag whose next argument is the credential: ["--password", "hunter2"]
 SECRET_FLAG = re.compile(r"^--?[A-Za-z0-9-]*(password|passwd|token|secret|api-key)$", re.I)
-PLACEHOLDER = re.compile(r"^(\$\{[^}]*\}|\$\([^)]*\)|<[^>]*>|)$")
+# A placeholder for a credential filled in where it runs: a shell's $NAME or ${NAME} (`ray start` runs in a shell:
+# KubeRay's own samples write `redis-password: $REDIS_PASSWORD`), Kubernetes' $(NAME), a <placeholder>.
+PLACEHOLDER = re.compile(r"^(\$[A-Za-z_][A-Za-z0-9_]*|\$\{[^}]*\}|\$\([^)]*\)|<[^>]*>|)$")
 # A reference to where a credential is, not the credential: a file path or a URL without a password.
 REFERENCE_VALUE = re.compile(r"^(/|\./|~/|[a-z][a-z0-9+.-]*://[^@\s]*$)")
 # Long random-looking strings: a token alphabet (no `/`: paths and resource names are not tokens), many bits a
