@@ -48,6 +48,8 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     pods.container_resource_names,
     pods.ray_start_params_are_numbers,
     jobs.cluster_or_selector,
+    jobs.cluster_ignored,
+    jobs.submitter_restart_policy,
     jobs.entrypoint_unless_interactive,
     jobs.interactive_entrypoint,
     jobs.no_self_deleting_jobs,

@@ -39,8 +39,8 @@ CLUSTER_SELECTOR_KEY = "ray.io/cluster"
 
 @rule(
     "job-cluster-or-selector",
-    "a job has `cluster` (its own RayCluster) or `clusterSelector` (a running one), not both; a clusterSelector "
-    f"names the cluster by {CLUSTER_SELECTOR_KEY}",
+    "a job has `cluster` (its own RayCluster) or `clusterSelector` (a running one); a clusterSelector names the "
+    f"cluster by {CLUSTER_SELECTOR_KEY}",
     f"{VALIDATION} (ValidateRayJobSpec: one of RayClusterSpec or ClusterSelector must be set; cluster name in "
     "ClusterSelector should not be empty), rayjob_controller.go (the cluster's name from ray.io/cluster)",
     fails="jobs: [{name: j, entrypoint: python run.py}]",
@@ -57,19 +57,92 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
                 f"clusterSelector has no {CLUSTER_SELECTOR_KEY}: KubeRay finds the running cluster by that label alone",
                 f"add {CLUSTER_SELECTOR_KEY}: NAME, the name of the RayCluster to run on",
             )
-        if "cluster" in job and selector:
-            yield context.problem(
-                (*path, "clusterSelector"),
-                "a job sets both cluster and clusterSelector",
-                "use cluster to create a cluster for the job, or clusterSelector to reuse a running one",
-            )
-        elif "cluster" not in job and not selector:
+        if "cluster" not in job and not selector:
             yield context.problem(
                 path,
                 f"job '{job['name']}' needs cluster or clusterSelector",
                 "add cluster: {head: ..., workerGroups: [...]}",
                 at_key=True,
             )
+
+
+@rule(
+    "job-cluster-ignored",
+    "a job with both `cluster` and `clusterSelector`: KubeRay runs it on the selected cluster and never creates the "
+    "job's own",
+    "ValidateRayJobSpec takes both (validation.go:560-576 at v1.7.0); the controller goes by the selector whenever "
+    "it is set (rayjob_controller.go:666 and 956 at v1.7.0, 718 and 770 at v1.3.0)",
+    fails=f"jobs: [{{name: j, entrypoint: python run.py, cluster: {{head: {{cpu: '1'}}}}, clusterSelector: "
+    f"{{{CLUSTER_SELECTOR_KEY}: shared}}}}]",
+    passes="podSecurity: baseline\njobs: [{name: j, entrypoint: python run.py, clusterSelector: "
+    f"{{{CLUSTER_SELECTOR_KEY}: shared}}}}]",
+    cases=("job-cluster-ignored",),
+    severity="warning",
+)
+def cluster_ignored(context: RuleContext) -> Iterator[Problem]:
+    for job_path, job in job_items(context.data):
+        if "cluster" in job and job.get("clusterSelector"):
+            yield context.problem(
+                (*job_path, "cluster"),
+                f"job '{job['name']}' sets clusterSelector too: KubeRay runs it on the selected cluster, and this "
+                "cluster is never created",
+                "remove cluster to reuse the selected cluster, or clusterSelector to create this one for the job",
+                at_key=True,
+            )
+
+
+# the restart policies a Job's pod template may have: the API server's validation of batch/v1 Jobs
+# (kubernetes pkg/apis/batch/validation/validation.go) refuses the others, Always included, which is also what it
+# defaults an unset one to
+JOB_RESTART_POLICIES = ("Never", "OnFailure")
+
+
+@rule(
+    "submitter-restart-policy",
+    "in K8sJobMode, the submitter pod template's restartPolicy is Never or OnFailure: written in "
+    "submitter.podTemplate or through the job's spec, not removed with null, and set in a submitterPodTemplate that "
+    "the job's spec writes alone (the generator's own has Never)",
+    "KubeRay creates the submitter Job from the template as it is (GetSubmitterTemplate, common/job.go:215-219 "
+    "at v1.7.0; rayjob_controller.go:491-497 at v1.3.0); the API server's Job validation "
+    "(kubernetes pkg/apis/batch/validation/validation.go) takes no other restartPolicy, so the job never runs",
+    fails="jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, submitter: {podTemplate: "
+    "{spec: {restartPolicy: Always}}}}]",
+    passes="jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, submitter: {podTemplate: "
+    "{spec: {restartPolicy: OnFailure}}}}]",
+    cases=("submitter-restart-policy",),
+)
+def submitter_restart_policy(context: RuleContext) -> Iterator[Problem]:
+    for job_path, job in job_items(context.data):
+        if job.get("submissionMode", DEFAULT_SUBMISSION_MODE) != DEFAULT_SUBMISSION_MODE:
+            continue  # no submitter Job: the other modes submit through the dashboard or a sidecar
+        template: DocPath = (OVERRIDE, "submitterPodTemplate")
+        places: tuple[DocPath, ...] = (
+            ("submitter", "podTemplate", "spec", "restartPolicy"),
+            (*template, "spec", "restartPolicy"),
+        )
+        written: tuple[DocPath, Any] | None = None  # the last place that writes it: the spec is merged last
+        for where in places:
+            parent = value_at(job, where[:-1])
+            if isinstance(parent, dict) and "restartPolicy" in parent:
+                written = where, parent["restartPolicy"]
+        if written is None:
+            # the rendered template has Never when the generator writes one; the spec's alone has what it says
+            if not isinstance(value_at(job, template), dict) or writes_submitter(job, pod_security_level(context.data)):
+                continue
+            written = template, None
+        where, policy = written
+        if policy in JOB_RESTART_POLICIES:
+            continue
+        unset = "unset (the API server then sets Always)"
+        yield context.problem(
+            (*job_path, *where),
+            f"the submitter's restartPolicy is {unset if policy is None else policy}: the API server refuses a "
+            "Job whose pods have any but Never or OnFailure, so the submitter Job is never created and the job never "
+            "runs",
+            f"{'add restartPolicy: Never to its spec' if where == template else 'set restartPolicy: Never'} (KubeRay "
+            "retries by creating a new Job, up to backoffLimit)",
+            at_key=where == template,
+        )
 
 
 @rule(
