@@ -77,6 +77,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     operator.gcs_backend_settings,
     operator.autoscaler_v2_restart_policy,
     operator.worker_idle_timeout,
+    operator.autoscaler_idle_timeout,
     operator.worker_group_suspend,
     operator.worker_group_priority,
     operator.autoscaler_v2_env,

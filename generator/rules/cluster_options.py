@@ -221,15 +221,21 @@ def autoscaler_start_command(context: RuleContext) -> Iterator[Problem]:
 def _autoscaler_env(
     context: RuleContext, spec_at: ClusterSpecAt, names: tuple[str, ...], refusal: str, hint: str
 ) -> Iterator[Problem]:
-    """autoscalerOptions.env, which is rendered only with the autoscaler on, setting one of `names`."""
+    """autoscalerOptions.env setting one of `names`: autoscaling.env, rendered only with the autoscaler on, and
+    what the item's `spec` writes there, rendered whether or not it is (the operator checks autoscalerOptions
+    whenever it is set, validation.go:252-258 and 488-494 at v1.7.0)."""
     autoscaling = spec_at.spec.get("autoscaling") or {}
-    if autoscaling.get("enabled") is not True:
-        return
-    for index, variable in enumerate(autoscaling.get("env") or []):
+    structured = autoscaling.get("env") if autoscaling.get("enabled") is True else None
+    for index, variable in enumerate(structured or []):
         if isinstance(variable, dict) and variable.get("name") in names:
             yield context.problem(
                 (*spec_at.path, "autoscaling", "env", index, "name"), f"{variable['name']} {refusal}", hint
             )
+    written = written_by_spec(spec_at, ("autoscalerOptions", "env"))
+    for index, variable in enumerate(written if isinstance(written, list) else []):
+        if isinstance(variable, dict) and variable.get("name") in names:
+            at = spec_path(spec_at, ("autoscalerOptions", "env", index, "name"))
+            yield context.problem(at, f"{variable['name']} {refusal}", hint)
 
 
 @rule(

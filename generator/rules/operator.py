@@ -574,6 +574,34 @@ def worker_idle_timeout(context: RuleContext) -> Iterator[Problem]:
 
 
 @rule(
+    "autoscaler-idle-timeout",
+    "autoscalerOptions.idleTimeoutSeconds written through the item's spec is not negative, whether or not the "
+    "autoscaler runs: the operator checks it whenever autoscalerOptions is set, from 1.6.0 (with the autoscaler on, "
+    "the structured field's minimum reports it)",
+    f"{VALIDATION} (ValidateRayClusterSpec, lines 231-235 at v1.6.0, 241-244 at v1.7.0)",
+    fails="kuberay: {version: 1.6.0}\nclusters: [{name: c, head: {cpu: '1'}, spec: {autoscalerOptions: "
+    "{idleTimeoutSeconds: -5}}}]",
+    passes="kuberay: {version: 1.6.0}\nclusters: [{name: c, head: {cpu: '1'}, spec: {autoscalerOptions: "
+    "{idleTimeoutSeconds: 60}}}]",
+    cases=("autoscaler-idle-timeout",),
+)
+def autoscaler_idle_timeout(context: RuleContext) -> Iterator[Problem]:
+    if not context.since(IDLE_TIMEOUT_CHECKED_SINCE):
+        return
+    for spec_at in context.cluster_specs:
+        if autoscaler_rendered(spec_at.spec, spec_at.written):
+            continue  # read back as autoscaling.idleTimeoutSeconds, whose minimum says it (final_rules.py)
+        timeout = written_by_spec(spec_at, ("autoscalerOptions", "idleTimeoutSeconds"))
+        if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout < 0:
+            yield context.problem(
+                spec_path(spec_at, ("autoscalerOptions", "idleTimeoutSeconds")),
+                f"autoscalerOptions.idleTimeoutSeconds {timeout} is negative: the operator refuses the cluster, even "
+                "with the autoscaler off",
+                "use 0 or more, or remove it",
+            )
+
+
+@rule(
     "worker-group-suspend",
     "a worker group that the item's spec suspends (workerGroupSpecs[].suspend: true) needs the operator feature "
     f"gate {DELETION_GATE} and a cluster without the autoscaler",
