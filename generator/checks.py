@@ -119,6 +119,7 @@ INPUT_SCHEMA = Check(
         "unsupported-version",
         "bad-quantity",
         "serve-actor-options",
+        "number-for-text",
     ),
 )
 # Rendered objects (validate/)

@@ -100,6 +100,25 @@ def test_invalid_input_exits_1_and_leaves_output_untouched(project: Path) -> Non
     assert snapshot(project / "rendered") == before
 
 
+@pytest.mark.parametrize(
+    ("file", "hint"),
+    [
+        ("demo-eu.yaml", "rename the file to demo.yaml or set name: demo-eu"),
+        # the file's name is no environment name: setting it would be refused next
+        ("Demo.yaml", "rename the file to demo.yaml"),
+        ("demo_eu.yaml", "rename the file to demo.yaml"),
+    ],
+)
+def test_a_name_that_is_not_the_file_s_hints_only_at_valid_names(project: Path, file: str, hint: str) -> None:
+    (project / "environments" / "demo.yaml").rename(project / "environments" / file)
+    result = run("validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"environments/{file}:1:7: error[environment-name]: name: name 'demo' differs from the file name "
+        f"'{file.removesuffix('.yaml')}'\n  hint: {hint}\n1 error(s)\n"
+    )
+
+
 def test_removed_objects_are_pruned_and_hand_written_files_kept(project: Path) -> None:
     two_clusters = VALID + '  - name: big\n    head: {cpu: "4", memory: 8Gi}\n'
     (project / "environments" / "demo.yaml").write_text(two_clusters)

@@ -192,6 +192,19 @@ def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(
             "expected text, got null",
             "each item of watchNamespaces needs a value here: write one, or remove the item",
         ),
+        # quoted, it would be refused next: the hint says what the text must be
+        (
+            ("gitops", "interval"),
+            10,
+            "expected text, got an integer 10",
+            "interval is text, and 10 is not a duration either: write e.g. 30s, 10m or 1h30m",
+        ),
+        (
+            ("target", "kubernetesVersion"),
+            "v1.30",
+            '"v1.30" is not a Kubernetes minor version',
+            'write the minor version alone, quoted, e.g. kubernetesVersion: "1.34"',
+        ),
     ],
 )
 def test_a_value_of_the_wrong_shape_says_how_to_write_it(

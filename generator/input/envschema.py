@@ -39,6 +39,8 @@ DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
 # `spec/replicas` patches /replicas: refused, since "/replicas" says that plainly and "spec/..." never means it.
 JSON_POINTER = r"^(/.*)?$"
 WINDOW_DURATION = DURATION
+# a Kubernetes minor release, whose OpenAPI schemas kubernetes-validate ships
+KUBERNETES_MINOR = r"^1\.[0-9]+$"
 # Argo CD parses a sync window's schedule with five fields, no descriptors (types.go:3378 at v3.5.1)
 CRON = r"^[0-9A-Za-z*,/?-]+( +[0-9A-Za-z*,/?-]+){4}$"
 # the service part of an annotation key notifications.argoproj.io/subscribe.<trigger>.<service>
@@ -659,7 +661,7 @@ def environment_schema() -> Schema:
                     "kubernetesVersion": text(
                         f"Kubernetes minor version of the cluster, whose OpenAPI schemas check `objects` (default "
                         f"{DEFAULT_KUBERNETES_VERSION}).",
-                        pattern=r"^1\.[0-9]+$",
+                        pattern=KUBERNETES_MINOR,
                     ),
                 },
                 required=("cluster", "namespace"),

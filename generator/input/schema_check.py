@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from generator.checks import INPUT_SCHEMA
-from generator.errors import DocPath, Problem
+from generator.errors import DocPath, Location, Problem
 from generator.input.envschema import (
     ANNOTATION_KEY,
     CONFIG_MAP_KEY,
@@ -29,6 +29,7 @@ from generator.input.envschema import (
     IMPORT_PATH,
     JSON_POINTER,
     KIND_NAME,
+    KUBERNETES_MINOR,
     OBJECT_NAME,
     OBJECT_SCHEMA_KEY,
     QUALIFIED_NAME,
@@ -36,8 +37,10 @@ from generator.input.envschema import (
     REPOSITORY_PATH,
     ROUTE_PREFIX,
 )
+from generator.model.build import DEFAULT_KUBERNETES_VERSION
+from generator.quantity import parse_quantity
 from generator.releases import SUPPORTED_RELEASES
-from generator.source import Origin, locate
+from generator.source import Origin, locate, value_at
 
 if TYPE_CHECKING:  # jsonschema itself is imported when a document is invalid: a valid run never needs it
     from jsonschema import Draft202012Validator
@@ -76,6 +79,10 @@ _PATTERN_MEANINGS = {
     "^/": ("is not an absolute path", "start the path with /"),
     REPOSITORY_PATH: ("is not a relative path in the repository", "write e.g. rendered or deploy/rendered"),
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
+    KUBERNETES_MINOR: (
+        "is not a Kubernetes minor version",
+        f'write the minor version alone, quoted, e.g. kubernetesVersion: "{DEFAULT_KUBERNETES_VERSION}"',
+    ),
     JSON_POINTER: (
         "is not a JSON pointer",
         "start it with / (kustomize drops what stands before the first /: spec/replicas would patch /replicas)",
@@ -159,16 +166,39 @@ class Finding:
 
 def check_schema(schema: SchemaValidator, data: Any, origin: Origin) -> list[Problem]:
     """Problems of environment data, located through its Origin tree."""
-    return [
-        Problem(
-            locate(origin, finding.path, at_key=finding.at_key),
-            finding.path,
-            finding.message,
-            finding.hint,
-            rule=INPUT_SCHEMA.id,
-        )
-        for finding in schema.findings(data)
-    ]
+    problems = []
+    for finding in schema.findings(data):
+        location = locate(origin, finding.path, at_key=finding.at_key)
+        hint = finding.hint
+        value = value_at(data, finding.path)
+        if hint is not None and not finding.at_key and isinstance(value, int | float) and not isinstance(value, bool):
+            hint = _as_written(hint, value, location)
+        problems.append(Problem(location, finding.path, finding.message, hint, rule=INPUT_SCHEMA.id))
+    return problems
+
+
+# a plain scalar that is a number, as a file writes it: up to a space, a comma or a closing bracket
+_NUMBER_TEXT = re.compile(r"[-+.0-9][-+.0-9eE_xXoOa-fA-F]*")
+
+
+def _as_written(hint: str, value: int | float, location: Location) -> str:
+    """`hint` with the number as the file writes it where the hint quotes it as read: `kubernetesVersion: 1.30`
+    is read as 1.3, and the hint to quote it must say "1.30". The file is read again: this is an error's path."""
+    quoted = f'"{json.dumps(value)}"'
+    if quoted not in hint:
+        return hint
+    try:
+        line = location.file.read_text(encoding="utf-8").split("\n")[location.line - 1]
+    except (OSError, UnicodeError, IndexError):
+        return hint
+    match = _NUMBER_TEXT.match(line, location.column - 1)
+    if match is None or match.group(0) == json.dumps(value):
+        return hint
+    try:
+        same = float(match.group(0)) == value
+    except ValueError:  # 0x10, 0o17: YAML's other notations, quoted as read
+        return hint
+    return hint.replace(quoted, f'"{match.group(0)}"') if same else hint
 
 
 def findings(validator: Validator, instance: Any) -> list[Finding]:
@@ -312,11 +342,21 @@ def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath)
         written = f'"{shown}"' if isinstance(path[-1], int) else f'{field}: "{shown}"'
         if isinstance(value, bool):
             return f"YAML reads {shown} as a boolean: quote it if you mean the text, {written}"
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and pattern in _PATTERN_MEANINGS and not re.search(pattern, shown):
+            meaning, pattern_hint = _PATTERN_MEANINGS[pattern]
+            if pattern_hint is not None:  # quoted, it would be refused next: say what the text must be
+                return f"{field} is text, and {shown} {meaning} either: {pattern_hint}"
+        # check_schema puts the number as the file writes it (1.30, which YAML reads as 1.3) in place of `shown`
         return f"YAML reads {shown} as a number: quote the value as you mean it, e.g. {written}"
     if wanted & {"integer", "number"} and isinstance(value, str):
         try:
             number = int(value) if "integer" in wanted else float(value)
         except ValueError:
+            amount = parse_quantity(value)
+            in_bytes = "bytes" in str(schema.get("description", ""))  # Serve's memory: 2Gi, a Kubernetes habit
+            if in_bytes and amount is not None and amount >= 0 and amount == amount.to_integral_value():
+                return f"write the bytes, e.g. {field}: {int(amount)} ({value})"
             return f"write a {'whole ' if 'integer' in wanted else ''}number, e.g. {field}: 2"
         return f"remove the quotes: {field}: {number}"
     if "integer" in wanted and isinstance(value, float):

@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from generator.checks import TOOL
 from generator.errors import Problem
+from generator.input.envschema import DNS1123_LABEL, ENVIRONMENT_NAME_MAX
 from generator.model.build import feature_gate_states
 from generator.releases import version_key
 from generator.rules.context import RuleContext, worker_groups, written_group
@@ -58,12 +59,14 @@ _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
     cases=("name-mismatch",),
 )
 def environment_name_matches_file(context: RuleContext) -> Iterator[Problem]:
-    name = context.data["name"]
-    if name != context.file.stem:
+    name, stem = context.data["name"], context.file.stem
+    if name != stem:
+        # a file name that is no environment name (QA.yaml, prod_eu.yaml) is no name to set either
+        valid = re.match(DNS1123_LABEL, stem) is not None and len(stem) <= ENVIRONMENT_NAME_MAX
         yield context.problem(
             ("name",),
-            f"name '{name}' differs from the file name '{context.file.stem}'",
-            f"rename the file to {name}.yaml or set name: {context.file.stem}",
+            f"name '{name}' differs from the file name '{stem}'",
+            f"rename the file to {name}.yaml" + (f" or set name: {stem}" if valid else ""),
         )
 
 

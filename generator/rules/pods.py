@@ -584,6 +584,7 @@ def is_extended_resource(name: str) -> bool:
 
 
 NUMERIC_RAY_START_PARAMS = ("num-cpus", "num-gpus", "memory", "object-store-memory")
+BYTE_RAY_START_PARAMS = ("memory", "object-store-memory")  # counted in bytes
 
 
 @rule(
@@ -634,11 +635,18 @@ def ray_start_params_are_numbers(context: RuleContext) -> Iterator[Problem]:
                 if value is None or _is_whole(ray_start_value(value)):
                     continue
                 whole = _whole_text(value)
+                in_bytes = _bytes_text(value) if name in BYTE_RAY_START_PARAMS else None
+                if whole is not None:
+                    hint = f'write "{whole}"'
+                elif in_bytes is not None:
+                    hint = f'write the bytes: "{in_bytes}" ({value})'
+                else:
+                    hint = f'write a whole number{" of bytes" if name in BYTE_RAY_START_PARAMS else ""}, e.g. "2"'
                 yield context.problem(
                     at,
                     f"{name} is rendered as {ray_start_value(value)!r}, which `ray start` does not read: it takes a "
-                    "whole number, not negative",
-                    f'write "{whole}"' if whole is not None else 'write a whole number, e.g. "2"',
+                    f"whole number{' of bytes' if name in BYTE_RAY_START_PARAMS else ''}, not negative",
+                    hint,
                 )
 
 
@@ -654,6 +662,14 @@ def _is_whole(text: str) -> bool:
         return int(text) >= 0
     except ValueError:
         return False
+
+
+def _bytes_text(value: object) -> str | None:
+    """A Kubernetes quantity such as 2Gi as the whole number of bytes it is (2147483648)."""
+    amount = parse_quantity(value) if isinstance(value, str) else None
+    if amount is None or amount < 0 or amount != amount.to_integral_value():
+        return None
+    return str(int(amount))
 
 
 def _whole_text(value: object) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
@@ -37,13 +37,20 @@ def worker_replica_range(context: RuleContext) -> Iterator[Problem]:
             (_replicas, low, high), places = rendered
             if high < low:
                 written = [key for key in ("maxReplicas", "minReplicas") if key in places]
-                minimum = f"minReplicas {low}" if "minReplicas" in places else f"minReplicas (unset: replicas, {low})"
                 yield context.problem(
                     places[written[0]] if written else path,
-                    f"maxReplicas {high} is less than {minimum}: the operator refuses the group",
-                    "raise maxReplicas, or lower minReplicas or replicas",
+                    f"maxReplicas {high} is less than {_minimum(low, places)}: the operator refuses the group",
+                    _BOUNDS_HINT,
                     at_key=not written,
                 )
+
+
+_BOUNDS_HINT = "raise maxReplicas, or lower minReplicas or replicas"
+
+
+def _minimum(low: int, places: Mapping[str, DocPath]) -> str:
+    """minReplicas as the group has it: written, or unset, when the generator takes replicas for it."""
+    return f"minReplicas {low}" if "minReplicas" in places else f"minReplicas (unset: replicas, {low})"
 
 
 @rule(
@@ -68,8 +75,8 @@ def replica_bounds(context: RuleContext) -> Iterator[Problem]:
             if high < low:
                 yield context.problem(
                     places[written[0]] if written else path,
-                    f"maxReplicas {high} is less than minReplicas {low}",
-                    "raise maxReplicas or lower minReplicas",
+                    f"maxReplicas {high} is less than {_minimum(low, places)}",
+                    _BOUNDS_HINT,
                     at_key=not written,
                 )
                 continue
