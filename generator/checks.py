@@ -120,6 +120,7 @@ INPUT_SCHEMA = Check(
         "bad-quantity",
         "serve-actor-options",
         "number-for-text",
+        "port-name",
     ),
 )
 # Rendered objects (validate/)

@@ -39,6 +39,10 @@ DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
 # `spec/replicas` patches /replicas: refused, since "/replicas" says that plainly and "spec/..." never means it.
 JSON_POINTER = r"^(/.*)?$"
 WINDOW_DURATION = DURATION
+# A container port's name as the API server takes it (IsValidPortName, apimachinery's validation.go: at most 15
+# of a-z, 0-9 and '-', at least one letter, no '--', no '-' at either end)
+PORT_NAME = r"^(?=[-a-z0-9]*[a-z])(?![-a-z0-9]*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+PORT_NAME_MAX = 15
 # a Kubernetes minor release, whose OpenAPI schemas kubernetes-validate ships
 KUBERNETES_MINOR = r"^1\.[0-9]+$"
 # Argo CD parses a sync window's schedule with five fields, no descriptors (types.go:3378 at v3.5.1)
@@ -185,11 +189,7 @@ def group_fields() -> dict[str, Schema]:
             closed(
                 "A container port.",
                 {
-                    "name": text(
-                        "Port name (IANA service name).",
-                        pattern=DNS1123_LABEL,
-                        maxLength=15,
-                    ),
+                    "name": text("Port name (IANA service name).", pattern=PORT_NAME, maxLength=PORT_NAME_MAX),
                     "containerPort": integer("Port number.", minimum=1, maximum=65535),
                     "protocol": text("Protocol.", enum=["TCP", "UDP", "SCTP"]),
                 },

@@ -32,6 +32,7 @@ from generator.input.envschema import (
     KUBERNETES_MINOR,
     OBJECT_NAME,
     OBJECT_SCHEMA_KEY,
+    PORT_NAME,
     QUALIFIED_NAME,
     QUANTITY,
     REPOSITORY_PATH,
@@ -79,6 +80,10 @@ _PATTERN_MEANINGS = {
     "^/": ("is not an absolute path", "start the path with /"),
     REPOSITORY_PATH: ("is not a relative path in the repository", "write e.g. rendered or deploy/rendered"),
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
+    PORT_NAME: (
+        "is not a port name",
+        "use lower case letters, digits and single '-' inside, with at least one letter, e.g. dashboard",
+    ),
     KUBERNETES_MINOR: (
         "is not a Kubernetes minor version",
         f'write the minor version alone, quoted, e.g. kubernetesVersion: "{DEFAULT_KUBERNETES_VERSION}"',
