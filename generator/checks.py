@@ -175,7 +175,7 @@ OBJECT_SCHEMA = Check(
     "objects other than the Ray kinds too: a strategic-merge patch's values against the kind's schema, all fields "
     "optional, an object a JSON patch (or a merge patch of a kind kustomize has no schema of) changes whole",
     "the Kubernetes OpenAPI documents of each release, as JSON Schema (kubernetes-validate)",
-    cases=("object-schema", "patch-breaks-other-kind"),
+    cases=("object-schema", "patch-breaks-other-kind", "object-quantity"),
 )
 OBJECT_IDENTITY = Check(
     "object-identity",

@@ -22,7 +22,7 @@ import yaml
 
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import DocPath, Problem, format_path
-from generator.input.schema_check import findings
+from generator.input.schema_check import KUBERNETES_QUANTITY, findings
 from generator.model.build import UNCHECKED
 from generator.source import Origin, locate
 
@@ -114,11 +114,19 @@ class KubernetesSchemas:
         from referencing import Resource
 
         if version not in self._definitions:
-            self._definitions[version] = Resource.from_contents(
-                json.loads(folder.joinpath("_definitions.json").read_text(encoding="utf-8"))
-            )
+            contents = json.loads(folder.joinpath("_definitions.json").read_text(encoding="utf-8"))
+            if QUANTITY_DEFINITION in contents.get("$defs", {}):
+                contents["$defs"][QUANTITY_DEFINITION] = QUANTITY_SCHEMA
+            self._definitions[version] = Resource.from_contents(contents)
         definitions = self._definitions[version]
         return str(definitions.id()), definitions
+
+
+# A quantity of the OpenAPI schemas is any text or number; the API server parses the text
+# (resource.ParseQuantity) and refuses `4GB` or `0.5cpu`, as the CRDs' pattern for it does. Text is held to that
+# pattern, with which schema_check words the error; a null is no value, as it is to the API server.
+QUANTITY_DEFINITION = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+QUANTITY_SCHEMA = {"type": ["string", "number", "null"], "pattern": KUBERNETES_QUANTITY}
 
 
 # the keywords that bound what a whole object holds, which a part of one need not meet
