@@ -38,6 +38,9 @@ class Problem:
     rule: str = field(kw_only=True)  # the stable id of the check (generator/checks.py, generator/rules/)
     # a warning is printed but fails the run only with --strict; it never stops rendering
     severity: Severity = field(default="error", kw_only=True)
+    # for a problem located in a partial: the environments whose working-out met it (the same partial value may be
+    # fine in one environment and not in another, which overrides something else); empty otherwise
+    environments: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def is_error(self) -> bool:

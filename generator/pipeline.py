@@ -11,7 +11,7 @@ import difflib
 import gc
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -187,8 +187,7 @@ def _build(request: BuildRequest) -> BuildResult:
     keys, stamp = _outcome_keys(run, every, frozenset(names))
     outcomes, worked = _outcomes(run, every, frozenset(names), keys, stamp)
     files = [file for name in names for file in outcomes[name].files]
-    for name in names:
-        problems.extend(outcomes[name].problems)
+    problems.extend(_own_problems(names, outcomes, run.found))
     valid = [outcome for outcome in outcomes.values() if outcome.context is not None]
     problems.extend(
         check_environments(
@@ -291,6 +290,21 @@ def _outcomes(
         else:  # the error may have come of the other grant: work it out again
             fresh[name] = render(name, model(name), grants)
     return {name: fresh[name] for name in every}, worked
+
+
+def _own_problems(names: list[str], outcomes: Mapping[str, Outcome], found: EnvironmentFiles) -> list[Problem]:
+    """The problems of the environments named, each once: one located in a partial names the environments that met
+    it, since the partial's line alone does not say which environment's values made it a problem."""
+    met: dict[Problem, list[str]] = {}
+    for name in names:
+        for problem in outcomes[name].problems:
+            met.setdefault(problem, []).append(name)
+    return [
+        problem
+        if problem.location is None or problem.location.file == found.environments[met_in[0]]
+        else replace(problem, environments=tuple(met_in))
+        for problem, met_in in met.items()
+    ]
 
 
 @dataclass(frozen=True)

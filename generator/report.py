@@ -44,7 +44,11 @@ def problem_line(problem: Problem) -> str:
     else:
         where = display_path(problem.file) if problem.file is not None else "kuberay-gitops"
     subject = f"{format_path(problem.path)}: " if problem.path else ""
-    return f"{where}: {problem.severity}[{problem.rule}]: {subject}{problem.message}"
+    met_in = ""
+    if problem.environments:
+        plural = "s" if len(problem.environments) > 1 else ""
+        met_in = f" (in environment{plural} {', '.join(problem.environments)})"
+    return f"{where}: {problem.severity}[{problem.rule}]: {subject}{problem.message}{met_in}"
 
 
 def problem_count(problems: Sequence[Problem]) -> str:
@@ -171,6 +175,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
         "severity": problem.severity,
         "message": problem.message,
         "hint": problem.hint,
+        "environments": list(problem.environments),
     }
 
 

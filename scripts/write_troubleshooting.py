@@ -29,8 +29,10 @@ INTRO = """\
 ```
 
 File, line and column of the value to change (in the partial when a partial wrote it); the id of the
-check; the path in the environment; what is wrong; on the next line, how to fix it. `kuberay-gitops
-explain PATH` describes any field (`explain clusters.workerGroups.maxReplicas`).
+check; the path in the environment; what is wrong, and, for a value of a partial, the environments whose
+values made it a problem (`(in environment prod)`; `--format json` lists them under `environments`); on the
+next line, how to fix it. `kuberay-gitops explain PATH` describes any field (`explain
+clusters.workerGroups.maxReplicas`).
 
 | exit code | meaning |
 | --- | --- |

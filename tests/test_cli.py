@@ -203,8 +203,29 @@ def test_json_format(project: Path) -> None:
             "severity": "error",
             "message": "unknown field 'cpus'",
             "hint": "did you mean 'cpu'?",
+            "environments": [],
         }
     ]
+
+
+def test_a_problem_in_a_partial_names_the_environments_that_met_it(project: Path) -> None:
+    """A partial's request that one environment's limit makes too large is located in the partial, which says
+    nothing of which environment: the problem names it (the one that does not override the limit passes)."""
+    environments = project / "environments"
+    (environments / "_shared.yaml").write_text(VALID.replace("name: demo\n", "").replace("2Gi", "8Gi"))
+    (environments / "demo.yaml").write_text("name: demo\nextends: _shared\n")
+    (environments / "tight.yaml").write_text(
+        "name: tight\nextends: _shared\nclusters:\n  - name: small\n    head: {limits: {memory: 4Gi}}\n"
+    )
+    result = run("validate")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "environments/_shared.yaml:7:30: error[requests-within-limits]: clusters[0].head.memory: the memory request "
+        "8Gi is more than its limit 4Gi (in environment tight)\n"
+        "  hint: a request may not exceed its limit; raise the limit or lower the request\n1 error(s)\n"
+    )
+    result = run("--format", "json", "validate")
+    assert [problem["environments"] for problem in json.loads(result.stdout)["problems"]] == [["tight"]]
 
 
 def test_github_annotations(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -331,7 +331,8 @@ def test_explain_reads_keys_with_dots_and_gives_valid_examples() -> None:
         ("kuberay: {version: 1.3}", "YAML reads 1.3 as a number: write the full release, e.g. version: 1.3.2"),
         (
             "defaults: {rayVersion: 2.40}",
-            'YAML reads 2.4 as a number: quote the value as you mean it, e.g. rayVersion: "2.4"',
+            # quoted as the file writes it: "2.4" would be another release
+            'YAML reads 2.4 as a number: quote the value as you mean it, e.g. rayVersion: "2.40"',
         ),
         (
             "clusters: [{name: a, autoscaling: true, head: {cpu: 1}}]",
