@@ -20,6 +20,7 @@ from typing import Any
 from generator.checks import LINT
 from generator.errors import DocPath, Problem, format_path
 from generator.rules.context import RuleContext
+from generator.rules.objects import plaintext_keys
 from generator.rules.rule import rule
 
 # Value shapes, each a well-known credential format (public documentation of each service).
@@ -82,7 +83,15 @@ HINT = (
 )
 def plaintext_secrets(context: RuleContext) -> Iterator[Problem]:
     waived = set(context.data.get("lint", {}).get("notSecrets", []))
+    # a Secret of `objects` with values in plain text is object-secret's to report, whole
+    reported = [
+        ("objects", index, key)
+        for index, item in enumerate(context.data.get("objects", []))
+        for key in plaintext_keys(item)
+    ]
     for path, what in _secrets(context.data, ()):
+        if path[:3] in reported:
+            continue
         if format_path(path) not in waived:
             yield context.problem(
                 path, f"looks like a plaintext secret ({what}), which would be committed to Git", HINT
