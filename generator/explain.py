@@ -250,6 +250,8 @@ def _example(steps: tuple[Step, ...]) -> list[str]:
 def _sample_value(schema: Schema) -> Any:
     if "enum" in schema:
         return schema["enum"][0]
+    if schema.get("examples"):  # text of a format (a duration, a cron schedule, a path), which "example" is not
+        return schema["examples"][0]
     kind = schema.get("type")
     if isinstance(kind, list):  # a quantity: string, integer or number
         return "2"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -163,6 +164,32 @@ def test_explain_prints_type_meaning_default_releases_gate_and_example() -> None
         "RayJobDeletionPolicy)"
     ) in lines
     assert lines[-3:] == ["    jobs:", "    - name: example", "      deletionStrategy: {}"]
+
+
+def _text_fields(node: object, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Every text field of the environment schema that has a format (a pattern) or examples."""
+    found: list[tuple[tuple[str | int, ...], dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if node.get("type") == "string" and ("pattern" in node or "examples" in node) and "enum" not in node:
+            found.append((path, node))
+        for key, child in node.items():
+            found += _text_fields(child, (*path, key))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found += _text_fields(child, (*path, index))
+    return found
+
+
+def test_explain_examples_of_text_fields_are_valid_values() -> None:
+    """explain's example of a field of a format is one (interval: 10m, not `interval: example`, which fails)."""
+    from generator.explain import _sample_value
+
+    fields = _text_fields(json.loads(schema_text()))
+    assert len(fields) > 20
+    for path, field in fields:
+        sample = _sample_value(field)
+        assert not list(Draft202012Validator(field).iter_errors(sample)), (path, sample)
+    assert run("explain", "gitops.interval").stdout.splitlines()[-1] == "      interval: 10m"
 
 
 def test_explain_gives_defaults_from_the_model_and_gate_history() -> None:

@@ -414,8 +414,16 @@ def cron_job_schema() -> Schema:
                 maxLength=63,
             ),
             "lint": ref("lint", "Lints waived for this RayCronJob and its job's cluster."),
-            "schedule": text("When to run, in cron syntax (`0 2 * * *`, `@daily`); no TZ= prefix.", minLength=1),
-            "timeZone": text("IANA time zone of the schedule (default: the operator's local time zone).", minLength=1),
+            "schedule": text(
+                "When to run, in cron syntax (`0 2 * * *`, `@daily`); no TZ= prefix.",
+                minLength=1,
+                examples=["0 2 * * *"],
+            ),
+            "timeZone": text(
+                "IANA time zone of the schedule (default: the operator's local time zone).",
+                minLength=1,
+                examples=["Etc/UTC"],
+            ),
             "suspend": boolean("Start no new RayJob while true (running ones go on)."),
             "job": closed("The RayJob each run creates: the fields of a jobs[] item.", template),
             "labels": string_map("Labels of the RayCronJob."),
@@ -516,10 +524,15 @@ def serve_config_schema() -> Schema:
         "A Serve application.",
         {
             "name": text("Application name.", minLength=1),
-            "import_path": text("module:attribute (or module.attribute) of the application.", pattern=IMPORT_PATH),
+            "import_path": text(
+                "module:attribute (or module.attribute) of the application.",
+                pattern=IMPORT_PATH,
+                examples=["text_ml:app"],
+            ),
             "route_prefix": text(
                 "HTTP route prefix: starts with /, ends with / only when it is just /, no { or }.",
                 pattern=ROUTE_PREFIX,
+                examples=["/"],
             ),
             "runtime_env": ref("runtimeEnv", "Runtime environment of the application."),
             "deployments": array("Deployment overrides; items merge by name.", deployment),
@@ -557,7 +570,7 @@ def definitions() -> dict[str, Schema]:
     ]
     volume_properties: dict[str, Schema] = {
         "name": text("Volume name.", pattern=DNS1123_LABEL, maxLength=63),
-        "mountPath": text("Where the volume is mounted in the Ray container.", pattern="^/"),
+        "mountPath": text("Where the volume is mounted in the Ray container.", pattern="^/", examples=["/data"]),
         "readOnly": boolean("Mount read-only."),
         "subPath": text("Sub-path of the volume to mount.", minLength=1),
     }
@@ -642,7 +655,9 @@ def environment_schema() -> Schema:
             "name": text(
                 "Environment name; equals the file name.", pattern=DNS1123_LABEL, maxLength=ENVIRONMENT_NAME_MAX
             ),
-            "extends": text("Partial (environments/_NAME.yaml) this file is merged onto.", pattern="^_"),
+            "extends": text(
+                "Partial (environments/_NAME.yaml) this file is merged onto.", pattern="^_", examples=["_base"]
+            ),
             "kuberay": closed(
                 "The KubeRay release.",
                 {
@@ -662,6 +677,7 @@ def environment_schema() -> Schema:
                         f"Kubernetes minor version of the cluster, whose OpenAPI schemas check `objects` (default "
                         f"{DEFAULT_KUBERNETES_VERSION}).",
                         pattern=KUBERNETES_MINOR,
+                        examples=[DEFAULT_KUBERNETES_VERSION],
                     ),
                 },
                 required=("cluster", "namespace"),
@@ -683,7 +699,7 @@ def environment_schema() -> Schema:
                         "Namespace of the Flux controllers on the target cluster (default flux-system).",
                         pattern=DNS1123_LABEL,
                     ),
-                    "interval": text("How often Flux reconciles (default 10m).", pattern=DURATION),
+                    "interval": text("How often Flux reconciles (default 10m).", pattern=DURATION, examples=["10m"]),
                     "stage": integer(
                         "Argo CD ApplicationSet mode: the rollout stage of this environment (lower syncs first, "
                         "e.g. dev 0, staging 1, prod 2). Set in every Argo CD environment or in none.",
@@ -698,13 +714,19 @@ def environment_schema() -> Schema:
                                     "allow: syncs only inside the window; deny: never inside.", enum=["allow", "deny"]
                                 ),
                                 "schedule": text(
-                                    "When the window opens, in cron format (e.g. '0 22 * * *').", pattern=CRON
+                                    "When the window opens, in cron format (e.g. '0 22 * * *').",
+                                    pattern=CRON,
+                                    examples=["0 22 * * *"],
                                 ),
                                 "duration": text(
-                                    "How long the window stays open (e.g. 8h, 90m).", pattern=WINDOW_DURATION
+                                    "How long the window stays open (e.g. 8h, 90m).",
+                                    pattern=WINDOW_DURATION,
+                                    examples=["8h"],
                                 ),
                                 "timeZone": text(
-                                    "Time zone of the schedule, e.g. Europe/Berlin (default UTC).", minLength=1
+                                    "Time zone of the schedule, e.g. Europe/Berlin (default UTC).",
+                                    minLength=1,
+                                    examples=["Europe/Berlin"],
                                 ),
                                 "manualSync": boolean("Allow manual syncs while the window blocks automated ones."),
                             },
@@ -910,8 +932,16 @@ def environment_schema() -> Schema:
                                         "description": "The operation.",
                                         "enum": ["add", "remove", "replace", "move", "copy", "test"],
                                     },
-                                    "path": text("A JSON pointer, e.g. /spec/suspend.", pattern=JSON_POINTER),
-                                    "from": text("A JSON pointer, for move and copy.", pattern=JSON_POINTER),
+                                    "path": text(
+                                        "A JSON pointer, e.g. /spec/suspend.",
+                                        pattern=JSON_POINTER,
+                                        examples=["/spec/suspend"],
+                                    ),
+                                    "from": text(
+                                        "A JSON pointer, for move and copy.",
+                                        pattern=JSON_POINTER,
+                                        examples=["/spec/suspend"],
+                                    ),
                                 },
                                 # kustomize's JSON patch fails a move or copy without `from` ("missing from
                                 # field"); an add, replace or test without `value` takes null, as kubectl
@@ -947,7 +977,7 @@ def kubernetes_object_schema(description: str, namespace: str) -> Schema:
         "description": description,
         "properties": {
             "apiVersion": text("API group and version, e.g. v1 or networking.k8s.io/v1.", minLength=1),
-            "kind": text("Kind, e.g. Service.", pattern=KIND_NAME),
+            "kind": text("Kind, e.g. Service.", pattern=KIND_NAME, examples=["Service"]),
             "metadata": {
                 "type": "object",
                 "description": f"Object metadata; the name is required, {namespace}.",
