@@ -711,7 +711,8 @@ AS_WRITTEN |= {
     # an image or a rayStartParams value of the wrong type is the CRD check's to name
     "a submitter image that is a list": (
         "podSecurity: baseline\n" + WITH_IMAGE + "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: "
-        "'1'}}, spec: {submitterPodTemplate: {spec: {containers: [{name: ray-job-submitter, image: []}]}}}}]\n",
+        "'1'}}, spec: {submitterPodTemplate: {spec: {restartPolicy: Never, containers: [{name: ray-job-submitter, "
+        "image: []}]}}}}]\n",
         [
             (
                 ("jobs", 0, "spec", "submitterPodTemplate", "spec", "containers", 0, "image"),

@@ -113,24 +113,26 @@ JOB_RESTART_POLICIES = ("Never", "OnFailure")
 )
 def submitter_restart_policy(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
-        if job.get("submissionMode", DEFAULT_SUBMISSION_MODE) != DEFAULT_SUBMISSION_MODE:
+        written = job.get(OVERRIDE)
+        mode = (written if isinstance(written, dict) and "submissionMode" in written else job).get("submissionMode")
+        if (mode or DEFAULT_SUBMISSION_MODE) != DEFAULT_SUBMISSION_MODE:
             continue  # no submitter Job: the other modes submit through the dashboard or a sidecar
         template: DocPath = (OVERRIDE, "submitterPodTemplate")
         places: tuple[DocPath, ...] = (
             ("submitter", "podTemplate", "spec", "restartPolicy"),
             (*template, "spec", "restartPolicy"),
         )
-        written: tuple[DocPath, Any] | None = None  # the last place that writes it: the spec is merged last
+        found: tuple[DocPath, Any] | None = None  # the last place that writes it: the spec is merged last
         for where in places:
             parent = value_at(job, where[:-1])
             if isinstance(parent, dict) and "restartPolicy" in parent:
-                written = where, parent["restartPolicy"]
-        if written is None:
+                found = where, parent["restartPolicy"]
+        if found is None:
             # the rendered template has Never when the generator writes one; the spec's alone has what it says
             if not isinstance(value_at(job, template), dict) or writes_submitter(job, pod_security_level(context.data)):
                 continue
-            written = template, None
-        where, policy = written
+            found = template, None
+        where, policy = found
         if policy in JOB_RESTART_POLICIES:
             continue
         unset = "unset (the API server then sets Always)"
