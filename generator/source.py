@@ -49,6 +49,14 @@ def locate(origin: Origin, path: DocPath, *, at_key: bool = False) -> Location:
     return node.key if at_key else node.value
 
 
+def origin_at(origin: Origin, path: DocPath) -> Origin | None:
+    """The origin of exactly `path`, None where the tree has none (a value the generator made, or no value)."""
+    node: Origin | None = origin
+    for part in path:
+        node = node.child(part) if node is not None else None
+    return node
+
+
 GENERATED = Origin(Location(Path("<generated>"), 0, 0), Location(Path("<generated>"), 0, 0))
 """The origin of values the generator computes; merging them with `merge` needs an Origin."""
 

@@ -268,14 +268,21 @@ def test_findings_without_a_description_or_a_close_choice_still_have_a_hint(
 
 
 def test_a_required_field_s_hint_quotes_its_description() -> None:
-    """In lower case, but for an acronym: gitops.repoURL's hint read `(uRL of this Git repository)`."""
+    """In lower case, but for an acronym or a name: gitops.repoURL's hint read `(uRL of this Git repository)`."""
     from jsonschema import Draft202012Validator
 
     from generator.input.schema_check import findings
 
-    schema = {"properties": {"a": {"description": "Name of it."}, "b": {"description": "URL of it."}}}
-    found = findings(Draft202012Validator({**schema, "required": ["a", "b"]}), {})
-    assert [finding.hint for finding in found] == ["add a: (name of it)", "add b: (URL of it)"]
+    schema = {
+        "properties": {
+            "a": {"description": "Name of it."},
+            "b": {"description": "URL of it."},
+            "c": {"description": "Argo CD's name of it."},
+        }
+    }
+    found = findings(Draft202012Validator({**schema, "required": ["a", "b", "c"]}), {})
+    hints = ["add a: (name of it)", "add b: (URL of it)", "add c: (Argo CD's name of it)"]
+    assert [finding.hint for finding in found] == hints
 
 
 def test_a_key_that_property_names_refuses_is_the_finding_s_path() -> None:

@@ -141,7 +141,8 @@ def _merge_mappings(
         child = (*path, key)
         if value is None and not _keeps(keeping, child):
             data.pop(key, None)
-            children.pop(key, None)
+            # the origin stays: a problem of the field now missing (a required one) is located at the null
+            children[key] = over_origin.child_or_self(key)
         elif key in data and value is not None:
             data[key], children[key] = _merge(
                 data[key],
@@ -213,6 +214,8 @@ def _without_nulls(value: Any, origin: Origin, keeping: Keeping = None, path: Pa
             child = (*path, key)
             if item is not None or _keeps(keeping, child):
                 data[key], children[key] = _without_nulls(item, origin.child_or_self(key), keeping, child)
+            else:  # dropped, its origin kept (as `_merge_mappings` keeps it)
+                children[key] = origin.child_or_self(key)
         return data, Origin(origin.key, origin.value, children)
     if isinstance(value, list):
         pairs = [

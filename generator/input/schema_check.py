@@ -41,7 +41,7 @@ from generator.input.envschema import (
 from generator.model.build import DEFAULT_KUBERNETES_VERSION
 from generator.quantity import parse_quantity
 from generator.releases import SUPPORTED_RELEASES
-from generator.source import Origin, locate, value_at
+from generator.source import Origin, locate, origin_at, value_at
 
 if TYPE_CHECKING:  # jsonschema itself is imported when a document is invalid: a valid run never needs it
     from jsonschema import Draft202012Validator
@@ -49,6 +49,10 @@ if TYPE_CHECKING:  # jsonschema itself is imported when a document is invalid: a
     from jsonschema.protocols import Validator
 
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+# names that start descriptions of the environment schema, kept as written when a hint quotes one
+_PROPER_NOUNS = frozenset(
+    {"Argo", "Flux", "Kubernetes", "Kustomize", "Helm", "Ray", "Serve", "Python", "Java", "Nsight", "Git"}
+)
 # the pattern of a quantity in the CRDs: resource.Quantity's, as controller-gen writes it
 KUBERNETES_QUANTITY = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|"
@@ -167,14 +171,22 @@ class Finding:
     message: str
     hint: str | None = None
     kind: str = ""
+    missing: str | None = None  # the field a `required` finding misses
 
 
 def check_schema(schema: SchemaValidator, data: Any, origin: Origin) -> list[Problem]:
     """Problems of environment data, located through its Origin tree."""
     problems = []
     for finding in schema.findings(data):
-        location = locate(origin, finding.path, at_key=finding.at_key)
+        # a required field a null removed (`cluster: null` over a partial's) is located at that null
+        at = finding.path if finding.missing is None else (*finding.path, finding.missing)
+        nulled = finding.missing is not None and origin_at(origin, at) is not None
+        location = locate(origin, at if nulled else finding.path, at_key=finding.at_key)
         hint = finding.hint
+        if nulled and hint is not None:
+            hint = f"null (or nothing after the colon) removes {finding.missing}: " + hint.replace(
+                f"add {finding.missing}:", f"write {finding.missing}: VALUE", 1
+            )
         value = value_at(data, finding.path)
         if hint is not None and not finding.at_key and isinstance(value, int | float) and not isinstance(value, bool):
             hint = _as_written(hint, value, location)
@@ -238,11 +250,12 @@ def _worded(error: ValidationError) -> Iterator[Finding]:
             if name not in present:
                 description = properties.get(name, {}).get("description", "")
                 meaning = description.rstrip(".")
-                if meaning[1:2].islower():  # a sentence's first word, not an acronym (URL, ID)
+                first = meaning.split(" ", 1)[0]
+                if first[1:].islower() and first not in _PROPER_NOUNS:  # not an acronym (URL), nor a name
                     meaning = meaning[:1].lower() + meaning[1:]
                 # the CRDs are generated without descriptions: then the hint says where it goes
                 hint = f"add {name}: ({meaning})" if description else _required_hint(name, path)
-                yield Finding(path, True, f"missing required field '{name}'", hint)
+                yield Finding(path, True, f"missing required field '{name}'", hint, missing=name)
     elif kind == "propertyNames":
         names_validator = schema_validator(rule)
         for name in error.instance if isinstance(error.instance, dict) else ():
