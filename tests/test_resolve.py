@@ -84,6 +84,23 @@ def test_null_in_a_new_value_is_dropped(environments: Path) -> None:
     assert resolved.data["defaults"] == {"labels": {"b": "x"}}
 
 
+def test_a_null_keeps_its_position_where_it_removed_a_value(environments: Path) -> None:
+    """A problem of the field a null removed (a required one) is located at the null: in a new value, and over a
+    partial's value."""
+    resolved = resolve(
+        environments,
+        {"_p": "target: {cluster: x, namespace: p}\n", "leaf": "extends: _p\ntarget:\n  cluster: null\n  namespace:\n"},
+        "leaf",
+    )
+    assert resolved.data["target"] == {}
+    for field, line in (("cluster", 3), ("namespace", 4)):
+        at = locate(resolved.origin, ("target", field), at_key=True)
+        assert (at.file.name, at.line, at.column) == ("leaf.yaml", line, 3)
+    resolved = resolve(environments, {"leaf": "defaults:\n  labels: {a: null, b: x}\n"}, "leaf")
+    at = locate(resolved.origin, ("defaults", "labels", "a"), at_key=True)
+    assert (at.line, at.column) == (2, 12)
+
+
 def test_a_partial_may_not_name_itself(environments: Path) -> None:
     with pytest.raises(InputError) as raised:
         resolve(environments, {"_p": "name: p\n", "leaf": "extends: _p\n"}, "leaf")
