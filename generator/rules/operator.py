@@ -435,7 +435,9 @@ def _redis_user_by_spec(context: RuleContext, spec_at: ClusterSpecAt) -> Iterato
     "gcsFaultTolerance fits its backend: redis needs redisAddress and takes no storage; rocksdb takes no Redis "
     "setting, a storage claimName or a size (not both), and no gcs-storage volume or RAY_gcs_storage env of "
     "its own (1.7.0)",
-    f"{VALIDATION} (validateGcsFaultToleranceBackend, lines 329-373 at v1.7.0)",
+    f"{VALIDATION} (validateGcsFaultToleranceBackend, lines 329-373 at v1.7.0); redisAddress is not required there "
+    "(nor by the 1.7.0 CRD), but without it the head's RAY_REDIS_ADDRESS is empty (common/pod.go:132-136 at v1.7.0) "
+    "and may not be set otherwise (validation.go:178-180), so GCS fault tolerance has no Redis",
     fails="kuberay: {version: 1.7.0}\nclusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {backend: redis}}]",
     passes="kuberay: {version: 1.7.0}\nclusters: [{name: c, head: {cpu: '1'}, gcsFaultTolerance: {redisAddress: "
     "'redis:6379'}}]",
@@ -462,7 +464,8 @@ def gcs_backend_settings(context: RuleContext) -> Iterator[Problem]:
                 # the address can come from nowhere else (pod.go writes RAY_REDIS_ADDRESS from this field)
                 yield context.problem(
                     path,
-                    "the redis backend needs redisAddress",
+                    "the redis backend needs redisAddress: the operator would start the head with an empty "
+                    "RAY_REDIS_ADDRESS",
                     "set redisAddress: HOST:PORT, or backend: rocksdb for the embedded store (KubeRay >= 1.7.0)",
                 )
             continue
