@@ -81,6 +81,7 @@ RAYSERVICE_UPGRADE_TYPES = {"NewCluster": "1.3.0", "None": "1.3.0", "NewClusterW
 INCREMENTAL_UPGRADE = "NewClusterWithIncrementalUpgrade"
 CRON_GATE = "RayCronJob"  # the operator runs no RayCronJob controller without it (features.go, v1.6.0)
 DELETION_GATE = "RayJobDeletionPolicy"  # deletion policies and strategies, and suspended worker groups
+INCREMENTAL_UPGRADE_GATE = "RayServiceIncrementalUpgrade"  # without it, the operator ignores the upgrade type
 
 # Pod settings of a group (model/build.py, _pod_settings): the environment key, where render/kube.py puts it
 # in the pod template, and `defaults` gives the value the group does not set. The Ray container is the
@@ -215,7 +216,7 @@ FIELDS: tuple[Field, ...] = (
         "upgradeStrategy.type",
         "spec.upgradeStrategy.type",
         values_since=RAYSERVICE_UPGRADE_TYPES,
-        value_gates={INCREMENTAL_UPGRADE: "RayServiceIncrementalUpgrade"},
+        value_gates={INCREMENTAL_UPGRADE: INCREMENTAL_UPGRADE_GATE},
     ),
     Field("service", "upgradeStrategy.clusterUpgradeOptions", "spec.upgradeStrategy.clusterUpgradeOptions"),
     Field("service", "rayClusterDeletionDelaySeconds", "spec.rayClusterDeletionDelaySeconds"),

@@ -32,6 +32,7 @@ from generator.model.fields import (
     CLUSTER_SPEC,
     DELETION_GATE,
     INCREMENTAL_UPGRADE,
+    INCREMENTAL_UPGRADE_GATE,
     OVERRIDE,
     RAYSERVICE_UPGRADE_TYPES,
     SECTION_KINDS,
@@ -816,8 +817,9 @@ def owned_cluster_upgrade_strategy(context: RuleContext) -> Iterator[Problem]:
 @rule(
     "incremental-upgrade",
     "NewClusterWithIncrementalUpgrade needs the autoscaler and clusterUpgradeOptions with gatewayClassName, "
-    "maxSurgePercent and stepSizePercent 0-100, the step at most maxSurgePercent (1.7.0), intervalSeconds > 0",
-    f"{VALIDATION} (ValidateRayServiceSpec, 1.5.0+)",
+    "maxSurgePercent and stepSizePercent 0-100, the step at most maxSurgePercent (1.7.0), intervalSeconds > 0, when "
+    "the RayServiceIncrementalUpgrade gate is on (feature-gate says when it is off)",
+    f"{VALIDATION} (ValidateRayServiceSpec, 1.5.0+: ValidateClusterUpgradeOptions under IsIncrementalUpgradeEnabled)",
     fails="kuberay: {version: 1.7.0}\noperator: {install: true}\nservices: [{name: s, serveConfig: {applications: "
     "[{name: app, import_path: app:app}]}, upgradeStrategy: {type: NewClusterWithIncrementalUpgrade}, cluster: "
     "{head: {cpu: '1'}}}]",
@@ -834,6 +836,10 @@ def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
         kind = strategy.get("type")
         if kind != INCREMENTAL_UPGRADE or not context.since(RAYSERVICE_UPGRADE_TYPES[kind]):
             continue  # a release without the upgrade type: rules/versions.py reports that instead
+        if not feature_gate_states(context.release, context.operator.feature_gates).get(INCREMENTAL_UPGRADE_GATE):
+            # the operator checks the options only with its gate on (IsIncrementalUpgradeEnabled, utils/util.go:
+            # 742-748 at v1.5.0); feature-gate says the gate is off
+            continue
         path = ("services", index, "upgradeStrategy")
         if not autoscaling_enabled(service["cluster"]):
             yield context.problem(

@@ -106,7 +106,7 @@ def values_in_release(context: RuleContext) -> Iterator[Problem]:
     passes="kuberay: {version: 1.5.0}\noperator: {install: true, featureGates: {RayJobDeletionPolicy: true}}\njobs: "
     "[{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, deletionStrategy: {onSuccess: {policy: "
     "DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
-    cases=("gate-feature-off", "gate-feature-off-1-7", "gate-unknown"),
+    cases=("gate-feature-off", "gate-feature-off-1-7", "gate-unknown", "gate-off-incremental-upgrade"),
 )
 def feature_gates_enabled(context: RuleContext) -> Iterator[Problem]:
     """Fields the operator ignores unless their feature gate is on, and gates the release does not know."""
