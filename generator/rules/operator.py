@@ -782,12 +782,16 @@ def autoscaler_v2_restart_policy(context: RuleContext) -> Iterator[Problem]:
 # 1.6 check each alone, :382-386 at v1.5.0)
 STEP_WITHIN_SURGE = "1.7.0"
 UPGRADE_STRATEGY_SINCE = "1.6.0"  # RayClusterSpec.upgradeStrategy and ValidateRayClusterUpgradeOptions
+# the label by which the operator tells the clusters a RayJob or RayService created (RayOriginatedFromCRDLabelKey,
+# read by GetCRDType, utils/util.go:54-65 at v1.6.0)
+ORIGINATED_FROM_LABEL = "ray.io/originated-from-crd"
 
 
 @rule(
     "owned-cluster-upgrade-strategy",
     "the RayCluster a RayJob, RayCronJob or RayService creates has no upgradeStrategy (written through the item's "
-    "`spec`): the operator refuses it on a cluster it did not get from the user directly",
+    "`spec`), nor a RayCluster labelled ray.io/originated-from-crd RayJob or RayService: the operator refuses it on "
+    "a cluster it did not get from the user directly, which it tells by that label",
     f"{VALIDATION} (ValidateRayClusterUpgradeOptions, lines 42-57 at v1.7.0; the field came in 1.6.0)",
     fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}, spec: "
     "{rayClusterSpec: {upgradeStrategy: {type: Recreate}}}}]",
@@ -797,6 +801,20 @@ UPGRADE_STRATEGY_SINCE = "1.6.0"  # RayClusterSpec.upgradeStrategy and ValidateR
 def owned_cluster_upgrade_strategy(context: RuleContext) -> Iterator[Problem]:
     if not context.since(UPGRADE_STRATEGY_SINCE):
         return  # no such field before: the CRD schema check names it
+    for index, item in enumerate(context.data.get("clusters", [])):
+        # a RayCluster of the user's own that says a RayJob or RayService made it: the operator goes by the label
+        creator = (item.get("labels") or {}).get(ORIGINATED_FROM_LABEL)
+        if creator not in ("RayJob", "RayService"):
+            continue
+        for written in (("upgradeStrategy", "type"), (OVERRIDE, "upgradeStrategy", "type")):
+            if value_at(item, written) is not None:
+                yield context.problem(
+                    ("clusters", index, *written[:-1]),
+                    f"upgradeStrategy cannot be set on a RayCluster labelled {ORIGINATED_FROM_LABEL}: {creator}: the "
+                    f"operator takes it for one a {creator} created and refuses it",
+                    "remove the label (it is the operator's, for the clusters it creates), or remove upgradeStrategy",
+                    at_key=True,
+                )
     for section, kind in SECTION_KINDS.items():
         if kind == "RayCluster":
             continue
