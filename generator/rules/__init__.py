@@ -46,6 +46,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     pods.requests_within_limits,
     pods.extended_resource_quantities,
     pods.container_resource_names,
+    pods.resource_units,
     pods.ray_start_params_are_numbers,
     jobs.cluster_or_selector,
     jobs.cluster_ignored,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from generator.checks import LINT
@@ -520,6 +521,48 @@ def container_resource_names(context: RuleContext) -> Iterator[Problem]:
                     f"{resource} is no resource a container can ask for, so the API server refuses the pods",
                     hint,
                 )
+
+
+# amounts far from any a Ray container asks for, which a unit left out or mixed up writes: memory: 4 is 4 bytes,
+# memory: 500m half a byte, cpu: 4Gi four billion cores
+LEAST_LIKELY_MEMORY = Decimal(2) ** 20  # 1Mi: no container runs in less (the runtimes refuse a limit below ~6 MB)
+MOST_LIKELY_CPUS = Decimal(1000)  # no node has more cores
+
+
+@rule(
+    "resource-units",
+    "a Ray container's memory of at least 1Mi and cpu of at most 1,000 cores: memory: 4 is 4 bytes (4Gi meant), "
+    "memory: 500m half a byte, cpu: 4Gi four billion cores, which Kubernetes takes and no pod can use",
+    "Kubernetes quantities (k8s.io/apimachinery resource.Quantity): a number without a suffix counts bytes and "
+    "cores, m is a thousandth, Ki..Ei are powers of 1024",
+    fails="clusters: [{name: c, head: {cpu: '1', memory: '4'}}]",
+    passes="clusters: [{name: c, head: {cpu: '1', memory: 4Gi}}]",
+    cases=("resource-units",),
+    severity="warning",
+)
+def resource_units(context: RuleContext) -> Iterator[Problem]:
+    for spec_at, path, group, limits, requests in _ray_container_amounts(context):
+        for kind, amounts in (("limits", limits), ("requests", requests)):
+            for resource, amount in amounts.items():
+                value = parse_quantity(str(amount)) if resource in ("cpu", "memory") else None
+                if value is None or value == 0:
+                    continue  # none, or 0 (no request), which other rules look at
+                if resource == "memory" and value < LEAST_LIKELY_MEMORY:
+                    message = f"memory {amount} is {value.normalize():f} bytes, too little for any container"
+                    number = str(amount).removesuffix("m")
+                    hint = (
+                        f"write the unit: {number}Gi or {number}Mi (Gi and Mi count 1024s, G and M 1000s)"
+                        if number.replace(".", "", 1).isdigit()
+                        else "write e.g. 512Mi or 4Gi"
+                    )
+                    if str(amount).endswith("m"):
+                        hint = f"m is a thousandth (of a byte), not mega: {hint}"
+                elif resource == "cpu" and value > MOST_LIKELY_CPUS:
+                    message = f"cpu {amount} is {value:,.0f} cores, more than any node has"
+                    hint = "write cores (2, 1.5) or thousandths of a core (500m); Gi and Mi are for memory"
+                else:
+                    continue
+                yield context.problem(_amount_written_at(context, spec_at, path, group, resource, kind), message, hint)
 
 
 def _container_resource_name(name: str) -> bool:
