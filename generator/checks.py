@@ -129,7 +129,7 @@ CRD_SCHEMA = Check(
     "every rendered object against the CRD schema of its kind in the pinned KubeRay release (Argo CD and Flux "
     "objects against theirs), reported at the environment line that produced the value",
     "the CRDs of the pinned release (schemas/kuberay/<tag>/)",
-    cases=("output-schema", "history-server-field", "merged-env-item"),
+    cases=("output-schema", "history-server-field", "merged-env-item", "spec-group-typo"),
 )
 CRD_CEL = Check(
     "crd-cel",

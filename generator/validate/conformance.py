@@ -7,6 +7,7 @@ whenever there is one (see `provenance`), and always names the rendered object a
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -14,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from generator.checks import CRD_CEL, CRD_SCHEMA
-from generator.errors import Problem, SetupError, format_path
+from generator.errors import DocPath, Problem, SetupError, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding, SchemaValidator
+from generator.model.fields import CLUSTER_ITEM, OVERRIDE
 from generator.model.names import api_group
 from generator.releases import FieldHistory, release_tag
-from generator.source import Origin, locate
+from generator.source import Origin, locate, value_at
 from generator.validate.cel import CelRules
 from generator.validate.cel_results import results_file
 from generator.validate.provenance import environment_path
@@ -164,7 +166,9 @@ def check_rendered(
                         location,
                         source or (),
                         f"rendered {kind} {name}, {format_path(finding.path)}: {finding.message}",
-                        _release_hint(history, kind, finding, kuberay_version) or finding.hint,
+                        _release_hint(history, kind, finding, kuberay_version)
+                        or _new_group_hint(kind, source, finding, data)
+                        or finding.hint,
                         file=environment_file,
                         rule=rule,
                     )
@@ -190,6 +194,28 @@ def findings_for(store: SchemaStore, kuberay_version: str) -> Callable[[dict[str
         return [] if validator is None else object_findings(store, validator, document)
 
     return check
+
+
+def _new_group_hint(kind: str, source: DocPath | None, finding: Finding, data: dict[str, Any]) -> str | None:
+    """For a field a worker group of the item's `spec` lacks, when its groupName names no worker group of the item:
+    the `spec` adds a group rather than changing one (its groups merge by groupName), most often a misspelt name."""
+    if finding.missing is None or source is None or len(source) < 5 or source[2] != OVERRIDE:
+        return None
+    if source[-2] != "workerGroupSpecs" or not isinstance(source[-1], int) or kind not in CLUSTER_ITEM:
+        return None
+    name = value_at(data, (*source, "groupName"))
+    groups = value_at(data, (*source[:2], *CLUSTER_ITEM[kind], "workerGroups"))
+    names = [str(group["name"]) for group in groups if isinstance(group, dict)] if isinstance(groups, list) else []
+    if not isinstance(name, str) or name in names:
+        return None
+    close = difflib.get_close_matches(name, names, n=1)
+    return (
+        f"did you mean groupName: {close[0]}? spec's worker groups change the groups of that name, and {name} names "
+        f"none, so it adds a group, which needs {finding.missing}"
+        if close
+        else f"{name} names no worker group of this item, so spec adds a group, which needs {finding.missing}: add it, "
+        "or name a group the item has"
+    )
 
 
 def _release_hint(history: FieldHistory, kind: str, finding: Finding, version: str) -> str | None:
