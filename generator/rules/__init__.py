@@ -33,6 +33,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     names.environment_name_is_free,
     names.ray_object_names,
     names.multi_host_group_name,
+    names.spec_group_name,
     namespaces.namespace_of_its_own,
     replicas.worker_replica_range,
     replicas.replica_bounds,

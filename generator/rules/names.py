@@ -12,7 +12,7 @@ from generator.errors import Problem
 from generator.input.envschema import DNS1123_LABEL, ENVIRONMENT_NAME_MAX
 from generator.model.build import feature_gate_states
 from generator.releases import version_key
-from generator.rules.context import RuleContext, worker_groups, written_group
+from generator.rules.context import RuleContext, spec_path, worker_groups, written_group
 from generator.rules.rule import rule
 
 # ray-operator/controllers/ray/utils/constant.go: the longest derived Service suffix is "-serve-svc", so a
@@ -158,6 +158,42 @@ def ray_object_name_problem(kind: str, name: str, version: str, *, selected: boo
         f"{kind} name '{name}' is not a DNS-1035 label",
         "use lower case letters, digits and '-', starting with a letter and ending with a letter or digit",
     )
+
+
+# What a worker group's name may hold when the item's `spec` adds the group (the structured field's pattern says
+# it for the others): the operator names the group's pods after the cluster and it, lower-cased (PodName,
+# utils/util.go:200-218 at v1.7.0), and a pod's name is a DNS-1123 subdomain; its label ray.io/group takes no more
+SPEC_GROUP_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?")
+
+
+@rule(
+    "spec-group-name",
+    "a worker group that the item's `spec` adds has a name of letters, digits, '-' and '.', starting and ending with "
+    "a letter or digit: the operator names its pods after it, and the API server refuses a pod name with '_'",
+    "ray-operator/controllers/ray/utils/util.go (PodName, lines 200-218 at v1.7.0: lower-cased, not otherwise "
+    "changed); Kubernetes pod names are DNS-1123 subdomains",
+    fails="podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1'}, spec: {workerGroupSpecs: [{groupName: "
+    "gpu_group, minReplicas: 0, maxReplicas: 1, rayStartParams: {}, template: {spec: {containers: [{name: "
+    "ray-worker, image: 'rayproject/ray:2.41.0'}]}}}]}}]",
+    passes="podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1'}, spec: {workerGroupSpecs: [{groupName: "
+    "gpu-group, minReplicas: 0, maxReplicas: 1, rayStartParams: {}, template: {spec: {containers: [{name: "
+    "ray-worker, image: 'rayproject/ray:2.41.0'}]}}}]}}]",
+    cases=("spec-group-name",),
+)
+def spec_group_name(context: RuleContext) -> Iterator[Problem]:
+    for spec_at in context.cluster_specs:
+        written = spec_at.written.get("workerGroupSpecs") if isinstance(spec_at.written, dict) else None
+        structured = {str(group.get("name")) for group in spec_at.spec.get("workerGroups", [])}
+        for index, entry in enumerate(written if isinstance(written, list) else []):
+            name = entry.get("groupName") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or name in structured or SPEC_GROUP_NAME.fullmatch(name):
+                continue
+            yield context.problem(
+                spec_path(spec_at, ("workerGroupSpecs", index, "groupName")),
+                f"worker group name '{name}' makes pod names the API server refuses: the operator names the group's "
+                "pods after it, and a pod name takes only letters, digits, '-' and '.'",
+                f"write e.g. {re.sub('[^A-Za-z0-9.-]+', '-', name).strip('-.') or 'workers'}",
+            )
 
 
 # With the gate RayMultiHostIndexing (on by default from 1.6.0, registered from 1.5.0), each pod of a multi-host
