@@ -89,7 +89,14 @@ EXTENDS = Check(
     "extends",
     "`extends` names an existing partial, has no cycle, and partials do not set `name`",
     TOOL,
-    cases=("unknown-partial", "extends-not-a-partial", "extends-cycle", "partial-sets-name", "error-in-partial"),
+    cases=(
+        "unknown-partial",
+        "extends-not-a-partial",
+        "extends-a-path",
+        "extends-cycle",
+        "partial-sets-name",
+        "error-in-partial",
+    ),
 )
 DUPLICATE_NAME = Check(
     "duplicate-name",

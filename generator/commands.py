@@ -74,7 +74,7 @@ def run_check(options: Options, reporter: Reporter) -> int:
                 reporter.failure(message)
             reporter.failure(
                 f"{display_path(options.output_dir)} is not current ({len(changes)} file(s) differ): "
-                "run `make render` and commit the result"
+                "run `make render` (or `kuberay-gitops render`) and commit the result"
             )
             return EXIT_INVALID
         reporter.summary(f"{display_path(options.output_dir)} is current for {len(result.environments)} environment(s)")

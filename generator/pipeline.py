@@ -474,6 +474,11 @@ def _selected(found: EnvironmentFiles, selected: tuple[str, ...], environments_d
         return sorted(found.environments)
     names = [_environment_name(given, environments_dir) for given in selected]
     for name in names:
+        if name in found.partials:
+            raise SetupError(
+                f"'{name}' is a partial, which is rendered only as part of the environments that extend it: name "
+                "an environment (`kuberay-gitops list` lists them)"
+            )
         if name not in found.environments:
             close = difflib.get_close_matches(name, sorted(found.environments), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""

@@ -79,7 +79,8 @@ def test_check_passes_when_current_and_fails_when_stale(project: Path) -> None:
     assert stale.exit_code == 1
     assert stale.stderr == (
         "changed: rendered/demo/workloads/raycluster-small.yaml\n"
-        "kuberay-gitops: error: rendered is not current (1 file(s) differ): run `make render` and commit the result\n"
+        "kuberay-gitops: error: rendered is not current (1 file(s) differ): run `make render` (or `kuberay-gitops "
+        "render`) and commit the result\n"
     )
 
 
@@ -161,6 +162,16 @@ def test_unknown_environment_is_a_usage_error() -> None:
     assert (result.exit_code, result.stderr) == (
         2,
         "kuberay-gitops: error: no environment named 'dmeo' (did you mean 'demo'?)\n",
+    )
+
+
+def test_a_partial_named_as_an_environment_is_a_usage_error(project: Path) -> None:
+    (project / "environments" / "_shared.yaml").write_text("defaults: {image: rayproject/ray:2.41.0}\n")
+    result = run("validate", "_shared")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "kuberay-gitops: error: '_shared' is a partial, which is rendered only as part of the environments that "
+        "extend it: name an environment (`kuberay-gitops list` lists them)\n",
     )
 
 

@@ -96,9 +96,13 @@ def _unknown_partial(at: Location, target: str, partial_names: frozenset[str]) -
     hint = "partials are environments/_NAME.yaml files"
     if not target.startswith(PARTIAL_PREFIX):
         hint = f"only partials (file names starting with '{PARTIAL_PREFIX}') can be extended"
-    close = difflib.get_close_matches(target, sorted(partial_names), n=1)
+    # a path or a file name (./_base.yaml, _base.yaml) for the partial's name
+    named = Path(target).name.removesuffix(".yaml").removesuffix(".yml")
+    close = [named] if named in partial_names else difflib.get_close_matches(target, sorted(partial_names), n=1)
     if close:
         hint = f"did you mean '{close[0]}'?"
+        if named != target:
+            hint += " extends names a partial by its name, without folder or .yaml"
     return Problem(at, ("extends",), f"no partial named '{target}'", hint, rule=EXTENDS.id)
 
 
