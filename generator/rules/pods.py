@@ -368,7 +368,8 @@ def env_value_or_value_from(context: RuleContext) -> Iterator[Problem]:
             yield context.problem(
                 (*path, "valueFrom"),
                 f"environment variable '{variable['name']}' sets both value and valueFrom",
-                "keep one of them",
+                "keep one of them; where the other is written elsewhere (a partial, the env a podTemplate merges "
+                "into), write it as null here (value: null), which removes it",
             )
 
 
