@@ -325,6 +325,14 @@ def test_memory_is_shown_exactly(mebibytes: int, text: str) -> None:
     assert shown("memory", Decimal(mebibytes) * 1024 * 1024) == text
 
 
+@pytest.mark.parametrize(
+    ("amount", "text"), [("3e9", "3G"), ("2e9", "2G"), ("5e8", "500M"), ("8000", "8k"), ("1500", "1500")]
+)
+def test_memory_of_decimal_units_is_shown_in_them(amount: str, text: str) -> None:
+    """2G read 1953125Ki and 3G 3000000000: an amount written in decimal units is shown in them."""
+    assert shown("memory", Decimal(amount)) == text
+
+
 def test_a_group_appended_beside_new_bounds_is_added_in_place() -> None:
     """KubeRay leaves the bounds out of a RayService's cluster hash (GenerateHashWithoutReplicasAndWorkersToDelete,
     utils/util.go:645-664 at v1.7.0): an appended group beside a raised maxReplicas updates the cluster in place."""

@@ -236,7 +236,7 @@ def _times(amounts: Mapping[str, Decimal], factor: int) -> Amounts:
 
 def shown(resource: str, amount: Decimal) -> str:
     """An amount as people write it, and exactly, so that two amounts differ in print when they differ: 6 (CPU),
-    24Gi or 1.125Gi (memory, storage, huge pages), else 2080Mi or 40Ki or bytes, 2 (GPUs)."""
+    24Gi or 1.125Gi (memory, storage, huge pages), else 3G, 2080Mi, 500M, 40Ki, 8k or bytes, 2 (GPUs)."""
     if resource in ("memory", "ephemeral-storage") or resource.startswith("hugepages-"):
         with localcontext() as context:  # exact for any sum of quantities (Python's default keeps 28 digits)
             context.prec = 200
@@ -251,7 +251,10 @@ def _memory(amount: Decimal) -> str:
     gib = amount / GIB
     if gib == gib.quantize(Decimal("0.001")):
         return f"{gib.normalize():f}Gi"
-    for unit, size in (("Mi", GIB / 1024), ("Ki", GIB / 1024 / 1024)):
+    # amounts written in decimal units (2G, 500M) in them, not as 1953125Ki or bytes
+    decimal = Decimal(1000)
+    units = (("G", decimal**3), ("Mi", GIB / 1024), ("M", decimal**2), ("Ki", GIB / 1024 / 1024), ("k", decimal))
+    for unit, size in units:
         if (amount / size) % 1 == 0:
             return f"{(amount / size).normalize():f}{unit}"
     return f"{amount.normalize():f}"
