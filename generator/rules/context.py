@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
 from generator.input.resolve import is_keyed_list, merged_lists
 from generator.model.build import (
+    DEFAULT_SUBMISSION_MODE,
     ContainerLayers,
     container_layers,
     cron_job_template,
@@ -178,6 +179,17 @@ def rendered_image(spec_at: ClusterSpecAt, group: dict[str, Any], head: bool, de
 def written_job(data: dict[str, Any], job_path: DocPath) -> Any:
     """What the item's `spec` writes of the RayJob spec at `job_path` (a job, or a RayCronJob's `job`)."""
     return written_job_spec(item_of(data, job_path), SECTION_KINDS[str(job_path[0])])
+
+
+def submission_mode(data: dict[str, Any], job_path: DocPath, job: dict[str, Any]) -> str:
+    """A RayJob's submissionMode as rendered: what the item's `spec` writes (merged last; a null removes it), else
+    the structured field, else the CRD's default."""
+    written = written_job(data, job_path)
+    if isinstance(written, dict) and "submissionMode" in written:
+        mode = written["submissionMode"]  # a null removes it: the CRD's default then
+    else:
+        mode = job.get("submissionMode")
+    return str(mode or DEFAULT_SUBMISSION_MODE)
 
 
 def item_of(data: dict[str, Any], path: DocPath) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from generator.model.build import (
 )
 from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE, SECTION_KINDS
 from generator.model.types import Operator
-from generator.rules.context import RuleContext, job_items, written_job
+from generator.rules.context import RuleContext, job_items, submission_mode, written_job
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.go_yaml import map_reading_problem
 from generator.rules.rule import rule
@@ -113,9 +113,7 @@ JOB_RESTART_POLICIES = ("Never", "OnFailure")
 )
 def submitter_restart_policy(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
-        written = job.get(OVERRIDE)
-        mode = (written if isinstance(written, dict) and "submissionMode" in written else job).get("submissionMode")
-        if (mode or DEFAULT_SUBMISSION_MODE) != DEFAULT_SUBMISSION_MODE:
+        if submission_mode(context.data, job_path, job) != DEFAULT_SUBMISSION_MODE:
             continue  # no submitter Job: the other modes submit through the dashboard or a sidecar
         template: DocPath = (OVERRIDE, "submitterPodTemplate")
         places: tuple[DocPath, ...] = (
@@ -160,7 +158,7 @@ def submitter_restart_policy(context: RuleContext) -> Iterator[Problem]:
 def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
     """Only InteractiveMode lets the user submit the entrypoint later (ray-operator validation.go)."""
     for job_path, job in job_items(context.data):
-        mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
+        mode = submission_mode(context.data, job_path, job)
         written = written_job(context.data, job_path)
         generated = writes_submitter(job, pod_security_level(context.data))
         if mode == "K8sJobMode" and submitter_runs_own_command(job, written, generated=generated):
@@ -190,7 +188,7 @@ def entrypoint_unless_interactive(context: RuleContext) -> Iterator[Problem]:
 def interactive_entrypoint(context: RuleContext) -> Iterator[Problem]:
     """rayjob_controller.go:225-228 at v1.7.0: in InteractiveMode the RayJob waits, and no submitter runs."""
     for job_path, job in job_items(context.data):
-        if job.get("submissionMode", DEFAULT_SUBMISSION_MODE) != "InteractiveMode":
+        if submission_mode(context.data, job_path, job) != "InteractiveMode":
             continue
         if "entrypoint" in job or value_at(written_job(context.data, job_path), ("entrypoint",)) is not None:
             yield context.problem(

@@ -48,6 +48,7 @@ from generator.rules.context import (
     ray_start_params,
     rendered_value,
     spec_path,
+    submission_mode,
     worker_groups,
     written_by_spec,
     written_group,
@@ -154,7 +155,7 @@ def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
                 "a retry deletes the selected cluster, which other jobs share",
                 "remove backoffLimit, or give the job a cluster of its own",
             )
-        elif job.get("submissionMode") == "InteractiveMode":
+        elif submission_mode(context.data, job_path, job) == "InteractiveMode":
             yield context.problem(
                 (*job_path, "backoffLimit"),
                 "backoffLimit is incompatible with InteractiveMode: the operator rejects it from 1.4.0, and before "
@@ -174,7 +175,7 @@ def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
 )
 def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
-        if job.get("submissionMode") != "SidecarMode":
+        if submission_mode(context.data, job_path, job) != "SidecarMode":
             continue
         if "clusterSelector" in job:
             yield context.problem(

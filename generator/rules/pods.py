@@ -36,6 +36,7 @@ from generator.rules.context import (
     ray_container_layers,
     ray_start_params,
     rendered_image,
+    submission_mode,
     submitter_layers,
     written_group,
     written_job,
@@ -92,8 +93,7 @@ def _submitter_image(
     (common/job.go GetSubmitterTemplate at v1.7.0; only K8sJobMode runs it, rayjob_controller.go:589)."""
     written = written_job(context.data, job_path)
     generated = writes_submitter(job, level)
-    # the mode as rendered: what the job's `spec` writes, else the structured field
-    mode = value_at(written, ("submissionMode",)) or job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
+    mode = submission_mode(context.data, job_path, job)
     if not generated and (mode != DEFAULT_SUBMISSION_MODE or value_at(written, ("submitterPodTemplate",)) is None):
         return  # KubeRay's default submitter, with the head's image, or none at all
     if generated and submitter_image(job, defaults, written) is not None:
