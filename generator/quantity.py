@@ -34,3 +34,12 @@ def _parse_text(value: str) -> Decimal | None:
         return Decimal(match.group(1)) * _SUFFIXES[match.group(2) or ""]
     except ArithmeticError:  # InvalidOperation, and Overflow past the context's exponent (1e999999999)
         return None
+
+
+def whole_bytes(value: object) -> int | None:
+    """A quantity written as text (2Gi, 1G) as the whole number of bytes it is, for the fields that count bytes
+    where Kubernetes' units are not read (`ray start --memory`, Serve's memory); None when it is no such amount."""
+    amount = parse_quantity(value) if isinstance(value, str) else None
+    if amount is None or amount < 0 or amount != amount.to_integral_value():
+        return None
+    return int(amount)

@@ -39,7 +39,7 @@ from generator.input.envschema import (
     ROUTE_PREFIX,
 )
 from generator.model.build import DEFAULT_KUBERNETES_VERSION
-from generator.quantity import parse_quantity
+from generator.quantity import whole_bytes
 from generator.releases import SUPPORTED_RELEASES
 from generator.source import Origin, locate, origin_at, value_at
 
@@ -371,10 +371,9 @@ def _type_hint(types: Any, value: Any, schema: Mapping[str, Any], path: DocPath)
         try:
             number = int(value) if "integer" in wanted else float(value)
         except ValueError:
-            amount = parse_quantity(value)
-            in_bytes = "bytes" in str(schema.get("description", ""))  # Serve's memory: 2Gi, a Kubernetes habit
-            if in_bytes and amount is not None and amount >= 0 and amount == amount.to_integral_value():
-                return f"write the bytes, e.g. {field}: {int(amount)} ({value})"
+            in_bytes = whole_bytes(value) if "bytes" in str(schema.get("description", "")) else None
+            if in_bytes is not None:  # Serve's memory: 2Gi, a Kubernetes habit
+                return f"write the bytes, e.g. {field}: {in_bytes} ({value})"
             return f"write a {'whole ' if 'integer' in wanted else ''}number, e.g. {field}: 2"
         return f"remove the quotes: {field}: {number}"
     if "integer" in wanted and isinstance(value, float):

@@ -295,6 +295,15 @@ def cluster_delivery(item: Mapping[str, Any]) -> str:
     return str(item.get("delivery", DEFAULT_DELIVERY))
 
 
+def worker_group_names(cluster: Mapping[str, Any]) -> set[str]:
+    """The names of a cluster item's structured worker groups: those a `spec` worker group of the same groupName
+    changes rather than adds to."""
+    groups = cluster.get("workerGroups")
+    return (
+        {str(group.get("name")) for group in groups if isinstance(group, dict)} if isinstance(groups, list) else set()
+    )
+
+
 def autoscaling_enabled(cluster: Mapping[str, Any]) -> bool:
     return bool(cluster.get("autoscaling", {}).get("enabled", False))
 

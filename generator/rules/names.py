@@ -10,7 +10,7 @@ from types import MappingProxyType
 from generator.checks import TOOL
 from generator.errors import Problem
 from generator.input.envschema import DNS1123_LABEL, ENVIRONMENT_NAME_MAX
-from generator.model.build import feature_gate_states
+from generator.model.build import feature_gate_states, worker_group_names
 from generator.releases import version_key
 from generator.rules.context import RuleContext, spec_path, worker_groups, written_group
 from generator.rules.rule import rule
@@ -183,7 +183,7 @@ SPEC_GROUP_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?")
 def spec_group_name(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         written = spec_at.written.get("workerGroupSpecs") if isinstance(spec_at.written, dict) else None
-        structured = {str(group.get("name")) for group in spec_at.spec.get("workerGroups", [])}
+        structured = worker_group_names(spec_at.spec)
         for index, entry in enumerate(written if isinstance(written, list) else []):
             name = entry.get("groupName") if isinstance(entry, dict) else None
             if not isinstance(name, str) or name in structured or SPEC_GROUP_NAME.fullmatch(name):

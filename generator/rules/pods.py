@@ -26,7 +26,7 @@ from generator.model.build import (
     writes_submitter,
     written_group_pod,
 )
-from generator.quantity import parse_quantity
+from generator.quantity import parse_quantity, whole_bytes
 from generator.rules.context import (
     ClusterSpecAt,
     RuleContext,
@@ -679,7 +679,7 @@ def ray_start_params_are_numbers(context: RuleContext) -> Iterator[Problem]:
                 if value is None or _is_whole(ray_start_value(value)):
                     continue
                 whole = _whole_text(value)
-                in_bytes = _bytes_text(value) if name in BYTE_RAY_START_PARAMS else None
+                in_bytes = whole_bytes(value) if name in BYTE_RAY_START_PARAMS else None
                 if whole is not None:
                     hint = f'write "{whole}"'
                 elif in_bytes is not None:
@@ -706,14 +706,6 @@ def _is_whole(text: str) -> bool:
         return int(text) >= 0
     except ValueError:
         return False
-
-
-def _bytes_text(value: object) -> str | None:
-    """A Kubernetes quantity such as 2Gi as the whole number of bytes it is (2147483648)."""
-    amount = parse_quantity(value) if isinstance(value, str) else None
-    if amount is None or amount < 0 or amount != amount.to_integral_value():
-        return None
-    return str(int(amount))
 
 
 def _whole_text(value: object) -> str | None:

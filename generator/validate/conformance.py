@@ -18,6 +18,7 @@ from generator.checks import CRD_CEL, CRD_SCHEMA
 from generator.errors import DocPath, Problem, SetupError, format_path
 from generator.files import RenderedFile
 from generator.input.schema_check import Finding, SchemaValidator
+from generator.model.build import worker_group_names
 from generator.model.fields import CLUSTER_ITEM, OVERRIDE
 from generator.model.names import api_group
 from generator.releases import FieldHistory, release_tag
@@ -204,11 +205,11 @@ def _new_group_hint(kind: str, source: DocPath | None, finding: Finding, data: d
     if source[-2] != "workerGroupSpecs" or not isinstance(source[-1], int) or kind not in CLUSTER_ITEM:
         return None
     name = value_at(data, (*source, "groupName"))
-    groups = value_at(data, (*source[:2], *CLUSTER_ITEM[kind], "workerGroups"))
-    names = [str(group["name"]) for group in groups if isinstance(group, dict)] if isinstance(groups, list) else []
+    cluster = value_at(data, (*source[:2], *CLUSTER_ITEM[kind]))
+    names = worker_group_names(cluster) if isinstance(cluster, dict) else set()
     if not isinstance(name, str) or name in names:
         return None
-    close = difflib.get_close_matches(name, names, n=1)
+    close = difflib.get_close_matches(name, sorted(names), n=1)
     return (
         f"did you mean groupName: {close[0]}? spec's worker groups change the groups of that name, and {name} names "
         f"none, so it adds a group, which needs {finding.missing}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.errors import DocPath
 from generator.input.resolve import MERGE_KEYS, NAME, is_keyed_list
+from generator.model.build import worker_group_names
 from generator.model.fields import CLUSTER_ITEM, CLUSTER_SPEC, GITOPS_FIELDS, KIND_SECTIONS, OVERRIDE, all_matches, fill
 from generator.source import value_at
 
@@ -61,12 +62,8 @@ def _override_path(
         return None
     key = NAME
     groups_at = (OVERRIDE, *CLUSTER_SPEC[kind], "workerGroupSpecs")
-    structured = value_at(data[section][index], (*CLUSTER_ITEM[kind], "workerGroups"))
-    names = (
-        {group.get("name") for group in structured if isinstance(group, dict)}
-        if isinstance(structured, list)
-        else set()
-    )
+    cluster = value_at(data[section][index], CLUSTER_ITEM[kind])
+    names = worker_group_names(cluster) if isinstance(cluster, dict) else set()
     own = False  # in a worker group only the override writes: whatever it holds is the override's
     for position, part in enumerate(rendered[1:], start=1):
         if isinstance(value, dict) and isinstance(part, str) and part in value:
