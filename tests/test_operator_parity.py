@@ -603,6 +603,34 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
             "spec: {deletionPolicy: DeleteCluster}}]",
             ["job-ttl"],
         ),
+        # what each release's operator rejects of a retry (validation.go:162-171 at v1.4.0, 321-322 at v1.6.0); before,
+        # it takes the job, and the lint says what a retry does
+        (
+            "kuberay: {version: 1.3.0}\njobs: [{name: j, submissionMode: InteractiveMode, backoffLimit: 1, cluster: "
+            "{head: {cpu: '1'}}}]",
+            ["job-retry-hazard"],
+        ),
+        (
+            "kuberay: {version: 1.4.0}\njobs: [{name: j, submissionMode: InteractiveMode, backoffLimit: 1, cluster: "
+            "{head: {cpu: '1'}}}]",
+            ["job-backoff-limit"],
+        ),
+        (
+            "kuberay: {version: 1.5.0}\njobs: [{name: j, entrypoint: python x.py, backoffLimit: 1, clusterSelector: "
+            "{ray.io/cluster: shared}}]",
+            ["job-retry-hazard"],
+        ),
+        (
+            "kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python x.py, backoffLimit: 1, clusterSelector: "
+            "{ray.io/cluster: shared}}]",
+            ["job-backoff-limit"],
+        ),
+        # a 1.3 operator ignores a TTL that delays nothing: a warning, not a refusal
+        (
+            "kuberay: {version: 1.3.0}\njobs: [{name: j, entrypoint: python x.py, ttlSecondsAfterFinished: 60, "
+            "cluster: {head: {cpu: '1'}}}]",
+            ["job-ttl-ignored"],
+        ),
         # `spec` takes the autoscaler's version away (null): a v1 autoscaler, whatever restartPolicy
         (
             "kuberay: {version: 1.4.0}\nclusters: [{name: c, autoscaling: {enabled: true, version: v2}, head: {cpu: "

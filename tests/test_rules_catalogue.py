@@ -181,6 +181,8 @@ def test_lints_are_ours_and_marked() -> None:
         "gpu-resource-name",
         "gpu-toleration",
         "interactive-entrypoint",
+        "job-retry-hazard",
+        "job-ttl-ignored",
         "owner-keeps-finished-jobs",
         "plaintext-secret",
         "ray-version-image",

@@ -2,8 +2,8 @@
 
 Source: ray-operator/controllers/ray/utils/validation.go (ValidateRayClusterSpec, ValidateRayJobSpec,
 ValidateRayServiceSpec) at the releases v1.3.0 to v1.7.0. Where the operator only started rejecting a
-combination in a later release, the combination was already meaningless before (the operator ignored one
-side of it), so the rule applies to every release; docs/rules.md lists each rule with its source.
+combination in a later release, the rule applies from that release: an earlier operator takes it, and a lint says
+what it does there instead (job-ttl-ignored, job-retry-hazard); docs/rules.md lists each rule with its source.
 """
 
 from __future__ import annotations
@@ -100,28 +100,63 @@ def job_suspend(context: RuleContext) -> Iterator[Problem]:
 # at v1.4.0). Before, the TTL delays a deletion policy, which the operator then follows instead of the flag
 # (rayjob_controller.go:357-382 at v1.3.0): meaningful there, ignored anywhere else.
 TTL_CHECKED_SINCE = "1.4.0"
+# Since when the operator refuses a retry of a job in InteractiveMode (validation.go:162-171 at v1.4.0), and one of
+# a job on a selected cluster (validation.go:321-322 at v1.6.0; InteractiveMode's at 333-334 there).
+INTERACTIVE_RETRY_CHECKED_SINCE = "1.4.0"
+SELECTOR_RETRY_CHECKED_SINCE = "1.6.0"
 
 
 @rule(
     "job-ttl",
-    "ttlSecondsAfterFinished > 0 needs shutdownAfterJobFinishes (rejected from 1.4.0; before, ignored unless it "
-    "delays a deletionPolicy)",
-    f"{VALIDATION} (ValidateRayJobSpec, lines 151-153 at v1.4.0); rayjob_controller.go:357-382 at v1.3.0",
-    fails=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60}}]",
-    passes=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60, shutdownAfterJobFinishes: true}}]",
+    "ttlSecondsAfterFinished > 0 needs shutdownAfterJobFinishes (1.4.0; before, job-ttl-ignored warns)",
+    f"{VALIDATION} (ValidateRayJobSpec, lines 151-153 at v1.4.0)",
+    fails=f"kuberay: {{version: 1.4.0}}\njobs: [{JOB_START}, ttlSecondsAfterFinished: 60}}]",
+    passes=f"kuberay: {{version: 1.4.0}}\njobs: [{JOB_START}, ttlSecondsAfterFinished: 60, "
+    "shutdownAfterJobFinishes: true}]",
     cases=("operator-job-rules",),
 )
 def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
-    for job_path, job in job_items(context.data):
-        if not context.since(TTL_CHECKED_SINCE) and _ttl_delays_deletion(job, written_job(context.data, job_path)):
-            continue
-        if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
+    if not context.since(TTL_CHECKED_SINCE):
+        return
+    for job_path, _job in _ttl_without_shutdown(context):
+        yield context.problem(
+            (*job_path, "ttlSecondsAfterFinished"),
+            "ttlSecondsAfterFinished needs shutdownAfterJobFinishes: true (the operator rejects it from 1.4.0)",
+            "set shutdownAfterJobFinishes: true, or remove ttlSecondsAfterFinished",
+        )
+
+
+@rule(
+    "job-ttl-ignored",
+    "before 1.4.0, ttlSecondsAfterFinished > 0 without shutdownAfterJobFinishes does nothing, unless it delays a "
+    "deletionPolicy (rayjob_controller.go:357-382 at v1.3.0; a warning: the operator takes it; 1.4.0 rejects it, "
+    "job-ttl)",
+    LINT,
+    fails=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60}}]",
+    passes=f"jobs: [{JOB_START}, ttlSecondsAfterFinished: 60, shutdownAfterJobFinishes: true}}]",
+    cases=("old-operator-job-rules",),
+    severity="warning",
+)
+def job_ttl_ignored(context: RuleContext) -> Iterator[Problem]:
+    """rayjob_controller.go:357-382 at v1.3.0: the TTL is waited only before a shutdown or a deletion policy."""
+    if context.since(TTL_CHECKED_SINCE):
+        return
+    for job_path, job in _ttl_without_shutdown(context):
+        if not _ttl_delays_deletion(job, written_job(context.data, job_path)):
             yield context.problem(
                 (*job_path, "ttlSecondsAfterFinished"),
-                "ttlSecondsAfterFinished needs shutdownAfterJobFinishes: true (the operator rejects it from 1.4.0 "
-                "and ignores it before)",
+                "ttlSecondsAfterFinished does nothing without shutdownAfterJobFinishes: true (the operator ignores "
+                "it before 1.4.0 and rejects it from then on)",
                 "set shutdownAfterJobFinishes: true, or remove ttlSecondsAfterFinished",
             )
+
+
+def _ttl_without_shutdown(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Each job whose structured fields set a TTL and no shutdown (what the item's `spec` writes is checked on the
+    object it renders, validate/final_rules.py)."""
+    for job_path, job in job_items(context.data):
+        if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
+            yield job_path, job
 
 
 def _ttl_delays_deletion(job: dict[str, Any], written: Any) -> bool:
@@ -136,32 +171,64 @@ def _ttl_delays_deletion(job: dict[str, Any], written: Any) -> bool:
 
 @rule(
     "job-backoff-limit",
-    "backoffLimit > 0 is incompatible with clusterSelector (rejected from 1.6.0; before, a retry deletes the selected "
-    "cluster) and InteractiveMode (rejected from 1.4.0; before, a retry keeps the old job id)",
-    f"{VALIDATION} (ValidateRayJobSpec, lines 321-322 and 333-334 at v1.6.0, 162-171 at v1.4.0); retries delete the "
-    "job's cluster (deleteClusterResources, rayjob_controller.go:345-355 and 737-767 at v1.5.0); kuberay#3525",
-    fails="jobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: shared}, backoffLimit: 2}]",
-    passes=f"jobs: [{JOB_START}, backoffLimit: 2}}]",
+    "backoffLimit > 0 is incompatible with clusterSelector (1.6.0) and InteractiveMode (1.4.0); before, "
+    "job-retry-hazard says what a retry does",
+    f"{VALIDATION} (ValidateRayJobSpec, lines 321-322 and 333-334 at v1.6.0, 162-171 at v1.4.0)",
+    fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, clusterSelector: "
+    "{ray.io/cluster: shared}, backoffLimit: 2}]",
+    passes=f"kuberay: {{version: 1.6.0}}\njobs: [{JOB_START}, backoffLimit: 2}}]",
     cases=("operator-job-rules",),
 )
 def job_backoff_limit(context: RuleContext) -> Iterator[Problem]:
+    for job_path, on_selected, since in _retries(context):
+        if not context.since(since):
+            continue
+        yield context.problem(
+            (*job_path, "backoffLimit"),
+            f"backoffLimit is incompatible with {'clusterSelector' if on_selected else 'InteractiveMode'}: the "
+            f"operator rejects it from {since}",
+            "remove backoffLimit, or give the job a cluster of its own" if on_selected else "remove backoffLimit",
+        )
+
+
+@rule(
+    "job-retry-hazard",
+    "before the operator rejects it (job-backoff-limit), backoffLimit > 0 with clusterSelector deletes the selected "
+    "cluster on a retry, which other jobs share, and with InteractiveMode keeps the old job id, taking the new job "
+    "for running (deleteClusterResources, rayjob_controller.go:345-355 and 737-767 at v1.5.0; kuberay#3525). Waive "
+    "it where that is what you want",
+    LINT,
+    fails="jobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: shared}, backoffLimit: 2}]",
+    passes=f"jobs: [{JOB_START}, backoffLimit: 2}}]",
+    cases=("old-operator-job-rules",),
+)
+def job_retry_hazard(context: RuleContext) -> Iterator[Problem]:
+    """Retries delete the job's cluster (deleteClusterResources, rayjob_controller.go:345-355 and 737-767 at v1.5.0);
+    InteractiveMode's retry keeps spec.jobId (kuberay#3525)."""
+    for job_path, on_selected, since in _retries(context):
+        if context.since(since):
+            continue
+        yield context.problem(
+            (*job_path, "backoffLimit"),
+            "a retry deletes the selected cluster, which other jobs share (the operator rejects backoffLimit with "
+            f"clusterSelector from {since})"
+            if on_selected
+            else "a retry keeps the old job id and takes the new job for running (the operator rejects backoffLimit "
+            f"in InteractiveMode from {since})",
+            "remove backoffLimit, or give the job a cluster of its own" if on_selected else "remove backoffLimit",
+        )
+
+
+def _retries(context: RuleContext) -> Iterator[tuple[DocPath, bool, str]]:
+    """Each job that retries (backoffLimit > 0) on a selected cluster (True) or in InteractiveMode (False), and the
+    release whose operator rejects that."""
     for job_path, job in job_items(context.data):
         if job.get("backoffLimit", 0) <= 0:
             continue
         if "clusterSelector" in job:
-            yield context.problem(
-                (*job_path, "backoffLimit"),
-                "backoffLimit is incompatible with clusterSelector: the operator rejects it from 1.6.0, and before "
-                "a retry deletes the selected cluster, which other jobs share",
-                "remove backoffLimit, or give the job a cluster of its own",
-            )
+            yield job_path, True, SELECTOR_RETRY_CHECKED_SINCE
         elif submission_mode(context.data, job_path, job) == "InteractiveMode":
-            yield context.problem(
-                (*job_path, "backoffLimit"),
-                "backoffLimit is incompatible with InteractiveMode: the operator rejects it from 1.4.0, and before "
-                "a retry keeps the old job id and takes the new job for running",
-                "remove backoffLimit",
-            )
+            yield job_path, False, INTERACTIVE_RETRY_CHECKED_SINCE
 
 
 @rule(
