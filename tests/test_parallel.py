@@ -3,18 +3,28 @@ for byte, the same problems in the same order, the namespace grants that cross e
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from generator import stages
+from generator import parallel, pipeline, stages
 from generator.errors import InputError, InternalError
 from generator.input.load import load_environment_file
 from generator.input.resolve import resolve_environment
-from generator.parallel import MIN_ENVIRONMENTS_PER_WORKER, PickledOrigin, References, can_fork, worker_count
+from generator.parallel import (
+    MIN_ENVIRONMENTS_PER_WORKER,
+    Pickled,
+    PickledOrigin,
+    References,
+    can_fork,
+    run_in_workers,
+    worker_count,
+)
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, BuildResult, build
 from generator.releases import FieldHistory
@@ -199,3 +209,39 @@ def test_origins_cross_processes_unchanged(folder: str) -> None:
         assert isinstance(sent, PickledOrigin)
         assert (sent.key, sent.value, sent.children) == (origin.key, origin.value, origin.children)
         assert references.loads(references.dumps(sent)).children == origin.children  # sent on again as it came
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_run_without_the_cycle_collector() -> None:
+    """A worker keeps all it models until it ends: the collector would walk it and free nothing."""
+    references = References(
+        lambda version: pytest.fail(f"no release is sent here: {version}"), FieldHistory((), {}, {})
+    )
+    sent: dict[str, bool]
+    _, sent = run_in_workers(
+        ["a", "b"],
+        2,
+        references,
+        lambda _name: gc.isenabled(),
+        lambda _modelled: [],
+        lambda _owners: None,
+        lambda _name, enabled, _grants: Pickled(references.dumps(enabled)),
+    )
+    assert gc.isenabled()  # the parent's is left on
+    assert sent == {"a": False, "b": False}
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_the_parent_reads_the_workers_outcomes_uncollected(tool: ToolData, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the parent reads from the workers is as many objects as a run that takes every outcome from the cache
+    reads, none in a cycle: the collector is off while it reads them, and the build thaws them when it ends."""
+    collecting: list[bool] = []
+
+    def run_in_workers_watched(*arguments: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return parallel.run_in_workers(*arguments)
+
+    monkeypatch.setattr(pipeline, "run_in_workers", run_in_workers_watched)
+    build(BuildRequest(CORPUS / "valid", (), tool, jobs=2, keep_outcomes=False))
+    assert collecting == [False]
+    assert (gc.isenabled(), gc.get_freeze_count()) == (True, 0)
