@@ -313,8 +313,14 @@ def _unknown_fields(error: ValidationError, path: DocPath) -> Iterator[Finding]:
         yield Finding((*path, name), True, f"unknown field '{name}'", hint)
 
 
+def pattern_meaning(pattern: str) -> tuple[str, str | None]:
+    """What text that fails `pattern` is not ("is not a port name"), and how to write it: the words of the
+    environment schema's errors, for a rule that holds a value to the same pattern."""
+    return _PATTERN_MEANINGS.get(pattern, (f"does not match {pattern}", None))
+
+
 def _pattern_finding(path: DocPath, value: Any, pattern: str, at_key: bool) -> Finding:
-    meaning, hint = _PATTERN_MEANINGS.get(pattern, (f"does not match {pattern}", None))
+    meaning, hint = pattern_meaning(pattern)
     return Finding(path, at_key, f"{json.dumps(value)} {meaning}", hint)
 
 

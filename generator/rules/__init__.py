@@ -40,6 +40,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     pods.image_is_set,
     pods.unique_container_ports,
     pods.unique_container_names,
+    pods.pod_port_names,
     pods.unique_mount_paths,
     pods.one_volume_source,
     pods.volume_without_source,

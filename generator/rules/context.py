@@ -243,11 +243,16 @@ def ray_container_layers(data: dict[str, Any], spec_at: ClusterSpecAt, group_pat
     )
 
 
+def written_submitter_pod_at(job_path: DocPath) -> DocPath:
+    """Where the item's `spec` writes the submitter's pod spec of the job at `job_path` (submitterPodTemplate)."""
+    return (*job_path[:2], *written_job_spec_at(SECTION_KINDS[str(job_path[0])]), "submitterPodTemplate", "spec")
+
+
 def submitter_layers(data: dict[str, Any], job_path: DocPath, generated: bool) -> ContainerLayers:
     """What the submitter's podTemplate and then the job's `spec` merge into the submitter container of the job
     at `job_path` (a job, or a RayCronJob's `job`), with where each is written in the environment."""
     job = value_at(data, job_path)
-    pod_at = (*job_path[:2], *written_job_spec_at(SECTION_KINDS[str(job_path[0])]), "submitterPodTemplate", "spec")
+    pod_at = written_submitter_pod_at(job_path)
     return container_layers(
         job.get("submitter", {}),
         submitter_container(job),

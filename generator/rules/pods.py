@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
+from generator.input.envschema import PORT_NAME, PORT_NAME_MAX
 from generator.input.resolve import merged_lists
+from generator.input.schema_check import pattern_meaning
 from generator.model.build import (
     DEFAULT_SUBMISSION_MODE,
     RESOURCE_SHORTHAND,
@@ -40,6 +44,7 @@ from generator.rules.context import (
     submitter_layers,
     written_group,
     written_job,
+    written_submitter_pod_at,
 )
 from generator.rules.rule import rule
 from generator.source import value_at
@@ -233,6 +238,62 @@ def _pod_names(
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 names.setdefault(item["name"], (*at, index, "name"))
     return names
+
+
+@rule(
+    "pod-port-name",
+    "each port that a podTemplate (a group's, a submitter's) or the item's `spec` writes for a container or init "
+    "container has a name the API server takes (IsValidPortName: at most 15 lower-case letters, digits and single "
+    "'-' inside, with a letter), as the environment schema holds the group's own ports; the CRDs take any text, and "
+    "the API server rejects the pod when the operator creates it, long after the sync",
+    f"{K8S_POD_VALIDATION}: validateContainerPorts",
+    fails="podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: "
+    "exporter, image: busybox, ports: [{name: '9100', containerPort: 9100}]}]}}}}]",
+    passes="podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: "
+    "exporter, image: busybox, ports: [{name: node-metrics, containerPort: 9100}]}]}}}}]",
+    cases=("pod-port-name",),
+)
+def pod_port_names(context: RuleContext) -> Iterator[Problem]:
+    meaning, hint = pattern_meaning(PORT_NAME)
+    for pod, pod_at in _written_pods(context):
+        for at, name in _pod_port_names(pod, pod_at):
+            if len(name) > PORT_NAME_MAX:
+                yield context.problem(
+                    at,
+                    f"{json.dumps(name)} is longer than a port name may be ({PORT_NAME_MAX} characters)",
+                    "shorten it, e.g. to its first word",
+                )
+            elif not re.fullmatch(PORT_NAME, name):
+                yield context.problem(at, f"{json.dumps(name)} {meaning}", hint)
+
+
+def _written_pods(context: RuleContext) -> Iterator[tuple[Any, DocPath]]:
+    """Each pod spec written in the environment for a pod the operator creates, with where: each group's podTemplate
+    and what the item's `spec` writes for the group, each job's submitter podTemplate and the submitterPodTemplate
+    its `spec` writes."""
+    for spec_at in context.cluster_specs:
+        for group_path, group in groups(spec_at):
+            written, written_at = written_group(context.data, spec_at, group_path)
+            yield value_at(group, ("podTemplate", "spec")), (*group_path, "podTemplate", "spec")
+            yield value_at(written, ("template", "spec")), (*written_at, "template", "spec")
+    for job_path, job in job_items(context.data):
+        yield value_at(job, ("submitter", "podTemplate", "spec")), (*job_path, "submitter", "podTemplate", "spec")
+        written_at = written_submitter_pod_at(job_path)
+        yield value_at(context.data, written_at), written_at
+
+
+def _pod_port_names(pod: Any, pod_at: DocPath) -> Iterator[tuple[DocPath, str]]:
+    """Each port name that a pod spec's containers and init containers write, with where."""
+    if not isinstance(pod, dict):
+        return
+    for key in ("containers", "initContainers"):
+        containers = pod.get(key)
+        for index, container in enumerate(containers if isinstance(containers, list) else []):
+            ports = container.get("ports") if isinstance(container, dict) else None
+            for port_index, port in enumerate(ports if isinstance(ports, list) else []):
+                name = port.get("name") if isinstance(port, dict) else None
+                if isinstance(name, str) and name:  # an empty name is no name to the API server
+                    yield (*pod_at, key, index, "ports", port_index, "name"), name
 
 
 @rule(

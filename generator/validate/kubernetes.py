@@ -22,9 +22,10 @@ import yaml
 
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import DocPath, Problem, format_path
+from generator.input.envschema import PORT_NAME, PORT_NAME_MAX
 from generator.input.schema_check import KUBERNETES_QUANTITY, findings
 from generator.model.build import UNCHECKED
-from generator.source import Origin, locate
+from generator.source import Origin, locate, value_at
 
 if TYPE_CHECKING:  # jsonschema is imported when an environment has objects to check
     from jsonschema import Draft202012Validator
@@ -115,8 +116,12 @@ class KubernetesSchemas:
 
         if version not in self._definitions:
             contents = json.loads(folder.joinpath("_definitions.json").read_text(encoding="utf-8"))
-            if QUANTITY_DEFINITION in contents.get("$defs", {}):
-                contents["$defs"][QUANTITY_DEFINITION] = QUANTITY_SCHEMA
+            definitions_by_name = contents.get("$defs", {})
+            if QUANTITY_DEFINITION in definitions_by_name:
+                definitions_by_name[QUANTITY_DEFINITION] = QUANTITY_SCHEMA
+            port_name = value_at(definitions_by_name, (CONTAINER_PORT_DEFINITION, "properties", "name"))
+            if isinstance(port_name, dict):
+                port_name.update(PORT_NAME_SCHEMA)
             self._definitions[version] = Resource.from_contents(contents)
         definitions = self._definitions[version]
         return str(definitions.id()), definitions
@@ -127,6 +132,11 @@ class KubernetesSchemas:
 # pattern, with which schema_check words the error; a null is no value, as it is to the API server.
 QUANTITY_DEFINITION = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 QUANTITY_SCHEMA = {"type": ["string", "number", "null"], "pattern": KUBERNETES_QUANTITY}
+# A container port's name is any text to the OpenAPI schemas; the API server holds it to IsValidPortName
+# (validateContainerPorts, pkg/apis/core/validation/validation.go), and refuses a pod whose port is named 8080 or
+# dash--board: held to the pattern the environment schema has for the same name.
+CONTAINER_PORT_DEFINITION = "io.k8s.api.core.v1.ContainerPort"
+PORT_NAME_SCHEMA = {"pattern": PORT_NAME, "maxLength": PORT_NAME_MAX}
 
 
 # the keywords that bound what a whole object holds, which a part of one need not meet
