@@ -1101,6 +1101,7 @@ def test_a_cluster_spec_that_spec_writes_away_is_not_checked(tool: ToolData, env
         "idleTimeoutSeconds: 60}]}"
     )
     job = WITH_IMAGE + (
+        "clusters: [{name: shared, head: {cpu: '1'}}]\n"
         f"jobs: [{{name: j, entrypoint: python x.py, cluster: {cluster}, spec: {{rayClusterSpec: null, "
         "clusterSelector: {ray.io/cluster: shared}}}]\n"
     )

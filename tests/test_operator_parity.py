@@ -616,12 +616,14 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
             ["job-backoff-limit"],
         ),
         (
-            "kuberay: {version: 1.5.0}\njobs: [{name: j, entrypoint: python x.py, backoffLimit: 1, clusterSelector: "
+            "kuberay: {version: 1.5.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\n"
+            "jobs: [{name: j, entrypoint: python x.py, backoffLimit: 1, clusterSelector: "
             "{ray.io/cluster: shared}}]",
             ["job-retry-hazard"],
         ),
         (
-            "kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python x.py, backoffLimit: 1, clusterSelector: "
+            "kuberay: {version: 1.6.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\n"
+            "jobs: [{name: j, entrypoint: python x.py, backoffLimit: 1, clusterSelector: "
             "{ray.io/cluster: shared}}]",
             ["job-backoff-limit"],
         ),
@@ -646,13 +648,16 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
         ),
         # before 1.4.0 a RayJob on a selected cluster names only its submitter Job and a label after it (63)
         (
-            "kuberay: {version: 1.3.0}\njobs: [{name: " + "j" * 60 + ", entrypoint: python x.py, clusterSelector: "
+            "kuberay: {version: 1.3.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: "
+            + "j" * 60
+            + ", entrypoint: python x.py, clusterSelector: "
             "{ray.io/cluster: shared}}]",
             [],
         ),
         # and so does one a patch renames
         (
-            "kuberay: {version: 1.3.0}\njobs: [{name: j, entrypoint: python x.py, clusterSelector: {ray.io/cluster: "
+            "kuberay: {version: 1.3.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\n"
+            "jobs: [{name: j, entrypoint: python x.py, clusterSelector: {ray.io/cluster: "
             "shared}}]\npatches: [{target: {kind: RayJob, name: j}, patch: [{op: replace, path: /metadata/name, "
             "value: " + "j" * 60 + "}]}]",
             [],

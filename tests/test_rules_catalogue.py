@@ -186,6 +186,7 @@ def test_lints_are_ours_and_marked() -> None:
         "owner-keeps-finished-jobs",
         "plaintext-secret",
         "ray-version-image",
+        "selected-cluster",
         "self-deleting-job",
         "unique-container-ports",
         "worker-bounds",

@@ -52,6 +52,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     pods.ray_start_params_are_numbers,
     jobs.cluster_or_selector,
     jobs.cluster_ignored,
+    jobs.selected_cluster_exists,
     jobs.submitter_restart_policy,
     jobs.entrypoint_unless_interactive,
     jobs.interactive_entrypoint,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import zoneinfo
@@ -67,6 +68,44 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
 
 
 @rule(
+    "selected-cluster",
+    "a job's clusterSelector names a RayCluster of the environment: KubeRay looks for the cluster of that name in "
+    "the job's namespace, which the environment owns, and holds the job until one exists (a warning: a cluster "
+    "made another way is found too; waive it then)",
+    LINT,
+    fails="clusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: python run.py, "
+    "clusterSelector: {ray.io/cluster: sharde}}]",
+    passes="podSecurity: baseline\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: "
+    "python run.py, clusterSelector: {ray.io/cluster: shared}}]",
+    cases=("selected-cluster",),
+    severity="warning",
+)
+def selected_cluster_exists(context: RuleContext) -> Iterator[Problem]:
+    """getOrCreateRayClusterInstance (rayjob_controller.go:945-961 at v1.7.0, 766-772 at v1.3.0): the job's
+    namespace and the name its selector gives (904-909 at v1.7.0); not found, the reconcile fails and is retried."""
+    clusters = [str(item["name"]) for item in context.data.get("clusters", [])]
+    namespace = context.data["target"]["namespace"]
+    for job_path, job in job_items(context.data):
+        selector, at = job.get("clusterSelector"), (*job_path, "clusterSelector")
+        written = written_job(context.data, job_path)
+        if isinstance(written, dict) and "clusterSelector" in written:
+            kind = SECTION_KINDS[str(job_path[0])]
+            selector, at = written["clusterSelector"], (*job_path[:2], *written_job_spec_at(kind), "clusterSelector")
+        name = selector.get(CLUSTER_SELECTOR_KEY) if isinstance(selector, dict) else None
+        if not isinstance(name, str) or not name or name in clusters:
+            continue
+        close = difflib.get_close_matches(name, clusters, n=1)
+        yield context.problem(
+            (*at, CLUSTER_SELECTOR_KEY),
+            f"clusterSelector names RayCluster '{name}', which this environment does not render: KubeRay holds the "
+            f"job until a RayCluster of that name exists in namespace {namespace}",
+            f"did you mean '{close[0]}'?"
+            if close
+            else "name a cluster of clusters[], or waive this lint where the cluster is made another way",
+        )
+
+
+@rule(
     "job-cluster-ignored",
     "a job with both `cluster` and `clusterSelector`: KubeRay runs it on the selected cluster and never creates the "
     "job's own",
@@ -74,8 +113,8 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
     "it is set (rayjob_controller.go:666 and 956 at v1.7.0, 718 and 770 at v1.3.0)",
     fails=f"jobs: [{{name: j, entrypoint: python run.py, cluster: {{head: {{cpu: '1'}}}}, clusterSelector: "
     f"{{{CLUSTER_SELECTOR_KEY}: shared}}}}]",
-    passes="podSecurity: baseline\njobs: [{name: j, entrypoint: python run.py, clusterSelector: "
-    f"{{{CLUSTER_SELECTOR_KEY}: shared}}}}]",
+    passes="podSecurity: baseline\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: "
+    f"python run.py, clusterSelector: {{{CLUSTER_SELECTOR_KEY}: shared}}}}]",
     cases=("job-cluster-ignored",),
     severity="warning",
 )

@@ -286,9 +286,9 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
     f"{VALIDATION} (validateDeletionConfiguration, validateDeletionRules)",
     fails="kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: "
     "shared}, deletionStrategy: {onSuccess: {policy: DeleteCluster}, onFailure: {policy: DeleteCluster}}}]",
-    passes="kuberay: {version: 1.6.0}\npodSecurity: baseline\njobs: [{name: j, entrypoint: python run.py, "
-    "clusterSelector: {ray.io/cluster: "
-    "shared}, deletionStrategy: {onSuccess: {policy: DeleteNone}, onFailure: {policy: DeleteNone}}}]",
+    passes="kuberay: {version: 1.6.0}\npodSecurity: baseline\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: "
+    "[{name: j, entrypoint: python run.py, clusterSelector: {ray.io/cluster: shared}, deletionStrategy: {onSuccess: "
+    "{policy: DeleteNone}, onFailure: {policy: DeleteNone}}}]",
     cases=("operator-deletion-rules",),
 )
 def job_deletion(context: RuleContext) -> Iterator[Problem]:
