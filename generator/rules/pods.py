@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -593,8 +594,9 @@ MOST_LIKELY_CPUS = Decimal(1000)  # no node has more cores
 
 @rule(
     "resource-units",
-    "a Ray container's memory of at least 1Mi and cpu of at most 1,000 cores: memory: 4 is 4 bytes (4Gi meant), "
-    "memory: 500m half a byte, cpu: 4Gi four billion cores, which Kubernetes takes and no pod can use",
+    "a Ray container's memory of at least 1Mi and cpu of at most 1,000 cores, and a submitter container's: memory: 4 "
+    "is 4 bytes (4Gi meant), memory: 500m half a byte, cpu: 4Gi four billion cores, which Kubernetes takes and no "
+    "pod can use",
     "Kubernetes quantities (k8s.io/apimachinery resource.Quantity): a number without a suffix counts bytes and "
     "cores, m is a thousandth, Ki..Ei are powers of 1024",
     fails="clusters: [{name: c, head: {cpu: '1', memory: '4'}}]",
@@ -603,7 +605,7 @@ MOST_LIKELY_CPUS = Decimal(1000)  # no node has more cores
     severity="warning",
 )
 def resource_units(context: RuleContext) -> Iterator[Problem]:
-    for spec_at, path, group, limits, requests in _ray_container_amounts(context):
+    for written_at, limits, requests in _unit_checked_amounts(context):
         for kind, amounts in (("limits", limits), ("requests", requests)):
             for resource, amount in amounts.items():
                 value = parse_quantity(str(amount)) if resource in ("cpu", "memory") else None
@@ -624,7 +626,35 @@ def resource_units(context: RuleContext) -> Iterator[Problem]:
                     hint = "write cores (2, 1.5) or thousandths of a core (500m); Gi and Mi are for memory"
                 else:
                     continue
-                yield context.problem(_amount_written_at(context, spec_at, path, group, resource, kind), message, hint)
+                yield context.problem(written_at(resource, kind), message, hint)
+
+
+def _unit_checked_amounts(
+    context: RuleContext,
+) -> Iterator[tuple[Callable[[str, str], DocPath], dict[str, Any], dict[str, Any]]]:
+    """The limits and requests of each Ray container and each submitter container as rendered, with where an
+    amount of them was written (by resource and kind)."""
+    for spec_at, path, group, limits, requests in _ray_container_amounts(context):
+        yield functools.partial(_amount_written_at, context, spec_at, path, group), limits, requests
+    level = pod_security_level(context.data)
+    for job_path, job in job_items(context.data):
+        submitter = job.get("submitter", {})
+        generated = writes_submitter(job, level)
+        written = value_at(written_job(context.data, job_path), ("submitterPodTemplate", "spec"))
+        container = submitter_container(job)
+        submitter_limits = ray_container_resources(submitter, container, "limits", written, generated=generated)
+        submitter_requests = ray_container_resources(submitter, container, "requests", written, generated=generated)
+        if submitter_limits is not None and submitter_requests is not None:
+            at = functools.partial(_submitter_amount_written_at, context, job_path, submitter, generated)
+            yield at, submitter_limits, submitter_requests
+
+
+def _submitter_amount_written_at(
+    context: RuleContext, job_path: DocPath, submitter: dict[str, Any], generated: bool, resource: str, kind: str
+) -> DocPath:
+    """Where a submitter's amount was written (_request_written_at), its layers read only for a problem."""
+    layers = submitter_layers(context.data, job_path, generated=generated)
+    return _request_written_at(layers, (*job_path, "submitter"), submitter, resource, kind)
 
 
 def _container_resource_name(name: str) -> bool:
