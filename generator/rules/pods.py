@@ -13,7 +13,6 @@ from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.input.envschema import PORT_NAME, PORT_NAME_MAX
 from generator.input.resolve import merged_lists
-from generator.input.schema_check import pattern_meaning
 from generator.model.build import (
     DEFAULT_SUBMISSION_MODE,
     RESOURCE_SHORTHAND,
@@ -255,6 +254,10 @@ def _pod_names(
     cases=("pod-port-name",),
 )
 def pod_port_names(context: RuleContext) -> Iterator[Problem]:
+    # imported here: a run that takes every outcome from the cache imports the rules for their checks, and not the
+    # schema validator (tests/test_outcome_cache.py)
+    from generator.input.schema_check import pattern_meaning
+
     meaning, hint = pattern_meaning(PORT_NAME)
     for pod, pod_at in _written_pods(context):
         for at, name in _pod_port_names(pod, pod_at):
