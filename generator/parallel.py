@@ -219,31 +219,24 @@ def run_in_workers(
     from multiprocessing.connection import Connection, wait
 
     context = multiprocessing.get_context("fork")
-    # What the parent has built (schemas, templates, release data) is left out of the workers' collections:
-    # a collection there would touch every object and so copy every page the fork shares
+    # The workers run without the cycle collector (`_work`): none walks what the parent built (schemas, templates,
+    # release data), which would copy every page the fork shares. Nothing is frozen for them here: a freeze made
+    # while a caller holds one of its own could never be undone, and every build's objects would stay.
     shares = [list(names[index::workers]) for index in range(workers)]  # interleaved: similar loads
     connections: list[Connection] = []
     processes = []
-    # what the caller froze stays frozen (the outcomes read from the cache, generator/pipeline.py): unfreezing
-    # thaws everything
-    thaw = gc.get_freeze_count() == 0
     try:
-        gc.freeze()
-        try:
-            for share in shares:
-                parent_end, child_end = context.Pipe()
-                connections.append(parent_end)
-                process = context.Process(
-                    target=_work,
-                    args=(share, child_end, list(connections), references, model, owners, render),
-                    daemon=True,
-                )
-                process.start()
-                child_end.close()
-                processes.append(process)
-        finally:
-            if thaw:
-                gc.unfreeze()
+        for share in shares:
+            parent_end, child_end = context.Pipe()
+            connections.append(parent_end)
+            process = context.Process(
+                target=_work,
+                args=(share, child_end, list(connections), references, model, owners, render),
+                daemon=True,
+            )
+            process.start()
+            child_end.close()
+            processes.append(process)
         found = [owner for connection in connections for owner in _receive(connection, references)]
         granted = grants(found)
         shared = references.dumps(granted)

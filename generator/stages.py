@@ -163,6 +163,10 @@ def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_o
             environment.target.kubernetes_version,
             stages.kubernetes,
         )
+        # a lint found on what an item's `spec` renders is the item's, and its waiver covers it as it covers the
+        # lint found on the structured fields (model_environment)
+        waived = waived_lints(data)
+        problems = [problem for problem in problems if not is_waived(problem, waived, stages.checks)]
         if problems:
             return Outcome(problems + warnings, [])
     if not stages.request.documents:

@@ -627,6 +627,68 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
             "{ray.io/cluster: shared}}]",
             ["job-backoff-limit"],
         ),
+        # a job both in InteractiveMode and on a selected cluster: 1.5 rejects its retry for the first (validation.go
+        # :253 at v1.5.0), whatever the selector's release says
+        (
+            "kuberay: {version: 1.5.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, submissionMode: "
+            "InteractiveMode, clusterSelector: {ray.io/cluster: shared}, backoffLimit: 2, lint: {ignore: "
+            "[job-retry-hazard]}}]",
+            ["job-backoff-limit"],
+        ),
+        # an empty clusterSelector is none (len != 0, validation.go:560 at v1.7.0)
+        (
+            "kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, "
+            "clusterSelector: {}, backoffLimit: 2}]",
+            [],
+        ),
+        # the spec's shutdownAfterJobFinishes keeps the structured TTL (what the RayJob renders)
+        (
+            "kuberay: {version: 1.4.0}\njobs: [{name: j, entrypoint: python x.py, ttlSecondsAfterFinished: 60, "
+            "cluster: {head: {cpu: '1'}}, spec: {shutdownAfterJobFinishes: true}}]",
+            [],
+        ),
+        # and the spec's backoffLimit 0 takes the structured retries away
+        (
+            "kuberay: {version: 1.6.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: "
+            "python x.py, clusterSelector: {ray.io/cluster: shared}, backoffLimit: 2, spec: {backoffLimit: 0}}]",
+            [],
+        ),
+        # a waiver covers the lint found on what the item's spec renders
+        (
+            "kuberay: {version: 1.3.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: "
+            "python x.py, clusterSelector: {ray.io/cluster: shared}, lint: {ignore: [job-retry-hazard]}, spec: "
+            "{backoffLimit: 3}}]",
+            [],
+        ),
+        # only K8sJobMode creates a submitter pod (rayjob_controller.go:230 and 760 at v1.7.0): another mode's
+        # template is never validated
+        (
+            "jobs: [{name: j, entrypoint: python x.py, submissionMode: HTTPMode, cluster: {head: {cpu: '1'}}, "
+            "submitter: {image: 'rayproject/ray:2.41.0', memory: '512', podTemplate: {spec: {containers: [{name: "
+            "proxy, image: envoy, ports: [{name: Admin, containerPort: 9901}]}]}}}}]",
+            [],
+        ),
+        # a worker group that only the spec adds has its pod's port names checked too
+        (
+            "clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: cpu, cpu: '1', replicas: 1}], spec: "
+            "{workerGroupSpecs: [{groupName: extra, replicas: 1, minReplicas: 1, maxReplicas: 1, rayStartParams: {}, "
+            "template: {spec: {containers: [{name: ray-worker, image: 'rayproject/ray:2.41.0', ports: [{name: "
+            "'9100', containerPort: 9100}]}]}}}]}}]",
+            ["pod-port-name"],
+        ),
+        # the spec's clusterSelector merges into the structured one: its name stays
+        (
+            "clusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: python x.py, clusterSelector: "
+            "{ray.io/cluster: shared}, spec: {clusterSelector: {team: a}}}]",
+            [],
+        ),
+        # a Deployment's port without a name (an empty one is none to the API server)
+        (
+            "objects: [{apiVersion: apps/v1, kind: Deployment, metadata: {name: redis}, spec: {selector: {matchLabels: "
+            "{app: redis}}, template: {metadata: {labels: {app: redis}}, spec: {containers: [{name: redis, image: "
+            "'redis:7', ports: [{name: '', containerPort: 6379}]}]}}}}]",
+            [],
+        ),
         # a 1.3 operator ignores a TTL that delays nothing: a warning, not a refusal
         (
             "kuberay: {version: 1.3.0}\njobs: [{name: j, entrypoint: python x.py, ttlSecondsAfterFinished: 60, "

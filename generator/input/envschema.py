@@ -43,6 +43,8 @@ WINDOW_DURATION = DURATION
 # of a-z, 0-9 and '-', at least one letter, no '--', no '-' at either end)
 PORT_NAME = r"^(?=[-a-z0-9]*[a-z])(?![-a-z0-9]*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 PORT_NAME_MAX = 15
+# a port name where it may be left empty (an empty one is none: validateContainerPorts checks a name only when set)
+PORT_NAME_OR_NONE = f"^$|{PORT_NAME}"
 # a Kubernetes minor release, whose OpenAPI schemas kubernetes-validate ships
 KUBERNETES_MINOR = r"^1\.[0-9]+$"
 # Argo CD parses a sync window's schedule with five fields, no descriptors (types.go:3378 at v3.5.1)

@@ -33,6 +33,7 @@ from generator.input.envschema import (
     OBJECT_NAME,
     OBJECT_SCHEMA_KEY,
     PORT_NAME,
+    PORT_NAME_OR_NONE,
     QUALIFIED_NAME,
     QUANTITY,
     REPOSITORY_PATH,
@@ -85,6 +86,10 @@ _PATTERN_MEANINGS = {
     REPOSITORY_PATH: ("is not a relative path in the repository", "write e.g. rendered or deploy/rendered"),
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
     PORT_NAME: (
+        "is not a port name",
+        "use lower case letters, digits and single '-' inside, with at least one letter, e.g. dashboard",
+    ),
+    PORT_NAME_OR_NONE: (
         "is not a port name",
         "use lower case letters, digits and single '-' inside, with at least one letter, e.g. dashboard",
     ),

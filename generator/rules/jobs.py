@@ -86,12 +86,16 @@ def selected_cluster_exists(context: RuleContext) -> Iterator[Problem]:
     clusters = [str(item["name"]) for item in context.data.get("clusters", [])]
     namespace = context.data["target"]["namespace"]
     for job_path, job in job_items(context.data):
-        selector, at = job.get("clusterSelector"), (*job_path, "clusterSelector")
-        written = written_job(context.data, job_path)
-        if isinstance(written, dict) and "clusterSelector" in written:
+        # the selector as rendered: the `spec` merges into the structured one, a null removing it
+        selector = job.get("clusterSelector")
+        name, at = value_at(selector, (CLUSTER_SELECTOR_KEY,)), (*job_path, "clusterSelector")
+        written_spec = written_job(context.data, job_path)
+        written = written_spec.get("clusterSelector", {}) if isinstance(written_spec, dict) else {}
+        if written is None:
+            continue
+        if isinstance(written, dict) and CLUSTER_SELECTOR_KEY in written:
             kind = SECTION_KINDS[str(job_path[0])]
-            selector, at = written["clusterSelector"], (*job_path[:2], *written_job_spec_at(kind), "clusterSelector")
-        name = selector.get(CLUSTER_SELECTOR_KEY) if isinstance(selector, dict) else None
+            name, at = written[CLUSTER_SELECTOR_KEY], (*job_path[:2], *written_job_spec_at(kind), "clusterSelector")
         if not isinstance(name, str) or not name or name in clusters:
             continue
         close = difflib.get_close_matches(name, clusters, n=1)

@@ -82,7 +82,7 @@ def job_suspend(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
         if not job.get("suspend"):
             continue
-        if "clusterSelector" in job:
+        if job.get("clusterSelector"):  # an empty one is none (len != 0, validation.go:560 at v1.7.0)
             yield context.problem(
                 (*job_path, "suspend"),
                 "a RayJob with clusterSelector cannot be suspended",
@@ -152,10 +152,16 @@ def job_ttl_ignored(context: RuleContext) -> Iterator[Problem]:
 
 
 def _ttl_without_shutdown(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
-    """Each job whose structured fields set a TTL and no shutdown (what the item's `spec` writes is checked on the
-    object it renders, validate/final_rules.py)."""
+    """Each job whose structured fields set a TTL that its RayJob keeps, without shutdownAfterJobFinishes as
+    rendered (what its `spec` writes counts). A TTL that only the `spec` writes is checked on the object it renders
+    (validate/final_rules.py)."""
     for job_path, job in job_items(context.data):
-        if job.get("ttlSecondsAfterFinished", 0) > 0 and not job.get("shutdownAfterJobFinishes"):
+        rendered = _as_rendered(context, job_path, job)
+        if (
+            _positive(job.get("ttlSecondsAfterFinished"))
+            and _positive(rendered.get("ttlSecondsAfterFinished"))
+            and not rendered.get("shutdownAfterJobFinishes")
+        ):
             yield job_path, job
 
 
@@ -220,15 +226,31 @@ def job_retry_hazard(context: RuleContext) -> Iterator[Problem]:
 
 
 def _retries(context: RuleContext) -> Iterator[tuple[DocPath, bool, str]]:
-    """Each job that retries (backoffLimit > 0) on a selected cluster (True) or in InteractiveMode (False), and the
-    release whose operator rejects that."""
+    """Each job whose structured fields ask for retries (backoffLimit > 0, unless its `spec` writes another) on a
+    selected cluster (True) or in InteractiveMode (False), and the release whose operator rejects that: both for a
+    job that is both. What only the `spec` writes is checked on the object it renders (validate/final_rules.py)."""
     for job_path, job in job_items(context.data):
-        if job.get("backoffLimit", 0) <= 0:
+        written = _as_rendered(context, job_path, job)
+        if job.get("backoffLimit", 0) <= 0 or not _positive(written.get("backoffLimit")):
             continue
-        if "clusterSelector" in job:
+        if written.get("clusterSelector"):  # an empty one is none (len != 0, validation.go:560 at v1.7.0)
             yield job_path, True, SELECTOR_RETRY_CHECKED_SINCE
-        elif submission_mode(context.data, job_path, job) == "InteractiveMode":
+        if submission_mode(context.data, job_path, job) == "InteractiveMode":
             yield job_path, False, INTERACTIVE_RETRY_CHECKED_SINCE
+
+
+def _as_rendered(context: RuleContext, job_path: DocPath, job: dict[str, Any]) -> dict[str, Any]:
+    """The job's top-level RayJob fields as rendered: what its `spec` writes over the structured ones (a null
+    removes one)."""
+    written = written_job(context.data, job_path)
+    if not isinstance(written, dict):
+        return job
+    merged = {**job, **written}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 @rule(
@@ -244,7 +266,7 @@ def job_submission_mode(context: RuleContext) -> Iterator[Problem]:
     for job_path, job in job_items(context.data):
         if submission_mode(context.data, job_path, job) != "SidecarMode":
             continue
-        if "clusterSelector" in job:
+        if job.get("clusterSelector"):
             yield context.problem(
                 (*job_path, "clusterSelector"),
                 "clusterSelector is not supported in SidecarMode",

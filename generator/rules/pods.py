@@ -40,6 +40,7 @@ from generator.rules.context import (
     ray_container_layers,
     ray_start_params,
     rendered_image,
+    spec_path,
     submission_mode,
     submitter_layers,
     written_group,
@@ -277,13 +278,27 @@ def _written_pods(context: RuleContext) -> Iterator[tuple[Any, DocPath]]:
     its `spec` writes."""
     for spec_at in context.cluster_specs:
         for group_path, group in groups(spec_at):
-            written, written_at = written_group(context.data, spec_at, group_path)
             yield value_at(group, ("podTemplate", "spec")), (*group_path, "podTemplate", "spec")
-            yield value_at(written, ("template", "spec")), (*written_at, "template", "spec")
-    for job_path, job in job_items(context.data):
+        # every group the item's `spec` writes, those it adds (a groupName of its own, a list that replaces) too
+        written = spec_at.written if isinstance(spec_at.written, dict) else {}
+        entries: list[DocPath] = [("headGroupSpec",)]
+        workers = written.get("workerGroupSpecs")
+        entries += [("workerGroupSpecs", index) for index in range(len(workers) if isinstance(workers, list) else 0)]
+        for entry in entries:
+            pod_at = (*entry, "template", "spec")
+            yield value_at(written, pod_at), spec_path(spec_at, pod_at)
+    for job_path, job in _submitted_by_pod(context):
         yield value_at(job, ("submitter", "podTemplate", "spec")), (*job_path, "submitter", "podTemplate", "spec")
         written_at = written_submitter_pod_at(job_path)
         yield value_at(context.data, written_at), written_at
+
+
+def _submitted_by_pod(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Each job whose RayJob runs a submitter pod: in K8sJobMode only (rayjob_controller.go:230 and 760 at v1.7.0);
+    the other modes never create one from its template."""
+    for job_path, job in job_items(context.data):
+        if submission_mode(context.data, job_path, job) == DEFAULT_SUBMISSION_MODE:
+            yield job_path, job
 
 
 def _pod_port_names(pod: Any, pod_at: DocPath) -> Iterator[tuple[DocPath, str]]:
@@ -640,7 +655,7 @@ def _unit_checked_amounts(
     for spec_at, path, group, limits, requests in _ray_container_amounts(context):
         yield functools.partial(_amount_written_at, context, spec_at, path, group), limits, requests
     level = pod_security_level(context.data)
-    for job_path, job in job_items(context.data):
+    for job_path, job in _submitted_by_pod(context):
         submitter = job.get("submitter", {})
         generated = writes_submitter(job, level)
         written = value_at(written_job(context.data, job_path), ("submitterPodTemplate", "spec"))

@@ -22,7 +22,7 @@ import yaml
 
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import DocPath, Problem, format_path
-from generator.input.envschema import PORT_NAME, PORT_NAME_MAX
+from generator.input.envschema import PORT_NAME_MAX, PORT_NAME_OR_NONE
 from generator.input.schema_check import KUBERNETES_QUANTITY, findings
 from generator.model.build import UNCHECKED
 from generator.source import Origin, locate, value_at
@@ -134,9 +134,9 @@ QUANTITY_DEFINITION = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 QUANTITY_SCHEMA = {"type": ["string", "number", "null"], "pattern": KUBERNETES_QUANTITY}
 # A container port's name is any text to the OpenAPI schemas; the API server holds it to IsValidPortName
 # (validateContainerPorts, pkg/apis/core/validation/validation.go), and refuses a pod whose port is named 8080 or
-# dash--board: held to the pattern the environment schema has for the same name.
+# dash--board: held to the pattern the environment schema has for the same name (an empty name is none).
 CONTAINER_PORT_DEFINITION = "io.k8s.api.core.v1.ContainerPort"
-PORT_NAME_SCHEMA = {"pattern": PORT_NAME, "maxLength": PORT_NAME_MAX}
+PORT_NAME_SCHEMA = {"pattern": PORT_NAME_OR_NONE, "maxLength": PORT_NAME_MAX}
 
 
 # the keywords that bound what a whole object holds, which a part of one need not meet
