@@ -81,7 +81,7 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
     severity="warning",
 )
 def selected_cluster_exists(context: RuleContext) -> Iterator[Problem]:
-    """getOrCreateRayClusterInstance (rayjob_controller.go:945-961 at v1.7.0, 766-772 at v1.3.0): the job's
+    """getOrCreateRayClusterInstance (rayjob_controller.go:947-961 at v1.7.0, 766-772 at v1.3.0): the job's
     namespace and the name its selector gives (904-909 at v1.7.0); not found, the reconcile fails and is retried."""
     clusters = [str(item["name"]) for item in context.data.get("clusters", [])]
     namespace = context.data["target"]["namespace"]

@@ -294,8 +294,9 @@ def _written_pods(context: RuleContext) -> Iterator[tuple[Any, DocPath]]:
 
 
 def _submitted_by_pod(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
-    """Each job whose RayJob runs a submitter pod: in K8sJobMode only (rayjob_controller.go:230 and 760 at v1.7.0);
-    the other modes never create one from its template."""
+    """Each job whose RayJob runs a submitter pod: in K8sJobMode only (rayjob_controller.go:230-231 at v1.7.0;
+    deleteSubmitterJob, 758-762 there, has none to delete in HTTPMode and SidecarMode); the other modes never
+    create one from its template."""
     for job_path, job in job_items(context.data):
         if submission_mode(context.data, job_path, job) == DEFAULT_SUBMISSION_MODE:
             yield job_path, job
