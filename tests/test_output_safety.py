@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import SetupError
+from generator.files import GENERATED_MARKER, RenderedFile
 from generator.output import atomic, write
 from tests.test_cli import VALID, run, snapshot
 
@@ -511,3 +512,31 @@ def test_the_first_error_stops_the_other_threads(tmp_path: Path, monkeypatch: py
         write.write_output(tmp_path / "rendered", [_file(name, "a: 1\n") for name in names], write.OutputScope(None))
     assert len(created) < write._THREADED_FROM // 4  # the second thread's run is 512 files
     assert leftovers(tmp_path) == []
+
+
+def test_check_reads_each_file_back_exactly(tmp_path: Path) -> None:
+    """compare_output reads the output's bytes as stored: a file as written is current, one with CRLF or another
+    byte is changed, a folder in a file's place is no file (added), and a file larger than one read is read whole."""
+    marker = f"{GENERATED_MARKER} from test; do not edit.\n"
+    big = marker + "x: " + "y" * (1 << 20) + "\n"
+    files = {
+        "same.yaml": marker + "a: 1\n",
+        "crlf.yaml": marker + "a: 1\n",
+        "other.yaml": marker + "a: 1\n",
+        "folder.yaml": marker + "a: 1\n",
+        "big.yaml": big,
+        "gone.yaml": marker + "a: 1\n",
+    }
+    (tmp_path / "same.yaml").write_bytes(files["same.yaml"].encode())
+    (tmp_path / "crlf.yaml").write_bytes(files["crlf.yaml"].replace("\n", "\r\n").encode())
+    (tmp_path / "other.yaml").write_bytes((marker + "a: 2\n").encode())
+    (tmp_path / "folder.yaml").mkdir()
+    (tmp_path / "big.yaml").write_bytes(big.encode())
+    rendered = [RenderedFile(PurePosixPath(name), None, content, ()) for name, content in files.items()]
+    changes = write.compare_output(tmp_path, rendered, write.OutputScope(None))
+    assert [(str(change.path), change.state) for change in changes] == [
+        ("crlf.yaml", "changed"),
+        ("folder.yaml", "added"),
+        ("gone.yaml", "added"),
+        ("other.yaml", "changed"),
+    ]
