@@ -37,7 +37,7 @@ from generator.rules import check_rules
 from generator.rules.context import RuleContext
 from generator.rules.cross import named_across_environments
 from generator.rules.delivery import chart_values_problems
-from generator.rules.waivers import is_waived, waived_lints, waiver_problems
+from generator.rules.waivers import unwaived, waiver_problems
 from generator.validate.conformance import SchemaStore, check_rendered, findings_for
 from generator.validate.final_rules import object_rules, override_problems
 from generator.validate.identities import written_twice_problems
@@ -105,8 +105,7 @@ def model_environment(stages: Stages, name: str) -> Outcome:
     context = RuleContext(file, resolved.data, resolved.origin, stages.release(version), stages.history)
     problems = check_rules(context)
     problems += waiver_problems(context.for_rule(LINT_WAIVER.id), stages.checks)
-    waived = waived_lints(resolved.data)
-    problems = [problem for problem in problems if not is_waived(problem, waived, stages.checks)]
+    problems = unwaived(problems, resolved.data, stages.checks)
     warnings = [problem for problem in problems if not problem.is_error]
     if len(warnings) < len(problems):
         return Outcome(problems, [])
@@ -163,10 +162,8 @@ def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_o
             environment.target.kubernetes_version,
             stages.kubernetes,
         )
-        # a lint found on what an item's `spec` renders is the item's, and its waiver covers it as it covers the
-        # lint found on the structured fields (model_environment)
-        waived = waived_lints(data)
-        problems = [problem for problem in problems if not is_waived(problem, waived, stages.checks)]
+        # a lint found on what an item's `spec` renders is the item's, and its waiver covers it (model_environment)
+        problems = unwaived(problems, data, stages.checks)
         if problems:
             return Outcome(problems + warnings, [])
     if not stages.request.documents:

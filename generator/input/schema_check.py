@@ -59,6 +59,10 @@ KUBERNETES_QUANTITY = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|"
     r"(\.[0-9]+))))?$"
 )
+_PORT_NAME_MEANING = (
+    "is not a port name",
+    "use lower case letters, digits and single '-' inside, with at least one letter, e.g. dashboard",
+)
 _PATTERN_MEANINGS = {
     DNS1123_LABEL: (
         "is not a DNS-1123 label",
@@ -85,14 +89,8 @@ _PATTERN_MEANINGS = {
     "^/": ("is not an absolute path", "start the path with /"),
     REPOSITORY_PATH: ("is not a relative path in the repository", "write e.g. rendered or deploy/rendered"),
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
-    PORT_NAME: (
-        "is not a port name",
-        "use lower case letters, digits and single '-' inside, with at least one letter, e.g. dashboard",
-    ),
-    PORT_NAME_OR_NONE: (
-        "is not a port name",
-        "use lower case letters, digits and single '-' inside, with at least one letter, e.g. dashboard",
-    ),
+    PORT_NAME: _PORT_NAME_MEANING,
+    PORT_NAME_OR_NONE: _PORT_NAME_MEANING,
     KUBERNETES_MINOR: (
         "is not a Kubernetes minor version",
         f'write the minor version alone, quoted, e.g. kubernetesVersion: "{DEFAULT_KUBERNETES_VERSION}"',

@@ -243,6 +243,15 @@ def ray_container_layers(data: dict[str, Any], spec_at: ClusterSpecAt, group_pat
     )
 
 
+def submitter_pod_jobs(data: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """Each job whose RayJob runs a submitter pod, with its path: in K8sJobMode only (rayjob_controller.go:230-231
+    at v1.7.0; deleteSubmitterJob, 758-762 there, has none to delete in HTTPMode and SidecarMode); the other modes
+    submit through the dashboard or a sidecar, and never create a pod from the submitter's template."""
+    for job_path, job in job_items(data):
+        if submission_mode(data, job_path, job) == DEFAULT_SUBMISSION_MODE:
+            yield job_path, job
+
+
 def written_submitter_pod_at(job_path: DocPath) -> DocPath:
     """Where the item's `spec` writes the submitter's pod spec of the job at `job_path` (submitterPodTemplate)."""
     return (*job_path[:2], *written_job_spec_at(SECTION_KINDS[str(job_path[0])]), "submitterPodTemplate", "spec")

@@ -13,7 +13,6 @@ from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.model.build import (
-    DEFAULT_SUBMISSION_MODE,
     NOT_PASSED,
     passed_through,
     pod_security_level,
@@ -23,7 +22,7 @@ from generator.model.build import (
 )
 from generator.model.fields import JOB_SPEC_AT, KIND_SECTIONS, OVERRIDE, SECTION_KINDS
 from generator.model.types import Operator
-from generator.rules.context import RuleContext, job_items, submission_mode, written_job
+from generator.rules.context import RuleContext, job_items, submission_mode, submitter_pod_jobs, written_job
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.go_yaml import map_reading_problem
 from generator.rules.rule import rule
@@ -155,9 +154,7 @@ JOB_RESTART_POLICIES = ("Never", "OnFailure")
     cases=("submitter-restart-policy",),
 )
 def submitter_restart_policy(context: RuleContext) -> Iterator[Problem]:
-    for job_path, job in job_items(context.data):
-        if submission_mode(context.data, job_path, job) != DEFAULT_SUBMISSION_MODE:
-            continue  # no submitter Job: the other modes submit through the dashboard or a sidecar
+    for job_path, job in submitter_pod_jobs(context.data):
         template: DocPath = (OVERRIDE, "submitterPodTemplate")
         places: tuple[DocPath, ...] = (
             ("submitter", "podTemplate", "spec", "restartPolicy"),

@@ -118,7 +118,7 @@ SELECTOR_RETRY_CHECKED_SINCE = "1.6.0"
 def job_ttl_needs_shutdown(context: RuleContext) -> Iterator[Problem]:
     if not context.since(TTL_CHECKED_SINCE):
         return
-    for job_path, _job in _ttl_without_shutdown(context):
+    for job_path, _rendered in _ttl_without_shutdown(context):
         yield context.problem(
             (*job_path, "ttlSecondsAfterFinished"),
             "ttlSecondsAfterFinished needs shutdownAfterJobFinishes: true (the operator rejects it from 1.4.0)",
@@ -141,8 +141,8 @@ def job_ttl_ignored(context: RuleContext) -> Iterator[Problem]:
     """rayjob_controller.go:357-382 at v1.3.0: the TTL is waited only before a shutdown or a deletion policy."""
     if context.since(TTL_CHECKED_SINCE):
         return
-    for job_path, job in _ttl_without_shutdown(context):
-        if not _ttl_delays_deletion(job, written_job(context.data, job_path)):
+    for job_path, rendered in _ttl_without_shutdown(context):
+        if not _ttl_delays_deletion(rendered):
             yield context.problem(
                 (*job_path, "ttlSecondsAfterFinished"),
                 "ttlSecondsAfterFinished does nothing without shutdownAfterJobFinishes: true (the operator ignores "
@@ -153,8 +153,8 @@ def job_ttl_ignored(context: RuleContext) -> Iterator[Problem]:
 
 def _ttl_without_shutdown(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
     """Each job whose structured fields set a TTL that its RayJob keeps, without shutdownAfterJobFinishes as
-    rendered (what its `spec` writes counts). A TTL that only the `spec` writes is checked on the object it renders
-    (validate/final_rules.py)."""
+    rendered (what its `spec` writes counts), with its fields as rendered. A TTL that only the `spec` writes is
+    checked on the object it renders (validate/final_rules.py)."""
     for job_path, job in job_items(context.data):
         rendered = _as_rendered(context, job_path, job)
         if (
@@ -162,17 +162,13 @@ def _ttl_without_shutdown(context: RuleContext) -> Iterator[tuple[DocPath, dict[
             and _positive(rendered.get("ttlSecondsAfterFinished"))
             and not rendered.get("shutdownAfterJobFinishes")
         ):
-            yield job_path, job
+            yield job_path, rendered
 
 
-def _ttl_delays_deletion(job: dict[str, Any], written: Any) -> bool:
+def _ttl_delays_deletion(rendered: dict[str, Any]) -> bool:
     """Whether a 1.3 operator waits the job's TTL before it follows its deletionPolicy: one other than DeleteNone,
-    as rendered (what the item's `spec` writes, `written`, last), on a cluster of its own (whether the feature gate
-    is on, rule versions says)."""
-    written = written if isinstance(written, dict) else {}
-    policy = written["deletionPolicy"] if "deletionPolicy" in written else job.get("deletionPolicy")
-    selector = written["clusterSelector"] if "clusterSelector" in written else job.get("clusterSelector")
-    return policy not in (None, "DeleteNone") and not selector
+    in the job's fields as rendered, on a cluster of its own (whether the feature gate is on, rule versions says)."""
+    return rendered.get("deletionPolicy") not in (None, "DeleteNone") and not rendered.get("clusterSelector")
 
 
 @rule(

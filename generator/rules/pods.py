@@ -43,6 +43,7 @@ from generator.rules.context import (
     spec_path,
     submission_mode,
     submitter_layers,
+    submitter_pod_jobs,
     written_group,
     written_job,
     written_submitter_pod_at,
@@ -287,19 +288,10 @@ def _written_pods(context: RuleContext) -> Iterator[tuple[Any, DocPath]]:
         for entry in entries:
             pod_at = (*entry, "template", "spec")
             yield value_at(written, pod_at), spec_path(spec_at, pod_at)
-    for job_path, job in _submitted_by_pod(context):
+    for job_path, job in submitter_pod_jobs(context.data):
         yield value_at(job, ("submitter", "podTemplate", "spec")), (*job_path, "submitter", "podTemplate", "spec")
         written_at = written_submitter_pod_at(job_path)
         yield value_at(context.data, written_at), written_at
-
-
-def _submitted_by_pod(context: RuleContext) -> Iterator[tuple[DocPath, dict[str, Any]]]:
-    """Each job whose RayJob runs a submitter pod: in K8sJobMode only (rayjob_controller.go:230-231 at v1.7.0;
-    deleteSubmitterJob, 758-762 there, has none to delete in HTTPMode and SidecarMode); the other modes never
-    create one from its template."""
-    for job_path, job in job_items(context.data):
-        if submission_mode(context.data, job_path, job) == DEFAULT_SUBMISSION_MODE:
-            yield job_path, job
 
 
 def _pod_port_names(pod: Any, pod_at: DocPath) -> Iterator[tuple[DocPath, str]]:
@@ -656,7 +648,7 @@ def _unit_checked_amounts(
     for spec_at, path, group, limits, requests in _ray_container_amounts(context):
         yield functools.partial(_amount_written_at, context, spec_at, path, group), limits, requests
     level = pod_security_level(context.data)
-    for job_path, job in _submitted_by_pod(context):
+    for job_path, job in submitter_pod_jobs(context.data):
         submitter = job.get("submitter", {})
         generated = writes_submitter(job, level)
         written = value_at(written_job(context.data, job_path), ("submitterPodTemplate", "spec"))

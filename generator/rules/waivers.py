@@ -35,6 +35,13 @@ def is_waived(problem: Problem, waived: Mapping[DocPath, frozenset[str]], checks
     return problem.rule in waived.get(tuple(problem.path[:2]), frozenset())
 
 
+def unwaived(problems: list[Problem], data: Mapping[str, Any], checks: Mapping[str, Check]) -> list[Problem]:
+    """`problems` without those a waiver of `data` covers: lints found on the structured fields and on what an
+    item's `spec` renders alike."""
+    waived = waived_lints(data)
+    return [problem for problem in problems if not is_waived(problem, waived, checks)]
+
+
 def waiver_problems(context: RuleContext, checks: Mapping[str, Check]) -> Iterator[Problem]:
     """Waivers of ids that are not lints: unknown ids, and upstream rules, which cannot be waived."""
     lints = sorted(check_id for check_id, check in checks.items() if check.waivable)
