@@ -20,7 +20,7 @@ from generator.model.fields import SECTION_KINDS
 from generator.pipeline import discover
 
 if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
+    from jsonschema.protocols import Validator
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _summary(file: Path, load: Callable[[Path], LoadedDocument], partials: froze
     return EnvironmentSummary(file.stem, file, resolved.data if isinstance(resolved.data, dict) else {})
 
 
-def _checked(summary: EnvironmentSummary, validator: Draft202012Validator) -> EnvironmentSummary:
+def _checked(summary: EnvironmentSummary, validator: Validator) -> EnvironmentSummary:
     if summary.problem is not None:
         return summary
     wrong = findings(validator, summary.data)

@@ -45,7 +45,6 @@ from generator.releases import SUPPORTED_RELEASES
 from generator.source import Origin, locate, origin_at, value_at
 
 if TYPE_CHECKING:  # jsonschema itself is imported when a document is invalid: a valid run never needs it
-    from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
@@ -136,10 +135,12 @@ _TYPE_NAMES = {
 }
 
 
-def schema_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    from jsonschema import Draft202012Validator
+def schema_validator(schema: Mapping[str, Any]) -> Validator:
+    """jsonschema's Draft 2020-12 validator of `schema`, with `pattern` as the API server reads it
+    (input/pattern_keyword.py)."""
+    from generator.input.pattern_keyword import end_of_text_class
 
-    return Draft202012Validator(schema)
+    return end_of_text_class()(schema)
 
 
 class SchemaValidator:
@@ -152,15 +153,15 @@ class SchemaValidator:
         self.fast = jsonschema_rs.Draft202012Validator(dict(schema))
 
     @cached_property
-    def detailed(self) -> Draft202012Validator:
+    def detailed(self) -> Validator:
         return schema_validator(self.schema)
 
     def findings(self, document: Any) -> list[Finding]:
         return [] if self.fast.is_valid(document) else findings(self.detailed, document)
 
     def is_valid(self, data: Any) -> bool:
-        """jsonschema's verdict, taken from jsonschema-rs when it agrees that the data is valid: the Rust
-        regex engine is the stricter where the two differ (`$` before a final line break)."""
+        """jsonschema's verdict, taken from jsonschema-rs when it agrees that the data is valid (the two read
+        patterns alike where it matters here: `$` ends the text, input/pattern_keyword.py)."""
         return bool(self.fast.is_valid(data)) or next(iter(self.detailed.iter_errors(data)), None) is None
 
 

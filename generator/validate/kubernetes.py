@@ -23,12 +23,12 @@ import yaml
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import DocPath, Problem, format_path
 from generator.input.envschema import PORT_NAME_MAX, PORT_NAME_OR_NONE
+from generator.input.pattern_keyword import end_of_text_class
 from generator.input.schema_check import KUBERNETES_QUANTITY, findings
 from generator.model.build import UNCHECKED
 from generator.source import Origin, locate, value_at
 
 if TYPE_CHECKING:  # jsonschema is imported when an environment has objects to check
-    from jsonschema import Draft202012Validator
     from jsonschema.protocols import Validator
     from referencing import Registry, Resource
     from referencing.exceptions import Unresolvable
@@ -49,7 +49,7 @@ class KubernetesSchemas:
     """Validators of Kubernetes kinds by (version, apiVersion, kind), read once per run when first needed."""
 
     def __init__(self) -> None:
-        self._validators: dict[tuple[str, str, str], Draft202012Validator | None] = {}
+        self._validators: dict[tuple[str, str, str], Validator | None] = {}
         self._part_validators: dict[tuple[str, str, str], Validator | None] = {}
         # each kind's schema and registry, read once for both validators
         self._sources: dict[tuple[str, str, str], tuple[dict[str, Any], Registry[Any]] | None] = {}
@@ -65,14 +65,12 @@ class KubernetesSchemas:
         found = [match.group(1) for entry in self._root.iterdir() if (match := _VERSION_FOLDER.match(entry.name))]
         return tuple(sorted(found, key=lambda version: tuple(int(part) for part in version.split("."))))
 
-    def validator(self, version: str, api_version: str, kind: str) -> Draft202012Validator | None:
+    def validator(self, version: str, api_version: str, kind: str) -> Validator | None:
         """The validator of a kind of the Kubernetes API in `version`, None when the API has no such kind."""
         key = (version, api_version, kind)
         if key not in self._validators:
-            from jsonschema import Draft202012Validator
-
             source = self._source(version, api_version, kind)
-            self._validators[key] = Draft202012Validator(source[0], registry=source[1]) if source else None
+            self._validators[key] = end_of_text_class()(source[0], registry=source[1]) if source else None
         return self._validators[key]
 
     def part_validator(self, version: str, api_version: str, kind: str) -> Validator | None:
@@ -145,14 +143,14 @@ _WHOLE_OBJECT_KEYWORDS = ("required", "minItems", "maxItems", "minProperties", "
 
 @functools.cache
 def _part_validator_class(whole: type[Validator] | None = None) -> type[Validator]:
-    """`whole` (Draft 2020-12's by default) without the keywords that bound what a whole object holds."""
-    from jsonschema import Draft202012Validator
+    """`whole` (Draft 2020-12's by default, with `pattern` as the API server reads it) without the keywords that
+    bound what a whole object holds."""
     from jsonschema.validators import extend
 
     def ignored(*_arguments: Any) -> None:
         return None
 
-    base = Draft202012Validator if whole is None else whole
+    base = end_of_text_class() if whole is None else whole
     # jsonschema's extend is untyped
     return cast("type[Validator]", extend(base, dict.fromkeys(_WHOLE_OBJECT_KEYWORDS, ignored)))  # type: ignore[no-untyped-call]
 
@@ -325,6 +323,7 @@ def user_validator(
         else:
             what = f"cannot read the JSON Schema {relative}: {error}"
         return None, Problem(locate(origin, where), where, what, hint, file=environment_file, rule=OBJECT_SCHEMA.id)
+    cls = end_of_text_class(cls)  # a `$` of its patterns ends the text, as to the API server
     if part:  # what a strategic-merge patch writes (KubernetesSchemas.part_validator)
         cls = _part_validator_class(cls)
     return cls(schema, registry=Registry()), None
