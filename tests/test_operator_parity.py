@@ -682,6 +682,41 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
             "{ray.io/cluster: shared}, spec: {clusterSelector: {team: a}}}]",
             [],
         ),
+        # a port that the item's `spec` takes away (`ports: null`, a list without names, which replaces) is not
+        # rendered: its name is no problem; one the `spec` leaves is
+        *(
+            (
+                "clusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: exporter, image: "
+                "busybox, ports: [{name: '9100', containerPort: 9100}]}]}}}, spec: {headGroupSpec: {template: {spec: "
+                "{containers: [{name: exporter, " + written + "}]}}}}}]",
+                rules,
+            )
+            for written, rules in (
+                ("ports: null", []),
+                ("ports: [{containerPort: 9100}]", []),
+                ("image: 'busybox:1'", ["pod-port-name"]),
+            )
+        ),
+        # and so for a submitter's
+        (
+            "jobs: [{name: j, entrypoint: python x.py, cluster: {head: {cpu: '1'}}, submitter: {podTemplate: {spec: "
+            "{containers: [{name: ray-job-submitter, ports: [{name: '9100', containerPort: 9100}]}]}}}, spec: "
+            "{submitterPodTemplate: {spec: {containers: [{name: ray-job-submitter, ports: null}]}}}}]",
+            [],
+        ),
+        # `spec: {clusterSelector: {}}` merges into the structured selector, as the renderer merges it: the job
+        # still runs on the selected cluster, where a 1.6 operator refuses retries
+        (
+            "kuberay: {version: 1.6.0}\nclusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: "
+            "python x.py, clusterSelector: {ray.io/cluster: shared}, backoffLimit: 2, spec: {clusterSelector: {}}}]",
+            ["job-backoff-limit"],
+        ),
+        # and a null in the spec takes it away: no selected cluster then (the job needs a cluster of its own)
+        (
+            "kuberay: {version: 1.6.0}\njobs: [{name: j, entrypoint: python x.py, backoffLimit: 2, cluster: {head: "
+            "{cpu: '1'}}, spec: {clusterSelector: null}}]",
+            [],
+        ),
         # a Deployment's port without a name (an empty one is none to the API server)
         (
             "objects: [{apiVersion: apps/v1, kind: Deployment, metadata: {name: redis}, spec: {selector: {matchLabels: "

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.input.envschema import LABEL_VALUE_MAX, is_label_value
+from generator.input.resolve import merge
 from generator.model.build import (
     autoscaler_rendered,
     autoscaling_enabled,
@@ -56,7 +57,7 @@ from generator.rules.context import (
 )
 from generator.rules.go_version import compare_versions, dotted, generic_version
 from generator.rules.rule import rule
-from generator.source import value_at
+from generator.source import GENERATED, value_at
 
 # a RayJob item of the examples, left open so that each example adds its own fields and closes it
 JOB_START = "{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}}"
@@ -236,13 +237,14 @@ def _retries(context: RuleContext) -> Iterator[tuple[DocPath, bool, str]]:
 
 
 def _as_rendered(context: RuleContext, job_path: DocPath, job: dict[str, Any]) -> dict[str, Any]:
-    """The job's top-level RayJob fields as rendered: what its `spec` writes over the structured ones (a null
-    removes one)."""
+    """The job's top-level RayJob fields as rendered: what its `spec` writes merged over the structured ones by
+    the renderer's merge (render/workloads.py `ray_object_documents`): a null removes a field, and a mapping
+    merges into the structured one (`clusterSelector: {}` leaves the structured selector as it is)."""
     written = written_job(context.data, job_path)
     if not isinstance(written, dict):
         return job
-    merged = {**job, **written}
-    return {key: value for key, value in merged.items() if value is not None}
+    merged, _ = merge(job, GENERATED, written, GENERATED)
+    return cast("dict[str, Any]", merged)
 
 
 def _positive(value: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from generator.checks import LINT
 from generator.errors import DocPath, Problem
 from generator.input.envschema import PORT_NAME, PORT_NAME_MAX
-from generator.input.resolve import merged_lists
+from generator.input.resolve import merge, merged_lists
 from generator.model.build import (
     DEFAULT_SUBMISSION_MODE,
     RESOURCE_SHORTHAND,
@@ -49,7 +49,7 @@ from generator.rules.context import (
     written_submitter_pod_at,
 )
 from generator.rules.rule import rule
-from generator.source import value_at
+from generator.source import GENERATED, value_at
 
 K8S_POD_VALIDATION = "Kubernetes API server, pod validation (pkg/apis/core/validation/validation.go)"
 
@@ -245,7 +245,7 @@ def _pod_names(
 @rule(
     "pod-port-name",
     "each port that a podTemplate (a group's, a submitter's) or the item's `spec` writes for a container or init "
-    "container has a name the API server takes (IsValidPortName: at most 15 lower-case letters, digits and single "
+    "container, and that the rendered pod keeps, has a name the API server takes (IsValidPortName: at most 15 lower-case letters, digits and single "
     "'-' inside, with a letter), as the environment schema holds the group's own ports; the CRDs take any text, and "
     "the API server rejects the pod when the operator creates it, long after the sync",
     f"{K8S_POD_VALIDATION}: validateContainerPorts",
@@ -261,8 +261,12 @@ def pod_port_names(context: RuleContext) -> Iterator[Problem]:
     from generator.input.schema_check import pattern_meaning
 
     meaning, hint = pattern_meaning(PORT_NAME)
-    for pod, pod_at in _written_pods(context):
-        for at, name in _pod_port_names(pod, pod_at):
+    for pod, pod_at, later in _written_pods(context):
+        # a name that what is merged over this pod spec removes (`ports: null`, a list that replaces) is not rendered
+        kept = None if later is _NOTHING else {port for _, _, port in _pod_port_names(_merged_pod(pod, later), ())}
+        for at, name, port in _pod_port_names(pod, pod_at):
+            if kept is not None and port not in kept:
+                continue
             if len(name) > PORT_NAME_MAX:
                 yield context.problem(
                     at,
@@ -273,39 +277,65 @@ def pod_port_names(context: RuleContext) -> Iterator[Problem]:
                 yield context.problem(at, f"{json.dumps(name)} {meaning}", hint)
 
 
-def _written_pods(context: RuleContext) -> Iterator[tuple[Any, DocPath]]:
-    """Each pod spec written in the environment for a pod the operator creates, with where: each group's podTemplate
-    and what the item's `spec` writes for the group, each job's submitter podTemplate and the submitterPodTemplate
-    its `spec` writes."""
+# what a layer's place holds when nothing is written there (a null written there removes the pod spec)
+_NOTHING = object()
+
+
+def _written_pods(context: RuleContext) -> Iterator[tuple[Any, DocPath, Any]]:
+    """Each pod spec written in the environment for a pod the operator creates, with where, and what is merged over
+    it last (_NOTHING: nothing): each group's podTemplate, under what the item's `spec` writes for the group, and
+    that; each job's submitter podTemplate, under the submitterPodTemplate its `spec` writes, and that."""
+    pod_at = ("template", "spec")
     for spec_at in context.cluster_specs:
         for group_path, group in groups(spec_at):
-            yield value_at(group, ("podTemplate", "spec")), (*group_path, "podTemplate", "spec")
+            entry, _ = written_group(context.data, spec_at, group_path)
+            over = _written_at(entry, pod_at)
+            yield value_at(group, ("podTemplate", "spec")), (*group_path, "podTemplate", "spec"), over
         # every group the item's `spec` writes, those it adds (a groupName of its own, a list that replaces) too
         written = spec_at.written if isinstance(spec_at.written, dict) else {}
         entries: list[DocPath] = [("headGroupSpec",)]
         workers = written.get("workerGroupSpecs")
         entries += [("workerGroupSpecs", index) for index in range(len(workers) if isinstance(workers, list) else 0)]
-        for entry in entries:
-            pod_at = (*entry, "template", "spec")
-            yield value_at(written, pod_at), spec_path(spec_at, pod_at)
+        for entry_at in entries:
+            yield value_at(written, (*entry_at, *pod_at)), spec_path(spec_at, (*entry_at, *pod_at)), _NOTHING
     for job_path, job in submitter_pod_jobs(context.data):
-        yield value_at(job, ("submitter", "podTemplate", "spec")), (*job_path, "submitter", "podTemplate", "spec")
         written_at = written_submitter_pod_at(job_path)
-        yield value_at(context.data, written_at), written_at
+        over = _written_at(context.data, written_at)
+        yield value_at(job, ("submitter", "podTemplate", "spec")), (*job_path, "submitter", "podTemplate", "spec"), over
+        yield value_at(context.data, written_at), written_at, _NOTHING
 
 
-def _pod_port_names(pod: Any, pod_at: DocPath) -> Iterator[tuple[DocPath, str]]:
-    """Each port name that a pod spec's containers and init containers write, with where."""
+def _written_at(data: Any, path: DocPath) -> Any:
+    """The value written at `path` of `data`, a null too; _NOTHING where nothing is."""
+    for part in path:
+        listed = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not listed and not (isinstance(data, dict) and part in data):
+            return _NOTHING
+        data = data[part]
+    return data
+
+
+def _merged_pod(pod: Any, over: Any) -> Any:
+    """`over` merged onto the pod spec `pod` as the renderer merges an item's `spec` (input/resolve.py merge)."""
+    merged, _ = merge(pod, GENERATED, over, GENERATED)
+    return merged
+
+
+def _pod_port_names(pod: Any, pod_at: DocPath) -> Iterator[tuple[DocPath, str, tuple[str, Any, str]]]:
+    """Each port name that a pod spec's containers and init containers write, with where, and which port it names
+    wherever merging moves it: the containers' list, the container's name (its place when it has none), the name."""
     if not isinstance(pod, dict):
         return
     for key in ("containers", "initContainers"):
         containers = pod.get(key)
         for index, container in enumerate(containers if isinstance(containers, list) else []):
             ports = container.get("ports") if isinstance(container, dict) else None
+            container_name = container.get("name") if isinstance(container, dict) else None
             for port_index, port in enumerate(ports if isinstance(ports, list) else []):
                 name = port.get("name") if isinstance(port, dict) else None
                 if isinstance(name, str) and name:  # an empty name is no name to the API server
-                    yield (*pod_at, key, index, "ports", port_index, "name"), name
+                    at = (*pod_at, key, index, "ports", port_index, "name")
+                    yield at, name, (key, container_name if isinstance(container_name, str) else index, name)
 
 
 @rule(
