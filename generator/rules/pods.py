@@ -245,9 +245,10 @@ def _pod_names(
 @rule(
     "pod-port-name",
     "each port that a podTemplate (a group's, a submitter's) or the item's `spec` writes for a container or init "
-    "container, and that the rendered pod keeps, has a name the API server takes (IsValidPortName: at most 15 lower-case letters, digits and single "
-    "'-' inside, with a letter), as the environment schema holds the group's own ports; the CRDs take any text, and "
-    "the API server rejects the pod when the operator creates it, long after the sync",
+    "container, and that the rendered pod keeps, has a name the API server takes (IsValidPortName: at most 15 "
+    "lower-case letters, digits and single '-' inside, with a letter), as the environment schema holds the group's "
+    "own ports; the CRDs take any text, and the API server rejects the pod when the operator creates it, long after "
+    "the sync",
     f"{K8S_POD_VALIDATION}: validateContainerPorts",
     fails="podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {containers: [{name: "
     "exporter, image: busybox, ports: [{name: '9100', containerPort: 9100}]}]}}}}]",
