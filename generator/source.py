@@ -8,20 +8,27 @@ the file and line it came from.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.errors import DocPath, Location
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Origin:
     """Where one value came from: its key (or list item) and the value itself, plus its children."""
 
     key: Location
     value: Location
-    children: Mapping[str | int, Origin] = field(default_factory=dict)
+    children: Mapping[str | int, Origin]
+
+    def __init__(self, key: Location, value: Location, children: Mapping[str | int, Origin] | None = None) -> None:
+        # set through the slots' descriptors: the frozen dataclass's own __init__ (object.__setattr__ for each
+        # field) took twice as long, and loading makes one Origin for every value of every file
+        _set_key(self, key)
+        _set_value(self, value)
+        _set_children(self, {} if children is None else children)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Origin, (self.key, self.value, self.children))  # by its fields, as Location (errors.py)
@@ -32,6 +39,12 @@ class Origin:
     def child_or_self(self, part: str | int) -> Origin:
         """For data the generator made itself (no file behind it), the parent's origin stands in."""
         return self.children.get(part, self)
+
+
+_SLOTS: Mapping[str, Any] = vars(Origin)  # each field's slot descriptor, by name
+_set_key = _SLOTS["key"].__set__
+_set_value = _SLOTS["value"].__set__
+_set_children = _SLOTS["children"].__set__
 
 
 def locate(origin: Origin, path: DocPath, *, at_key: bool = False) -> Location:

@@ -167,8 +167,11 @@ def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_o
         if problems:
             return Outcome(problems + warnings, [])
     if not stages.request.documents:
+        # each made directly: dataclasses.replace, for each file of each environment, took 0.3 % of a run
         rendered = [
-            file if any(map(named_across_environments, file.documents)) else replace(file, documents=())
+            file
+            if any(map(named_across_environments, file.documents))
+            else RenderedFile(file.path, file.environment, file.content, ())
             for file in rendered
         ]
     return Outcome(warnings, rendered, environment, context)

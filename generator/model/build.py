@@ -715,25 +715,43 @@ def ray_container_resources(
     container of that name (merged as passed_through merges: null removes one). None where they cannot be
     known: a value of the wrong type on the way, which the CRD check refuses (a rule must not guess around it,
     and would stop the run before that check names it)."""
+    amounts = ray_container_amounts(item, container, written_pod, (kind,), generated=generated)
+    return None if amounts is None else amounts[0]
+
+
+def ray_container_amounts(
+    item: Mapping[str, Any],
+    container: str,
+    written_pod: Any = None,
+    kinds: tuple[str, ...] = ("limits", "requests"),
+    *,
+    generated: bool = True,
+) -> list[dict[str, Any]] | None:
+    """ray_container_resources of each of `kinds`, the layers and the group's resources read once for all; None
+    when one of them cannot be known."""
     layers = container_layers(item, container, written_pod, generated=generated)
     if not layers.readable:
         return None
-    found: dict[str, Any] = {} if layers.replaced or not generated else dict(getattr(resources(item), kind))
-    for _at, part in layers.parts:
-        if "resources" not in part:
-            continue
-        written = part["resources"]
-        overrides = written.get(kind, {}) if isinstance(written, dict) else written
-        if overrides is None:  # null removes them all: `resources: null` or `limits: null`
-            found = {}
-        elif not isinstance(overrides, dict):
-            return None
-        for name, amount in overrides.items() if isinstance(overrides, dict) else ():
-            if amount is None:
-                found.pop(name, None)
-            else:
-                found[name] = amount
-    return found
+    own = None if layers.replaced or not generated else resources(item)
+    amounts = []
+    for kind in kinds:
+        found: dict[str, Any] = {} if own is None else dict(getattr(own, kind))
+        for _at, part in layers.parts:
+            if "resources" not in part:
+                continue
+            written = part["resources"]
+            overrides = written.get(kind, {}) if isinstance(written, dict) else written
+            if overrides is None:  # null removes them all: `resources: null` or `limits: null`
+                found = {}
+            elif not isinstance(overrides, dict):
+                return None
+            for name, amount in overrides.items() if isinstance(overrides, dict) else ():
+                if amount is None:
+                    found.pop(name, None)
+                else:
+                    found[name] = amount
+        amounts.append(found)
+    return amounts
 
 
 # KubeRay counts NVIDIA MIG slices (nvidia.com/mig-2g.32gb) as GPUs from this release on (pod.go at v1.4.0,

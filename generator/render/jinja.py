@@ -90,8 +90,10 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot render a {type(value).__name__} as JSON")
 
 
-# json.dumps with options builds an encoder per call: one for every value of every template is built once
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_json_default)
+# json.dumps with options builds an encoder per call: one for every value of every template is built once. No
+# check for circular references (a quarter of the encoding's time): the values are the model's and the kube.py
+# fragments, trees made of the data loaded, never cycles; a cycle would still end in a RecursionError.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_json_default, check_circular=False)
 
 
 def health_script(jinja: jinja2.Environment, kind: str) -> str:

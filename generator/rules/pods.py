@@ -22,7 +22,7 @@ from generator.model.build import (
     pod_security_level,
     pod_volumes,
     ray_container,
-    ray_container_resources,
+    ray_container_amounts,
     ray_start_value,
     submitter_container,
     submitter_image,
@@ -684,10 +684,10 @@ def _unit_checked_amounts(
         generated = writes_submitter(job, level)
         written = value_at(written_job(context.data, job_path), ("submitterPodTemplate", "spec"))
         container = submitter_container(job)
-        submitter_limits = ray_container_resources(submitter, container, "limits", written, generated=generated)
-        submitter_requests = ray_container_resources(submitter, container, "requests", written, generated=generated)
-        if submitter_limits is not None and submitter_requests is not None:
+        amounts = ray_container_amounts(submitter, container, written, generated=generated)
+        if amounts is not None:
             at = functools.partial(_submitter_amount_written_at, context, job_path, submitter, generated)
+            submitter_limits, submitter_requests = amounts
             yield at, submitter_limits, submitter_requests
 
 
@@ -736,9 +736,9 @@ def _each_ray_container_amounts(
             head = path[-1] == "head"
             container = ray_container(group, head)
             written = written_group_pod(spec_at.written, group, head)
-            limits = ray_container_resources(group, container, "limits", written)
-            requests = ray_container_resources(group, container, "requests", written)
-            if limits is not None and requests is not None:
+            amounts = ray_container_amounts(group, container, written)
+            if amounts is not None:
+                limits, requests = amounts
                 yield spec_at, path, group, limits, requests
 
 
