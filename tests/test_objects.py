@@ -24,7 +24,7 @@ from generator.output.serialize import load_yaml_stream
 from generator.output.write import OutputScope, write_output
 from generator.paths import PROJECT_ROOT, ToolData
 from generator.pipeline import BuildRequest, build
-from generator.validate.kubernetes import KubernetesSchemas
+from generator.validate.kubernetes import FIELD_PATCHES, KubernetesSchemas
 from tests.kustomize import kustomize_build, kustomize_failure
 from tests.problems import problems_of
 
@@ -367,3 +367,39 @@ def test_an_object_name_too_long_for_a_file_name_gets_a_file_of_its_own(tmp_path
     assert len(set(files)) == 3
     assert files[2] == "persistentvolumeclaim-short.yaml"
     (tmp_path / files[0]).write_text("written\n")  # the file system takes it
+
+
+def _object_with(definition: str, field_name: str, value: Any) -> dict[str, Any]:
+    """An object of the kind whose definition FIELD_PATCHES touches, with `value` in that field."""
+    meta = {"name": "x"}
+    if definition == "io.k8s.api.core.v1.ContainerPort":
+        container = {"name": "c", "image": "i", "ports": [{field_name: value, "containerPort": 1}]}
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [container]}}
+    if definition == "io.k8s.api.core.v1.ServicePort":
+        spec: dict[str, Any] = {"ports": [{"port": 1, field_name: value}]}
+        return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
+    if definition == "io.k8s.api.apps.v1.RollingUpdateDeployment":
+        template = {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+        spec = {
+            "selector": {"matchLabels": {"a": "b"}},
+            "template": template,
+            "strategy": {"rollingUpdate": {field_name: value}},
+        }
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+    assert definition == "io.k8s.api.policy.v1.PodDisruptionBudgetSpec"
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta, "spec": {field_name: value}}
+
+
+def test_every_field_patch_holds_in_every_release() -> None:
+    """FIELD_PATCHES replace fields of kubernetes-validate's definitions: each must hold in every Kubernetes release
+    the package ships (a text none of their patterns takes is refused where a good one passes), or a check the docs
+    promise would silently fall away with a renamed definition."""
+    schemas = KubernetesSchemas()
+    for version in schemas.versions:
+        for definition, field_name, patch in FIELD_PATCHES:
+            good = "25%" if "%" in patch["pattern"] else "web"
+            document = _object_with(definition, field_name, good)
+            validator = schemas.validator(version, document["apiVersion"], document["kind"])
+            assert validator is not None
+            assert validator.is_valid(document), (version, definition, field_name)
+            assert not validator.is_valid(_object_with(definition, field_name, "No_Such\n")), (version, field_name)

@@ -45,6 +45,13 @@ PORT_NAME = r"^(?=[-a-z0-9]*[a-z])(?![-a-z0-9]*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$
 PORT_NAME_MAX = 15
 # a port name where it may be left empty (an empty one is none: validateContainerPorts checks a name only when set)
 PORT_NAME_OR_NONE = f"^$|{PORT_NAME}"
+# a Service port's name where it may be left empty: a DNS-1123 label when set (validateServicePort)
+DNS1123_LABEL_OR_NONE = f"^$|{DNS1123_LABEL}"
+DNS1123_LABEL_MAX = 63
+# an int-or-string's text that the API server takes for a percentage (IsValidPercent: digits, then '%'), and one of
+# at most 100 % (IsNotMoreThan100Percent reads the digits as a number: 0100% is 100 %)
+PERCENT = r"^[0-9]+%$"
+PERCENT_UP_TO_100 = r"^0*(100|[0-9]{1,2})%$"
 # a Kubernetes minor release, whose OpenAPI schemas kubernetes-validate ships
 KUBERNETES_MINOR = r"^1\.[0-9]+$"
 # Argo CD parses a sync window's schedule with five fields, no descriptors (types.go:3378 at v3.5.1)

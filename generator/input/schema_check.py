@@ -22,6 +22,7 @@ from generator.input.envschema import (
     ANNOTATION_KEY,
     CONFIG_MAP_KEY,
     DNS1123_LABEL,
+    DNS1123_LABEL_OR_NONE,
     DNS1123_SUBDOMAIN,
     DURATION,
     GATE_NAME,
@@ -32,6 +33,8 @@ from generator.input.envschema import (
     KUBERNETES_MINOR,
     OBJECT_NAME,
     OBJECT_SCHEMA_KEY,
+    PERCENT,
+    PERCENT_UP_TO_100,
     PORT_NAME,
     PORT_NAME_OR_NONE,
     QUALIFIED_NAME,
@@ -67,6 +70,10 @@ _PATTERN_MEANINGS = {
         "is not a DNS-1123 label",
         "use lower case letters, digits and '-', starting and ending with a letter or digit",
     ),
+    DNS1123_LABEL_OR_NONE: (
+        "is not a DNS-1123 label",
+        "use lower case letters, digits and '-', starting and ending with a letter or digit",
+    ),
     DNS1123_SUBDOMAIN: ("is not a DNS-1123 name", "use lower case letters, digits, '-' and '.'"),
     GROUP_NAME: (
         "is not a worker group name",
@@ -90,6 +97,11 @@ _PATTERN_MEANINGS = {
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
     PORT_NAME: _PORT_NAME_MEANING,
     PORT_NAME_OR_NONE: _PORT_NAME_MEANING,
+    PERCENT: ("is not a percentage", "write a whole number of percent, e.g. 25%, or a number without quotes"),
+    PERCENT_UP_TO_100: (
+        "is not a percentage of at most 100%",
+        "write a whole number of percent up to 100%, e.g. 25%, or a number without quotes",
+    ),
     KUBERNETES_MINOR: (
         "is not a Kubernetes minor version",
         f'write the minor version alone, quoted, e.g. kubernetesVersion: "{DEFAULT_KUBERNETES_VERSION}"',

@@ -22,7 +22,14 @@ import yaml
 
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import DocPath, Problem, format_path
-from generator.input.envschema import PORT_NAME_MAX, PORT_NAME_OR_NONE
+from generator.input.envschema import (
+    DNS1123_LABEL_MAX,
+    DNS1123_LABEL_OR_NONE,
+    PERCENT,
+    PERCENT_UP_TO_100,
+    PORT_NAME_MAX,
+    PORT_NAME_OR_NONE,
+)
 from generator.input.pattern_keyword import end_of_text_class
 from generator.input.schema_check import KUBERNETES_QUANTITY, findings
 from generator.model.build import UNCHECKED
@@ -117,9 +124,11 @@ class KubernetesSchemas:
             definitions_by_name = contents.get("$defs", {})
             if QUANTITY_DEFINITION in definitions_by_name:
                 definitions_by_name[QUANTITY_DEFINITION] = QUANTITY_SCHEMA
-            port_name = value_at(definitions_by_name, (CONTAINER_PORT_DEFINITION, "properties", "name"))
-            if isinstance(port_name, dict):
-                port_name.update(PORT_NAME_SCHEMA)
+            for definition, field_name, patch in FIELD_PATCHES:
+                properties = value_at(definitions_by_name, (definition, "properties"))
+                if isinstance(properties, dict) and isinstance(properties.get(field_name), dict):
+                    described = properties[field_name].get("description")
+                    properties[field_name] = {**({"description": described} if described else {}), **patch}
             self._definitions[version] = Resource.from_contents(contents)
         definitions = self._definitions[version]
         return str(definitions.id()), definitions
@@ -130,11 +139,54 @@ class KubernetesSchemas:
 # pattern, with which schema_check words the error; a null is no value, as it is to the API server.
 QUANTITY_DEFINITION = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 QUANTITY_SCHEMA = {"type": ["string", "number", "null"], "pattern": KUBERNETES_QUANTITY}
-# A container port's name is any text to the OpenAPI schemas; the API server holds it to IsValidPortName
-# (validateContainerPorts, pkg/apis/core/validation/validation.go), and refuses a pod whose port is named 8080 or
-# dash--board: held to the pattern the environment schema has for the same name (an empty name is none).
-CONTAINER_PORT_DEFINITION = "io.k8s.api.core.v1.ContainerPort"
-PORT_NAME_SCHEMA = {"pattern": PORT_NAME_OR_NONE, "maxLength": PORT_NAME_MAX}
+# Fields that are any text (or any int-or-string) to the OpenAPI schemas, and that the API server holds to more
+# (kubernetes/kubernetes pkg/apis/core/validation/validation.go, pkg/apis/apps/validation/validation.go,
+# pkg/apis/policy/validation/validation.go): held to the same here, so that `objects` learn it before the sync.
+# An int-or-string is an integer or text (a null is none); its text is held to the pattern, its integer to the
+# bounds. Each replaces the field's schema, its description kept.
+_TEXT_OR_NONE = ["string", "null"]
+_INT_OR_STRING = ["integer", "string", "null"]
+FIELD_PATCHES: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    # validateContainerPorts: IsValidPortName when set (an empty name is none), as the environment schema's ports
+    (
+        "io.k8s.api.core.v1.ContainerPort",
+        "name",
+        {"type": _TEXT_OR_NONE, "pattern": PORT_NAME_OR_NONE, "maxLength": PORT_NAME_MAX},
+    ),
+    # validateServicePort: a DNS-1123 label when set; targetPort through ValidatePortNumOrName, a port number or
+    # name, where 0 and "" are none (SetDefaults_Service makes them the port)
+    (
+        "io.k8s.api.core.v1.ServicePort",
+        "name",
+        {"type": _TEXT_OR_NONE, "pattern": DNS1123_LABEL_OR_NONE, "maxLength": DNS1123_LABEL_MAX},
+    ),
+    (
+        "io.k8s.api.core.v1.ServicePort",
+        "targetPort",
+        {"type": _INT_OR_STRING, "minimum": 0, "maximum": 65535, "pattern": PORT_NAME_OR_NONE, "maxLength": 15},
+    ),
+    # ValidateRollingUpdateDeployment: ValidatePositiveIntOrPercent for both, IsNotMoreThan100Percent for
+    # maxUnavailable
+    (
+        "io.k8s.api.apps.v1.RollingUpdateDeployment",
+        "maxSurge",
+        {"type": _INT_OR_STRING, "minimum": 0, "pattern": PERCENT},
+    ),
+    (
+        "io.k8s.api.apps.v1.RollingUpdateDeployment",
+        "maxUnavailable",
+        {"type": _INT_OR_STRING, "minimum": 0, "pattern": PERCENT_UP_TO_100},
+    ),
+    # ValidatePodDisruptionBudgetSpec: both through ValidatePositiveIntOrPercent and IsNotMoreThan100Percent
+    *(
+        (
+            "io.k8s.api.policy.v1.PodDisruptionBudgetSpec",
+            field_name,
+            {"type": _INT_OR_STRING, "minimum": 0, "pattern": PERCENT_UP_TO_100},
+        )
+        for field_name in ("minAvailable", "maxUnavailable")
+    ),
+)
 
 
 # the keywords that bound what a whole object holds, which a part of one need not meet
