@@ -115,6 +115,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     objects.cluster_objects_are_not_kubernetes_own,
     objects.object_secrets,
     objects.binding_subject_namespace,
+    objects.service_port_names,
     objects.operator_derived_names,
 )
 

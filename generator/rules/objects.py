@@ -375,6 +375,40 @@ def binding_subject_namespace(context: RuleContext) -> Iterator[Problem]:
                     )
 
 
+K8S_SERVICE_VALIDATION = (
+    "Kubernetes API server, Service validation (kubernetes/kubernetes pkg/apis/core/validation/validation.go): "
+    "ValidateService, validateServicePort"
+)
+
+
+@rule(
+    "service-port-names",
+    "a Service of `objects` with more than one port names every port (the OpenAPI schema takes them unnamed; the "
+    "API server refuses the Service at sync). Each name once: duplicate-name says so for every named list",
+    K8S_SERVICE_VALIDATION,
+    fails="objects: [{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: "
+    "[{port: 80}, {port: 443}]}}]",
+    passes="objects: [{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: "
+    "[{name: http, port: 80}, {name: https, port: 443}]}}]",
+    cases=("service-port-names",),
+)
+def service_port_names(context: RuleContext) -> Iterator[Problem]:
+    for index, item in enumerate(context.data.get("objects", [])):
+        if item.get("kind") != "Service" or item.get("apiVersion") != "v1":
+            continue
+        spec = item.get("spec")
+        ports = spec.get("ports") if isinstance(spec, Mapping) else None
+        if not isinstance(ports, list) or len(ports) < 2:  # one port may go unnamed
+            continue
+        for position, port in enumerate(ports):
+            if isinstance(port, Mapping) and not port.get("name"):  # an empty name is none
+                yield context.problem(
+                    ("objects", index, "spec", "ports", position),
+                    f"Service {item['metadata'].get('name')} has {len(ports)} ports: each needs a name",
+                    "name the port, e.g. name: https (lower case letters, digits and '-')",
+                )
+
+
 @rule(
     "cluster-object-of-kubernetes",
     "an entry of `clusterObjects` is none of Kubernetes' own objects: its default ClusterRoles and bindings "
