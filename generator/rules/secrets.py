@@ -2,7 +2,8 @@
 
 Every text value of the environment is looked at, by the name it is stored under (`password`, `token`,
 `api_key`, an env var `DB_PASSWORD`, rayStartParams `redis-password`) and by its own shape (the token
-formats of well-known services, PEM private keys, URLs with a password, long random-looking strings).
+formats of well-known services, PEM private keys, URLs with a password, long random-looking strings); the
+files ConfigMaps carry also line by line, for settings under such names (`password: hunter2` in an app's config).
 Credentials belong in Secrets, referenced by name (`valueFrom.secretKeyRef`, `gcsFaultTolerance.redisPassword`).
 A value that only looks like a secret is waived by its path in the environment's `lint.notSecrets`.
 """
@@ -73,7 +74,8 @@ HINT = (
     "no credential in the environment file, where it would be committed to Git and copied into rendered/: "
     "values stored under a secret-like name (password, token, api_key, an env var DB_PASSWORD, redis-password), "
     "well-known token formats (AWS, GitHub, Hugging Face, Slack, OpenAI, Google), PEM private keys, URLs with a "
-    "password, long random-looking strings. One value is waived by its path in `lint.notSecrets`",
+    "password, long random-looking strings; in the files ConfigMaps carry, settings under such names by line "
+    '(`password: x`, `api_key = "x"`, `DB_PASSWORD=x`). One value is waived by its path in `lint.notSecrets`',
     LINT,
     fails="clusters: [{name: c, head: {cpu: '1', env: [{name: HF_TOKEN, value: "
     "hf_abcdefghijklmnopqrstuvwxyz0123456789}]}}]",
@@ -89,7 +91,7 @@ def plaintext_secrets(context: RuleContext) -> Iterator[Problem]:
         for index, item in enumerate(context.data.get("objects", []))
         for key in plaintext_keys(item)
     ]
-    for path, what in _secrets(context.data, ()):
+    for path, what in [*_secrets(context.data, ()), *_config_file_secrets(context.data)]:
         if path[:3] in reported:
             continue
         if format_path(path) not in waived:
@@ -130,6 +132,44 @@ def _mapping_secrets(mapping: dict[str, Any], path: DocPath, found: list[tuple[D
             found.append(((*path, key), f"a value stored under {key}"))
         else:
             _secrets(child, (*path, key), found)
+
+
+# A line of a configuration file that a ConfigMap carries, which sets a value under a name: `name: value` (YAML,
+# properties, JSON with quotes), `name = "value"` (TOML, INI, Python) and `NAME=value` (.env, shell). A value
+# without quotes after ` = ` is left alone: in a script it is code (`password = read_secret()`, a variable).
+_SETTING = re.compile(
+    r"""^\s*(?:-\s+|export\s+)?["']?(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)["']?"""
+    r"""(?:\s*:\s*|\s*=\s*(?=["'])|=(?!\s))"""
+    r"""(?:"(?P<double>[^"\\]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'#,{}\[\]()]+))\s*,?\s*(?:#.*)?$"""
+)
+
+
+def _config_file_secrets(data: dict[str, Any]) -> list[tuple[DocPath, str]]:
+    """Credentials set by name inside the files that ConfigMaps carry (`configMaps[].data`, a ConfigMap of
+    `objects`), by line: `password: hunter2` in an application's config file is as plain in Git as anywhere."""
+    files: list[tuple[DocPath, Any]] = [
+        (("configMaps", index, "data"), item.get("data")) for index, item in enumerate(data.get("configMaps", []))
+    ]
+    files += [
+        (("objects", index, "data"), item.get("data"))
+        for index, item in enumerate(data.get("objects", []))
+        if item.get("kind") == "ConfigMap" and item.get("apiVersion") == "v1"
+    ]
+    found: list[tuple[DocPath, str]] = []
+    for at, contents in files:
+        for key, text in contents.items() if isinstance(contents, dict) else ():
+            if not isinstance(text, str) or "\n" not in text.strip():
+                continue  # a one-line value is read under its own key (_mapping_secrets)
+            for number, line in enumerate(text.split("\n"), start=1):
+                setting = _SETTING.match(line)
+                if setting is None or not _secret_name(setting["name"]):
+                    continue
+                value = next(
+                    part for part in (setting["double"], setting["single"], setting["bare"]) if part is not None
+                )
+                if _named_secret(value):
+                    found.append(((*at, key), f"{setting['name']} on line {number} of the file"))
+    return found
 
 
 @functools.lru_cache(maxsize=1 << 14)  # every environment repeats the same keys and env var names
