@@ -32,6 +32,11 @@ from generator.validate.kubernetes import KubernetesSchemas, user_validator
         ("^a$|^b$", "b", True),
         ("a(?=$)", "a\n", False),
         ("^(?:x|$)", "", True),
+        ("^[a-z]+(?#lower case to the $)$", "abc", True),  # a comment is kept as written
+        ("^[a-z]+(?#lower case to the $)$", "abc\n", False),
+        ("(?x) ^a # [ a comment\n b$", "ab\n", False),  # so is one of verbose mode, a `[` in it too
+        ("(?x) ^a # [ a comment\n b$", "ab", True),
+        ("(?m)^a$", "a\nb", True),  # multi-line: `$` ends a line, to Python, Go and jsonschema-rs alike
     ],
 )
 def test_dollar_ends_the_text(pattern: str, text: str, matches: bool) -> None:
@@ -66,3 +71,14 @@ def test_kubernetes_kinds_and_user_schemas_read_it(tmp_path: Path) -> None:
     assert validator is not None
     assert validator.is_valid("x")
     assert not validator.is_valid("x\n")
+
+
+def test_pattern_properties_read_it_too() -> None:
+    """patternProperties' patterns, and additionalProperties that reads them, end at the end of the key too."""
+    schema = {"type": "object", "patternProperties": {"^[a-z]+$": {"type": "string"}}, "additionalProperties": False}
+    validator = end_of_text_class()(schema)
+    assert validator.is_valid({"abc": "x"})
+    assert not validator.is_valid({"abc": 1})
+    assert not validator.is_valid({"abc\n": "x"})  # no pattern's key: an additional property
+    [error] = validator.iter_errors({"abc\n": "x"})
+    assert error.validator == "additionalProperties"
