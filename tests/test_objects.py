@@ -403,3 +403,34 @@ def test_every_field_patch_holds_in_every_release() -> None:
             assert validator is not None
             assert validator.is_valid(document), (version, definition, field_name)
             assert not validator.is_valid(_object_with(definition, field_name, "No_Such\n")), (version, field_name)
+
+
+SERVICE = (
+    "target: {cluster: in-cluster, namespace: ray}\npodSecurity: baseline\nobjects: [{apiVersion: v1, kind: Service, "
+    "metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}, {port: 443}]}}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("patches", "rules"),
+    [
+        ("", ["service-port-names", "service-port-names"]),
+        # a patch that names the ports: what kustomize builds is a valid Service
+        (
+            "patches: [{target: {kind: Service, name: web}, patch: [{op: add, path: /spec/ports/0/name, value: http}, "
+            "{op: add, path: /spec/ports/1/name, value: https}]}]",
+            [],
+        ),
+        ("patches: [{patch: {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: ClusterIP}}}]", []),
+        # one that reaches other objects leaves the Service as written
+        (
+            "patches: [{target: {kind: Service, name: other}, patch: [{op: add, path: /metadata/labels, value: {}}]}]",
+            ["service-port-names", "service-port-names"],
+        ),
+    ],
+)
+def test_a_service_a_patch_may_change_is_left_to_the_api_server(
+    tool: ToolData, tmp_path: Path, patches: str, rules: list[str]
+) -> None:
+    found = problems_of(tool, tmp_path, {"team": SERVICE + patches})
+    assert [rule for _file, rule, _message in found] == rules

@@ -384,7 +384,8 @@ K8S_SERVICE_VALIDATION = (
 @rule(
     "service-port-names",
     "a Service of `objects` with more than one port names every port (the OpenAPI schema takes them unnamed; the "
-    "API server refuses the Service at sync). Each name once: duplicate-name says so for every named list",
+    "API server refuses the Service at sync). Each name once: duplicate-name says so for every named list. A "
+    "Service that an entry of `patches` may change is left to the API server",
     K8S_SERVICE_VALIDATION,
     fails="objects: [{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: "
     "[{port: 80}, {port: 443}]}}]",
@@ -400,6 +401,8 @@ def service_port_names(context: RuleContext) -> Iterator[Problem]:
         ports = spec.get("ports") if isinstance(spec, Mapping) else None
         if not isinstance(ports, list) or len(ports) < 2:  # one port may go unnamed
             continue
+        if _may_be_patched(item, context.data.get("patches", [])):
+            continue  # a patch may name the ports: the object as written is not what is applied
         for position, port in enumerate(ports):
             if isinstance(port, Mapping) and not port.get("name"):  # an empty name is none
                 yield context.problem(
@@ -407,6 +410,29 @@ def service_port_names(context: RuleContext) -> Iterator[Problem]:
                     f"Service {item['metadata'].get('name')} has {len(ports)} ports: each needs a name",
                     "name the port, e.g. name: https (lower case letters, digits and '-')",
                 )
+
+
+def _may_be_patched(item: Mapping[str, Any], patches: list[Any]) -> bool:
+    """Whether an entry of `patches` may select the object `item` of `objects`: by its target as kustomize matches
+    it, a label or annotation selector taken to match (the generator adds labels), or by the kind and name a
+    strategic-merge patch without a target names."""
+    if not patches:
+        return False
+    # imported at first use: a run that takes every outcome from the cache imports the rules, not the validators
+    from generator.validate.patches import selects
+
+    name = item["metadata"].get("name")
+    for entry in patches:
+        target = entry.get("target") if isinstance(entry, Mapping) else None
+        if isinstance(target, Mapping):
+            if selects({key: value for key, value in target.items() if not key.endswith("Selector")}, item):
+                return True
+        elif isinstance(entry, Mapping) and isinstance(entry.get("patch"), Mapping):
+            body = entry["patch"]
+            metadata = body.get("metadata") if isinstance(body.get("metadata"), Mapping) else {}
+            if body.get("kind") == item.get("kind") and metadata.get("name") == name:
+                return True
+    return False
 
 
 @rule(
