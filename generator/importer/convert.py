@@ -22,7 +22,7 @@ from generator.rules.go_yaml import load_as_json
 from generator.source import value_at
 
 if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
+    from jsonschema.protocols import Validator
 
 RAY_VERSIONS = ("ray.io/v1", "ray.io/v1alpha1")
 SECTIONS = KIND_SECTIONS
@@ -220,12 +220,12 @@ def _parsed_yaml(text: Any) -> Any:
         return None
 
 
-def _structured(name: str) -> Draft202012Validator:
-    """A validator of one shape of the environment schema (its $defs)."""
-    from jsonschema import Draft202012Validator  # only an import needs it: validate starts without it
+def _structured(name: str) -> Validator:
+    """A validator of one shape of the environment schema (its $defs), reading patterns as every other does."""
+    from generator.input.schema_check import schema_validator  # only an import needs it: validate starts without it
 
     shapes = definitions()
-    return Draft202012Validator({**shapes[name], "$defs": shapes})
+    return schema_validator({**shapes[name], "$defs": shapes})
 
 
 def _service_fields(spec: Mapping[str, Any]) -> dict[str, Any]:

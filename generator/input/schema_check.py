@@ -97,10 +97,10 @@ _PATTERN_MEANINGS = {
     DURATION: ("is not a duration", "write e.g. 30s, 10m or 1h30m"),
     PORT_NAME: _PORT_NAME_MEANING,
     PORT_NAME_OR_NONE: _PORT_NAME_MEANING,
-    PERCENT: ("is not a percentage", "write a whole number of percent, e.g. 25%, or a number without quotes"),
+    PERCENT: ("is not a percentage such as 25%", "write digits and %, e.g. 25%, or a number without quotes"),
     PERCENT_UP_TO_100: (
-        "is not a percentage of at most 100%",
-        "write a whole number of percent up to 100%, e.g. 25%, or a number without quotes",
+        "is not a percentage such as 25% (of at most 100%)",
+        "write digits and %, at most 100%, e.g. 25%, or a number without quotes",
     ),
     KUBERNETES_MINOR: (
         "is not a Kubernetes minor version",
