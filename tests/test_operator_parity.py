@@ -704,6 +704,26 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
             "{submitterPodTemplate: {spec: {containers: [{name: ray-job-submitter, ports: null}]}}}}]",
             [],
         ),
+        # a RayCluster a JSON patch renames is found by its new name; a job whose selector a patch writes is
+        # left alone; a patch that renames nothing changes nothing
+        (
+            "clusters: [{name: old, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: python x.py, clusterSelector: "
+            "{ray.io/cluster: shared}}]\npatches: [{target: {kind: RayCluster, name: old}, patch: [{op: replace, "
+            "path: /metadata/name, value: shared}]}]",
+            [],
+        ),
+        (
+            "clusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: python x.py, clusterSelector: "
+            "{ray.io/cluster: elsewhere}}]\npatches: [{target: {kind: RayJob, name: j}, patch: [{op: replace, path: "
+            "/spec/clusterSelector/ray.io~1cluster, value: shared}]}]",
+            [],
+        ),
+        (
+            "clusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: python x.py, clusterSelector: "
+            "{ray.io/cluster: elsewhere}}]\npatches: [{target: {kind: RayCluster, name: shared}, patch: [{op: add, "
+            "path: /metadata/labels/team, value: a}]}]",
+            ["selected-cluster"],
+        ),
         # `spec: {clusterSelector: {}}` merges into the structured selector, as the renderer merges it: the job
         # still runs on the selected cluster, where a 1.6 operator refuses retries
         (

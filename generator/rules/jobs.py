@@ -70,7 +70,8 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
     "selected-cluster",
     "a job's clusterSelector names a RayCluster of the environment: KubeRay looks for the cluster of that name in "
     "the job's namespace, which the environment owns, and holds the job until one exists (a warning: a cluster "
-    "made another way is found too; waive it then)",
+    "made another way is found too; waive it then). A name a JSON patch gives a RayCluster counts; a job whose "
+    "selector a patch may write is left alone",
     LINT,
     fails="clusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: python run.py, "
     "clusterSelector: {ray.io/cluster: sharde}}]",
@@ -82,9 +83,21 @@ def cluster_or_selector(context: RuleContext) -> Iterator[Problem]:
 def selected_cluster_exists(context: RuleContext) -> Iterator[Problem]:
     """getOrCreateRayClusterInstance (rayjob_controller.go:947-961 at v1.7.0, 766-772 at v1.3.0): the job's
     namespace and the name its selector gives (904-909 at v1.7.0); not found, the reconcile fails and is retried."""
+    patches = [entry for entry in context.data.get("patches", []) if isinstance(entry, dict)]
+    # the clusters' names, and the names a JSON patch may give a RayCluster (kustomize renames it as it builds)
     clusters = [str(item["name"]) for item in context.data.get("clusters", [])]
+    clusters += [str(value) for value in _patched_values(patches, ("RayCluster",), "/metadata/name")]
+    # the jobs whose selector a patch may write (by the item name its target or body gives, any when none)
+    reselected = {
+        str((entry.get("target") or {}).get("name", "*"))
+        for entry in patches
+        if _writes(entry, ("RayJob", "RayCronJob"), ("/spec/clusterSelector", "/spec/jobTemplate/clusterSelector"))
+    }
     namespace = context.data["target"]["namespace"]
     for job_path, job in job_items(context.data):
+        item_name = str(context.data[str(job_path[0])][int(job_path[1])].get("name"))
+        if reselected & {"*", item_name}:
+            continue  # a patch may select another cluster: what kustomize builds is not what is written
         # the selector as rendered: the `spec` merges into the structured one, a null removing it
         selector = job.get("clusterSelector")
         name, at = value_at(selector, (CLUSTER_SELECTOR_KEY,)), (*job_path, "clusterSelector")
@@ -106,6 +119,33 @@ def selected_cluster_exists(context: RuleContext) -> Iterator[Problem]:
             if close
             else "name a cluster of clusters[], or waive this lint where the cluster is made another way",
         )
+
+
+def _patched_values(patches: list[dict[str, Any]], kinds: tuple[str, ...], path: str) -> Iterator[Any]:
+    """The values that JSON patches whose target may be of `kinds` add or replace at `path`."""
+    for entry in patches:
+        target, body = entry.get("target") or {}, entry.get("patch")
+        if isinstance(body, list) and target.get("kind", kinds[0]) in kinds:
+            for operation in body:
+                if (
+                    isinstance(operation, dict)
+                    and operation.get("op") in ("add", "replace")
+                    and operation.get("path") == path
+                ):
+                    yield operation.get("value")
+
+
+def _writes(entry: dict[str, Any], kinds: tuple[str, ...], paths: tuple[str, ...]) -> bool:
+    """Whether a `patches` entry may write at or under one of `paths` of an object of `kinds`: a JSON patch by its
+    operations' paths, a strategic-merge patch by its body."""
+    target, body = entry.get("target") or {}, entry.get("patch")
+    if isinstance(body, list):
+        return target.get("kind", kinds[0]) in kinds and any(
+            isinstance(operation, dict) and str(operation.get("path", "")).startswith(paths) for operation in body
+        )
+    if not isinstance(body, dict) or body.get("kind", target.get("kind")) not in kinds:
+        return False
+    return any(value_at(body, tuple(path.strip("/").split("/"))) is not None for path in paths)
 
 
 @rule(
