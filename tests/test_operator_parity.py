@@ -718,6 +718,13 @@ def test_a_gpu_of_the_groups_ray_resources_is_what_ray_sees(
             "/spec/clusterSelector/ray.io~1cluster, value: shared}]}]",
             [],
         ),
+        # its target's name is a regular expression, as kustomize reads it
+        (
+            "clusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: job-a, entrypoint: python x.py, "
+            "clusterSelector: {ray.io/cluster: elsewhere}}]\npatches: [{target: {kind: RayJob, name: 'job-.*'}, "
+            "patch: [{op: replace, path: /spec/clusterSelector/ray.io~1cluster, value: shared}]}]",
+            [],
+        ),
         (
             "clusters: [{name: shared, head: {cpu: '1'}}]\njobs: [{name: j, entrypoint: python x.py, clusterSelector: "
             "{ray.io/cluster: elsewhere}}]\npatches: [{target: {kind: RayCluster, name: shared}, patch: [{op: add, "

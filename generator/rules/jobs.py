@@ -25,6 +25,7 @@ from generator.model.types import Operator
 from generator.rules.context import RuleContext, job_items, submission_mode, submitter_pod_jobs, written_job
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.go_yaml import map_reading_problem
+from generator.rules.objects import may_be_patched
 from generator.rules.rule import rule
 from generator.source import value_at
 
@@ -87,17 +88,22 @@ def selected_cluster_exists(context: RuleContext) -> Iterator[Problem]:
     # the clusters' names, and the names a JSON patch may give a RayCluster (kustomize renames it as it builds)
     clusters = [str(item["name"]) for item in context.data.get("clusters", [])]
     clusters += [str(value) for value in _patched_values(patches, ("RayCluster",), "/metadata/name")]
-    # the jobs whose selector a patch may write (by the item name its target or body gives, any when none)
-    reselected = {
-        str((entry.get("target") or {}).get("name", "*"))
+    # the patches that may write a selector, and so select another cluster than the one written
+    reselecting = [
+        entry
         for entry in patches
         if _writes(entry, ("RayJob", "RayCronJob"), ("/spec/clusterSelector", "/spec/jobTemplate/clusterSelector"))
-    }
+    ]
     namespace = context.data["target"]["namespace"]
     for job_path, job in job_items(context.data):
-        item_name = str(context.data[str(job_path[0])][int(job_path[1])].get("name"))
-        if reselected & {"*", item_name}:
-            continue  # a patch may select another cluster: what kustomize builds is not what is written
+        item = context.data[str(job_path[0])][int(job_path[1])]
+        written = {
+            "apiVersion": "ray.io/v1",
+            "kind": SECTION_KINDS[str(job_path[0])],
+            "metadata": {"name": item["name"]},
+        }
+        if may_be_patched(written, reselecting):
+            continue  # what kustomize builds is not what is written
         # the selector as rendered: the `spec` merges into the structured one, a null removing it
         selector = job.get("clusterSelector")
         name, at = value_at(selector, (CLUSTER_SELECTOR_KEY,)), (*job_path, "clusterSelector")

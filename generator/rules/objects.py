@@ -401,7 +401,7 @@ def service_port_names(context: RuleContext) -> Iterator[Problem]:
         ports = spec.get("ports") if isinstance(spec, Mapping) else None
         if not isinstance(ports, list) or len(ports) < 2:  # one port may go unnamed
             continue
-        if _may_be_patched(item, context.data.get("patches", [])):
+        if may_be_patched(item, context.data.get("patches", [])):
             continue  # a patch may name the ports: the object as written is not what is applied
         for position, port in enumerate(ports):
             if isinstance(port, Mapping) and not port.get("name"):  # an empty name is none
@@ -412,10 +412,10 @@ def service_port_names(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
-def _may_be_patched(item: Mapping[str, Any], patches: list[Any]) -> bool:
-    """Whether an entry of `patches` may select the object `item` of `objects`: by its target as kustomize matches
-    it, a label or annotation selector taken to match (the generator adds labels), or by the kind and name a
-    strategic-merge patch without a target names."""
+def may_be_patched(item: Mapping[str, Any], patches: list[Any]) -> bool:
+    """Whether an entry of `patches` may select the object `item` (apiVersion, kind, metadata.name as written): by
+    its target as kustomize matches it, a label or annotation selector taken to match (the generator adds labels),
+    or by the kind and name a strategic-merge patch without a target names."""
     if not patches:
         return False
     # imported at first use: a run that takes every outcome from the cache imports the rules, not the validators
