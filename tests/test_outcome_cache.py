@@ -493,6 +493,23 @@ def test_an_entry_is_written_whole_or_not_at_all(tmp_path: Path, monkeypatch: py
     assert [path.name for path in tmp_path.iterdir()] == ["key.pickle"]
 
 
+def test_an_entry_is_written_whole_over_what_a_crashed_run_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staged file's name is the process's and the key's: a crashed run of the same pid may have left one."""
+    (tmp_path / f".entry-{os.getpid()}-key.pickle").write_bytes(b"longer, stale bytes")
+    real_write = os.write
+
+    def one_byte_at_a_time(handle: int, data: bytes) -> int:  # os.write may write less than it is given
+        return real_write(handle, bytes(data[:1]))
+
+    monkeypatch.setattr(os, "write", one_byte_at_a_time)
+    cache = OutcomeCache(tmp_path)
+    cache.put("key", b"data")
+    assert cache.get("key") == b"data"
+    assert [path.name for path in tmp_path.iterdir()] == ["key.pickle"]
+
+
 def test_a_read_only_cache_is_still_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = OutcomeCache(tmp_path)
     cache.put("key", b"data")
