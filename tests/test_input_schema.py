@@ -124,7 +124,13 @@ def test_label_and_annotation_keys_as_the_api_server_checks_them(field: str, key
         (["1.0.0", "2.0.0"], '"2.1.0" is not one of: 1.0.0, 2.0.0', "did you mean '2.0.0'?"),
         ([], '"2.1.0" is not allowed: the schema\'s enum is empty', None),
         # choices that cannot be hashed
-        ([[1, 2], {"a": 1}], "\"2.1.0\" is not one of: [1, 2], {'a': 1}", "write one of them, e.g. version: [1, 2]"),
+        ([[1, 2], {"a": 1}], '"2.1.0" is not one of: [1, 2], {"a": 1}', "write one of them, e.g. version: [1, 2]"),
+        # "" and null as YAML reads them (an empty word and None were shown as nothing and None)
+        (
+            ["Recreate", "", None],
+            '"2.1.0" is not one of: Recreate, "", null',
+            "write one of them, e.g. version: Recreate",
+        ),
     ],
 )
 def test_an_enum_of_versions_is_worded_as_releases_only_when_it_is_the_releases(

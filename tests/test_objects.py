@@ -369,40 +369,87 @@ def test_an_object_name_too_long_for_a_file_name_gets_a_file_of_its_own(tmp_path
     (tmp_path / files[0]).write_text("written\n")  # the file system takes it
 
 
+_POD_TEMPLATE: dict[str, Any] = {
+    "metadata": {"labels": {"a": "b"}},
+    "spec": {"containers": [{"name": "c", "image": "i"}]},
+}
+
+
 def _object_with(definition: str, field_name: str, value: Any) -> dict[str, Any]:
     """An object of the kind whose definition FIELD_PATCHES touches, with `value` in that field."""
     meta = {"name": "x"}
+    container: dict[str, Any] = {"name": "c", "image": "i"}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [container]}}
+    probes = {
+        "io.k8s.api.core.v1.HTTPGetAction": ("readinessProbe", "httpGet", {"path": "/"}),
+        "io.k8s.api.core.v1.TCPSocketAction": ("livenessProbe", "tcpSocket", {}),
+        "io.k8s.api.core.v1.GRPCAction": ("startupProbe", "grpc", {}),
+    }
     if definition == "io.k8s.api.core.v1.ContainerPort":
-        container = {"name": "c", "image": "i", "ports": [{field_name: value, "containerPort": 1}]}
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": [container]}}
-    if definition == "io.k8s.api.core.v1.ServicePort":
-        spec: dict[str, Any] = {"ports": [{"port": 1, field_name: value}]}
+        container["ports"] = [{"containerPort": 1, field_name: value}]
+        return pod
+    if definition == "io.k8s.api.core.v1.Container":
+        container[field_name] = value
+        return pod
+    if definition in probes:
+        probe, handler, rest = probes[definition]
+        container[probe] = {handler: {**rest, field_name: value}}
+        return pod
+    if definition in ("io.k8s.api.core.v1.ServicePort", "io.k8s.api.core.v1.ServiceSpec"):
+        port = {"port": 1, field_name: value} if definition.endswith("Port") else {"port": 1}
+        spec: dict[str, Any] = {"ports": [port]} | ({} if definition.endswith("Port") else {field_name: value})
         return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
-    if definition == "io.k8s.api.apps.v1.RollingUpdateDeployment":
-        template = {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
-        spec = {
-            "selector": {"matchLabels": {"a": "b"}},
-            "template": template,
-            "strategy": {"rollingUpdate": {field_name: value}},
-        }
-        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
-    assert definition == "io.k8s.api.policy.v1.PodDisruptionBudgetSpec"
+    workload: dict[str, Any] = {"selector": {"matchLabels": {"a": "b"}}, "template": _POD_TEMPLATE}
+    apps: dict[str, tuple[str, dict[str, Any]]] = {
+        "io.k8s.api.apps.v1.RollingUpdateDeployment": (
+            "Deployment",
+            {"strategy": {"rollingUpdate": {field_name: value}}},
+        ),
+        "io.k8s.api.apps.v1.DeploymentStrategy": ("Deployment", {"strategy": {field_name: value}}),
+        "io.k8s.api.apps.v1.DaemonSetUpdateStrategy": ("DaemonSet", {"updateStrategy": {field_name: value}}),
+        "io.k8s.api.apps.v1.RollingUpdateDaemonSet": (
+            "DaemonSet",
+            {"updateStrategy": {"rollingUpdate": {field_name: value}}},
+        ),
+        "io.k8s.api.apps.v1.StatefulSetUpdateStrategy": (
+            "StatefulSet",
+            {"serviceName": "x", "updateStrategy": {field_name: value}},
+        ),
+    }
+    if definition in apps:
+        kind, fields = apps[definition]
+        return {"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": workload | fields}
+    assert definition == "io.k8s.api.policy.v1.PodDisruptionBudgetSpec", definition
     return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta, "spec": {field_name: value}}
+
+
+def _good_and_bad(patch: dict[str, Any]) -> tuple[Any, Any]:
+    """A value a field patch takes, and one it refuses where the OpenAPI schema took it."""
+    if "enum" in patch:
+        return patch["enum"][0], "No_Such\n"
+    if "pattern" in patch:
+        return ("25%" if "%" in patch["pattern"] else "web"), "No_Such\n"
+    return 80, 70000  # a port number
 
 
 def test_every_field_patch_holds_in_every_release() -> None:
     """FIELD_PATCHES replace fields of kubernetes-validate's definitions: each must hold in every Kubernetes release
-    the package ships (a text none of their patterns takes is refused where a good one passes), or a check the docs
-    promise would silently fall away with a renamed definition."""
+    the package ships (a value none of them takes is refused where a good one passes), or a check the docs promise
+    would silently fall away with a renamed definition."""
     schemas = KubernetesSchemas()
     for version in schemas.versions:
         for definition, field_name, patch in FIELD_PATCHES:
-            good = "25%" if "%" in patch["pattern"] else "web"
+            good, bad = _good_and_bad(patch)
             document = _object_with(definition, field_name, good)
             validator = schemas.validator(version, document["apiVersion"], document["kind"])
             assert validator is not None
-            assert validator.is_valid(document), (version, definition, field_name)
-            assert not validator.is_valid(_object_with(definition, field_name, "No_Such\n")), (version, field_name)
+            assert validator.is_valid(document), (
+                version,
+                definition,
+                field_name,
+                list(validator.iter_errors(document)),
+            )
+            assert not validator.is_valid(_object_with(definition, field_name, bad)), (version, definition, field_name)
 
 
 SERVICE = (
@@ -434,3 +481,53 @@ def test_a_service_a_patch_may_change_is_left_to_the_api_server(
 ) -> None:
     found = problems_of(tool, tmp_path, {"team": SERVICE + patches})
     assert [rule for _file, rule, _message in found] == rules
+
+
+def _rollout(kind: str, strategy: str, patches: str = "") -> str:
+    field_name = "strategy" if kind == "Deployment" else "updateStrategy"
+    service = "serviceName: db, " if kind == "StatefulSet" else ""
+    return (
+        "target: {cluster: in-cluster, namespace: ray}\npodSecurity: baseline\nobjects: [{apiVersion: apps/v1, "
+        f"kind: {kind}, metadata: {{name: web}}, spec: {{{service}selector: {{matchLabels: {{app: web}}}}, "
+        f"{field_name}: {strategy}, template: {{metadata: {{labels: {{app: web}}}}, spec: {{containers: "
+        '[{name: web, image: "nginx:1.27"}]}}}}]\n' + patches
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "strategy", "patches", "messages"),
+    [
+        # the defaults fill in what is absent or null: a Deployment's 25% each, a DaemonSet's 1 and 0
+        ("Deployment", "{rollingUpdate: {maxSurge: 0}}", "", []),
+        ("Deployment", "{rollingUpdate: {maxSurge: 0, maxUnavailable: null}}", "", []),
+        ("Deployment", '{type: "", rollingUpdate: {maxSurge: "0%", maxUnavailable: 0}}', "", ["both 0"]),
+        ("Deployment", "{type: Recreate}", "", []),
+        ("Deployment", "{type: Recreate, rollingUpdate: null}", "", []),
+        ("Deployment", "{type: Recreate, rollingUpdate: {}}", "", ["with the Recreate strategy"]),
+        ("DaemonSet", "{rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}", "", []),
+        ("DaemonSet", "{rollingUpdate: {maxSurge: 1, maxUnavailable: null}}", "", ["is 1 (its default)"]),
+        ("DaemonSet", "{rollingUpdate: {maxSurge: 25%, maxUnavailable: 10%}}", "", ["is 10%;"]),
+        ("DaemonSet", "{rollingUpdate: {maxUnavailable: 0%}}", "", ["both 0"]),
+        ("DaemonSet", "{type: OnDelete, rollingUpdate: {maxSurge: 1}}", "", []),  # OnDelete takes one
+        ("StatefulSet", "{type: OnDelete, rollingUpdate: {partition: 0}}", "", ["with the OnDelete strategy"]),
+        ("StatefulSet", "{rollingUpdate: {maxUnavailable: 0}}", "", []),  # behind a feature gate: not checked
+        # a value of no valid shape is object-schema's alone
+        ("Deployment", '{rollingUpdate: {maxSurge: 0, maxUnavailable: "0"}}', "", ["object-schema"]),
+        # a patch that may change the strategy leaves the object to the API server
+        (
+            "DaemonSet",
+            "{rollingUpdate: {maxSurge: 1}}",
+            "patches: [{target: {kind: DaemonSet, name: web}, patch: [{op: add, "
+            "path: /spec/updateStrategy/rollingUpdate/maxUnavailable, value: 0}]}]",
+            [],
+        ),
+    ],
+)
+def test_rollouts_are_held_to_what_the_api_server_takes(
+    tool: ToolData, tmp_path: Path, kind: str, strategy: str, patches: str, messages: list[str]
+) -> None:
+    found = problems_of(tool, tmp_path, {"team": _rollout(kind, strategy, patches)})
+    assert len(found) == len(messages), found
+    for (_file, rule, message), expected in zip(found, messages, strict=True):
+        assert expected in (rule if expected == "object-schema" else message), found
+        assert rule == ("object-schema" if expected == "object-schema" else "rolling-update")

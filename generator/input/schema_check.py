@@ -349,7 +349,8 @@ def _enum_finding(path: DocPath, value: Any, allowed: list[Any]) -> Finding:
         return Finding(
             path, False, f"{json.dumps(value)} is not a supported release", f"supported: {', '.join(allowed)}"
         )
-    choices = ", ".join(str(choice) for choice in allowed)
+    # a word as it is; "" and what is no text (null, numbers) as YAML reads them, so that each is seen
+    choices = ", ".join(choice if isinstance(choice, str) and choice else json.dumps(choice) for choice in allowed)
     field = next((part for part in reversed(path) if isinstance(part, str)), None)
     first = json.dumps(allowed[0]) if not isinstance(allowed[0], str) else allowed[0]
     written = f"- {first}" if path and isinstance(path[-1], int) else f"{field}: {first}" if field else first

@@ -116,6 +116,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     objects.object_secrets,
     objects.binding_subject_namespace,
     objects.service_port_names,
+    objects.rolling_updates,
     objects.operator_derived_names,
 )
 

@@ -8,6 +8,7 @@ the generator writes itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -410,6 +411,96 @@ def service_port_names(context: RuleContext) -> Iterator[Problem]:
                     f"Service {item['metadata'].get('name')} has {len(ports)} ports: each needs a name",
                     "name the port, e.g. name: https (lower case letters, digits and '-')",
                 )
+
+
+# What the API server defaults and refuses of a rollout (kubernetes/kubernetes pkg/apis/apps/v1/defaults.go,
+# pkg/apis/apps/validation/validation.go), by kind of apps/v1: the field of its strategy, the strategy types with
+# which a rollingUpdate is refused (ValidateDeploymentStrategy, ValidateStatefulSetSpec; a DaemonSet's OnDelete
+# takes one), and the defaults of maxUnavailable and maxSurge (SetDefaults_Deployment, SetDefaults_DaemonSet),
+# whose bounds together ValidateRollingUpdateDeployment and ValidateRollingUpdateDaemonSet check; None: no such
+# check (a StatefulSet's maxUnavailable, behind a feature gate, is not checked here).
+_ROLLOUTS: Mapping[str, tuple[str, tuple[str, ...], tuple[int | str, int | str] | None]] = {
+    "Deployment": ("strategy", ("Recreate",), ("25%", "25%")),
+    "DaemonSet": ("updateStrategy", (), (1, 0)),
+    "StatefulSet": ("updateStrategy", ("OnDelete",), None),
+}
+_AGENT_SPEC = (
+    "selector: {matchLabels: {app: agent}}, template: {metadata: {labels: {app: agent}}, spec: {containers: [{name: "
+    "agent, image: 'busybox:1.36'}]}}"
+)
+ROLLING_UPDATE = "RollingUpdate"  # the strategy type an empty one defaults to, for each kind above
+_PERCENTAGE = re.compile(r"[0-9]+%")
+
+
+@rule(
+    "rolling-update",
+    "a Deployment's, DaemonSet's or StatefulSet's rolling update is one the API server takes: a Deployment's "
+    "maxSurge and maxUnavailable are not both 0; a DaemonSet's are not both 0 nor both more than 0 (maxUnavailable "
+    "defaults to 1, maxSurge to 0); no rollingUpdate with a Recreate (Deployment) or OnDelete (StatefulSet) strategy",
+    "Kubernetes: ValidateDeploymentStrategy, ValidateRollingUpdateDeployment, ValidateRollingUpdateDaemonSet and "
+    "ValidateStatefulSetSpec (pkg/apis/apps/validation/validation.go), after the defaults of SetDefaults_Deployment "
+    "and SetDefaults_DaemonSet (pkg/apis/apps/v1/defaults.go)",
+    fails=f"objects: [{{apiVersion: apps/v1, kind: DaemonSet, metadata: {{name: agent}}, spec: {{{_AGENT_SPEC}, "
+    "updateStrategy: {rollingUpdate: {maxSurge: 1}}}}]",
+    passes=f"objects: [{{apiVersion: apps/v1, kind: DaemonSet, metadata: {{name: agent}}, spec: {{{_AGENT_SPEC}, "
+    "updateStrategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}}}]",
+    cases=("rolling-update",),
+)
+def rolling_updates(context: RuleContext) -> Iterator[Problem]:
+    for index, item in enumerate(context.data.get("objects", [])):
+        kind = item.get("kind")
+        spec = item.get("spec")
+        if str(item.get("apiVersion")) != "apps/v1" or kind not in _ROLLOUTS or not isinstance(spec, Mapping):
+            continue
+        field_name, refusing, defaults = _ROLLOUTS[kind]
+        strategy = spec.get(field_name)
+        strategy = strategy if isinstance(strategy, Mapping) else {}
+        rolling = strategy.get("rollingUpdate")
+        if not isinstance(rolling, Mapping | None) or may_be_patched(item, context.data.get("patches", [])):
+            continue  # a rollingUpdate of another shape is object-schema's; a patch may change what is applied
+        path: DocPath = ("objects", index, "spec", field_name)
+        described = f"{kind} {item['metadata'].get('name')}"
+        strategy_type = strategy.get("type") or ROLLING_UPDATE  # "" and none are defaulted
+        if strategy_type in refusing and rolling is not None:
+            yield context.problem(
+                (*path, "rollingUpdate"),
+                f"{described} has a rollingUpdate with the {strategy_type} strategy, which the API server refuses",
+                f"remove rollingUpdate, or make the type {ROLLING_UPDATE}",
+                at_key=True,
+            )
+        if strategy_type != ROLLING_UPDATE or defaults is None:
+            continue
+        written = rolling or {}
+        # a null is no value, which the defaults fill in as an absent one
+        given_unavailable, given_surge = written.get("maxUnavailable"), written.get("maxSurge")
+        unavailable = _rollout_amount(defaults[0] if given_unavailable is None else given_unavailable)
+        surge = _rollout_amount(defaults[1] if given_surge is None else given_surge)
+        if unavailable is None or surge is None:  # neither a number nor a percentage: object-schema says so
+            continue
+        if unavailable == 0 and surge == 0:
+            yield context.problem(
+                (*path, "rollingUpdate", "maxUnavailable"),
+                f"{described}: maxUnavailable and maxSurge are both 0, so the rollout could replace no pod; the API "
+                "server refuses it",
+                "let one of them be more than 0, e.g. maxUnavailable: 1",
+            )
+        elif kind == "DaemonSet" and unavailable and surge:
+            shown = given_unavailable if given_unavailable is not None else f"{defaults[0]} (its default)"
+            yield context.problem(
+                (*path, "rollingUpdate", "maxSurge"),
+                f"{described}: a DaemonSet surges only with maxUnavailable: 0, and its maxUnavailable is {shown}; "
+                "the API server takes only one of the two",
+                "add maxUnavailable: 0 to surge, or remove maxSurge",
+            )
+
+
+def _rollout_amount(value: Any) -> int | None:
+    """The amount an int-or-percent stands for, as getIntOrPercentValue reads it; None: other text or type."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _PERCENTAGE.fullmatch(value):
+        return int(value[:-1])
+    return None
 
 
 def may_be_patched(item: Mapping[str, Any], patches: list[Any]) -> bool:

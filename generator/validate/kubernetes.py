@@ -27,6 +27,7 @@ from generator.input.envschema import (
     DNS1123_LABEL_OR_NONE,
     PERCENT,
     PERCENT_UP_TO_100,
+    PORT_NAME,
     PORT_NAME_MAX,
     PORT_NAME_OR_NONE,
 )
@@ -143,9 +144,21 @@ QUANTITY_SCHEMA = {"type": ["string", "number", "null"], "pattern": KUBERNETES_Q
 # (kubernetes/kubernetes pkg/apis/core/validation/validation.go, pkg/apis/apps/validation/validation.go,
 # pkg/apis/policy/validation/validation.go): held to the same here, so that `objects` learn it before the sync.
 # An int-or-string is an integer or text (a null is none); its text is held to the pattern, its integer to the
-# bounds. Each replaces the field's schema, its description kept.
+# bounds. Each replaces the field's schema, its description kept. A word the API server defaults when empty (a
+# protocol, a strategy's type) takes "" and null besides its values.
 _TEXT_OR_NONE = ["string", "null"]
 _INT_OR_STRING = ["integer", "string", "null"]
+# IsValidPortNum
+_PORT_NUMBER = {"minimum": 1, "maximum": 65535}
+# ValidatePortNumOrName: a port number or a port name; required where it is used here (a probe's or hook's port)
+_PORT_NUMBER_OR_NAME = {"type": ["integer", "string"], **_PORT_NUMBER, "pattern": PORT_NAME, "maxLength": PORT_NAME_MAX}
+_PROTOCOL = {"enum": ["TCP", "UDP", "SCTP", "", None]}  # supportedPortProtocols; "" defaults to TCP
+
+
+def _defaulted_word(*values: str) -> dict[str, Any]:
+    return {"enum": [*values, "", None]}
+
+
 FIELD_PATCHES: tuple[tuple[str, str, dict[str, Any]], ...] = (
     # validateContainerPorts: IsValidPortName when set (an empty name is none), as the environment schema's ports
     (
@@ -153,6 +166,25 @@ FIELD_PATCHES: tuple[tuple[str, str, dict[str, Any]], ...] = (
         "name",
         {"type": _TEXT_OR_NONE, "pattern": PORT_NAME_OR_NONE, "maxLength": PORT_NAME_MAX},
     ),
+    # validateContainerPorts: containerPort a port number (0 is none, which is required), hostPort one when set
+    ("io.k8s.api.core.v1.ContainerPort", "containerPort", {"type": "integer", **_PORT_NUMBER}),
+    ("io.k8s.api.core.v1.ContainerPort", "hostPort", {"type": ["integer", "null"], "minimum": 0, "maximum": 65535}),
+    ("io.k8s.api.core.v1.ContainerPort", "protocol", _PROTOCOL),
+    # validateContainer: validatePullPolicy (SetDefaults_Container fills in an empty one)
+    ("io.k8s.api.core.v1.Container", "imagePullPolicy", _defaulted_word("Always", "IfNotPresent", "Never")),
+    # validateHTTPGetAction, validateTCPSocketAction: ValidatePortNumOrName; validateGRPCAction: a port number
+    ("io.k8s.api.core.v1.HTTPGetAction", "port", _PORT_NUMBER_OR_NAME),
+    ("io.k8s.api.core.v1.TCPSocketAction", "port", _PORT_NUMBER_OR_NAME),
+    ("io.k8s.api.core.v1.GRPCAction", "port", {"type": "integer", **_PORT_NUMBER}),
+    # ValidateService: supportedServiceType (SetDefaults_Service makes an empty one ClusterIP)
+    (
+        "io.k8s.api.core.v1.ServiceSpec",
+        "type",
+        _defaulted_word("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"),
+    ),
+    # validateServicePort: port a port number, the protocol one of supportedPortProtocols
+    ("io.k8s.api.core.v1.ServicePort", "port", {"type": "integer", **_PORT_NUMBER}),
+    ("io.k8s.api.core.v1.ServicePort", "protocol", _PROTOCOL),
     # validateServicePort: a DNS-1123 label when set; targetPort through ValidatePortNumOrName, a port number or
     # name, where 0 and "" are none (SetDefaults_Service makes them the port)
     (
@@ -176,6 +208,20 @@ FIELD_PATCHES: tuple[tuple[str, str, dict[str, Any]], ...] = (
         "io.k8s.api.apps.v1.RollingUpdateDeployment",
         "maxUnavailable",
         {"type": _INT_OR_STRING, "minimum": 0, "pattern": PERCENT_UP_TO_100},
+    ),
+    # ValidateDeploymentStrategy, ValidateDaemonSetUpdateStrategy, ValidateStatefulSetSpec: the strategies' types
+    # (SetDefaults_Deployment, _DaemonSet and _StatefulSet make an empty one RollingUpdate)
+    ("io.k8s.api.apps.v1.DeploymentStrategy", "type", _defaulted_word("Recreate", "RollingUpdate")),
+    ("io.k8s.api.apps.v1.DaemonSetUpdateStrategy", "type", _defaulted_word("RollingUpdate", "OnDelete")),
+    ("io.k8s.api.apps.v1.StatefulSetUpdateStrategy", "type", _defaulted_word("RollingUpdate", "OnDelete")),
+    # ValidateRollingUpdateDaemonSet: ValidatePositiveIntOrPercent and IsNotMoreThan100Percent for both
+    *(
+        (
+            "io.k8s.api.apps.v1.RollingUpdateDaemonSet",
+            field_name,
+            {"type": _INT_OR_STRING, "minimum": 0, "pattern": PERCENT_UP_TO_100},
+        )
+        for field_name in ("maxUnavailable", "maxSurge")
     ),
     # ValidatePodDisruptionBudgetSpec: both through ValidatePositiveIntOrPercent and IsNotMoreThan100Percent
     *(
