@@ -158,6 +158,14 @@ POD_SECURITY = Check(
     "Kubernetes Pod Security Standards (k8s.io/pod-security-admission/policy)",
     cases=("pod-security-restricted",),
 )
+POD_FIELDS = Check(
+    "pod-fields",
+    "every pod template KubeRay makes pods of holds what the API server checks of a pod beyond the CRD's schema: "
+    "port numbers (1-65535) and names, probes' and hooks' ports, a port's protocol, imagePullPolicy",
+    "Kubernetes: pkg/apis/core/validation/validation.go (validateContainerPorts, validateHTTPGetAction, "
+    "validateTCPSocketAction, validateGRPCAction, validatePullPolicy)",
+    cases=("pod-fields",),
+)
 CHART_VALUES = Check(
     "chart-values",
     "the values rendered for a chart-delivered RayCluster use only keys of the pinned ray-cluster chart",
@@ -209,6 +217,16 @@ STAGE_CHECKS: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("Waivers", (LINT_WAIVER,)),
     (
         "Rendered objects",
-        (CRD_SCHEMA, CRD_CEL, OBJECT_SIZE, POD_SECURITY, CHART_VALUES, PATCH_TARGET, OBJECT_SCHEMA, OBJECT_IDENTITY),
+        (
+            CRD_SCHEMA,
+            CRD_CEL,
+            OBJECT_SIZE,
+            POD_SECURITY,
+            POD_FIELDS,
+            CHART_VALUES,
+            PATCH_TARGET,
+            OBJECT_SCHEMA,
+            OBJECT_IDENTITY,
+        ),
     ),
 )

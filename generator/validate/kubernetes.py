@@ -32,7 +32,7 @@ from generator.input.envschema import (
     PORT_NAME_OR_NONE,
 )
 from generator.input.pattern_keyword import end_of_text_class
-from generator.input.schema_check import KUBERNETES_QUANTITY, findings
+from generator.input.schema_check import KUBERNETES_QUANTITY, SchemaValidator, findings
 from generator.model.build import UNCHECKED
 from generator.source import Origin, locate, value_at
 
@@ -62,6 +62,7 @@ class KubernetesSchemas:
         # each kind's schema and registry, read once for both validators
         self._sources: dict[tuple[str, str, str], tuple[dict[str, Any], Registry[Any]] | None] = {}
         self._definitions: dict[str, Resource[Any]] = {}
+        self._patched_field_validators: dict[tuple[str, str], SchemaValidator | None] = {}
 
     @cached_property
     def _root(self) -> Any:
@@ -90,6 +91,20 @@ class KubernetesSchemas:
             source = self._source(version, api_version, kind)
             self._part_validators[key] = _part_validator_class()(source[0], registry=source[1]) if source else None
         return self._part_validators[key]
+
+    def patched_field_validator(self, version: str, definition: str) -> SchemaValidator | None:
+        """A validator of what FIELD_PATCHES hold the fields of `definition` to, and of nothing else (no type,
+        required or unknown field: the schema of what embeds it checks those), for the pod templates of Ray objects,
+        which the KubeRay CRDs hold to no more than the OpenAPI schemas do; None when `version` has no schemas."""
+        key = (version, definition)
+        if key not in self._patched_field_validators:
+            validator = None
+            if version in self.versions:
+                _, resource = self._definitions_of(version, self._root.joinpath(f"v{version}.0-local-strict"))
+                schema = patched_fields_schema(resource.contents["$defs"], definition)
+                validator = SchemaValidator(schema) if schema is not None else None
+            self._patched_field_validators[key] = validator
+        return self._patched_field_validators[key]
 
     def _source(self, version: str, api_version: str, kind: str) -> tuple[dict[str, Any], Registry[Any]] | None:
         """The schema of a kind and the registry that resolves its references, None when the API has no such
@@ -233,6 +248,65 @@ FIELD_PATCHES: tuple[tuple[str, str, dict[str, Any]], ...] = (
         for field_name in ("minAvailable", "maxUnavailable")
     ),
 )
+
+
+_LOCAL_DEFINITION = "#/$defs/"
+
+
+def patched_fields_schema(definitions: Mapping[str, Any], root: str) -> dict[str, Any] | None:
+    """The schema of the definition `root` pruned to the fields FIELD_PATCHES replace (as patched) and the paths
+    that lead to them, each through `properties`, `items`, `additionalProperties` and local `$ref`s; None when no
+    path leads to one."""
+    patched = {(definition, field_name) for definition, field_name, _ in FIELD_PATCHES}
+
+    def referenced(node: Any) -> str | None:
+        """The definition a field's schema leads to, through its items or values."""
+        while isinstance(node, Mapping):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith(_LOCAL_DEFINITION):
+                return reference.removeprefix(_LOCAL_DEFINITION)
+            node = node.get("items", node.get("additionalProperties"))
+        return None
+
+    def fields(name: str) -> Mapping[str, Any]:
+        found = definitions.get(name)
+        properties = found.get("properties") if isinstance(found, Mapping) else None
+        return properties if isinstance(properties, Mapping) else {}
+
+    # the definitions that hold a patched field or lead to one: grown until no other does (cycles included)
+    leading = {definition for definition, _ in patched}
+    grown = True
+    while grown:
+        grown = False
+        for name in definitions:
+            if name not in leading and any(referenced(node) in leading for node in fields(name).values()):
+                leading.add(name)
+                grown = True
+    if root not in leading:
+        return None
+
+    def pruned(node: Any) -> Any:
+        """A field's schema that leads to a definition of `leading`, with nothing but the way there."""
+        if "$ref" in node:
+            return {"$ref": node["$ref"]}
+        keyword = "items" if "items" in node else "additionalProperties"
+        return {keyword: pruned(node[keyword])}
+
+    kept: dict[str, Any] = {}
+    waiting = [root]
+    while waiting:
+        name = waiting.pop()
+        if name in kept:
+            continue
+        properties: dict[str, Any] = {}
+        for field_name, node in fields(name).items():
+            if (name, field_name) in patched:
+                properties[field_name] = {key: value for key, value in node.items() if key != "description"}
+            elif (target := referenced(node)) in leading and target is not None:
+                properties[field_name] = pruned(node)
+                waiting.append(target)
+        kept[name] = {"properties": properties}
+    return {"$defs": kept, "$ref": _LOCAL_DEFINITION + root}
 
 
 # the keywords that bound what a whole object holds, which a part of one need not meet

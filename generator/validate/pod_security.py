@@ -20,7 +20,7 @@ from generator.checks import POD_SECURITY
 from generator.errors import DocPath, Problem, format_path
 from generator.files import RenderedFile
 from generator.model.build import DEFAULT_SUBMISSION_MODE
-from generator.model.fields import CLUSTER_SPEC_AT
+from generator.model.fields import CLUSTER_SPEC_AT, JOB_SPEC_AT
 from generator.source import Origin, locate, value_at
 from generator.validate.provenance import environment_path
 
@@ -65,26 +65,49 @@ def pod_security_problems(
     level = namespace_level(files)
     if level is None or level == "privileged":
         return []
-    problems: list[Problem] = []
+    return [
+        pod_problem(
+            document,
+            path,
+            f"{message}, which Pod Security {level} refuses: the pod would never start",
+            HINT,
+            POD_SECURITY.id,
+            (data, origin, environment_file),
+        )
+        for document in ray_objects(files)
+        for path, message in _object_violations(document, level)
+    ]
+
+
+def ray_objects(files: Iterable[RenderedFile]) -> Iterator[dict[str, Any]]:
+    """The rendered Ray objects that KubeRay makes pods of."""
     for file in files:
         for document in file.documents:
-            if not isinstance(document, dict) or document.get("kind") not in CLUSTER_SPEC_AT:
-                continue
-            kind, name = str(document["kind"]), str(document.get("metadata", {}).get("name", "?"))
-            for path, message in _object_violations(document, level):
-                source = environment_path(kind, name, path, data, document)
-                problems.append(
-                    Problem(
-                        locate(origin, source) if source is not None else None,
-                        source or (),
-                        f"rendered {kind} {name}, {format_path(path)}: {message}, which Pod Security {level} "
-                        "refuses: the pod would never start",
-                        HINT,
-                        file=environment_file,
-                        rule=POD_SECURITY.id,
-                    )
-                )
-    return problems
+            if isinstance(document, dict) and document.get("kind") in CLUSTER_SPEC_AT:
+                yield document
+
+
+def pod_problem(
+    document: dict[str, Any],
+    path: DocPath,
+    text: str,
+    hint: str | None,
+    rule: str,
+    source: tuple[dict[str, Any], Origin, Path],
+) -> Problem:
+    """A problem of what a rendered Ray object writes at `path`, located at the environment line that wrote it
+    (`source`: the environment's data, its origins, and its file)."""
+    data, origin, environment_file = source
+    kind, name = str(document["kind"]), str(document.get("metadata", {}).get("name", "?"))
+    written = environment_path(kind, name, path, data, document)
+    return Problem(
+        locate(origin, written) if written is not None else None,
+        written or (),
+        f"rendered {kind} {name}, {format_path(path)}: {text}",
+        hint,
+        file=environment_file,
+        rule=rule,
+    )
 
 
 def _object_violations(document: dict[str, Any], level: str) -> Iterator[Violation]:
@@ -113,7 +136,22 @@ def _object_violations(document: dict[str, Any], level: str) -> Iterator[Violati
             yield ("spec",), "KubeRay builds its submitter sidecar in the head pod without a securityContext"
 
 
-def _cluster_violations(spec: dict[str, Any], prefix: DocPath, level: str) -> Iterator[Violation]:
+def ray_pod_templates(document: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
+    """The pod templates of a rendered Ray object that KubeRay makes pods of: its cluster's groups', and the
+    submitter's of a RayJob or a RayCronJob's job, by their paths in the object."""
+    kind = document["kind"]
+    prefix = tuple(CLUSTER_SPEC_AT[kind][1].split("."))
+    spec = value_at(document, prefix)
+    if isinstance(spec, dict):
+        yield from _group_templates(spec, prefix)
+    if kind in JOB_SPEC_AT:
+        submitter_path = (*JOB_SPEC_AT[kind][1].split("."), "submitterPodTemplate")
+        submitter = value_at(document, submitter_path)
+        if isinstance(submitter, dict):
+            yield submitter_path, submitter
+
+
+def _group_templates(spec: dict[str, Any], prefix: DocPath) -> Iterator[tuple[DocPath, dict[str, Any]]]:
     templates: list[tuple[DocPath, Any]] = [
         ((*prefix, "headGroupSpec", "template"), value_at(spec, ("headGroupSpec", "template")))
     ]
@@ -121,7 +159,12 @@ def _cluster_violations(spec: dict[str, Any], prefix: DocPath, level: str) -> It
         templates.append(((*prefix, "workerGroupSpecs", index, "template"), group.get("template")))
     for path, template in templates:
         if isinstance(template, dict):
-            yield from template_violations(template, path, level)
+            yield path, template
+
+
+def _cluster_violations(spec: dict[str, Any], prefix: DocPath, level: str) -> Iterator[Violation]:
+    for path, template in _group_templates(spec, prefix):
+        yield from template_violations(template, path, level)
     if level == "restricted" and value_at(spec, ("historyServerOptions", "collectorOptions")) is not None:
         # KubeRay 1.7 adds a collector container to every Ray pod; CollectorOptions has no securityContext
         yield (

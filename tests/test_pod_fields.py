@@ -1,0 +1,108 @@
+"""The pods KubeRay will create against what the API server checks beyond the CRDs' schema (validate/pod_fields.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.paths import ToolData
+from generator.validate.kubernetes import FIELD_PATCHES, KubernetesSchemas, patched_fields_schema
+from generator.validate.pod_fields import POD_TEMPLATE
+from tests.problems import problems_of
+
+TARGET = "target: {cluster: in-cluster, namespace: ray}\npodSecurity: privileged\n"
+
+
+def test_the_pruned_schema_keeps_only_the_ways_to_patched_fields() -> None:
+    definitions = {
+        "Root": {"properties": {"a": {"$ref": "#/$defs/A"}, "list": {"items": {"$ref": "#/$defs/B"}}, "n": {}}},
+        "A": {"properties": {"back": {"$ref": "#/$defs/Root"}, "x": {"type": "string"}}, "required": ["x"]},
+        "B": {"properties": {"map": {"additionalProperties": {"$ref": "#/$defs/io.k8s.api.core.v1.GRPCAction"}}}},
+        "io.k8s.api.core.v1.GRPCAction": {"properties": {"port": {"type": "integer", "description": "d"}}},
+    }
+    schema = patched_fields_schema(definitions, "Root")
+    assert schema == {
+        "$defs": {
+            # A leads back to Root, and so to the patched field: a cycle is followed, not cut
+            "Root": {"properties": {"a": {"$ref": "#/$defs/A"}, "list": {"items": {"$ref": "#/$defs/B"}}}},
+            "A": {"properties": {"back": {"$ref": "#/$defs/Root"}}},
+            "B": {"properties": {"map": {"additionalProperties": {"$ref": "#/$defs/io.k8s.api.core.v1.GRPCAction"}}}},
+            "io.k8s.api.core.v1.GRPCAction": {"properties": {"port": {"type": "integer"}}},
+        },
+        "$ref": "#/$defs/Root",
+    }
+    assert patched_fields_schema({**definitions, "A": {"properties": {"x": {}}}}, "A") is None
+    assert patched_fields_schema({"Lone": {"properties": {"x": {}}}}, "Lone") is None
+
+
+def test_a_pod_template_is_held_to_the_field_patches_in_every_release() -> None:
+    """Each release's pod template reaches every patched field of the kinds a pod holds; a good template passes."""
+    schemas = KubernetesSchemas()
+    pod_definitions = {"Container", "ContainerPort", "HTTPGetAction", "TCPSocketAction", "GRPCAction"}
+    expected = {(name, field) for name, field, _ in FIELD_PATCHES if name.rsplit(".", 1)[-1] in pod_definitions}
+    for version in schemas.versions:
+        validator = schemas.patched_field_validator(version, POD_TEMPLATE)
+        assert validator is not None
+        reached = {
+            (name, field) for name, schema in validator.schema["$defs"].items() for field in schema["properties"]
+        }
+        assert expected <= reached, (version, expected - reached)
+        good = {
+            "metadata": {"labels": {"a": "b"}},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "ray-head",
+                        "image": "rayproject/ray:2.41.0",
+                        "imagePullPolicy": "",
+                        "ports": [{"name": "dashboard", "containerPort": 8265, "protocol": "TCP"}],
+                        "readinessProbe": {"httpGet": {"path": "/", "port": "dashboard"}},
+                        "livenessProbe": {"tcpSocket": {"port": 8265}},
+                        "lifecycle": {"preStop": {"exec": {"command": ["ray", "stop"]}}},
+                    }
+                ]
+            },
+        }
+        assert validator.findings(good) == [], version
+    assert schemas.patched_field_validator("0.1", POD_TEMPLATE) is None
+
+
+def _pod(container: str) -> str:
+    return (
+        TARGET + f"clusters: [{{name: c, head: {{cpu: '1', podTemplate: {{spec: {{containers: [{container}]}}}}}}}}]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("container", "messages"),
+    [
+        ("{name: ray-head, imagePullPolicy: IfNotPresent, ports: [{name: metrics, containerPort: 8080}]}", []),
+        ("{name: ray-head, readinessProbe: {httpGet: {path: /, port: metrics}}}", []),
+        ("{name: ray-head, imagePullPolicy: Sometimes}", ['"Sometimes" is not one of']),
+        ("{name: ray-head, ports: [{containerPort: 0}]}", ["0 is less than the minimum 1"]),
+        ("{name: ray-head, ports: [{containerPort: 9000, hostPort: 65536}]}", ["65536 is more than the maximum"]),
+        ("{name: ray-head, livenessProbe: {tcpSocket: {port: Metrics}}}", ['"Metrics" is not a port name']),
+        # a sidecar's and an init container's too
+        ("{name: ray-head}, {name: proxy, image: envoy, ports: [{containerPort: 1, protocol: http}]}", ['"http"']),
+    ],
+)
+def test_ray_pods_are_held_to_what_the_api_server_checks(
+    tool: ToolData, tmp_path: Path, container: str, messages: list[str]
+) -> None:
+    found = problems_of(tool, tmp_path, {"team": _pod(container)})
+    assert [rule for _file, rule, _message in found] == ["pod-fields"] * len(messages), found
+    for (_file, _rule, message), expected in zip(found, messages, strict=True):
+        assert expected in message
+        assert "which the API server refuses when KubeRay creates the pod" in message
+
+
+def test_a_kubernetes_version_without_schemas_is_no_crash(tool: ToolData, tmp_path: Path) -> None:
+    """target.kubernetesVersion names a release the package ships no schemas of: object-schema says so for objects,
+    and the pods go unchecked rather than crash."""
+    body = _pod("{name: ray-head, imagePullPolicy: Sometimes}").replace(
+        "namespace: ray}", 'namespace: ray, kubernetesVersion: "1.99"}'
+    )
+    found: Any = problems_of(tool, tmp_path, {"team": body})
+    assert "pod-fields" not in [rule for _file, rule, _message in found]
