@@ -1002,6 +1002,23 @@ AS_WRITTEN |= {
         "metadata.name}}}]}]}}}}]\n",
         [],
     ),
+    # an empty value is none to the API server (validateEnvVarValueFrom), as Helm charts write it
+    "env empty value beside valueFrom": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', env: [{name: POD, value: '', valueFrom: {fieldRef: "
+        "{fieldPath: metadata.name}}}]}}]\n",
+        [],
+    ),
+    "env value beside valueFrom": (
+        WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', env: [{name: POD, value: ' ', valueFrom: {fieldRef: "
+        "{fieldPath: metadata.name}}}]}}]\n",
+        [
+            (
+                ("clusters", 0, "head", "env", 0, "valueFrom"),
+                "env-value-or-value-from",
+                "environment variable 'POD' sets both value and valueFrom",
+            )
+        ],
+    ),
     # KubeRay leaves an option that is false out of `ray start` (convertParamMap)
     "num-cpus false": (
         WITH_IMAGE + "clusters: [{name: c, head: {cpu: '1', rayStartParams: {num-cpus: 'false'}}}]\n",

@@ -362,6 +362,42 @@ def test_serve_port_reads_the_head_ports_as_rendered(
     assert [rule for _, rule, _ in problems_of(tool, environments, {"team": body})] == rules
 
 
+SERVE_SERVICE = (
+    "services: [{name: s, serveConfig: {applications: [{name: a, import_path: m:a}]}, SERVE_SERVICE"
+    "cluster: {head: {cpu: '1', ports: [{name: dashboard, containerPort: 8265}, {name: http, containerPort: 8000}]}}}]"
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "serve_service", "rules"),
+    [
+        # before 1.6.0 the operator keeps only the serveService's ports named serve: none left, no Service
+        ("1.3.0", "serveService: {spec: {ports: [{name: http, port: 8000}]}}, ", ["serve-port"]),
+        ("1.5.0", "serveService: {spec: {ports: [{name: http, port: 8000}]}}, ", ["serve-port"]),
+        ("1.5.0", "serveService: {spec: {ports: [{name: serve, port: 8000}]}}, ", []),
+        ("1.5.0", "serveService: {spec: {clusterIP: None}}, ", []),  # headless: no port needed
+        # the item's `spec` writes the serveService's ports: read as rendered
+        (
+            "1.5.0",
+            "serveService: {spec: {ports: [{name: http, port: 8000}]}}, spec: {serveService: {spec: {ports: "
+            "[{name: serve, port: 8000}]}}}, ",
+            [],
+        ),
+        ("1.5.0", "spec: {serveService: {spec: {ports: [{name: web, port: 8000}]}}}, ", ["serve-port"]),
+        # from 1.6.0 it keeps the user's ports
+        ("1.6.0", "serveService: {spec: {ports: [{name: http, port: 8000}]}}, ", []),
+        # and without a serveService the head needs the port, at every release
+        ("1.6.0", "", ["serve-port"]),
+    ],
+)
+def test_a_serve_service_before_1_6_needs_a_port_named_serve(
+    tool: ToolData, environments: Path, version: str, serve_service: str, rules: list[str]
+) -> None:
+    body = f"kuberay: {{version: {version}}}\ntarget: {{cluster: in-cluster, namespace: ray}}\npodSecurity: baseline\n"
+    body += SERVE_SERVICE.replace("SERVE_SERVICE", serve_service)
+    assert [rule for _, rule, _ in problems_of(tool, environments, {"team": body})] == rules
+
+
 @pytest.mark.parametrize(
     ("spec", "rules"),
     [

@@ -28,6 +28,7 @@ from generator.releases import load_release, release_tag
 from generator.review.capacity import chart_cluster, cluster_capacity
 from generator.review.trees import VALUES, ObjectKey
 from tests.conftest import FIXTURES
+from tests.problems import problems_of
 from tests.test_gitops import CLUSTER
 
 CHARTS = FIXTURES / "charts"
@@ -284,6 +285,42 @@ def test_the_review_reads_a_charted_cluster_as_the_chart_renders_it(
     assert read["metadata"]["name"] == cluster["metadata"]["name"]
     assert cluster_capacity(read["spec"]) == cluster_capacity(cluster["spec"]) == cluster_capacity(expected["spec"])
     assert cluster_capacity(read["spec"]).maximum["cpu"] > 0
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.7.0"])
+def test_the_chart_writes_max_replicas_0_as_unbounded(tmp_path: Path, tool: ToolData, version: str) -> None:
+    """Why helm-delivery refuses a worker group's maxReplicas 0: the chart writes `maxReplicas | default
+    2147483647`, and Sprig's `default` takes 0 for no value. The overlay of the same environment keeps 0."""
+    text = CLUSTER.replace("version: 1.6.0", f"version: {version}")
+    [values] = build_files(tmp_path / "helm", tool, text.replace("DELIVERY", "helm"))[
+        "both/charts/raycluster-analytics.values.yaml"
+    ]
+    groups = [values["worker"], *values.get("additionalWorkerGroups", {}).values()]
+    for group in groups:
+        group.update(replicas=0, minReplicas=0, maxReplicas=0)
+    [cluster] = [
+        document
+        for document in render_chart(release_tag(version), "ray-cluster", values, "analytics", "ray")
+        if document["kind"] == "RayCluster"
+    ]
+    assert [group["maxReplicas"] for group in cluster["spec"]["workerGroupSpecs"]] == [2147483647] * len(groups)
+    (tmp_path / "refused").mkdir()
+    found = problems_of(tool, tmp_path / "refused", {"zero": ZERO_GROUP.replace("VERSION", version)})
+    assert [(rule, "cannot express maxReplicas 0" in message) for _file, rule, message in found] == [
+        ("helm-delivery", True)
+    ]
+
+
+ZERO_GROUP = """\
+kuberay: {version: VERSION}
+target: {cluster: in-cluster, namespace: ray}
+clusters:
+  - name: c
+    delivery: helm
+    autoscaling: {enabled: true}
+    head: {cpu: "1"}
+    workerGroups: [{name: spare, replicas: 0}, {name: busy, replicas: 1, maxReplicas: 4}]
+"""
 
 
 def _without_helm_labels(value: Any) -> Any:

@@ -12,6 +12,7 @@ from generator.errors import Problem
 from generator.rules import (
     cluster_options,
     delivery,
+    head_service,
     jobs,
     names,
     namespaces,
@@ -39,6 +40,7 @@ RULES: tuple[Rule[EnvironmentRun], ...] = (
     replicas.replica_bounds,
     pods.image_is_set,
     pods.unique_container_ports,
+    head_service.head_service_ports,
     pods.unique_container_names,
     pods.pod_port_names,
     pods.unique_mount_paths,

@@ -149,18 +149,20 @@ def _submitter_image(
 
 @rule(
     "unique-container-ports",
-    "container ports of a group have distinct numbers (the API server only warns; Services and probes then "
-    "pick one of them)",
+    "container ports of a worker group have distinct numbers (the API server only warns; Services and probes "
+    "then pick one of them; the head's are head-service-ports', as KubeRay makes the head Service of them)",
     LINT,
-    fails="clusters: [{name: c, head: {cpu: '1', ports: [{name: a, containerPort: 8000}, {name: b, containerPort: "
-    "8000}]}}]",
-    passes="clusters: [{name: c, head: {cpu: '1', ports: [{name: a, containerPort: 8000}, {name: b, containerPort: "
-    "8001}]}}]",
+    fails="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, ports: [{name: a, containerPort: 8000}, "
+    "{name: b, containerPort: 8000}]}]}]",
+    passes="clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, ports: [{name: a, containerPort: 8000}, "
+    "{name: b, containerPort: 8001}]}]}]",
     cases=("duplicate-port",),
 )
 def unique_container_ports(context: RuleContext) -> Iterator[Problem]:
     for spec_at in context.cluster_specs:
         for path, group in groups(spec_at):
+            if path[-1] == "head":
+                continue  # an error there: head-service-ports (rules/head_service.py)
             seen_ports: dict[int, str] = {}
             for index, port in enumerate(group.get("ports", [])):
                 number = port["containerPort"]
@@ -456,7 +458,7 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
 
 @rule(
     "env-value-or-value-from",
-    "an environment variable sets `value` or `valueFrom`, not both",
+    "an environment variable sets `value` or `valueFrom`, not both (an empty `value` is none)",
     K8S_POD_VALIDATION,
     fails="defaults: {env: [{name: A, value: '1', valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}",
     passes="defaults: {env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}",
@@ -465,8 +467,9 @@ def _volumes_as_rendered(context: RuleContext) -> list[tuple[DocPath, str, set[s
 def env_value_or_value_from(context: RuleContext) -> Iterator[Problem]:
     reported: set[DocPath] = set()
     for path, variable in _env_variables(context):
-        # a null removes the key (input/resolve.py merge), as a podTemplate may write to swap value for valueFrom
-        both = variable.get("value") is not None and variable.get("valueFrom") is not None
+        # a null removes the key (input/resolve.py merge), as a podTemplate may write to swap value for valueFrom;
+        # an empty value is none to the API server (validateEnvVarValueFrom: len(ev.Value) != 0), as Helm writes it
+        both = variable.get("value") not in (None, "") and variable.get("valueFrom") is not None
         if both and path not in reported:
             reported.add(path)
             yield context.problem(

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
-from generator.errors import Problem
+from generator.errors import DocPath, Problem
+from generator.input.resolve import merge
 from generator.model.build import ray_container, ray_gpus
 from generator.model.fields import OVERRIDE
 from generator.rules.context import (
@@ -21,7 +23,7 @@ from generator.rules.context import (
 )
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.rule import rule
-from generator.source import value_at
+from generator.source import GENERATED, value_at
 
 SERVICE_GPU_EXAMPLE = (
     "services: [{{name: s, serveConfig: {{applications: [{{name: a, import_path: m:app, deployments: [{{name: d, "
@@ -145,14 +147,20 @@ def service_head_service_name(context: RuleContext) -> Iterator[Problem]:
 # v1.7.0). A head that lists no ports gets the operator's defaults, serve among them (getServicePorts).
 SERVE_PORT = "serve"
 SERVE_PORT_PREFIX_SINCE = "1.6.0"
+# Before 1.6.0, a serveService of the user's beside a head without a serve port keeps only its ports named serve
+# (BuildServeService, common/service.go:245-256 at v1.3.0, :249-258 at v1.5.0; from 1.6.0 it keeps the user's
+# ports as written, :254-265 at v1.6.0): with none, the Service has no ports, which the API server refuses of a
+# Service that is neither headless nor an ExternalName (ValidateService).
+USER_SERVE_PORTS_KEPT_SINCE = "1.6.0"
 
 
 @rule(
     "serve-port",
     f"a RayService whose head container lists ports names one of them {SERVE_PORT} (or serve-*, 1.6.0), or gives a "
-    "serveService: the operator builds the Serve Service from that port, and without one the RayService never "
-    "becomes ready",
-    f"{VALIDATION.split(' (')[0]}: BuildServeService (common/service.go:213-228 at v1.3.0, :215-231 at v1.7.0)",
+    f"serveService (before 1.6.0, one with a port named {SERVE_PORT}, or headless): the operator builds the Serve "
+    "Service from that port, and without one the RayService never becomes ready",
+    f"{VALIDATION.split(' (')[0]}: BuildServeService (common/service.go:213-256 at v1.3.0, :215-265 at v1.6.0, "
+    ":215-231 at v1.7.0)",
     fails="services: [{name: s, cluster: {head: {cpu: '1', ports: [{name: dashboard, containerPort: 8265}]}}}]",
     passes="services: [{name: s, cluster: {head: {cpu: '1', ports: [{name: dashboard, containerPort: 8265}, {name: "
     "serve, containerPort: 8000}]}}}]",
@@ -164,7 +172,8 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
         if spec_at.path[0] != "services" or "head" not in spec_at.spec:
             continue
         service = context.data["services"][spec_at.path[1]]
-        if service.get("serveService") is not None or value_at(service, (OVERRIDE, "serveService")) is not None:
+        serve_service = _rendered_serve_service(service)
+        if serve_service is not None and context.since(USER_SERVE_PORTS_KEPT_SINCE):
             continue
         # every port of the head's Ray container, as the lists merge by name (getPortsFromCluster reads them all)
         ports = ray_container_ports(context.data, spec_at, (*spec_at.path, "head"))
@@ -172,6 +181,9 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
             continue  # none (the operator opens its defaults, serve among them), or a container not to be read
         names = [str(port.get("name") or f"{port.get('containerPort')}-port") for port, _ in ports]
         if any(name == SERVE_PORT or (prefixed and name.startswith(f"{SERVE_PORT}-")) for name in names):
+            continue
+        if serve_service is not None:
+            yield from _serve_service_ports(context, spec_at.path[1], serve_service)
             continue
         at = ports[-1][1][:-1]  # the list of the last port
         wanted = f"'{SERVE_PORT}' (or one starting with '{SERVE_PORT}-')" if prefixed else f"'{SERVE_PORT}'"
@@ -182,6 +194,40 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
             f"add {{name: {SERVE_PORT}, containerPort: 8000}} to the head's ports (or list no ports: the operator "
             "then opens its defaults, serve among them)",
         )
+
+
+def _rendered_serve_service(service: dict[str, Any]) -> Any:
+    """A RayService's serveService as rendered: what its `spec` writes merged over the structured one by the
+    renderer's merge (a null removes it)."""
+    structured, written = service.get("serveService"), service.get(OVERRIDE)
+    if not isinstance(written, dict) or "serveService" not in written:
+        return structured
+    if isinstance(structured, dict) and isinstance(written["serveService"], dict):
+        return merge(structured, GENERATED, written["serveService"], GENERATED)[0]
+    return written["serveService"]
+
+
+def _serve_service_ports(context: RuleContext, index: int | str, serve_service: Any) -> Iterator[Problem]:
+    """Before 1.6.0, a serveService beside a head without a serve port keeps its ports named serve alone: it needs
+    one, unless it is headless or an ExternalName, which need none."""
+    spec = serve_service.get("spec") if isinstance(serve_service, dict) else None
+    spec = spec if isinstance(spec, dict) else {}
+    if spec.get("clusterIP") == "None" or spec.get("type") == "ExternalName":
+        return
+    ports = spec.get("ports")
+    if isinstance(ports, list) and any(isinstance(port, dict) and port.get("name") == SERVE_PORT for port in ports):
+        return
+    at: DocPath = ("services", index, "serveService", "spec", "ports")
+    if value_at(context.data, at) is None and value_at(context.data, ("services", index, OVERRIDE, "serveService")):
+        at = ("services", index, OVERRIDE, "serveService", "spec", "ports")
+    yield context.problem(
+        at,
+        f"the head container's ports have none named '{SERVE_PORT}', and KubeRay {context.version} then keeps only "
+        f"the serveService's ports named '{SERVE_PORT}' (from 1.6.0 it keeps them all): this Service would have no "
+        "ports, which the API server refuses, so the RayService never becomes ready",
+        f"name the serveService's port {SERVE_PORT} (name: {SERVE_PORT}), or add {{name: {SERVE_PORT}, "
+        "containerPort: 8000} to the head's ports",
+    )
 
 
 # The RayService annotation that bounds how long a new cluster may take to initialize, and since when the
