@@ -1,6 +1,7 @@
 """The user's cache folder for what a run can reuse from an earlier one: the Python code Jinja compiles from
 each template, the parser tables Lark works out from CEL's grammar, the results of CEL rules on the values
-they met (validate/cel_results.py), and each environment's outcome (outcome_cache.py). Each is worked out
+they met (validate/cel_results.py), the Kubernetes schemas pruned for the pods' checks (validate/kubernetes.py),
+and each environment's outcome (outcome_cache.py). Each is worked out
 again whenever what it came from changes (Jinja and Lark store a checksum of their source, the CEL results
 and the outcomes the stamps of the code that worked them out), so the cache never changes what a run does;
 it saves up to half a second of every run, which is most of a `validate` of a few files, and in a large
@@ -23,6 +24,7 @@ NO_CACHE = "KUBERAY_GITOPS_NO_CACHE"
 TEMPLATES = "templates"  # Jinja's compiled templates
 CEL = "cel"  # Lark's tables of CEL's grammar, and the CEL results kept between runs
 OUTCOMES = "outcomes"  # each environment's outcome, kept between runs (generator/outcome_cache.py)
+KUBERNETES = "kubernetes"  # the Kubernetes schemas pruned for the pods' checks (validate/kubernetes.py)
 
 
 def cache_folder(environ: Mapping[str, str], part: str) -> Path | None:

@@ -9,10 +9,13 @@ unchecked where it says so. Problems point at the object's line in the environme
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
+from generator.cache import KUBERNETES, cache_folder, file_status, status_text
 from generator.checks import OBJECT_SCHEMA
 from generator.errors import DocPath, Problem, format_path
 from generator.input.envschema import (
@@ -100,11 +104,18 @@ class KubernetesSchemas:
         if key not in self._patched_field_validators:
             validator = None
             if version in self.versions:
-                _, resource = self._definitions_of(version, self._root.joinpath(f"v{version}.0-local-strict"))
-                schema = patched_fields_schema(resource.contents["$defs"], definition)
+                schema = _kept_schema(
+                    self._root.joinpath(f"v{version}.0-local-strict", "_definitions.json"),
+                    definition,
+                    lambda: patched_fields_schema(self._definitions_contents(version)["$defs"], definition),
+                )
                 validator = SchemaValidator(schema) if schema is not None else None
             self._patched_field_validators[key] = validator
         return self._patched_field_validators[key]
+
+    def _definitions_contents(self, version: str) -> dict[str, Any]:
+        _, resource = self._definitions_of(version, self._root.joinpath(f"v{version}.0-local-strict"))
+        return cast("dict[str, Any]", resource.contents)
 
     def _source(self, version: str, api_version: str, kind: str) -> tuple[dict[str, Any], Registry[Any]] | None:
         """The schema of a kind and the registry that resolves its references, None when the API has no such
@@ -253,6 +264,37 @@ FIELD_PATCHES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 _LOCAL_DEFINITION = "#/$defs/"
 
 
+def _kept_schema(definitions: Any, root: str, derive: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """`derive()`, kept in the cache folder (generator/cache.py) by what decides it: the definitions file of
+    kubernetes-validate (by its status, as the cache tells files apart), the root, FIELD_PATCHES, and this
+    module's code, which prunes. Reading the definitions and pruning them took a quarter of a second of every run
+    that checks a pod; the kept schema, a millisecond."""
+    folder = cache_folder(os.environ, KUBERNETES)
+    if folder is None:
+        return derive()
+    deciding = (
+        status_text(file_status(str(definitions))),
+        root,
+        json.dumps(FIELD_PATCHES, sort_keys=True),
+        status_text(file_status(__file__)),
+    )
+    key = hashlib.sha256("\n".join(deciding).encode()).hexdigest()[:32]
+    kept = folder / f"{key}.json"
+    try:
+        return cast("dict[str, Any] | None", json.loads(kept.read_bytes()))
+    except (OSError, ValueError):
+        pass
+    schema = derive()
+    staged = folder / f".{key}-{os.getpid()}"
+    try:
+        staged.write_text(json.dumps(schema), encoding="utf-8")
+        os.replace(staged, kept)  # whole or not at all: a reader never meets half of it
+    except OSError:  # the cache is a help, not a need
+        with contextlib.suppress(OSError):
+            staged.unlink()
+    return schema
+
+
 def patched_fields_schema(definitions: Mapping[str, Any], root: str) -> dict[str, Any] | None:
     """The schema of the definition `root` pruned to the fields FIELD_PATCHES replace (as patched) and the paths
     that lead to them, each through `properties`, `items`, `additionalProperties` and local `$ref`s; None when no
@@ -273,15 +315,21 @@ def patched_fields_schema(definitions: Mapping[str, Any], root: str) -> dict[str
         properties = found.get("properties") if isinstance(found, Mapping) else None
         return properties if isinstance(properties, Mapping) else {}
 
-    # the definitions that hold a patched field or lead to one: grown until no other does (cycles included)
+    # the definitions that hold a patched field or lead to one (cycles included): those that refer to one, back
+    # from the patched ones, in one pass over the references
+    referring: dict[str, set[str]] = {}
+    for name in definitions:
+        for node in fields(name).values():
+            target = referenced(node)
+            if target is not None:
+                referring.setdefault(target, set()).add(name)
     leading = {definition for definition, _ in patched}
-    grown = True
-    while grown:
-        grown = False
-        for name in definitions:
-            if name not in leading and any(referenced(node) in leading for node in fields(name).values()):
+    waiting = list(leading)
+    while waiting:
+        for name in referring.get(waiting.pop(), ()):
+            if name not in leading:
                 leading.add(name)
-                grown = True
+                waiting.append(name)
     if root not in leading:
         return None
 
