@@ -106,3 +106,51 @@ def test_a_kubernetes_version_without_schemas_is_no_crash(tool: ToolData, tmp_pa
     )
     found: Any = problems_of(tool, tmp_path, {"team": body})
     assert "pod-fields" not in [rule for _file, rule, _message in found]
+
+
+def test_the_pruned_schema_is_kept_by_what_decides_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading kubernetes-validate's definitions and pruning them is done once: later runs read the kept schema,
+    until the definitions, FIELD_PATCHES or the pruning code change."""
+    import generator.validate.kubernetes as kubernetes
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("KUBERAY_GITOPS_NO_CACHE", raising=False)
+    derived = KubernetesSchemas().patched_field_validator("1.34", POD_TEMPLATE)
+    kept = list((tmp_path / "kuberay-gitops" / "kubernetes").iterdir())
+    assert derived is not None
+    assert len(kept) == 1
+
+    def not_again(*_arguments: Any) -> None:
+        raise AssertionError("pruned again")
+
+    monkeypatch.setattr(kubernetes, "patched_fields_schema", not_again)
+    again = KubernetesSchemas().patched_field_validator("1.34", POD_TEMPLATE)
+    assert again is not None
+    assert again.schema == derived.schema
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(kubernetes, "FIELD_PATCHES", kubernetes.FIELD_PATCHES[1:])
+    KubernetesSchemas().patched_field_validator("1.34", POD_TEMPLATE)
+    assert len(list((tmp_path / "kuberay-gitops" / "kubernetes").iterdir())) == 2
+
+
+@pytest.mark.parametrize(
+    ("mode", "rules"),
+    [
+        ("K8sJobMode", ["pod-fields"]),
+        ("", ["pod-fields"]),  # K8sJobMode, the CRD's default
+        # KubeRay makes no pod of the template in these modes (rayjob_controller.go:217-226 at v1.5.0)
+        ("InteractiveMode", []),
+        ("HTTPMode", []),
+    ],
+)
+def test_a_submitter_template_is_a_pod_in_k8s_job_mode_alone(
+    tool: ToolData, tmp_path: Path, mode: str, rules: list[str]
+) -> None:
+    entrypoint = "" if mode == "InteractiveMode" else "entrypoint: python x.py, "  # InteractiveMode takes none
+    written = entrypoint + (f"submissionMode: {mode}, " if mode else "")
+    body = TARGET.replace("namespace: ray}", "namespace: ray}\nkuberay: {version: 1.5.0}") + (
+        f"jobs: [{{name: j, {written}cluster: {{head: {{cpu: '1'}}}}, submitter: "
+        "{podTemplate: {spec: {containers: [{name: ray-job-submitter, ports: [{containerPort: 0}]}]}}}}]\n"
+    )
+    assert [rule for _file, rule, _message in problems_of(tool, tmp_path, {"team": body})] == rules
