@@ -384,8 +384,22 @@ SERVE_SERVICE = (
             [],
         ),
         ("1.5.0", "spec: {serveService: {spec: {ports: [{name: web, port: 8000}]}}}, ", ["serve-port"]),
-        # from 1.6.0 it keeps the user's ports
+        # from 1.6.0 it keeps the user's ports: any, but one
         ("1.6.0", "serveService: {spec: {ports: [{name: http, port: 8000}]}}, ", []),
+        ("1.6.0", "serveService: {spec: {type: LoadBalancer}}, ", ["serve-port"]),
+        ("1.6.0", "serveService: {spec: {type: ExternalName, externalName: serve.example.com}}, ", []),
+        # before 1.6.0 the kept port is rebuilt of its name and port: a targetPort of another number is lost
+        ("1.5.0", "serveService: {spec: {ports: [{name: serve, port: 80, targetPort: 8000}]}}, ", ["serve-port"]),
+        ("1.5.0", "serveService: {spec: {ports: [{name: serve, port: 8000, targetPort: 8000}]}}, ", []),
+        ("1.6.0", "serveService: {spec: {ports: [{name: serve, port: 80, targetPort: 8000}]}}, ", []),
+        # an incremental upgrade takes no serveService: the head needs the port (the gate on, the autoscaler on)
+        (
+            "1.6.0",
+            "upgradeStrategy: {type: NewClusterWithIncrementalUpgrade, clusterUpgradeOptions: {gatewayClassName: "
+            "istio, stepSizePercent: 10, intervalSeconds: 30}}, serveService: {spec: {ports: [{name: serve, port: "
+            "8000}]}}, ",
+            ["serve-port"],
+        ),
         # and without a serveService the head needs the port, at every release
         ("1.6.0", "", ["serve-port"]),
     ],
@@ -394,7 +408,12 @@ def test_a_serve_service_before_1_6_needs_a_port_named_serve(
     tool: ToolData, environments: Path, version: str, serve_service: str, rules: list[str]
 ) -> None:
     body = f"kuberay: {{version: {version}}}\ntarget: {{cluster: in-cluster, namespace: ray}}\npodSecurity: baseline\n"
-    body += SERVE_SERVICE.replace("SERVE_SERVICE", serve_service)
+    if "Incremental" in serve_service:
+        body += "operator: {install: true, featureGates: {RayServiceIncrementalUpgrade: true}}\n"
+        serve_service += "SERVE_CLUSTER_AUTOSCALED"
+    body += SERVE_SERVICE.replace("SERVE_SERVICE", serve_service).replace(
+        "SERVE_CLUSTER_AUTOSCALEDcluster: {", "cluster: {autoscaling: {enabled: true}, "
+    )
     assert [rule for _, rule, _ in problems_of(tool, environments, {"team": body})] == rules
 
 

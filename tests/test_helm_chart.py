@@ -309,6 +309,10 @@ def test_the_chart_writes_max_replicas_0_as_unbounded(tmp_path: Path, tool: Tool
     assert [(rule, "cannot express maxReplicas 0" in message) for _file, rule, message in found] == [
         ("helm-delivery", True)
     ]
+    # without the autoscaler KubeRay keeps `replicas` (GetWorkerGroupDesiredReplicas): 2147483647 does no harm
+    (tmp_path / "fixed").mkdir()
+    fixed = ZERO_GROUP.replace("VERSION", version).replace("    autoscaling: {enabled: true}\n", "")
+    assert problems_of(tool, tmp_path / "fixed", {"zero": fixed}) == []
 
 
 ZERO_GROUP = """\

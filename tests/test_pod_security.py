@@ -12,6 +12,7 @@ from generator.model.build import RESTRICTED_CONTAINER_SECURITY
 from generator.paths import ToolData
 from generator.pipeline import BuildRequest, build
 from generator.validate.pod_security import pod_violations, template_violations
+from tests.problems import problems_of
 from tests.test_cli import VALID
 
 JOB = """\
@@ -146,3 +147,17 @@ def test_baseline_allows_what_restricted_refuses() -> None:
     pod = {"containers": [{"name": "ray"}], "volumes": [{"name": "n", "nfs": {"server": "s", "path": "/"}}]}
     assert list(pod_violations(pod, (), "baseline")) == []
     assert len(list(pod_violations(pod, (), "restricted"))) == 5
+
+
+@pytest.mark.parametrize(("mode", "found"), [("K8sJobMode", ["pod-security"]), ("HTTPMode", [])])
+def test_a_submitter_template_is_checked_where_kuberay_makes_a_pod_of_it(
+    tmp_path: Path, tool: ToolData, mode: str, found: list[str]
+) -> None:
+    """Only K8sJobMode creates the submitter Job from submitterPodTemplate (rayjob_controller.go:217-226 at
+    v1.5.0); HTTPMode submits over HTTP and makes no pod of it."""
+    body = (
+        "target: {cluster: in-cluster, namespace: ray}\nkuberay: {version: 1.5.0}\njobs: [{name: j, entrypoint: "
+        f"python x.py, submissionMode: {mode}, cluster: {{head: {{cpu: '1'}}}}, submitter: {{podTemplate: {{spec: "
+        "{containers: [{name: ray-job-submitter, securityContext: {privileged: true}}]}}}}]\n"
+    )
+    assert [rule for _file, rule, _message in problems_of(tool, tmp_path, {"team": body})] == found

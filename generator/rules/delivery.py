@@ -11,7 +11,7 @@ from generator.errors import DocPath, Problem
 from generator.files import RenderedFile
 from generator.input.envschema import LABEL_VALUE_MAX
 from generator.model.access import operator_chart_values
-from generator.model.build import cluster_delivery, group_image, pod_setting, worker_bounds
+from generator.model.build import autoscaling_enabled, cluster_delivery, group_image, pod_setting, worker_bounds
 from generator.model.names import chart_release_name, chart_values_file
 from generator.rules.context import RuleContext
 from generator.rules.go_yaml import plain_scalar_type
@@ -32,7 +32,7 @@ GROUP_FIELDS = ("numOfHosts", "idleTimeoutSeconds", "podTemplate")
     "helm-delivery",
     "with delivery: helm, no field the official ray-cluster chart of the pinned release cannot express "
     "(upgradeStrategy, suspend, gcsFaultTolerance, ..., numOfHosts, podTemplate; one image for all groups; a "
-    "worker group's maxReplicas 0, which it renders as 2147483647)",
+    "worker group's maxReplicas 0 under the autoscaler, which it renders as 2147483647)",
     "the ray-cluster chart's values.yaml and templates/raycluster-cluster.yaml of the pinned release",
     fails="clusters: [{name: c, delivery: helm, suspend: true, head: {cpu: '1'}}]",
     passes="clusters: [{name: c, delivery: helm, head: {cpu: '1'}}]",
@@ -51,20 +51,24 @@ def helm_delivery_expressible(context: RuleContext) -> Iterator[Problem]:
         groups += [((*path, "workerGroups", i), group) for i, group in enumerate(cluster.get("workerGroups", []))]
         defaults = context.data.get("defaults", {})
         head_settings = _chart_wide_settings(cluster["head"], cluster, defaults, True)
+        autoscaled = autoscaling_enabled(cluster)
         for group_path, group in groups:
             for field in GROUP_FIELDS:
                 if field in group:
                     yield context.problem((*group_path, field), f"{chart} cannot express {field}", HINT, at_key=True)
             if group_path[-1] == "head":
                 continue
-            if worker_bounds(group)[2] == 0:
+            if autoscaled and worker_bounds(group)[2] == 0:
                 # the chart writes `maxReplicas | default 2147483647`, and Sprig's default takes 0 for no value
-                # (helm-chart/ray-cluster/templates/raycluster-cluster.yaml, 1.3.0 to 1.7.0)
+                # (helm-chart/ray-cluster/templates/raycluster-cluster.yaml, 1.3.0 to 1.7.0); without the
+                # autoscaler KubeRay keeps `replicas` (GetWorkerGroupDesiredReplicas), so only then does it matter
+                written = "maxReplicas" in group
                 yield context.problem(
-                    (*group_path, "maxReplicas") if "maxReplicas" in group else group_path,
-                    f"{chart} cannot express maxReplicas 0: it reads 0 as no value and writes 2147483647, so an "
-                    "autoscaler could add workers to this group without bound",
-                    f"give the group maxReplicas: 1 or more, or remove it, or {HINT}",
+                    (*group_path, "maxReplicas") if written else group_path,
+                    f"{chart} cannot express maxReplicas 0{'' if written else ' (the default of replicas: 0)'}: it "
+                    "reads 0 as no value and writes 2147483647, so the autoscaler could add workers to this group "
+                    "without bound",
+                    f"set maxReplicas: 1 or more (or remove the group), or {HINT}",
                 )
             # the chart gives every group the head's settings: a worker's own (even inherited) would be lost
             for field, value in _chart_wide_settings(group, cluster, defaults, False).items():

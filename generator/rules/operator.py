@@ -920,6 +920,18 @@ def owned_cluster_upgrade_strategy(context: RuleContext) -> Iterator[Problem]:
                 )
 
 
+def incremental_upgrade_on(context: RuleContext, service: dict[str, Any]) -> bool:
+    """Whether the operator upgrades a RayService incrementally (IsIncrementalUpgradeEnabled, utils/util.go:742-748
+    at v1.5.0): its upgradeStrategy is NewClusterWithIncrementalUpgrade, in a release that has it (rules/versions.py
+    reports one that has not), with the RayServiceIncrementalUpgrade gate on (feature-gate says when it is off)."""
+    kind = (service.get("upgradeStrategy") or {}).get("type")
+    return (
+        kind == INCREMENTAL_UPGRADE
+        and context.since(RAYSERVICE_UPGRADE_TYPES[kind])
+        and bool(feature_gate_states(context.release, context.operator.feature_gates).get(INCREMENTAL_UPGRADE_GATE))
+    )
+
+
 @rule(
     "incremental-upgrade",
     "NewClusterWithIncrementalUpgrade needs the autoscaler and clusterUpgradeOptions with gatewayClassName, "
@@ -938,14 +950,9 @@ def owned_cluster_upgrade_strategy(context: RuleContext) -> Iterator[Problem]:
 def incremental_upgrade(context: RuleContext) -> Iterator[Problem]:
     """NewClusterWithIncrementalUpgrade needs the autoscaler and its options (ValidateRayServiceSpec, 1.5.0+)."""
     for index, service in enumerate(context.data.get("services", [])):
-        strategy = service.get("upgradeStrategy", {})
-        kind = strategy.get("type")
-        if kind != INCREMENTAL_UPGRADE or not context.since(RAYSERVICE_UPGRADE_TYPES[kind]):
-            continue  # a release without the upgrade type: rules/versions.py reports that instead
-        if not feature_gate_states(context.release, context.operator.feature_gates).get(INCREMENTAL_UPGRADE_GATE):
-            # the operator checks the options only with its gate on (IsIncrementalUpgradeEnabled, utils/util.go:
-            # 742-748 at v1.5.0); feature-gate says the gate is off
+        if not incremental_upgrade_on(context, service):
             continue
+        strategy = service["upgradeStrategy"]
         path = ("services", index, "upgradeStrategy")
         if not autoscaling_enabled(service["cluster"]):
             yield context.problem(

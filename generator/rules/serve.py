@@ -22,6 +22,7 @@ from generator.rules.context import (
     written_group,
 )
 from generator.rules.go_duration import go_atoi, go_duration
+from generator.rules.operator import incremental_upgrade_on
 from generator.rules.rule import rule
 from generator.source import GENERATED, value_at
 
@@ -172,9 +173,9 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
         if spec_at.path[0] != "services" or "head" not in spec_at.spec:
             continue
         service = context.data["services"][spec_at.path[1]]
-        serve_service = _rendered_serve_service(service)
-        if serve_service is not None and context.since(USER_SERVE_PORTS_KEPT_SINCE):
-            continue
+        # an incremental upgrade builds the Serve Service from the head's ports alone (BuildServeService takes the
+        # serveService only when !IsIncrementalUpgradeEnabled, common/service.go:232 at v1.5.0, :233 at v1.6.0)
+        serve_service = None if incremental_upgrade_on(context, service) else _rendered_serve_service(service)
         # every port of the head's Ray container, as the lists merge by name (getPortsFromCluster reads them all)
         ports = ray_container_ports(context.data, spec_at, (*spec_at.path, "head"))
         if not ports:
@@ -208,26 +209,44 @@ def _rendered_serve_service(service: dict[str, Any]) -> Any:
 
 
 def _serve_service_ports(context: RuleContext, index: int | str, serve_service: Any) -> Iterator[Problem]:
-    """Before 1.6.0, a serveService beside a head without a serve port keeps its ports named serve alone: it needs
-    one, unless it is headless or an ExternalName, which need none."""
+    """A serveService beside a head without a serve port is the Serve Service with its own ports: all of them from
+    1.6.0, before that only those named serve, each rebuilt of its name and port alone (its targetPort dropped).
+    It needs one, unless it is headless or an ExternalName, which need none (ValidateService)."""
     spec = serve_service.get("spec") if isinstance(serve_service, dict) else None
     spec = spec if isinstance(spec, dict) else {}
     if spec.get("clusterIP") == "None" or spec.get("type") == "ExternalName":
         return
-    ports = spec.get("ports")
-    if isinstance(ports, list) and any(isinstance(port, dict) and port.get("name") == SERVE_PORT for port in ports):
-        return
+    written = spec.get("ports")
+    ports = [(position, port) for position, port in enumerate(written if isinstance(written, list) else [])]
+    ports = [(position, port) for position, port in ports if isinstance(port, dict)]
     at: DocPath = ("services", index, "serveService", "spec", "ports")
     if value_at(context.data, at) is None and value_at(context.data, ("services", index, OVERRIDE, "serveService")):
         at = ("services", index, OVERRIDE, "serveService", "spec", "ports")
-    yield context.problem(
-        at,
-        f"the head container's ports have none named '{SERVE_PORT}', and KubeRay {context.version} then keeps only "
-        f"the serveService's ports named '{SERVE_PORT}' (from 1.6.0 it keeps them all): this Service would have no "
-        "ports, which the API server refuses, so the RayService never becomes ready",
-        f"name the serveService's port {SERVE_PORT} (name: {SERVE_PORT}), or add {{name: {SERVE_PORT}, "
-        "containerPort: 8000} to the head's ports",
-    )
+    kept_all = context.since(USER_SERVE_PORTS_KEPT_SINCE)
+    kept = ports if kept_all else [(position, port) for position, port in ports if port.get("name") == SERVE_PORT]
+    if not kept:
+        which = "" if kept_all else f" named '{SERVE_PORT}'"
+        yield context.problem(
+            at,
+            f"the head container's ports have none named '{SERVE_PORT}', and KubeRay {context.version} then takes "
+            f"the serveService's ports{which} for the Serve Service: it would have none, which the API server "
+            "refuses, so the RayService never becomes ready",
+            f"give the serveService a port{which} (e.g. {{name: {SERVE_PORT}, port: 8000}}), or add {{name: "
+            f"{SERVE_PORT}, containerPort: 8000}} to the head's ports",
+        )
+        return
+    for position, port in kept:
+        target = port.get("targetPort")
+        # a number other than the port (0 is none; a name would have to be the head's, which has no such port)
+        if not kept_all and isinstance(target, int) and target not in (0, port.get("port")):
+            yield context.problem(
+                (*at, position) if at[2] != OVERRIDE else at,
+                f"KubeRay {context.version} rebuilds the serveService's port {SERVE_PORT} of its name and port alone "
+                f"(from 1.6.0 it keeps it whole): its targetPort {target} is dropped, and the Service sends to port "
+                f"{port.get('port')}, where Serve does not listen",
+                f"make port the one Serve listens on ({target}), or add {{name: {SERVE_PORT}, containerPort: "
+                f"{target}}} to the head's ports",
+            )
 
 
 # The RayService annotation that bounds how long a new cluster may take to initialize, and since when the

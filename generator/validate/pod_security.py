@@ -121,7 +121,8 @@ def _object_violations(document: dict[str, Any], level: str) -> Iterator[Violati
     job = document.get("spec", {})
     mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
     if "submitterPodTemplate" in job:
-        yield from template_violations(job["submitterPodTemplate"], ("spec", "submitterPodTemplate"), level)
+        if _makes_submitter_pod(job):
+            yield from template_violations(job["submitterPodTemplate"], ("spec", "submitterPodTemplate"), level)
     elif mode in (DEFAULT_SUBMISSION_MODE, "SidecarMode") and level == "restricted":
         if mode == DEFAULT_SUBMISSION_MODE:
             # only jobs on a selected cluster get here: the generator writes the others' submitter out
@@ -145,10 +146,18 @@ def ray_pod_templates(document: dict[str, Any]) -> Iterator[tuple[DocPath, dict[
     if isinstance(spec, dict):
         yield from _group_templates(spec, prefix)
     if kind in JOB_SPEC_AT:
-        submitter_path = (*JOB_SPEC_AT[kind][1].split("."), "submitterPodTemplate")
-        submitter = value_at(document, submitter_path)
-        if isinstance(submitter, dict):
-            yield submitter_path, submitter
+        job_path = tuple(JOB_SPEC_AT[kind][1].split("."))
+        job = value_at(document, job_path)
+        submitter = job.get("submitterPodTemplate") if isinstance(job, dict) else None
+        if isinstance(submitter, dict) and _makes_submitter_pod(job):
+            yield (*job_path, "submitterPodTemplate"), submitter
+
+
+def _makes_submitter_pod(job: dict[str, Any]) -> bool:
+    """Whether KubeRay makes a pod of the job's submitterPodTemplate: in K8sJobMode alone, where it creates the
+    submitter Job (rayjob_controller.go:217-226 at v1.5.0: InteractiveMode waits, HTTPMode submits over HTTP;
+    SidecarMode refuses the template)."""
+    return bool(job.get("submissionMode", DEFAULT_SUBMISSION_MODE) == DEFAULT_SUBMISSION_MODE)
 
 
 def _group_templates(spec: dict[str, Any], prefix: DocPath) -> Iterator[tuple[DocPath, dict[str, Any]]]:
