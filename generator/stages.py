@@ -45,7 +45,7 @@ from generator.validate.kubernetes import KubernetesSchemas, object_problems, sc
 from generator.validate.limits import size_problems
 from generator.validate.patched_kinds import merged_by_schema, patched_kind_problems
 from generator.validate.patches import patch_target_problems, patched_object_problems
-from generator.validate.pod_fields import pod_field_problems
+from generator.validate.pod_fields import pod_field_problems, writes_raw_pods
 from generator.validate.pod_security import pod_security_problems
 
 if TYPE_CHECKING:
@@ -131,7 +131,8 @@ def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_o
         kubernetes_version = environment.target.kubernetes_version
         if not problems:  # the pods are read as the schema describes them: only schema-valid objects
             problems = pod_security_problems(rendered, data, origin, file)
-            problems += pod_field_problems(rendered, data, origin, file, kubernetes_version, stages.kubernetes)
+            if writes_raw_pods(context):
+                problems += pod_field_problems(rendered, data, origin, file, kubernetes_version, stages.kubernetes)
         problems += chart_values_problems(context, rendered)
         merged = merged_by_schema(stages.kubernetes, kubernetes_version)
         problems += patch_target_problems(rendered, data, origin, file, environment.name, merged)

@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from generator.input.load import load_environment_file
 from generator.paths import ToolData
+from generator.releases import load_field_history, load_release
+from generator.rules.context import RuleContext
 from generator.validate.kubernetes import FIELD_PATCHES, KubernetesSchemas, patched_fields_schema
-from generator.validate.pod_fields import POD_TEMPLATE
+from generator.validate.pod_fields import POD_TEMPLATE, writes_raw_pods
 from tests.problems import problems_of
 
 TARGET = "target: {cluster: in-cluster, namespace: ray}\npodSecurity: privileged\n"
@@ -154,3 +157,33 @@ def test_a_submitter_template_is_a_pod_in_k8s_job_mode_alone(
         "{podTemplate: {spec: {containers: [{name: ray-job-submitter, ports: [{containerPort: 0}]}]}}}}]\n"
     )
     assert [rule for _file, rule, _message in problems_of(tool, tmp_path, {"team": body})] == rules
+
+
+@pytest.mark.parametrize(
+    ("body", "raw"),
+    [
+        ("clusters: [{name: c, head: {cpu: '1', ports: [{name: serve, containerPort: 8000}]}}]", False),
+        ("clusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {hostNetwork: false}}}}]", True),
+        ("clusters: [{name: c, head: {cpu: '1'}, workerGroups: [{name: w, podTemplate: {metadata: {}}}]}]", True),
+        ("clusters: [{name: c, head: {cpu: '1'}, spec: {suspend: false}}]", True),
+        ("jobs: [{name: j, entrypoint: x, cluster: {head: {cpu: '1'}}, submitter: {podTemplate: {}}}]", True),
+        (
+            "kuberay: {version: 1.6.0}\ncronJobs: [{name: c, schedule: '@daily', job: {entrypoint: x, cluster: "
+            "{head: {cpu: '1'}}, submitter: {podTemplate: {}}}}]",
+            True,
+        ),
+        (
+            "kuberay: {version: 1.6.0}\ncronJobs: [{name: c, schedule: '@daily', job: {entrypoint: x, cluster: "
+            "{head: {cpu: '1', podTemplate: {}}}}}]",
+            True,
+        ),
+    ],
+)
+def test_only_raw_pod_fields_are_walked(tool: ToolData, tmp_path: Path, body: str, raw: bool) -> None:
+    """What the structured fields put in a pod the environment schema holds to FIELD_PATCHES' bounds: the pods of an
+    environment that writes no podTemplate and no `spec` are not walked (validate/pod_fields.py writes_raw_pods)."""
+    (tmp_path / "team.yaml").write_text(f"name: team\n{body}\n")
+    loaded = load_environment_file(tmp_path / "team.yaml")
+    release, history = load_release("1.6.0", tool.schemas), load_field_history(tool.schemas)
+    context = RuleContext(tmp_path / "team.yaml", loaded.data, loaded.origin, release, history)
+    assert writes_raw_pods(context) is raw
