@@ -161,3 +161,17 @@ def test_a_submitter_template_is_checked_where_kuberay_makes_a_pod_of_it(
         "{containers: [{name: ray-job-submitter, securityContext: {privileged: true}}]}}}}]\n"
     )
     assert [rule for _file, rule, _message in problems_of(tool, tmp_path, {"team": body})] == found
+
+
+def test_a_cron_jobs_submitter_is_held_to_the_level(tmp_path: Path, tool: ToolData) -> None:
+    """Each run of a RayCronJob is a RayJob of its jobTemplate: its submitter pod too (it was not checked)."""
+    body = (
+        "target: {cluster: in-cluster, namespace: ray}\nkuberay: {version: 1.7.0}\noperator: {install: true, "
+        "featureGates: {RayCronJob: true}}\ncronJobs: [{name: nightly, "
+        "schedule: '@daily', job: {entrypoint: python x.py, cluster: {head: {cpu: '1'}}, submitter: {podTemplate: "
+        "{spec: {containers: [{name: ray-job-submitter, securityContext: {privileged: true}}]}}}}}]\n"
+    )
+    found = problems_of(tool, tmp_path, {"team": body})
+    assert [(rule, "spec.jobTemplate.submitterPodTemplate" in message) for _file, rule, message in found] == [
+        ("pod-security", True)
+    ]

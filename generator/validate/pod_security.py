@@ -116,25 +116,29 @@ def _object_violations(document: dict[str, Any], level: str) -> Iterator[Violati
     spec = value_at(document, prefix)
     if isinstance(spec, dict):
         yield from _cluster_violations(spec, prefix, level)
-    if kind != "RayJob":
+    if kind not in JOB_SPEC_AT:
         return
-    job = document.get("spec", {})
+    # a RayJob's spec, a RayCronJob's jobTemplate: each run of it is a RayJob of that spec
+    job_path = tuple(JOB_SPEC_AT[kind][1].split("."))
+    job = value_at(document, job_path)
+    if not isinstance(job, dict):
+        return
     mode = job.get("submissionMode", DEFAULT_SUBMISSION_MODE)
     if "submitterPodTemplate" in job:
         if _makes_submitter_pod(job):
-            yield from template_violations(job["submitterPodTemplate"], ("spec", "submitterPodTemplate"), level)
+            yield from template_violations(job["submitterPodTemplate"], (*job_path, "submitterPodTemplate"), level)
     elif mode in (DEFAULT_SUBMISSION_MODE, "SidecarMode") and level == "restricted":
         if mode == DEFAULT_SUBMISSION_MODE:
             # only jobs on a selected cluster get here: the generator writes the others' submitter out
             yield (
-                ("spec",),
+                job_path,
                 (
                     "KubeRay builds its submitter pod without a securityContext (give the job a submitter with the "
                     "selected cluster's image, and the generator writes a restricted one)"
                 ),
             )
         else:
-            yield ("spec",), "KubeRay builds its submitter sidecar in the head pod without a securityContext"
+            yield job_path, "KubeRay builds its submitter sidecar in the head pod without a securityContext"
 
 
 def ray_pod_templates(document: dict[str, Any]) -> Iterator[tuple[DocPath, dict[str, Any]]]:
