@@ -391,6 +391,9 @@ SERVE_SERVICE = (
         # before 1.6.0 the kept port is rebuilt of its name and port: a targetPort of another number is lost
         ("1.5.0", "serveService: {spec: {ports: [{name: serve, port: 80, targetPort: 8000}]}}, ", ["serve-port"]),
         ("1.5.0", "serveService: {spec: {ports: [{name: serve, port: 8000, targetPort: 8000}]}}, ", []),
+        # by name: the head's http port is 8000, not the Service's 80
+        ("1.5.0", "serveService: {spec: {ports: [{name: serve, port: 80, targetPort: http}]}}, ", ["serve-port"]),
+        ("1.5.0", "serveService: {spec: {ports: [{name: serve, port: 8000, targetPort: http}]}}, ", []),
         ("1.6.0", "serveService: {spec: {ports: [{name: serve, port: 80, targetPort: 8000}]}}, ", []),
         # an incremental upgrade takes no serveService: the head needs the port (the gate on, the autoscaler on)
         (

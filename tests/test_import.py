@@ -213,6 +213,12 @@ ODD_MANIFESTS = {
     + "  deletionStrategy:\n    deletionRules:\n"
     + "      - {condition: {jobStatus: FAILED, ttlSeconds: 60}, policy: DeleteCluster}\n"
     + _cluster("rayClusterSpec"),
+    # words the API server fills in when empty (SetDefaults_Container, SetDefaults_ContainerPort): the structured
+    # fields refuse "", so the import leaves them out (it wrote an environment its own schema refused)
+    "empty-defaults": "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: {name: plain}\nspec:\n  headGroupSpec:\n"
+    + "    rayStartParams: {}\n    template:\n      spec:\n        containers:\n          - name: ray-head\n"
+    + "            image: rayproject/ray:2.41.0\n            imagePullPolicy: ''\n"
+    + "            ports: [{name: serve, containerPort: 8000, protocol: ''}]\n",
     "list": "apiVersion: v1\nkind: List\nitems:\n"
     + "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {x: '1'}}\n"
     + "  - {apiVersion: v1, kind: Service, metadata: {name: b}, spec: {ports: [{port: 80}]}}\n",

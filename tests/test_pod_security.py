@@ -175,3 +175,16 @@ def test_a_cron_jobs_submitter_is_held_to_the_level(tmp_path: Path, tool: ToolDa
     assert [(rule, "spec.jobTemplate.submitterPodTemplate" in message) for _file, rule, message in found] == [
         ("pod-security", True)
     ]
+
+
+def test_the_hint_names_a_level_that_takes_the_pod(tmp_path: Path, tool: ToolData) -> None:
+    """Under baseline the way out is privileged (the hint said baseline, the level already set)."""
+    (tmp_path / "team.yaml").write_text(
+        "name: team\ntarget: {cluster: in-cluster, namespace: ray}\ngitops: {engine: argocd, repoURL: "
+        "https://git.example.com/ray.git}\nkuberay: {version: 1.5.0}\ndefaults: {image: rayproject/ray:2.41.0}\n"
+        "podSecurity: baseline\nclusters: [{name: c, head: {cpu: '1', podTemplate: {spec: {hostNetwork: true}}}}]\n"
+    )
+    result = build(BuildRequest(tmp_path, (), tool, keep_outcomes=False))
+    assert [(problem.rule, problem.hint) for problem in result.problems] == [
+        ("pod-security", "set podSecurity: privileged for this environment, or change the pod")
+    ]

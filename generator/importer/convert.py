@@ -142,7 +142,10 @@ def _group(group: Mapping[str, Any], default_container: str) -> dict[str, Any]:
     item = _container_fields(ray, default_container)
     ports = ray.get("ports")
     if ports and all(set(port) <= PORT_KEYS and "name" in port and "containerPort" in port for port in ports):
-        item["ports"] = ports
+        # an empty protocol is the API server's default, TCP (SetDefaults_ContainerPort): written as none
+        item["ports"] = [
+            {key: value for key, value in port.items() if (key, value) != ("protocol", "")} for port in ports
+        ]
     env = ray.get("env")
     if env and all(set(variable) <= ENV_KEYS and isinstance(variable.get("value", ""), str) for variable in env):
         item["env"] = env
@@ -196,7 +199,8 @@ def _container_fields(container: Mapping[str, Any], default_name: str) -> dict[s
     if container.get("name", default_name) != default_name:
         fields["containerName"] = container["name"]
     for key in ("image", "imagePullPolicy"):
-        if key in container:
+        # an empty pull policy is the API server's to fill in (SetDefaults_Container): written as none
+        if key in container and (key, container[key]) != ("imagePullPolicy", ""):
             fields[key] = container[key]
     resources = container.get("resources") or {}
     for key in ("requests", "limits"):

@@ -4,7 +4,7 @@ by the input schema)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -184,7 +184,8 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
         if any(name == SERVE_PORT or (prefixed and name.startswith(f"{SERVE_PORT}-")) for name in names):
             continue
         if serve_service is not None:
-            yield from _serve_service_ports(context, spec_at.path[1], serve_service)
+            numbers = {str(port.get("name")): port.get("containerPort") for port, _ in ports}
+            yield from _serve_service_ports(context, spec_at.path[1], serve_service, numbers)
             continue
         at = ports[-1][1][:-1]  # the list of the last port
         wanted = f"'{SERVE_PORT}' (or one starting with '{SERVE_PORT}-')" if prefixed else f"'{SERVE_PORT}'"
@@ -208,7 +209,9 @@ def _rendered_serve_service(service: dict[str, Any]) -> Any:
     return written["serveService"]
 
 
-def _serve_service_ports(context: RuleContext, index: int | str, serve_service: Any) -> Iterator[Problem]:
+def _serve_service_ports(
+    context: RuleContext, index: int | str, serve_service: Any, head_ports: Mapping[str, Any]
+) -> Iterator[Problem]:
     """A serveService beside a head without a serve port is the Serve Service with its own ports: all of them from
     1.6.0, before that only those named serve, each rebuilt of its name and port alone (its targetPort dropped).
     It needs one, unless it is headless or an ExternalName, which need none (ValidateService)."""
@@ -237,15 +240,16 @@ def _serve_service_ports(context: RuleContext, index: int | str, serve_service: 
         return
     for position, port in kept:
         target = port.get("targetPort")
-        # a number other than the port (0 is none; a name would have to be the head's, which has no such port)
-        if not kept_all and isinstance(target, int) and target not in (0, port.get("port")):
+        # what it targets: a number (0 is none), or a port of the head by name (one it has not: none to compare)
+        number = head_ports.get(target) if isinstance(target, str) else target
+        if not kept_all and isinstance(number, int) and number not in (0, port.get("port")):
             yield context.problem(
                 (*at, position) if at[2] != OVERRIDE else at,
                 f"KubeRay {context.version} rebuilds the serveService's port {SERVE_PORT} of its name and port alone "
                 f"(from 1.6.0 it keeps it whole): its targetPort {target} is dropped, and the Service sends to port "
                 f"{port.get('port')}, where Serve does not listen",
-                f"make port the one Serve listens on ({target}), or add {{name: {SERVE_PORT}, containerPort: "
-                f"{target}}} to the head's ports",
+                f"make port the one Serve listens on ({number}), or add {{name: {SERVE_PORT}, containerPort: "
+                f"{number}}} to the head's ports",
             )
 
 

@@ -42,6 +42,22 @@ def writes_raw_pods(context: RuleContext) -> bool:
     return any(POD_TEMPLATE_FIELD in group for spec_at in context.cluster_specs for _, group in groups(spec_at))
 
 
+def _nearest(versions: tuple[str, ...], version: str) -> str:
+    """`version` when kubernetes-validate has its schemas, else the nearest it has (the newest before it, or the
+    oldest): what FIELD_PATCHES check of a pod (port numbers and names, the words of a protocol and a pull policy)
+    is the same in every release since 1.25, so a pod of 1.24 or of a release newer than the package is checked
+    too (`objects` of such a release are refused by object-schema, which needs the kinds' schemas)."""
+    if version in versions or not versions:
+        return version
+    minor = _minor(version)
+    earlier = [known for known in versions if _minor(known) <= minor]
+    return earlier[-1] if earlier else versions[0]
+
+
+def _minor(version: str) -> int:
+    return int(version.split(".")[1]) if version.count(".") == 1 and version.split(".")[1].isdigit() else 0
+
+
 def pod_field_problems(
     files: list[RenderedFile],
     data: dict[str, Any],
@@ -50,8 +66,8 @@ def pod_field_problems(
     kubernetes_version: str,
     schemas: KubernetesSchemas,
 ) -> list[Problem]:
-    validator = schemas.patched_field_validator(kubernetes_version, POD_TEMPLATE)
-    if validator is None:  # a Kubernetes version without schemas: object-schema says so for `objects`
+    validator = schemas.patched_field_validator(_nearest(schemas.versions, kubernetes_version), POD_TEMPLATE)
+    if validator is None:  # kubernetes-validate ships no schemas at all
         return []
     return [
         pod_problem(

@@ -45,7 +45,11 @@ RESTRICTED_VOLUMES = frozenset(
     {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
 )
 APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
-HINT = "set podSecurity: baseline (or privileged) for this environment, or change the pod"
+# what to write instead, by the level that refuses the pod
+HINTS = {
+    "restricted": "set podSecurity: baseline (or privileged) for this environment, or change the pod",
+    "baseline": "set podSecurity: privileged for this environment, or change the pod",
+}
 
 Violation = tuple[DocPath, str]  # where in the pod template, what
 
@@ -70,7 +74,7 @@ def pod_security_problems(
             document,
             path,
             f"{message}, which Pod Security {level} refuses: the pod would never start",
-            HINT,
+            HINTS[level],
             POD_SECURITY.id,
             (data, origin, environment_file),
         )
