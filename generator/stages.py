@@ -45,8 +45,8 @@ from generator.validate.kubernetes import KubernetesSchemas, object_problems, sc
 from generator.validate.limits import size_problems
 from generator.validate.patched_kinds import merged_by_schema, patched_kind_problems
 from generator.validate.patches import patch_target_problems, patched_object_problems
-from generator.validate.pod_fields import pod_field_problems, writes_raw_pods
-from generator.validate.pod_security import pod_security_problems
+from generator.validate.pod_fields import pod_checks, pod_field_problems, pod_field_validator, writes_raw_pods
+from generator.validate.pod_security import namespace_level, pod_security_problems
 
 if TYPE_CHECKING:
     from generator.pipeline import BuildRequest, EnvironmentFiles
@@ -145,6 +145,7 @@ def render_modelled(stages: Stages, outcome: Outcome, grants: Grants, *, check_o
             findings_for(stages.store, context.version),
             context.version,
             object_rules(context, stages.validator),
+            pod_checks(namespace_level(rendered), lambda: pod_field_validator(stages.kubernetes, kubernetes_version)),
         )
         problems += patched_kind_problems(
             rendered, data, origin, file, environment.name, kubernetes_version, stages.kubernetes

@@ -106,8 +106,9 @@ CASES: dict[str, tuple[str, tuple[str, str] | None]] = {
         + _patch("RayJob", "j", "/spec/submitterConfig", "{backoffLimit: 2}"),
         ("job-sidecar-mode", "RayJob j after patches[0]: SidecarMode does not take a submitterConfig"),
     ),
+    # baseline: the init containers the patches add have no securityContext, which restricted refuses (pod-security)
     "headGroupSpec.template.spec.initContainers": (
-        "kuberay: {version: 1.3.0}\n"
+        "kuberay: {version: 1.3.0}\npodSecurity: baseline\n"
         + CLUSTER
         + _patch("RayCluster", "c", "/spec/headGroupSpec/template/spec/initContainers", "[{name: ray-head, image: b}]"),
         (
@@ -116,7 +117,7 @@ CASES: dict[str, tuple[str, tuple[str, str] | None]] = {
         ),
     ),
     "workerGroupSpecs[].template.spec.initContainers": (
-        "kuberay: {version: 1.7.0}\n"
+        "kuberay: {version: 1.7.0}\npodSecurity: baseline\n"
         + "jobs: [{name: j, entrypoint: python run.py, cluster: {head: {cpu: '1'}, workerGroups: [{name: w}]}}]\n"
         + _patch(
             "RayJob",

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from generator.errors import format_path
 from generator.input.load import load_environment_file
 from generator.paths import ToolData
+from generator.pipeline import BuildRequest, build
 from generator.releases import load_field_history, load_release
 from generator.rules.context import RuleContext
 from generator.validate.kubernetes import FIELD_PATCHES, KubernetesSchemas, patched_fields_schema
@@ -190,3 +192,42 @@ def test_only_raw_pod_fields_are_walked(tool: ToolData, tmp_path: Path, body: st
     release, history = load_release("1.6.0", tool.schemas), load_field_history(tool.schemas)
     context = RuleContext(tmp_path / "team.yaml", loaded.data, loaded.origin, release, history)
     assert writes_raw_pods(context) is raw
+
+
+PATCHED = (
+    "target: {cluster: in-cluster, namespace: ray}\npodSecurity: baseline\nclusters: [{name: c, head: {cpu: '1'"
+    "HEAD}}]\npatches: [{target: {kind: RayCluster, name: c}, patch: [PATCH]}]\n"
+)
+PROBE = (
+    "{op: add, path: /spec/headGroupSpec/template/spec/containers/0/livenessProbe, value: {tcpSocket: {port: 70000}}}"
+)
+HOST_NETWORK = "{op: add, path: /spec/headGroupSpec/template/spec/hostNetwork, value: true}"
+LABEL = "{op: add, path: /metadata/labels/team, value: ml}"
+
+
+@pytest.mark.parametrize(
+    ("head", "patch", "found"),
+    [
+        # what a patch breaks in a pod is reported at the patch (it passed before: the checks read the rendered files)
+        ("", PROBE, [("pod-fields", "patches[0].patch")]),
+        ("", HOST_NETWORK, [("pod-security", "patches[0].patch")]),
+        ("", LABEL, []),
+        # what the podTemplate wrote is reported where it is written, once: the patch adds nothing
+        (
+            ", podTemplate: {spec: {hostNetwork: true}}",
+            LABEL,
+            [("pod-security", "clusters[0].head.podTemplate.spec.hostNetwork")],
+        ),
+    ],
+)
+def test_pods_as_patches_leave_them_are_checked(
+    tool: ToolData, tmp_path: Path, head: str, patch: str, found: list[tuple[str, str]]
+) -> None:
+    body = PATCHED.replace("HEAD", head).replace("PATCH", patch)
+    (tmp_path / "_base.yaml").write_text(
+        "kuberay: {version: 1.5.0}\ngitops: {engine: argocd, repoURL: https://git.example.com/ray.git}\n"
+        "defaults: {image: rayproject/ray:2.41.0}\n"
+    )
+    (tmp_path / "team.yaml").write_text(f"name: team\nextends: _base\n{body}")
+    result = build(BuildRequest(tmp_path, (), tool, keep_outcomes=False))
+    assert [(problem.rule, format_path(problem.path)) for problem in result.problems] == found

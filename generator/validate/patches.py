@@ -584,12 +584,14 @@ def patched_object_problems(
     check: Callable[[dict[str, Any]], list[tuple[str, Finding]]],
     version: str,
     rules: Callable[[dict[str, Any], dict[str, Any]], list[Problem]] | None = None,
+    pods: Callable[[dict[str, Any]], list[tuple[str, DocPath, str, str | None]]] | None = None,
 ) -> list[Problem]:
     """The Ray objects of the overlay as `kubectl kustomize` builds them, after every patch, checked with
     `check` (the CRD schema and CEL rules of the release: the findings the unpatched object has not), for the
     apiVersion and name a patch gives them (`_identity_problems`, by the operator of `version`) and, once both
-    are schema-valid, with `rules` (the problems the patched object has and the unpatched one has not);
-    problems point at the last patch that changed the object, and at a patch kustomize could not apply."""
+    are schema-valid, with `rules` (the problems the patched object has and the unpatched one has not) and `pods`
+    (the pod checks: what the patched object's pods break that the unpatched one's did not); problems point at the
+    last patch that changed the object, and at a patch kustomize could not apply."""
     patches = data.get("patches", [])
     if not patches:
         return []
@@ -645,6 +647,16 @@ def patched_object_problems(
         if rules is not None and not found and not before:
             for new in rules(unpatched[identity], objects[identity].document):
                 problems.append(problem(indices[-1], f"{kind} {name} after {which}: {new.message}", new.hint, new.rule))
+        if pods is not None and not found and not before:
+            # compared as added_findings compares: by rule, message and path without list indices
+            left = Counter((rule, text, _unindexed(path)) for rule, path, text, _ in pods(unpatched[identity]))
+            for rule, path, text, hint in pods(objects[identity].document):
+                if left[rule, text, _unindexed(path)]:
+                    left[rule, text, _unindexed(path)] -= 1
+                    continue
+                problems.append(
+                    problem(indices[-1], f"{kind} {name} after {which}, {format_path(path)}: {text}", hint, rule)
+                )
     return problems
 
 
@@ -667,7 +679,11 @@ def added_findings(
 
 def _finding_key(pair: tuple[str, Finding]) -> tuple[str, str, tuple[str, ...]]:
     rule, finding = pair
-    return rule, finding.message, tuple(part for part in finding.path if isinstance(part, str))
+    return rule, finding.message, _unindexed(finding.path)
+
+
+def _unindexed(path: DocPath) -> tuple[str, ...]:
+    return tuple(part for part in path if isinstance(part, str))
 
 
 def _identity_problems(

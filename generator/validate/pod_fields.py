@@ -9,17 +9,19 @@ of (pod_security.py `ray_pod_templates`), by the definitions of target.kubernete
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from generator.checks import POD_FIELDS
-from generator.errors import Problem
+from generator.checks import POD_FIELDS, POD_SECURITY
+from generator.errors import DocPath, Problem
 from generator.files import RenderedFile
+from generator.input.schema_check import SchemaValidator
 from generator.model.fields import JOB_SPEC_AT, OVERRIDE, SECTION_KINDS
 from generator.rules.context import RuleContext, groups
 from generator.source import Origin, value_at
 from generator.validate.kubernetes import KubernetesSchemas
-from generator.validate.pod_security import pod_problem, ray_objects, ray_pod_templates
+from generator.validate.pod_security import pod_problem, ray_objects, ray_pod_templates, security_violations
 
 POD_TEMPLATE = "io.k8s.api.core.v1.PodTemplateSpec"
 POD_TEMPLATE_FIELD = "podTemplate"  # a group's or a submitter's raw pod template
@@ -66,19 +68,51 @@ def pod_field_problems(
     kubernetes_version: str,
     schemas: KubernetesSchemas,
 ) -> list[Problem]:
-    validator = schemas.patched_field_validator(_nearest(schemas.versions, kubernetes_version), POD_TEMPLATE)
-    if validator is None:  # kubernetes-validate ships no schemas at all
+    validator = pod_field_validator(schemas, kubernetes_version)
+    return [
+        pod_problem(document, path, text, hint, POD_FIELDS.id, (data, origin, environment_file))
+        for document in ray_objects(files)
+        for path, text, hint in field_violations(document, validator)
+    ]
+
+
+def pod_field_validator(schemas: KubernetesSchemas, kubernetes_version: str) -> SchemaValidator | None:
+    """The validator of pod templates for `kubernetes_version` (None: kubernetes-validate ships no schemas)."""
+    return schemas.patched_field_validator(_nearest(schemas.versions, kubernetes_version), POD_TEMPLATE)
+
+
+def field_violations(
+    document: dict[str, Any], validator: SchemaValidator | None
+) -> list[tuple[DocPath, str, str | None]]:
+    """What the API server refuses of the pods of a Ray object, beyond the CRD's schema: where, what, and a hint."""
+    if validator is None:
         return []
     return [
-        pod_problem(
-            document,
+        (
             (*template_path, *finding.path),
             f"{finding.message}, which the API server refuses when KubeRay creates the pod: the pod would never start",
             finding.hint,
-            POD_FIELDS.id,
-            (data, origin, environment_file),
         )
-        for document in ray_objects(files)
         for template_path, template in ray_pod_templates(document)
         for finding in validator.findings(template)
     ]
+
+
+PodViolation = tuple[str, DocPath, str, str | None]  # rule, path in the object, message, hint
+
+
+def pod_checks(
+    level: str | None, validator: Callable[[], SchemaValidator | None]
+) -> Callable[[dict[str, Any]], list[PodViolation]]:
+    """Both pod checks, pod-security at the namespace's `level` and pod-fields, on one Ray object: for the objects
+    as `patches` leave them (validate/patches.py), whose pods the checks of the rendered files do not see. The
+    validator is asked for at the first object (only environments with patches have any)."""
+
+    def check(document: dict[str, Any]) -> list[PodViolation]:
+        found: list[PodViolation] = [
+            (POD_SECURITY.id, path, text, hint) for path, text, hint in security_violations(document, level)
+        ]
+        found += [(POD_FIELDS.id, path, text, hint) for path, text, hint in field_violations(document, validator())]
+        return found
+
+    return check

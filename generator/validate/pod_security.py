@@ -67,18 +67,19 @@ def pod_security_problems(
     files: list[RenderedFile], data: dict[str, Any], origin: Origin, environment_file: Path
 ) -> list[Problem]:
     level = namespace_level(files)
+    return [
+        pod_problem(document, path, text, hint, POD_SECURITY.id, (data, origin, environment_file))
+        for document in ray_objects(files)
+        for path, text, hint in security_violations(document, level)
+    ]
+
+
+def security_violations(document: dict[str, Any], level: str | None) -> list[tuple[DocPath, str, str]]:
+    """What the Pod Security `level` refuses of the pods of a Ray object: where, what, and the way out."""
     if level is None or level == "privileged":
         return []
     return [
-        pod_problem(
-            document,
-            path,
-            f"{message}, which Pod Security {level} refuses: the pod would never start",
-            HINTS[level],
-            POD_SECURITY.id,
-            (data, origin, environment_file),
-        )
-        for document in ray_objects(files)
+        (path, f"{message}, which Pod Security {level} refuses: the pod would never start", HINTS[level])
         for path, message in _object_violations(document, level)
     ]
 
