@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from generator.errors import DocPath, InternalError, Location, Problem, Severity
-from generator.input.resolve import is_keyed_list, merged_lists
+from generator.input.resolve import is_keyed_list, merge, merged_lists
 from generator.model.build import (
     DEFAULT_SUBMISSION_MODE,
     ContainerLayers,
@@ -37,7 +37,7 @@ from generator.model.fields import (
 )
 from generator.model.types import GitOps, Operator
 from generator.releases import FieldHistory, KubeRayRelease, version_key
-from generator.source import Origin, locate, value_at
+from generator.source import GENERATED, Origin, locate, value_at
 
 Derived = TypeVar("Derived")
 
@@ -163,6 +163,16 @@ def rendered_value(data: dict[str, Any], spec_at: ClusterSpecAt, crd_path: DocPa
     removes the field: None), else `structured`, what the structured fields give."""
     parent = value_at(data, spec_path(spec_at, crd_path[:-1]))
     return parent[crd_path[-1]] if isinstance(parent, dict) and crd_path[-1] in parent else structured
+
+
+def merged_with_spec(structured: Any, written: Any, key: str) -> Any:
+    """The value a rendered object has at `key` of a mapping whose structured value is `structured`, where
+    `written` is what the item's `spec` writes of that mapping: its value at `key` merged over the structured one
+    by the renderer's merge (a null removes it, a mapping merges, anything else replaces), else the structured
+    one."""
+    if not isinstance(written, dict) or key not in written:
+        return structured
+    return merge(structured, GENERATED, written[key], GENERATED)[0]
 
 
 def spec_path(spec_at: ClusterSpecAt, crd_path: DocPath) -> DocPath:

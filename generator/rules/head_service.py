@@ -1,6 +1,6 @@
 """The head Service KubeRay builds of every RayCluster: the head container's ports, and the user's head.service.
 
-BuildServiceForHeadPod (ray-operator/controllers/ray/common/service.go:70-104 at v1.3.0, :72-105 at v1.7.0) makes
+BuildServiceForHeadPod (ray-operator/controllers/ray/common/service.go:35-104 at v1.3.0, :37-104 at v1.7.0) makes
 one ServicePort of each port of the head's Ray container (named `<containerPort>-port` when it has no name), or of
 its defaults when it lists none, adds `metrics` when no port has that name (getServicePorts), and appends them all
 to the ports of a head.service the user gives. The API server then refuses a Service with two ports of one name
@@ -15,10 +15,9 @@ from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import DocPath, Problem
-from generator.input.resolve import merge
-from generator.rules.context import ClusterSpecAt, RuleContext, ray_container_ports, spec_path
+from generator.rules.context import ClusterSpecAt, RuleContext, merged_with_spec, ray_container_ports, spec_path
 from generator.rules.rule import rule
-from generator.source import GENERATED, value_at
+from generator.source import value_at
 
 # getDefaultPorts and the metrics port getServicePorts adds (utils/constant.go, the same from 1.3.0 to 1.7.0)
 DEFAULT_HEAD_PORTS = {"client": 10001, "gcs-server": 6379, "dashboard": 8265, "metrics": 8080, "serve": 8000}
@@ -30,8 +29,8 @@ SERVICE_PROTOCOL = "TCP"  # KubeRay's ServicePorts carry none: SetDefaults_Servi
     "head-service-ports",
     "the head Service KubeRay builds has no two ports of one name or number: the head container's ports (or "
     "KubeRay's defaults, and metrics 8080) appended to head.service's, each of those named",
-    f"{VALIDATION.split(' (')[0]}: BuildServiceForHeadPod and getServicePorts (common/service.go:70-104 and "
-    ":373-417 at v1.3.0); Kubernetes: ValidateService refuses duplicate names and (protocol, port) pairs, and "
+    f"{VALIDATION.split(' (')[0]}: BuildServiceForHeadPod and getServicePorts (common/service.go:35-104 and "
+    ":377-417 at v1.3.0); Kubernetes: ValidateService refuses duplicate names and (protocol, port) pairs, and "
     "unnamed ports beside others",
     fails="clusters: [{name: c, head: {cpu: '1', service: {spec: {type: LoadBalancer, ports: [{name: dashboard, "
     "port: 8265}]}}}}]",
@@ -126,7 +125,7 @@ def _head_service(context: RuleContext, spec_at: ClusterSpecAt) -> tuple[Any, Do
     if not isinstance(parent, dict) or "headService" not in parent:
         return structured, (*head_path, "spec", "ports"), True
     written = parent["headService"]
-    service = merge(structured, GENERATED, written, GENERATED)[0] if isinstance(structured, dict) else written
+    service = merged_with_spec(structured, parent, "headService")
     if value_at(written, ("spec", "ports")) is not None:
         return service, (*written_path, "spec", "ports"), value_at(structured, ("spec", "ports")) is None
     return service, (*head_path, "spec", "ports"), True

@@ -10,13 +10,13 @@ from typing import Any
 
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import DocPath, Problem
-from generator.input.resolve import merge
 from generator.model.build import ray_container, ray_gpus
 from generator.model.fields import OVERRIDE
 from generator.rules.context import (
     ClusterSpecAt,
     RuleContext,
     groups,
+    merged_with_spec,
     ray_container_ports,
     worker_groups,
     written_group,
@@ -24,7 +24,7 @@ from generator.rules.context import (
 from generator.rules.go_duration import go_atoi, go_duration
 from generator.rules.operator import incremental_upgrade_on
 from generator.rules.rule import rule
-from generator.source import GENERATED, value_at
+from generator.source import value_at
 
 SERVICE_GPU_EXAMPLE = (
     "services: [{{name: s, serveConfig: {{applications: [{{name: a, import_path: m:app, deployments: [{{name: d, "
@@ -175,7 +175,11 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
         service = context.data["services"][spec_at.path[1]]
         # an incremental upgrade builds the Serve Service from the head's ports alone (BuildServeService takes the
         # serveService only when !IsIncrementalUpgradeEnabled, common/service.go:232 at v1.5.0, :233 at v1.6.0)
-        serve_service = None if incremental_upgrade_on(context, service) else _rendered_serve_service(service)
+        serve_service = (
+            None
+            if incremental_upgrade_on(context, service)
+            else merged_with_spec(service.get("serveService"), service.get(OVERRIDE), "serveService")
+        )
         # every port of the head's Ray container, as the lists merge by name (getPortsFromCluster reads them all)
         ports = ray_container_ports(context.data, spec_at, (*spec_at.path, "head"))
         if not ports:
@@ -196,17 +200,6 @@ def serve_port(context: RuleContext) -> Iterator[Problem]:
             f"add {{name: {SERVE_PORT}, containerPort: 8000}} to the head's ports (or list no ports: the operator "
             "then opens its defaults, serve among them)",
         )
-
-
-def _rendered_serve_service(service: dict[str, Any]) -> Any:
-    """A RayService's serveService as rendered: what its `spec` writes merged over the structured one by the
-    renderer's merge (a null removes it)."""
-    structured, written = service.get("serveService"), service.get(OVERRIDE)
-    if not isinstance(written, dict) or "serveService" not in written:
-        return structured
-    if isinstance(structured, dict) and isinstance(written["serveService"], dict):
-        return merge(structured, GENERATED, written["serveService"], GENERATED)[0]
-    return written["serveService"]
 
 
 def _serve_service_ports(

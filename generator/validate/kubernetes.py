@@ -38,6 +38,7 @@ from generator.input.envschema import (
 from generator.input.pattern_keyword import end_of_text_class
 from generator.input.schema_check import KUBERNETES_QUANTITY, SchemaValidator, findings
 from generator.model.build import UNCHECKED
+from generator.outcome_cache import OutcomeCache
 from generator.source import Origin, locate, value_at
 
 if TYPE_CHECKING:  # jsonschema is imported when an environment has objects to check
@@ -55,6 +56,11 @@ _VERSION_FOLDER = re.compile(r"^v(1\.[0-9]+)\.0-local-strict$")
 def schema_key(item: Mapping[str, Any]) -> str:
     """An object's key in `objectSchemas`: apiVersion/kind (v1/Service, kueue.x-k8s.io/v1beta1/LocalQueue)."""
     return f"{item.get('apiVersion')}/{item.get('kind')}"
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """A Kubernetes minor version (1.34, as target.kubernetesVersion's pattern has it) in release order."""
+    return tuple(int(part) for part in version.split("."))
 
 
 class KubernetesSchemas:
@@ -81,7 +87,14 @@ class KubernetesSchemas:
     def versions(self) -> tuple[str, ...]:
         """The Kubernetes minor versions whose schemas are at hand, oldest first."""
         found = [match.group(1) for entry in self._root.iterdir() if (match := _VERSION_FOLDER.match(entry.name))]
-        return tuple(sorted(found, key=lambda version: tuple(int(part) for part in version.split("."))))
+        return tuple(sorted(found, key=_version_key))
+
+    def nearest_version(self, version: str) -> str:
+        """`version` when its schemas are at hand, else the nearest that is: the newest before it, or the oldest."""
+        if version in self.versions or not self.versions:
+            return version
+        earlier = [known for known in self.versions if _version_key(known) <= _version_key(version)]
+        return earlier[-1] if earlier else self.versions[0]
 
     def validator(self, version: str, api_version: str, kind: str) -> Validator | None:
         """The validator of a kind of the Kubernetes API in `version`, None when the API has no such kind."""
@@ -267,6 +280,7 @@ FIELD_PATCHES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 
 
 _LOCAL_DEFINITION = "#/$defs/"
+_SCHEMA_SUFFIX = ".json"  # a kept pruned schema (_kept_schema)
 
 
 def _kept_schema(definitions: Any, root: str, derive: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
@@ -284,19 +298,13 @@ def _kept_schema(definitions: Any, root: str, derive: Callable[[], dict[str, Any
         status_text(file_status(__file__)),
     )
     key = hashlib.sha256("\n".join(deciding).encode()).hexdigest()[:32]
-    kept = folder / f"{key}.json"
-    try:
-        return cast("dict[str, Any] | None", json.loads(kept.read_bytes()))
-    except (OSError, ValueError):
-        pass
+    entries = OutcomeCache(folder)  # its entries are written whole or not at all, and read as bytes
+    kept = entries.get(key, _SCHEMA_SUFFIX)
+    if kept is not None:
+        with contextlib.suppress(ValueError):  # not JSON: written by something else, derived again
+            return cast("dict[str, Any] | None", json.loads(kept))
     schema = derive()
-    staged = folder / f".{key}-{os.getpid()}"
-    try:
-        staged.write_text(json.dumps(schema), encoding="utf-8")
-        os.replace(staged, kept)  # whole or not at all: a reader never meets half of it
-    except OSError:  # the cache is a help, not a need
-        with contextlib.suppress(OSError):
-            staged.unlink()
+    entries.put(key, json.dumps(schema).encode(), _SCHEMA_SUFFIX)
     return schema
 
 

@@ -44,22 +44,6 @@ def writes_raw_pods(context: RuleContext) -> bool:
     return any(POD_TEMPLATE_FIELD in group for spec_at in context.cluster_specs for _, group in groups(spec_at))
 
 
-def _nearest(versions: tuple[str, ...], version: str) -> str:
-    """`version` when kubernetes-validate has its schemas, else the nearest it has (the newest before it, or the
-    oldest): what FIELD_PATCHES check of a pod (port numbers and names, the words of a protocol and a pull policy)
-    is the same in every release since 1.25, so a pod of 1.24 or of a release newer than the package is checked
-    too (`objects` of such a release are refused by object-schema, which needs the kinds' schemas)."""
-    if version in versions or not versions:
-        return version
-    minor = _minor(version)
-    earlier = [known for known in versions if _minor(known) <= minor]
-    return earlier[-1] if earlier else versions[0]
-
-
-def _minor(version: str) -> int:
-    return int(version.split(".")[1]) if version.count(".") == 1 and version.split(".")[1].isdigit() else 0
-
-
 def pod_field_problems(
     files: list[RenderedFile],
     data: dict[str, Any],
@@ -77,8 +61,12 @@ def pod_field_problems(
 
 
 def pod_field_validator(schemas: KubernetesSchemas, kubernetes_version: str) -> SchemaValidator | None:
-    """The validator of pod templates for `kubernetes_version` (None: kubernetes-validate ships no schemas)."""
-    return schemas.patched_field_validator(_nearest(schemas.versions, kubernetes_version), POD_TEMPLATE)
+    """The validator of pod templates for `kubernetes_version`, or for the nearest release kubernetes-validate has
+    schemas of: what FIELD_PATCHES check of a pod (port numbers and names, the words of a protocol and a pull
+    policy) is the same in every release since 1.25, so a pod of 1.24 or of a release newer than the package is
+    checked too (`objects` of such a release are refused by object-schema, which needs the kinds' schemas). None:
+    kubernetes-validate ships no schemas."""
+    return schemas.patched_field_validator(schemas.nearest_version(kubernetes_version), POD_TEMPLATE)
 
 
 def field_violations(
