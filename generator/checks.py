@@ -15,6 +15,7 @@ from generator.errors import Severity
 
 LINT = "lint, not upstream"
 KUBERAY_VALIDATION = "ray-operator/controllers/ray/utils/validation.go"
+KUBERAY_SERVICES = "ray-operator/controllers/ray/common/service.go"  # the Services the operator builds
 TOOL = "kuberay-gitops: the generated layout needs it"
 KUBERNETES_API = (
     "the Kubernetes API (object metadata and namespaced kinds) and GitOps: Git holds every object in plain text"

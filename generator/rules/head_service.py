@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from generator.checks import KUBERAY_VALIDATION as VALIDATION
+from generator.checks import KUBERAY_SERVICES
 from generator.errors import DocPath, Problem
 from generator.rules.context import ClusterSpecAt, RuleContext, merged_with_spec, ray_container_ports, spec_path
 from generator.rules.rule import rule
@@ -29,8 +29,8 @@ SERVICE_PROTOCOL = "TCP"  # KubeRay's ServicePorts carry none: SetDefaults_Servi
     "head-service-ports",
     "the head Service KubeRay builds has no two ports of one name or number: the head container's ports (or "
     "KubeRay's defaults, and metrics 8080) appended to head.service's, each of those named",
-    f"{VALIDATION.split(' (')[0]}: BuildServiceForHeadPod and getServicePorts (common/service.go:35-104 and "
-    ":377-417 at v1.3.0); Kubernetes: ValidateService refuses duplicate names and (protocol, port) pairs, and "
+    f"{KUBERAY_SERVICES}: BuildServiceForHeadPod and getServicePorts (:35-104 and :377-417 at v1.3.0); "
+    "Kubernetes: ValidateService refuses duplicate names and (protocol, port) pairs, and "
     "unnamed ports beside others",
     fails="clusters: [{name: c, head: {cpu: '1', service: {spec: {type: LoadBalancer, ports: [{name: dashboard, "
     "port: 8265}]}}}}]",

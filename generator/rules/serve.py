@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from generator.checks import KUBERAY_SERVICES
 from generator.checks import KUBERAY_VALIDATION as VALIDATION
 from generator.errors import DocPath, Problem
 from generator.model.build import ray_container, ray_gpus
@@ -160,8 +161,7 @@ USER_SERVE_PORTS_KEPT_SINCE = "1.6.0"
     f"a RayService whose head container lists ports names one of them {SERVE_PORT} (or serve-*, 1.6.0), or gives a "
     f"serveService (before 1.6.0, one with a port named {SERVE_PORT}, or headless): the operator builds the Serve "
     "Service from that port, and without one the RayService never becomes ready",
-    f"{VALIDATION.split(' (')[0]}: BuildServeService (common/service.go:213-256 at v1.3.0, :215-265 at v1.6.0, "
-    ":215-231 at v1.7.0)",
+    f"{KUBERAY_SERVICES}: BuildServeService (:213-256 at v1.3.0, :215-265 at v1.6.0, :215-231 at v1.7.0)",
     fails="services: [{name: s, cluster: {head: {cpu: '1', ports: [{name: dashboard, containerPort: 8265}]}}}]",
     passes="services: [{name: s, cluster: {head: {cpu: '1', ports: [{name: dashboard, containerPort: 8265}, {name: "
     "serve, containerPort: 8000}]}}}]",
